@@ -1,0 +1,252 @@
+//! Passwords and tokens. Hashing is argon2id with OWASP's minimum parameters (old bcrypt hashes
+//! still verify and are upgraded at the next login); tokens are HS256 JWTs that carry ids and
+//! standard claims only, signed with a secret from configuration.
+
+use crate::actor::Actor;
+use crate::error::{Error, Result};
+use crate::values::{Password, PasswordHash};
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// What verifying a password found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// Wrong password (or an unreadable hash).
+    Mismatch,
+    /// Right password, hash is current.
+    Match,
+    /// Right password, but the hash should be replaced (old algorithm or weaker parameters).
+    MatchNeedsRehash,
+}
+
+/// Password hashing. Synchronous and slow on purpose: services call it on blocking threads.
+#[cfg_attr(test, mockall::automock)]
+pub trait PasswordHasher: Send + Sync {
+    /// Hashes a password with a fresh salt.
+    fn hash(&self, password: &Password) -> Result<PasswordHash>;
+    /// Checks a password against a stored hash.
+    fn verify(&self, password: &str, hash: &PasswordHash) -> Verification;
+}
+
+/// argon2id hasher that also accepts bcrypt hashes written by the original Go services.
+#[derive(Clone)]
+pub struct Argon2Hasher {
+    params: argon2::Params,
+    prefix: String,
+}
+
+impl Argon2Hasher {
+    /// OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
+    pub fn owasp() -> Self {
+        Self::with_params(19 * 1024, 2, 1).expect("OWASP parameters are valid")
+    }
+
+    /// Custom parameters (memory in KiB, passes, lanes), e.g. stronger ones for a deployment.
+    pub fn with_params(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self> {
+        let params = argon2::Params::new(m_cost, t_cost, p_cost, None)
+            .map_err(|e| Error::Internal(format!("argon2 parameters: {e}")))?;
+        Ok(Self {
+            prefix: format!("$argon2id$v=19$m={m_cost},t={t_cost},p={p_cost}$"),
+            params,
+        })
+    }
+
+    fn argon2(&self) -> argon2::Argon2<'static> {
+        argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            self.params.clone(),
+        )
+    }
+}
+
+impl PasswordHasher for Argon2Hasher {
+    fn hash(&self, password: &Password) -> Result<PasswordHash> {
+        self.argon2()
+            .hash_password(password.expose().as_bytes())
+            .map(|h| PasswordHash::new(h.to_string()))
+            .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
+    }
+
+    fn verify(&self, password: &str, hash: &PasswordHash) -> Verification {
+        let stored = hash.as_str();
+        if stored.starts_with("$2") {
+            return match bcrypt::verify(password, stored) {
+                Ok(true) => Verification::MatchNeedsRehash,
+                _ => Verification::Mismatch,
+            };
+        }
+        match self.argon2().verify_password(password.as_bytes(), stored) {
+            Ok(()) if stored.starts_with(&self.prefix) => Verification::Match,
+            Ok(()) => Verification::MatchNeedsRehash,
+            Err(_) => Verification::Mismatch,
+        }
+    }
+}
+
+/// Token settings; the secret comes from configuration and never from code.
+#[derive(Clone)]
+pub struct TokenSettings {
+    /// HS256 signing secret, at least 32 bytes.
+    pub secret: SecretString,
+    /// `iss` claim; the original's is `gotemp.user`.
+    pub issuer: String,
+    /// `aud` claim the services expect.
+    pub audience: String,
+    /// How long a token stays valid (the original: 24 hours).
+    pub ttl: Duration,
+}
+
+impl TokenSettings {
+    /// Shortest secret accepted: HS256 is only as strong as its key.
+    pub const MIN_SECRET_LEN: usize = 32;
+
+    /// The defaults (issuer `gotemp.user`, audience `gotemp`, 24 hours) with the given secret.
+    pub fn new(secret: SecretString) -> Self {
+        Self {
+            secret,
+            issuer: "gotemp.user".into(),
+            audience: "gotemp".into(),
+            ttl: Duration::hours(24),
+        }
+    }
+}
+
+impl std::fmt::Debug for TokenSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSettings")
+            .field("secret", &"[REDACTED]")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}
+
+/// The claims a gotemp token carries: ids and standard claims, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// User id, as text (JWT `sub` is a string).
+    pub sub: String,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Issued at (seconds since epoch).
+    pub iat: i64,
+    /// Not before.
+    pub nbf: i64,
+    /// Expiry.
+    pub exp: i64,
+    /// Token id, so a token can be told apart from another issued the same second.
+    pub jti: String,
+}
+
+/// A signed token and when it stops being valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The compact JWT.
+    pub token: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a valid token stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedToken {
+    /// The caller.
+    pub actor: Actor,
+    /// Expiry, so a remote verifier can cache the answer until then.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Issues and verifies gotemp tokens.
+#[derive(Clone)]
+pub struct TokenService {
+    settings: TokenSettings,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenService {
+    /// Checks the settings and prepares the keys.
+    pub fn new(settings: TokenSettings) -> Result<Self> {
+        let secret = settings.secret.expose_secret().as_bytes();
+        if secret.len() < TokenSettings::MIN_SECRET_LEN {
+            return Err(Error::Internal(format!(
+                "the JWT secret must be at least {} bytes",
+                TokenSettings::MIN_SECRET_LEN
+            )));
+        }
+        if settings.ttl <= Duration::zero() {
+            return Err(Error::Internal(
+                "the token lifetime must be positive".into(),
+            ));
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[settings.issuer.as_str()]);
+        validation.set_audience(&[settings.audience.as_str()]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            settings,
+        })
+    }
+
+    /// Signs a token for `user_id`, valid from `now` for the configured lifetime.
+    pub fn issue(&self, user_id: i64, now: DateTime<Utc>) -> Result<IssuedToken> {
+        let expires_at = now + self.settings.ttl;
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iss: self.settings.issuer.clone(),
+            aud: self.settings.audience.clone(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: expires_at.timestamp(),
+            jti: uuid::Uuid::now_v7().to_string(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| Error::Internal(format!("token signing failed: {e}")))?;
+        Ok(IssuedToken {
+            token,
+            expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or(expires_at),
+        })
+    }
+
+    /// Verifies signature, algorithm, issuer, audience and time claims.
+    pub fn verify(&self, token: &str) -> Result<VerifiedToken> {
+        let invalid = || Error::Unauthenticated("invalid or expired token".into());
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| invalid())?;
+        let user_id: i64 = data
+            .claims
+            .sub
+            .parse()
+            .map_err(|_| Error::Unauthenticated("no user in token".into()))?;
+        if user_id <= 0 {
+            return Err(Error::Unauthenticated("no user in token".into()));
+        }
+        let expires_at = DateTime::from_timestamp(data.claims.exp, 0).ok_or_else(invalid)?;
+        Ok(VerifiedToken {
+            actor: Actor::new(user_id),
+            expires_at,
+        })
+    }
+
+    /// The configured lifetime.
+    pub fn ttl(&self) -> Duration {
+        self.settings.ttl
+    }
+}
+
+#[cfg(test)]
+#[path = "auth_tests.rs"]
+mod tests;

@@ -1,0 +1,167 @@
+use super::*;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef-test";
+
+fn tokens() -> TokenService {
+    TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap()
+}
+
+fn fast_hasher() -> Argon2Hasher {
+    Argon2Hasher::with_params(1024, 1, 1).unwrap()
+}
+
+fn pw(s: &str) -> Password {
+    Password::parse("password", &SecretString::from(s)).unwrap()
+}
+
+#[test]
+fn argon2id_hash_verifies_and_hides_the_password() {
+    let h = fast_hasher();
+    let hash = h.hash(&pw("correct horse")).unwrap();
+    assert!(hash.as_str().starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
+    assert!(!hash.as_str().contains("correct horse"));
+    assert_eq!(h.verify("correct horse", &hash), Verification::Match);
+    assert_eq!(h.verify("wrong horse", &hash), Verification::Mismatch);
+    assert_ne!(hash, h.hash(&pw("correct horse")).unwrap(), "salted");
+}
+
+#[test]
+fn owasp_parameters_are_the_default() {
+    let hash = Argon2Hasher::owasp().hash(&pw("correct horse")).unwrap();
+    assert!(hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+}
+
+#[test]
+fn weaker_argon2_hash_asks_for_rehash() {
+    let old = fast_hasher().hash(&pw("correct horse")).unwrap();
+    let current = Argon2Hasher::with_params(2048, 1, 1).unwrap();
+    assert_eq!(
+        current.verify("correct horse", &old),
+        Verification::MatchNeedsRehash
+    );
+}
+
+#[test]
+fn bcrypt_hash_from_the_original_verifies_and_asks_for_rehash() {
+    let legacy = PasswordHash::new(bcrypt::hash("correct horse", 4).unwrap());
+    let h = fast_hasher();
+    assert_eq!(
+        h.verify("correct horse", &legacy),
+        Verification::MatchNeedsRehash
+    );
+    assert_eq!(h.verify("nope", &legacy), Verification::Mismatch);
+}
+
+#[test]
+fn garbage_hash_is_a_mismatch_not_a_panic() {
+    assert_eq!(
+        fast_hasher().verify("x", &PasswordHash::new("not a hash")),
+        Verification::Mismatch
+    );
+}
+
+#[test]
+fn token_round_trip_carries_only_ids() {
+    let t = tokens();
+    let now = Utc::now();
+    let issued = t.issue(42, now).unwrap();
+    let verified = t.verify(&issued.token).unwrap();
+    assert_eq!(verified.actor, Actor::new(42));
+    assert_eq!(
+        verified.expires_at.timestamp(),
+        (now + Duration::hours(24)).timestamp()
+    );
+    let payload = issued.token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let mut keys: Vec<_> = claims.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["aud", "exp", "iat", "iss", "jti", "nbf", "sub"]);
+    assert_eq!(claims["iss"], "gotemp.user");
+}
+
+#[test]
+fn expired_token_is_rejected() {
+    let t = tokens();
+    let issued = t.issue(1, Utc::now() - Duration::hours(25)).unwrap();
+    assert_eq!(
+        t.verify(&issued.token).unwrap_err(),
+        Error::Unauthenticated("invalid or expired token".into())
+    );
+}
+
+#[test]
+fn tampered_token_is_rejected() {
+    let t = tokens();
+    let issued = t.issue(1, Utc::now()).unwrap();
+    let mut parts: Vec<String> = issued.token.split('.').map(str::to_owned).collect();
+    let forged = serde_json::json!({"sub": "2", "iss": "gotemp.user", "aud": "gotemp",
+        "iat": 0, "nbf": 0, "exp": 4_000_000_000i64, "jti": "x"});
+    parts[1] = URL_SAFE_NO_PAD.encode(forged.to_string());
+    assert!(t.verify(&parts.join(".")).is_err());
+}
+
+#[test]
+fn other_algorithms_are_rejected() {
+    let t = tokens();
+    let now = Utc::now().timestamp();
+    let claims = Claims {
+        sub: "1".into(),
+        iss: "gotemp.user".into(),
+        aud: "gotemp".into(),
+        iat: now,
+        nbf: now,
+        exp: now + 60,
+        jti: "j".into(),
+    };
+    let hs512 = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS512),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert!(t.verify(&hs512).is_err(), "HS512 with the same key");
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(serde_json::to_string(&claims).unwrap())
+    );
+    assert!(t.verify(&none).is_err(), "alg none");
+}
+
+#[test]
+fn wrong_issuer_audience_or_secret_is_rejected() {
+    let mut s = TokenSettings::new(SecretString::from(SECRET));
+    s.issuer = "someone.else".into();
+    let foreign = TokenService::new(s).unwrap().issue(1, Utc::now()).unwrap();
+    assert!(tokens().verify(&foreign.token).is_err());
+    let mut s = TokenSettings::new(SecretString::from(SECRET));
+    s.audience = "other".into();
+    let foreign = TokenService::new(s).unwrap().issue(1, Utc::now()).unwrap();
+    assert!(tokens().verify(&foreign.token).is_err());
+    let other_key = TokenSettings::new(SecretString::from("x".repeat(40)));
+    let foreign = TokenService::new(other_key)
+        .unwrap()
+        .issue(1, Utc::now())
+        .unwrap();
+    assert!(tokens().verify(&foreign.token).is_err());
+}
+
+#[test]
+fn token_without_user_is_rejected() {
+    let t = tokens();
+    let issued = t.issue(0, Utc::now()).unwrap();
+    assert_eq!(
+        t.verify(&issued.token).unwrap_err(),
+        Error::Unauthenticated("no user in token".into())
+    );
+}
+
+#[test]
+fn short_secret_is_refused_and_never_printed() {
+    assert!(TokenService::new(TokenSettings::new(SecretString::from("short"))).is_err());
+    let dbg = format!("{:?}", TokenSettings::new(SecretString::from(SECRET)));
+    assert!(!dbg.contains(SECRET), "{dbg}");
+}

@@ -1,0 +1,28 @@
+//! Names of the unique constraints every store creates, and the domain error each becomes.
+//! Stores turn a violation into `Conflict` by constraint name, never by checking first (which
+//! races with a concurrent insert).
+
+use crate::error::{ConflictKind, Error};
+
+/// Unique index on `lower(email)` of users.
+pub const USER_EMAIL: &str = "users_email_key";
+/// Primary key of customers.
+pub const CUSTOMER_ID: &str = "customers_pkey";
+/// Primary key of products.
+pub const PRODUCT_ID: &str = "products_pkey";
+
+/// The conflict a unique violation of `constraint` means, or `None` for a constraint this module
+/// does not know (a store then reports it as internal: it is a bug, not a user error).
+pub fn unique_violation(constraint: &str) -> Option<Error> {
+    let (field, message) = match constraint {
+        USER_EMAIL => ("email", "email: a user with this e-mail already exists"),
+        CUSTOMER_ID => ("id", "id: a customer with this id already exists"),
+        PRODUCT_ID => ("id", "id: a product with this id already exists"),
+        _ => return None,
+    };
+    Some(Error::conflict(
+        ConflictKind::Duplicate,
+        Some(field),
+        message,
+    ))
+}

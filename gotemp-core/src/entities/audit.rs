@@ -1,0 +1,62 @@
+use crate::event::ActionType;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// One stored audit event: the history of every committed change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Row id.
+    pub id: i64,
+    /// The event's id; unique, so a re-delivered event is stored once.
+    pub event_id: Uuid,
+    /// When the change happened.
+    pub action_time: DateTime<Utc>,
+    /// When the audit service stored it.
+    pub recorded_time: DateTime<Utc>,
+    /// Subject it was published on.
+    pub topic: String,
+    /// Owning service.
+    pub service: String,
+    /// Operation, e.g. `create_user`.
+    pub action_func: String,
+    /// insert, update or delete.
+    pub action_type: ActionType,
+    /// Object name.
+    pub object_name: String,
+    /// Object id.
+    pub object_id: String,
+    /// User id of the actor.
+    pub performed_by: i64,
+    /// The object after the change, secrets removed.
+    pub object_detail: Value,
+}
+
+/// Search filters for the audit trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Object name (`user`, `customer`, …).
+    pub object_name: Option<String>,
+    /// Object id (usually with `object_name`).
+    pub object_id: Option<String>,
+    /// Actor's user id.
+    pub performed_by: Option<i64>,
+    /// Owning service.
+    pub service: Option<String>,
+    /// insert, update or delete.
+    pub action_type: Option<ActionType>,
+    /// Changes at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Changes before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// How many changes fell in one time bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketCount {
+    /// Start of the bucket.
+    pub bucket_start: DateTime<Utc>,
+    /// Changes in it.
+    pub count: i64,
+}

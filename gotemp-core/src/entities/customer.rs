@@ -1,0 +1,89 @@
+use super::ExtraFields;
+use crate::event::Auditable;
+use crate::values::{EntityKey, Text, ValidityPeriod};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A customer (master data), e.g. `ducksrus` "Ducks R Us".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// String key.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Start of validity.
+    pub valid_from: DateTime<Utc>,
+    /// End of validity.
+    pub valid_thru: DateTime<Utc>,
+    /// Free-form attributes.
+    pub extra_fields: ExtraFields,
+    /// Set on create.
+    pub created_at: DateTime<Utc>,
+    /// Set on every change.
+    pub updated_at: DateTime<Utc>,
+    /// User id of the last actor.
+    pub modified_by: i64,
+    /// Starts at 1, +1 per update.
+    pub version: i64,
+}
+
+impl Auditable for Customer {
+    const OBJECT_NAME: &'static str = "customer";
+    const SERVICE: &'static str = "customer";
+    fn object_id(&self) -> String {
+        self.id.clone()
+    }
+}
+
+/// Input to create a customer.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewCustomer {
+    /// Key; generated from the name when absent.
+    pub id: Option<String>,
+    /// Required, ≤255.
+    #[serde(default)]
+    pub name: String,
+    /// Defaults to now.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Defaults to a year after `valid_from`.
+    pub valid_thru: Option<DateTime<Utc>>,
+    /// Free-form attributes.
+    pub extra_fields: Option<ExtraFields>,
+}
+
+/// Input to change a customer: absent fields keep their value.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CustomerChanges {
+    /// New name.
+    pub name: Option<String>,
+    /// New start of validity.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// New end of validity.
+    pub valid_thru: Option<DateTime<Utc>>,
+    /// Replaces all extra fields.
+    pub extra_fields: Option<ExtraFields>,
+}
+
+/// A customer that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerDraft {
+    /// Key.
+    pub id: EntityKey,
+    /// Name.
+    pub name: Text,
+    /// Validity.
+    pub validity: ValidityPeriod,
+    /// Attributes.
+    pub extra_fields: ExtraFields,
+}
+
+/// Search filters for customers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerFilter {
+    /// Exact key.
+    pub id: Option<String>,
+    /// Exact name.
+    pub name: Option<String>,
+    /// Valid on this instant.
+    pub valid_on: Option<DateTime<Utc>>,
+}

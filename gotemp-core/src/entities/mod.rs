@@ -1,0 +1,21 @@
+//! The five services' objects: what is stored and returned (the entity), what a client sends to
+//! create or change one (raw inputs), what a service hands a repository after every rule passed
+//! (the draft), and what a search can filter on.
+
+mod audit;
+mod customer;
+mod product;
+mod promotion;
+mod user;
+
+pub use audit::{AuditFilter, AuditRecord, BucketCount};
+pub use customer::{Customer, CustomerChanges, CustomerDraft, CustomerFilter, NewCustomer};
+pub use product::{NewProduct, Product, ProductChanges, ProductDraft, ProductFilter};
+pub use promotion::{
+    Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,
+    PromotionProduct,
+};
+pub use user::{NewUser, User, UserChanges, UserDraft, UserFilter};
+
+/// Free-form JSON attributes a client may attach to master data (`{"external_id": "12345"}`).
+pub type ExtraFields = serde_json::Map<String, serde_json::Value>;

@@ -1,0 +1,147 @@
+use crate::event::Auditable;
+use crate::values::{Email, PasswordHash, Text, ValidityPeriod};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// A person who can log in. It has no password field at all, so no response, log line or audit
+/// payload built from it can carry one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Generated id.
+    pub id: i64,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// `first_name last_name`, derived.
+    pub name: String,
+    /// E-mail as written; unique regardless of case.
+    pub email: String,
+    /// Optional company.
+    pub company: Option<String>,
+    /// Start of validity.
+    pub valid_from: DateTime<Utc>,
+    /// End of validity.
+    pub valid_thru: DateTime<Utc>,
+    /// Only active users can log in.
+    pub active: bool,
+    /// Set on create.
+    pub created_at: DateTime<Utc>,
+    /// Set on every change.
+    pub updated_at: DateTime<Utc>,
+    /// User id of the last actor.
+    pub modified_by: i64,
+    /// Starts at 1, +1 per update.
+    pub version: i64,
+}
+
+impl User {
+    /// The derived display name.
+    pub fn full_name(first_name: &str, last_name: &str) -> String {
+        format!("{first_name} {last_name}")
+    }
+
+    /// Whether the validity period contains `at`.
+    pub fn is_valid_at(&self, at: DateTime<Utc>) -> bool {
+        self.valid_from <= at && at <= self.valid_thru
+    }
+}
+
+impl Auditable for User {
+    const OBJECT_NAME: &'static str = "user";
+    const SERVICE: &'static str = "user";
+    fn object_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+/// Input to create a user.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewUser {
+    /// Required, ≤100.
+    #[serde(default)]
+    pub first_name: String,
+    /// Required, ≤100.
+    #[serde(default)]
+    pub last_name: String,
+    /// Required, valid, ≤255, unique.
+    #[serde(default)]
+    pub email: String,
+    /// Optional, ≤255.
+    #[serde(default)]
+    pub company: Option<String>,
+    /// Required.
+    #[serde(default)]
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Required, after `valid_from`.
+    #[serde(default)]
+    pub valid_thru: Option<DateTime<Utc>>,
+    /// Defaults to false.
+    #[serde(default)]
+    pub active: bool,
+    /// Required, 8 to 1024 characters; only its hash is stored.
+    #[serde(default = "empty_secret")]
+    pub password: SecretString,
+}
+
+fn empty_secret() -> SecretString {
+    SecretString::from("")
+}
+
+/// Input to change a user: absent fields keep their value; `company: ""` clears it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserChanges {
+    /// New given name.
+    pub first_name: Option<String>,
+    /// New family name.
+    pub last_name: Option<String>,
+    /// New e-mail.
+    pub email: Option<String>,
+    /// New company; empty clears it.
+    pub company: Option<String>,
+    /// New start of validity.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// New end of validity.
+    pub valid_thru: Option<DateTime<Utc>>,
+    /// New active flag.
+    pub active: Option<bool>,
+    /// New password; hashed again.
+    pub password: Option<SecretString>,
+}
+
+/// A user that passed every rule, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDraft {
+    /// Given name.
+    pub first_name: Text,
+    /// Family name.
+    pub last_name: Text,
+    /// E-mail.
+    pub email: Email,
+    /// Company.
+    pub company: Option<Text>,
+    /// Validity.
+    pub validity: ValidityPeriod,
+    /// Active flag.
+    pub active: bool,
+    /// New hash to store; `None` on update keeps the stored one.
+    pub password_hash: Option<PasswordHash>,
+}
+
+/// Search filters for users; all given filters must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserFilter {
+    /// Exact id.
+    pub id: Option<i64>,
+    /// Exact given name.
+    pub first_name: Option<String>,
+    /// Exact family name.
+    pub last_name: Option<String>,
+    /// E-mail, compared case-insensitively.
+    pub email: Option<String>,
+    /// Exact company.
+    pub company: Option<String>,
+    /// Valid on this instant.
+    pub valid_on: Option<DateTime<Utc>>,
+}

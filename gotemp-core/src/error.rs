@@ -1,0 +1,223 @@
+//! One error type for the whole domain, so every transport maps failures the same way.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A single rule a field broke. Transports list these so a client can show each next to its field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The canonical (snake_case) field name, with indexes for nested lists: `products[0].product_id`.
+    pub field: String,
+    /// Machine-readable rule name (`required`, `too_long`, `invalid_email`, …) for clients that
+    /// translate messages.
+    pub code: &'static str,
+    /// Human-readable sentence that already names the field.
+    pub message: String,
+}
+
+impl FieldError {
+    /// Builds a field error; `message` should name the field so it reads well on its own.
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The common "X is required" failure.
+    pub fn required(field: &str) -> Self {
+        Self::new(field, "required", format!("{field} is required"))
+    }
+}
+
+/// Why a write conflicts with the stored state; transports pick a status code from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictKind {
+    /// A unique key (e-mail, id) is already taken.
+    Duplicate,
+    /// The caller named a version that is no longer the stored one.
+    StaleVersion,
+    /// The object is still referenced by another (a customer named by promotions).
+    InUse,
+    /// The object's state forbids the operation (a promotion past its initial approval state).
+    State,
+}
+
+/// Every failure a gotemp operation can report.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// The addressed object does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// Object name (`user`, `customer`, …).
+        entity: &'static str,
+        /// The id that was looked up.
+        id: String,
+    },
+    /// Input broke one or more rules; all of them are listed, not only the first.
+    #[error("invalid input: {}", join_messages(.0))]
+    Validation(Vec<FieldError>),
+    /// The write conflicts with stored state.
+    #[error("{message}")]
+    Conflict {
+        /// What kind of conflict, for status mapping.
+        kind: ConflictKind,
+        /// The field involved, when there is one.
+        field: Option<String>,
+        /// Human-readable sentence.
+        message: String,
+    },
+    /// No, or no valid, credentials. Deliberately vague: it never tells which part was wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Authenticated, but not allowed.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// A backend is down or overloaded; the caller may retry.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected backend answer. The text is for logs, never for clients.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn join_messages(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl From<FieldError> for Error {
+    fn from(error: FieldError) -> Self {
+        Self::Validation(vec![error])
+    }
+}
+
+/// Shorthand used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A not-found error for `entity` with the given id.
+    pub fn not_found(entity: &'static str, id: impl fmt::Display) -> Self {
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    /// A validation error carrying a single field failure.
+    pub fn invalid(error: FieldError) -> Self {
+        Self::Validation(vec![error])
+    }
+
+    /// The stale-version conflict every update and delete reports the same way.
+    pub fn stale_version(entity: &'static str, id: impl fmt::Display, expected: i64) -> Self {
+        Self::Conflict {
+            kind: ConflictKind::StaleVersion,
+            field: Some("version".into()),
+            message: format!(
+                "version: {entity} {id} was changed by someone else (expected version {expected}); reload and retry"
+            ),
+        }
+    }
+
+    /// A conflict of the given kind.
+    pub fn conflict(kind: ConflictKind, field: Option<&str>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            kind,
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    /// Whether retrying the same call later may succeed.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// Collects field failures so a service reports all of them at once.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldError>);
+
+impl Violations {
+    /// Keeps the value of a successful parse, or records its failure and yields `None`.
+    pub fn check<T>(&mut self, parsed: std::result::Result<T, FieldError>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    /// Like [`Violations::check`] for rules that yield several failures at once.
+    pub fn check_all<T>(&mut self, parsed: std::result::Result<T, Vec<FieldError>>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(errors) => {
+                self.0.extend(errors);
+                None
+            }
+        }
+    }
+
+    /// Records a failure directly.
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// Whether nothing failed so far.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The validation error with everything recorded (call only when not empty).
+    pub fn into_error(self) -> Error {
+        Error::Validation(self.0)
+    }
+
+    /// The recorded failures.
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_message_lists_every_field() {
+        let e = Error::Validation(vec![
+            FieldError::required("first_name"),
+            FieldError::required("email"),
+        ]);
+        assert_eq!(
+            e.to_string(),
+            "invalid input: first_name is required; email is required"
+        );
+    }
+
+    #[test]
+    fn only_unavailable_is_retriable() {
+        assert!(Error::Unavailable("db".into()).is_retriable());
+        assert!(!Error::Internal("bug".into()).is_retriable());
+        assert!(!Error::not_found("user", 1).is_retriable());
+    }
+
+    #[test]
+    fn violations_collects_all_failures() {
+        let mut v = Violations::default();
+        let a: Option<i32> = v.check(Err(FieldError::required("a")));
+        let b = v.check(Ok::<_, FieldError>(2));
+        let c: Option<i32> = v.check_all(Err(vec![FieldError::required("c")]));
+        assert_eq!((a, b, c), (None, Some(2), None));
+        assert_eq!(v.into_vec().len(), 2);
+    }
+}

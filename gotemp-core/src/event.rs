@@ -1,0 +1,215 @@
+//! The audit event every committed create/update/delete produces. Repositories write it to their
+//! outbox in the same transaction as the change, so a change and its event exist together or not
+//! at all.
+
+use crate::actor::Actor;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Version of the event's JSON shape; consumers use it to read old events after a change.
+pub const EVENT_SCHEMA_VERSION: u16 = 1;
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionType {
+    /// A create.
+    Insert,
+    /// An update.
+    Update,
+    /// A delete.
+    Delete,
+}
+
+impl ActionType {
+    /// The canonical lower-case name, as stored and as used in subjects.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Insert => "insert",
+            Self::Update => "update",
+            Self::Delete => "delete",
+        }
+    }
+
+    /// Parses the canonical name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "insert" => Some(Self::Insert),
+            "update" => Some(Self::Update),
+            "delete" => Some(Self::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// An object whose changes are audited.
+pub trait Auditable: Serialize {
+    /// The object name recorded in the audit trail (`user`, `customer`, …).
+    const OBJECT_NAME: &'static str;
+    /// The service that owns it (`user`, `customer`, …).
+    const SERVICE: &'static str;
+    /// The object's id as text.
+    fn object_id(&self) -> String;
+}
+
+/// The part of an event known before the write: who, what and when. The repository completes it
+/// with the stored object (which may carry a generated id) via [`PendingEvent::complete`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingEvent {
+    /// Unique id (UUIDv7, so ids sort by time); consumers drop duplicates by it.
+    pub event_id: Uuid,
+    /// When the change happened; also the object's `updated_at`.
+    pub occurred_at: DateTime<Utc>,
+    /// Owning service.
+    pub service: &'static str,
+    /// The operation, e.g. `create_user`.
+    pub action_func: String,
+    /// insert, update or delete.
+    pub action_type: ActionType,
+    /// Object name.
+    pub object_name: &'static str,
+    /// Who made the change; also the object's `modified_by`.
+    pub performed_by: i64,
+}
+
+impl PendingEvent {
+    /// Starts the event for a change of a `T` by `actor` at `at`.
+    pub fn new<T: Auditable>(action_type: ActionType, actor: &Actor, at: DateTime<Utc>) -> Self {
+        let verb = match action_type {
+            ActionType::Insert => "create",
+            ActionType::Update => "update",
+            ActionType::Delete => "delete",
+        };
+        Self {
+            event_id: Uuid::now_v7(),
+            occurred_at: at,
+            service: T::SERVICE,
+            action_func: format!("{verb}_{}", T::OBJECT_NAME),
+            action_type,
+            object_name: T::OBJECT_NAME,
+            performed_by: actor.user_id,
+        }
+    }
+
+    /// Completes the event with the object as stored after the change (before it, for deletes).
+    pub fn complete<T: Auditable>(self, object: &T) -> AuditEvent {
+        let mut detail = serde_json::to_value(object).unwrap_or(Value::Null);
+        redact(&mut detail);
+        AuditEvent {
+            event_id: self.event_id,
+            schema_version: EVENT_SCHEMA_VERSION,
+            occurred_at: self.occurred_at,
+            service: self.service.to_owned(),
+            action_func: self.action_func,
+            action_type: self.action_type,
+            object_name: self.object_name.to_owned(),
+            object_id: object.object_id(),
+            performed_by: self.performed_by,
+            object_detail: detail,
+        }
+    }
+}
+
+/// A completed audit event, as written to the outbox and published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// Unique id; duplicates are dropped by it.
+    pub event_id: Uuid,
+    /// Shape version ([`EVENT_SCHEMA_VERSION`]).
+    pub schema_version: u16,
+    /// When the change happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Owning service.
+    pub service: String,
+    /// Operation name, e.g. `update_customer`.
+    pub action_func: String,
+    /// insert, update or delete.
+    pub action_type: ActionType,
+    /// Object name.
+    pub object_name: String,
+    /// Object id.
+    pub object_id: String,
+    /// User id of the actor.
+    pub performed_by: i64,
+    /// The object after the change (before it, for deletes), secrets removed.
+    pub object_detail: Value,
+}
+
+impl AuditEvent {
+    /// The subject the event is published on: `gotemp.audit.<service>.<action>`, so a subscriber
+    /// can take one service (`gotemp.audit.user.>`) or all (`gotemp.audit.>`).
+    pub fn topic(&self) -> String {
+        format!(
+            "gotemp.audit.{}.{}",
+            self.service,
+            self.action_type.as_str()
+        )
+    }
+}
+
+/// Keys never allowed in an audit payload, whatever an embedder's entity serializes.
+const SECRET_KEYS: [&str; 5] = ["password", "password_hash", "hash", "secret", "token"];
+
+/// Removes secret-looking keys at any depth. The entities already leave secrets out; this is the
+/// second lock on the door.
+pub fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|k, _| !SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str()));
+            map.values_mut().for_each(redact);
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Serialize)]
+    struct Thing {
+        id: i64,
+        password: &'static str,
+        nested: Value,
+    }
+
+    impl Auditable for Thing {
+        const OBJECT_NAME: &'static str = "thing";
+        const SERVICE: &'static str = "things";
+        fn object_id(&self) -> String {
+            self.id.to_string()
+        }
+    }
+
+    #[test]
+    fn complete_fills_ids_and_redacts_secrets_at_any_depth() {
+        let actor = Actor::new(7);
+        let pending = PendingEvent::new::<Thing>(ActionType::Update, &actor, Utc::now());
+        let event = pending.clone().complete(&Thing {
+            id: 42,
+            password: "hunter2",
+            nested: json!({"a": [{"Password_Hash": "x", "keep": 1}]}),
+        });
+        assert_eq!(event.event_id, pending.event_id);
+        assert_eq!(event.object_id, "42");
+        assert_eq!(event.action_func, "update_thing");
+        assert_eq!(event.performed_by, 7);
+        assert_eq!(event.topic(), "gotemp.audit.things.update");
+        assert_eq!(
+            event.object_detail,
+            json!({"id": 42, "nested": {"a": [{"keep": 1}]}})
+        );
+    }
+
+    #[test]
+    fn action_types_round_trip() {
+        for a in [ActionType::Insert, ActionType::Update, ActionType::Delete] {
+            assert_eq!(ActionType::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(ActionType::parse("upsert"), None);
+    }
+}

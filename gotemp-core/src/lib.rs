@@ -1,0 +1,21 @@
+//! gotemp-core: the domain of gotemp's five services (users and authentication, customers,
+//! products, promotions, audit), with no I/O.
+//!
+//! Services ([`services`]) decide: they check every rule, run the embedder's [`hooks`], and hand
+//! repositories ([`ports`]) a validated draft together with the audit event that records the
+//! change. Adapters in other crates store, publish and cache.
+
+pub mod actor;
+pub mod auth;
+pub mod constraints;
+pub mod entities;
+pub mod error;
+pub mod event;
+pub mod hooks;
+pub mod page;
+pub mod ports;
+pub mod services;
+pub mod values;
+
+pub use actor::Actor;
+pub use error::{ConflictKind, Error, FieldError, Result};

@@ -1,0 +1,216 @@
+//! The traits gotemp-core needs from the outside world. Adapters (gotemp-store, gotemp-events)
+//! implement them; services only ever see these.
+//!
+//! Every write takes the [`PendingEvent`] that records it: the adapter completes it with the
+//! stored object and writes it to its outbox in the same transaction as the change, so a
+//! committed change always has its audit event and a failed one never does.
+
+use crate::entities::*;
+use crate::error::Result;
+use crate::event::{AuditEvent, PendingEvent};
+use crate::page::{Page, PageSpec};
+use crate::values::{Email, PasswordHash};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+
+/// Storage of users.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// The user with `id`, if any.
+    async fn get(&self, id: i64) -> Result<Option<User>>;
+    /// Users matching every given filter, ordered by id.
+    async fn list(&self, filter: &UserFilter, page: &PageSpec) -> Result<Page<User>>;
+    /// The user with this e-mail (any case) and its stored hash, for login only.
+    async fn credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>>;
+    /// Stores a new user; `draft.password_hash` is always set on create.
+    async fn create(&self, draft: &UserDraft, event: PendingEvent) -> Result<User>;
+    /// Replaces a user's fields if its version is still `expected_version`.
+    async fn update(
+        &self,
+        id: i64,
+        draft: &UserDraft,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<User>;
+    /// Deletes a user if its version is still `expected_version`; returns what was deleted.
+    async fn delete(&self, id: i64, expected_version: i64, event: PendingEvent) -> Result<User>;
+    /// Replaces a hash after login upgraded it (bcrypt → argon2id). Not an audited change: no
+    /// field a client can see changes.
+    async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()>;
+}
+
+/// Storage of customers.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait CustomerRepository: Send + Sync {
+    /// The customer with `id`, if any.
+    async fn get(&self, id: &str) -> Result<Option<Customer>>;
+    /// Customers matching every given filter, ordered by id.
+    async fn list(&self, filter: &CustomerFilter, page: &PageSpec) -> Result<Page<Customer>>;
+    /// Stores a new customer; a taken id is a Duplicate conflict.
+    async fn create(&self, draft: &CustomerDraft, event: PendingEvent) -> Result<Customer>;
+    /// Replaces a customer's fields if its version is still `expected_version`.
+    async fn update(
+        &self,
+        draft: &CustomerDraft,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Customer>;
+    /// Deletes a customer if its version is still `expected_version`.
+    async fn delete(
+        &self,
+        id: &str,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Customer>;
+}
+
+/// Storage of products.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait ProductRepository: Send + Sync {
+    /// The product with `id`, if any.
+    async fn get(&self, id: &str) -> Result<Option<Product>>;
+    /// Products matching every given filter, ordered by id.
+    async fn list(&self, filter: &ProductFilter, page: &PageSpec) -> Result<Page<Product>>;
+    /// Stores a new product; a taken id is a Duplicate conflict.
+    async fn create(&self, draft: &ProductDraft, event: PendingEvent) -> Result<Product>;
+    /// Replaces a product's fields if its version is still `expected_version`.
+    async fn update(
+        &self,
+        draft: &ProductDraft,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Product>;
+    /// Deletes a product if its version is still `expected_version`.
+    async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent)
+    -> Result<Product>;
+}
+
+/// Storage of promotions.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait PromotionRepository: Send + Sync {
+    /// The promotion with `id`, if any (without `customer_name`).
+    async fn get(&self, id: i64) -> Result<Option<Promotion>>;
+    /// Promotions matching every given filter, ordered by id.
+    async fn list(&self, filter: &PromotionFilter, page: &PageSpec) -> Result<Page<Promotion>>;
+    /// Stores a new promotion.
+    async fn create(&self, draft: &PromotionDraft, event: PendingEvent) -> Result<Promotion>;
+    /// Replaces a promotion's fields if its version is still `expected_version`.
+    async fn update(
+        &self,
+        id: i64,
+        draft: &PromotionDraft,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Promotion>;
+    /// Deletes a promotion if its version is still `expected_version`.
+    async fn delete(
+        &self,
+        id: i64,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Promotion>;
+}
+
+/// Storage of the audit trail.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait AuditRepository: Send + Sync {
+    /// Stores an event unless one with the same `event_id` is stored already; returns whether it
+    /// was new. This is what makes redelivery harmless.
+    async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool>;
+    /// The record with row id `id`, if any.
+    async fn get(&self, id: i64) -> Result<Option<AuditRecord>>;
+    /// Records matching every given filter, newest first.
+    async fn list(&self, filter: &AuditFilter, page: &PageSpec) -> Result<Page<AuditRecord>>;
+    /// Counts of matching records per bucket of `width`, buckets aligned to the Unix epoch,
+    /// oldest first; empty buckets are left out.
+    async fn count_by_bucket(
+        &self,
+        filter: &AuditFilter,
+        width: Duration,
+    ) -> Result<Vec<BucketCount>>;
+}
+
+/// An event waiting in an outbox to be published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    /// Position in the outbox; publish in this order.
+    pub position: i64,
+    /// The event.
+    pub event: AuditEvent,
+}
+
+/// The outbox a store writes events to; the relay drains it.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Up to `limit` unsent events, oldest first.
+    async fn pending(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// Marks events as published (after the sink confirmed them).
+    async fn mark_sent(&self, positions: &[i64]) -> Result<()>;
+    /// Deletes sent events older than `before`; returns how many.
+    async fn prune_sent(&self, before: DateTime<Utc>) -> Result<u64>;
+}
+
+/// What the promotion service needs to know of a customer: that it exists, and its name.
+/// Separate from [`CustomerRepository`] so it can be served by a cache or a remote customer
+/// service.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait CustomerDirectory: Send + Sync {
+    /// The customer's name, or `None` when no such customer exists.
+    async fn customer_name(&self, id: &str) -> Result<Option<String>>;
+}
+
+#[async_trait]
+impl<R: CustomerRepository + ?Sized> CustomerDirectory for Arc<R> {
+    async fn customer_name(&self, id: &str) -> Result<Option<String>> {
+        Ok(self.get(id).await?.map(|c| c.name))
+    }
+}
+
+/// Answers whether something still refers to a customer, so deleting it would leave dangling
+/// references. Served by the promotion store; separate so a customer service can run apart.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait CustomerReferences: Send + Sync {
+    /// Whether any promotion names this customer.
+    async fn is_customer_referenced(&self, customer_id: &str) -> Result<bool>;
+}
+
+#[async_trait]
+impl<R: PromotionRepository + ?Sized> CustomerReferences for Arc<R> {
+    async fn is_customer_referenced(&self, customer_id: &str) -> Result<bool> {
+        let filter = PromotionFilter {
+            customer_id: Some(customer_id.to_owned()),
+            ..Default::default()
+        };
+        Ok(!self
+            .list(&filter, &PageSpec::first(1))
+            .await?
+            .items
+            .is_empty())
+    }
+}
+
+/// Every repository of one store, as an adapter hands them out.
+#[derive(Clone)]
+pub struct Repositories {
+    /// Users.
+    pub users: Arc<dyn UserRepository>,
+    /// Customers.
+    pub customers: Arc<dyn CustomerRepository>,
+    /// Products.
+    pub products: Arc<dyn ProductRepository>,
+    /// Promotions.
+    pub promotions: Arc<dyn PromotionRepository>,
+    /// Audit trail.
+    pub audit: Arc<dyn AuditRepository>,
+    /// The outbox the writes above fill.
+    pub outbox: Arc<dyn OutboxStore>,
+}

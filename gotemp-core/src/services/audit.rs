@@ -1,0 +1,102 @@
+//! The audit trail: storing events exactly once, and reading the history back.
+
+use crate::entities::{AuditFilter, AuditRecord, BucketCount};
+use crate::error::{Error, FieldError, Result};
+use crate::event::AuditEvent;
+use crate::page::{Page, PageRequest, PageSpec};
+use crate::ports::AuditRepository;
+use crate::values;
+use chrono::Duration;
+use std::sync::Arc;
+
+/// Most buckets one count may return; bounds the work of a request over a long range.
+pub const MAX_BUCKETS: i64 = 10_000;
+
+/// The audit service.
+#[derive(Clone)]
+pub struct AuditService {
+    repo: Arc<dyn AuditRepository>,
+}
+
+impl AuditService {
+    /// A service over `repo`.
+    pub fn new(repo: Arc<dyn AuditRepository>) -> Self {
+        Self { repo }
+    }
+
+    /// Stores an event once; a redelivered event (same id) is absorbed and reported as `false`.
+    pub async fn record(&self, event: &AuditEvent) -> Result<bool> {
+        self.repo.record(event, values::now()).await
+    }
+
+    /// The record with row id `id`.
+    pub async fn get(&self, id: i64) -> Result<AuditRecord> {
+        self.repo
+            .get(id)
+            .await?
+            .ok_or_else(|| Error::not_found("audit record", id))
+    }
+
+    /// Records matching `filter`, newest first, a page at a time.
+    pub async fn list(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditRecord>> {
+        check_range(filter)?;
+        let spec = PageSpec::parse(page)?;
+        self.repo.list(filter, &spec).await
+    }
+
+    /// The history of one object, newest first.
+    pub async fn history(
+        &self,
+        object_name: &str,
+        object_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<AuditRecord>> {
+        let filter = AuditFilter {
+            object_name: Some(object_name.to_owned()),
+            object_id: Some(object_id.to_owned()),
+            ..Default::default()
+        };
+        self.list(&filter, page).await
+    }
+
+    /// Counts per time bucket of `width` (at least a second), oldest first.
+    pub async fn count_by_bucket(
+        &self,
+        filter: &AuditFilter,
+        width: Duration,
+    ) -> Result<Vec<BucketCount>> {
+        check_range(filter)?;
+        if width < Duration::seconds(1) {
+            return Err(Error::invalid(FieldError::new(
+                "width",
+                "out_of_range",
+                "width must be at least one second",
+            )));
+        }
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && (to - from).num_seconds() / width.num_seconds() > MAX_BUCKETS
+        {
+            return Err(Error::invalid(FieldError::new(
+                "width",
+                "too_many_buckets",
+                format!("width is too small for this range: at most {MAX_BUCKETS} buckets"),
+            )));
+        }
+        self.repo.count_by_bucket(filter, width).await
+    }
+}
+
+fn check_range(filter: &AuditFilter) -> Result<()> {
+    match (filter.from, filter.to) {
+        (Some(from), Some(to)) if to <= from => Err(Error::invalid(FieldError::new(
+            "to",
+            "invalid_range",
+            "to must be after from",
+        ))),
+        _ => Ok(()),
+    }
+}

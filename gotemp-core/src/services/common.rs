@@ -1,0 +1,67 @@
+//! Rules and steps every service shares.
+
+use crate::entities::ExtraFields;
+use crate::error::{Error, FieldError, Result};
+use crate::values::ValidityPeriod;
+use chrono::{DateTime, Utc};
+
+/// Largest `extra_fields` object accepted, as compact JSON.
+pub const MAX_EXTRA_FIELDS_BYTES: usize = 64 * 1024;
+
+/// The version a write must find stored: the caller's, or the one just read, so a
+/// read-modify-write never overwrites a change made in between. A caller's version that is
+/// already stale fails at once, before any work.
+pub fn expected_version(
+    entity: &'static str,
+    id: impl std::fmt::Display,
+    caller: Option<i64>,
+    stored: i64,
+) -> Result<i64> {
+    match caller {
+        Some(v) if v != stored => Err(Error::stale_version(entity, id, v)),
+        _ => Ok(stored),
+    }
+}
+
+/// The period after an update: each end the caller gave, the stored one otherwise.
+pub fn merged_period(
+    stored: (DateTime<Utc>, DateTime<Utc>),
+    from: Option<DateTime<Utc>>,
+    thru: Option<DateTime<Utc>>,
+) -> Result<ValidityPeriod, FieldError> {
+    ValidityPeriod::new(from.unwrap_or(stored.0), thru.unwrap_or(stored.1))
+}
+
+/// Checks the size of free-form attributes.
+pub fn parse_extra_fields(fields: Option<ExtraFields>) -> Result<ExtraFields, FieldError> {
+    let fields = fields.unwrap_or_default();
+    let size = serde_json::to_vec(&fields)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size > MAX_EXTRA_FIELDS_BYTES {
+        return Err(FieldError::new(
+            "extra_fields",
+            "too_large",
+            format!("extra_fields must be at most {MAX_EXTRA_FIELDS_BYTES} bytes as JSON"),
+        ));
+    }
+    Ok(fields)
+}
+
+/// The value an optional text field has after an update: unchanged when absent, cleared when
+/// empty.
+pub fn merged_optional(stored: Option<String>, change: Option<String>) -> Option<String> {
+    match change {
+        None => stored,
+        Some(v) if v.trim().is_empty() => None,
+        Some(v) => Some(v),
+    }
+}
+
+/// Runs CPU-heavy work (password hashing) on the blocking pool so it never stalls the async
+/// threads that serve other requests.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))
+}

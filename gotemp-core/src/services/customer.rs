@@ -1,0 +1,164 @@
+//! Customers (master data).
+
+use super::common::{expected_version, merged_period, parse_extra_fields};
+use crate::actor::Actor;
+use crate::entities::{Customer, CustomerChanges, CustomerDraft, CustomerFilter, NewCustomer};
+use crate::error::{ConflictKind, Error, Result, Violations};
+use crate::event::{ActionType, PendingEvent};
+use crate::hooks::HookChain;
+use crate::page::{Page, PageRequest, PageSpec};
+use crate::ports::{CustomerReferences, CustomerRepository};
+use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use std::sync::Arc;
+
+/// Longest customer name accepted.
+pub const NAME_MAX: usize = 255;
+
+/// The customer service.
+#[derive(Clone)]
+pub struct CustomerService {
+    repo: Arc<dyn CustomerRepository>,
+    references: Option<Arc<dyn CustomerReferences>>,
+    hooks: HookChain<Customer, CustomerDraft>,
+}
+
+impl CustomerService {
+    /// A service over `repo`. Without [`CustomerService::with_references`] a customer can be
+    /// deleted even while promotions name it.
+    pub fn new(repo: Arc<dyn CustomerRepository>) -> Self {
+        Self {
+            repo,
+            references: None,
+            hooks: HookChain::default(),
+        }
+    }
+
+    /// Refuses deleting a customer something still refers to.
+    pub fn with_references(mut self, references: Arc<dyn CustomerReferences>) -> Self {
+        self.references = Some(references);
+        self
+    }
+
+    /// Adds hooks around customer writes.
+    pub fn with_hooks(mut self, hooks: HookChain<Customer, CustomerDraft>) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// The customer with `id`.
+    pub async fn get(&self, id: &str) -> Result<Customer> {
+        self.repo
+            .get(id)
+            .await?
+            .ok_or_else(|| Error::not_found("customer", id))
+    }
+
+    /// Customers matching `filter`, a page at a time.
+    pub async fn list(
+        &self,
+        filter: &CustomerFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Customer>> {
+        let spec = PageSpec::parse(page)?;
+        self.repo.list(filter, &spec).await
+    }
+
+    /// Creates a customer; the id is generated from the name when absent, the validity defaults
+    /// to one year from now.
+    pub async fn create(&self, actor: &Actor, input: NewCustomer) -> Result<Customer> {
+        let now = values::now();
+        let mut v = Violations::default();
+        let name = v.check(Text::parse("name", &input.name, NAME_MAX));
+        let id = match input.id.as_deref() {
+            Some(id) if !id.trim().is_empty() => v.check(EntityKey::parse("id", id)),
+            _ => Some(EntityKey::generate(&input.name)),
+        };
+        let validity = v.check(ValidityPeriod::parse_or_default(
+            input.valid_from,
+            input.valid_thru,
+            now,
+        ));
+        let extra_fields = v.check(parse_extra_fields(input.extra_fields));
+        let (Some(id), Some(name), Some(validity), Some(extra_fields)) =
+            (id, name, validity, extra_fields)
+        else {
+            return Err(v.into_error());
+        };
+        let draft = CustomerDraft {
+            id,
+            name,
+            validity,
+            extra_fields,
+        };
+        self.hooks.before_create(actor, &draft).await?;
+        let event = PendingEvent::new::<Customer>(ActionType::Insert, actor, now);
+        let created = self.repo.create(&draft, event).await?;
+        self.hooks.after_create(actor, &created).await;
+        Ok(created)
+    }
+
+    /// Changes a customer; absent fields keep their value.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &str,
+        changes: CustomerChanges,
+        version: Option<i64>,
+    ) -> Result<Customer> {
+        let current = self.get(id).await?;
+        let expected = expected_version("customer", id, version, current.version)?;
+        let mut v = Violations::default();
+        let name = v.check(Text::parse(
+            "name",
+            changes.name.as_deref().unwrap_or(&current.name),
+            NAME_MAX,
+        ));
+        let validity = v.check(merged_period(
+            (current.valid_from, current.valid_thru),
+            changes.valid_from,
+            changes.valid_thru,
+        ));
+        let extra_fields = v.check(parse_extra_fields(
+            changes
+                .extra_fields
+                .or_else(|| Some(current.extra_fields.clone())),
+        ));
+        let (Some(name), Some(validity), Some(extra_fields)) = (name, validity, extra_fields)
+        else {
+            return Err(v.into_error());
+        };
+        let draft = CustomerDraft {
+            id: EntityKey::parse("id", &current.id)?,
+            name,
+            validity,
+            extra_fields,
+        };
+        self.hooks.before_update(actor, &current, &draft).await?;
+        let event = PendingEvent::new::<Customer>(ActionType::Update, actor, values::now());
+        let updated = self.repo.update(&draft, expected, event).await?;
+        self.hooks.after_update(actor, &current, &updated).await;
+        Ok(updated)
+    }
+
+    /// Deletes a customer, unless promotions still name it.
+    pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<Customer> {
+        let current = self.get(id).await?;
+        let expected = expected_version("customer", id, version, current.version)?;
+        if let Some(refs) = &self.references
+            && refs.is_customer_referenced(id).await?
+        {
+            return Err(Error::conflict(
+                ConflictKind::InUse,
+                Some("id"),
+                format!(
+                    "id: customer {id} is still named by promotions; delete or move them first"
+                ),
+            ));
+        }
+        self.hooks.before_delete(actor, &current).await?;
+        let event = PendingEvent::new::<Customer>(ActionType::Delete, actor, values::now());
+        let deleted = self.repo.delete(id, expected, event).await?;
+        self.hooks.after_delete(actor, &deleted).await;
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,155 @@
+//! Products and product categories (master data).
+
+use super::common::{expected_version, merged_optional, merged_period, parse_extra_fields};
+use crate::actor::Actor;
+use crate::entities::{NewProduct, Product, ProductChanges, ProductDraft, ProductFilter};
+use crate::error::{Error, Result, Violations};
+use crate::event::{ActionType, PendingEvent};
+use crate::hooks::HookChain;
+use crate::page::{Page, PageRequest, PageSpec};
+use crate::ports::ProductRepository;
+use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use std::sync::Arc;
+
+/// Longest product name accepted.
+pub const NAME_MAX: usize = 255;
+/// Longest hierarchy level accepted.
+pub const LEVEL_MAX: usize = 50;
+
+/// The product service.
+#[derive(Clone)]
+pub struct ProductService {
+    repo: Arc<dyn ProductRepository>,
+    hooks: HookChain<Product, ProductDraft>,
+}
+
+impl ProductService {
+    /// A service over `repo`.
+    pub fn new(repo: Arc<dyn ProductRepository>) -> Self {
+        Self {
+            repo,
+            hooks: HookChain::default(),
+        }
+    }
+
+    /// Adds hooks around product writes.
+    pub fn with_hooks(mut self, hooks: HookChain<Product, ProductDraft>) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// The product with `id`.
+    pub async fn get(&self, id: &str) -> Result<Product> {
+        self.repo
+            .get(id)
+            .await?
+            .ok_or_else(|| Error::not_found("product", id))
+    }
+
+    /// Products matching `filter`, a page at a time.
+    pub async fn list(&self, filter: &ProductFilter, page: &PageRequest) -> Result<Page<Product>> {
+        let spec = PageSpec::parse(page)?;
+        self.repo.list(filter, &spec).await
+    }
+
+    /// Creates a product; the id is generated from the name when absent, the validity defaults
+    /// to one year from now.
+    pub async fn create(&self, actor: &Actor, input: NewProduct) -> Result<Product> {
+        let now = values::now();
+        let mut v = Violations::default();
+        let name = v.check(Text::parse("name", &input.name, NAME_MAX));
+        let id = match input.id.as_deref() {
+            Some(id) if !id.trim().is_empty() => v.check(EntityKey::parse("id", id)),
+            _ => Some(EntityKey::generate(&input.name)),
+        };
+        let validity = v.check(ValidityPeriod::parse_or_default(
+            input.valid_from,
+            input.valid_thru,
+            now,
+        ));
+        let extra_fields = v.check(parse_extra_fields(input.extra_fields));
+        let level = v.check(Text::parse_optional(
+            "hierarchy_level",
+            input.hierarchy_level.as_deref(),
+            LEVEL_MAX,
+        ));
+        let (Some(id), Some(name), Some(validity), Some(extra_fields), Some(hierarchy_level)) =
+            (id, name, validity, extra_fields, level)
+        else {
+            return Err(v.into_error());
+        };
+        let draft = ProductDraft {
+            id,
+            name,
+            hierarchy_level,
+            validity,
+            extra_fields,
+        };
+        self.hooks.before_create(actor, &draft).await?;
+        let event = PendingEvent::new::<Product>(ActionType::Insert, actor, now);
+        let created = self.repo.create(&draft, event).await?;
+        self.hooks.after_create(actor, &created).await;
+        Ok(created)
+    }
+
+    /// Changes a product; absent fields keep their value.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &str,
+        changes: ProductChanges,
+        version: Option<i64>,
+    ) -> Result<Product> {
+        let current = self.get(id).await?;
+        let expected = expected_version("product", id, version, current.version)?;
+        let mut v = Violations::default();
+        let name = v.check(Text::parse(
+            "name",
+            changes.name.as_deref().unwrap_or(&current.name),
+            NAME_MAX,
+        ));
+        let validity = v.check(merged_period(
+            (current.valid_from, current.valid_thru),
+            changes.valid_from,
+            changes.valid_thru,
+        ));
+        let extra_fields = v.check(parse_extra_fields(
+            changes
+                .extra_fields
+                .or_else(|| Some(current.extra_fields.clone())),
+        ));
+        let level = v.check(Text::parse_optional(
+            "hierarchy_level",
+            merged_optional(current.hierarchy_level.clone(), changes.hierarchy_level).as_deref(),
+            LEVEL_MAX,
+        ));
+        let (Some(name), Some(validity), Some(extra_fields), Some(hierarchy_level)) =
+            (name, validity, extra_fields, level)
+        else {
+            return Err(v.into_error());
+        };
+        let draft = ProductDraft {
+            id: EntityKey::parse("id", &current.id)?,
+            name,
+            hierarchy_level,
+            validity,
+            extra_fields,
+        };
+        self.hooks.before_update(actor, &current, &draft).await?;
+        let event = PendingEvent::new::<Product>(ActionType::Update, actor, values::now());
+        let updated = self.repo.update(&draft, expected, event).await?;
+        self.hooks.after_update(actor, &current, &updated).await;
+        Ok(updated)
+    }
+
+    /// Deletes a product.
+    pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<Product> {
+        let current = self.get(id).await?;
+        let expected = expected_version("product", id, version, current.version)?;
+        self.hooks.before_delete(actor, &current).await?;
+        let event = PendingEvent::new::<Product>(ActionType::Delete, actor, values::now());
+        let deleted = self.repo.delete(id, expected, event).await?;
+        self.hooks.after_delete(actor, &deleted).await;
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,319 @@
+//! Promotions: a customer's discounts on products, with the customer's name looked up.
+
+use super::common::{expected_version, merged_optional, merged_period};
+use crate::actor::Actor;
+use crate::entities::{
+    Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,
+    PromotionProduct,
+};
+use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
+use crate::event::{ActionType, PendingEvent};
+use crate::hooks::HookChain;
+use crate::page::{Page, PageRequest, PageSpec};
+use crate::ports::{CustomerDirectory, PromotionRepository};
+use crate::values::{self, DiscountValue, EntityKey, Text, ValidityPeriod};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const NAME_MAX: usize = 50;
+const DESCRIPTION_MAX: usize = 255;
+const UPC_MAX: usize = 50;
+
+/// The promotion service.
+#[derive(Clone)]
+pub struct PromotionService {
+    repo: Arc<dyn PromotionRepository>,
+    customers: Arc<dyn CustomerDirectory>,
+    hooks: HookChain<Promotion, PromotionDraft>,
+}
+
+/// The fields of a promotion before checking, whether from a create or a merged update.
+struct Fields<'a> {
+    name: &'a str,
+    description: Option<&'a str>,
+    period: std::result::Result<ValidityPeriod, Vec<FieldError>>,
+    active: bool,
+    customer_id: &'a str,
+    products: Vec<PromotionProduct>,
+    approval_status: i32,
+    prev_approval_status: i32,
+}
+
+impl PromotionService {
+    /// A service over `repo` that checks and names customers through `customers`.
+    pub fn new(repo: Arc<dyn PromotionRepository>, customers: Arc<dyn CustomerDirectory>) -> Self {
+        Self {
+            repo,
+            customers,
+            hooks: HookChain::default(),
+        }
+    }
+
+    /// Adds hooks around promotion writes.
+    pub fn with_hooks(mut self, hooks: HookChain<Promotion, PromotionDraft>) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// The promotion with `id`, with its customer's name.
+    pub async fn get(&self, id: i64) -> Result<Promotion> {
+        let mut p = self.stored(id).await?;
+        p.customer_name = self
+            .lookup_names(&[&p.customer_id])
+            .await
+            .remove(&p.customer_id);
+        Ok(p)
+    }
+
+    /// Promotions matching `filter`, a page at a time, with their customers' names.
+    pub async fn list(
+        &self,
+        filter: &PromotionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Promotion>> {
+        let spec = PageSpec::parse(page)?;
+        let mut page = self.repo.list(filter, &spec).await?;
+        let ids: Vec<&String> = page.items.iter().map(|p| &p.customer_id).collect();
+        let names = self.lookup_names(&ids).await;
+        for p in &mut page.items {
+            p.customer_name = names.get(&p.customer_id).cloned();
+        }
+        Ok(page)
+    }
+
+    /// Creates a promotion for an existing customer.
+    pub async fn create(&self, actor: &Actor, input: NewPromotion) -> Result<Promotion> {
+        let draft = self
+            .draft(Fields {
+                name: &input.name,
+                description: input.description.as_deref(),
+                period: ValidityPeriod::parse(input.valid_from, input.valid_thru),
+                active: input.active,
+                customer_id: &input.customer_id,
+                products: input.products,
+                approval_status: input.approval_status,
+                prev_approval_status: 0,
+            })
+            .await?;
+        self.hooks.before_create(actor, &draft).await?;
+        let event = PendingEvent::new::<Promotion>(ActionType::Insert, actor, values::now());
+        let mut created = self.repo.create(&draft, event).await?;
+        self.hooks.after_create(actor, &created).await;
+        created.customer_name = self
+            .lookup_names(&[&created.customer_id])
+            .await
+            .remove(&created.customer_id);
+        Ok(created)
+    }
+
+    /// Changes a promotion; a new approval status moves the old one to `prev_approval_status`.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: i64,
+        changes: PromotionChanges,
+        version: Option<i64>,
+    ) -> Result<Promotion> {
+        let current = self.stored(id).await?;
+        let expected = expected_version("promotion", id, version, current.version)?;
+        let (approval_status, prev_approval_status) = match changes.approval_status {
+            Some(s) if s != current.approval_status => (s, current.approval_status),
+            _ => (current.approval_status, current.prev_approval_status),
+        };
+        let description = merged_optional(current.description.clone(), changes.description);
+        let draft = self
+            .draft(Fields {
+                name: changes.name.as_deref().unwrap_or(&current.name),
+                description: description.as_deref(),
+                period: merged_period(
+                    (current.valid_from, current.valid_thru),
+                    changes.valid_from,
+                    changes.valid_thru,
+                )
+                .map_err(|e| vec![e]),
+                active: changes.active.unwrap_or(current.active),
+                customer_id: changes
+                    .customer_id
+                    .as_deref()
+                    .unwrap_or(&current.customer_id),
+                products: changes.products.unwrap_or_else(|| current.products.clone()),
+                approval_status,
+                prev_approval_status,
+            })
+            .await?;
+        self.hooks.before_update(actor, &current, &draft).await?;
+        let event = PendingEvent::new::<Promotion>(ActionType::Update, actor, values::now());
+        let mut updated = self.repo.update(id, &draft, expected, event).await?;
+        self.hooks.after_update(actor, &current, &updated).await;
+        updated.customer_name = self
+            .lookup_names(&[&updated.customer_id])
+            .await
+            .remove(&updated.customer_id);
+        Ok(updated)
+    }
+
+    /// Deletes a promotion that is still in its initial approval state.
+    pub async fn delete(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<Promotion> {
+        let current = self.stored(id).await?;
+        let expected = expected_version("promotion", id, version, current.version)?;
+        if current.approval_status != 0 {
+            return Err(Error::conflict(
+                ConflictKind::State,
+                Some("approval_status"),
+                "approval_status: only promotions in their initial state can be deleted",
+            ));
+        }
+        self.hooks.before_delete(actor, &current).await?;
+        let event = PendingEvent::new::<Promotion>(ActionType::Delete, actor, values::now());
+        let deleted = self.repo.delete(id, expected, event).await?;
+        self.hooks.after_delete(actor, &deleted).await;
+        Ok(deleted)
+    }
+
+    async fn stored(&self, id: i64) -> Result<Promotion> {
+        self.repo
+            .get(id)
+            .await?
+            .ok_or_else(|| Error::not_found("promotion", id))
+    }
+
+    /// Checks every field, then that the customer exists (only once the rest is valid, so bad
+    /// input costs no look-up).
+    async fn draft(&self, f: Fields<'_>) -> Result<PromotionDraft> {
+        let mut v = Violations::default();
+        let name = v.check(Text::parse("name", f.name, NAME_MAX));
+        let description = v.check(Text::parse_optional(
+            "description",
+            f.description,
+            DESCRIPTION_MAX,
+        ));
+        let validity = v.check_all(f.period);
+        let customer_id = v.check(EntityKey::parse("customer_id", f.customer_id));
+        let products = v.check_all(check_products(f.products));
+        for (field, status) in [
+            ("approval_status", f.approval_status),
+            ("prev_approval_status", f.prev_approval_status),
+        ] {
+            if status < 0 {
+                v.push(FieldError::new(
+                    field,
+                    "out_of_range",
+                    format!("{field} must not be negative"),
+                ));
+            }
+        }
+        let (Some(name), Some(description), Some(validity), Some(customer_id), Some(products)) =
+            (name, description, validity, customer_id, products)
+        else {
+            return Err(v.into_error());
+        };
+        if !v.is_empty() {
+            return Err(v.into_error());
+        }
+        if self
+            .customers
+            .customer_name(customer_id.as_str())
+            .await?
+            .is_none()
+        {
+            return Err(Error::invalid(FieldError::new(
+                "customer_id",
+                "unknown_customer",
+                format!("customer_id: no customer {customer_id} exists"),
+            )));
+        }
+        Ok(PromotionDraft {
+            name,
+            description,
+            validity,
+            active: f.active,
+            customer_id,
+            products,
+            approval_status: f.approval_status,
+            prev_approval_status: f.prev_approval_status,
+        })
+    }
+
+    /// Looks up customer names; a failure is logged and leaves the name out, it never fails the
+    /// request.
+    async fn lookup_names(&self, ids: &[&String]) -> HashMap<String, String> {
+        let mut names = HashMap::new();
+        for id in ids {
+            if names.contains_key(*id) {
+                continue;
+            }
+            match self.customers.customer_name(id).await {
+                Ok(Some(name)) => {
+                    names.insert((*id).clone(), name);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(customer_id = %id, error = %e, "customer name look-up failed")
+                }
+            }
+        }
+        names
+    }
+}
+
+/// Checks product lines: product id required, values positive, texts bounded; discount ids
+/// left at 0 get the next free number within their line.
+fn check_products(
+    products: Vec<PromotionProduct>,
+) -> Result<Vec<PromotionProduct>, Vec<FieldError>> {
+    let mut v = Violations::default();
+    let mut checked = Vec::with_capacity(products.len());
+    for (i, p) in products.into_iter().enumerate() {
+        let at = format!("products[{i}]");
+        let product_id = v.check(EntityKey::parse(&format!("{at}.product_id"), &p.product_id));
+        let upc = v.check(Text::parse_optional(
+            &format!("{at}.upc_code"),
+            p.upc_code.as_deref(),
+            UPC_MAX,
+        ));
+        let mut next_id = p.discounts.iter().map(|d| d.id).max().unwrap_or(0).max(0);
+        let mut discounts = Vec::with_capacity(p.discounts.len());
+        for (j, d) in p.discounts.into_iter().enumerate() {
+            let dat = format!("{at}.discounts[{j}]");
+            let value = v.check(DiscountValue::parse(&format!("{dat}.value"), d.value));
+            let description = v.check(Text::parse_optional(
+                &format!("{dat}.description"),
+                d.description.as_deref(),
+                DESCRIPTION_MAX,
+            ));
+            if d.id < 0 {
+                v.push(FieldError::new(
+                    format!("{dat}.id"),
+                    "out_of_range",
+                    format!("{dat}.id must not be negative"),
+                ));
+            }
+            let id = if d.id == 0 {
+                next_id += 1;
+                next_id
+            } else {
+                d.id
+            };
+            if let (Some(value), Some(description)) = (value, description) {
+                discounts.push(Discount {
+                    id,
+                    value: value.get(),
+                    kind: d.kind,
+                    description: description.map(Text::into_inner),
+                });
+            }
+        }
+        if let (Some(product_id), Some(upc)) = (product_id, upc) {
+            checked.push(PromotionProduct {
+                product_id: product_id.as_str().to_owned(),
+                upc_code: upc.map(Text::into_inner),
+                discounts,
+            });
+        }
+    }
+    if v.is_empty() {
+        Ok(checked)
+    } else {
+        Err(v.into_vec())
+    }
+}

@@ -1,0 +1,359 @@
+//! Domain values with rules. Each has a `parse` constructor, so holding one means it is valid
+//! ("parse, don't validate"); services turn raw input into these before anything is stored.
+
+use crate::error::FieldError;
+use chrono::{DateTime, Months, SubsecRound, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use std::fmt;
+
+/// Timestamps are kept to the microsecond, the precision every backend stores, so a value read
+/// back equals the value written.
+pub fn truncate_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// The current time at storage precision.
+pub fn now() -> DateTime<Utc> {
+    truncate_to_micros(Utc::now())
+}
+
+/// Non-empty text with a maximum length in characters; surrounding white space is dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Text(String);
+
+impl Text {
+    /// Parses a required field: empty or blank is "`field` is required".
+    pub fn parse(field: &str, value: &str, max: usize) -> Result<Self, FieldError> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return Err(FieldError::required(field));
+        }
+        if trimmed.chars().count() > max {
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                format!("{field} must be at most {max} characters"),
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// Parses an optional field: absent or blank means none.
+    pub fn parse_optional(
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Result<Option<Self>, FieldError> {
+        match value.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) => Self::parse(field, v, max).map(Some),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The owned text.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An e-mail address. Kept as written; compared case-insensitively by [`Email::normalized`] and
+/// by the stores' unique index on its lower-case form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Longest address accepted (the SQL column width of the original).
+    pub const MAX_LEN: usize = 255;
+
+    /// Parses `value` as the field `field`.
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return Err(FieldError::required(field));
+        }
+        if trimmed.chars().count() > Self::MAX_LEN {
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                format!("{field} must be at most {} characters", Self::MAX_LEN),
+            ));
+        }
+        if !email_address::EmailAddress::is_valid(trimmed) || !trimmed.contains('.') {
+            return Err(FieldError::new(
+                field,
+                "invalid_email",
+                format!("{field} must be a valid e-mail address"),
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The address as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The lower-case form used for uniqueness and look-ups.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A validity period whose end is strictly after its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ValidityPeriod {
+    valid_from: DateTime<Utc>,
+    valid_thru: DateTime<Utc>,
+}
+
+impl ValidityPeriod {
+    /// Parses a period where both ends are required (users, promotions).
+    pub fn parse(
+        from: Option<DateTime<Utc>>,
+        thru: Option<DateTime<Utc>>,
+    ) -> Result<Self, Vec<FieldError>> {
+        match (from, thru) {
+            (Some(f), Some(t)) => Self::new(f, t).map_err(|e| vec![e]),
+            (f, t) => {
+                let mut errors = Vec::new();
+                if f.is_none() {
+                    errors.push(FieldError::required("valid_from"));
+                }
+                if t.is_none() {
+                    errors.push(FieldError::required("valid_thru"));
+                }
+                Err(errors)
+            }
+        }
+    }
+
+    /// Parses a period whose missing ends default as the original did for master data: the start
+    /// to `now`, the end to one year after the start.
+    pub fn parse_or_default(
+        from: Option<DateTime<Utc>>,
+        thru: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, FieldError> {
+        let from = from.unwrap_or(now);
+        let thru = thru.unwrap_or_else(|| from.checked_add_months(Months::new(12)).unwrap_or(from));
+        Self::new(from, thru)
+    }
+
+    /// Checks the ordering rule.
+    pub fn new(from: DateTime<Utc>, thru: DateTime<Utc>) -> Result<Self, FieldError> {
+        let (from, thru) = (truncate_to_micros(from), truncate_to_micros(thru));
+        if thru <= from {
+            return Err(FieldError::new(
+                "valid_thru",
+                "invalid_period",
+                "valid_thru must be after valid_from",
+            ));
+        }
+        Ok(Self {
+            valid_from: from,
+            valid_thru: thru,
+        })
+    }
+
+    /// Start of the period.
+    pub fn valid_from(&self) -> DateTime<Utc> {
+        self.valid_from
+    }
+
+    /// End of the period.
+    pub fn valid_thru(&self) -> DateTime<Utc> {
+        self.valid_thru
+    }
+
+    /// Whether `at` lies inside the period (both ends included, as the searches do).
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.valid_from <= at && at <= self.valid_thru
+    }
+}
+
+/// A string key for master data (customers, products): what ArangoDB accepts as `_key`, and safe
+/// in a URL path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct EntityKey(String);
+
+impl EntityKey {
+    /// Longest key accepted.
+    pub const MAX_LEN: usize = 64;
+
+    /// Parses `value` as the field `field`.
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        let v = value.trim();
+        if v.is_empty() {
+            return Err(FieldError::required(field));
+        }
+        if v.len() > Self::MAX_LEN
+            || !v
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(FieldError::new(
+                field,
+                "invalid_key",
+                format!(
+                    "{field} must be 1 to {} letters, digits, '_' or '-'",
+                    Self::MAX_LEN
+                ),
+            ));
+        }
+        Ok(Self(v.to_owned()))
+    }
+
+    /// A fresh key derived from a name (`Ducks R Us` → `ducks-r-us-1f3a9c`), readable in URLs and
+    /// unique by its random suffix.
+    pub fn generate(name: &str) -> Self {
+        let mut slug = String::new();
+        for c in name.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.ends_with('-') && !slug.is_empty() {
+                slug.push('-');
+            }
+            if slug.len() >= 40 {
+                break;
+            }
+        }
+        let suffix = uuid::Uuid::now_v7().simple().to_string();
+        let slug = slug.trim_end_matches('-');
+        let tail = &suffix[suffix.len() - 8..];
+        if slug.is_empty() {
+            Self(tail.to_owned())
+        } else {
+            Self(format!("{slug}-{tail}"))
+        }
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EntityKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A plain-text password on its way to the hasher. Never printed, never serialized.
+#[derive(Clone)]
+pub struct Password(SecretString);
+
+impl Password {
+    /// Shortest password accepted (OWASP's minimum).
+    pub const MIN_LEN: usize = 8;
+    /// Longest password accepted: bounds the hashing work one request can ask for.
+    pub const MAX_LEN: usize = 1024;
+
+    /// Parses a password for `field`.
+    pub fn parse(field: &str, value: &SecretString) -> Result<Self, FieldError> {
+        let len = value.expose_secret().chars().count();
+        if len == 0 {
+            return Err(FieldError::required(field));
+        }
+        if len < Self::MIN_LEN || len > Self::MAX_LEN {
+            return Err(FieldError::new(
+                field,
+                "invalid_length",
+                format!(
+                    "{field} must be {} to {} characters",
+                    Self::MIN_LEN,
+                    Self::MAX_LEN
+                ),
+            ));
+        }
+        Ok(Self(value.clone()))
+    }
+
+    /// The secret, for the hasher only.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([REDACTED])")
+    }
+}
+
+/// A stored password hash (PHC string). Never printed, never serialized.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    /// Wraps a hash read from storage or produced by the hasher.
+    pub fn new(hash: impl Into<String>) -> Self {
+        Self(hash.into())
+    }
+
+    /// The PHC string, for storage only.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash([REDACTED])")
+    }
+}
+
+/// A discount amount: a finite number above zero.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct DiscountValue(f64);
+
+impl DiscountValue {
+    /// Parses `value` as the field `field`.
+    pub fn parse(field: &str, value: f64) -> Result<Self, FieldError> {
+        if !value.is_finite() || value <= 0.0 {
+            return Err(FieldError::new(
+                field,
+                "must_be_positive",
+                format!("{field} must be a positive number"),
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    /// The amount.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+#[path = "values_tests.rs"]
+mod tests;

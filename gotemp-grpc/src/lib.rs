@@ -1,0 +1,1 @@
+//! Placeholder crate; see its Cargo description.

@@ -1,0 +1,1 @@
+pub use gotemp_core as core;
