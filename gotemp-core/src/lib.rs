@@ -14,6 +14,7 @@ pub mod event;
 pub mod hooks;
 pub mod page;
 pub mod ports;
+pub mod seed;
 pub mod services;
 pub mod values;
 

@@ -1,1 +1,23 @@
+//! gotemp-store: the storage adapters of gotemp, behind the repository traits of gotemp-core.
+//!
+//! - `sqlite` (default feature): the embedded store, one file, no server.
+//! - `postgres`: PostgreSQL, for deployments that outgrow one process.
+//!
+//! Every adapter writes each change and its audit event to an outbox in one transaction, maps
+//! unique-constraint violations to `Conflict` by constraint name, and passes the public
+//! [`conformance`] suite, which future adapters (ArangoDB) reuse.
 
+pub mod conformance;
+mod error;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+mod rows;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+pub mod testing;
+
+pub use error::map_sqlx;
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;

@@ -1,0 +1,247 @@
+//! Demo data equivalent to the original's init scripts, applied on request (never implicitly),
+//! through the services so that seeds obey the same rules and leave the same audit trail as any
+//! other change. Applying it twice changes nothing: whatever already exists is left alone.
+
+use crate::actor::Actor;
+use crate::entities::*;
+use crate::error::{Error, Result};
+use crate::page::PageRequest;
+use crate::services::{CustomerService, ProductService, PromotionService, UserService};
+use chrono::{DateTime, TimeZone, Utc};
+use secrecy::SecretString;
+use serde_json::json;
+
+/// What seeding needs from configuration.
+#[derive(Clone)]
+pub struct SeedSettings {
+    /// The administrator's e-mail.
+    pub admin_email: String,
+    /// The administrator's password.
+    pub admin_password: SecretString,
+    /// Password of the demo users; `None` gives them random ones (they exist but cannot log in).
+    pub demo_password: Option<SecretString>,
+}
+
+/// How many objects seeding created (objects that existed already are not counted).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Users created.
+    pub users: usize,
+    /// Customers created.
+    pub customers: usize,
+    /// Products created.
+    pub products: usize,
+    /// Promotions created.
+    pub promotions: usize,
+}
+
+/// The services seeding writes through.
+pub struct SeedTargets<'a> {
+    /// Users.
+    pub users: &'a UserService,
+    /// Customers.
+    pub customers: &'a CustomerService,
+    /// Products.
+    pub products: &'a ProductService,
+    /// Promotions.
+    pub promotions: &'a PromotionService,
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// Applies the demo data.
+pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedReport> {
+    let actor = Actor::system();
+    let mut report = SeedReport::default();
+    let demo_password = settings
+        .demo_password
+        .clone()
+        .unwrap_or_else(|| SecretString::from(uuid::Uuid::new_v4().to_string()));
+    let users = [
+        (
+            "Admin",
+            "User",
+            settings.admin_email.as_str(),
+            "gotemp",
+            true,
+            2000,
+            &settings.admin_password,
+        ),
+        (
+            "Ann",
+            "Smith",
+            "ann.smith@ducksrus.example",
+            "Ducks R Us",
+            true,
+            2000,
+            &demo_password,
+        ),
+        (
+            "Bob",
+            "Jones",
+            "bob.jones@patoloco.example",
+            "Pato Loco Inc",
+            true,
+            2000,
+            &demo_password,
+        ),
+        (
+            "Carla",
+            "Diaz",
+            "carla.diaz@canard.example",
+            "Canard Oui Oui",
+            false,
+            2000,
+            &demo_password,
+        ),
+        (
+            "Dan",
+            "Old",
+            "dan.old@ducksrus.example",
+            "Ducks R Us",
+            true,
+            1990,
+            &demo_password,
+        ),
+    ];
+    for (first, last, email, company, active, from_year, password) in users {
+        if !t
+            .users
+            .by_email(email, &PageRequest::first(1))
+            .await?
+            .items
+            .is_empty()
+        {
+            continue;
+        }
+        // Dan's validity ended in 1999: the demo user outside its validity period.
+        let thru = if from_year == 1990 {
+            ymd(1999, 12, 31)
+        } else {
+            ymd(2200, 1, 1)
+        };
+        let input = NewUser {
+            first_name: first.into(),
+            last_name: last.into(),
+            email: email.into(),
+            company: Some(company.into()),
+            valid_from: Some(ymd(from_year, 1, 1)),
+            valid_thru: Some(thru),
+            active,
+            password: password.clone(),
+        };
+        t.users.create(&actor, input).await?;
+        report.users += 1;
+    }
+
+    for (id, name) in [
+        ("ducksrus", "Ducks R Us"),
+        ("ducksrusd", "Ducks R Us Dock"),
+        ("ducksrusb", "Ducks R Us Bill"),
+        ("patoloco", "Pato Loco Inc"),
+        ("canard", "Canard Oui Oui"),
+    ] {
+        if exists(t.customers.get(id).await)? {
+            continue;
+        }
+        let input = NewCustomer {
+            id: Some(id.into()),
+            name: name.into(),
+            valid_from: Some(ymd(2000, 1, 1)),
+            valid_thru: Some(ymd(2200, 1, 1)),
+            extra_fields: json!({"external_id": format!("ext-{id}")})
+                .as_object()
+                .cloned(),
+        };
+        t.customers.create(&actor, input).await?;
+        report.customers += 1;
+    }
+
+    for (id, name, level) in [
+        ("switch", "Play Switch Console", "sku"),
+        ("tele", "Watch me TV", "sku"),
+        ("fridge", "Cool Stuff Fridge", "sku"),
+        ("intamd", "IntAmd processor", "sku"),
+        ("elec", "Electronics", "cat"),
+        ("appli", "Appliances", "cat"),
+    ] {
+        if exists(t.products.get(id).await)? {
+            continue;
+        }
+        let input = NewProduct {
+            id: Some(id.into()),
+            name: name.into(),
+            hierarchy_level: Some(level.into()),
+            valid_from: Some(ymd(2000, 1, 1)),
+            valid_thru: Some(ymd(2200, 1, 1)),
+            extra_fields: None,
+        };
+        t.products.create(&actor, input).await?;
+        report.products += 1;
+    }
+
+    for (name, customer, products) in [
+        ("Promo1", "ducksrus", [("switch", 10.0), ("tele", 5.0)]),
+        ("Promo2", "patoloco", [("fridge", 15.0), ("tele", 7.5)]),
+        ("Promo3", "ducksrus", [("intamd", 3.0), ("fridge", 12.0)]),
+    ] {
+        let filter = PromotionFilter {
+            name: Some(name.into()),
+            ..Default::default()
+        };
+        if !t
+            .promotions
+            .list(&filter, &PageRequest::first(1))
+            .await?
+            .items
+            .is_empty()
+        {
+            continue;
+        }
+        let input = NewPromotion {
+            name: name.into(),
+            description: Some(format!("{name} for {customer}")),
+            valid_from: Some(ymd(2000, 1, 1)),
+            valid_thru: Some(ymd(2200, 1, 1)),
+            active: true,
+            customer_id: customer.into(),
+            products: products
+                .iter()
+                .map(|(product, value)| PromotionProduct {
+                    product_id: (*product).into(),
+                    upc_code: Some(format!("upc-{product}")),
+                    discounts: vec![
+                        Discount {
+                            id: 1,
+                            value: *value,
+                            kind: 1,
+                            description: Some("percent off".into()),
+                        },
+                        Discount {
+                            id: 2,
+                            value: 1.0,
+                            kind: 2,
+                            description: Some("amount off".into()),
+                        },
+                    ],
+                })
+                .collect(),
+            approval_status: 0,
+        };
+        t.promotions.create(&actor, input).await?;
+        report.promotions += 1;
+    }
+    Ok(report)
+}
+
+fn exists<T>(found: Result<T>) -> Result<bool> {
+    match found {
+        Ok(_) => Ok(true),
+        Err(Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,259 @@
+//! Row shapes shared by the SQL stores. They are generic over the time column's type, because
+//! PostgreSQL stores `timestamptz` while SQLite stores integer microseconds (which sort and
+//! compare exactly, unlike text); everything else decodes the same way on both.
+
+use chrono::{DateTime, Utc};
+use gotemp_core::entities::{
+    AuditRecord, Customer, ExtraFields, Product, Promotion, PromotionProduct, User,
+};
+use gotemp_core::event::ActionType;
+use gotemp_core::{Error, Result};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+/// A stored time column.
+pub trait StoredTime {
+    /// The instant it stands for.
+    fn utc(self) -> DateTime<Utc>;
+}
+
+impl StoredTime for DateTime<Utc> {
+    fn utc(self) -> DateTime<Utc> {
+        self
+    }
+}
+
+impl StoredTime for i64 {
+    fn utc(self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self).unwrap_or_default()
+    }
+}
+
+/// Column list of `users` for SELECT/RETURNING (never the hash).
+macro_rules! user_columns {
+    () => {
+        "id, first_name, last_name, email, company, valid_from, valid_thru, active, created_at, updated_at, modified_by, version"
+    };
+}
+pub(crate) use user_columns;
+
+#[derive(sqlx::FromRow)]
+pub struct UserRow<T> {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub company: Option<String>,
+    pub valid_from: T,
+    pub valid_thru: T,
+    pub active: bool,
+    pub created_at: T,
+    pub updated_at: T,
+    pub modified_by: i64,
+    pub version: i64,
+}
+
+impl<T: StoredTime> From<UserRow<T>> for User {
+    fn from(r: UserRow<T>) -> Self {
+        User {
+            name: User::full_name(&r.first_name, &r.last_name),
+            id: r.id,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            company: r.company,
+            valid_from: r.valid_from.utc(),
+            valid_thru: r.valid_thru.utc(),
+            active: r.active,
+            created_at: r.created_at.utc(),
+            updated_at: r.updated_at.utc(),
+            modified_by: r.modified_by,
+            version: r.version,
+        }
+    }
+}
+
+/// A user with its stored hash, read for login only.
+#[derive(sqlx::FromRow)]
+pub struct CredentialsRow<T> {
+    #[sqlx(flatten)]
+    pub user: UserRow<T>,
+    pub password_hash: String,
+}
+
+/// Column list of `customers`.
+macro_rules! customer_columns {
+    () => {
+        "id, name, valid_from, valid_thru, extra_fields, created_at, updated_at, modified_by, version"
+    };
+}
+pub(crate) use customer_columns;
+
+#[derive(sqlx::FromRow)]
+pub struct CustomerRow<T> {
+    pub id: String,
+    pub name: String,
+    pub valid_from: T,
+    pub valid_thru: T,
+    pub extra_fields: Json<ExtraFields>,
+    pub created_at: T,
+    pub updated_at: T,
+    pub modified_by: i64,
+    pub version: i64,
+}
+
+impl<T: StoredTime> From<CustomerRow<T>> for Customer {
+    fn from(r: CustomerRow<T>) -> Self {
+        Customer {
+            id: r.id,
+            name: r.name,
+            valid_from: r.valid_from.utc(),
+            valid_thru: r.valid_thru.utc(),
+            extra_fields: r.extra_fields.0,
+            created_at: r.created_at.utc(),
+            updated_at: r.updated_at.utc(),
+            modified_by: r.modified_by,
+            version: r.version,
+        }
+    }
+}
+
+/// Column list of `products`.
+macro_rules! product_columns {
+    () => {
+        "id, name, hierarchy_level, valid_from, valid_thru, extra_fields, created_at, updated_at, modified_by, version"
+    };
+}
+pub(crate) use product_columns;
+
+#[derive(sqlx::FromRow)]
+pub struct ProductRow<T> {
+    pub id: String,
+    pub name: String,
+    pub hierarchy_level: Option<String>,
+    pub valid_from: T,
+    pub valid_thru: T,
+    pub extra_fields: Json<ExtraFields>,
+    pub created_at: T,
+    pub updated_at: T,
+    pub modified_by: i64,
+    pub version: i64,
+}
+
+impl<T: StoredTime> From<ProductRow<T>> for Product {
+    fn from(r: ProductRow<T>) -> Self {
+        Product {
+            id: r.id,
+            name: r.name,
+            hierarchy_level: r.hierarchy_level,
+            valid_from: r.valid_from.utc(),
+            valid_thru: r.valid_thru.utc(),
+            extra_fields: r.extra_fields.0,
+            created_at: r.created_at.utc(),
+            updated_at: r.updated_at.utc(),
+            modified_by: r.modified_by,
+            version: r.version,
+        }
+    }
+}
+
+/// Column list of `promotions`.
+macro_rules! promotion_columns {
+    () => {
+        "id, name, description, valid_from, valid_thru, active, customer_id, products, approval_status, prev_approval_status, created_at, updated_at, modified_by, version"
+    };
+}
+pub(crate) use promotion_columns;
+
+#[derive(sqlx::FromRow)]
+pub struct PromotionRow<T> {
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub valid_from: T,
+    pub valid_thru: T,
+    pub active: bool,
+    pub customer_id: String,
+    pub products: Json<Vec<PromotionProduct>>,
+    pub approval_status: i32,
+    pub prev_approval_status: i32,
+    pub created_at: T,
+    pub updated_at: T,
+    pub modified_by: i64,
+    pub version: i64,
+}
+
+impl<T: StoredTime> From<PromotionRow<T>> for Promotion {
+    fn from(r: PromotionRow<T>) -> Self {
+        Promotion {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            valid_from: r.valid_from.utc(),
+            valid_thru: r.valid_thru.utc(),
+            active: r.active,
+            customer_id: r.customer_id,
+            customer_name: None,
+            products: r.products.0,
+            approval_status: r.approval_status,
+            prev_approval_status: r.prev_approval_status,
+            created_at: r.created_at.utc(),
+            updated_at: r.updated_at.utc(),
+            modified_by: r.modified_by,
+            version: r.version,
+        }
+    }
+}
+
+/// Column list of `audit_records`.
+macro_rules! audit_columns {
+    () => {
+        "id, event_id, action_time, recorded_time, topic, service, action_func, action_type, object_name, object_id, performed_by, object_detail"
+    };
+}
+pub(crate) use audit_columns;
+
+#[derive(sqlx::FromRow)]
+pub struct AuditRow<T> {
+    pub id: i64,
+    pub event_id: Uuid,
+    pub action_time: T,
+    pub recorded_time: T,
+    pub topic: String,
+    pub service: String,
+    pub action_func: String,
+    pub action_type: String,
+    pub object_name: String,
+    pub object_id: String,
+    pub performed_by: i64,
+    pub object_detail: Json<serde_json::Value>,
+}
+
+impl<T: StoredTime> TryFrom<AuditRow<T>> for AuditRecord {
+    type Error = Error;
+    fn try_from(r: AuditRow<T>) -> Result<Self> {
+        Ok(AuditRecord {
+            id: r.id,
+            event_id: r.event_id,
+            action_time: r.action_time.utc(),
+            recorded_time: r.recorded_time.utc(),
+            topic: r.topic,
+            service: r.service,
+            action_func: r.action_func,
+            action_type: ActionType::parse(&r.action_type).ok_or_else(|| {
+                Error::Internal(format!("stored action_type {:?} is unknown", r.action_type))
+            })?,
+            object_name: r.object_name,
+            object_id: r.object_id,
+            performed_by: r.performed_by,
+            object_detail: r.object_detail.0,
+        })
+    }
+}
+
+/// A row of the outbox.
+#[derive(sqlx::FromRow)]
+pub struct OutboxRow {
+    pub position: i64,
+    pub payload: Json<gotemp_core::event::AuditEvent>,
+}

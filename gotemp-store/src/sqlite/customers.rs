@@ -1,0 +1,155 @@
+use super::{SqliteStore, micros, missing_or_stale, outbox::enqueue};
+use crate::error::map_sqlx;
+use crate::rows::{CustomerRow, customer_columns};
+use async_trait::async_trait;
+use gotemp_core::Result;
+use gotemp_core::entities::{Customer, CustomerDraft, CustomerFilter};
+use gotemp_core::event::PendingEvent;
+use gotemp_core::page::{Cursor, Page, PageSpec};
+use gotemp_core::ports::CustomerRepository;
+use sqlx::types::Json;
+use sqlx::{QueryBuilder, Sqlite};
+
+type Row = CustomerRow<i64>;
+
+#[async_trait]
+impl CustomerRepository for SqliteStore {
+    async fn get(&self, id: &str) -> Result<Option<Customer>> {
+        sqlx::query_as::<_, Row>(concat!(
+            "SELECT ",
+            customer_columns!(),
+            " FROM customers WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map(|r| r.map(Customer::from))
+        .map_err(map_sqlx)
+    }
+
+    async fn list(&self, filter: &CustomerFilter, page: &PageSpec) -> Result<Page<Customer>> {
+        let mut q = QueryBuilder::<Sqlite>::new(concat!(
+            "SELECT ",
+            customer_columns!(),
+            " FROM customers WHERE 1 = 1"
+        ));
+        if let Some(v) = &filter.id {
+            q.push(" AND id = ").push_bind(v);
+        }
+        if let Some(v) = &filter.name {
+            q.push(" AND name = ").push_bind(v);
+        }
+        if let Some(at) = filter.valid_on {
+            q.push(" AND valid_from <= ").push_bind(micros(at));
+            q.push(" AND valid_thru >= ").push_bind(micros(at));
+        }
+        if let Some(after) = page.after_key()? {
+            q.push(" AND id > ").push_bind(after);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        let rows: Vec<Row> = q
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        let items = rows.into_iter().map(Customer::from).collect();
+        Ok(page.into_page(items, |c: &Customer| Cursor::Key(c.id.clone())))
+    }
+
+    async fn create(&self, draft: &CustomerDraft, event: PendingEvent) -> Result<Customer> {
+        let mut tx = self.begin_write().await?;
+        let row: Row = sqlx::query_as(concat!(
+            "INSERT INTO customers (id, name, valid_from, valid_thru, extra_fields, created_at, updated_at, modified_by, version) ",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING ",
+            customer_columns!()
+        ))
+        .bind(draft.id.as_str())
+        .bind(draft.name.as_str())
+        .bind(micros(draft.validity.valid_from()))
+        .bind(micros(draft.validity.valid_thru()))
+        .bind(Json(&draft.extra_fields))
+        .bind(micros(event.occurred_at))
+        .bind(micros(event.occurred_at))
+        .bind(event.performed_by)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        let customer = Customer::from(row);
+        enqueue(&mut tx, &event.complete(&customer)).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(customer)
+    }
+
+    async fn update(
+        &self,
+        draft: &CustomerDraft,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Customer> {
+        let id = draft.id.as_str();
+        let mut tx = self.begin_write().await?;
+        let row: Option<Row> = sqlx::query_as(concat!(
+            "UPDATE customers SET name = ?, valid_from = ?, valid_thru = ?, extra_fields = ?, ",
+            "updated_at = ?, modified_by = ?, version = version + 1 ",
+            "WHERE id = ? AND version = ? RETURNING ",
+            customer_columns!()
+        ))
+        .bind(draft.name.as_str())
+        .bind(micros(draft.validity.valid_from()))
+        .bind(micros(draft.validity.valid_thru()))
+        .bind(Json(&draft.extra_fields))
+        .bind(micros(event.occurred_at))
+        .bind(event.performed_by)
+        .bind(id)
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        let Some(row) = row else {
+            return Err(missing_or_stale(
+                &mut tx,
+                "customers",
+                "customer",
+                id.to_owned(),
+                expected_version,
+            )
+            .await);
+        };
+        let customer = Customer::from(row);
+        enqueue(&mut tx, &event.complete(&customer)).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(customer)
+    }
+
+    async fn delete(
+        &self,
+        id: &str,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Customer> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<Row> = sqlx::query_as(concat!(
+            "DELETE FROM customers WHERE id = ? AND version = ? RETURNING ",
+            customer_columns!()
+        ))
+        .bind(id)
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        let Some(row) = row else {
+            return Err(missing_or_stale(
+                &mut tx,
+                "customers",
+                "customer",
+                id.to_owned(),
+                expected_version,
+            )
+            .await);
+        };
+        let customer = Customer::from(row);
+        enqueue(&mut tx, &event.complete(&customer)).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(customer)
+    }
+}

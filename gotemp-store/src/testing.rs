@@ -1,0 +1,256 @@
+//! Finding a backend for a test, the same way in every test of every crate.
+//!
+//! For each backend, in order: the `GOTEMP_TEST_<BACKEND>_URL` variable when set; else the
+//! local service on loopback when it answers; else (feature `testcontainers`) a container when a
+//! Docker engine is present; else a loud skip that says why.
+//!
+//! A skip never passes silently: it is printed on stderr, appended to the file named by
+//! `GOTEMP_SKIP_LOG` (the test script prints that file at the end), and turned into a failure
+//! when `GOTEMP_TEST_REQUIRE` names the backend (the test script requires the services it
+//! started itself).
+
+use gotemp_core::ports::Repositories;
+use std::io::Write as _;
+use std::time::Duration;
+
+/// A backend a test may need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL.
+    Postgres,
+    /// Redis.
+    Redis,
+    /// NATS with JetStream.
+    Nats,
+    /// ArangoDB.
+    Arango,
+}
+
+impl Backend {
+    /// Lower-case name, as used in `GOTEMP_TEST_REQUIRE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Redis => "redis",
+            Self::Nats => "nats",
+            Self::Arango => "arango",
+        }
+    }
+
+    /// The variable that points tests at a server.
+    pub fn url_variable(self) -> &'static str {
+        match self {
+            Self::Postgres => "GOTEMP_TEST_POSTGRES_URL",
+            Self::Redis => "GOTEMP_TEST_REDIS_URL",
+            Self::Nats => "GOTEMP_TEST_NATS_URL",
+            Self::Arango => "GOTEMP_TEST_ARANGO_URL",
+        }
+    }
+
+    /// The local service this machine runs, if any.
+    fn loopback(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Self::Postgres => Some(("127.0.0.1:5432", "postgres://postgres@127.0.0.1:5432/test")),
+            Self::Redis => Some(("127.0.0.1:6379", "redis://127.0.0.1:6379")),
+            Self::Nats => Some(("127.0.0.1:4222", "nats://127.0.0.1:4222")),
+            Self::Arango => None,
+        }
+    }
+
+    /// Whether the test run demands this backend (a skip is then a failure).
+    pub fn required(self) -> bool {
+        std::env::var("GOTEMP_TEST_REQUIRE")
+            .map(|v| {
+                v.split(',')
+                    .any(|b| b.trim() == self.name() || b.trim() == "all")
+            })
+            .unwrap_or(false)
+    }
+}
+
+/// Reports that `test` cannot run for want of `backend`, loudly; panics when the backend is
+/// required. Returns `None` so callers can `return skip(..)`.
+pub fn skip<T>(backend: Backend, test: &str, reason: &str) -> Option<T> {
+    let line = format!("skipped: {test}: {} unavailable: {reason}", backend.name());
+    if backend.required() {
+        panic!("{line} (GOTEMP_TEST_REQUIRE demands it)");
+    }
+    eprintln!("\n*** {line} ***\n");
+    if let Ok(path) = std::env::var("GOTEMP_SKIP_LOG")
+        && let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+    None
+}
+
+/// A URL for `backend`: the configured one, else the loopback service if it answers.
+/// `Err` says why neither is available.
+pub async fn configured_url(backend: Backend) -> Result<String, String> {
+    if let Ok(url) = std::env::var(backend.url_variable())
+        && !url.trim().is_empty()
+    {
+        return Ok(url);
+    }
+    let Some((addr, url)) = backend.loopback() else {
+        return Err(format!("{} is not set", backend.url_variable()));
+    };
+    match tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr)).await {
+        Ok(Ok(_)) => Ok(url.to_owned()),
+        Ok(Err(e)) => Err(format!(
+            "{} is not set and nothing answers on {addr} ({e})",
+            backend.url_variable()
+        )),
+        Err(_) => Err(format!(
+            "{} is not set and {addr} did not answer in 2 s",
+            backend.url_variable()
+        )),
+    }
+}
+
+/// Whether a Docker engine looks reachable (a socket, or `DOCKER_HOST`).
+pub fn docker_available() -> bool {
+    std::env::var_os("DOCKER_HOST").is_some()
+        || std::path::Path::new("/var/run/docker.sock").exists()
+}
+
+/// A store made for one test; call [`TestStore::finish`] at the end to drop what it created.
+pub struct TestStore {
+    /// The repositories under test.
+    pub repos: Repositories,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    #[cfg(feature = "sqlite")]
+    SqliteFile(crate::SqliteStore, std::path::PathBuf),
+    #[cfg(feature = "postgres")]
+    PgDatabase {
+        store: crate::PgStore,
+        admin: sqlx::postgres::PgConnectOptions,
+        name: String,
+        _container: Option<Box<dyn std::any::Any + Send>>,
+    },
+}
+
+impl TestStore {
+    /// Closes the store and removes its database.
+    pub async fn finish(self) {
+        match self.cleanup {
+            #[cfg(feature = "sqlite")]
+            Cleanup::SqliteFile(store, path) => {
+                store.close().await;
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            #[cfg(feature = "postgres")]
+            Cleanup::PgDatabase {
+                store, admin, name, ..
+            } => {
+                store.close().await;
+                use sqlx::Connection as _;
+                if let Ok(mut conn) = sqlx::PgConnection::connect_with(&admin).await {
+                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await;
+                }
+            }
+        }
+    }
+}
+
+/// A fresh SQLite store in a temporary file.
+#[cfg(feature = "sqlite")]
+pub async fn sqlite_store() -> TestStore {
+    let path =
+        std::env::temp_dir().join(format!("gotemp-test-{}.db", uuid::Uuid::now_v7().simple()));
+    let store = crate::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("a SQLite store in the temp directory");
+    TestStore {
+        repos: store.repositories(),
+        cleanup: Cleanup::SqliteFile(store, path),
+    }
+}
+
+/// A fresh, migrated PostgreSQL database for one test (`gotemp_test_<uuid>`), or a loud skip.
+#[cfg(feature = "postgres")]
+pub async fn postgres_store(test: &str) -> Option<TestStore> {
+    use sqlx::Connection as _;
+    use std::str::FromStr as _;
+    let (url, container) = match configured_url(Backend::Postgres).await {
+        Ok(url) => (url, None),
+        Err(reason) => match postgres_container().await {
+            Ok((url, c)) => (url, Some(c)),
+            Err(why) => return skip(Backend::Postgres, test, &format!("{reason}; {why}")),
+        },
+    };
+    let admin = match sqlx::postgres::PgConnectOptions::from_str(&url) {
+        Ok(o) => o,
+        Err(e) => return skip(Backend::Postgres, test, &format!("bad URL: {e}")),
+    };
+    let name = format!("gotemp_test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = match sqlx::PgConnection::connect_with(&admin).await {
+        Ok(c) => c,
+        Err(e) => return skip(Backend::Postgres, test, &format!("cannot connect: {e}")),
+    };
+    let create = format!("CREATE DATABASE \"{name}\"");
+    sqlx::query(sqlx::AssertSqlSafe(create))
+        .execute(&mut conn)
+        .await
+        .expect("CREATE DATABASE for a test");
+    let _ = conn.close().await;
+    let options = admin.clone().database(&name);
+    let settings = crate::postgres::PgSettings {
+        max_connections: 4,
+        ..Default::default()
+    };
+    let store = crate::PgStore::connect_with(options, &settings)
+        .await
+        .expect("connect and migrate the test database");
+    Some(TestStore {
+        repos: store.repositories(),
+        cleanup: Cleanup::PgDatabase {
+            store,
+            admin,
+            name,
+            _container: container,
+        },
+    })
+}
+
+#[cfg(all(feature = "postgres", feature = "testcontainers"))]
+async fn postgres_container() -> Result<(String, Box<dyn std::any::Any + Send>), String> {
+    use testcontainers_modules::postgres::Postgres;
+    use testcontainers_modules::testcontainers::runners::AsyncRunner as _;
+    if !docker_available() {
+        return Err("no Docker engine for a container".into());
+    }
+    let container = Postgres::default()
+        .start()
+        .await
+        .map_err(|e| format!("container did not start: {e}"))?;
+    let host = container.get_host().await.map_err(|e| e.to_string())?;
+    let port = container
+        .get_host_port_ipv4(5432)
+        .await
+        .map_err(|e| e.to_string())?;
+    let url = format!("postgres://postgres:postgres@{host}:{port}/postgres");
+    Ok((url, Box::new(container)))
+}
+
+#[cfg(all(feature = "postgres", not(feature = "testcontainers")))]
+async fn postgres_container() -> Result<(String, Box<dyn std::any::Any + Send>), String> {
+    if docker_available() {
+        Err("a Docker engine is present but the `testcontainers` feature is off".into())
+    } else {
+        Err("no Docker engine for a container".into())
+    }
+}
