@@ -1,0 +1,131 @@
+//! The conformance suite every storage adapter must pass: the behaviour gotemp-core expects of
+//! its repository traits, written once. Adapters outside this crate (ArangoDB) run it with
+//! [`conformance_tests!`](crate::conformance_tests), giving it a function that makes a fresh
+//! store per test.
+//!
+//! Each case takes the [`Repositories`] of an empty store and panics on the first deviation.
+
+pub mod audit;
+pub mod master;
+pub mod outbox;
+pub mod promotions;
+pub mod users;
+
+use chrono::{DateTime, TimeZone, Utc};
+use gotemp_core::Result;
+use gotemp_core::actor::Actor;
+use gotemp_core::event::{ActionType, Auditable, PendingEvent};
+use gotemp_core::page::{Page, PageRequest, PageSpec};
+use gotemp_core::ports::Repositories;
+use gotemp_core::values::{Text, ValidityPeriod, now};
+use std::future::Future;
+
+/// The actor every conformance write is made by.
+pub const ACTOR: i64 = 7;
+
+/// Generates one `#[tokio::test]` per conformance case. `$make` is called with the test's name
+/// and returns `Option<TestStore>` (`None`: the backend is unavailable and the skip was
+/// reported).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@cases $make;
+            users_create_get_update_delete => users::create_get_update_delete,
+            users_email_unique_ignoring_case => users::email_unique_ignoring_case,
+            users_every_filter => users::every_filter,
+            users_pagination => users::pagination,
+            users_stale_version_and_not_found => users::stale_version_and_not_found,
+            users_credentials_and_hash => users::credentials_and_hash,
+            customers_create_get_update_delete => master::customers_crud,
+            customers_duplicate_id => master::customers_duplicate_id,
+            customers_every_filter_and_pagination => master::customers_filters_and_pages,
+            customers_stale_version_and_not_found => master::customers_stale_and_missing,
+            products_create_get_update_delete => master::products_crud,
+            products_duplicate_id => master::products_duplicate_id,
+            products_every_filter_and_pagination => master::products_filters_and_pages,
+            products_stale_version_and_not_found => master::products_stale_and_missing,
+            promotions_create_get_update_delete => promotions::create_get_update_delete,
+            promotions_every_filter => promotions::every_filter,
+            promotions_pagination => promotions::pagination,
+            promotions_stale_version_and_not_found => promotions::stale_version_and_not_found,
+            audit_record_is_idempotent => audit::record_is_idempotent,
+            audit_filters_newest_first_and_pages => audit::filters_newest_first_and_pages,
+            audit_counts_per_bucket => audit::counts_per_bucket,
+            outbox_one_event_per_committed_write => outbox::one_event_per_committed_write,
+            outbox_nothing_for_failed_writes => outbox::nothing_for_failed_writes,
+            outbox_mark_sent_and_prune => outbox::mark_sent_and_prune,
+        );
+    };
+    (@cases $make:expr; $($name:ident => $($path:ident)::+),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(store) = ($make)(stringify!($name)).await else {
+                    return;
+                };
+                $crate::conformance::$($path)::+(&store.repos).await;
+                store.finish().await;
+            }
+        )*
+    };
+}
+
+/// Midnight UTC on 1 January of `year`.
+pub fn year(year: i32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap()
+}
+
+/// A validity period from 1 January of `from` to 1 January of `thru`.
+pub fn period(from: i32, thru: i32) -> ValidityPeriod {
+    ValidityPeriod::new(year(from), year(thru)).unwrap()
+}
+
+/// Valid text (panics on invalid, which would be a bug in the suite).
+pub fn text(s: &str) -> Text {
+    Text::parse("text", s, 1000).unwrap()
+}
+
+/// The event for a write of a `T`.
+pub fn event<T: Auditable>(action: ActionType) -> PendingEvent {
+    PendingEvent::new::<T>(action, &Actor::new(ACTOR), now())
+}
+
+/// How many events wait in the outbox.
+pub async fn pending_events(repos: &Repositories) -> usize {
+    repos.outbox.pending(100_000).await.unwrap().len()
+}
+
+/// Walks a list page by page with `limit` rows a page, checking that only the last page lacks a
+/// cursor; returns the pages.
+pub async fn walk<T, F, Fut>(limit: u32, mut fetch: F) -> Vec<Vec<T>>
+where
+    F: FnMut(PageSpec) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    let mut pages = Vec::new();
+    let mut req = PageRequest::first(limit);
+    loop {
+        let spec = PageSpec::parse(&req).unwrap();
+        let page = fetch(spec).await.unwrap();
+        assert!(
+            page.items.len() <= limit as usize,
+            "page larger than its limit"
+        );
+        let next = req.after(&page);
+        let is_last = next.is_none();
+        if !is_last {
+            assert_eq!(
+                page.items.len(),
+                limit as usize,
+                "a page before the last is full"
+            );
+        }
+        pages.push(page.items);
+        match next {
+            Some(n) => req = n,
+            None => break,
+        }
+        assert!(pages.len() < 1000, "pagination does not end");
+    }
+    pages
+}

@@ -1,0 +1,232 @@
+//! The transactional outbox: one event per committed write, none for a failed one.
+
+use super::{ACTOR, event, pending_events, period, text};
+use chrono::{Duration, Utc};
+use gotemp_core::entities::*;
+use gotemp_core::event::ActionType;
+use gotemp_core::ports::Repositories;
+use gotemp_core::values::{Email, EntityKey, PasswordHash};
+
+fn user() -> UserDraft {
+    UserDraft {
+        first_name: text("Out"),
+        last_name: text("Box"),
+        email: Email::parse("email", "out@box.example").unwrap(),
+        company: None,
+        validity: period(2000, 2100),
+        active: true,
+        password_hash: Some(PasswordHash::new("$argon2id$v=19$secret-hash")),
+    }
+}
+
+fn customer(id: &str) -> CustomerDraft {
+    CustomerDraft {
+        id: EntityKey::parse("id", id).unwrap(),
+        name: text("C"),
+        validity: period(2000, 2100),
+        extra_fields: ExtraFields::new(),
+    }
+}
+
+/// Each create, update and delete of every entity leaves exactly one outbox event, in order,
+/// naming the object after the change, with no secret in it.
+pub async fn one_event_per_committed_write(r: &Repositories) {
+    let u = r
+        .users
+        .create(&user(), event::<User>(ActionType::Insert))
+        .await
+        .unwrap();
+    let u2 = r
+        .users
+        .update(u.id, &user(), 1, event::<User>(ActionType::Update))
+        .await
+        .unwrap();
+    r.users
+        .delete(u.id, 2, event::<User>(ActionType::Delete))
+        .await
+        .unwrap();
+    r.customers
+        .create(&customer("c1"), event::<Customer>(ActionType::Insert))
+        .await
+        .unwrap();
+    r.customers
+        .update(&customer("c1"), 1, event::<Customer>(ActionType::Update))
+        .await
+        .unwrap();
+    r.customers
+        .delete("c1", 2, event::<Customer>(ActionType::Delete))
+        .await
+        .unwrap();
+    let pd = ProductDraft {
+        id: EntityKey::parse("id", "p1").unwrap(),
+        name: text("P"),
+        hierarchy_level: None,
+        validity: period(2000, 2100),
+        extra_fields: ExtraFields::new(),
+    };
+    r.products
+        .create(&pd, event::<Product>(ActionType::Insert))
+        .await
+        .unwrap();
+    r.products
+        .update(&pd, 1, event::<Product>(ActionType::Update))
+        .await
+        .unwrap();
+    r.products
+        .delete("p1", 2, event::<Product>(ActionType::Delete))
+        .await
+        .unwrap();
+    let prd = PromotionDraft {
+        name: text("Pr"),
+        description: None,
+        validity: period(2000, 2100),
+        active: false,
+        customer_id: EntityKey::parse("c", "c1").unwrap(),
+        products: vec![],
+        approval_status: 0,
+        prev_approval_status: 0,
+    };
+    let p = r
+        .promotions
+        .create(&prd, event::<Promotion>(ActionType::Insert))
+        .await
+        .unwrap();
+    r.promotions
+        .update(p.id, &prd, 1, event::<Promotion>(ActionType::Update))
+        .await
+        .unwrap();
+    r.promotions
+        .delete(p.id, 2, event::<Promotion>(ActionType::Delete))
+        .await
+        .unwrap();
+
+    let entries = r.outbox.pending(1000).await.unwrap();
+    let got: Vec<(String, ActionType, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.event.object_name.clone(),
+                e.event.action_type,
+                e.event.object_id.clone(),
+            )
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for (name, id) in [
+        ("user", u.id.to_string()),
+        ("customer", "c1".into()),
+        ("product", "p1".into()),
+        ("promotion", p.id.to_string()),
+    ] {
+        for a in [ActionType::Insert, ActionType::Update, ActionType::Delete] {
+            expected.push((name.to_owned(), a, id.clone()));
+        }
+    }
+    assert_eq!(got, expected);
+    assert!(
+        entries.windows(2).all(|w| w[0].position < w[1].position),
+        "in commit order"
+    );
+    let update = &entries[1].event;
+    assert_eq!(
+        update.object_detail["version"], 2,
+        "the object after the change"
+    );
+    assert_eq!(update.object_detail["email"], u2.email);
+    assert_eq!(update.performed_by, ACTOR);
+    assert_eq!(update.topic(), "gotemp.audit.user.update");
+    for e in &entries {
+        let text = e.event.object_detail.to_string();
+        assert!(
+            !text.contains("password") && !text.contains("secret-hash") && !text.contains("argon2"),
+            "secret in {text}"
+        );
+    }
+}
+
+/// Conflicts, stale versions and missing objects leave no event behind.
+pub async fn nothing_for_failed_writes(r: &Repositories) {
+    let u = r
+        .users
+        .create(&user(), event::<User>(ActionType::Insert))
+        .await
+        .unwrap();
+    r.customers
+        .create(&customer("c1"), event::<Customer>(ActionType::Insert))
+        .await
+        .unwrap();
+    assert_eq!(pending_events(r).await, 2);
+    assert!(
+        r.users
+            .create(&user(), event::<User>(ActionType::Insert))
+            .await
+            .is_err(),
+        "duplicate e-mail"
+    );
+    assert!(
+        r.users
+            .update(u.id, &user(), 7, event::<User>(ActionType::Update))
+            .await
+            .is_err(),
+        "stale"
+    );
+    assert!(
+        r.users
+            .delete(u.id + 100, 1, event::<User>(ActionType::Delete))
+            .await
+            .is_err(),
+        "missing"
+    );
+    assert!(
+        r.customers
+            .create(&customer("c1"), event::<Customer>(ActionType::Insert))
+            .await
+            .is_err(),
+        "duplicate id"
+    );
+    assert!(
+        r.customers
+            .delete("c1", 5, event::<Customer>(ActionType::Delete))
+            .await
+            .is_err(),
+        "stale"
+    );
+    assert_eq!(pending_events(r).await, 2, "failed writes added no event");
+}
+
+/// Sent events leave the pending list; pruning removes only sent events older than the cut.
+pub async fn mark_sent_and_prune(r: &Repositories) {
+    for id in ["a", "b", "c"] {
+        r.customers
+            .create(&customer(id), event::<Customer>(ActionType::Insert))
+            .await
+            .unwrap();
+    }
+    let pending = r.outbox.pending(2).await.unwrap();
+    assert_eq!(pending.len(), 2, "limit respected");
+    r.outbox.mark_sent(&[pending[0].position]).await.unwrap();
+    r.outbox.mark_sent(&[]).await.unwrap();
+    let rest = r.outbox.pending(10).await.unwrap();
+    assert_eq!(
+        rest.iter()
+            .map(|e| e.event.object_id.as_str())
+            .collect::<Vec<_>>(),
+        ["b", "c"]
+    );
+    assert_eq!(
+        r.outbox
+            .prune_sent(Utc::now() - Duration::hours(1))
+            .await
+            .unwrap(),
+        0,
+        "too recent"
+    );
+    assert_eq!(
+        r.outbox
+            .prune_sent(Utc::now() + Duration::seconds(1))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(pending_events(r).await, 2, "unsent events are never pruned");
+}
