@@ -10,7 +10,9 @@
 //! `--features postgres`), `GOTEMP_JWT_SECRET` (default: a random one for this run),
 //! `GOTEMP_ADMIN_EMAIL`, `GOTEMP_ADMIN_PASSWORD`.
 
-use gotemp::core::entities::{Discount, NewPromotion, PromotionChanges, PromotionFilter, PromotionProduct};
+use gotemp::core::entities::{
+    Discount, NewPromotion, PromotionChanges, PromotionFilter, PromotionProduct,
+};
 use gotemp::core::page::PageRequest;
 use gotemp::{Config, Gotemp, SecretString};
 
@@ -36,8 +38,14 @@ async fn main() -> anyhow::Result<()> {
     let seeded = app.seed(&config).await?;
     println!("seeded: {seeded:?}");
 
-    let login = app.users.login(&config.admin_email, &config.admin_password).await?;
-    println!("logged in as {} (token valid until {})", login.user.name, login.expires_at);
+    let login = app
+        .users
+        .login(&config.admin_email, &config.admin_password)
+        .await?;
+    println!(
+        "logged in as {} (token valid until {})",
+        login.user.name, login.expires_at
+    );
     let actor = app.users.validate_token(&login.token)?.actor;
 
     let promo = app
@@ -53,7 +61,12 @@ async fn main() -> anyhow::Result<()> {
                 products: vec![PromotionProduct {
                     product_id: "switch".into(),
                     upc_code: None,
-                    discounts: vec![Discount { id: 0, value: 12.5, kind: 1, description: None }],
+                    discounts: vec![Discount {
+                        id: 0,
+                        value: 12.5,
+                        kind: 1,
+                        description: None,
+                    }],
                 }],
                 ..Default::default()
             },
@@ -70,22 +83,42 @@ async fn main() -> anyhow::Result<()> {
         .update(
             &actor,
             promo.id,
-            PromotionChanges { active: Some(true), ..Default::default() },
+            PromotionChanges {
+                active: Some(true),
+                ..Default::default()
+            },
             Some(promo.version),
         )
         .await?;
     println!("activated it (version {})", promo.version);
-    let filter = PromotionFilter { customer_id: Some("ducksrus".into()), ..Default::default() };
-    let page = app.promotions.list(&filter, &PageRequest::default()).await?;
+    let filter = PromotionFilter {
+        customer_id: Some("ducksrus".into()),
+        ..Default::default()
+    };
+    let page = app
+        .promotions
+        .list(&filter, &PageRequest::default())
+        .await?;
     println!("ducksrus has {} promotions", page.items.len());
-    app.promotions.delete(&actor, promo.id, Some(promo.version)).await?;
+    app.promotions
+        .delete(&actor, promo.id, Some(promo.version))
+        .await?;
     println!("deleted it");
 
     let pending = app.repositories.outbox.pending(1000).await?;
-    println!("{} audit events wait in the outbox; the last three:", pending.len());
+    println!(
+        "{} audit events wait in the outbox; the last three:",
+        pending.len()
+    );
     for entry in pending.iter().rev().take(3) {
         let e = &entry.event;
-        println!("  {} {} {} by user {}", e.topic(), e.object_name, e.object_id, e.performed_by);
+        println!(
+            "  {} {} {} by user {}",
+            e.topic(),
+            e.object_name,
+            e.object_id,
+            e.performed_by
+        );
     }
     Ok(())
 }
@@ -96,7 +129,12 @@ fn uuid_like() -> String {
     let mut out = String::new();
     for _ in 0..2 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
         out.push_str(&format!("{:016x}", h.finish()));
     }
     out

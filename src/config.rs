@@ -69,7 +69,10 @@ mod tests {
         let mut c = Config::embedded(SecretString::from("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"));
         c.storage = "postgres://app:hunter2@db:5432/gotemp".into();
         let text = format!("{c:?}");
-        assert!(!text.contains("s3cr3t") && !text.contains("hunter2") && !text.contains("change-me"), "{text}");
+        assert!(
+            !text.contains("s3cr3t") && !text.contains("hunter2") && !text.contains("change-me"),
+            "{text}"
+        );
         assert!(text.contains("postgres://app:***@db:5432/gotemp"), "{text}");
     }
 }

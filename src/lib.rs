@@ -98,15 +98,21 @@ async fn open_store(url: &str) -> Result<Repositories> {
     match scheme {
         "sqlite" => {
             #[cfg(feature = "sqlite")]
-            return Ok(gotemp_store::SqliteStore::connect(url).await?.repositories());
+            return Ok(gotemp_store::SqliteStore::connect(url)
+                .await?
+                .repositories());
             #[cfg(not(feature = "sqlite"))]
-            return Err(Error::Internal("sqlite:// storage needs gotemp's `sqlite` feature".into()));
+            return Err(Error::Internal(
+                "sqlite:// storage needs gotemp's `sqlite` feature".into(),
+            ));
         }
         "postgres" | "postgresql" => {
             #[cfg(feature = "postgres")]
             return Ok(gotemp_store::PgStore::connect(url).await?.repositories());
             #[cfg(not(feature = "postgres"))]
-            return Err(Error::Internal("postgres:// storage needs gotemp's `postgres` feature".into()));
+            return Err(Error::Internal(
+                "postgres:// storage needs gotemp's `postgres` feature".into(),
+            ));
         }
         _ => Err(Error::Internal(format!(
             "storage URL must start with sqlite:// or postgres://, got {:?}",
