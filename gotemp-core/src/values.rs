@@ -282,7 +282,7 @@ impl Password {
         if len == 0 {
             return Err(FieldError::required(field));
         }
-        if len < Self::MIN_LEN || len > Self::MAX_LEN {
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&len) {
             return Err(FieldError::new(
                 field,
                 "invalid_length",

@@ -130,7 +130,7 @@ enum Cleanup {
     #[cfg(feature = "postgres")]
     PgDatabase {
         store: crate::PgStore,
-        admin: sqlx::postgres::PgConnectOptions,
+        admin: Box<sqlx::postgres::PgConnectOptions>,
         name: String,
         _container: Option<Box<dyn std::any::Any + Send>>,
     },
@@ -155,7 +155,7 @@ impl TestStore {
             } => {
                 store.close().await;
                 use sqlx::Connection as _;
-                if let Ok(mut conn) = sqlx::PgConnection::connect_with(&admin).await {
+                if let Ok(mut conn) = sqlx::PgConnection::connect_with(&*admin).await {
                     let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
                     let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .execute(&mut conn)
@@ -219,7 +219,7 @@ pub async fn postgres_store(test: &str) -> Option<TestStore> {
         repos: store.repositories(),
         cleanup: Cleanup::PgDatabase {
             store,
-            admin,
+            admin: Box::new(admin),
             name,
             _container: container,
         },
