@@ -1,0 +1,88 @@
+use super::*;
+use crate::page::{Page, PageRequest};
+use crate::ports::MockAuditRepository;
+use crate::services::AuditService;
+use chrono::Duration;
+use std::sync::Arc;
+
+#[tokio::test]
+async fn bucket_width_and_range_are_checked() {
+    let mut repo = MockAuditRepository::new();
+    repo.expect_count_by_bucket()
+        .times(1)
+        .returning(|_, _| Ok(vec![]));
+    let svc = AuditService::new(Arc::new(repo));
+    let f = AuditFilter::default();
+    assert_eq!(
+        fields(
+            svc.count_by_bucket(&f, Duration::milliseconds(10))
+                .await
+                .unwrap_err()
+        ),
+        ["width"]
+    );
+    let backwards = AuditFilter {
+        from: Some(year(2024)),
+        to: Some(year(2023)),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(
+            svc.count_by_bucket(&backwards, Duration::hours(1))
+                .await
+                .unwrap_err()
+        ),
+        ["to"]
+    );
+    let huge = AuditFilter {
+        from: Some(year(2000)),
+        to: Some(year(2024)),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(
+            svc.count_by_bucket(&huge, Duration::seconds(1))
+                .await
+                .unwrap_err()
+        ),
+        ["width"]
+    );
+    assert!(svc.count_by_bucket(&huge, Duration::days(30)).await.is_ok());
+}
+
+#[tokio::test]
+async fn history_filters_one_object_and_get_reports_missing_records() {
+    let mut repo = MockAuditRepository::new();
+    repo.expect_list()
+        .withf(|f, p| {
+            f.object_name.as_deref() == Some("customer")
+                && f.object_id.as_deref() == Some("ducksrus")
+                && p.limit == 20
+        })
+        .times(1)
+        .returning(|_, _| {
+            Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            })
+        });
+    repo.expect_get().returning(|_| Ok(None));
+    let svc = AuditService::new(Arc::new(repo));
+    svc.history("customer", "ducksrus", &PageRequest::first(20))
+        .await
+        .unwrap();
+    assert!(matches!(svc.get(1).await, Err(Error::NotFound { .. })));
+    let backwards = AuditFilter {
+        from: Some(year(2024)),
+        to: Some(year(2024)),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(
+            svc.list(&backwards, &PageRequest::default())
+                .await
+                .unwrap_err()
+        ),
+        ["to"]
+    );
+}

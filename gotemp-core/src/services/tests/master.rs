@@ -1,0 +1,221 @@
+//! Customers and products.
+
+use super::*;
+use crate::page::PageRequest;
+use crate::ports::{MockCustomerReferences, MockCustomerRepository, MockProductRepository};
+use crate::services::{CustomerService, ProductService};
+use serde_json::json;
+use std::sync::Arc;
+
+#[tokio::test]
+async fn customer_create_generates_an_id_and_a_one_year_validity() {
+    let mut repo = MockCustomerRepository::new();
+    repo.expect_create()
+        .withf(|d, e| {
+            d.id.as_str().starts_with("pato-loco-inc-")
+                && d.validity.valid_thru() - d.validity.valid_from() >= chrono::Duration::days(365)
+                && d.extra_fields["external_id"] == "9"
+                && e.action_func == "create_customer"
+        })
+        .times(1)
+        .returning(|d, _| Ok(customer(d.id.as_str(), 1)));
+    let input = NewCustomer {
+        name: "Pato Loco Inc".into(),
+        extra_fields: json!({"external_id": "9"}).as_object().cloned(),
+        ..Default::default()
+    };
+    CustomerService::new(Arc::new(repo))
+        .create(&actor(), input)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn customer_create_reports_every_invalid_field() {
+    let big = json!({"blob": "x".repeat(70_000)}).as_object().cloned();
+    let input = NewCustomer {
+        id: Some("not/a key".into()),
+        name: "".into(),
+        valid_from: Some(year(2010)),
+        valid_thru: Some(year(2000)),
+        extra_fields: big,
+    };
+    let err = CustomerService::new(Arc::new(MockCustomerRepository::new()))
+        .create(&actor(), input)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(err), ["name", "id", "valid_thru", "extra_fields"]);
+}
+
+#[tokio::test]
+async fn customer_update_keeps_what_is_not_given() {
+    let mut repo = MockCustomerRepository::new();
+    repo.expect_get().returning(|id| Ok(Some(customer(id, 2))));
+    repo.expect_update()
+        .withf(|d, v, _| {
+            *v == 2
+                && d.name.as_str() == "Ducks Are Us"
+                && d.extra_fields["external_id"] == "1"
+                && d.validity.valid_from() == year(2000)
+                && d.validity.valid_thru() == year(2100)
+        })
+        .times(1)
+        .returning(|d, _, _| Ok(customer(d.id.as_str(), 3)));
+    let changes = CustomerChanges {
+        name: Some("Ducks Are Us".into()),
+        valid_thru: Some(year(2100)),
+        ..Default::default()
+    };
+    let svc = CustomerService::new(Arc::new(repo));
+    assert_eq!(
+        svc.update(&actor(), "ducksrus", changes, Some(2))
+            .await
+            .unwrap()
+            .version,
+        3
+    );
+}
+
+#[tokio::test]
+async fn customer_update_rejects_a_period_that_ends_before_it_starts() {
+    let mut repo = MockCustomerRepository::new();
+    repo.expect_get().returning(|id| Ok(Some(customer(id, 1))));
+    let changes = CustomerChanges {
+        valid_from: Some(year(2300)),
+        ..Default::default()
+    };
+    let err = CustomerService::new(Arc::new(repo))
+        .update(&actor(), "c", changes, None)
+        .await
+        .unwrap_err();
+    assert_eq!(messages(err), ["valid_thru must be after valid_from"]);
+}
+
+#[tokio::test]
+async fn a_customer_named_by_promotions_cannot_be_deleted() {
+    let mut repo = MockCustomerRepository::new();
+    repo.expect_get().returning(|id| Ok(Some(customer(id, 1))));
+    let mut refs = MockCustomerReferences::new();
+    refs.expect_is_customer_referenced()
+        .withf(|id| id == "ducksrus")
+        .returning(|_| Ok(true));
+    let svc = CustomerService::new(Arc::new(repo)).with_references(Arc::new(refs));
+    let err = svc.delete(&actor(), "ducksrus", None).await.unwrap_err();
+    assert_eq!(conflict_kind(&err), ConflictKind::InUse);
+}
+
+#[tokio::test]
+async fn an_unreferenced_customer_is_deleted_at_the_version_read() {
+    let mut repo = MockCustomerRepository::new();
+    repo.expect_get().returning(|id| Ok(Some(customer(id, 4))));
+    repo.expect_delete()
+        .withf(|id, v, e| id == "canard" && *v == 4 && e.action_func == "delete_customer")
+        .times(1)
+        .returning(|id, _, _| Ok(customer(id, 4)));
+    let mut refs = MockCustomerReferences::new();
+    refs.expect_is_customer_referenced()
+        .returning(|_| Ok(false));
+    let svc = CustomerService::new(Arc::new(repo)).with_references(Arc::new(refs));
+    svc.delete(&actor(), "canard", None).await.unwrap();
+}
+
+#[tokio::test]
+async fn customer_get_and_list() {
+    let mut repo = MockCustomerRepository::new();
+    repo.expect_get().returning(|_| Ok(None));
+    repo.expect_list().returning(|_, _| {
+        Ok(crate::page::Page {
+            items: vec![],
+            next_cursor: None,
+        })
+    });
+    let svc = CustomerService::new(Arc::new(repo));
+    assert!(matches!(
+        svc.get("nope").await,
+        Err(Error::NotFound {
+            entity: "customer",
+            ..
+        })
+    ));
+    assert!(
+        svc.list(&CustomerFilter::default(), &PageRequest::default())
+            .await
+            .is_ok()
+    );
+    let bad = PageRequest {
+        limit: None,
+        cursor: Some("???".into()),
+    };
+    assert_eq!(
+        fields(
+            svc.list(&CustomerFilter::default(), &bad)
+                .await
+                .unwrap_err()
+        ),
+        ["cursor"]
+    );
+}
+
+fn product(id: &str, version: i64) -> Product {
+    Product {
+        id: id.into(),
+        name: "Play Switch Console".into(),
+        hierarchy_level: Some("sku".into()),
+        valid_from: year(2000),
+        valid_thru: year(2200),
+        extra_fields: Default::default(),
+        created_at: year(2020),
+        updated_at: year(2020),
+        modified_by: 1,
+        version,
+    }
+}
+
+#[tokio::test]
+async fn product_create_checks_its_fields() {
+    let input = NewProduct {
+        id: Some("switch".into()),
+        name: " ".into(),
+        hierarchy_level: Some("l".repeat(51)),
+        ..Default::default()
+    };
+    let err = ProductService::new(Arc::new(MockProductRepository::new()))
+        .create(&actor(), input)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(err), ["name", "hierarchy_level"]);
+}
+
+#[tokio::test]
+async fn product_update_can_clear_the_level_and_create_keeps_the_given_id() {
+    let mut repo = MockProductRepository::new();
+    repo.expect_create()
+        .withf(|d, _| {
+            d.id.as_str() == "switch"
+                && d.hierarchy_level.as_ref().map(|l| l.as_str()) == Some("sku")
+        })
+        .returning(|d, _| Ok(product(d.id.as_str(), 1)));
+    repo.expect_get().returning(|id| Ok(Some(product(id, 1))));
+    repo.expect_update()
+        .withf(|d, v, e| {
+            d.hierarchy_level.is_none() && *v == 1 && e.action_func == "update_product"
+        })
+        .returning(|d, _, _| Ok(product(d.id.as_str(), 2)));
+    repo.expect_delete()
+        .withf(|id, v, _| id == "switch" && *v == 1)
+        .returning(|id, _, _| Ok(product(id, 1)));
+    let svc = ProductService::new(Arc::new(repo));
+    let input = NewProduct {
+        id: Some("switch".into()),
+        name: "Switch".into(),
+        hierarchy_level: Some("sku".into()),
+        ..Default::default()
+    };
+    svc.create(&actor(), input).await.unwrap();
+    let changes = ProductChanges {
+        hierarchy_level: Some("".into()),
+        ..Default::default()
+    };
+    svc.update(&actor(), "switch", changes, None).await.unwrap();
+    svc.delete(&actor(), "switch", Some(1)).await.unwrap();
+}
