@@ -6,6 +6,7 @@
 //! Each case takes the [`Repositories`] of an empty store and panics on the first deviation.
 
 pub mod audit;
+pub mod concurrency;
 pub mod master;
 pub mod outbox;
 pub mod promotions;
@@ -54,6 +55,8 @@ macro_rules! conformance_tests {
             outbox_one_event_per_committed_write => outbox::one_event_per_committed_write,
             outbox_nothing_for_failed_writes => outbox::nothing_for_failed_writes,
             outbox_mark_sent_and_prune => outbox::mark_sent_and_prune,
+            concurrent_updates_one_wins => concurrency::one_of_concurrent_updates_wins,
+            concurrent_creates_all_commit => concurrency::concurrent_creates_all_commit,
         );
     };
     (@cases $make:expr; $($name:ident => $($path:ident)::+),* $(,)?) => {

@@ -1,0 +1,182 @@
+//! End-to-end flows through the facade and the real services on SQLite and PostgreSQL: seeding,
+//! logging in, cross-service rules, and the audit events the changes leave in the outbox.
+
+use gotemp::core::auth::{TokenService, TokenSettings};
+use gotemp::core::entities::{NewUser, PromotionFilter};
+use gotemp::core::error::{ConflictKind, Error};
+use gotemp::core::page::PageRequest;
+use gotemp::core::ports::Repositories;
+use gotemp::{Config, Gotemp, SecretString};
+use gotemp_store::testing;
+use std::sync::Arc;
+
+fn config() -> Config {
+    let mut c = Config::embedded(SecretString::from("test-secret-test-secret-test-secret!"));
+    c.admin_email = "root@gotemp.example".into();
+    c.admin_password = SecretString::from("root password");
+    c.demo_password = Some(SecretString::from("demo password"));
+    c
+}
+
+fn app(repos: Repositories) -> Gotemp {
+    let tokens = TokenService::new(TokenSettings::new(config().jwt_secret)).unwrap();
+    Gotemp::with_repositories(repos, Arc::new(tokens))
+}
+
+async fn seeded_flows(repos: Repositories) {
+    let app = app(repos);
+    let c = config();
+    let first = app.seed(&c).await.unwrap();
+    assert_eq!(
+        (
+            first.users,
+            first.customers,
+            first.products,
+            first.promotions
+        ),
+        (5, 5, 6, 3)
+    );
+    let again = app.seed(&c).await.unwrap();
+    assert_eq!(
+        (
+            again.users,
+            again.customers,
+            again.products,
+            again.promotions
+        ),
+        (0, 0, 0, 0),
+        "seeding is idempotent"
+    );
+
+    // Logins: admin and an active demo user get in; the inactive one, the expired one and a wrong
+    // password get the same answer.
+    let admin = app
+        .users
+        .login("ROOT@gotemp.example", &c.admin_password)
+        .await
+        .unwrap();
+    let actor = app.users.validate_token(&admin.token).unwrap().actor;
+    assert_eq!(actor.user_id, admin.user.id);
+    let demo = SecretString::from("demo password");
+    app.users
+        .login("ann.smith@ducksrus.example", &demo)
+        .await
+        .unwrap();
+    let denied = Error::Unauthenticated("invalid e-mail or password".into());
+    for email in [
+        "carla.diaz@canard.example",
+        "dan.old@ducksrus.example",
+        "nobody@x.example",
+    ] {
+        assert_eq!(
+            app.users.login(email, &demo).await.unwrap_err(),
+            denied,
+            "{email}"
+        );
+    }
+    assert_eq!(
+        app.users
+            .login("ann.smith@ducksrus.example", &c.admin_password)
+            .await
+            .unwrap_err(),
+        denied
+    );
+
+    // E-mail uniqueness ignores case, through the service.
+    let dup = NewUser {
+        first_name: "Ann".into(),
+        last_name: "Again".into(),
+        email: "Ann.Smith@DucksRUs.example".into(),
+        company: None,
+        valid_from: Some(chrono::Utc::now()),
+        valid_thru: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+        active: true,
+        password: SecretString::from("long enough"),
+    };
+    let err = app.users.create(&actor, dup).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "email: a user with this e-mail already exists"
+    );
+
+    // Promotions carry their customer's name; a customer they name cannot be deleted.
+    let filter = PromotionFilter {
+        customer_id: Some("ducksrus".into()),
+        ..Default::default()
+    };
+    let promos = app
+        .promotions
+        .list(&filter, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(promos.items.len(), 2);
+    assert!(
+        promos
+            .items
+            .iter()
+            .all(|p| p.customer_name.as_deref() == Some("Ducks R Us"))
+    );
+    let err = app
+        .customers
+        .delete(&actor, "ducksrus", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Conflict {
+                kind: ConflictKind::InUse,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    app.customers.delete(&actor, "canard", None).await.unwrap();
+
+    // Every committed change left one event; none carries a secret.
+    let events = app.repositories.outbox.pending(10_000).await.unwrap();
+    assert_eq!(events.len(), 5 + 5 + 6 + 3 + 1);
+    for e in &events {
+        let text = serde_json::to_string(&e.event).unwrap();
+        for secret in ["password", "argon2", "root password", "demo password"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+    let last = &events.last().unwrap().event;
+    assert_eq!(
+        (last.object_name.as_str(), last.object_id.as_str()),
+        ("customer", "canard")
+    );
+    assert_eq!(last.performed_by, actor.user_id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeded_flows_on_sqlite() {
+    let store = testing::sqlite_store().await;
+    seeded_flows(store.repos.clone()).await;
+    store.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeded_flows_on_postgres() {
+    let Some(store) = testing::postgres_store("seeded_flows_on_postgres").await else {
+        return;
+    };
+    seeded_flows(store.repos.clone()).await;
+    store.finish().await;
+}
+
+#[tokio::test]
+async fn open_rejects_unknown_storage_and_opens_sqlite_by_url() {
+    let mut c = config();
+    c.storage = "mysql://nope".into();
+    assert!(Gotemp::open(&c).await.is_err());
+    let dir = std::env::temp_dir().join(format!("gotemp-open-{}", std::process::id()));
+    c.storage = format!("sqlite://{}/nested/gotemp.db", dir.display());
+    let app = Gotemp::open(&c).await.unwrap();
+    assert!(
+        app.customers.get("ducksrus").await.is_err(),
+        "no seed unless asked"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
