@@ -8,14 +8,17 @@
 //! [`conformance`] suite, which future adapters (ArangoDB) reuse.
 
 pub mod conformance;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod error;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod testing;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use error::map_sqlx;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
