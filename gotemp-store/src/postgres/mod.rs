@@ -1,18 +1,56 @@
 //! The PostgreSQL store. Writes run in ordinary transactions; an update or delete names the
 //! version it expects in its WHERE clause, so the row lock and the version check are one step.
 
+#[path = "../sql/audit.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod audit;
+#[path = "../sql/customers.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod customers;
+#[path = "../sql/outbox.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod outbox;
+#[path = "../sql/products.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod products;
+#[path = "../sql/promotions.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod promotions;
+#[path = "../sql/users.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod users;
+#[path = "../sql/write.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
+mod write;
 
 use crate::error::map_sqlx;
+use chrono::{DateTime, Utc};
+use gotemp_core::entities::{AuditFilter, BucketCount};
 use gotemp_core::ports::Repositories;
 use gotemp_core::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,26 +147,49 @@ impl PgStore {
     }
 }
 
-/// After a guarded UPDATE/DELETE matched no row: the object is either gone (not found) or was
-/// changed in between (stale version).
-async fn missing_or_stale<'q, I>(
-    tx: &mut Transaction<'static, Postgres>,
-    table: &'static str,
-    entity: &'static str,
-    id: I,
-    expected: i64,
-) -> Error
-where
-    I: sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + std::fmt::Display + Clone + Send + 'q,
-{
-    let sql = format!("SELECT version FROM {table} WHERE id = $1");
-    match sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-        .bind(id.clone())
-        .fetch_optional(&mut **tx)
-        .await
-    {
-        Ok(Some(_)) => Error::stale_version(entity, id, expected),
-        Ok(None) => Error::not_found(entity, id),
-        Err(e) => map_sqlx(e),
+// What the shared SQL modules compile against.
+type Store = PgStore;
+type Db = Postgres;
+/// PostgreSQL keeps times as `timestamptz`.
+type DbTime = DateTime<Utc>;
+
+fn db_time(t: DateTime<Utc>) -> DbTime {
+    t
+}
+
+/// Promotions that include a product: JSON containment, served by the GIN index on products.
+fn push_product_filter(q: &mut QueryBuilder<Postgres>, product_id: &str) {
+    q.push(" AND products @> jsonb_build_array(jsonb_build_object('product_id', ")
+        .push_bind(product_id.to_owned())
+        .push("::text))");
+}
+
+/// Audit counts per bucket with `date_bin` (PostgreSQL 14+), buckets aligned to the epoch.
+async fn bucket_counts(
+    store: &PgStore,
+    filter: &AuditFilter,
+    width: chrono::Duration,
+) -> Result<Vec<BucketCount>> {
+    let secs = width.num_seconds();
+    if secs <= 0 {
+        return Err(Error::Internal("bucket width out of range".into()));
     }
+    let mut q = QueryBuilder::<Postgres>::new("SELECT date_bin(make_interval(secs => ");
+    q.push_bind(secs as f64).push(
+        "), action_time, TIMESTAMPTZ 'epoch') AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1",
+    );
+    audit::push_filter(&mut q, filter);
+    q.push(" GROUP BY bucket ORDER BY bucket");
+    let rows: Vec<(DateTime<Utc>, i64)> = q
+        .build_query_as()
+        .fetch_all(&store.pool)
+        .await
+        .map_err(map_sqlx)?;
+    Ok(rows
+        .into_iter()
+        .map(|(bucket_start, count)| BucketCount {
+            bucket_start,
+            count,
+        })
+        .collect())
 }

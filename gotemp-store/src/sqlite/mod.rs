@@ -2,18 +2,56 @@
 //! single writer; every write transaction starts with `BEGIN IMMEDIATE`, so it takes the write
 //! lock up front and waits its turn (busy timeout) instead of failing half-way.
 
+#[path = "../sql/audit.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod audit;
+#[path = "../sql/customers.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod customers;
+#[path = "../sql/outbox.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod outbox;
+#[path = "../sql/products.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod products;
+#[path = "../sql/promotions.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod promotions;
+#[path = "../sql/users.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
 mod users;
+#[path = "../sql/write.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
+mod write;
 
 use crate::error::map_sqlx;
+use chrono::{DateTime, Utc};
+use gotemp_core::entities::{AuditFilter, BucketCount};
 use gotemp_core::ports::Repositories;
 use gotemp_core::{Error, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,31 +138,53 @@ impl SqliteStore {
     }
 }
 
-/// Microseconds since the epoch, as SQLite stores times.
-fn micros(t: chrono::DateTime<chrono::Utc>) -> i64 {
+// What the shared SQL modules compile against.
+type Store = SqliteStore;
+type Db = Sqlite;
+/// SQLite keeps times as integer microseconds since the epoch (UTC).
+type DbTime = i64;
+
+fn db_time(t: DateTime<Utc>) -> DbTime {
     t.timestamp_micros()
 }
 
-/// After a guarded UPDATE/DELETE matched no row: the object is either gone (not found) or was
-/// changed in between (stale version).
-async fn missing_or_stale<'q, I>(
-    tx: &mut Transaction<'static, Sqlite>,
-    table: &'static str,
-    entity: &'static str,
-    id: I,
-    expected: i64,
-) -> Error
-where
-    I: sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + std::fmt::Display + Clone + Send + 'q,
-{
-    let sql = format!("SELECT version FROM {table} WHERE id = ?");
-    match sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-        .bind(id.clone())
-        .fetch_optional(&mut **tx)
+/// Promotions that include a product: a scan of the JSON array.
+fn push_product_filter(q: &mut QueryBuilder<Sqlite>, product_id: &str) {
+    q.push(" AND EXISTS (SELECT 1 FROM json_each(promotions.products) AS p WHERE json_extract(p.value, '$.product_id') = ")
+        .push_bind(product_id.to_owned())
+        .push(")");
+}
+
+/// Audit counts per bucket: floor division of the microsecond times, so buckets line up with
+/// the epoch like PostgreSQL's `date_bin`, also before 1970.
+async fn bucket_counts(
+    store: &SqliteStore,
+    filter: &AuditFilter,
+    width: chrono::Duration,
+) -> Result<Vec<BucketCount>> {
+    let w = width
+        .num_microseconds()
+        .filter(|w| *w > 0)
+        .ok_or_else(|| Error::Internal("bucket width out of range".into()))?;
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT action_time - (((action_time % ");
+    q.push_bind(w)
+        .push(") + ")
+        .push_bind(w)
+        .push(") % ")
+        .push_bind(w)
+        .push(") AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1");
+    audit::push_filter(&mut q, filter);
+    q.push(" GROUP BY bucket ORDER BY bucket");
+    let rows: Vec<(i64, i64)> = q
+        .build_query_as()
+        .fetch_all(&store.pool)
         .await
-    {
-        Ok(Some(_)) => Error::stale_version(entity, id, expected),
-        Ok(None) => Error::not_found(entity, id),
-        Err(e) => map_sqlx(e),
-    }
+        .map_err(map_sqlx)?;
+    Ok(rows
+        .into_iter()
+        .map(|(b, n)| BucketCount {
+            bucket_start: DateTime::from_timestamp_micros(b).unwrap_or_default(),
+            count: n,
+        })
+        .collect())
 }

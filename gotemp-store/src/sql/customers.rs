@@ -1,4 +1,12 @@
-use super::{SqliteStore, micros, missing_or_stale, outbox::enqueue};
+//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
+//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
+//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
+
+use super::Db;
+use super::{
+    DbTime, Store, db_time,
+    write::{commit, missing_or_stale},
+};
 use crate::error::map_sqlx;
 use crate::rows::{CustomerRow, customer_columns};
 use async_trait::async_trait;
@@ -7,18 +15,18 @@ use gotemp_core::entities::{Customer, CustomerDraft, CustomerFilter};
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::CustomerRepository;
+use sqlx::QueryBuilder;
 use sqlx::types::Json;
-use sqlx::{QueryBuilder, Sqlite};
 
-type Row = CustomerRow<i64>;
+type Row = CustomerRow<DbTime>;
 
 #[async_trait]
-impl CustomerRepository for SqliteStore {
+impl CustomerRepository for Store {
     async fn get(&self, id: &str) -> Result<Option<Customer>> {
         sqlx::query_as::<_, Row>(concat!(
             "SELECT ",
             customer_columns!(),
-            " FROM customers WHERE id = ?"
+            " FROM customers WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -28,7 +36,7 @@ impl CustomerRepository for SqliteStore {
     }
 
     async fn list(&self, filter: &CustomerFilter, page: &PageSpec) -> Result<Page<Customer>> {
-        let mut q = QueryBuilder::<Sqlite>::new(concat!(
+        let mut q = QueryBuilder::<Db>::new(concat!(
             "SELECT ",
             customer_columns!(),
             " FROM customers WHERE 1 = 1"
@@ -40,8 +48,8 @@ impl CustomerRepository for SqliteStore {
             q.push(" AND name = ").push_bind(v);
         }
         if let Some(at) = filter.valid_on {
-            q.push(" AND valid_from <= ").push_bind(micros(at));
-            q.push(" AND valid_thru >= ").push_bind(micros(at));
+            q.push(" AND valid_from <= ").push_bind(db_time(at));
+            q.push(" AND valid_thru >= ").push_bind(db_time(at));
         }
         if let Some(after) = page.after_key()? {
             q.push(" AND id > ").push_bind(after);
@@ -60,24 +68,21 @@ impl CustomerRepository for SqliteStore {
         let mut tx = self.begin_write().await?;
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO customers (id, name, valid_from, valid_thru, extra_fields, created_at, updated_at, modified_by, version) ",
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) RETURNING ",
             customer_columns!()
         ))
         .bind(draft.id.as_str())
         .bind(draft.name.as_str())
-        .bind(micros(draft.validity.valid_from()))
-        .bind(micros(draft.validity.valid_thru()))
+        .bind(db_time(draft.validity.valid_from()))
+        .bind(db_time(draft.validity.valid_thru()))
         .bind(Json(&draft.extra_fields))
-        .bind(micros(event.occurred_at))
-        .bind(micros(event.occurred_at))
+        .bind(db_time(event.occurred_at))
+        .bind(db_time(event.occurred_at))
         .bind(event.performed_by)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        let customer = Customer::from(row);
-        enqueue(&mut tx, &event.complete(&customer)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(customer)
+        commit(tx, Customer::from(row), event).await
     }
 
     async fn update(
@@ -89,16 +94,16 @@ impl CustomerRepository for SqliteStore {
         let id = draft.id.as_str();
         let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(concat!(
-            "UPDATE customers SET name = ?, valid_from = ?, valid_thru = ?, extra_fields = ?, ",
-            "updated_at = ?, modified_by = ?, version = version + 1 ",
-            "WHERE id = ? AND version = ? RETURNING ",
+            "UPDATE customers SET name = $1, valid_from = $2, valid_thru = $3, extra_fields = $4, ",
+            "updated_at = $5, modified_by = $6, version = version + 1 ",
+            "WHERE id = $7 AND version = $8 RETURNING ",
             customer_columns!()
         ))
         .bind(draft.name.as_str())
-        .bind(micros(draft.validity.valid_from()))
-        .bind(micros(draft.validity.valid_thru()))
+        .bind(db_time(draft.validity.valid_from()))
+        .bind(db_time(draft.validity.valid_thru()))
         .bind(Json(&draft.extra_fields))
-        .bind(micros(event.occurred_at))
+        .bind(db_time(event.occurred_at))
         .bind(event.performed_by)
         .bind(id)
         .bind(expected_version)
@@ -115,10 +120,7 @@ impl CustomerRepository for SqliteStore {
             )
             .await);
         };
-        let customer = Customer::from(row);
-        enqueue(&mut tx, &event.complete(&customer)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(customer)
+        commit(tx, Customer::from(row), event).await
     }
 
     async fn delete(
@@ -129,7 +131,7 @@ impl CustomerRepository for SqliteStore {
     ) -> Result<Customer> {
         let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(concat!(
-            "DELETE FROM customers WHERE id = ? AND version = ? RETURNING ",
+            "DELETE FROM customers WHERE id = $1 AND version = $2 RETURNING ",
             customer_columns!()
         ))
         .bind(id)
@@ -147,9 +149,6 @@ impl CustomerRepository for SqliteStore {
             )
             .await);
         };
-        let customer = Customer::from(row);
-        enqueue(&mut tx, &event.complete(&customer)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(customer)
+        commit(tx, Customer::from(row), event).await
     }
 }

@@ -1,4 +1,12 @@
-use super::{SqliteStore, micros, missing_or_stale, outbox::enqueue};
+//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
+//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
+//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
+
+use super::Db;
+use super::{
+    DbTime, Store, db_time,
+    write::{commit, missing_or_stale},
+};
 use crate::error::map_sqlx;
 use crate::rows::{CredentialsRow, UserRow, user_columns};
 use async_trait::async_trait;
@@ -8,17 +16,17 @@ use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::UserRepository;
 use gotemp_core::values::{Email, PasswordHash};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 
-type Row = UserRow<i64>;
+type Row = UserRow<DbTime>;
 
 #[async_trait]
-impl UserRepository for SqliteStore {
+impl UserRepository for Store {
     async fn get(&self, id: i64) -> Result<Option<User>> {
         sqlx::query_as::<_, Row>(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users WHERE id = ?"
+            " FROM users WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -28,7 +36,7 @@ impl UserRepository for SqliteStore {
     }
 
     async fn list(&self, filter: &UserFilter, page: &PageSpec) -> Result<Page<User>> {
-        let mut q = QueryBuilder::<Sqlite>::new(concat!(
+        let mut q = QueryBuilder::<Db>::new(concat!(
             "SELECT ",
             user_columns!(),
             " FROM users WHERE 1 = 1"
@@ -50,8 +58,8 @@ impl UserRepository for SqliteStore {
             q.push(" AND company = ").push_bind(v);
         }
         if let Some(at) = filter.valid_on {
-            q.push(" AND valid_from <= ").push_bind(micros(at));
-            q.push(" AND valid_thru >= ").push_bind(micros(at));
+            q.push(" AND valid_from <= ").push_bind(db_time(at));
+            q.push(" AND valid_thru >= ").push_bind(db_time(at));
         }
         if let Some(after) = page.after_int()? {
             q.push(" AND id > ").push_bind(after);
@@ -67,10 +75,10 @@ impl UserRepository for SqliteStore {
     }
 
     async fn credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>> {
-        sqlx::query_as::<_, CredentialsRow<i64>>(concat!(
+        sqlx::query_as::<_, CredentialsRow<DbTime>>(concat!(
             "SELECT ",
             user_columns!(),
-            ", password_hash FROM users WHERE email_key = ?"
+            ", password_hash FROM users WHERE email_key = $1"
         ))
         .bind(email.normalized())
         .fetch_optional(&self.pool)
@@ -84,7 +92,7 @@ impl UserRepository for SqliteStore {
         let mut tx = self.begin_write().await?;
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO users (first_name, last_name, email, email_key, company, valid_from, valid_thru, active, password_hash, created_at, updated_at, modified_by, version) ",
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING ",
             user_columns!()
         ))
         .bind(draft.first_name.as_str())
@@ -92,20 +100,17 @@ impl UserRepository for SqliteStore {
         .bind(draft.email.as_str())
         .bind(draft.email.normalized())
         .bind(draft.company.as_ref().map(|c| c.as_str()))
-        .bind(micros(draft.validity.valid_from()))
-        .bind(micros(draft.validity.valid_thru()))
+        .bind(db_time(draft.validity.valid_from()))
+        .bind(db_time(draft.validity.valid_thru()))
         .bind(draft.active)
         .bind(hash.unwrap_or_default())
-        .bind(micros(event.occurred_at))
-        .bind(micros(event.occurred_at))
+        .bind(db_time(event.occurred_at))
+        .bind(db_time(event.occurred_at))
         .bind(event.performed_by)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        let user = User::from(row);
-        enqueue(&mut tx, &event.complete(&user)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(user)
+        commit(tx, User::from(row), event).await
     }
 
     async fn update(
@@ -118,10 +123,10 @@ impl UserRepository for SqliteStore {
         let hash = draft.password_hash.as_ref().map(PasswordHash::as_str);
         let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(concat!(
-            "UPDATE users SET first_name = ?, last_name = ?, email = ?, email_key = ?, company = ?, ",
-            "valid_from = ?, valid_thru = ?, active = ?, password_hash = COALESCE(?, password_hash), ",
-            "updated_at = ?, modified_by = ?, version = version + 1 ",
-            "WHERE id = ? AND version = ? RETURNING ",
+            "UPDATE users SET first_name = $1, last_name = $2, email = $3, email_key = $4, company = $5, ",
+            "valid_from = $6, valid_thru = $7, active = $8, password_hash = COALESCE($9, password_hash), ",
+            "updated_at = $10, modified_by = $11, version = version + 1 ",
+            "WHERE id = $12 AND version = $13 RETURNING ",
             user_columns!()
         ))
         .bind(draft.first_name.as_str())
@@ -129,11 +134,11 @@ impl UserRepository for SqliteStore {
         .bind(draft.email.as_str())
         .bind(draft.email.normalized())
         .bind(draft.company.as_ref().map(|c| c.as_str()))
-        .bind(micros(draft.validity.valid_from()))
-        .bind(micros(draft.validity.valid_thru()))
+        .bind(db_time(draft.validity.valid_from()))
+        .bind(db_time(draft.validity.valid_thru()))
         .bind(draft.active)
         .bind(hash)
-        .bind(micros(event.occurred_at))
+        .bind(db_time(event.occurred_at))
         .bind(event.performed_by)
         .bind(id)
         .bind(expected_version)
@@ -143,16 +148,13 @@ impl UserRepository for SqliteStore {
         let Some(row) = row else {
             return Err(missing_or_stale(&mut tx, "users", "user", id, expected_version).await);
         };
-        let user = User::from(row);
-        enqueue(&mut tx, &event.complete(&user)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(user)
+        commit(tx, User::from(row), event).await
     }
 
     async fn delete(&self, id: i64, expected_version: i64, event: PendingEvent) -> Result<User> {
         let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(concat!(
-            "DELETE FROM users WHERE id = ? AND version = ? RETURNING ",
+            "DELETE FROM users WHERE id = $1 AND version = $2 RETURNING ",
             user_columns!()
         ))
         .bind(id)
@@ -163,14 +165,11 @@ impl UserRepository for SqliteStore {
         let Some(row) = row else {
             return Err(missing_or_stale(&mut tx, "users", "user", id, expected_version).await);
         };
-        let user = User::from(row);
-        enqueue(&mut tx, &event.complete(&user)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(user)
+        commit(tx, User::from(row), event).await
     }
 
     async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash.as_str())
             .bind(id)
             .execute(&self.pool)

@@ -1,4 +1,12 @@
-use super::{SqliteStore, micros, missing_or_stale, outbox::enqueue};
+//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
+//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
+//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
+
+use super::Db;
+use super::{
+    DbTime, Store, db_time,
+    write::{commit, missing_or_stale},
+};
 use crate::error::map_sqlx;
 use crate::rows::{ProductRow, product_columns};
 use async_trait::async_trait;
@@ -7,18 +15,18 @@ use gotemp_core::entities::{Product, ProductDraft, ProductFilter};
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::ProductRepository;
+use sqlx::QueryBuilder;
 use sqlx::types::Json;
-use sqlx::{QueryBuilder, Sqlite};
 
-type Row = ProductRow<i64>;
+type Row = ProductRow<DbTime>;
 
 #[async_trait]
-impl ProductRepository for SqliteStore {
+impl ProductRepository for Store {
     async fn get(&self, id: &str) -> Result<Option<Product>> {
         sqlx::query_as::<_, Row>(concat!(
             "SELECT ",
             product_columns!(),
-            " FROM products WHERE id = ?"
+            " FROM products WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -28,7 +36,7 @@ impl ProductRepository for SqliteStore {
     }
 
     async fn list(&self, filter: &ProductFilter, page: &PageSpec) -> Result<Page<Product>> {
-        let mut q = QueryBuilder::<Sqlite>::new(concat!(
+        let mut q = QueryBuilder::<Db>::new(concat!(
             "SELECT ",
             product_columns!(),
             " FROM products WHERE 1 = 1"
@@ -43,8 +51,8 @@ impl ProductRepository for SqliteStore {
             q.push(" AND hierarchy_level = ").push_bind(v);
         }
         if let Some(at) = filter.valid_on {
-            q.push(" AND valid_from <= ").push_bind(micros(at));
-            q.push(" AND valid_thru >= ").push_bind(micros(at));
+            q.push(" AND valid_from <= ").push_bind(db_time(at));
+            q.push(" AND valid_thru >= ").push_bind(db_time(at));
         }
         if let Some(after) = page.after_key()? {
             q.push(" AND id > ").push_bind(after);
@@ -63,25 +71,22 @@ impl ProductRepository for SqliteStore {
         let mut tx = self.begin_write().await?;
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO products (id, name, hierarchy_level, valid_from, valid_thru, extra_fields, created_at, updated_at, modified_by, version) ",
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING ",
             product_columns!()
         ))
         .bind(draft.id.as_str())
         .bind(draft.name.as_str())
         .bind(draft.hierarchy_level.as_ref().map(|h| h.as_str()))
-        .bind(micros(draft.validity.valid_from()))
-        .bind(micros(draft.validity.valid_thru()))
+        .bind(db_time(draft.validity.valid_from()))
+        .bind(db_time(draft.validity.valid_thru()))
         .bind(Json(&draft.extra_fields))
-        .bind(micros(event.occurred_at))
-        .bind(micros(event.occurred_at))
+        .bind(db_time(event.occurred_at))
+        .bind(db_time(event.occurred_at))
         .bind(event.performed_by)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        let product = Product::from(row);
-        enqueue(&mut tx, &event.complete(&product)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(product)
+        commit(tx, Product::from(row), event).await
     }
 
     async fn update(
@@ -93,17 +98,17 @@ impl ProductRepository for SqliteStore {
         let id = draft.id.as_str();
         let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(concat!(
-            "UPDATE products SET name = ?, hierarchy_level = ?, valid_from = ?, valid_thru = ?, extra_fields = ?, ",
-            "updated_at = ?, modified_by = ?, version = version + 1 ",
-            "WHERE id = ? AND version = ? RETURNING ",
+            "UPDATE products SET name = $1, hierarchy_level = $2, valid_from = $3, valid_thru = $4, extra_fields = $5, ",
+            "updated_at = $6, modified_by = $7, version = version + 1 ",
+            "WHERE id = $8 AND version = $9 RETURNING ",
             product_columns!()
         ))
         .bind(draft.name.as_str())
         .bind(draft.hierarchy_level.as_ref().map(|h| h.as_str()))
-        .bind(micros(draft.validity.valid_from()))
-        .bind(micros(draft.validity.valid_thru()))
+        .bind(db_time(draft.validity.valid_from()))
+        .bind(db_time(draft.validity.valid_thru()))
         .bind(Json(&draft.extra_fields))
-        .bind(micros(event.occurred_at))
+        .bind(db_time(event.occurred_at))
         .bind(event.performed_by)
         .bind(id)
         .bind(expected_version)
@@ -120,10 +125,7 @@ impl ProductRepository for SqliteStore {
             )
             .await);
         };
-        let product = Product::from(row);
-        enqueue(&mut tx, &event.complete(&product)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(product)
+        commit(tx, Product::from(row), event).await
     }
 
     async fn delete(
@@ -134,7 +136,7 @@ impl ProductRepository for SqliteStore {
     ) -> Result<Product> {
         let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(concat!(
-            "DELETE FROM products WHERE id = ? AND version = ? RETURNING ",
+            "DELETE FROM products WHERE id = $1 AND version = $2 RETURNING ",
             product_columns!()
         ))
         .bind(id)
@@ -152,9 +154,6 @@ impl ProductRepository for SqliteStore {
             )
             .await);
         };
-        let product = Product::from(row);
-        enqueue(&mut tx, &event.complete(&product)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(product)
+        commit(tx, Product::from(row), event).await
     }
 }

@@ -1,4 +1,12 @@
-use super::{SqliteStore, micros, missing_or_stale, outbox::enqueue};
+//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
+//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
+//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
+
+use super::Db;
+use super::{
+    DbTime, Store, db_time,
+    write::{commit, missing_or_stale},
+};
 use crate::error::map_sqlx;
 use crate::rows::{PromotionRow, promotion_columns};
 use async_trait::async_trait;
@@ -7,18 +15,18 @@ use gotemp_core::entities::{Promotion, PromotionDraft, PromotionFilter};
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::PromotionRepository;
+use sqlx::QueryBuilder;
 use sqlx::types::Json;
-use sqlx::{QueryBuilder, Sqlite};
 
-type Row = PromotionRow<i64>;
+type Row = PromotionRow<DbTime>;
 
 #[async_trait]
-impl PromotionRepository for SqliteStore {
+impl PromotionRepository for Store {
     async fn get(&self, id: i64) -> Result<Option<Promotion>> {
         sqlx::query_as::<_, Row>(concat!(
             "SELECT ",
             promotion_columns!(),
-            " FROM promotions WHERE id = ?"
+            " FROM promotions WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -28,7 +36,7 @@ impl PromotionRepository for SqliteStore {
     }
 
     async fn list(&self, filter: &PromotionFilter, page: &PageSpec) -> Result<Page<Promotion>> {
-        let mut q = QueryBuilder::<Sqlite>::new(concat!(
+        let mut q = QueryBuilder::<Db>::new(concat!(
             "SELECT ",
             promotion_columns!(),
             " FROM promotions WHERE 1 = 1"
@@ -43,13 +51,11 @@ impl PromotionRepository for SqliteStore {
             q.push(" AND customer_id = ").push_bind(v);
         }
         if let Some(v) = &filter.product_id {
-            q.push(" AND EXISTS (SELECT 1 FROM json_each(promotions.products) AS p WHERE json_extract(p.value, '$.product_id') = ")
-                .push_bind(v)
-                .push(")");
+            super::push_product_filter(&mut q, v);
         }
         if let Some(at) = filter.valid_on {
-            q.push(" AND valid_from <= ").push_bind(micros(at));
-            q.push(" AND valid_thru >= ").push_bind(micros(at));
+            q.push(" AND valid_from <= ").push_bind(db_time(at));
+            q.push(" AND valid_thru >= ").push_bind(db_time(at));
         }
         if let Some(after) = page.after_int()? {
             q.push(" AND id > ").push_bind(after);
@@ -69,28 +75,25 @@ impl PromotionRepository for SqliteStore {
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO promotions (name, description, valid_from, valid_thru, active, customer_id, products, ",
             "approval_status, prev_approval_status, created_at, updated_at, modified_by, version) ",
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING ",
             promotion_columns!()
         ))
         .bind(draft.name.as_str())
         .bind(draft.description.as_ref().map(|d| d.as_str()))
-        .bind(micros(draft.validity.valid_from()))
-        .bind(micros(draft.validity.valid_thru()))
+        .bind(db_time(draft.validity.valid_from()))
+        .bind(db_time(draft.validity.valid_thru()))
         .bind(draft.active)
         .bind(draft.customer_id.as_str())
         .bind(Json(&draft.products))
         .bind(draft.approval_status)
         .bind(draft.prev_approval_status)
-        .bind(micros(event.occurred_at))
-        .bind(micros(event.occurred_at))
+        .bind(db_time(event.occurred_at))
+        .bind(db_time(event.occurred_at))
         .bind(event.performed_by)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        let promotion = Promotion::from(row);
-        enqueue(&mut tx, &event.complete(&promotion)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(promotion)
+        commit(tx, Promotion::from(row), event).await
     }
 
     async fn update(
@@ -102,22 +105,22 @@ impl PromotionRepository for SqliteStore {
     ) -> Result<Promotion> {
         let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(concat!(
-            "UPDATE promotions SET name = ?, description = ?, valid_from = ?, valid_thru = ?, active = ?, ",
-            "customer_id = ?, products = ?, approval_status = ?, prev_approval_status = ?, ",
-            "updated_at = ?, modified_by = ?, version = version + 1 ",
-            "WHERE id = ? AND version = ? RETURNING ",
+            "UPDATE promotions SET name = $1, description = $2, valid_from = $3, valid_thru = $4, active = $5, ",
+            "customer_id = $6, products = $7, approval_status = $8, prev_approval_status = $9, ",
+            "updated_at = $10, modified_by = $11, version = version + 1 ",
+            "WHERE id = $12 AND version = $13 RETURNING ",
             promotion_columns!()
         ))
         .bind(draft.name.as_str())
         .bind(draft.description.as_ref().map(|d| d.as_str()))
-        .bind(micros(draft.validity.valid_from()))
-        .bind(micros(draft.validity.valid_thru()))
+        .bind(db_time(draft.validity.valid_from()))
+        .bind(db_time(draft.validity.valid_thru()))
         .bind(draft.active)
         .bind(draft.customer_id.as_str())
         .bind(Json(&draft.products))
         .bind(draft.approval_status)
         .bind(draft.prev_approval_status)
-        .bind(micros(event.occurred_at))
+        .bind(db_time(event.occurred_at))
         .bind(event.performed_by)
         .bind(id)
         .bind(expected_version)
@@ -129,10 +132,7 @@ impl PromotionRepository for SqliteStore {
                 missing_or_stale(&mut tx, "promotions", "promotion", id, expected_version).await,
             );
         };
-        let promotion = Promotion::from(row);
-        enqueue(&mut tx, &event.complete(&promotion)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(promotion)
+        commit(tx, Promotion::from(row), event).await
     }
 
     async fn delete(
@@ -143,7 +143,7 @@ impl PromotionRepository for SqliteStore {
     ) -> Result<Promotion> {
         let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(concat!(
-            "DELETE FROM promotions WHERE id = ? AND version = ? RETURNING ",
+            "DELETE FROM promotions WHERE id = $1 AND version = $2 RETURNING ",
             promotion_columns!()
         ))
         .bind(id)
@@ -156,9 +156,6 @@ impl PromotionRepository for SqliteStore {
                 missing_or_stale(&mut tx, "promotions", "promotion", id, expected_version).await,
             );
         };
-        let promotion = Promotion::from(row);
-        enqueue(&mut tx, &event.complete(&promotion)).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(promotion)
+        commit(tx, Promotion::from(row), event).await
     }
 }

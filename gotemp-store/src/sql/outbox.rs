@@ -1,4 +1,8 @@
-use super::PgStore;
+//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
+//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
+//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
+
+use super::{Db, Store, db_time};
 use crate::error::map_sqlx;
 use crate::rows::OutboxRow;
 use async_trait::async_trait;
@@ -7,18 +11,15 @@ use gotemp_core::Result;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::{OutboxEntry, OutboxStore};
 use sqlx::types::Json;
-use sqlx::{Postgres, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 /// Writes `event` to the outbox inside the caller's transaction.
-pub(super) async fn enqueue(
-    tx: &mut Transaction<'static, Postgres>,
-    event: &AuditEvent,
-) -> Result<()> {
+pub(super) async fn enqueue(tx: &mut Transaction<'static, Db>, event: &AuditEvent) -> Result<()> {
     sqlx::query("INSERT INTO outbox (event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
         .bind(event.event_id)
         .bind(event.topic())
         .bind(Json(event))
-        .bind(event.occurred_at)
+        .bind(db_time(event.occurred_at))
         .execute(&mut **tx)
         .await
         .map(drop)
@@ -26,7 +27,7 @@ pub(super) async fn enqueue(
 }
 
 #[async_trait]
-impl OutboxStore for PgStore {
+impl OutboxStore for Store {
     async fn pending(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
         let rows: Vec<OutboxRow> = sqlx::query_as(
             "SELECT position, payload FROM outbox WHERE sent_at IS NULL ORDER BY position LIMIT $1",
@@ -48,9 +49,15 @@ impl OutboxStore for PgStore {
         if positions.is_empty() {
             return Ok(());
         }
-        sqlx::query("UPDATE outbox SET sent_at = $1 WHERE sent_at IS NULL AND position = ANY($2)")
-            .bind(Utc::now())
-            .bind(positions)
+        let mut q = QueryBuilder::<Db>::new("UPDATE outbox SET sent_at = ");
+        q.push_bind(db_time(Utc::now()))
+            .push(" WHERE sent_at IS NULL AND position IN (");
+        let mut list = q.separated(", ");
+        for p in positions {
+            list.push_bind(*p);
+        }
+        q.push(")");
+        q.build()
             .execute(&self.pool)
             .await
             .map(drop)
@@ -59,7 +66,7 @@ impl OutboxStore for PgStore {
 
     async fn prune_sent(&self, before: DateTime<Utc>) -> Result<u64> {
         sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
-            .bind(before)
+            .bind(db_time(before))
             .execute(&self.pool)
             .await
             .map(|r| r.rows_affected())

@@ -1,19 +1,24 @@
-use super::{SqliteStore, micros};
+//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
+//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
+//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
+
+use super::{Db, DbTime, Store, db_time};
 use crate::error::map_sqlx;
 use crate::rows::{AuditRow, audit_columns};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use gotemp_core::Result;
 use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::AuditRepository;
-use gotemp_core::{Error, Result};
+use sqlx::QueryBuilder;
 use sqlx::types::Json;
-use sqlx::{QueryBuilder, Sqlite};
 
-type Row = AuditRow<i64>;
+type Row = AuditRow<DbTime>;
 
-fn push_filter(q: &mut QueryBuilder<Sqlite>, f: &AuditFilter) {
+/// Appends the audit filters to a query whose WHERE clause is already open.
+pub(super) fn push_filter(q: &mut QueryBuilder<Db>, f: &AuditFilter) {
     if let Some(v) = &f.object_name {
         q.push(" AND object_name = ").push_bind(v);
     }
@@ -30,24 +35,24 @@ fn push_filter(q: &mut QueryBuilder<Sqlite>, f: &AuditFilter) {
         q.push(" AND action_type = ").push_bind(v.as_str());
     }
     if let Some(v) = f.from {
-        q.push(" AND action_time >= ").push_bind(micros(v));
+        q.push(" AND action_time >= ").push_bind(db_time(v));
     }
     if let Some(v) = f.to {
-        q.push(" AND action_time < ").push_bind(micros(v));
+        q.push(" AND action_time < ").push_bind(db_time(v));
     }
 }
 
 #[async_trait]
-impl AuditRepository for SqliteStore {
+impl AuditRepository for Store {
     async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool> {
         sqlx::query(
             "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
              action_type, object_name, object_id, performed_by, object_detail) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (event_id) DO NOTHING",
         )
         .bind(event.event_id)
-        .bind(micros(event.occurred_at))
-        .bind(micros(recorded_at))
+        .bind(db_time(event.occurred_at))
+        .bind(db_time(recorded_at))
         .bind(event.topic())
         .bind(&event.service)
         .bind(&event.action_func)
@@ -66,7 +71,7 @@ impl AuditRepository for SqliteStore {
         let row: Option<Row> = sqlx::query_as(concat!(
             "SELECT ",
             audit_columns!(),
-            " FROM audit_records WHERE id = ?"
+            " FROM audit_records WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -76,7 +81,7 @@ impl AuditRepository for SqliteStore {
     }
 
     async fn list(&self, filter: &AuditFilter, page: &PageSpec) -> Result<Page<AuditRecord>> {
-        let mut q = QueryBuilder::<Sqlite>::new(concat!(
+        let mut q = QueryBuilder::<Db>::new(concat!(
             "SELECT ",
             audit_columns!(),
             " FROM audit_records WHERE 1 = 1"
@@ -84,9 +89,9 @@ impl AuditRepository for SqliteStore {
         push_filter(&mut q, filter);
         if let Some((t, id)) = page.after_time()? {
             q.push(" AND (action_time < ")
-                .push_bind(micros(t))
+                .push_bind(db_time(t))
                 .push(" OR (action_time = ")
-                .push_bind(micros(t))
+                .push_bind(db_time(t))
                 .push(" AND id < ")
                 .push_bind(id)
                 .push("))");
@@ -112,31 +117,6 @@ impl AuditRepository for SqliteStore {
         filter: &AuditFilter,
         width: Duration,
     ) -> Result<Vec<BucketCount>> {
-        let w = width
-            .num_microseconds()
-            .filter(|w| *w > 0)
-            .ok_or_else(|| Error::Internal("bucket width out of range".into()))?;
-        // Floor division, so times before the epoch fall in the right bucket too.
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT action_time - (((action_time % ");
-        q.push_bind(w)
-            .push(") + ")
-            .push_bind(w)
-            .push(") % ")
-            .push_bind(w)
-            .push(") AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1");
-        push_filter(&mut q, filter);
-        q.push(" GROUP BY bucket ORDER BY bucket");
-        let rows: Vec<(i64, i64)> = q
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        Ok(rows
-            .into_iter()
-            .map(|(b, n)| BucketCount {
-                bucket_start: DateTime::from_timestamp_micros(b).unwrap_or_default(),
-                count: n,
-            })
-            .collect())
+        super::bucket_counts(self, filter, width).await
     }
 }
