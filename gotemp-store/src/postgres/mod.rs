@@ -31,6 +31,12 @@ mod products;
     reason = "shared SQL, compiled once per backend"
 )]
 mod promotions;
+#[path = "../sql/store.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
+mod store;
 #[path = "../sql/users.rs"]
 #[allow(
     clippy::duplicate_mod,
@@ -47,12 +53,10 @@ mod write;
 use crate::error::map_sqlx;
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};
-use gotemp_core::ports::Repositories;
 use gotemp_core::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How to size and time the connection pool.
@@ -108,38 +112,6 @@ impl PgStore {
             .run(&self.pool)
             .await
             .map_err(|e| Error::Internal(format!("PostgreSQL migration failed: {e}")))
-    }
-
-    /// Every repository, sharing this store's pool.
-    pub fn repositories(&self) -> Repositories {
-        let this = Arc::new(self.clone());
-        Repositories {
-            users: this.clone(),
-            customers: this.clone(),
-            products: this.clone(),
-            promotions: this.clone(),
-            audit: this.clone(),
-            outbox: this,
-        }
-    }
-
-    /// The underlying pool, for embedders that keep their own tables beside gotemp's.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    /// Checks that the database answers.
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(drop)
-            .map_err(map_sqlx)
-    }
-
-    /// Closes the pool, waiting for connections in use to be returned.
-    pub async fn close(&self) {
-        self.pool.close().await;
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {

@@ -32,6 +32,12 @@ mod products;
     reason = "shared SQL, compiled once per backend"
 )]
 mod promotions;
+#[path = "../sql/store.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "shared SQL, compiled once per backend"
+)]
+mod store;
 #[path = "../sql/users.rs"]
 #[allow(
     clippy::duplicate_mod,
@@ -48,12 +54,10 @@ mod write;
 use crate::error::map_sqlx;
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};
-use gotemp_core::ports::Repositories;
 use gotemp_core::{Error, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The SQLite store: every repository of gotemp on one database file.
@@ -96,38 +100,6 @@ impl SqliteStore {
             .run(&self.pool)
             .await
             .map_err(|e| Error::Internal(format!("SQLite migration failed: {e}")))
-    }
-
-    /// Every repository, sharing this store's pool.
-    pub fn repositories(&self) -> Repositories {
-        let this = Arc::new(self.clone());
-        Repositories {
-            users: this.clone(),
-            customers: this.clone(),
-            products: this.clone(),
-            promotions: this.clone(),
-            audit: this.clone(),
-            outbox: this,
-        }
-    }
-
-    /// The underlying pool, for embedders that keep their own tables beside gotemp's.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    /// Checks that the database answers.
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(drop)
-            .map_err(map_sqlx)
-    }
-
-    /// Closes the pool, waiting for connections in use to be returned.
-    pub async fn close(&self) {
-        self.pool.close().await;
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
