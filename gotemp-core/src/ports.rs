@@ -134,6 +134,10 @@ pub trait AuditRepository: Send + Sync {
         filter: &AuditFilter,
         width: Duration,
     ) -> Result<Vec<BucketCount>>;
+    /// Parks a message that cannot be stored, so it is kept for a person to look at.
+    async fn park(&self, letter: &DeadLetter) -> Result<()>;
+    /// The most recently parked messages, newest first.
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>>;
 }
 
 /// An event waiting in an outbox to be published.
@@ -146,15 +150,58 @@ pub struct OutboxEntry {
 }
 
 /// The outbox a store writes events to; the relay drains it.
+///
+/// Several relays may drain one outbox: [`OutboxStore::claim`] leases rows to one of them, and a
+/// lease that runs out (its relay died) makes the rows claimable again. A row can therefore be
+/// published twice, never lost; consumers drop the duplicate by event id.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Up to `limit` unsent events, oldest first.
+    /// Up to `limit` unsent events, oldest first, without claiming them (inspection, tests).
     async fn pending(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// Claims up to `limit` unsent events that no live lease holds, oldest first, for `lease`.
+    async fn claim(&self, limit: u32, lease: std::time::Duration) -> Result<Vec<OutboxEntry>>;
     /// Marks events as published (after the sink confirmed them).
     async fn mark_sent(&self, positions: &[i64]) -> Result<()>;
+    /// Gives claimed events back at once (publishing failed), so a retry need not wait out the
+    /// lease.
+    async fn release(&self, positions: &[i64]) -> Result<()>;
     /// Deletes sent events older than `before`; returns how many.
     async fn prune_sent(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// How many events are not sent yet.
+    async fn backlog(&self) -> Result<u64>;
+    /// Returns when new events may have been written, or after `max_wait` at the latest. The
+    /// default only sleeps; stores that can be told (a channel, LISTEN/NOTIFY) return sooner.
+    async fn wait_for_new(&self, max_wait: std::time::Duration) {
+        tokio::time::sleep(max_wait).await;
+    }
+}
+
+/// Where the relay publishes events: the in-process bus or a broker.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait EventSink: Send + Sync {
+    /// Publishes a batch, in order. `Ok` only once every event is confirmed (stored by the
+    /// in-process subscribers, acknowledged by the broker); on `Err` the relay publishes the whole
+    /// batch again later, so a sink must tolerate re-sent events.
+    async fn publish(&self, events: &[AuditEvent]) -> Result<()>;
+}
+
+/// A message the audit service could not store, kept with the reason instead of being dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The event's id, when the payload could be read at all.
+    pub event_id: Option<uuid::Uuid>,
+    /// Subject it arrived on.
+    pub subject: String,
+    /// The raw payload.
+    pub payload: String,
+    /// Why it could not be stored.
+    pub reason: String,
+    /// Delivery attempts made.
+    pub attempts: u32,
+    /// When it was parked.
+    pub failed_at: DateTime<Utc>,
 }
 
 /// What the promotion service needs to know of a customer: that it exists, and its name.

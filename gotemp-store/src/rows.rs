@@ -257,3 +257,26 @@ pub struct OutboxRow {
     pub position: i64,
     pub payload: Json<gotemp_core::event::AuditEvent>,
 }
+
+#[derive(sqlx::FromRow)]
+pub struct DeadLetterRow<T> {
+    pub event_id: Option<Uuid>,
+    pub subject: String,
+    pub payload: String,
+    pub reason: String,
+    pub attempts: i64,
+    pub failed_at: T,
+}
+
+impl<T: StoredTime> From<DeadLetterRow<T>> for gotemp_core::ports::DeadLetter {
+    fn from(r: DeadLetterRow<T>) -> Self {
+        Self {
+            event_id: r.event_id,
+            subject: r.subject,
+            payload: r.payload,
+            reason: r.reason,
+            attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+            failed_at: r.failed_at.utc(),
+        }
+    }
+}

@@ -215,3 +215,25 @@ pub async fn counts_per_bucket(r: &Repositories) {
         ]
     );
 }
+
+/// Parked messages are kept with their reason, newest first.
+pub async fn dead_letters_are_kept(r: &Repositories) {
+    use gotemp_core::ports::DeadLetter;
+    let letter = |n: u32, id: Option<Uuid>| DeadLetter {
+        event_id: id,
+        subject: "gotemp.audit.user.insert".into(),
+        payload: format!("{{\"broken\": {n}}}"),
+        reason: format!("reason {n}"),
+        attempts: n,
+        failed_at: year(2024) + Duration::minutes(i64::from(n)),
+    };
+    let first = letter(1, Some(Uuid::now_v7()));
+    let second = letter(5, None);
+    r.audit.park(&first).await.unwrap();
+    r.audit.park(&second).await.unwrap();
+    assert_eq!(
+        r.audit.dead_letters(10).await.unwrap(),
+        [second, first.clone()]
+    );
+    assert_eq!(r.audit.dead_letters(1).await.unwrap().len(), 1);
+}

@@ -55,6 +55,9 @@ macro_rules! conformance_tests {
             outbox_one_event_per_committed_write => outbox::one_event_per_committed_write,
             outbox_nothing_for_failed_writes => outbox::nothing_for_failed_writes,
             outbox_mark_sent_and_prune => outbox::mark_sent_and_prune,
+            outbox_claims_lease_and_release => outbox::claims_lease_and_release,
+            outbox_wait_for_new_wakes_on_commit => outbox::wait_for_new_wakes_on_commit,
+            audit_dead_letters_are_kept => audit::dead_letters_are_kept,
             concurrent_updates_one_wins => concurrency::one_of_concurrent_updates_wins,
             concurrent_creates_all_commit => concurrency::concurrent_creates_all_commit,
         );

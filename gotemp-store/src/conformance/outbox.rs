@@ -230,3 +230,80 @@ pub async fn mark_sent_and_prune(r: &Repositories) {
     );
     assert_eq!(pending_events(r).await, 2, "unsent events are never pruned");
 }
+
+/// Claims lease rows to one relay: others skip them until released, sent, or the lease ends.
+pub async fn claims_lease_and_release(r: &Repositories) {
+    use std::time::Duration as Std;
+    for id in ["a", "b", "c"] {
+        r.customers
+            .create(&customer(id), event::<Customer>(ActionType::Insert))
+            .await
+            .unwrap();
+    }
+    let ids = |v: &[gotemp_core::ports::OutboxEntry]| {
+        v.iter()
+            .map(|e| e.event.object_id.clone())
+            .collect::<Vec<_>>()
+    };
+    let first = r.outbox.claim(2, Std::from_secs(60)).await.unwrap();
+    assert_eq!(ids(&first), ["a", "b"], "oldest first");
+    let second = r.outbox.claim(10, Std::from_secs(60)).await.unwrap();
+    assert_eq!(ids(&second), ["c"], "leased rows are skipped");
+    assert!(
+        r.outbox
+            .claim(10, Std::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    r.outbox.release(&[first[1].position]).await.unwrap();
+    assert_eq!(
+        ids(&r.outbox.claim(10, Std::from_secs(60)).await.unwrap()),
+        ["b"],
+        "released rows return at once"
+    );
+    r.outbox
+        .mark_sent(&[first[0].position, first[1].position])
+        .await
+        .unwrap();
+    assert_eq!(r.outbox.backlog().await.unwrap(), 1);
+    // A lease that has run out (its relay died) makes the row claimable again.
+    r.outbox.release(&[second[0].position]).await.unwrap();
+    assert_eq!(ids(&r.outbox.claim(10, Std::ZERO).await.unwrap()), ["c"]);
+    tokio::time::sleep(Std::from_millis(5)).await;
+    assert_eq!(
+        ids(&r.outbox.claim(10, Std::from_secs(60)).await.unwrap()),
+        ["c"],
+        "expired lease"
+    );
+    assert_eq!(
+        r.outbox.pending(10).await.unwrap().len(),
+        1,
+        "claims do not send"
+    );
+}
+
+/// A relay waiting for events wakes when a write commits, long before its backstop timeout.
+pub async fn wait_for_new_wakes_on_commit(r: &Repositories) {
+    let outbox = r.outbox.clone();
+    let waiter = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        outbox
+            .wait_for_new(std::time::Duration::from_secs(60))
+            .await;
+        started.elapsed()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    r.customers
+        .create(&customer("wake"), event::<Customer>(ActionType::Insert))
+        .await
+        .unwrap();
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+        .await
+        .expect("the waiter did not wake on the commit")
+        .unwrap();
+    assert!(
+        waited < std::time::Duration::from_secs(10),
+        "woke after {waited:?}"
+    );
+}

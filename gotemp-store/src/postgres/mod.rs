@@ -1,54 +1,12 @@
 //! The PostgreSQL store. Writes run in ordinary transactions; an update or delete names the
 //! version it expects in its WHERE clause, so the row lock and the version check are one step.
 
-#[path = "../sql/audit.rs"]
+#[path = "../sql/mod.rs"]
 #[allow(
     clippy::duplicate_mod,
     reason = "shared SQL, compiled once per backend"
 )]
-mod audit;
-#[path = "../sql/customers.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod customers;
-#[path = "../sql/outbox.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod outbox;
-#[path = "../sql/products.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod products;
-#[path = "../sql/promotions.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod promotions;
-#[path = "../sql/store.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod store;
-#[path = "../sql/users.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod users;
-#[path = "../sql/write.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod write;
+mod sql;
 
 use crate::error::map_sqlx;
 use chrono::{DateTime, Utc};
@@ -57,7 +15,9 @@ use gotemp_core::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Notify, OnceCell};
 
 /// How to size and time the connection pool.
 #[derive(Debug, Clone)]
@@ -81,6 +41,10 @@ impl Default for PgSettings {
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// Woken after every local commit that queued an event, and by NOTIFY from other processes.
+    signal: Arc<Notify>,
+    /// Set once the LISTEN task for other processes' writes runs.
+    listening: Arc<OnceCell<()>>,
 }
 
 impl PgStore {
@@ -100,7 +64,11 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(map_sqlx)?;
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            signal: Arc::new(Notify::new()),
+            listening: Arc::new(OnceCell::new()),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -120,6 +88,37 @@ impl PgStore {
 }
 
 // What the shared SQL modules compile against.
+/// Relays running at once skip the rows another relay is claiming instead of waiting for them.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+/// Sent inside each write's transaction; PostgreSQL delivers it to listeners at commit.
+const OUTBOX_NOTIFY: Option<&str> = Some("SELECT pg_notify('gotemp_outbox', '')");
+
+impl PgStore {
+    /// Starts (once) a task that LISTENs for outbox writes of other processes and wakes this
+    /// process's relay. It reconnects by itself and ends when the pool is closed.
+    async fn listen_for_other_writers(&self) {
+        self.listening
+            .get_or_init(|| async {
+                let pool = self.pool.clone();
+                let signal = self.signal.clone();
+                tokio::spawn(async move {
+                    while !pool.is_closed() {
+                        if let Ok(mut listener) =
+                            sqlx::postgres::PgListener::connect_with(&pool).await
+                            && listener.listen("gotemp_outbox").await.is_ok()
+                        {
+                            while listener.recv().await.is_ok() {
+                                signal.notify_one();
+                            }
+                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                });
+            })
+            .await;
+    }
+}
+
 type Store = PgStore;
 type Db = Postgres;
 /// PostgreSQL keeps times as `timestamptz`.
@@ -150,7 +149,7 @@ async fn bucket_counts(
     q.push_bind(secs as f64).push(
         "), action_time, TIMESTAMPTZ 'epoch') AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1",
     );
-    audit::push_filter(&mut q, filter);
+    sql::push_audit_filter(&mut q, filter);
     q.push(" GROUP BY bucket ORDER BY bucket");
     let rows: Vec<(DateTime<Utc>, i64)> = q
         .build_query_as()

@@ -1,24 +1,20 @@
-//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
-//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
-//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
-
 use super::{Db, DbTime, Store, db_time};
 use crate::error::map_sqlx;
-use crate::rows::{AuditRow, audit_columns};
+use crate::rows::{AuditRow, DeadLetterRow, audit_columns};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use gotemp_core::Result;
 use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
-use gotemp_core::ports::AuditRepository;
+use gotemp_core::ports::{AuditRepository, DeadLetter};
 use sqlx::QueryBuilder;
 use sqlx::types::Json;
 
 type Row = AuditRow<DbTime>;
 
 /// Appends the audit filters to a query whose WHERE clause is already open.
-pub(super) fn push_filter(q: &mut QueryBuilder<Db>, f: &AuditFilter) {
+pub(crate) fn push_filter(q: &mut QueryBuilder<Db>, f: &AuditFilter) {
     if let Some(v) = &f.object_name {
         q.push(" AND object_name = ").push_bind(v);
     }
@@ -110,6 +106,35 @@ impl AuditRepository for Store {
         Ok(page.into_page(items, |r: &AuditRecord| {
             Cursor::TimeDesc(r.action_time, r.id)
         }))
+    }
+
+    async fn park(&self, letter: &DeadLetter) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_dead_letters (event_id, subject, payload, reason, attempts, failed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(letter.event_id)
+        .bind(&letter.subject)
+        .bind(&letter.payload)
+        .bind(&letter.reason)
+        .bind(i64::from(letter.attempts))
+        .bind(db_time(letter.failed_at))
+        .execute(&self.pool)
+        .await
+        .map(drop)
+        .map_err(map_sqlx)
+    }
+
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>> {
+        let rows: Vec<DeadLetterRow<DbTime>> = sqlx::query_as(
+            "SELECT event_id, subject, payload, reason, attempts, failed_at FROM audit_dead_letters \
+             ORDER BY failed_at DESC, id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(rows.into_iter().map(DeadLetter::from).collect())
     }
 
     async fn count_by_bucket(

@@ -1,12 +1,5 @@
-//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
-//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
-//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
-
 use super::Db;
-use super::{
-    DbTime, Store, db_time,
-    write::{commit, missing_or_stale},
-};
+use super::{DbTime, Store, db_time, write::missing_or_stale};
 use crate::error::map_sqlx;
 use crate::rows::{ProductRow, product_columns};
 use async_trait::async_trait;
@@ -86,7 +79,7 @@ impl ProductRepository for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        commit(tx, Product::from(row), event).await
+        self.commit(tx, Product::from(row), event).await
     }
 
     async fn update(
@@ -125,7 +118,7 @@ impl ProductRepository for Store {
             )
             .await);
         };
-        commit(tx, Product::from(row), event).await
+        self.commit(tx, Product::from(row), event).await
     }
 
     async fn delete(
@@ -154,6 +147,6 @@ impl ProductRepository for Store {
             )
             .await);
         };
-        commit(tx, Product::from(row), event).await
+        self.commit(tx, Product::from(row), event).await
     }
 }

@@ -1,12 +1,5 @@
-//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
-//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
-//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
-
 use super::Db;
-use super::{
-    DbTime, Store, db_time,
-    write::{commit, missing_or_stale},
-};
+use super::{DbTime, Store, db_time, write::missing_or_stale};
 use crate::error::map_sqlx;
 use crate::rows::{PromotionRow, promotion_columns};
 use async_trait::async_trait;
@@ -93,7 +86,7 @@ impl PromotionRepository for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        commit(tx, Promotion::from(row), event).await
+        self.commit(tx, Promotion::from(row), event).await
     }
 
     async fn update(
@@ -132,7 +125,7 @@ impl PromotionRepository for Store {
                 missing_or_stale(&mut tx, "promotions", "promotion", id, expected_version).await,
             );
         };
-        commit(tx, Promotion::from(row), event).await
+        self.commit(tx, Promotion::from(row), event).await
     }
 
     async fn delete(
@@ -156,6 +149,6 @@ impl PromotionRepository for Store {
                 missing_or_stale(&mut tx, "promotions", "promotion", id, expected_version).await,
             );
         };
-        commit(tx, Promotion::from(row), event).await
+        self.commit(tx, Promotion::from(row), event).await
     }
 }

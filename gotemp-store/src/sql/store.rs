@@ -1,5 +1,4 @@
-//! Shared by the SQL stores (compiled once per backend, see `users.rs`): what every store offers
-//! besides its repositories.
+//! What every SQL store offers besides its repositories.
 
 use super::{Db, Store};
 use crate::error::map_sqlx;

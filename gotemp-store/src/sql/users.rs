@@ -1,12 +1,5 @@
-//! Shared by the SQL stores: this file is compiled once inside `sqlite` and once inside
-//! `postgres` (`#[path]` modules), against that backend's `Store`, `Db`, `DbTime` and
-//! `db_time` — the SQL and the row mapping are the same, only the driver differs.
-
 use super::Db;
-use super::{
-    DbTime, Store, db_time,
-    write::{commit, missing_or_stale},
-};
+use super::{DbTime, Store, db_time, write::missing_or_stale};
 use crate::error::map_sqlx;
 use crate::rows::{CredentialsRow, UserRow, user_columns};
 use async_trait::async_trait;
@@ -110,7 +103,7 @@ impl UserRepository for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        commit(tx, User::from(row), event).await
+        self.commit(tx, User::from(row), event).await
     }
 
     async fn update(
@@ -148,7 +141,7 @@ impl UserRepository for Store {
         let Some(row) = row else {
             return Err(missing_or_stale(&mut tx, "users", "user", id, expected_version).await);
         };
-        commit(tx, User::from(row), event).await
+        self.commit(tx, User::from(row), event).await
     }
 
     async fn delete(&self, id: i64, expected_version: i64, event: PendingEvent) -> Result<User> {
@@ -165,7 +158,7 @@ impl UserRepository for Store {
         let Some(row) = row else {
             return Err(missing_or_stale(&mut tx, "users", "user", id, expected_version).await);
         };
-        commit(tx, User::from(row), event).await
+        self.commit(tx, User::from(row), event).await
     }
 
     async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()> {

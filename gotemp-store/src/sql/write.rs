@@ -1,21 +1,25 @@
-//! Shared by the SQL stores (compiled once per backend, see `users.rs`): the common ending of
-//! every write.
+//! The common ending of every write.
 
-use super::{Db, outbox::enqueue};
+use super::{Db, Store, outbox::enqueue};
 use crate::error::map_sqlx;
 use gotemp_core::event::{Auditable, PendingEvent};
 use gotemp_core::{Error, Result};
 use sqlx::Transaction;
 
-/// Queues the completed event of `object` in the same transaction and commits both.
-pub(super) async fn commit<T: Auditable>(
-    mut tx: Transaction<'static, Db>,
-    object: T,
-    event: PendingEvent,
-) -> Result<T> {
-    enqueue(&mut tx, &event.complete(&object)).await?;
-    tx.commit().await.map_err(map_sqlx)?;
-    Ok(object)
+impl Store {
+    /// Queues the completed event of `object` in the same transaction, commits both, and wakes
+    /// this process's relay.
+    pub(super) async fn commit<T: Auditable>(
+        &self,
+        mut tx: Transaction<'static, Db>,
+        object: T,
+        event: PendingEvent,
+    ) -> Result<T> {
+        enqueue(&mut tx, &event.complete(&object)).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        self.signal.notify_one();
+        Ok(object)
+    }
 }
 
 /// After a guarded UPDATE/DELETE matched no row: the object is either gone (not found) or was
