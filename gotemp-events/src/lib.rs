@@ -1,1 +1,21 @@
-//! Placeholder crate; see its Cargo description.
+//! gotemp-events: the audit pipeline that loses nothing.
+//!
+//! Every committed change leaves an [`AuditEvent`](gotemp_core::event::AuditEvent) in its store's
+//! outbox (same transaction). The [`OutboxRelay`] publishes those events to an
+//! [`EventSink`](gotemp_core::ports::EventSink) — the [`InProcessBus`] in one process, NATS
+//! JetStream (feature `nats`) between processes — and marks them sent only once the sink
+//! confirmed them. The [`AuditRecorder`] stores what arrives through the audit service, once per
+//! event id, and parks what it cannot store in a dead-letter table instead of dropping it.
+//!
+//! Anything in this chain may stop and restart: the worst outcome is an event published twice,
+//! which the broker (`Nats-Msg-Id`) and the audit store (unique event id) absorb.
+
+mod bus;
+#[cfg(feature = "nats")]
+pub mod nats;
+mod recorder;
+mod relay;
+
+pub use bus::{EventHandler, InProcessBus};
+pub use recorder::{AuditRecorder, Delivery};
+pub use relay::{OutboxRelay, RelayHandle, RelaySettings};

@@ -4,7 +4,7 @@ use crate::entities::{AuditFilter, AuditRecord, BucketCount};
 use crate::error::{Error, FieldError, Result};
 use crate::event::AuditEvent;
 use crate::page::{Page, PageRequest, PageSpec};
-use crate::ports::AuditRepository;
+use crate::ports::{AuditRepository, DeadLetter};
 use crate::values;
 use chrono::Duration;
 use std::sync::Arc;
@@ -27,6 +27,16 @@ impl AuditService {
     /// Stores an event once; a redelivered event (same id) is absorbed and reported as `false`.
     pub async fn record(&self, event: &AuditEvent) -> Result<bool> {
         self.repo.record(event, values::now()).await
+    }
+
+    /// Keeps a message that cannot be stored, with the reason, instead of dropping it.
+    pub async fn park(&self, letter: &DeadLetter) -> Result<()> {
+        self.repo.park(letter).await
+    }
+
+    /// The most recently parked messages, newest first.
+    pub async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>> {
+        self.repo.dead_letters(limit).await
     }
 
     /// The record with row id `id`.

@@ -1,0 +1,273 @@
+//! NATS JetStream: the sink the relay publishes to, and the durable consumer the audit service
+//! reads from.
+//!
+//! Events go to the stream `GOTEMP_AUDIT` on subjects `gotemp.audit.<service>.<action>`. Each
+//! message carries `Nats-Msg-Id` = event id, so the server drops a re-sent event within its
+//! duplicate window, and the audit store drops it after that. Publishing waits for the server's
+//! acknowledgement of every message before the relay marks a batch sent.
+
+use crate::recorder::{AuditRecorder, Delivery};
+use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
+use async_nats::{Client, HeaderMap, header::NATS_MESSAGE_ID};
+use async_trait::async_trait;
+use futures::StreamExt as _;
+use gotemp_core::event::AuditEvent;
+use gotemp_core::ports::EventSink;
+use gotemp_core::{Error, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Where and how the audit stream lives.
+#[derive(Debug, Clone)]
+pub struct NatsSettings {
+    /// Stream name.
+    pub stream: String,
+    /// Subjects the stream takes.
+    pub subjects: String,
+    /// How long the server remembers message ids to drop duplicates.
+    pub duplicate_window: Duration,
+    /// Longest wait for the server's acknowledgements of one batch.
+    pub ack_timeout: Duration,
+    /// Durable consumer name; every audit service instance uses the same one, so they share the
+    /// work instead of each storing everything.
+    pub durable: String,
+    /// Deliveries before a message the recorder cannot store is parked.
+    pub max_attempts: u32,
+}
+
+impl Default for NatsSettings {
+    fn default() -> Self {
+        Self {
+            stream: "GOTEMP_AUDIT".into(),
+            subjects: "gotemp.audit.>".into(),
+            duplicate_window: Duration::from_secs(600),
+            ack_timeout: Duration::from_secs(10),
+            durable: "gotemp-audit".into(),
+            max_attempts: 5,
+        }
+    }
+}
+
+/// Connects to NATS at `url`. Succeeds while the server is still down: the client keeps
+/// reconnecting, and publishing fails (and is retried by the relay) until it is back.
+pub async fn connect(url: &str) -> Result<Client> {
+    async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .connection_timeout(Duration::from_secs(5))
+        .request_timeout(Some(Duration::from_secs(10)))
+        .connect(url)
+        .await
+        .map_err(|e| Error::Unavailable(format!("NATS at {url}: {e}")))
+}
+
+fn unavailable(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Unavailable(format!("NATS {what}: {e}"))
+}
+
+fn stream_config(s: &NatsSettings) -> stream::Config {
+    stream::Config {
+        name: s.stream.clone(),
+        subjects: vec![s.subjects.clone()],
+        duplicate_window: s.duplicate_window,
+        storage: stream::StorageType::File,
+        ..Default::default()
+    }
+}
+
+/// Publishes audit events to JetStream.
+pub struct NatsSink {
+    js: jetstream::Context,
+    settings: NatsSettings,
+    stream_ready: AtomicBool,
+}
+
+impl NatsSink {
+    /// A sink over `client`; the stream is created on first use when missing.
+    pub fn new(client: Client, settings: NatsSettings) -> Self {
+        Self {
+            js: jetstream::new(client),
+            settings,
+            stream_ready: AtomicBool::new(false),
+        }
+    }
+
+    async fn ensure_stream(&self) -> Result<()> {
+        if !self.stream_ready.load(Ordering::Acquire) {
+            self.js
+                .get_or_create_stream(stream_config(&self.settings))
+                .await
+                .map_err(|e| unavailable("stream", e))?;
+            self.stream_ready.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    async fn publish_all(&self, events: &[AuditEvent]) -> Result<()> {
+        self.ensure_stream().await?;
+        let mut acks = Vec::with_capacity(events.len());
+        for event in events {
+            let mut headers = HeaderMap::new();
+            headers.insert(NATS_MESSAGE_ID, event.event_id.to_string().as_str());
+            let payload = serde_json::to_vec(event)
+                .map_err(|e| Error::Internal(format!("event does not serialize: {e}")))?;
+            let ack = self
+                .js
+                .publish_with_headers(event.topic(), headers, payload.into())
+                .await
+                .map_err(|e| unavailable("publish", e))?;
+            acks.push(ack);
+        }
+        // Pipelined: every message is in flight before the first acknowledgement is awaited.
+        for ack in acks {
+            ack.await.map_err(|e| unavailable("acknowledgement", e))?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl EventSink for NatsSink {
+    async fn publish(&self, events: &[AuditEvent]) -> Result<()> {
+        let result = tokio::time::timeout(self.settings.ack_timeout, self.publish_all(events))
+            .await
+            .unwrap_or_else(|_| {
+                Err(unavailable(
+                    "publish",
+                    "timed out waiting for acknowledgements",
+                ))
+            });
+        if result.is_err() {
+            // The stream may have gone with the server's state; check it again next time.
+            self.stream_ready.store(false, Ordering::Release);
+        }
+        result
+    }
+}
+
+/// The audit service's durable JetStream consumer: explicit acks, shared durable name, parking
+/// of messages that cannot be stored.
+pub struct NatsAuditConsumer {
+    js: jetstream::Context,
+    settings: NatsSettings,
+    recorder: AuditRecorder,
+}
+
+/// A running consumer; stop it with [`ConsumerHandle::shutdown`].
+pub struct ConsumerHandle {
+    cancel: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl ConsumerHandle {
+    /// Stops after the message in hand and waits until it has.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let _ = self.task.await;
+    }
+
+    /// Stops at once, as a crash would: unacknowledged messages are delivered again.
+    pub fn abort(self) {
+        self.task.abort();
+    }
+}
+
+impl NatsAuditConsumer {
+    /// A consumer over `client` storing through `recorder`.
+    pub fn new(client: Client, settings: NatsSettings, recorder: AuditRecorder) -> Self {
+        Self {
+            js: jetstream::new(client),
+            settings,
+            recorder,
+        }
+    }
+
+    /// Starts [`NatsAuditConsumer::run`] on the runtime.
+    pub fn spawn(self) -> ConsumerHandle {
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(self.run(cancel.clone()));
+        ConsumerHandle { cancel, task }
+    }
+
+    /// Consumes until `cancel` fires, reconnecting with backoff while NATS is away.
+    pub async fn run(self, cancel: CancellationToken) {
+        let mut failures: u32 = 0;
+        while !cancel.is_cancelled() {
+            match self.consume(&cancel, &mut failures).await {
+                Ok(()) => break,
+                Err(e) => {
+                    if failures == 0 {
+                        tracing::warn!(error = %e, "audit consumer lost NATS; retrying with backoff");
+                    }
+                    failures = failures.saturating_add(1);
+                    let delay = Duration::from_millis(100 << failures.min(6));
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn consume(&self, cancel: &CancellationToken, failures: &mut u32) -> Result<()> {
+        let stream = self
+            .js
+            .get_or_create_stream(stream_config(&self.settings))
+            .await
+            .map_err(|e| unavailable("stream", e))?;
+        let consumer: jetstream::consumer::PullConsumer = stream
+            .get_or_create_consumer(
+                &self.settings.durable,
+                pull::Config {
+                    durable_name: Some(self.settings.durable.clone()),
+                    ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                    ack_wait: Duration::from_secs(30),
+                    filter_subject: self.settings.subjects.clone(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| unavailable("consumer", e))?;
+        if *failures > 0 {
+            tracing::info!(after_failures = *failures, "audit consumer reconnected");
+            *failures = 0;
+        }
+        loop {
+            if cancel.is_cancelled() {
+                return Ok(());
+            }
+            let mut batch = consumer
+                .fetch()
+                .max_messages(256)
+                .expires(Duration::from_millis(500))
+                .messages()
+                .await
+                .map_err(|e| unavailable("fetch", e))?;
+            while let Some(message) = batch.next().await {
+                let message = message.map_err(|e| unavailable("message", e))?;
+                let attempt = message
+                    .info()
+                    .map(|i| u32::try_from(i.delivered).unwrap_or(u32::MAX))
+                    .unwrap_or(1);
+                let subject = message.subject.as_str().to_owned();
+                let ack = match self
+                    .recorder
+                    .deliver(&subject, &message.payload, attempt)
+                    .await
+                {
+                    Delivery::Stored | Delivery::Duplicate | Delivery::Parked(_) => AckKind::Ack,
+                    Delivery::Retry(reason) => {
+                        tracing::warn!(subject, attempt, %reason, "audit message not stored; redelivering");
+                        AckKind::Nak(Some(Duration::from_millis(200 << attempt.min(6))))
+                    }
+                };
+                message
+                    .ack_with(ack)
+                    .await
+                    .map_err(|e| unavailable("ack", e))?;
+            }
+        }
+    }
+}

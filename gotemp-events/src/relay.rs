@@ -1,0 +1,216 @@
+//! The outbox relay: moves committed events from a store's outbox to a sink, in order, marking
+//! them sent only after the sink confirmed them.
+
+use chrono::Utc;
+use gotemp_core::Result;
+use gotemp_core::ports::{EventSink, OutboxStore};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How the relay batches, waits and retries.
+#[derive(Debug, Clone)]
+pub struct RelaySettings {
+    /// Most events published in one batch.
+    pub batch_size: u32,
+    /// How long a claimed batch belongs to this relay; if it dies, another relay takes the batch
+    /// over after this.
+    pub lease: Duration,
+    /// Longest wait for new events when nothing signals them (the backstop poll).
+    pub idle_poll: Duration,
+    /// First delay after a failed publish; doubles per failure up to `max_backoff`.
+    pub min_backoff: Duration,
+    /// Longest delay between retries.
+    pub max_backoff: Duration,
+    /// How long sent events stay in the outbox before they are pruned.
+    pub retention: Duration,
+    /// How often to prune.
+    pub prune_every: Duration,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            lease: Duration::from_secs(30),
+            idle_poll: Duration::from_secs(5),
+            min_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+            retention: Duration::from_secs(7 * 24 * 3600),
+            prune_every: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Drains one outbox into one sink. Several relays may drain the same outbox.
+#[derive(Clone)]
+pub struct OutboxRelay {
+    outbox: Arc<dyn OutboxStore>,
+    sink: Arc<dyn EventSink>,
+    settings: RelaySettings,
+}
+
+/// A running relay; stop it with [`RelayHandle::shutdown`].
+pub struct RelayHandle {
+    cancel: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl RelayHandle {
+    /// Asks the relay to stop after its current batch and waits until it has.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let _ = self.task.await;
+    }
+
+    /// Stops the relay at once, mid-batch, as a crash would (its claimed rows return when their
+    /// lease ends). For tests of exactly that.
+    pub fn abort(self) {
+        self.task.abort();
+    }
+}
+
+impl OutboxRelay {
+    /// A relay from `outbox` to `sink`.
+    pub fn new(
+        outbox: Arc<dyn OutboxStore>,
+        sink: Arc<dyn EventSink>,
+        settings: RelaySettings,
+    ) -> Self {
+        Self {
+            outbox,
+            sink,
+            settings,
+        }
+    }
+
+    /// Publishes one batch: claims it, publishes it, marks it sent, or gives the claims back if
+    /// the sink failed. Returns how many events were sent.
+    pub async fn run_once(&self) -> Result<usize> {
+        let batch = self
+            .outbox
+            .claim(self.settings.batch_size, self.settings.lease)
+            .await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let positions: Vec<i64> = batch.iter().map(|e| e.position).collect();
+        let events: Vec<_> = batch.into_iter().map(|e| e.event).collect();
+        if let Err(e) = self.sink.publish(&events).await {
+            // Best effort: if this fails too, the lease runs out and the batch returns anyway.
+            let _ = self.outbox.release(&positions).await;
+            return Err(e);
+        }
+        self.outbox.mark_sent(&positions).await?;
+        Ok(positions.len())
+    }
+
+    /// Runs until `cancel` fires: drains the outbox, waits for new events without a fixed polling
+    /// delay, backs off while the sink or store fails, and prunes old sent events. A failure is
+    /// logged once when it starts and once when it ends, not per retry.
+    pub async fn run(self, cancel: CancellationToken) {
+        let mut failures: u32 = 0;
+        let mut last_prune = tokio::time::Instant::now();
+        while !cancel.is_cancelled() {
+            match self.run_once().await {
+                Ok(sent) => {
+                    if failures > 0 {
+                        tracing::info!(after_failures = failures, "outbox relay recovered");
+                        failures = 0;
+                    }
+                    if sent == 0 {
+                        tokio::select! {
+                            _ = cancel.cancelled() => break,
+                            _ = self.outbox.wait_for_new(self.settings.idle_poll) => {}
+                        }
+                    }
+                }
+                Err(e) => {
+                    if failures == 0 {
+                        tracing::warn!(error = %e, "outbox relay cannot publish; retrying with backoff");
+                    }
+                    failures = failures.saturating_add(1);
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(self.backoff(failures)) => {}
+                    }
+                }
+            }
+            if last_prune.elapsed() >= self.settings.prune_every {
+                last_prune = tokio::time::Instant::now();
+                self.prune().await;
+            }
+        }
+    }
+
+    /// Starts [`OutboxRelay::run`] on the runtime.
+    pub fn spawn(self) -> RelayHandle {
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(self.run(cancel.clone()));
+        RelayHandle { cancel, task }
+    }
+
+    fn backoff(&self, failures: u32) -> Duration {
+        let factor = 1u32 << failures.saturating_sub(1).min(16);
+        self.settings
+            .min_backoff
+            .saturating_mul(factor)
+            .min(self.settings.max_backoff)
+    }
+
+    async fn prune(&self) {
+        let retention = chrono::Duration::from_std(self.settings.retention)
+            .unwrap_or(chrono::Duration::days(7));
+        match self.outbox.prune_sent(Utc::now() - retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(pruned = n, "pruned sent outbox events"),
+            Err(e) => tracing::warn!(error = %e, "pruning the outbox failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let relay = OutboxRelay::new(
+            Arc::new(NoOutbox),
+            Arc::new(crate::InProcessBus::new()),
+            RelaySettings {
+                min_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(1),
+                ..Default::default()
+            },
+        );
+        let delays: Vec<u128> = (1..=6).map(|f| relay.backoff(f).as_millis()).collect();
+        assert_eq!(delays, [100, 200, 400, 800, 1000, 1000]);
+        assert_eq!(relay.backoff(u32::MAX), Duration::from_secs(1));
+    }
+
+    struct NoOutbox;
+
+    #[async_trait::async_trait]
+    impl OutboxStore for NoOutbox {
+        async fn pending(&self, _: u32) -> Result<Vec<gotemp_core::ports::OutboxEntry>> {
+            Ok(vec![])
+        }
+        async fn claim(&self, _: u32, _: Duration) -> Result<Vec<gotemp_core::ports::OutboxEntry>> {
+            Ok(vec![])
+        }
+        async fn mark_sent(&self, _: &[i64]) -> Result<()> {
+            Ok(())
+        }
+        async fn release(&self, _: &[i64]) -> Result<()> {
+            Ok(())
+        }
+        async fn prune_sent(&self, _: chrono::DateTime<Utc>) -> Result<u64> {
+            Ok(0)
+        }
+        async fn backlog(&self) -> Result<u64> {
+            Ok(0)
+        }
+    }
+}
