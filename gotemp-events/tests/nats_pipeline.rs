@@ -1,1 +1,291 @@
+//! The distributed pipeline against a real NATS JetStream server: outbox → relay → JetStream →
+//! durable consumer → audit store on the real PostgreSQL, with the server, the consumer and the
+//! relay stopped mid-run. Each test runs its own `nats-server` on a free loopback port (with its
+//! own JetStream directory), so stopping it disturbs no other test.
 
+mod common;
+
+use async_trait::async_trait;
+use common::*;
+use gotemp_core::event::AuditEvent;
+use gotemp_core::ports::EventSink;
+use gotemp_core::{Error, Result};
+use gotemp_events::nats::{self, NatsAuditConsumer, NatsSettings, NatsSink};
+use gotemp_events::{AuditRecorder, OutboxRelay, RelaySettings};
+use gotemp_store::testing::{self, Backend, TestStore};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// A nats-server process of this test's own.
+struct NatsServer {
+    binary: PathBuf,
+    port: u16,
+    dir: PathBuf,
+    child: Option<tokio::process::Child>,
+}
+
+impl NatsServer {
+    async fn start(test: &str) -> Option<Self> {
+        let binary = [
+            "/usr/sbin/nats-server",
+            "/usr/bin/nats-server",
+            "/usr/local/bin/nats-server",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .or_else(|| which("nats-server"));
+        let Some(binary) = binary else {
+            return testing::skip(
+                Backend::Nats,
+                test,
+                "no nats-server binary (scripts/services installs it)",
+            );
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("gotemp-nats-{}", uuid::Uuid::now_v7().simple()));
+        let mut server = Self {
+            binary,
+            port,
+            dir,
+            child: None,
+        };
+        server.resume().await;
+        Some(server)
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again), on the same port and JetStream directory.
+    async fn resume(&mut self) {
+        let child = tokio::process::Command::new(&self.binary)
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
+            .arg(&self.dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("nats-server starts");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("nats-server did not listen on {}", self.port);
+    }
+
+    /// Kills the server, as an outage would.
+    async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| PathBuf::from(d).join(name))
+        .find(|p| p.exists())
+}
+
+fn relay_settings() -> RelaySettings {
+    RelaySettings {
+        batch_size: 32,
+        idle_poll: Duration::from_millis(500),
+        min_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(500),
+        ..Default::default()
+    }
+}
+
+fn nats_settings() -> NatsSettings {
+    NatsSettings {
+        ack_timeout: Duration::from_secs(2),
+        ..Default::default()
+    }
+}
+
+/// Everything one pipeline test needs.
+struct Fixture {
+    store: TestStore,
+    server: NatsServer,
+    client: async_nats::Client,
+    services: Services,
+}
+
+async fn fixture(test: &str) -> Option<Fixture> {
+    let store = testing::postgres_store(test).await?;
+    let server = NatsServer::start(test).await?;
+    let client = nats::connect(&server.url()).await.unwrap();
+    let services = services(&store.repos);
+    Some(Fixture {
+        store,
+        server,
+        client,
+        services,
+    })
+}
+
+impl Fixture {
+    fn consumer(&self) -> gotemp_events::nats::ConsumerHandle {
+        let recorder = AuditRecorder::new(self.services.audit.clone(), 5);
+        NatsAuditConsumer::new(self.client.clone(), nats_settings(), recorder).spawn()
+    }
+
+    fn relay(&self, sink: Arc<dyn EventSink>) -> gotemp_events::RelayHandle {
+        OutboxRelay::new(self.store.repos.outbox.clone(), sink, relay_settings()).spawn()
+    }
+
+    fn sink(&self) -> Arc<NatsSink> {
+        Arc::new(NatsSink::new(self.client.clone(), nats_settings()))
+    }
+
+    /// Messages in the stream: duplicates the server dropped are not among them.
+    async fn stream_messages(&self) -> u64 {
+        let js = async_nats::jetstream::new(self.client.clone());
+        let mut stream = js.get_stream("GOTEMP_AUDIT").await.unwrap();
+        stream.info().await.unwrap().state.messages
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_outage_mid_run_loses_nothing() {
+    let Some(mut f) = fixture("nats_outage_mid_run_loses_nothing").await else {
+        return;
+    };
+    let consumer = f.consumer();
+    let relay = f.relay(f.sink());
+    let first = make_changes(&f.services, "a", 10).await;
+    assert_eq!(
+        wait_for_records(&f.services.audit, first, Duration::from_secs(30))
+            .await
+            .len(),
+        first
+    );
+
+    f.server.kill().await;
+    let second = make_changes(&f.services, "b", 10).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        f.store.repos.outbox.backlog().await.unwrap() > 0,
+        "events wait while NATS is down"
+    );
+    f.server.resume().await;
+
+    let n = first + second;
+    let records = wait_for_records(&f.services.audit, n, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    relay.shutdown().await;
+    consumer.shutdown().await;
+    assert_exactly(&records, n);
+    assert_exactly(&all_records(&f.services.audit).await, n);
+    assert_eq!(
+        f.stream_messages().await,
+        n as u64,
+        "the stream holds each event once"
+    );
+    assert_eq!(f.store.repos.outbox.backlog().await.unwrap(), 0);
+    f.store.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_consumer_restart_mid_run_loses_nothing() {
+    let Some(f) = fixture("audit_consumer_restart_mid_run_loses_nothing").await else {
+        return;
+    };
+    let relay = f.relay(f.sink());
+    let consumer = f.consumer();
+    let first = make_changes(&f.services, "a", 10).await;
+    wait_for_records(&f.services.audit, first / 2, Duration::from_secs(30)).await;
+    consumer.abort();
+    let second = make_changes(&f.services, "b", 10).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let consumer = f.consumer();
+    let n = first + second;
+    let records = wait_for_records(&f.services.audit, n, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    relay.shutdown().await;
+    consumer.shutdown().await;
+    assert_exactly(&records, n);
+    assert_exactly(&all_records(&f.services.audit).await, n);
+    f.store.finish().await;
+}
+
+/// Publishes to NATS, then fails the first `failures` batches, as a relay killed between
+/// publishing and marking sent would: the batch is published again.
+struct CrashAfterPublish {
+    inner: Arc<NatsSink>,
+    failures: AtomicUsize,
+}
+
+#[async_trait]
+impl EventSink for CrashAfterPublish {
+    async fn publish(&self, events: &[AuditEvent]) -> Result<()> {
+        self.inner.publish(events).await?;
+        if self.failures.load(Ordering::SeqCst) > 0 {
+            self.failures.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::Unavailable("relay killed before mark-sent".into()));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_killed_between_publish_and_mark_sent_is_absorbed() {
+    let Some(f) = fixture("relay_killed_between_publish_and_mark_sent_is_absorbed").await else {
+        return;
+    };
+    let n = make_changes(&f.services, "k", 12).await;
+    let sink = Arc::new(CrashAfterPublish {
+        inner: f.sink(),
+        failures: AtomicUsize::new(2),
+    });
+    let consumer = f.consumer();
+    let relay = f.relay(sink.clone());
+    let records = wait_for_records(&f.services.audit, n, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    relay.shutdown().await;
+    consumer.shutdown().await;
+    assert_eq!(
+        sink.failures.load(Ordering::SeqCst),
+        0,
+        "the crashes happened"
+    );
+    assert_exactly(&records, n);
+    assert_exactly(&all_records(&f.services.audit).await, n);
+    assert_eq!(
+        f.stream_messages().await,
+        n as u64,
+        "Nats-Msg-Id dropped the re-sent events"
+    );
+    f.store.finish().await;
+}
