@@ -35,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let app = Gotemp::open(&config).await?;
     println!("opened {} in {:?}", config.storage, started.elapsed());
+    let pipeline = app.start_audit_pipeline();
     let seeded = app.seed(&config).await?;
     println!("seeded: {seeded:?}");
 
@@ -105,21 +106,20 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     println!("deleted it");
 
-    let pending = app.repositories.outbox.pending(1000).await?;
-    println!(
-        "{} audit events wait in the outbox; the last three:",
-        pending.len()
-    );
-    for entry in pending.iter().rev().take(3) {
-        let e = &entry.event;
+    app.wait_for_audit(std::time::Duration::from_secs(5))
+        .await?;
+    let history = app
+        .audit
+        .history("promotion", &promo.id.to_string(), &PageRequest::default())
+        .await?;
+    println!("audit history of promotion {}, newest first:", promo.id);
+    for r in &history.items {
         println!(
-            "  {} {} {} by user {}",
-            e.topic(),
-            e.object_name,
-            e.object_id,
-            e.performed_by
+            "  {} {} by user {} ({})",
+            r.action_time, r.action_func, r.performed_by, r.topic
         );
     }
+    pipeline.shutdown().await;
     Ok(())
 }
 

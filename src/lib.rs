@@ -19,6 +19,7 @@ mod config;
 
 pub use config::Config;
 pub use gotemp_core as core;
+pub use gotemp_events as events;
 pub use gotemp_store as store;
 pub use secrecy::SecretString;
 
@@ -31,6 +32,7 @@ use gotemp_core::ports::{CustomerDirectory, CustomerReferences, Repositories};
 use gotemp_core::seed::{SeedReport, SeedSettings, SeedTargets};
 use gotemp_core::services::*;
 use gotemp_core::{Error, Result};
+use gotemp_events::{AuditRecorder, InProcessBus, OutboxRelay, RelayHandle, RelaySettings};
 use std::sync::Arc;
 
 /// The five services over one store.
@@ -72,6 +74,38 @@ impl Gotemp {
             promotions: PromotionService::new(r.promotions.clone(), directory),
             audit: AuditService::new(r.audit.clone()),
             repositories,
+        }
+    }
+
+    /// Starts the embedded audit pipeline: a relay drains the store's outbox into an in-process
+    /// bus whose audit recorder stores every event once. Stop it with `shutdown` for a graceful
+    /// exit (the relay finishes its batch); events left behind are sent at the next start.
+    pub fn start_audit_pipeline(&self) -> RelayHandle {
+        let bus = Arc::new(InProcessBus::new());
+        bus.subscribe(Arc::new(AuditRecorder::new(self.audit.clone(), 5)));
+        OutboxRelay::new(
+            self.repositories.outbox.clone(),
+            bus,
+            RelaySettings::default(),
+        )
+        .spawn()
+    }
+
+    /// Waits until every committed change has left the outbox (with the embedded pipeline: is in
+    /// the audit trail), or `limit` passed. For demos, tests and orderly shutdowns.
+    pub async fn wait_for_audit(&self, limit: std::time::Duration) -> Result<()> {
+        let started = std::time::Instant::now();
+        loop {
+            let backlog = self.repositories.outbox.backlog().await?;
+            if backlog == 0 {
+                return Ok(());
+            }
+            if started.elapsed() >= limit {
+                return Err(Error::Unavailable(format!(
+                    "{backlog} audit events still unsent"
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 

@@ -1,6 +1,11 @@
 //! The PostgreSQL store. Writes run in ordinary transactions; an update or delete names the
 //! version it expects in its WHERE clause, so the row lock and the version check are one step.
 
+#[cfg(feature = "timescale")]
+mod timescale;
+#[cfg(feature = "timescale")]
+pub use timescale::AuditStorage;
+
 #[path = "../sql/mod.rs"]
 #[allow(
     clippy::duplicate_mod,
@@ -16,6 +21,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, OnceCell};
 
@@ -45,6 +51,8 @@ pub struct PgStore {
     signal: Arc<Notify>,
     /// Set once the LISTEN task for other processes' writes runs.
     listening: Arc<OnceCell<()>>,
+    /// Whether the audit trail is a TimescaleDB hypertable (then buckets use `time_bucket`).
+    timescale: Arc<AtomicBool>,
 }
 
 impl PgStore {
@@ -68,8 +76,11 @@ impl PgStore {
             pool,
             signal: Arc::new(Notify::new()),
             listening: Arc::new(OnceCell::new()),
+            timescale: Arc::new(AtomicBool::new(false)),
         };
         store.migrate().await?;
+        #[cfg(feature = "timescale")]
+        store.prepare_audit_storage().await?;
         Ok(store)
     }
 
@@ -135,7 +146,8 @@ fn push_product_filter(q: &mut QueryBuilder<Postgres>, product_id: &str) {
         .push("::text))");
 }
 
-/// Audit counts per bucket with `date_bin` (PostgreSQL 14+), buckets aligned to the epoch.
+/// Audit counts per bucket with `date_bin` (PostgreSQL 14+) or TimescaleDB's `time_bucket`,
+/// buckets aligned to the epoch.
 async fn bucket_counts(
     store: &PgStore,
     filter: &AuditFilter,
@@ -145,7 +157,13 @@ async fn bucket_counts(
     if secs <= 0 {
         return Err(Error::Internal("bucket width out of range".into()));
     }
-    let mut q = QueryBuilder::<Postgres>::new("SELECT date_bin(make_interval(secs => ");
+    // Both align buckets to the epoch, so the answer does not depend on the storage.
+    let function = if store.timescale.load(Ordering::Acquire) {
+        "time_bucket"
+    } else {
+        "date_bin"
+    };
+    let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {function}(make_interval(secs => "));
     q.push_bind(secs as f64).push(
         "), action_time, TIMESTAMPTZ 'epoch') AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1",
     );

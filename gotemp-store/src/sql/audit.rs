@@ -44,7 +44,7 @@ impl AuditRepository for Store {
         sqlx::query(
             "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
              action_type, object_name, object_id, performed_by, object_detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (event_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
         )
         .bind(event.event_id)
         .bind(db_time(event.occurred_at))
