@@ -151,14 +151,32 @@ async fn seeded_flows(repos: Repositories) {
 
     // The embedded pipeline moves all of them into the audit trail, once each.
     let pipeline = app.start_audit_pipeline();
-    app.wait_for_audit(std::time::Duration::from_secs(30)).await.unwrap();
+    app.wait_for_audit(std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
     pipeline.shutdown().await;
     let filter = gotemp::core::entities::AuditFilter::default();
-    let trail = app.audit.list(&filter, &PageRequest::first(500)).await.unwrap();
+    let trail = app
+        .audit
+        .list(&filter, &PageRequest::first(500))
+        .await
+        .unwrap();
     assert_eq!(trail.items.len(), events.len());
-    let canard = app.audit.history("customer", "canard", &PageRequest::default()).await.unwrap();
-    let kinds: Vec<&str> = canard.items.iter().map(|r| r.action_func.as_str()).collect();
-    assert_eq!(kinds, ["delete_customer", "create_customer"], "newest first");
+    let canard = app
+        .audit
+        .history("customer", "canard", &PageRequest::default())
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = canard
+        .items
+        .iter()
+        .map(|r| r.action_func.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["delete_customer", "create_customer"],
+        "newest first"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,6 +15,8 @@ mod bus;
 pub mod nats;
 mod recorder;
 mod relay;
+#[cfg(feature = "nats")]
+pub mod testing;
 
 pub use bus::{EventHandler, InProcessBus};
 pub use recorder::{AuditRecorder, Delivery};

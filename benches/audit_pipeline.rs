@@ -1,0 +1,211 @@
+//! Throughput and lag of the audit pipeline (a benchmark, not a test):
+//!
+//! - drain: N events already committed in the outbox, relay and consumer started → how long
+//!   until all N are in the audit trail (events/s);
+//! - lag: changes made one after another with the pipeline running → recorded_time −
+//!   action_time per event (p50, p99, max).
+//!
+//! For the embedded pipeline (in-process bus) on SQLite and PostgreSQL, and for NATS JetStream
+//! between the relay and the audit consumer on PostgreSQL (its own nats-server).
+//!
+//! ```sh
+//! cargo bench --bench audit_pipeline --features postgres,nats   # GOTEMP_BENCH_EVENTS=5000
+//! ```
+
+use gotemp::core::actor::Actor;
+use gotemp::core::entities::{AuditFilter, CustomerDraft, ExtraFields};
+use gotemp::core::event::{ActionType, PendingEvent};
+use gotemp::core::ports::{EventSink, Repositories};
+use gotemp::core::services::AuditService;
+use gotemp::core::values::{EntityKey, Text, ValidityPeriod, now};
+use gotemp::events::nats::{self, NatsAuditConsumer, NatsSettings, NatsSink};
+use gotemp::events::testing::NatsServer;
+use gotemp::events::{AuditRecorder, InProcessBus, OutboxRelay, RelaySettings};
+use gotemp::store::testing;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Transport {
+    InProcess,
+    Nats,
+}
+
+struct Running {
+    stop:
+        Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send>,
+}
+
+async fn start(repos: &Repositories, transport: Transport, nats_url: Option<&str>) -> Running {
+    let audit = AuditService::new(repos.audit.clone());
+    let recorder = AuditRecorder::new(audit, 5);
+    let settings = RelaySettings {
+        batch_size: 256,
+        ..Default::default()
+    };
+    match transport {
+        Transport::InProcess => {
+            let bus = Arc::new(InProcessBus::new());
+            bus.subscribe(Arc::new(recorder));
+            let relay =
+                OutboxRelay::new(repos.outbox.clone(), bus as Arc<dyn EventSink>, settings).spawn();
+            Running {
+                stop: Box::new(|| Box::pin(relay.shutdown())),
+            }
+        }
+        Transport::Nats => {
+            let client = nats::connect(nats_url.unwrap()).await.unwrap();
+            let sink = Arc::new(NatsSink::new(client.clone(), NatsSettings::default()));
+            let consumer =
+                NatsAuditConsumer::new(client, NatsSettings::default(), recorder).spawn();
+            let relay = OutboxRelay::new(repos.outbox.clone(), sink, settings).spawn();
+            Running {
+                stop: Box::new(|| {
+                    Box::pin(async move {
+                        relay.shutdown().await;
+                        consumer.shutdown().await;
+                    })
+                }),
+            }
+        }
+    }
+}
+
+fn draft(id: String) -> CustomerDraft {
+    CustomerDraft {
+        id: EntityKey::parse("id", &id).unwrap(),
+        name: Text::parse("name", "Bench customer", 255).unwrap(),
+        validity: ValidityPeriod::new(now(), now() + chrono::Duration::days(365)).unwrap(),
+        extra_fields: ExtraFields::new(),
+    }
+}
+
+async fn write(repos: &Repositories, prefix: &str, n: usize) {
+    for i in 0..n {
+        let event = PendingEvent::new::<gotemp::core::entities::Customer>(
+            ActionType::Insert,
+            &Actor::new(1),
+            now(),
+        );
+        repos
+            .customers
+            .create(&draft(format!("{prefix}{i}")), event)
+            .await
+            .unwrap();
+    }
+}
+
+async fn stored(repos: &Repositories) -> i64 {
+    let buckets = repos
+        .audit
+        .count_by_bucket(&AuditFilter::default(), chrono::Duration::days(365 * 400))
+        .await
+        .unwrap();
+    buckets.iter().map(|b| b.count).sum()
+}
+
+async fn wait_for(repos: &Repositories, n: i64) {
+    let limit = Instant::now() + Duration::from_secs(300);
+    while stored(repos).await < n {
+        assert!(Instant::now() < limit, "pipeline stalled");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+async fn measure(
+    name: &str,
+    repos: Repositories,
+    transport: Transport,
+    nats_url: Option<&str>,
+    n: usize,
+) {
+    write(&repos, "drain", n).await;
+    let started = Instant::now();
+    let running = start(&repos, transport, nats_url).await;
+    wait_for(&repos, n as i64).await;
+    let drain = started.elapsed();
+
+    let lag_n = (n / 5).max(100);
+    write(&repos, "lag", lag_n).await;
+    wait_for(&repos, (n + lag_n) as i64).await;
+    (running.stop)().await;
+    let filter = AuditFilter::default();
+    let records = repos
+        .audit
+        .list(&filter, &gotemp::core::page::PageSpec::first(500))
+        .await
+        .unwrap();
+    let mut lags: Vec<f64> = records
+        .items
+        .iter()
+        .filter(|r| r.object_id.starts_with("lag"))
+        .map(|r| {
+            (r.recorded_time - r.action_time)
+                .num_microseconds()
+                .unwrap_or(0) as f64
+                / 1000.0
+        })
+        .collect();
+    lags.sort_by(f64::total_cmp);
+    println!(
+        "{name:<28} drain {n} events in {:>7.1} ms = {:>8.0} events/s | lag over last {} events: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        drain.as_secs_f64() * 1000.0,
+        n as f64 / drain.as_secs_f64(),
+        lags.len(),
+        percentile(&lags, 0.5),
+        percentile(&lags, 0.99),
+        lags.last().copied().unwrap_or(0.0),
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let n: usize = std::env::var("GOTEMP_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
+    // Cargo passes `--bench`; a filter argument is not supported, everything runs.
+    let sqlite = testing::sqlite_store().await;
+    measure(
+        "in-process, SQLite",
+        sqlite.repos.clone(),
+        Transport::InProcess,
+        None,
+        n,
+    )
+    .await;
+    sqlite.finish().await;
+
+    let Some(pg) = testing::postgres_store("audit_pipeline bench").await else {
+        return;
+    };
+    measure(
+        "in-process, PostgreSQL",
+        pg.repos.clone(),
+        Transport::InProcess,
+        None,
+        n,
+    )
+    .await;
+    pg.finish().await;
+
+    let Some(pg) = testing::postgres_store("audit_pipeline bench").await else {
+        return;
+    };
+    let Some(server) = NatsServer::start("audit_pipeline bench").await else {
+        return;
+    };
+    measure(
+        "NATS JetStream, PostgreSQL",
+        pg.repos.clone(),
+        Transport::Nats,
+        Some(&server.url()),
+        n,
+    )
+    .await;
+    pg.finish().await;
+}
