@@ -125,3 +125,108 @@ impl EventHandler for AuditRecorder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
+    use gotemp_core::page::{Page, PageSpec};
+    use gotemp_core::ports::AuditRepository;
+    use std::sync::{Arc, Mutex};
+
+    /// An audit store whose `record` always fails with `error`.
+    struct Failing {
+        error: Error,
+        parked: Mutex<Vec<DeadLetter>>,
+    }
+
+    #[async_trait]
+    impl AuditRepository for Failing {
+        async fn record(&self, _: &AuditEvent, _: DateTime<Utc>) -> Result<bool> {
+            Err(self.error.clone())
+        }
+        async fn get(&self, _: i64) -> Result<Option<AuditRecord>> {
+            Ok(None)
+        }
+        async fn list(&self, _: &AuditFilter, _: &PageSpec) -> Result<Page<AuditRecord>> {
+            Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            })
+        }
+        async fn count_by_bucket(
+            &self,
+            _: &AuditFilter,
+            _: chrono::Duration,
+        ) -> Result<Vec<BucketCount>> {
+            Ok(vec![])
+        }
+        async fn park(&self, letter: &DeadLetter) -> Result<()> {
+            self.parked.lock().unwrap().push(letter.clone());
+            Ok(())
+        }
+        async fn dead_letters(&self, _: u32) -> Result<Vec<DeadLetter>> {
+            Ok(self.parked.lock().unwrap().clone())
+        }
+    }
+
+    fn event_bytes() -> Vec<u8> {
+        let event = AuditEvent {
+            event_id: uuid::Uuid::now_v7(),
+            schema_version: 1,
+            occurred_at: Utc::now(),
+            service: "user".into(),
+            action_func: "create_user".into(),
+            action_type: gotemp_core::event::ActionType::Insert,
+            object_name: "user".into(),
+            object_id: "1".into(),
+            performed_by: 1,
+            object_detail: serde_json::json!({"id": 1}),
+        };
+        serde_json::to_vec(&event).unwrap()
+    }
+
+    fn recorder(error: Error) -> (AuditRecorder, Arc<Failing>) {
+        let repo = Arc::new(Failing {
+            error,
+            parked: Mutex::new(vec![]),
+        });
+        (AuditRecorder::new(AuditService::new(repo.clone()), 3), repo)
+    }
+
+    #[tokio::test]
+    async fn an_unstorable_event_is_retried_then_parked_with_its_reason() {
+        let (r, repo) = recorder(Error::Internal("value too long".into()));
+        let payload = event_bytes();
+        for attempt in 1..3 {
+            assert!(matches!(
+                r.deliver("s", &payload, attempt).await,
+                Delivery::Retry(_)
+            ));
+        }
+        assert!(
+            repo.parked.lock().unwrap().is_empty(),
+            "not parked before the last attempt"
+        );
+        assert!(matches!(
+            r.deliver("s", &payload, 3).await,
+            Delivery::Parked(_)
+        ));
+        let parked = repo.parked.lock().unwrap();
+        assert_eq!(parked.len(), 1);
+        assert_eq!(parked[0].attempts, 3);
+        assert!(parked[0].reason.contains("value too long"));
+        assert!(parked[0].event_id.is_some());
+    }
+
+    #[tokio::test]
+    async fn an_outage_is_retried_without_parking() {
+        let (r, repo) = recorder(Error::Unavailable("database down".into()));
+        assert!(matches!(
+            r.deliver("s", &event_bytes(), 50).await,
+            Delivery::Retry(_)
+        ));
+        assert!(repo.parked.lock().unwrap().is_empty());
+    }
+}

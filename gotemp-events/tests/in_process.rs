@@ -135,3 +135,55 @@ async fn a_payload_that_is_not_an_event_is_parked_not_dropped() {
     );
     store.finish().await;
 }
+
+/// Counts what reaches the sink.
+struct Counting {
+    inner: Arc<InProcessBus>,
+    published: AtomicUsize,
+}
+
+#[async_trait]
+impl EventSink for Counting {
+    async fn publish(&self, events: &[AuditEvent]) -> Result<()> {
+        self.inner.publish(events).await?;
+        self.published.fetch_add(events.len(), Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relays_sharing_one_outbox_send_each_event_once() {
+    let Some(store) =
+        testing::postgres_store("relays_sharing_one_outbox_send_each_event_once").await
+    else {
+        return;
+    };
+    let repos = store.repos.clone();
+    let s = services(&repos);
+    let sink = Arc::new(Counting {
+        inner: bus_for(&s),
+        published: AtomicUsize::new(0),
+    });
+    let small_batches = RelaySettings {
+        batch_size: 4,
+        ..settings()
+    };
+    let relays: Vec<_> = (0..3)
+        .map(|_| {
+            OutboxRelay::new(repos.outbox.clone(), sink.clone(), small_batches.clone()).spawn()
+        })
+        .collect();
+    let n = make_changes(&s, "s", 20).await;
+    let records = wait_for_records(&s.audit, n, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for r in relays {
+        r.shutdown().await;
+    }
+    assert_exactly(&records, n);
+    assert_eq!(
+        sink.published.load(Ordering::SeqCst),
+        n,
+        "no event was published twice"
+    );
+    store.finish().await;
+}
