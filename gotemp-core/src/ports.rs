@@ -123,6 +123,9 @@ pub trait AuditRepository: Send + Sync {
     /// Stores an event unless one with the same `event_id` is stored already; returns whether it
     /// was new. This is what makes redelivery harmless.
     async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool>;
+    /// Stores a batch the same way, in one statement (one commit instead of one per event);
+    /// returns how many were new. Either all new events are stored or none.
+    async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64>;
     /// The record with row id `id`, if any.
     async fn get(&self, id: i64) -> Result<Option<AuditRecord>>;
     /// Records matching every given filter, newest first.

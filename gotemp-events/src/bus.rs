@@ -12,6 +12,14 @@ pub trait EventHandler: Send + Sync {
     /// Handles one event. An error makes the relay publish the batch again later, so handlers
     /// must tolerate seeing an event twice.
     async fn handle(&self, event: &AuditEvent) -> Result<()>;
+
+    /// Handles a batch in order; override to do it in one go (one commit per batch).
+    async fn handle_batch(&self, events: &[AuditEvent]) -> Result<()> {
+        for event in events {
+            self.handle(event).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Delivers every published event to every subscribed handler, in order, and confirms a batch
@@ -46,11 +54,8 @@ impl InProcessBus {
 #[async_trait]
 impl EventSink for InProcessBus {
     async fn publish(&self, events: &[AuditEvent]) -> Result<()> {
-        let handlers = self.handlers();
-        for event in events {
-            for handler in &handlers {
-                handler.handle(event).await?;
-            }
+        for handler in self.handlers() {
+            handler.handle_batch(events).await?;
         }
         Ok(())
     }

@@ -234,27 +234,53 @@ impl NatsAuditConsumer {
             tracing::info!(after_failures = *failures, "audit consumer reconnected");
             *failures = 0;
         }
+        // A continuous pull with heartbeats; `ready_chunks` hands over whatever has arrived (up
+        // to 256) without waiting for more, so a quiet stream costs no latency and a busy one is
+        // stored a batch per commit.
+        let mut chunks = consumer
+            .messages()
+            .await
+            .map_err(|e| unavailable("messages", e))?
+            .ready_chunks(256);
         loop {
-            if cancel.is_cancelled() {
-                return Ok(());
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                chunk = chunks.next() => {
+                    let Some(chunk) = chunk else {
+                        return Err(unavailable("messages", "the pull stream ended"));
+                    };
+                    let messages = chunk
+                        .into_iter()
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                        .map_err(|e| unavailable("message", e))?;
+                    self.store_chunk(messages).await?;
+                }
             }
-            let mut batch = consumer
-                .fetch()
-                .max_messages(256)
-                .expires(Duration::from_millis(500))
-                .messages()
-                .await
-                .map_err(|e| unavailable("fetch", e))?;
-            while let Some(message) = batch.next().await {
-                let message = message.map_err(|e| unavailable("message", e))?;
+        }
+    }
+
+    /// Stores a chunk in one commit and acknowledges it; if the batch cannot be stored, each
+    /// message gets its own verdict (stored, redelivered later, or parked).
+    async fn store_chunk(&self, messages: Vec<jetstream::Message>) -> Result<()> {
+        let events: Vec<Option<AuditEvent>> = messages
+            .iter()
+            .map(|m| serde_json::from_slice(&m.payload).ok())
+            .collect();
+        let readable: Vec<AuditEvent> = events.iter().flatten().cloned().collect();
+        let batch_stored =
+            !readable.is_empty() && self.recorder.record_batch(&readable).await.is_ok();
+        for (message, event) in messages.iter().zip(&events) {
+            let ack = if batch_stored && event.is_some() {
+                AckKind::Ack
+            } else {
                 let attempt = message
                     .info()
                     .map(|i| u32::try_from(i.delivered).unwrap_or(u32::MAX))
                     .unwrap_or(1);
-                let subject = message.subject.as_str().to_owned();
-                let ack = match self
+                let subject = message.subject.as_str();
+                match self
                     .recorder
-                    .deliver(&subject, &message.payload, attempt)
+                    .deliver(subject, &message.payload, attempt)
                     .await
                 {
                     Delivery::Stored | Delivery::Duplicate | Delivery::Parked(_) => AckKind::Ack,
@@ -262,12 +288,13 @@ impl NatsAuditConsumer {
                         tracing::warn!(subject, attempt, %reason, "audit message not stored; redelivering");
                         AckKind::Nak(Some(Duration::from_millis(200 << attempt.min(6))))
                     }
-                };
-                message
-                    .ack_with(ack)
-                    .await
-                    .map_err(|e| unavailable("ack", e))?;
-            }
+                }
+            };
+            message
+                .ack_with(ack)
+                .await
+                .map_err(|e| unavailable("ack", e))?;
         }
+        Ok(())
     }
 }

@@ -101,8 +101,31 @@ impl AuditRecorder {
     }
 }
 
+impl AuditRecorder {
+    /// Stores a batch in one commit. On failure nothing is stored and the caller handles the
+    /// events one by one ([`AuditRecorder::deliver`]), which finds and parks a poison event.
+    pub async fn record_batch(&self, events: &[AuditEvent]) -> Result<()> {
+        self.audit.record_batch(events).await.map(drop)
+    }
+}
+
 #[async_trait]
 impl EventHandler for AuditRecorder {
+    /// One commit for the whole batch; if that fails for a reason other than an outage, the
+    /// events go one by one so only the one that cannot be stored is parked.
+    async fn handle_batch(&self, events: &[AuditEvent]) -> Result<()> {
+        match self.record_batch(events).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_retriable() => Err(e),
+            Err(_) => {
+                for event in events {
+                    self.handle(event).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Retries in place (with a short backoff) up to `max_attempts`; a store that is still down
     /// then fails the batch, and the relay backs off and publishes it again.
     async fn handle(&self, event: &AuditEvent) -> Result<()> {
@@ -144,6 +167,9 @@ mod tests {
     #[async_trait]
     impl AuditRepository for Failing {
         async fn record(&self, _: &AuditEvent, _: DateTime<Utc>) -> Result<bool> {
+            Err(self.error.clone())
+        }
+        async fn record_batch(&self, _: &[AuditEvent], _: DateTime<Utc>) -> Result<u64> {
             Err(self.error.clone())
         }
         async fn get(&self, _: i64) -> Result<Option<AuditRecord>> {

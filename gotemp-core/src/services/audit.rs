@@ -29,6 +29,11 @@ impl AuditService {
         self.repo.record(event, values::now()).await
     }
 
+    /// Stores a batch of events once each, in one commit; returns how many were new.
+    pub async fn record_batch(&self, events: &[AuditEvent]) -> Result<u64> {
+        self.repo.record_batch(events, values::now()).await
+    }
+
     /// Keeps a message that cannot be stored, with the reason, instead of dropping it.
     pub async fn park(&self, letter: &DeadLetter) -> Result<()> {
         self.repo.park(letter).await

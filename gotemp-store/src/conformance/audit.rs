@@ -237,3 +237,35 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
     );
     assert_eq!(r.audit.dead_letters(1).await.unwrap().len(), 1);
 }
+
+/// A batch stores each new event once and skips those already stored, in one statement.
+pub async fn record_batch_is_idempotent(r: &Repositories) {
+    let old = ev("user", "1", ActionType::Insert, 1, year(2024));
+    assert!(r.audit.record(&old, Utc::now()).await.unwrap());
+    let batch = [
+        old.clone(),
+        ev("user", "1", ActionType::Update, 1, year(2025)),
+        ev("user", "2", ActionType::Insert, 1, year(2025)),
+    ];
+    assert_eq!(r.audit.record_batch(&batch, Utc::now()).await.unwrap(), 2);
+    assert_eq!(
+        r.audit.record_batch(&batch, Utc::now()).await.unwrap(),
+        0,
+        "a re-sent batch changes nothing"
+    );
+    assert_eq!(r.audit.record_batch(&[], Utc::now()).await.unwrap(), 0);
+    let page = r
+        .audit
+        .list(&AuditFilter::default(), &PageSpec::first(10))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 3);
+    let many: Vec<AuditEvent> = (0..600)
+        .map(|i| ev("bulk", &i.to_string(), ActionType::Insert, 1, year(2026)))
+        .collect();
+    assert_eq!(
+        r.audit.record_batch(&many, Utc::now()).await.unwrap(),
+        600,
+        "more rows than one statement takes"
+    );
+}

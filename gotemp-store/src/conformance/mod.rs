@@ -50,6 +50,7 @@ macro_rules! conformance_tests {
             promotions_pagination => promotions::pagination,
             promotions_stale_version_and_not_found => promotions::stale_version_and_not_found,
             audit_record_is_idempotent => audit::record_is_idempotent,
+            audit_record_batch_is_idempotent => audit::record_batch_is_idempotent,
             audit_filters_newest_first_and_pages => audit::filters_newest_first_and_pages,
             audit_counts_per_bucket => audit::counts_per_bucket,
             outbox_one_event_per_committed_write => outbox::one_event_per_committed_write,

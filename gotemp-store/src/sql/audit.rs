@@ -63,6 +63,38 @@ impl AuditRepository for Store {
         .map_err(map_sqlx)
     }
 
+    async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64> {
+        let mut stored = 0;
+        // 256 rows × 11 parameters stays far below every driver's parameter limit.
+        for chunk in events.chunks(256) {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
+                 action_type, object_name, object_id, performed_by, object_detail) ",
+            );
+            q.push_values(chunk, |mut row, e| {
+                row.push_bind(e.event_id)
+                    .push_bind(db_time(e.occurred_at))
+                    .push_bind(db_time(recorded_at))
+                    .push_bind(e.topic())
+                    .push_bind(e.service.clone())
+                    .push_bind(e.action_func.clone())
+                    .push_bind(e.action_type.as_str())
+                    .push_bind(e.object_name.clone())
+                    .push_bind(e.object_id.clone())
+                    .push_bind(e.performed_by)
+                    .push_bind(Json(e.object_detail.clone()));
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            stored += q
+                .build()
+                .execute(&self.pool)
+                .await
+                .map_err(map_sqlx)?
+                .rows_affected();
+        }
+        Ok(stored)
+    }
+
     async fn get(&self, id: i64) -> Result<Option<AuditRecord>> {
         let row: Option<Row> = sqlx::query_as(concat!(
             "SELECT ",
