@@ -126,6 +126,26 @@ async fn measure(
     write(&repos, "drain", n).await;
     let started = Instant::now();
     let running = start(&repos, transport, nats_url).await;
+    if let Some(url) = nats_url {
+        // How long the relay alone takes to get every event into the stream.
+        let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+        loop {
+            let published = match js.get_stream("GOTEMP_AUDIT").await {
+                Ok(mut stream) => stream.info().await.map(|i| i.state.messages).unwrap_or(0),
+                Err(_) => 0,
+            };
+            if published >= n as u64 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let relayed = started.elapsed();
+        println!(
+            "{name:<28} relay alone: {n} events into the stream in {:.1} ms = {:.0} events/s",
+            relayed.as_secs_f64() * 1000.0,
+            n as f64 / relayed.as_secs_f64()
+        );
+    }
     wait_for(&repos, n as i64).await;
     let drain = started.elapsed();
 

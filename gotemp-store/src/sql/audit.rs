@@ -65,8 +65,10 @@ impl AuditRepository for Store {
 
     async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64> {
         let mut stored = 0;
-        // 256 rows × 11 parameters stays far below every driver's parameter limit.
-        for chunk in events.chunks(256) {
+        // Small statements: far below every driver's parameter limit, and (with sqlx 0.9.0, which
+        // leaves Nagle on) small enough to go out in one segment instead of waiting ~40 ms for a
+        // delayed ACK, which a 128-row statement measurably did.
+        for chunk in events.chunks(48) {
             let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
                  action_type, object_name, object_id, performed_by, object_detail) ",
