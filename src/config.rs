@@ -8,6 +8,12 @@ pub struct Config {
     /// Where users, customers, products, promotions and the audit trail live:
     /// `sqlite://data/gotemp.db` or `postgres://user@host/db`.
     pub storage: String,
+    /// Where lookups between services are cached: `memory` (in-process), `redis://host:6379`
+    /// (shared by every instance), or `none`.
+    pub cache: String,
+    /// How long a cached lookup lives when no change event evicts it (default 2 hours, as the
+    /// original; events normally evict long before).
+    pub cache_ttl_secs: u64,
     /// HS256 signing secret for tokens, at least 32 bytes.
     pub jwt_secret: SecretString,
     /// Token lifetime in seconds (default 24 hours, as the original).
@@ -25,6 +31,8 @@ impl Config {
     pub fn embedded(jwt_secret: SecretString) -> Self {
         Self {
             storage: "sqlite://data/gotemp.db".into(),
+            cache: "memory".into(),
+            cache_ttl_secs: 2 * 3600,
             jwt_secret,
             token_ttl_secs: 24 * 3600,
             admin_email: "admin@gotemp.local".into(),
@@ -38,6 +46,8 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("storage", &redact_url(&self.storage))
+            .field("cache", &redact_url(&self.cache))
+            .field("cache_ttl_secs", &self.cache_ttl_secs)
             .field("jwt_secret", &"[REDACTED]")
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("admin_email", &self.admin_email)
@@ -47,7 +57,7 @@ impl std::fmt::Debug for Config {
 }
 
 /// Hides a password in a URL (`postgres://u:pw@h` → `postgres://u:***@h`).
-fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -68,11 +78,13 @@ mod tests {
     fn debug_never_shows_secrets() {
         let mut c = Config::embedded(SecretString::from("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"));
         c.storage = "postgres://app:hunter2@db:5432/gotemp".into();
+        c.cache = "redis://default:hunter2@cache:6379".into();
         let text = format!("{c:?}");
         assert!(
             !text.contains("s3cr3t") && !text.contains("hunter2") && !text.contains("change-me"),
             "{text}"
         );
         assert!(text.contains("postgres://app:***@db:5432/gotemp"), "{text}");
+        assert!(text.contains("redis://default:***@cache:6379"), "{text}");
     }
 }

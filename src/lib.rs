@@ -28,11 +28,14 @@ pub use secrecy::SecretString;
 pub struct ReadmeDoctests;
 
 use gotemp_core::auth::{Argon2Hasher, TokenService, TokenSettings};
+use gotemp_core::cache::{Cache, CacheLayer, CacheSettings};
 use gotemp_core::ports::{CustomerDirectory, CustomerReferences, Repositories};
 use gotemp_core::seed::{SeedReport, SeedSettings, SeedTargets};
 use gotemp_core::services::*;
 use gotemp_core::{Error, Result};
-use gotemp_events::{AuditRecorder, InProcessBus, OutboxRelay, RelayHandle, RelaySettings};
+use gotemp_events::{
+    AuditRecorder, CacheInvalidator, InProcessBus, OutboxRelay, RelayHandle, RelaySettings,
+};
 use std::sync::Arc;
 
 /// The five services over one store.
@@ -50,6 +53,10 @@ pub struct Gotemp {
     pub audit: AuditService,
     /// The repositories underneath, for the outbox relay and for embedders.
     pub repositories: Repositories,
+    /// The lookup cache the services share, if one is configured; change events must reach it
+    /// (the embedded pipeline does that, `gotemp_events::nats::NatsCacheInvalidator` between
+    /// processes).
+    pub cache: Option<CacheLayer>,
 }
 
 impl Gotemp {
@@ -59,30 +66,58 @@ impl Gotemp {
         let mut token_settings = TokenSettings::new(config.jwt_secret.clone());
         token_settings.ttl = chrono::Duration::seconds(config.token_ttl_secs);
         let tokens = Arc::new(TokenService::new(token_settings)?);
-        Ok(Self::with_repositories(repositories, tokens))
+        let cache = open_cache(&config.cache)?.map(|cache| {
+            let settings = CacheSettings {
+                ttl: std::time::Duration::from_secs(config.cache_ttl_secs.max(1)),
+                ..CacheSettings::default()
+            };
+            CacheLayer::new(cache, settings)
+        });
+        Ok(Self::with_parts(repositories, tokens, cache))
     }
 
-    /// Builds the services over repositories an embedder made itself.
+    /// Builds the services over repositories an embedder made itself, without a cache.
     pub fn with_repositories(repositories: Repositories, tokens: Arc<TokenService>) -> Self {
+        Self::with_parts(repositories, tokens, None)
+    }
+
+    /// Builds the services over an embedder's repositories and, optionally, a lookup cache for
+    /// customers and products (the promotion service reads customer names through it).
+    pub fn with_parts(
+        repositories: Repositories,
+        tokens: Arc<TokenService>,
+        cache: Option<CacheLayer>,
+    ) -> Self {
         let r = &repositories;
-        let directory: Arc<dyn CustomerDirectory> = Arc::new(r.customers.clone());
         let references: Arc<dyn CustomerReferences> = Arc::new(r.promotions.clone());
+        let mut customers = CustomerService::new(r.customers.clone()).with_references(references);
+        let mut products = ProductService::new(r.products.clone());
+        if let Some(cache) = &cache {
+            customers = customers.with_cache(cache.clone());
+            products = products.with_cache(cache.clone());
+        }
+        let directory: Arc<dyn CustomerDirectory> = Arc::new(customers.clone());
         Self {
             users: UserService::new(r.users.clone(), Arc::new(Argon2Hasher::owasp()), tokens),
-            customers: CustomerService::new(r.customers.clone()).with_references(references),
-            products: ProductService::new(r.products.clone()),
+            customers,
+            products,
             promotions: PromotionService::new(r.promotions.clone(), directory),
             audit: AuditService::new(r.audit.clone()),
             repositories,
+            cache,
         }
     }
 
     /// Starts the embedded audit pipeline: a relay drains the store's outbox into an in-process
-    /// bus whose audit recorder stores every event once. Stop it with `shutdown` for a graceful
+    /// bus whose audit recorder stores every event once (and whose cache invalidator evicts each
+    /// changed customer or product). Stop it with `shutdown` for a graceful
     /// exit (the relay finishes its batch); events left behind are sent at the next start.
     pub fn start_audit_pipeline(&self) -> RelayHandle {
         let bus = Arc::new(InProcessBus::new());
         bus.subscribe(Arc::new(AuditRecorder::new(self.audit.clone(), 5)));
+        if let Some(cache) = &self.cache {
+            bus.subscribe(Arc::new(CacheInvalidator::new(cache.clone())));
+        }
         OutboxRelay::new(
             self.repositories.outbox.clone(),
             bus,
@@ -153,4 +188,35 @@ async fn open_store(url: &str) -> Result<Repositories> {
             url.split("://").next().unwrap_or(url)
         ))),
     }
+}
+
+/// Opens the cache a setting names: `memory`, `redis://…`, or `none`.
+fn open_cache(setting: &str) -> Result<Option<Arc<dyn Cache>>> {
+    let setting = setting.trim();
+    if setting.is_empty() || setting == "none" {
+        return Ok(None);
+    }
+    if setting == "memory" {
+        #[cfg(feature = "memory-cache")]
+        return Ok(Some(Arc::new(gotemp_store::cache::MemoryCache::default())));
+        #[cfg(not(feature = "memory-cache"))]
+        return Err(Error::Internal(
+            "cache `memory` needs gotemp's `memory-cache` feature".into(),
+        ));
+    }
+    if setting.starts_with("redis://") || setting.starts_with("rediss://") {
+        #[cfg(feature = "redis")]
+        return Ok(Some(Arc::new(gotemp_store::cache::RedisCache::new(
+            setting,
+            &Default::default(),
+        )?)));
+        #[cfg(not(feature = "redis"))]
+        return Err(Error::Internal(
+            "redis:// cache needs gotemp's `redis` feature".into(),
+        ));
+    }
+    Err(Error::Internal(format!(
+        "cache must be `memory`, `none` or a redis:// URL, got {:?}",
+        config::redact_url(setting)
+    )))
 }

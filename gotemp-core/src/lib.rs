@@ -7,6 +7,7 @@
 
 pub mod actor;
 pub mod auth;
+pub mod cache;
 pub mod constraints;
 pub mod entities;
 pub mod error;

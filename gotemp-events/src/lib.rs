@@ -7,10 +7,14 @@
 //! confirmed them. The [`AuditRecorder`] stores what arrives through the audit service, once per
 //! event id, and parks what it cannot store in a dead-letter table instead of dropping it.
 //!
+//! The same events keep caches fresh: a [`CacheInvalidator`] on the bus (or, between processes,
+//! `nats::NatsCacheInvalidator`) evicts each changed customer or product in every instance.
+//!
 //! Anything in this chain may stop and restart: the worst outcome is an event published twice,
 //! which the broker (`Nats-Msg-Id`) and the audit store (unique event id) absorb.
 
 mod bus;
+mod invalidation;
 #[cfg(feature = "nats")]
 pub mod nats;
 mod recorder;
@@ -19,5 +23,6 @@ mod relay;
 pub mod testing;
 
 pub use bus::{EventHandler, InProcessBus};
+pub use invalidation::CacheInvalidator;
 pub use recorder::{AuditRecorder, Delivery};
 pub use relay::{OutboxRelay, RelayHandle, RelaySettings};

@@ -2,11 +2,14 @@
 //!
 //! - `sqlite` (default feature): the embedded store, one file, no server.
 //! - `postgres`: PostgreSQL, for deployments that outgrow one process.
+//! - `memory-cache` (default) and `redis`: the adapters of the lookup cache ([`cache`]).
 //!
 //! Every adapter writes each change and its audit event to an outbox in one transaction, maps
 //! unique-constraint violations to `Conflict` by constraint name, and passes the public
 //! [`conformance`] suite, which future adapters (ArangoDB) reuse.
 
+#[cfg(any(feature = "memory-cache", feature = "redis"))]
+pub mod cache;
 pub mod conformance;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod error;

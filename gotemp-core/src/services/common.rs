@@ -1,9 +1,11 @@
 //! Rules and steps every service shares.
 
+use crate::cache::{CacheLayer, Cacheable};
 use crate::entities::ExtraFields;
 use crate::error::{Error, FieldError, Result};
 use crate::values::ValidityPeriod;
 use chrono::{DateTime, Utc};
+use std::future::Future;
 
 /// Largest `extra_fields` object accepted, as compact JSON.
 pub const MAX_EXTRA_FIELDS_BYTES: usize = 64 * 1024;
@@ -64,4 +66,28 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))
+}
+
+/// Get-by-id of master data: through the cache when the service has one, straight from the
+/// repository otherwise.
+pub async fn get_by_id<T, F, Fut>(cache: Option<&CacheLayer>, id: &str, load: F) -> Result<T>
+where
+    T: Cacheable,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Option<T>>>,
+{
+    let found = match cache {
+        Some(cache) => cache.get_or_load(id, load).await?,
+        None => load().await?,
+    };
+    found.ok_or_else(|| Error::not_found(T::OBJECT_NAME, id))
+}
+
+/// Drops the cached copy of an object whose change was just committed, so the next read in
+/// any instance sharing the cache sees the change. The change event evicts it again in every
+/// instance, which also covers a read that raced with this write.
+pub async fn evict_after_commit<T: Cacheable>(cache: Option<&CacheLayer>, id: &str) {
+    if let Some(cache) = cache {
+        cache.evict::<T>(id).await;
+    }
 }

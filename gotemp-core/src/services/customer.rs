@@ -1,13 +1,16 @@
 //! Customers (master data).
 
-use super::common::{expected_version, merged_period, parse_extra_fields};
+use super::common::{
+    evict_after_commit, expected_version, get_by_id, merged_period, parse_extra_fields,
+};
 use crate::actor::Actor;
+use crate::cache::CacheLayer;
 use crate::entities::{Customer, CustomerChanges, CustomerDraft, CustomerFilter, NewCustomer};
 use crate::error::{ConflictKind, Error, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest, PageSpec};
-use crate::ports::{CustomerReferences, CustomerRepository};
+use crate::ports::{CustomerDirectory, CustomerReferences, CustomerRepository};
 use crate::values::{self, EntityKey, Text, ValidityPeriod};
 use std::sync::Arc;
 
@@ -20,6 +23,7 @@ pub struct CustomerService {
     repo: Arc<dyn CustomerRepository>,
     references: Option<Arc<dyn CustomerReferences>>,
     hooks: HookChain<Customer, CustomerDraft>,
+    cache: Option<CacheLayer>,
 }
 
 impl CustomerService {
@@ -30,6 +34,7 @@ impl CustomerService {
             repo,
             references: None,
             hooks: HookChain::default(),
+            cache: None,
         }
     }
 
@@ -45,12 +50,21 @@ impl CustomerService {
         self
     }
 
+    /// Serves [`get`](Self::get) through `cache` and evicts an entry once its change is
+    /// committed. Writes always read the stored object, never the cached one.
+    pub fn with_cache(mut self, cache: CacheLayer) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
     /// The customer with `id`.
     pub async fn get(&self, id: &str) -> Result<Customer> {
-        self.repo
-            .get(id)
-            .await?
-            .ok_or_else(|| Error::not_found("customer", id))
+        get_by_id(self.cache.as_ref(), id, || self.repo.get(id)).await
+    }
+
+    /// The stored customer, bypassing the cache: what a write must start from.
+    async fn load(&self, id: &str) -> Result<Customer> {
+        get_by_id(None, id, || self.repo.get(id)).await
     }
 
     /// Customers matching `filter`, a page at a time.
@@ -105,7 +119,7 @@ impl CustomerService {
         changes: CustomerChanges,
         version: Option<i64>,
     ) -> Result<Customer> {
-        let current = self.get(id).await?;
+        let current = self.load(id).await?;
         let expected = expected_version("customer", id, version, current.version)?;
         let mut v = Violations::default();
         let name = v.check(Text::parse(
@@ -136,13 +150,14 @@ impl CustomerService {
         self.hooks.before_update(actor, &current, &draft).await?;
         let event = PendingEvent::new::<Customer>(ActionType::Update, actor, values::now());
         let updated = self.repo.update(&draft, expected, event).await?;
+        evict_after_commit::<Customer>(self.cache.as_ref(), id).await;
         self.hooks.after_update(actor, &current, &updated).await;
         Ok(updated)
     }
 
     /// Deletes a customer, unless promotions still name it.
     pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<Customer> {
-        let current = self.get(id).await?;
+        let current = self.load(id).await?;
         let expected = expected_version("customer", id, version, current.version)?;
         if let Some(refs) = &self.references
             && refs.is_customer_referenced(id).await?
@@ -158,7 +173,21 @@ impl CustomerService {
         self.hooks.before_delete(actor, &current).await?;
         let event = PendingEvent::new::<Customer>(ActionType::Delete, actor, values::now());
         let deleted = self.repo.delete(id, expected, event).await?;
+        evict_after_commit::<Customer>(self.cache.as_ref(), id).await;
         self.hooks.after_delete(actor, &deleted).await;
         Ok(deleted)
+    }
+}
+
+/// The promotion service's view of customers, served through this service's cache when it has
+/// one, so a renamed customer shows its new name as soon as the change is committed.
+#[async_trait::async_trait]
+impl CustomerDirectory for CustomerService {
+    async fn customer_name(&self, id: &str) -> Result<Option<String>> {
+        match self.get(id).await {
+            Ok(customer) => Ok(Some(customer.name)),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -1,9 +1,13 @@
 //! Products and product categories (master data).
 
-use super::common::{expected_version, merged_optional, merged_period, parse_extra_fields};
+use super::common::{
+    evict_after_commit, expected_version, get_by_id, merged_optional, merged_period,
+    parse_extra_fields,
+};
 use crate::actor::Actor;
+use crate::cache::CacheLayer;
 use crate::entities::{NewProduct, Product, ProductChanges, ProductDraft, ProductFilter};
-use crate::error::{Error, Result, Violations};
+use crate::error::{Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest, PageSpec};
@@ -21,6 +25,7 @@ pub const LEVEL_MAX: usize = 50;
 pub struct ProductService {
     repo: Arc<dyn ProductRepository>,
     hooks: HookChain<Product, ProductDraft>,
+    cache: Option<CacheLayer>,
 }
 
 impl ProductService {
@@ -29,6 +34,7 @@ impl ProductService {
         Self {
             repo,
             hooks: HookChain::default(),
+            cache: None,
         }
     }
 
@@ -38,12 +44,21 @@ impl ProductService {
         self
     }
 
+    /// Serves [`get`](Self::get) through `cache` and evicts an entry once its change is
+    /// committed. Writes always read the stored object, never the cached one.
+    pub fn with_cache(mut self, cache: CacheLayer) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
     /// The product with `id`.
     pub async fn get(&self, id: &str) -> Result<Product> {
-        self.repo
-            .get(id)
-            .await?
-            .ok_or_else(|| Error::not_found("product", id))
+        get_by_id(self.cache.as_ref(), id, || self.repo.get(id)).await
+    }
+
+    /// The stored product, bypassing the cache: what a write must start from.
+    async fn load(&self, id: &str) -> Result<Product> {
+        get_by_id(None, id, || self.repo.get(id)).await
     }
 
     /// Products matching `filter`, a page at a time.
@@ -100,7 +115,7 @@ impl ProductService {
         changes: ProductChanges,
         version: Option<i64>,
     ) -> Result<Product> {
-        let current = self.get(id).await?;
+        let current = self.load(id).await?;
         let expected = expected_version("product", id, version, current.version)?;
         let mut v = Violations::default();
         let name = v.check(Text::parse(
@@ -138,17 +153,19 @@ impl ProductService {
         self.hooks.before_update(actor, &current, &draft).await?;
         let event = PendingEvent::new::<Product>(ActionType::Update, actor, values::now());
         let updated = self.repo.update(&draft, expected, event).await?;
+        evict_after_commit::<Product>(self.cache.as_ref(), id).await;
         self.hooks.after_update(actor, &current, &updated).await;
         Ok(updated)
     }
 
     /// Deletes a product.
     pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<Product> {
-        let current = self.get(id).await?;
+        let current = self.load(id).await?;
         let expected = expected_version("product", id, version, current.version)?;
         self.hooks.before_delete(actor, &current).await?;
         let event = PendingEvent::new::<Product>(ActionType::Delete, actor, values::now());
         let deleted = self.repo.delete(id, expected, event).await?;
+        evict_after_commit::<Product>(self.cache.as_ref(), id).await;
         self.hooks.after_delete(actor, &deleted).await;
         Ok(deleted)
     }

@@ -1,0 +1,11 @@
+//! Adapters of gotemp-core's [`Cache`](gotemp_core::cache::Cache) port.
+
+#[cfg(feature = "memory-cache")]
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "memory-cache")]
+pub use memory::MemoryCache;
+#[cfg(feature = "redis")]
+pub use redis::{RedisCache, RedisCacheSettings};

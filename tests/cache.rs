@@ -1,0 +1,330 @@
+//! The lookup cache between services, end to end: a renamed customer is seen renamed by the
+//! promotion lookup right after the change is committed — through a shared Redis, and in a
+//! second instance with a cache of its own through the change events on NATS — and Redis going
+//! away or hanging never fails a request and loses no eviction.
+
+use gotemp::core::Actor;
+use gotemp::core::auth::{TokenService, TokenSettings};
+use gotemp::core::cache::{Cache, CacheLayer, CacheSettings};
+use gotemp::core::entities::{
+    Customer, CustomerChanges, NewCustomer, NewProduct, NewPromotion, ProductChanges,
+};
+use gotemp::core::ports::Repositories;
+use gotemp::events::nats::{self, NatsCacheInvalidator, NatsSettings, NatsSink};
+use gotemp::events::testing::NatsServer;
+use gotemp::events::{OutboxRelay, RelaySettings};
+use gotemp::store::cache::{MemoryCache, RedisCache};
+use gotemp::{Gotemp, SecretString};
+use gotemp_store::testing::{self, Backend};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn settings() -> CacheSettings {
+    CacheSettings {
+        prefix: format!("gotemp-test-{}", uuid::Uuid::now_v7().simple()),
+        retry_after: Duration::from_millis(200),
+        ..CacheSettings::default()
+    }
+}
+
+fn instance(repos: Repositories, cache: Arc<dyn Cache>, settings: CacheSettings) -> Gotemp {
+    let secret = SecretString::from("cache-test-secret-cache-test-secret!");
+    let tokens = TokenService::new(TokenSettings::new(secret)).unwrap();
+    Gotemp::with_parts(
+        repos,
+        Arc::new(tokens),
+        Some(CacheLayer::new(cache, settings)),
+    )
+}
+
+fn layer(app: &Gotemp) -> &CacheLayer {
+    app.cache.as_ref().expect("the instance has a cache")
+}
+
+fn actor() -> Actor {
+    Actor::new(1)
+}
+
+/// A customer named `Old Name` and a promotion for it; returns the promotion's id.
+async fn customer_with_promotion(app: &Gotemp, customer: &str) -> i64 {
+    let now = chrono::Utc::now();
+    app.customers
+        .create(
+            &actor(),
+            NewCustomer {
+                id: Some(customer.into()),
+                name: "Old Name".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.promotions
+        .create(
+            &actor(),
+            NewPromotion {
+                name: format!("Promo for {customer}"),
+                valid_from: Some(now),
+                valid_thru: Some(now + chrono::Duration::days(30)),
+                customer_id: customer.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn rename(app: &Gotemp, customer: &str, name: &str) {
+    let changes = CustomerChanges {
+        name: Some(name.into()),
+        ..Default::default()
+    };
+    app.customers
+        .update(&actor(), customer, changes, None)
+        .await
+        .unwrap();
+}
+
+/// The customer name the promotion lookup shows.
+async fn shown_name(app: &Gotemp, promotion: i64) -> String {
+    let promotion = app
+        .promotions
+        .get(promotion)
+        .await
+        .expect("the read succeeds");
+    promotion
+        .customer_name
+        .expect("the lookup found the customer")
+}
+
+#[tokio::test]
+async fn a_rename_is_seen_at_once_by_a_second_instance_sharing_redis() {
+    let test = "a_rename_is_seen_at_once_by_a_second_instance_sharing_redis";
+    let url = match testing::configured_url(Backend::Redis).await {
+        Ok(url) => url,
+        Err(why) => return testing::skip(Backend::Redis, test, &why).unwrap_or(()),
+    };
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let redis: Arc<dyn Cache> = Arc::new(RedisCache::new(&url, &Default::default()).unwrap());
+    let settings = settings();
+    let customers = instance(store.repos.clone(), redis.clone(), settings.clone());
+    let promotions = instance(store.open_again().await, redis.clone(), settings);
+
+    let promo = customer_with_promotion(&customers, "renamed-co").await;
+    assert_eq!(shown_name(&promotions, promo).await, "Old Name");
+    assert_eq!(shown_name(&promotions, promo).await, "Old Name");
+    assert!(
+        layer(&promotions).stats().hits >= 1,
+        "the second lookup came from Redis"
+    );
+    let key = layer(&promotions).key::<Customer>("renamed-co");
+    assert!(
+        redis.get(&key).await.unwrap().is_some(),
+        "cached in Redis under {key}"
+    );
+
+    rename(&customers, "renamed-co", "New Name").await;
+    // No waiting: the instance that committed evicted the shared entry before answering.
+    assert_eq!(shown_name(&promotions, promo).await, "New Name");
+    assert_eq!(
+        promotions.customers.get("renamed-co").await.unwrap().name,
+        "New Name"
+    );
+
+    store.finish().await;
+}
+
+#[tokio::test]
+async fn change_events_over_nats_evict_the_cache_of_every_instance() {
+    let test = "change_events_over_nats_evict_the_cache_of_every_instance";
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let Some(server) = NatsServer::start(test).await else {
+        return;
+    };
+    let client = nats::connect(&server.url()).await.unwrap();
+    // Two instances, each with a cache of its own: only events can tell B that A changed data.
+    let a = instance(
+        store.repos.clone(),
+        Arc::new(MemoryCache::default()),
+        settings(),
+    );
+    let b = instance(
+        store.open_again().await,
+        Arc::new(MemoryCache::default()),
+        settings(),
+    );
+    let mut followers = Vec::new();
+    for app in [&a, &b] {
+        let cache = layer(app).clone();
+        followers.push(
+            NatsCacheInvalidator::new(client.clone(), NatsSettings::default(), cache).spawn(),
+        );
+    }
+
+    let promo = customer_with_promotion(&a, "evented-co").await;
+    let product = a
+        .products
+        .create(
+            &actor(),
+            NewProduct {
+                id: Some("evented-duck".into()),
+                name: "Old Duck".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown_name(&b, promo).await, "Old Name");
+    assert_eq!(b.products.get(&product.id).await.unwrap().name, "Old Duck");
+
+    // The relay is not running yet: B keeps serving its cached copies.
+    rename(&a, "evented-co", "New Name").await;
+    let changes = ProductChanges {
+        name: Some("New Duck".into()),
+        ..Default::default()
+    };
+    a.products
+        .update(&actor(), &product.id, changes, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        shown_name(&b, promo).await,
+        "Old Name",
+        "B's own cache, not yet told"
+    );
+    assert_eq!(
+        shown_name(&a, promo).await,
+        "New Name",
+        "A evicted its own at commit"
+    );
+
+    // The events reach NATS; B's follower evicts; B sees the change, long before the 2 h TTL.
+    let sink = Arc::new(NatsSink::new(client.clone(), NatsSettings::default()));
+    let relay =
+        OutboxRelay::new(store.repos.outbox.clone(), sink, RelaySettings::default()).spawn();
+    let started = Instant::now();
+    while shown_name(&b, promo).await != "New Name" {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "B never saw the rename"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(b.products.get(&product.id).await.unwrap().name, "New Duck");
+
+    relay.shutdown().await;
+    for f in followers {
+        f.shutdown().await;
+    }
+    store.finish().await;
+}
+
+/// A SQLite-backed instance caching in a Redis server of the test's own.
+async fn instance_on_own_redis(
+    test: &str,
+) -> Option<(
+    Gotemp,
+    gotemp_store::testing::ServerProcess,
+    testing::TestStore,
+)> {
+    let server = testing::redis_server(test).await?;
+    let store = testing::sqlite_store().await;
+    let redis = RedisCache::new(&server.url("redis"), &Default::default()).unwrap();
+    let app = instance(store.repos.clone(), Arc::new(redis), settings());
+    Some((app, server, store))
+}
+
+#[tokio::test]
+async fn redis_stopped_mid_test_fails_no_request_and_caching_resumes() {
+    let test = "redis_stopped_mid_test_fails_no_request_and_caching_resumes";
+    let Some((app, mut server, store)) = instance_on_own_redis(test).await else {
+        return;
+    };
+    let promo = customer_with_promotion(&app, "steady-co").await;
+    let before = layer(&app).stats().hits;
+    shown_name(&app, promo).await;
+    shown_name(&app, promo).await;
+    assert_eq!(
+        layer(&app).stats().hits,
+        before + 2,
+        "both lookups came from Redis"
+    );
+
+    server.kill().await;
+    for _ in 0..30 {
+        assert_eq!(shown_name(&app, promo).await, "Old Name");
+        app.customers.get("steady-co").await.unwrap();
+    }
+    rename(&app, "steady-co", "New Name").await;
+    assert_eq!(shown_name(&app, promo).await, "New Name");
+    let stats = layer(&app).stats();
+    assert_eq!(stats.outages, 1, "one outage, one warning: {stats:?}");
+    assert!(
+        stats.bypassed >= 60,
+        "served from the repository: {stats:?}"
+    );
+    assert!(layer(&app).is_degraded());
+
+    server.resume().await;
+    let hits_before = layer(&app).stats().hits;
+    let started = Instant::now();
+    while layer(&app).is_degraded() || layer(&app).stats().hits == hits_before {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "caching never resumed"
+        );
+        assert_eq!(shown_name(&app, promo).await, "New Name");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(layer(&app).stats().outages, 1);
+    store.finish().await;
+}
+
+#[tokio::test]
+async fn a_hung_redis_is_bypassed_and_evictions_it_missed_are_replayed() {
+    let test = "a_hung_redis_is_bypassed_and_evictions_it_missed_are_replayed";
+    let Some((app, server, store)) = instance_on_own_redis(test).await else {
+        return;
+    };
+    let promo = customer_with_promotion(&app, "frozen-co").await;
+    assert_eq!(shown_name(&app, promo).await, "Old Name"); // now cached in Redis
+
+    server.freeze();
+    for _ in 0..20 {
+        let started = Instant::now();
+        assert_eq!(shown_name(&app, promo).await, "Old Name");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a hung cache must not hold a request"
+        );
+    }
+    // The eviction cannot reach the frozen Redis, which still holds "Old Name".
+    rename(&app, "frozen-co", "New Name").await;
+    assert_eq!(shown_name(&app, promo).await, "New Name");
+
+    server.thaw();
+    let started = Instant::now();
+    while layer(&app).is_degraded() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the cache was never used again"
+        );
+        assert_eq!(shown_name(&app, promo).await, "New Name");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..3 {
+        assert_eq!(
+            shown_name(&app, promo).await,
+            "New Name",
+            "the stale entry was evicted"
+        );
+    }
+    assert!(layer(&app).stats().hits >= 1, "cached again");
+    assert_eq!(layer(&app).stats().outages, 1);
+    store.finish().await;
+}
