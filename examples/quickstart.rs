@@ -8,7 +8,8 @@
 //!
 //! Settings: `GOTEMP_STORAGE` (default `sqlite://data/gotemp.db`, or `postgres://…` with
 //! `--features postgres`), `GOTEMP_JWT_SECRET` (default: a random one for this run),
-//! `GOTEMP_ADMIN_EMAIL`, `GOTEMP_ADMIN_PASSWORD`.
+//! `GOTEMP_ADMIN_EMAIL`, `GOTEMP_ADMIN_PASSWORD`, `GOTEMP_CACHE` (`memory`, `none`, or
+//! `redis://…` with `--features redis`).
 
 use gotemp::core::entities::{
     Discount, NewPromotion, PromotionChanges, PromotionFilter, PromotionProduct,
@@ -24,6 +25,9 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::embedded(SecretString::from(secret));
     if let Ok(storage) = std::env::var("GOTEMP_STORAGE") {
         config.storage = storage;
+    }
+    if let Ok(cache) = std::env::var("GOTEMP_CACHE") {
+        config.cache = cache;
     }
     if let Ok(email) = std::env::var("GOTEMP_ADMIN_EMAIL") {
         config.admin_email = email;

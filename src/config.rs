@@ -14,6 +14,10 @@ pub struct Config {
     /// How long a cached lookup lives when no change event evicts it (default 2 hours, as the
     /// original; events normally evict long before).
     pub cache_ttl_secs: u64,
+    /// With a Redis cache: keep warm entries in process too, for at most this many seconds
+    /// (0, the default: Redis alone). Reads get ~60× faster; another instance's change reaches
+    /// this instance's copy by its event (milliseconds) instead of at once.
+    pub cache_near_ttl_secs: u64,
     /// HS256 signing secret for tokens, at least 32 bytes.
     pub jwt_secret: SecretString,
     /// Token lifetime in seconds (default 24 hours, as the original).
@@ -33,6 +37,7 @@ impl Config {
             storage: "sqlite://data/gotemp.db".into(),
             cache: "memory".into(),
             cache_ttl_secs: 2 * 3600,
+            cache_near_ttl_secs: 0,
             jwt_secret,
             token_ttl_secs: 24 * 3600,
             admin_email: "admin@gotemp.local".into(),
@@ -48,6 +53,7 @@ impl std::fmt::Debug for Config {
             .field("storage", &redact_url(&self.storage))
             .field("cache", &redact_url(&self.cache))
             .field("cache_ttl_secs", &self.cache_ttl_secs)
+            .field("cache_near_ttl_secs", &self.cache_near_ttl_secs)
             .field("jwt_secret", &"[REDACTED]")
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("admin_email", &self.admin_email)

@@ -66,7 +66,7 @@ impl Gotemp {
         let mut token_settings = TokenSettings::new(config.jwt_secret.clone());
         token_settings.ttl = chrono::Duration::seconds(config.token_ttl_secs);
         let tokens = Arc::new(TokenService::new(token_settings)?);
-        let cache = open_cache(&config.cache)?.map(|cache| {
+        let cache = open_cache(config)?.map(|cache| {
             let settings = CacheSettings {
                 ttl: std::time::Duration::from_secs(config.cache_ttl_secs.max(1)),
                 ..CacheSettings::default()
@@ -190,9 +190,9 @@ async fn open_store(url: &str) -> Result<Repositories> {
     }
 }
 
-/// Opens the cache a setting names: `memory`, `redis://…`, or `none`.
-fn open_cache(setting: &str) -> Result<Option<Arc<dyn Cache>>> {
-    let setting = setting.trim();
+/// Opens the cache `config.cache` names: `memory`, `redis://…`, or `none`.
+fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
+    let setting = config.cache.trim();
     if setting.is_empty() || setting == "none" {
         return Ok(None);
     }
@@ -206,10 +206,13 @@ fn open_cache(setting: &str) -> Result<Option<Arc<dyn Cache>>> {
     }
     if setting.starts_with("redis://") || setting.starts_with("rediss://") {
         #[cfg(feature = "redis")]
-        return Ok(Some(Arc::new(gotemp_store::cache::RedisCache::new(
-            setting,
-            &Default::default(),
-        )?)));
+        {
+            let redis: Arc<dyn Cache> = Arc::new(gotemp_store::cache::RedisCache::new(
+                setting,
+                &Default::default(),
+            )?);
+            return Ok(Some(tiered(redis, config.cache_near_ttl_secs)));
+        }
         #[cfg(not(feature = "redis"))]
         return Err(Error::Internal(
             "redis:// cache needs gotemp's `redis` feature".into(),
@@ -219,4 +222,20 @@ fn open_cache(setting: &str) -> Result<Option<Arc<dyn Cache>>> {
         "cache must be `memory`, `none` or a redis:// URL, got {:?}",
         config::redact_url(setting)
     )))
+}
+
+/// Puts an in-process tier in front of `far` when `near_ttl_secs` asks for one.
+#[cfg(feature = "redis")]
+fn tiered(far: Arc<dyn Cache>, near_ttl_secs: u64) -> Arc<dyn Cache> {
+    #[cfg(feature = "memory-cache")]
+    if near_ttl_secs > 0 {
+        let near = Arc::new(gotemp_store::cache::MemoryCache::default());
+        let ttl = std::time::Duration::from_secs(near_ttl_secs);
+        return Arc::new(gotemp_core::cache::TieredCache::new(near, far, ttl));
+    }
+    #[cfg(not(feature = "memory-cache"))]
+    if near_ttl_secs > 0 {
+        tracing::warn!("cache_near_ttl_secs needs the `memory-cache` feature; using Redis alone");
+    }
+    far
 }

@@ -328,3 +328,67 @@ async fn a_hung_redis_is_bypassed_and_evictions_it_missed_are_replayed() {
     assert_eq!(layer(&app).stats().outages, 1);
     store.finish().await;
 }
+
+#[tokio::test]
+async fn the_configuration_names_the_cache() {
+    let dir = std::env::temp_dir().join(format!(
+        "gotemp-cache-config-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config =
+        gotemp::Config::embedded(SecretString::from("config-secret-config-secret-config!"));
+    config.storage = format!("sqlite://{}", dir.join("gotemp.db").display());
+
+    assert!(
+        Gotemp::open(&config).await.unwrap().cache.is_some(),
+        "memory by default"
+    );
+    config.cache = "none".into();
+    assert!(Gotemp::open(&config).await.unwrap().cache.is_none());
+    config.cache = "memcached://cache:11211".into();
+    let err = Gotemp::open(&config)
+        .await
+        .err()
+        .expect("an unknown cache is refused");
+    assert!(
+        err.to_string()
+            .contains("cache must be `memory`, `none` or a redis:// URL"),
+        "{err}"
+    );
+
+    match testing::configured_url(Backend::Redis).await {
+        Ok(url) => {
+            config.cache = url;
+            config.cache_near_ttl_secs = 5;
+            let app = Gotemp::open(&config).await.unwrap();
+            // A customer id of this run's own: the shared Redis outlives test databases.
+            let customer = format!("cfg-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+            let promo = customer_with_promotion(&app, &customer).await;
+            for _ in 0..3 {
+                assert_eq!(shown_name(&app, promo).await, "Old Name");
+            }
+            rename(&app, &customer, "New Name").await;
+            assert_eq!(
+                shown_name(&app, promo).await,
+                "New Name",
+                "both tiers evicted at commit"
+            );
+            let layer = layer(&app);
+            assert!(
+                layer.stats().hits >= 2 && layer.stats().errors == 0,
+                "{:?}",
+                layer.stats()
+            );
+            layer.evict::<Customer>(&customer).await;
+        }
+        Err(why) => {
+            testing::skip::<()>(
+                Backend::Redis,
+                "the_configuration_names_the_cache (redis part)",
+                &why,
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -41,6 +41,66 @@ pub trait Cache: Send + Sync {
     fn backend(&self) -> &'static str;
 }
 
+/// Two tiers: a small in-process cache in front of a shared one (Redis). A warm read costs a
+/// memory lookup instead of a network round trip (about 1 µs against 60 µs on loopback), at a
+/// price: an instance's near tier learns of another instance's change only from the change
+/// event (milliseconds later) or when its short TTL runs out, instead of at once. Use it for
+/// read-heavy deployments that accept that window; the default is the shared tier alone.
+pub struct TieredCache {
+    near: Arc<dyn Cache>,
+    far: Arc<dyn Cache>,
+    near_ttl: Duration,
+}
+
+impl TieredCache {
+    /// `near` in front of `far`; entries live in `near` for at most `near_ttl`.
+    pub fn new(near: Arc<dyn Cache>, far: Arc<dyn Cache>, near_ttl: Duration) -> Self {
+        Self {
+            near,
+            far,
+            near_ttl,
+        }
+    }
+}
+
+#[async_trait]
+impl Cache for TieredCache {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(bytes) = self.near.get(key).await? {
+            return Ok(Some(bytes));
+        }
+        let found = self.far.get(key).await?;
+        if let Some(bytes) = &found {
+            self.near.set(key, bytes, self.near_ttl).await?;
+        }
+        Ok(found)
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<()> {
+        self.far.set(key, value, ttl).await?;
+        self.near.set(key, value, ttl.min(self.near_ttl)).await
+    }
+
+    async fn delete(&self, keys: &[String]) -> Result<()> {
+        // Near first: even when the far tier fails, this instance stops serving the old value.
+        self.near.delete(keys).await?;
+        self.far.delete(keys).await
+    }
+
+    async fn clear(&self, prefix: &str) -> Result<()> {
+        self.near.clear(prefix).await?;
+        self.far.clear(prefix).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.far.ping().await
+    }
+
+    fn backend(&self) -> &'static str {
+        self.far.backend()
+    }
+}
+
 /// An entity that may be cached. The schema version is part of every key, so a deployment that
 /// changes the entity's shape bumps it and never reads entries written by the old code.
 pub trait Cacheable: Auditable + Serialize + DeserializeOwned + Send + Sync {

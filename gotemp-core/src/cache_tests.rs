@@ -304,3 +304,47 @@ async fn too_many_missed_evictions_clear_the_prefix_on_recovery() {
     assert_eq!(*fake.cleared.lock().unwrap(), vec!["gotemp:".to_string()]);
     assert!(!layer.is_degraded());
 }
+
+#[tokio::test]
+async fn the_near_tier_answers_warm_reads_and_every_tier_is_evicted() {
+    let near = FakeCache::new();
+    let far = FakeCache::new();
+    let tiered = TieredCache::new(near.clone(), far.clone(), Duration::from_secs(5));
+    tiered
+        .set("k", b"v", Duration::from_secs(7200))
+        .await
+        .unwrap();
+    assert!(near.has("k") && far.has("k"));
+    assert_eq!(
+        *near.ttls.lock().unwrap(),
+        vec![Duration::from_secs(5)],
+        "near entries live no longer than the near TTL"
+    );
+    let far_calls = far.calls();
+    assert_eq!(tiered.get("k").await.unwrap().as_deref(), Some(&b"v"[..]));
+    assert_eq!(far.calls(), far_calls, "a warm read stays in process");
+
+    // Another instance filled the far tier: a near miss reads it and keeps a copy.
+    far.map
+        .lock()
+        .unwrap()
+        .insert("other".into(), b"o".to_vec());
+    assert_eq!(
+        tiered.get("other").await.unwrap().as_deref(),
+        Some(&b"o"[..])
+    );
+    assert!(near.has("other"));
+
+    tiered.delete(&["k".into(), "other".into()]).await.unwrap();
+    assert!(!near.has("k") && !far.has("k") && !near.has("other") && !far.has("other"));
+
+    // With the far tier down, eviction still empties the near tier and reports the failure.
+    tiered
+        .set("k", b"v", Duration::from_secs(60))
+        .await
+        .unwrap();
+    far.set_mode(Mode::Down);
+    assert!(tiered.delete(&["k".into()]).await.is_err());
+    assert!(!near.has("k"));
+    assert!(tiered.ping().await.is_err(), "health is the far tier's");
+}
