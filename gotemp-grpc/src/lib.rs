@@ -1,1 +1,33 @@
-//! Placeholder crate; see its Cargo description.
+//! gotemp-grpc: gotemp's five services over gRPC.
+//!
+//! Generated code lives in [`pb`] (one versioned package per service, from `proto/`).
+
+/// Code generated from `proto/` at build time.
+pub mod pb {
+    #![allow(missing_docs, clippy::all, clippy::pedantic)]
+
+    /// `gotemp.user.v1`.
+    pub mod user {
+        tonic::include_proto!("gotemp.user.v1");
+    }
+    /// `gotemp.customer.v1`.
+    pub mod customer {
+        tonic::include_proto!("gotemp.customer.v1");
+    }
+    /// `gotemp.product.v1`.
+    pub mod product {
+        tonic::include_proto!("gotemp.product.v1");
+    }
+    /// `gotemp.promotion.v1`.
+    pub mod promotion {
+        tonic::include_proto!("gotemp.promotion.v1");
+    }
+    /// `gotemp.audit.v1`.
+    pub mod audit {
+        tonic::include_proto!("gotemp.audit.v1");
+    }
+
+    /// Every file's descriptor, for server reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/gotemp_descriptor.bin"));
+}

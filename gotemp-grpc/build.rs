@@ -1,0 +1,27 @@
+//! Generates the gRPC code from `proto/` at build time with protox (a protobuf compiler in
+//! Rust), so building needs no system `protoc`; also writes the descriptor set that server
+//! reflection serves.
+
+use prost::Message as _;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let files = [
+        "proto/gotemp/user/v1/user.proto",
+        "proto/gotemp/customer/v1/customer.proto",
+        "proto/gotemp/product/v1/product.proto",
+        "proto/gotemp/promotion/v1/promotion.proto",
+        "proto/gotemp/audit/v1/audit.proto",
+    ];
+    println!("cargo:rerun-if-changed=proto");
+    let descriptors = protox::compile(files, ["proto"])?;
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out.join("gotemp_descriptor.bin"),
+        descriptors.encode_to_vec(),
+    )?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .compile_fds(descriptors)?;
+    Ok(())
+}
