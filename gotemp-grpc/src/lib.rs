@@ -1,6 +1,15 @@
 //! gotemp-grpc: gotemp's five services over gRPC.
 //!
-//! Generated code lives in [`pb`] (one versioned package per service, from `proto/`).
+//! Generated code lives in [`pb`] (one versioned package per service, from `proto/`); the
+//! tonic services wrapping gotemp-core's services in [`services`]; who is calling in [`auth`];
+//! the single error → status mapping in [`status`].
+
+pub mod auth;
+pub mod client;
+mod convert;
+pub mod server;
+pub mod services;
+pub mod status;
 
 /// Code generated from `proto/` at build time.
 pub mod pb {

@@ -1,0 +1,166 @@
+//! Who is calling: every RPC but Login carries `authorization: Bearer <token>`, checked here.
+//!
+//! Two ways to check a token: [`LocalVerifier`] with the shared secret (services deployed with
+//! the user service), and [`RemoteVerifier`], which asks the user service's ValidateToken and
+//! remembers the answer until the token expires (services deployed apart, as in the original).
+
+use crate::pb::user::ValidateTokenRequest;
+use crate::pb::user::user_service_client::UserServiceClient;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gotemp_core::Actor;
+use gotemp_core::auth::TokenService;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status};
+
+/// Checks a bearer token.
+#[async_trait]
+pub trait TokenVerifier: Send + Sync {
+    /// The caller the token stands for, or UNAUTHENTICATED.
+    async fn verify(&self, token: &str) -> Result<Actor, Status>;
+}
+
+/// Verifies tokens with the signing secret, in process.
+pub struct LocalVerifier {
+    tokens: Arc<TokenService>,
+}
+
+impl LocalVerifier {
+    /// Verifies with `tokens` (the same secret, issuer and audience as the user service).
+    pub fn new(tokens: Arc<TokenService>) -> Self {
+        Self { tokens }
+    }
+}
+
+#[async_trait]
+impl TokenVerifier for LocalVerifier {
+    async fn verify(&self, token: &str) -> Result<Actor, Status> {
+        self.tokens
+            .verify(token)
+            .map(|v| v.actor)
+            .map_err(crate::status::to_status)
+    }
+}
+
+/// Verifies tokens by asking the user service, caching each valid token's answer until it
+/// expires, so only a token's first call costs a round trip.
+pub struct RemoteVerifier {
+    client: UserServiceClient<Channel>,
+    valid: Mutex<HashMap<String, (Actor, DateTime<Utc>)>>,
+}
+
+/// Tokens remembered at most; expired ones are dropped first when it fills.
+const REMEMBERED_TOKENS: usize = 10_000;
+
+impl RemoteVerifier {
+    /// Asks the user service behind `channel`.
+    pub fn new(channel: Channel) -> Self {
+        Self {
+            client: UserServiceClient::new(channel),
+            valid: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn remembered(&self, token: &str) -> Option<Actor> {
+        let valid = self.valid.lock().unwrap_or_else(|p| p.into_inner());
+        match valid.get(token) {
+            Some((actor, expires)) if *expires > Utc::now() => Some(*actor),
+            _ => None,
+        }
+    }
+
+    fn remember(&self, token: &str, actor: Actor, expires: DateTime<Utc>) {
+        let mut valid = self.valid.lock().unwrap_or_else(|p| p.into_inner());
+        if valid.len() >= REMEMBERED_TOKENS {
+            let now = Utc::now();
+            valid.retain(|_, (_, e)| *e > now);
+            if valid.len() >= REMEMBERED_TOKENS {
+                valid.clear();
+            }
+        }
+        valid.insert(token.to_owned(), (actor, expires));
+    }
+}
+
+#[async_trait]
+impl TokenVerifier for RemoteVerifier {
+    async fn verify(&self, token: &str) -> Result<Actor, Status> {
+        if let Some(actor) = self.remembered(token) {
+            return Ok(actor);
+        }
+        // The token vouches for itself: the user service authenticates the call with it.
+        let mut request = Request::new(ValidateTokenRequest {
+            token: token.to_owned(),
+        });
+        set_bearer(&mut request, token)?;
+        let answer = match self.client.clone().validate_token(request).await {
+            Ok(answer) => answer.into_inner(),
+            Err(status) if status.code() == Code::Unauthenticated => return Err(status),
+            Err(status) => {
+                tracing::warn!(%status, "user service could not validate a token");
+                return Err(Status::unavailable(
+                    "the user service could not be asked to validate the token",
+                ));
+            }
+        };
+        if !answer.valid {
+            return Err(Status::unauthenticated("invalid token"));
+        }
+        let actor = Actor::new(answer.user_id);
+        if let Some(expires) = crate::convert::instant("expires_at", answer.expires_at)
+            .ok()
+            .flatten()
+        {
+            self.remember(token, actor, expires);
+        }
+        Ok(actor)
+    }
+}
+
+/// Puts `token` into a request's `authorization` metadata.
+pub fn set_bearer<T>(request: &mut Request<T>, token: &str) -> Result<(), Status> {
+    let value = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| Status::invalid_argument("the token is not valid metadata"))?;
+    request.metadata_mut().insert("authorization", value);
+    Ok(())
+}
+
+/// Reads and checks the bearer token of a request.
+#[derive(Clone)]
+pub struct Authenticator {
+    verifier: Arc<dyn TokenVerifier>,
+}
+
+impl Authenticator {
+    /// Checks tokens with `verifier`.
+    pub fn new(verifier: Arc<dyn TokenVerifier>) -> Self {
+        Self { verifier }
+    }
+
+    /// The caller of `request`, or UNAUTHENTICATED saying what is missing or wrong.
+    pub async fn caller<T>(&self, request: &Request<T>) -> Result<Actor, Status> {
+        let token = bearer(request)?;
+        self.verifier.verify(token).await
+    }
+}
+
+/// The token of `authorization: Bearer <token>`.
+pub fn bearer<T>(request: &Request<T>) -> Result<&str, Status> {
+    let value = request
+        .metadata()
+        .get("authorization")
+        .ok_or_else(|| Status::unauthenticated("authorization metadata is required: Bearer <token>"))?
+        .to_str()
+        .map_err(|_| Status::unauthenticated("authorization metadata is not text"))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim())
+        }
+        _ => Err(Status::unauthenticated(
+            "authorization metadata must be: Bearer <token>",
+        )),
+    }
+}

@@ -1,0 +1,154 @@
+//! Serving any subset of the five services on one address, with `grpc.health.v1` and server
+//! reflection, until a shutdown signal; in-flight calls finish first.
+
+use crate::auth::Authenticator;
+use crate::services::{AuditGrpc, CustomerGrpc, ProductGrpc, PromotionGrpc, UserGrpc};
+use gotemp::Gotemp;
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+/// One of gotemp's services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceName {
+    /// Users and authentication.
+    User,
+    /// Customers.
+    Customer,
+    /// Products.
+    Product,
+    /// Promotions.
+    Promotion,
+    /// Audit trail queries.
+    Audit,
+}
+
+impl ServiceName {
+    /// All five, in dependency order.
+    pub const ALL: [ServiceName; 5] = [
+        Self::User,
+        Self::Customer,
+        Self::Product,
+        Self::Promotion,
+        Self::Audit,
+    ];
+
+    /// The fully qualified gRPC service name, as health checks and reflection know it.
+    pub fn grpc_name(self) -> &'static str {
+        match self {
+            Self::User => "gotemp.user.v1.UserService",
+            Self::Customer => "gotemp.customer.v1.CustomerService",
+            Self::Product => "gotemp.product.v1.ProductService",
+            Self::Promotion => "gotemp.promotion.v1.PromotionService",
+            Self::Audit => "gotemp.audit.v1.AuditService",
+        }
+    }
+
+    /// Parses `user,promotion` or `all`.
+    pub fn parse_list(list: &str) -> Result<Vec<ServiceName>, String> {
+        let mut out = Vec::new();
+        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if part == "all" {
+                return Ok(Self::ALL.to_vec());
+            }
+            let name = part.parse()?;
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        if out.is_empty() {
+            return Err("services: name at least one of user, customer, product, promotion, audit (or all)".into());
+        }
+        Ok(out)
+    }
+}
+
+impl FromStr for ServiceName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "user" => Ok(Self::User),
+            "customer" => Ok(Self::Customer),
+            "product" => Ok(Self::Product),
+            "promotion" => Ok(Self::Promotion),
+            "audit" => Ok(Self::Audit),
+            other => Err(format!(
+                "services: unknown service {other:?}; expected user, customer, product, promotion, audit or all"
+            )),
+        }
+    }
+}
+
+/// Serves `services` of `app` on `listener` until `shutdown` completes, then lets in-flight
+/// calls finish. Health reports each service SERVING while its storage answers.
+pub async fn serve(
+    app: Gotemp,
+    services: &[ServiceName],
+    auth: Authenticator,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), tonic::transport::Error> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .expect("the descriptor sets generated at build time are valid");
+    let mut routes = Server::builder()
+        .add_service(health_service)
+        .add_service(reflection);
+    for service in services {
+        routes = match service {
+            ServiceName::User => {
+                routes.add_service(UserGrpc::new(app.users.clone(), auth.clone()).into_server())
+            }
+            ServiceName::Customer => routes
+                .add_service(CustomerGrpc::new(app.customers.clone(), auth.clone()).into_server()),
+            ServiceName::Product => routes
+                .add_service(ProductGrpc::new(app.products.clone(), auth.clone()).into_server()),
+            ServiceName::Promotion => routes.add_service(
+                PromotionGrpc::new(app.promotions.clone(), auth.clone()).into_server(),
+            ),
+            ServiceName::Audit => {
+                routes.add_service(AuditGrpc::new(app.audit.clone(), auth.clone()).into_server())
+            }
+        };
+    }
+    let watcher = tokio::spawn(watch_readiness(app, services.to_vec(), health));
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let result = routes
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await;
+    watcher.abort();
+    result
+}
+
+/// Keeps health statuses in step with the storage: SERVING while it answers, NOT_SERVING while
+/// it does not.
+async fn watch_readiness(app: Gotemp, services: Vec<ServiceName>, health: HealthReporter) {
+    let mut last = None;
+    loop {
+        let ready = app.repositories.outbox.backlog().await.is_ok();
+        if last != Some(ready) {
+            let status = if ready {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            if last.is_some() {
+                tracing::warn!(ready, "storage readiness changed");
+            }
+            health.set_service_status("", status).await;
+            for s in &services {
+                health.set_service_status(s.grpc_name(), status).await;
+            }
+            last = Some(ready);
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}

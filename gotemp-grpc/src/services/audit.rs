@@ -1,0 +1,132 @@
+//! `gotemp.audit.v1.AuditService`.
+
+use crate::auth::Authenticator;
+use crate::convert::{instant, page, page_request, timestamp, to_value};
+use crate::pb::audit as pb;
+use crate::status::IntoStatus as _;
+use gotemp_core::entities::{AuditFilter, AuditRecord};
+use gotemp_core::event::ActionType;
+use gotemp_core::services::AuditService;
+use gotemp_core::{Error, FieldError, Result};
+use tonic::{Request, Response, Status};
+
+/// The audit service's queries over gRPC.
+pub struct AuditGrpc {
+    audit: AuditService,
+    auth: Authenticator,
+}
+
+impl AuditGrpc {
+    /// Serves `audit`, checking callers with `auth`.
+    pub fn new(audit: AuditService, auth: Authenticator) -> Self {
+        Self { audit, auth }
+    }
+
+    /// The tonic service, ready to be added to a server.
+    pub fn into_server(self) -> pb::audit_service_server::AuditServiceServer<Self> {
+        pb::audit_service_server::AuditServiceServer::new(self)
+    }
+}
+
+fn record(r: AuditRecord) -> pb::AuditRecord {
+    pb::AuditRecord {
+        id: r.id,
+        event_id: r.event_id.to_string(),
+        action_time: timestamp(r.action_time),
+        recorded_time: timestamp(r.recorded_time),
+        topic: r.topic,
+        service: r.service,
+        action_func: r.action_func,
+        action_type: r.action_type.as_str().to_owned(),
+        object_name: r.object_name,
+        object_id: r.object_id,
+        performed_by: r.performed_by,
+        object_detail: Some(to_value(r.object_detail)),
+    }
+}
+
+fn filter(f: Option<pb::AuditFilter>) -> Result<AuditFilter> {
+    let f = f.unwrap_or_default();
+    let action_type = match f.action_type.as_deref() {
+        None => None,
+        Some(s) => Some(ActionType::parse(s).ok_or_else(|| {
+            Error::invalid(FieldError::new(
+                "action_type",
+                "invalid_choice",
+                "action_type must be insert, update or delete",
+            ))
+        })?),
+    };
+    Ok(AuditFilter {
+        object_name: f.object_name,
+        object_id: f.object_id,
+        performed_by: f.performed_by,
+        service: f.service,
+        action_type,
+        from: instant("from", f.from)?,
+        to: instant("to", f.to)?,
+    })
+}
+
+#[tonic::async_trait]
+impl pb::audit_service_server::AuditService for AuditGrpc {
+    async fn get_audit_record(
+        &self,
+        request: Request<pb::GetAuditRecordRequest>,
+    ) -> std::result::Result<Response<pb::AuditRecord>, Status> {
+        self.auth.caller(&request).await?;
+        let found = self.audit.get(request.into_inner().id).await.or_status()?;
+        Ok(Response::new(record(found)))
+    }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> std::result::Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        self.auth.caller(&request).await?;
+        let r = request.into_inner();
+        let filter = filter(r.filter).or_status()?;
+        let found = self
+            .audit
+            .list(&filter, &page_request(r.page_size, r.page_token))
+            .await
+            .or_status()?;
+        let (records, next_page_token) = page(found, record);
+        Ok(Response::new(pb::ListAuditRecordsResponse {
+            records,
+            next_page_token,
+        }))
+    }
+
+    async fn count_audit_records(
+        &self,
+        request: Request<pb::CountAuditRecordsRequest>,
+    ) -> std::result::Result<Response<pb::CountAuditRecordsResponse>, Status> {
+        self.auth.caller(&request).await?;
+        let r = request.into_inner();
+        let filter = filter(r.filter).or_status()?;
+        let width = r
+            .width
+            .and_then(|w| chrono::Duration::try_seconds(w.seconds))
+            .ok_or_else(|| {
+                Error::invalid(FieldError::new(
+                    "width",
+                    "required",
+                    "width is required (a duration of at least one second)",
+                ))
+            })
+            .or_status()?;
+        let buckets = self
+            .audit
+            .count_by_bucket(&filter, width)
+            .await
+            .or_status()?
+            .into_iter()
+            .map(|b| pb::BucketCount {
+                bucket_start: timestamp(b.bucket_start),
+                count: b.count,
+            })
+            .collect();
+        Ok(Response::new(pb::CountAuditRecordsResponse { buckets }))
+    }
+}

@@ -1,0 +1,52 @@
+//! The one mapping from gotemp's errors to gRPC status codes.
+
+use gotemp_core::{ConflictKind, Error};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt as _};
+
+/// The status a client sees for `error`. Validation failures list every field (in the message,
+/// and as `google.rpc.BadRequest` field violations in the details); internal errors are logged
+/// with a reference and reach the client only as that reference.
+pub fn to_status(error: Error) -> Status {
+    match error {
+        Error::NotFound { .. } => Status::not_found(error.to_string()),
+        Error::Validation(ref fields) => {
+            let mut details = ErrorDetails::new();
+            for f in fields {
+                details.add_bad_request_violation(f.field.clone(), f.message.clone());
+            }
+            Status::with_error_details(Code::InvalidArgument, error.to_string(), details)
+        }
+        Error::Conflict { kind, .. } => {
+            let code = match kind {
+                ConflictKind::Duplicate => Code::AlreadyExists,
+                ConflictKind::StaleVersion => Code::Aborted,
+                ConflictKind::InUse | ConflictKind::State => Code::FailedPrecondition,
+            };
+            Status::new(code, error.to_string())
+        }
+        Error::Unauthenticated(_) => Status::unauthenticated(error.to_string()),
+        Error::PermissionDenied(_) => Status::permission_denied(error.to_string()),
+        Error::Unavailable(ref why) => {
+            tracing::warn!(error = %why, "a backend is unavailable");
+            Status::unavailable("a backend is unavailable; retry later")
+        }
+        Error::Internal(ref why) => {
+            let reference = uuid::Uuid::now_v7();
+            tracing::error!(%reference, error = %why, "internal error");
+            Status::internal(format!("internal error (reference {reference})"))
+        }
+    }
+}
+
+/// `?` on a gotemp result inside a tonic handler.
+pub trait IntoStatus<T> {
+    /// Maps the error with [`to_status`].
+    fn or_status(self) -> Result<T, Status>;
+}
+
+impl<T> IntoStatus<T> for Result<T, Error> {
+    fn or_status(self) -> Result<T, Status> {
+        self.map_err(to_status)
+    }
+}
