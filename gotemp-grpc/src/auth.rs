@@ -152,11 +152,15 @@ pub fn bearer<T>(request: &Request<T>) -> Result<&str, Status> {
     let value = request
         .metadata()
         .get("authorization")
-        .ok_or_else(|| Status::unauthenticated("authorization metadata is required: Bearer <token>"))?
+        .ok_or_else(|| {
+            Status::unauthenticated("authorization metadata is required: Bearer <token>")
+        })?
         .to_str()
         .map_err(|_| Status::unauthenticated("authorization metadata is not text"))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(token.trim())
         }
         _ => Err(Status::unauthenticated(

@@ -61,7 +61,10 @@ impl ServiceName {
             }
         }
         if out.is_empty() {
-            return Err("services: name at least one of user, customer, product, promotion, audit (or all)".into());
+            return Err(
+                "services: name at least one of user, customer, product, promotion, audit (or all)"
+                    .into(),
+            );
         }
         Ok(out)
     }

@@ -48,7 +48,11 @@ impl pb::customer_service_server::CustomerService for CustomerGrpc {
         request: Request<pb::GetCustomerRequest>,
     ) -> std::result::Result<Response<pb::Customer>, Status> {
         self.auth.caller(&request).await?;
-        let found = self.customers.get(&request.into_inner().id).await.or_status()?;
+        let found = self
+            .customers
+            .get(&request.into_inner().id)
+            .await
+            .or_status()?;
         Ok(Response::new(customer(found)))
     }
 

@@ -5,7 +5,7 @@ use crate::convert::{from_struct, instant, page, page_request, timestamp, to_str
 use crate::pb::product as pb;
 use crate::status::IntoStatus as _;
 use gotemp_core::Result;
-use gotemp_core::entities::{Product, ProductChanges, ProductFilter, NewProduct};
+use gotemp_core::entities::{NewProduct, Product, ProductChanges, ProductFilter};
 use gotemp_core::services::ProductService;
 use tonic::{Request, Response, Status};
 
@@ -49,7 +49,11 @@ impl pb::product_service_server::ProductService for ProductGrpc {
         request: Request<pb::GetProductRequest>,
     ) -> std::result::Result<Response<pb::Product>, Status> {
         self.auth.caller(&request).await?;
-        let found = self.products.get(&request.into_inner().id).await.or_status()?;
+        let found = self
+            .products
+            .get(&request.into_inner().id)
+            .await
+            .or_status()?;
         Ok(Response::new(product(found)))
     }
 

@@ -100,7 +100,11 @@ impl pb::promotion_service_server::PromotionService for PromotionGrpc {
         request: Request<pb::GetPromotionRequest>,
     ) -> std::result::Result<Response<pb::Promotion>, Status> {
         self.auth.caller(&request).await?;
-        let found = self.promotions.get(request.into_inner().id).await.or_status()?;
+        let found = self
+            .promotions
+            .get(request.into_inner().id)
+            .await
+            .or_status()?;
         Ok(Response::new(promotion(found)))
     }
 

@@ -145,7 +145,11 @@ impl pb::user_service_server::UserService for UserGrpc {
     ) -> std::result::Result<Response<pb::User>, Status> {
         let actor = self.auth.caller(&request).await?;
         let r = request.into_inner();
-        let deleted = self.users.delete(&actor, r.id, r.version).await.or_status()?;
+        let deleted = self
+            .users
+            .delete(&actor, r.id, r.version)
+            .await
+            .or_status()?;
         Ok(Response::new(user(deleted)))
     }
 
