@@ -8,6 +8,9 @@ pub struct Config {
     /// Where users, customers, products, promotions and the audit trail live:
     /// `sqlite://data/gotemp.db` or `postgres://user@host/db`.
     pub storage: String,
+    /// How change events travel: `memory` (the in-process bus) or `nats://host:4222`
+    /// (JetStream, between processes).
+    pub events: String,
     /// Where lookups between services are cached: `memory` (in-process), `redis://host:6379`
     /// (shared by every instance), or `none`.
     pub cache: String,
@@ -35,6 +38,7 @@ impl Config {
     pub fn embedded(jwt_secret: SecretString) -> Self {
         Self {
             storage: "sqlite://data/gotemp.db".into(),
+            events: "memory".into(),
             cache: "memory".into(),
             cache_ttl_secs: 2 * 3600,
             cache_near_ttl_secs: 0,
@@ -47,10 +51,115 @@ impl Config {
     }
 }
 
+/// Every setting as it may appear in a TOML file or a `GOTEMP_*` variable (`storage` is
+/// `GOTEMP_STORAGE`, `jwt_secret` is `GOTEMP_JWT_SECRET`, …); what is absent keeps the
+/// embedded default.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    storage: Option<String>,
+    events: Option<String>,
+    cache: Option<String>,
+    cache_ttl_secs: Option<u64>,
+    cache_near_ttl_secs: Option<u64>,
+    jwt_secret: Option<SecretString>,
+    token_ttl_secs: Option<i64>,
+    admin_email: Option<String>,
+    admin_password: Option<SecretString>,
+    demo_password: Option<SecretString>,
+}
+
+impl Config {
+    /// Reads the settings from the TOML `file` (if given) and then `GOTEMP_*` environment
+    /// variables, which win. `GOTEMP_JWT_SECRET` (or `jwt_secret`) is required: a server must
+    /// not sign tokens with a secret nobody chose.
+    pub fn load(file: Option<&std::path::Path>) -> crate::core::Result<Self> {
+        Self::load_from(file, figment::providers::Env::prefixed("GOTEMP_"), None)
+    }
+
+    /// Like [`Config::load`], but without a configured secret uses a random one: for processes
+    /// that neither issue nor check tokens themselves (they ask the user service, which has the
+    /// real secret).
+    pub fn load_without_secret(file: Option<&std::path::Path>) -> crate::core::Result<Self> {
+        let random = format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        Self::load_from(
+            file,
+            figment::providers::Env::prefixed("GOTEMP_"),
+            Some(SecretString::from(random)),
+        )
+    }
+
+    fn load_from(
+        file: Option<&std::path::Path>,
+        env: figment::providers::Env,
+        fallback_secret: Option<SecretString>,
+    ) -> crate::core::Result<Self> {
+        use figment::providers::{Format as _, Toml};
+        let mut figment = figment::Figment::new();
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(config_error(format!(
+                    "configuration file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        // Only the variables this struct knows: GOTEMP_TEST_* and the server's own are not ours.
+        let known = [
+            "storage",
+            "events",
+            "cache",
+            "cache_ttl_secs",
+            "cache_near_ttl_secs",
+            "jwt_secret",
+            "token_ttl_secs",
+            "admin_email",
+            "admin_password",
+            "demo_password",
+        ];
+        let env = env.only(&known);
+        let s: Settings = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| config_error(e.to_string()))?;
+        let Some(secret) = s.jwt_secret.or(fallback_secret) else {
+            return Err(config_error(
+                "jwt_secret (GOTEMP_JWT_SECRET) is required: at least 32 random bytes".into(),
+            ));
+        };
+        let mut c = Config::embedded(secret);
+        macro_rules! take {
+            ($($field:ident),*) => { $(if let Some(v) = s.$field { c.$field = v; })* };
+        }
+        take!(
+            storage,
+            events,
+            cache,
+            cache_ttl_secs,
+            cache_near_ttl_secs,
+            token_ttl_secs,
+            admin_email,
+            admin_password
+        );
+        c.demo_password = s.demo_password;
+        Ok(c)
+    }
+}
+
+fn config_error(message: String) -> crate::core::Error {
+    crate::core::Error::invalid(crate::core::FieldError::new(
+        "configuration",
+        "invalid_configuration",
+        message,
+    ))
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("storage", &redact_url(&self.storage))
+            .field("events", &redact_url(&self.events))
             .field("cache", &redact_url(&self.cache))
             .field("cache_ttl_secs", &self.cache_ttl_secs)
             .field("cache_near_ttl_secs", &self.cache_near_ttl_secs)
@@ -79,6 +188,48 @@ pub(crate) fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+    fn file_then_environment() {
+        let dir = std::env::temp_dir().join(format!("gotemp-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("gotemp.toml");
+        std::fs::write(
+            &file,
+            "storage = \"postgres://db/gotemp\"\ncache = \"none\"\njwt_secret = \"from-the-file-from-the-file-from-the-file\"\n",
+        )
+        .unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GOTEMP_CACHE", "redis://cache:6379");
+            jail.set_env("GOTEMP_TEST_REQUIRE", "postgres");
+            let c = Config::load(Some(&file)).unwrap();
+            assert_eq!(c.storage, "postgres://db/gotemp", "from the file");
+            assert_eq!(c.cache, "redis://cache:6379", "the environment wins");
+            assert_eq!(c.events, "memory", "the default");
+            Ok(())
+        });
+        std::fs::write(&file, "storage = \"x\"\n").unwrap();
+        let err = Config::load_from(
+            Some(&file),
+            figment::providers::Env::prefixed("GOTEMP_NONE_"),
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("GOTEMP_JWT_SECRET"), "{err}");
+        std::fs::write(&file, "jwt_secret = \"s\"\nstorgae = \"typo\"\n").unwrap();
+        let err = Config::load_from(
+            Some(&file),
+            figment::providers::Env::prefixed("GOTEMP_NONE_"),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("storgae"),
+            "a typo is named: {err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn debug_never_shows_secrets() {

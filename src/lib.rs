@@ -57,6 +57,8 @@ pub struct Gotemp {
     /// (the embedded pipeline does that, `gotemp_events::nats::NatsCacheInvalidator` between
     /// processes).
     pub cache: Option<CacheLayer>,
+    /// Issues and verifies tokens (the user service's; transports verify callers with it).
+    pub tokens: Arc<TokenService>,
 }
 
 impl Gotemp {
@@ -98,13 +100,18 @@ impl Gotemp {
         }
         let directory: Arc<dyn CustomerDirectory> = Arc::new(customers.clone());
         Self {
-            users: UserService::new(r.users.clone(), Arc::new(Argon2Hasher::owasp()), tokens),
+            users: UserService::new(
+                r.users.clone(),
+                Arc::new(Argon2Hasher::owasp()),
+                tokens.clone(),
+            ),
             customers,
             products,
             promotions: PromotionService::new(r.promotions.clone(), directory),
             audit: AuditService::new(r.audit.clone()),
             repositories,
             cache,
+            tokens,
         }
     }
 

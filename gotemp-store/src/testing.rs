@@ -121,6 +121,8 @@ pub fn docker_available() -> bool {
 pub struct TestStore {
     /// The repositories under test.
     pub repos: Repositories,
+    /// A URL of the same database, for a process of the test's own to open.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -205,6 +207,7 @@ pub async fn sqlite_store() -> TestStore {
         .expect("a SQLite store in the temp directory");
     TestStore {
         repos: store.repositories(),
+        url: format!("sqlite://{}", path.display()),
         cleanup: Cleanup::SqliteFile(store, path),
     }
 }
@@ -246,6 +249,7 @@ pub async fn postgres_store(test: &str) -> Option<TestStore> {
         .expect("connect and migrate the test database");
     Some(TestStore {
         repos: store.repositories(),
+        url: with_database(&url, &name),
         cleanup: Cleanup::PgDatabase {
             store,
             admin: Box::new(admin),
@@ -253,6 +257,21 @@ pub async fn postgres_store(test: &str) -> Option<TestStore> {
             _container: container,
         },
     })
+}
+
+/// `url` naming database `name` instead of its own (query parameters kept).
+#[cfg(feature = "postgres")]
+fn with_database(url: &str, name: &str) -> String {
+    let (main, query) = match url.split_once('?') {
+        Some((m, q)) => (m, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = main.find("://").map_or(0, |i| i + 3);
+    let base = match main[scheme_end..].find('/') {
+        Some(slash) => &main[..scheme_end + slash],
+        None => main,
+    };
+    format!("{base}/{name}{query}")
 }
 
 #[cfg(all(feature = "postgres", feature = "testcontainers"))]
@@ -409,4 +428,18 @@ fn find_binary(name: &str) -> Option<std::path::PathBuf> {
         .chain(path.split(':'))
         .map(|dir| std::path::Path::new(dir).join(name))
         .find(|p| p.is_file())
+}
+
+#[cfg(all(test, feature = "postgres"))]
+mod tests {
+    #[test]
+    fn a_url_names_another_database() {
+        let f = super::with_database;
+        assert_eq!(f("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
+        assert_eq!(f("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            f("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
 }

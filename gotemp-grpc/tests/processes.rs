@@ -1,0 +1,116 @@
+//! The `gotemp-grpc` binary as deployed apart: the user service in one process, the promotion
+//! (and customer) service in another that knows no token secret and asks the user service;
+//! both stop gracefully on SIGTERM.
+
+use gotemp_grpc::client::GotempClient;
+use gotemp_grpc::pb::promotion::{CreatePromotionRequest, GetPromotionRequest};
+use gotemp_store::testing;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+const SECRET: &str = "process-test-secret-process-test-secret";
+
+/// Starts the binary with `env` only; returns it and the address it printed.
+async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gotemp-grpc"))
+        .env_clear()
+        .envs(env.iter().copied())
+        .env("GOTEMP_GRPC_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the gotemp-grpc binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the server says where it listens within 30 s")
+        .unwrap()
+        .expect("a line on stdout");
+    let addr = line
+        .strip_prefix("gotemp-grpc listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    (child, format!("http://{addr}"))
+}
+
+async fn stop(mut child: Child) {
+    let pid = child.id().expect("running").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("stops within 15 s of SIGTERM")
+        .unwrap();
+    assert!(exit.success(), "graceful exit: {exit:?}");
+}
+
+fn future(days: i64) -> Option<prost_types::Timestamp> {
+    let t = chrono::Utc::now() + chrono::Duration::days(days);
+    Some(prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: 0,
+    })
+}
+
+#[tokio::test]
+async fn user_and_promotion_services_in_separate_processes_work_together() {
+    let test = "user_and_promotion_services_in_separate_processes_work_together";
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let (users, users_url) = spawn(&[
+        ("GOTEMP_STORAGE", &store.url),
+        ("GOTEMP_SERVICES", "user"),
+        ("GOTEMP_JWT_SECRET", SECRET),
+        ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example"),
+        ("GOTEMP_ADMIN_PASSWORD", "ops password"),
+        ("GOTEMP_SEED", "true"),
+    ])
+    .await;
+    let (promotions, promotions_url) = spawn(&[
+        ("GOTEMP_STORAGE", &store.url),
+        ("GOTEMP_SERVICES", "promotion,customer"),
+        ("GOTEMP_USER_SERVICE_URL", &users_url),
+    ])
+    .await;
+
+    let mut login = GotempClient::connect(&users_url).await.unwrap();
+    let token = login
+        .login("ops@gotemp.example", "ops password")
+        .await
+        .unwrap()
+        .token;
+    let mut client = GotempClient::connect(&promotions_url).await.unwrap();
+    client.set_token(&token).unwrap();
+    let created = client
+        .promotions()
+        .create_promotion(CreatePromotionRequest {
+            name: "Across processes".into(),
+            valid_from: future(0),
+            valid_thru: future(10),
+            customer_id: "ducksrus".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("a promotion created with a token the other process issued")
+        .into_inner();
+    assert_eq!(created.customer_name.as_deref(), Some("Ducks R Us"));
+    client.set_token("not-a-token").unwrap();
+    let refused = client
+        .promotions()
+        .get_promotion(GetPromotionRequest { id: created.id })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+
+    stop(promotions).await;
+    stop(users).await;
+    store.finish().await;
+}
