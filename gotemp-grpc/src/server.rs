@@ -97,9 +97,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    let reflection = tonic_reflection::server::Builder::configure()
+    // Reflection advertises what this process serves, not every service gotemp has.
+    let mut reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("grpc.reflection.v1.ServerReflection");
+    for service in services {
+        reflection = reflection.with_service_name(service.grpc_name());
+    }
+    let reflection = reflection
         .build_v1()
         .expect("the descriptor sets generated at build time are valid");
     let mut routes = Server::builder()
