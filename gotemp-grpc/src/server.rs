@@ -130,7 +130,9 @@ pub async fn serve(
         };
     }
     let watcher = tokio::spawn(watch_readiness(app, services.to_vec(), health));
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    // Without TCP_NODELAY a response written in two pieces waits for the client's delayed ACK
+    // (40 ms on Linux): measured on GetPromotion before this line.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let result = routes
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await;

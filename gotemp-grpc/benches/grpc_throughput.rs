@@ -1,0 +1,159 @@
+//! Get and Create over gRPC at concurrency 1, 8 and 32 (a benchmark, not a test): the server and
+//! the client in one process on loopback (they share the machine's cores), PostgreSQL storage,
+//! the in-process cache and audit pipeline running, every call authenticated.
+//!
+//! ```sh
+//! cargo bench -p gotemp-grpc --bench grpc_throughput --features postgres   # GOTEMP_BENCH_CALLS=4000
+//! ```
+
+use gotemp::core::auth::{TokenService, TokenSettings};
+use gotemp::core::cache::{CacheLayer, CacheSettings};
+use gotemp::{Gotemp, SecretString};
+use gotemp_grpc::auth::{Authenticator, LocalVerifier};
+use gotemp_grpc::client::GotempClient;
+use gotemp_grpc::pb::customer::{CreateCustomerRequest, GetCustomerRequest};
+use gotemp_grpc::pb::promotion::GetPromotionRequest;
+use gotemp_grpc::server::{ServiceName, serve};
+use gotemp_store::testing;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
+
+/// Runs `calls` calls of `op` spread over `concurrency` tasks; prints calls/s, p50 and p99.
+async fn measure<F, Fut>(label: &str, concurrency: usize, calls: usize, op: F)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let op = Arc::new(op);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (op, next) = (op.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= calls {
+                    return latencies;
+                }
+                let t = Instant::now();
+                op(i).await;
+                latencies.push(t.elapsed());
+            }
+        }));
+    }
+    let mut all: Vec<Duration> = Vec::with_capacity(calls);
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    let pct = |p: f64| all[((all.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
+    println!(
+        "{label:<34} c={concurrency:<3} {:>8.0} calls/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
+        calls as f64 / elapsed.as_secs_f64(),
+        pct(0.5),
+        pct(0.99)
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let calls: usize = std::env::var("GOTEMP_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4000);
+    let Some(store) = testing::postgres_store("grpc_throughput bench").await else {
+        return;
+    };
+    let tokens =
+        Arc::new(TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap());
+    let cache = CacheLayer::new(
+        Arc::new(gotemp::store::cache::MemoryCache::default()),
+        CacheSettings::default(),
+    );
+    let app = Gotemp::with_parts(store.repos.clone(), tokens.clone(), Some(cache));
+    let mut config = gotemp::Config::embedded(SecretString::from(SECRET));
+    config.admin_password = SecretString::from("bench password");
+    app.seed(&config).await.unwrap();
+    let pipeline = app.start_audit_pipeline();
+    let promo = app
+        .promotions
+        .list(&Default::default(), &Default::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(tokens)));
+    let server = tokio::spawn(serve(app, &ServiceName::ALL, auth, listener, async {
+        let _ = stopped.await;
+    }));
+    let mut client = GotempClient::connect(&url).await.unwrap();
+    client
+        .login(&config.admin_email, "bench password")
+        .await
+        .unwrap();
+    let client = Arc::new(client);
+
+    println!("gRPC, PostgreSQL, {calls} calls per row");
+    for concurrency in [1, 8, 32] {
+        let c = client.clone();
+        measure("GetCustomer (cached)", concurrency, calls, move |_| {
+            let c = c.clone();
+            async move {
+                c.customers()
+                    .get_customer(GetCustomerRequest {
+                        id: "ducksrus".into(),
+                    })
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+        let c = client.clone();
+        measure(
+            "GetPromotion (+ customer name)",
+            concurrency,
+            calls,
+            move |_| {
+                let c = c.clone();
+                async move {
+                    c.promotions()
+                        .get_promotion(GetPromotionRequest { id: promo })
+                        .await
+                        .unwrap();
+                }
+            },
+        )
+        .await;
+        let c = client.clone();
+        let run = uuid::Uuid::now_v7().simple().to_string();
+        measure("CreateCustomer (+ outbox)", concurrency, calls, move |i| {
+            let c = c.clone();
+            let id = format!("bench-{}-{i}", &run[20..]);
+            async move {
+                c.customers()
+                    .create_customer(CreateCustomerRequest {
+                        id: Some(id),
+                        name: "Bench customer".into(),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    pipeline.shutdown().await;
+    store.finish().await;
+}
