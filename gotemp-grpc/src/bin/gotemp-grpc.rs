@@ -44,7 +44,9 @@ type Stopper = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Logs go to stderr; stdout carries only the line saying where the server listens.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
