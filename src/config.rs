@@ -31,6 +31,19 @@ pub struct Config {
     pub admin_password: SecretString,
     /// Password of the demo users; `None`: they cannot log in.
     pub demo_password: Option<SecretString>,
+    /// Where `gotemp-grpc` listens (default `127.0.0.1:50051`).
+    pub grpc_addr: String,
+    /// Where `gotemp-http` listens (default `127.0.0.1:8080`).
+    pub http_addr: String,
+    /// Browser origins allowed to call the HTTP API, comma-separated (`https://app.example`,
+    /// or `*` for any); empty, the default, sends no CORS headers.
+    pub http_cors_origins: String,
+    /// Largest HTTP request body accepted, in bytes (default 1 MiB).
+    pub http_body_limit_bytes: usize,
+    /// An HTTP request taking longer is answered 503 (default 30 seconds).
+    pub http_request_timeout_secs: u64,
+    /// HTTP requests handled at once; more wait for a slot, within the timeout (default 512).
+    pub http_max_in_flight: usize,
 }
 
 impl Config {
@@ -47,6 +60,12 @@ impl Config {
             admin_email: "admin@gotemp.local".into(),
             admin_password: SecretString::from("change-me-now"),
             demo_password: None,
+            grpc_addr: "127.0.0.1:50051".into(),
+            http_addr: "127.0.0.1:8080".into(),
+            http_cors_origins: String::new(),
+            http_body_limit_bytes: 1024 * 1024,
+            http_request_timeout_secs: 30,
+            http_max_in_flight: 512,
         }
     }
 }
@@ -67,6 +86,12 @@ struct Settings {
     admin_email: Option<String>,
     admin_password: Option<SecretString>,
     demo_password: Option<SecretString>,
+    grpc_addr: Option<String>,
+    http_addr: Option<String>,
+    http_cors_origins: Option<String>,
+    http_body_limit_bytes: Option<usize>,
+    http_request_timeout_secs: Option<u64>,
+    http_max_in_flight: Option<usize>,
 }
 
 impl Config {
@@ -117,6 +142,12 @@ impl Config {
             "admin_email",
             "admin_password",
             "demo_password",
+            "grpc_addr",
+            "http_addr",
+            "http_cors_origins",
+            "http_body_limit_bytes",
+            "http_request_timeout_secs",
+            "http_max_in_flight",
         ];
         let env = env.only(&known);
         let s: Settings = figment
@@ -140,14 +171,20 @@ impl Config {
             cache_near_ttl_secs,
             token_ttl_secs,
             admin_email,
-            admin_password
+            admin_password,
+            grpc_addr,
+            http_addr,
+            http_cors_origins,
+            http_body_limit_bytes,
+            http_request_timeout_secs,
+            http_max_in_flight
         );
         c.demo_password = s.demo_password;
         Ok(c)
     }
 }
 
-fn config_error(message: String) -> crate::core::Error {
+pub(crate) fn config_error(message: String) -> crate::core::Error {
     crate::core::Error::invalid(crate::core::FieldError::new(
         "configuration",
         "invalid_configuration",
@@ -167,6 +204,12 @@ impl std::fmt::Debug for Config {
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("admin_email", &self.admin_email)
             .field("admin_password", &"[REDACTED]")
+            .field("grpc_addr", &self.grpc_addr)
+            .field("http_addr", &self.http_addr)
+            .field("http_cors_origins", &self.http_cors_origins)
+            .field("http_body_limit_bytes", &self.http_body_limit_bytes)
+            .field("http_request_timeout_secs", &self.http_request_timeout_secs)
+            .field("http_max_in_flight", &self.http_max_in_flight)
             .finish()
     }
 }

@@ -16,11 +16,13 @@
 //! ```
 
 mod config;
+mod runtime;
 
 pub use config::Config;
 pub use gotemp_core as core;
 pub use gotemp_events as events;
 pub use gotemp_store as store;
+pub use runtime::{EventPipeline, shutdown_signal};
 pub use secrecy::SecretString;
 
 #[doc = include_str!("../README.md")]

@@ -5,11 +5,13 @@ use std::fmt;
 
 /// A single rule a field broke. Transports list these so a client can show each next to its field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The canonical (snake_case) field name, with indexes for nested lists: `products[0].product_id`.
     pub field: String,
     /// Machine-readable rule name (`required`, `too_long`, `invalid_email`, …) for clients that
     /// translate messages.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub code: &'static str,
     /// Human-readable sentence that already names the field.
     pub message: String,

@@ -13,6 +13,7 @@ pub const EVENT_SCHEMA_VERSION: u16 = 1;
 
 /// What a change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionType {
     /// A create.

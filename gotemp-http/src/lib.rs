@@ -1,1 +1,208 @@
-//! Placeholder crate; see its Cargo description.
+//! gotemp-http: gotemp's five services as a REST/JSON API for people, browsers and scripts.
+//!
+//! [`router`] builds the whole API over a [`gotemp::Gotemp`]: `/v1/…` resources (bearer-token
+//! authenticated), `/healthz`, `/readyz`, `/metrics` (Prometheus), `/openapi.json` (generated
+//! from the handlers, so it cannot drift from them) and Swagger UI at `/docs`. Errors are
+//! `application/problem+json` ([`problem`]); `GET /{id}` returns the version as `ETag`, and `PUT` /
+//! `DELETE` honour `If-Match`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = gotemp::Config::load(None)?;
+//! let app = gotemp::Gotemp::open(&config).await?;
+//! let router = gotemp_http::router(app, None, &gotemp_http::HttpSettings::from_config(&config));
+//! let listener = tokio::net::TcpListener::bind(&config.http_addr).await?;
+//! axum::serve(listener, router).await?;
+//! # Ok(()) }
+//! ```
+
+mod api;
+pub mod extract;
+mod ops;
+pub mod problem;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use gotemp::{EventPipeline, Gotemp};
+use problem::Problem;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use ops::install_metrics;
+
+/// What every handler reaches: the services and, for readiness, the event pipeline.
+#[derive(Clone)]
+pub struct ApiState {
+    app: Gotemp,
+    events: Option<Arc<EventPipeline>>,
+}
+
+/// Limits and browser access, from [`gotemp::Config`]'s `http_*` settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Origins allowed to call from a browser (`*` for any); empty: no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests taking longer are answered 503.
+    pub request_timeout: Duration,
+    /// Requests handled at once; more wait (within the timeout) for a slot.
+    pub max_in_flight: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self::from_config(&gotemp::Config::embedded(gotemp::SecretString::from("")))
+    }
+}
+
+impl HttpSettings {
+    /// The `http_*` settings of `config`.
+    pub fn from_config(config: &gotemp::Config) -> Self {
+        Self {
+            cors_origins: config
+                .http_cors_origins
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            body_limit_bytes: config.http_body_limit_bytes,
+            request_timeout: Duration::from_secs(config.http_request_timeout_secs.max(1)),
+            max_in_flight: config.http_max_in_flight.max(1),
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole API over `app`. Pass the running event pipeline so `/readyz` can check the broker.
+pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSettings) -> Router {
+    ops::install_metrics();
+    let state = ApiState { app, events };
+    let (api, openapi) = api::routes().split_for_parts();
+    let openapi = api::document(openapi);
+    let mut router = Router::new()
+        .merge(api)
+        .merge(ops::routes())
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such route") })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            settings.max_in_flight,
+        ))
+        .layer(middleware::from_fn_with_state(
+            settings.request_timeout,
+            per_request,
+        ));
+    if !settings.cors_origins.is_empty() {
+        router = router.layer(cors(&settings.cors_origins));
+    }
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok())
+                .collect::<Vec<_>>(),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, REQUEST_ID])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Around every request: the request id for error bodies, the timeout, metrics, and a problem
+/// body for the errors the framework answers by itself (unknown method, body too large, …).
+async fn per_request(
+    axum::extract::State(timeout): axum::extract::State<Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let response = problem::REQUEST_ID
+        .scope(id.clone(), async {
+            match tokio::time::timeout(timeout, next.run(req)).await {
+                Ok(response) => bare_error_as_problem(response),
+                Err(_) => {
+                    tracing::warn!(?timeout, "request timed out");
+                    Problem::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("the request took longer than {timeout:?}; retry later"),
+                    )
+                    .into_response()
+                }
+            }
+        })
+        .await;
+    ops::record_request(&method, &route, response.status(), started.elapsed());
+    response
+}
+
+/// Errors axum answers itself (405, 413, …) come without a body; give them the problem shape
+/// every other error has.
+fn bare_error_as_problem(response: Response) -> Response {
+    let status = response.status();
+    // A JSON body was written on purpose (a problem, the readiness report); leave it. axum's
+    // own rejections are empty or plain text.
+    let written = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| !v.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || written {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this route does not support this method".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_owned(),
+        other => other.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let mut problem = Problem::new(status, detail).into_response();
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        problem.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    problem
+}

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 /// One stored audit event: the history of every committed change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     /// Row id.
     pub id: i64,
@@ -30,6 +31,7 @@ pub struct AuditRecord {
     /// User id of the actor.
     pub performed_by: i64,
     /// The object after the change, secrets removed.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub object_detail: Value,
 }
 
@@ -54,6 +56,7 @@ pub struct AuditFilter {
 
 /// How many changes fell in one time bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BucketCount {
     /// Start of the bucket.
     pub bucket_start: DateTime<Utc>,

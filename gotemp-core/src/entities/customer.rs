@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A customer (master data), e.g. `ducksrus` "Ducks R Us".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
     /// String key.
     pub id: String,
@@ -16,6 +17,7 @@ pub struct Customer {
     /// End of validity.
     pub valid_thru: DateTime<Utc>,
     /// Free-form attributes.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub extra_fields: ExtraFields,
     /// Set on create.
     pub created_at: DateTime<Utc>,
@@ -37,30 +39,40 @@ impl Auditable for Customer {
 
 /// Input to create a customer.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewCustomer {
     /// Key; generated from the name when absent.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub id: Option<String>,
     /// Required, ≤255.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub name: String,
     /// Defaults to now.
     pub valid_from: Option<DateTime<Utc>>,
     /// Defaults to a year after `valid_from`.
     pub valid_thru: Option<DateTime<Utc>>,
     /// Free-form attributes.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub extra_fields: Option<ExtraFields>,
 }
 
 /// Input to change a customer: absent fields keep their value.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerChanges {
     /// New name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub name: Option<String>,
     /// New start of validity.
     pub valid_from: Option<DateTime<Utc>>,
     /// New end of validity.
     pub valid_thru: Option<DateTime<Utc>>,
     /// Replaces all extra fields.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub extra_fields: Option<ExtraFields>,
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A product or product category (master data), e.g. `switch` "Play Switch Console".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     /// String key.
     pub id: String,
@@ -18,6 +19,7 @@ pub struct Product {
     /// End of validity.
     pub valid_thru: DateTime<Utc>,
     /// Free-form attributes.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub extra_fields: ExtraFields,
     /// Set on create.
     pub created_at: DateTime<Utc>,
@@ -39,34 +41,46 @@ impl Auditable for Product {
 
 /// Input to create a product.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewProduct {
     /// Key; generated from the name when absent.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub id: Option<String>,
     /// Required, ≤255.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub name: String,
     /// Optional, ≤50.
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub hierarchy_level: Option<String>,
     /// Defaults to now.
     pub valid_from: Option<DateTime<Utc>>,
     /// Defaults to a year after `valid_from`.
     pub valid_thru: Option<DateTime<Utc>>,
     /// Free-form attributes.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub extra_fields: Option<ExtraFields>,
 }
 
 /// Input to change a product: absent fields keep their value.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductChanges {
     /// New name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub name: Option<String>,
     /// New hierarchy level; empty clears it.
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub hierarchy_level: Option<String>,
     /// New start of validity.
     pub valid_from: Option<DateTime<Utc>>,
     /// New end of validity.
     pub valid_thru: Option<DateTime<Utc>>,
     /// Replaces all extra fields.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub extra_fields: Option<ExtraFields>,
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A promotion a customer gets on some products.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Promotion {
     /// Generated id.
     pub id: i64,
@@ -50,12 +51,18 @@ impl Auditable for Promotion {
 
 /// A product line of a promotion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromotionProduct {
     /// Product key (required).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub product_id: String,
     /// UPC code, ≤50.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub upc_code: Option<String>,
     /// Discounts on this product.
     #[serde(default)]
@@ -64,27 +71,34 @@ pub struct PromotionProduct {
 
 /// A discount on a promotion's product.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Discount {
     /// Number within the product line; 0 or absent on input means "assign the next one".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub id: i64,
     /// Amount; must be positive.
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0))]
     pub value: f64,
     /// Discount type code (e.g. percentage, amount), as the original's integer type.
     #[serde(default)]
     pub kind: i32,
     /// Description, ≤255.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 255))]
     pub description: Option<String>,
 }
 
 /// Input to create a promotion.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewPromotion {
     /// Required, ≤50.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub name: String,
     /// Optional, ≤255.
+    #[cfg_attr(feature = "openapi", schema(max_length = 255))]
     pub description: Option<String>,
     /// Required.
     pub valid_from: Option<DateTime<Utc>>,
@@ -95,6 +109,10 @@ pub struct NewPromotion {
     pub active: bool,
     /// Required; the customer must exist.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub customer_id: String,
     /// Products and discounts.
     #[serde(default)]
@@ -106,10 +124,13 @@ pub struct NewPromotion {
 
 /// Input to change a promotion: absent fields keep their value; `products` replaces the list.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromotionChanges {
     /// New name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub name: Option<String>,
     /// New description; empty clears it.
+    #[cfg_attr(feature = "openapi", schema(max_length = 255))]
     pub description: Option<String>,
     /// New start of validity.
     pub valid_from: Option<DateTime<Utc>>,
@@ -118,6 +139,10 @@ pub struct PromotionChanges {
     /// New active flag.
     pub active: Option<bool>,
     /// New customer (must exist).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub customer_id: Option<String>,
     /// New product list.
     pub products: Option<Vec<PromotionProduct>>,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A person who can log in. It has no password field at all, so no response, log line or audit
 /// payload built from it can carry one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Generated id.
     pub id: i64,
@@ -58,18 +59,23 @@ impl Auditable for User {
 
 /// Input to create a user.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUser {
     /// Required, ≤100.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub first_name: String,
     /// Required, ≤100.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub last_name: String,
     /// Required, valid, ≤255, unique.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Email, min_length = 3, max_length = 255))]
     pub email: String,
     /// Optional, ≤255.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 255))]
     pub company: Option<String>,
     /// Required.
     #[serde(default)]
@@ -82,6 +88,7 @@ pub struct NewUser {
     pub active: bool,
     /// Required, 8 to 1024 characters; only its hash is stored.
     #[serde(default = "empty_secret")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password, min_length = 8, max_length = 1024))]
     pub password: SecretString,
 }
 
@@ -91,14 +98,19 @@ fn empty_secret() -> SecretString {
 
 /// Input to change a user: absent fields keep their value; `company: ""` clears it.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserChanges {
     /// New given name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub first_name: Option<String>,
     /// New family name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub last_name: Option<String>,
     /// New e-mail.
+    #[cfg_attr(feature = "openapi", schema(format = Email, min_length = 3, max_length = 255))]
     pub email: Option<String>,
     /// New company; empty clears it.
+    #[cfg_attr(feature = "openapi", schema(max_length = 255))]
     pub company: Option<String>,
     /// New start of validity.
     pub valid_from: Option<DateTime<Utc>>,
@@ -107,6 +119,7 @@ pub struct UserChanges {
     /// New active flag.
     pub active: Option<bool>,
     /// New password; hashed again.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Password, min_length = 8, max_length = 1024))]
     pub password: Option<SecretString>,
 }
 

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Settings come from `--config <file.toml>` and `GOTEMP_*` variables (see `gotemp::Config`);
-//! the options below also read `GOTEMP_GRPC_ADDR`, `GOTEMP_SERVICES`, `GOTEMP_USER_SERVICE_URL`
+//! the options below also read `GOTEMP_SERVICES`, `GOTEMP_USER_SERVICE_URL`
 //! and `GOTEMP_SEED`. On SIGTERM or ctrl-c it stops accepting calls, lets the ones in flight
 //! finish, and stops the outbox relay after its batch.
 
@@ -24,9 +24,10 @@ struct Args {
     /// A TOML settings file; GOTEMP_* variables override what it says.
     #[arg(long, env = "GOTEMP_CONFIG")]
     config: Option<PathBuf>,
-    /// Where to listen (port 0: any free port; the chosen address is printed).
-    #[arg(long, env = "GOTEMP_GRPC_ADDR", default_value = "127.0.0.1:50051")]
-    addr: String,
+    /// Where to listen (port 0: any free port; the chosen address is printed); default
+    /// `grpc_addr` of the settings (`GOTEMP_GRPC_ADDR`, 127.0.0.1:50051).
+    #[arg(long)]
+    addr: Option<String>,
     /// Which services: a comma-separated list of user, customer, product, promotion, audit, or all.
     #[arg(long, env = "GOTEMP_SERVICES", default_value = "all")]
     services: String,
@@ -38,9 +39,6 @@ struct Args {
     #[arg(long, env = "GOTEMP_SEED")]
     seed: bool,
 }
-
-/// What runs beside the server and must stop after it.
-type Stopper = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -81,8 +79,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         None => Arc::new(LocalVerifier::new(app.tokens.clone())),
     };
-    let background = start_events(&app, &config, &services).await?;
-    let listener = tokio::net::TcpListener::bind(&args.addr).await?;
+    let events = app
+        .start_events(&config, services.contains(&ServiceName::Audit))
+        .await?;
+    let addr = args.addr.as_deref().unwrap_or(&config.grpc_addr);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     let names: Vec<&str> = services.iter().map(|s| s.grpc_name()).collect();
     println!(
         "gotemp-grpc listening on {} serving {}",
@@ -94,93 +95,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         &services,
         Authenticator::new(verifier),
         listener,
-        shutdown_signal(),
+        gotemp::shutdown_signal(),
     )
     .await?;
     tracing::info!("calls finished; stopping the event pipeline");
-    for stop in background {
-        stop.await;
-    }
+    events.shutdown().await;
     Ok(())
-}
-
-/// Starts what carries change events: the in-process pipeline, or for NATS the relay, the
-/// audit consumer (when this process serves the audit service) and cache invalidation.
-async fn start_events(
-    app: &Gotemp,
-    config: &Config,
-    services: &[ServiceName],
-) -> Result<Vec<Stopper>, Box<dyn std::error::Error>> {
-    let events = config.events.trim();
-    if events == "memory" {
-        let relay = app.start_audit_pipeline();
-        return Ok(vec![Box::pin(relay.shutdown())]);
-    }
-    if events.starts_with("nats://") {
-        return start_nats(app, events, services).await;
-    }
-    Err(format!("events must be `memory` or a nats:// URL, got {events:?}").into())
-}
-
-#[cfg(feature = "nats")]
-async fn start_nats(
-    app: &Gotemp,
-    url: &str,
-    services: &[ServiceName],
-) -> Result<Vec<Stopper>, Box<dyn std::error::Error>> {
-    use gotemp::events::nats::{
-        self, NatsAuditConsumer, NatsCacheInvalidator, NatsSettings, NatsSink,
-    };
-    use gotemp::events::{AuditRecorder, OutboxRelay, RelaySettings};
-    let client = nats::connect(url).await?;
-    let sink = Arc::new(NatsSink::new(client.clone(), NatsSettings::default()));
-    let relay = OutboxRelay::new(
-        app.repositories.outbox.clone(),
-        sink,
-        RelaySettings::default(),
-    )
-    .spawn();
-    let mut stops: Vec<Stopper> = vec![Box::pin(relay.shutdown())];
-    if services.contains(&ServiceName::Audit) {
-        let recorder = AuditRecorder::new(app.audit.clone(), 5);
-        let consumer = NatsAuditConsumer::new(client.clone(), NatsSettings::default(), recorder);
-        stops.push(Box::pin(consumer.spawn().shutdown()));
-    }
-    if let Some(cache) = &app.cache {
-        let follower = NatsCacheInvalidator::new(client, NatsSettings::default(), cache.clone());
-        stops.push(Box::pin(follower.spawn().shutdown()));
-    }
-    Ok(stops)
-}
-
-#[cfg(not(feature = "nats"))]
-async fn start_nats(
-    _: &Gotemp,
-    _: &str,
-    _: &[ServiceName],
-) -> Result<Vec<Stopper>, Box<dyn std::error::Error>> {
-    Err("nats:// events need gotemp-grpc's `nats` feature".into())
-}
-
-/// Completes on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
-    tracing::info!("shutdown requested");
 }

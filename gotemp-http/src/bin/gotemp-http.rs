@@ -1,0 +1,82 @@
+//! `gotemp-http`: gotemp's five services as a REST/JSON API, with Swagger UI at `/docs`.
+//!
+//! ```sh
+//! GOTEMP_JWT_SECRET=… gotemp-http --seed
+//! GOTEMP_STORAGE=postgres://… GOTEMP_EVENTS=nats://127.0.0.1:4222 GOTEMP_CACHE=redis://… gotemp-http
+//! ```
+//!
+//! Settings come from `--config <file.toml>` and `GOTEMP_*` variables (see `gotemp::Config`:
+//! `http_addr`, `http_cors_origins`, `http_body_limit_bytes`, `http_request_timeout_secs`,
+//! `http_max_in_flight` and the backends). On SIGTERM or ctrl-c it stops accepting connections,
+//! lets the requests in flight finish, and stops the outbox relay after its batch.
+
+use clap::Parser;
+use gotemp::{Config, Gotemp};
+use gotemp_http::HttpSettings;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gotemp-http",
+    version,
+    about = "gotemp's services as a REST/JSON API"
+)]
+struct Args {
+    /// A TOML settings file; GOTEMP_* variables override what it says.
+    #[arg(long, env = "GOTEMP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where to listen (port 0: any free port; the chosen address is printed); default
+    /// `http_addr` of the settings (`GOTEMP_HTTP_ADDR`, 127.0.0.1:8080).
+    #[arg(long)]
+    addr: Option<String>,
+    /// Apply the demo data at start (idempotent).
+    #[arg(long, env = "GOTEMP_SEED")]
+    seed: bool,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    // Logs go to stderr; stdout carries only the line saying where the server listens.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gotemp-http: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::load(args.config.as_deref())?;
+    // Before anything counts (seeding reads through the cache).
+    gotemp_http::install_metrics();
+    let app = Gotemp::open(&config).await?;
+    if args.seed {
+        let report = app.seed(&config).await?;
+        tracing::info!(?report, "demo data applied");
+    }
+    // This process serves the audit routes, so it also stores the audit trail.
+    let events = Arc::new(app.start_events(&config, true).await?);
+    let router = gotemp_http::router(
+        app,
+        Some(events.clone()),
+        &HttpSettings::from_config(&config),
+    );
+    let addr = args.addr.as_deref().unwrap_or(&config.http_addr);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    println!("gotemp-http listening on http://{local} (API docs: http://{local}/docs)");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(gotemp::shutdown_signal())
+        .await?;
+    tracing::info!("requests finished; stopping the event pipeline");
+    events.shutdown().await;
+    Ok(())
+}

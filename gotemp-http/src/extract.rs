@@ -1,0 +1,240 @@
+//! Reading requests so that every mistake a client can make becomes a problem naming the field
+//! and the rule: JSON bodies (with the path of a mistyped field), query parameters, path ids,
+//! `If-Match`, and the bearer token.
+
+use crate::ApiState;
+use crate::problem::Problem;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use chrono::{DateTime, Utc};
+use gotemp_core::error::Violations;
+use gotemp_core::page::PageRequest;
+use gotemp_core::{Actor, FieldError};
+use serde::de::DeserializeOwned;
+
+/// A JSON request body. Malformed JSON and values of the wrong type are 422 with the offending
+/// field's path (`products[0].discounts[0].value`); a body that is not JSON is 415.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the request body must be JSON (Content-Type: application/json)",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| Problem::new(e.status(), e.body_text()))?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses a JSON document, naming the field whose value has the wrong type.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    // serde would read an array as a struct's fields by position; every body here is an object.
+    if let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+        && *first != b'{'
+        && *first != b'/'
+    {
+        return Err(Problem::validation(vec![FieldError::new(
+            "body",
+            "not_an_object",
+            "body must be a JSON object",
+        )]));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let error = match parsed {
+        Ok(value) => match de.end() {
+            Ok(()) => return Ok(value),
+            Err(e) => e,
+        },
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_data() {
+                let field = if path == "." { "body".to_owned() } else { path };
+                let message = format!("{field}: {}", without_position(&inner));
+                return Err(Problem::validation(vec![FieldError::new(
+                    field,
+                    "invalid_type",
+                    message,
+                )]));
+            }
+            inner
+        }
+    };
+    Err(Problem::validation(vec![FieldError::new(
+        "body",
+        "malformed_json",
+        format!("body: malformed JSON: {}", error),
+    )]))
+}
+
+/// serde_json's message without " at line 1 column 20": the field path already says where.
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
+}
+
+/// Reads query parameters into `T` (whose fields are all text, each checked afterwards by the
+/// helpers below); an unknown or repeated parameter is a 422 naming it.
+pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
+        let text = e.to_string();
+        let field = text
+            .split('`')
+            .nth(1)
+            .filter(|_| text.starts_with("unknown field") || text.starts_with("duplicate field"))
+            .unwrap_or("query")
+            .to_owned();
+        Problem::validation(vec![FieldError::new(
+            field.clone(),
+            "invalid_parameter",
+            format!("{field}: {text}"),
+        )])
+    })
+}
+
+/// A whole number from a query parameter or path segment.
+pub fn int<T: std::str::FromStr>(
+    v: &mut Violations,
+    field: &str,
+    raw: Option<String>,
+) -> Option<T> {
+    let raw = raw?;
+    v.check(raw.trim().parse().map_err(|_| {
+        FieldError::new(
+            field,
+            "invalid_integer",
+            format!("{field} must be a whole number, got {raw:?}"),
+        )
+    }))
+}
+
+/// An instant (RFC 3339, `2026-01-31T12:00:00Z`) from a query parameter.
+pub fn instant(v: &mut Violations, field: &str, raw: Option<String>) -> Option<DateTime<Utc>> {
+    let raw = raw?;
+    v.check(
+        DateTime::parse_from_rfc3339(raw.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                FieldError::new(
+                    field,
+                    "invalid_time",
+                    format!(
+                        "{field} must be an RFC 3339 time such as 2026-01-31T12:00:00Z, got {raw:?}"
+                    ),
+                )
+            }),
+    )
+}
+
+/// A non-empty text filter (an empty parameter means "no filter").
+pub fn text(raw: Option<String>) -> Option<String> {
+    raw.filter(|s| !s.is_empty())
+}
+
+/// `limit` and `cursor`.
+pub fn page(v: &mut Violations, limit: Option<String>, cursor: Option<String>) -> PageRequest {
+    PageRequest {
+        limit: int(v, "limit", limit),
+        cursor: text(cursor),
+    }
+}
+
+/// Turns collected violations into the 422 they deserve.
+pub fn finish(v: Violations) -> Result<(), Problem> {
+    if v.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::validation(v.into_vec()))
+    }
+}
+
+/// The numeric id of a path like `/v1/users/{id}`.
+pub fn path_id(raw: &str) -> Result<i64, Problem> {
+    let mut v = Violations::default();
+    let id = int(&mut v, "id", Some(raw.to_owned()));
+    finish(v)?;
+    Ok(id.unwrap_or_default())
+}
+
+/// The version an `If-Match` header names: `"3"` (as `ETag` gave it), `W/"3"` or `3`; `None`
+/// without the header or with `*`. A value naming no version can match nothing: 412.
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(Self(None));
+        };
+        let text = value.to_str().unwrap_or("").trim();
+        if text == "*" {
+            return Ok(Self(None));
+        }
+        let bare = text.trim_start_matches("W/").trim_matches('"');
+        bare.parse().map(|v| Self(Some(v))).map_err(|_| {
+            Problem::precondition_failed(format!(
+                "If-Match {text:?} names no version of this object; send the ETag a GET returned"
+            ))
+        })
+    }
+}
+
+/// The ETag of an object at `version`.
+pub fn etag(version: i64) -> [(header::HeaderName, String); 1] {
+    [(header::ETAG, format!("\"{version}\""))]
+}
+
+/// The authenticated caller: `Authorization: Bearer <token>`, verified with the user service's
+/// secret. Anything else is a 401 with a `WWW-Authenticate` challenge.
+pub struct Caller(pub Actor);
+
+impl FromRequestParts<ApiState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Problem> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| {
+                Problem::unauthenticated("Authorization header is required: Bearer <token>")
+            })?
+            .to_str()
+            .map_err(|_| Problem::unauthenticated("Authorization header is not text"))?;
+        let token = match value.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                token.trim()
+            }
+            _ => {
+                return Err(Problem::unauthenticated(
+                    "Authorization header must be: Bearer <token>",
+                ));
+            }
+        };
+        let verified = state.app.tokens.verify(token)?;
+        Ok(Self(verified.actor))
+    }
+}

@@ -1,0 +1,214 @@
+//! Every error leaves as `application/problem+json` (RFC 9457), mapped from the domain error in
+//! one place, so clients parse one shape and can show each validation failure next to its field.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use gotemp_core::{ConflictKind, Error, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+tokio::task_local! {
+    /// The id of the request being handled, so an error can name it for support.
+    pub(crate) static REQUEST_ID: String;
+}
+
+/// An error response body (RFC 9457 problem details).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemDetails {
+    /// A URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this request, in words a person can act on.
+    pub detail: String,
+    /// Every rule the input broke, one per field (validation failures only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
+    pub errors: Vec<FieldError>,
+    /// The request's id (also in the `x-request-id` header), to quote when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub request_id: Option<String>,
+}
+
+/// An error on its way out: the body and the status, plus headers some statuses need.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    // Boxed: handlers return `Result<_, Problem>` everywhere, and the Ok path should stay small.
+    body: Box<ProblemDetails>,
+}
+
+impl Problem {
+    /// A problem of the given status whose type is the status itself.
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self::typed(status, "about:blank", None, detail)
+    }
+
+    fn typed(
+        status: StatusCode,
+        kind: &str,
+        title: Option<&str>,
+        detail: impl Into<String>,
+    ) -> Self {
+        let title = title
+            .map(str::to_owned)
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+        Self {
+            status,
+            body: Box::new(ProblemDetails {
+                kind: kind.to_owned(),
+                title,
+                status: status.as_u16(),
+                detail: detail.into(),
+                errors: Vec::new(),
+                request_id: REQUEST_ID.try_with(Clone::clone).ok(),
+            }),
+        }
+    }
+
+    /// Input that broke rules: 422 listing every field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut problem = Self::typed(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "urn:gotemp:problem:validation",
+            Some("Invalid input"),
+            detail,
+        );
+        problem.body.errors = errors;
+        problem
+    }
+
+    /// A missing or bad bearer token: 401 with the challenge the client must answer.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, detail)
+    }
+
+    /// The `If-Match` version is not the stored one.
+    pub fn precondition_failed(detail: impl Into<String>) -> Self {
+        Self::typed(
+            StatusCode::PRECONDITION_FAILED,
+            "urn:gotemp:problem:stale-version",
+            Some("Stale version"),
+            detail,
+        )
+    }
+
+    /// The status this problem is sent with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body, for tests and for embedders that wrap the API.
+    pub fn details(&self) -> &ProblemDetails {
+        &self.body
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, error.to_string()),
+            Error::Validation(errors) => Self::validation(errors),
+            Error::Conflict { kind, message, .. } => {
+                let (kind, title) = match kind {
+                    ConflictKind::Duplicate => ("urn:gotemp:problem:duplicate", "Already exists"),
+                    ConflictKind::StaleVersion => {
+                        ("urn:gotemp:problem:stale-version", "Stale version")
+                    }
+                    ConflictKind::InUse => ("urn:gotemp:problem:in-use", "Still in use"),
+                    ConflictKind::State => {
+                        ("urn:gotemp:problem:state", "Not allowed in this state")
+                    }
+                };
+                Self::typed(StatusCode::CONFLICT, kind, Some(title), message)
+            }
+            Error::Unauthenticated(message) => Self::unauthenticated(message),
+            Error::PermissionDenied(message) => Self::new(StatusCode::FORBIDDEN, message),
+            Error::Unavailable(message) => {
+                tracing::warn!(%message, "backend unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "a backend is unavailable; retry shortly",
+                )
+            }
+            Error::Internal(message) => {
+                // The cause stays in the log, under the request id the client is given.
+                tracing::error!(%message, "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; quote the request id when reporting it",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let mut response = (status, axum::Json(*self.body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="gotemp", error="invalid_token""#),
+            );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// A handler's result: a response, or a problem.
+pub type ApiResult<T> = Result<T, Problem>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_version_is_a_conflict_and_internal_hides_its_cause() {
+        let stale = Problem::from(Error::stale_version("user", 1, 3));
+        assert_eq!(stale.status(), StatusCode::CONFLICT);
+        let internal = Problem::from(Error::Internal("password=hunter2 at db".into()));
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!internal.details().detail.contains("hunter2"));
+    }
+
+    #[test]
+    fn unauthenticated_carries_a_challenge() {
+        let response = Problem::unauthenticated("token expired").into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+    }
+
+    #[test]
+    fn validation_lists_every_field() {
+        let p = Problem::validation(vec![
+            FieldError::required("name"),
+            FieldError::required("customer_id"),
+        ]);
+        assert_eq!(p.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(p.details().errors.len(), 2);
+        assert_eq!(
+            p.details().detail,
+            "name is required; customer_id is required"
+        );
+    }
+}

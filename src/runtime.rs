@@ -1,0 +1,160 @@
+//! What a server process runs beside its services: the change-event pipeline chosen by
+//! `config.events`, readiness checks of every backend, and the shutdown signal. Both server
+//! binaries (gRPC and HTTP) start the same way, so this lives once, here.
+
+use crate::{Config, Gotemp};
+use gotemp_core::{Error, Result};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A background task that must stop after the server.
+type Stopper = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The running event pipeline: the outbox relay and, depending on the broker and on what the
+/// process serves, the audit consumer and the cache invalidator.
+pub struct EventPipeline {
+    stops: std::sync::Mutex<Vec<Stopper>>,
+    broker: Broker,
+}
+
+enum Broker {
+    InProcess,
+    #[cfg(feature = "nats")]
+    Nats(async_nats::Client),
+}
+
+impl EventPipeline {
+    /// Which broker carries events (`memory` or `nats`), for readiness reports.
+    pub fn broker_name(&self) -> &'static str {
+        match self.broker {
+            Broker::InProcess => "memory",
+            #[cfg(feature = "nats")]
+            Broker::Nats(_) => "nats",
+        }
+    }
+
+    /// Whether the broker is reachable now. Writes keep working while it is not (their events
+    /// wait in the outbox), so this is for readiness probes, not for refusing requests.
+    pub fn check_broker(&self) -> Result<()> {
+        match &self.broker {
+            Broker::InProcess => Ok(()),
+            #[cfg(feature = "nats")]
+            Broker::Nats(client) => match client.connection_state() {
+                async_nats::connection::State::Connected => Ok(()),
+                state => Err(Error::Unavailable(format!("NATS connection is {state}"))),
+            },
+        }
+    }
+
+    /// Stops every task after its current batch; events not yet sent stay in the outbox for
+    /// the next start.
+    /// Takes `&self` so readiness checks may share the pipeline; a second call does nothing.
+    pub async fn shutdown(&self) {
+        let stops = std::mem::take(&mut *self.stops.lock().unwrap_or_else(|p| p.into_inner()));
+        for stop in stops {
+            stop.await;
+        }
+    }
+}
+
+impl Gotemp {
+    /// Starts the pipeline `config.events` names. With `memory` everything runs in process
+    /// (relay, audit recorder, cache invalidator). With `nats://…` the relay publishes to
+    /// JetStream, the cache follows every change event, and the audit consumer runs only when
+    /// `record_audit` (the process serves the audit service: one consumer group stores events).
+    pub async fn start_events(&self, config: &Config, record_audit: bool) -> Result<EventPipeline> {
+        let events = config.events.trim();
+        if events == "memory" {
+            let relay = self.start_audit_pipeline();
+            return Ok(EventPipeline {
+                stops: std::sync::Mutex::new(vec![Box::pin(relay.shutdown())]),
+                broker: Broker::InProcess,
+            });
+        }
+        if events.starts_with("nats://") {
+            return self.start_nats(events, record_audit).await;
+        }
+        Err(crate::config::config_error(format!(
+            "events must be `memory` or a nats:// URL, got {:?}",
+            crate::config::redact_url(events)
+        )))
+    }
+
+    #[cfg(feature = "nats")]
+    async fn start_nats(&self, url: &str, record_audit: bool) -> Result<EventPipeline> {
+        use gotemp_events::nats::{
+            self, NatsAuditConsumer, NatsCacheInvalidator, NatsSettings, NatsSink,
+        };
+        use gotemp_events::{AuditRecorder, OutboxRelay, RelaySettings};
+        use std::sync::Arc;
+        let client = nats::connect(url).await?;
+        let sink = Arc::new(NatsSink::new(client.clone(), NatsSettings::default()));
+        let relay = OutboxRelay::new(
+            self.repositories.outbox.clone(),
+            sink,
+            RelaySettings::default(),
+        )
+        .spawn();
+        let mut stops: Vec<Stopper> = vec![Box::pin(relay.shutdown())];
+        if record_audit {
+            let recorder = AuditRecorder::new(self.audit.clone(), 5);
+            let consumer =
+                NatsAuditConsumer::new(client.clone(), NatsSettings::default(), recorder);
+            stops.push(Box::pin(consumer.spawn().shutdown()));
+        }
+        if let Some(cache) = &self.cache {
+            let follower =
+                NatsCacheInvalidator::new(client.clone(), NatsSettings::default(), cache.clone());
+            stops.push(Box::pin(follower.spawn().shutdown()));
+        }
+        Ok(EventPipeline {
+            stops: std::sync::Mutex::new(stops),
+            broker: Broker::Nats(client),
+        })
+    }
+
+    #[cfg(not(feature = "nats"))]
+    async fn start_nats(&self, _: &str, _: bool) -> Result<EventPipeline> {
+        Err(crate::config::config_error(
+            "nats:// events need gotemp's `nats` feature".into(),
+        ))
+    }
+
+    /// Whether the storage answers now; `Ok` carries the number of change events still waiting
+    /// in the outbox (a growing number means the broker or relay is behind).
+    pub async fn check_storage(&self) -> Result<u64> {
+        self.repositories.outbox.backlog().await
+    }
+
+    /// Whether the lookup cache answers now (`Ok` when none is configured). Requests keep
+    /// working while it does not: they bypass it.
+    pub async fn check_cache(&self) -> Result<()> {
+        match &self.cache {
+            Some(cache) => cache.ping().await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Completes on ctrl-c or SIGTERM, for a graceful shutdown of a server.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutdown requested");
+}
