@@ -23,6 +23,15 @@ pub fn now() -> DateTime<Utc> {
 #[serde(transparent)]
 pub struct Text(String);
 
+/// The rule NUL characters break: no text column (PostgreSQL's included) can store one.
+pub fn nul_in(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        "invalid_character",
+        format!("{field} must not contain NUL characters"),
+    )
+}
+
 impl Text {
     /// Parses a required field: empty or blank is "`field` is required".
     pub fn parse(field: &str, value: &str, max: usize) -> Result<Self, FieldError> {
@@ -36,6 +45,9 @@ impl Text {
                 "too_long",
                 format!("{field} must be at most {max} characters"),
             ));
+        }
+        if trimmed.contains('\0') {
+            return Err(nul_in(field));
         }
         Ok(Self(trimmed.to_owned()))
     }

@@ -695,6 +695,20 @@ async fn customers_and_products_round_trip_with_every_rule() {
         api.post(&base, json!({"name": "Again", "id": id}))
             .await
             .problem(409);
+        // NUL characters cannot be stored anywhere: refused by name, never a server error.
+        api.post(&base, json!({"name": "a\u{0}b"}))
+            .await
+            .invalid(&["name"]);
+        api.post(
+            &base,
+            json!({"name": "X", "extra_fields": {"k": ["\u{0}"]}}),
+        )
+        .await
+        .invalid(&["extra_fields"]);
+        api.get(&format!("{base}?name=a%00b"))
+            .await
+            .invalid(&["name"]);
+        api.get(&format!("{base}/a%00b")).await.problem(404);
 
         let r = api
             .put(&path, json!({"name": "Rubber Ducks Ltd"}), Some("\"1\""))

@@ -106,6 +106,11 @@ impl AuditService {
 }
 
 fn check_range(filter: &AuditFilter) -> Result<()> {
+    super::common::check_filters(&[
+        ("object_name", filter.object_name.as_deref()),
+        ("object_id", filter.object_id.as_deref()),
+        ("service", filter.service.as_deref()),
+    ])?;
     match (filter.from, filter.to) {
         (Some(from), Some(to)) if to <= from => Err(Error::invalid(FieldError::new(
             "to",

@@ -40,6 +40,12 @@ pub fn parse_extra_fields(fields: Option<ExtraFields>) -> Result<ExtraFields, Fi
     let size = serde_json::to_vec(&fields)
         .map(|v| v.len())
         .unwrap_or(usize::MAX);
+    if fields
+        .iter()
+        .any(|(k, v)| k.contains('\0') || json_has_nul(v))
+    {
+        return Err(crate::values::nul_in("extra_fields"));
+    }
     if size > MAX_EXTRA_FIELDS_BYTES {
         return Err(FieldError::new(
             "extra_fields",
@@ -48,6 +54,31 @@ pub fn parse_extra_fields(fields: Option<ExtraFields>) -> Result<ExtraFields, Fi
         ));
     }
     Ok(fields)
+}
+
+fn json_has_nul(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        _ => false,
+    }
+}
+
+/// Checks text search filters: one holding a NUL character could match nothing stored, and
+/// would make a PostgreSQL query fail instead, so it is refused by name.
+pub fn check_filters(filters: &[(&str, Option<&str>)]) -> Result<()> {
+    let errors: Vec<FieldError> = filters
+        .iter()
+        .filter(|(_, value)| value.is_some_and(|v| v.contains('\0')))
+        .map(|(field, _)| crate::values::nul_in(field))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation(errors))
+    }
 }
 
 /// The value an optional text field has after an update: unchanged when absent, cleared when
@@ -76,6 +107,10 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Option<T>>>,
 {
+    // No key of a stored object looks otherwise; the storage need not be asked.
+    if crate::values::EntityKey::parse("id", id).is_err() {
+        return Err(Error::not_found(T::OBJECT_NAME, id));
+    }
     let found = match cache {
         Some(cache) => cache.get_or_load(id, load).await?,
         None => load().await?,

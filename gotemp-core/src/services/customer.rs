@@ -74,6 +74,10 @@ impl CustomerService {
         page: &PageRequest,
     ) -> Result<Page<Customer>> {
         let spec = PageSpec::parse(page)?;
+        super::common::check_filters(&[
+            ("id", filter.id.as_deref()),
+            ("name", filter.name.as_deref()),
+        ])?;
         self.repo.list(filter, &spec).await
     }
 

@@ -64,6 +64,11 @@ impl ProductService {
     /// Products matching `filter`, a page at a time.
     pub async fn list(&self, filter: &ProductFilter, page: &PageRequest) -> Result<Page<Product>> {
         let spec = PageSpec::parse(page)?;
+        super::common::check_filters(&[
+            ("id", filter.id.as_deref()),
+            ("name", filter.name.as_deref()),
+            ("hierarchy_level", filter.hierarchy_level.as_deref()),
+        ])?;
         self.repo.list(filter, &spec).await
     }
 

@@ -72,6 +72,11 @@ impl PromotionService {
         page: &PageRequest,
     ) -> Result<Page<Promotion>> {
         let spec = PageSpec::parse(page)?;
+        super::common::check_filters(&[
+            ("name", filter.name.as_deref()),
+            ("product_id", filter.product_id.as_deref()),
+            ("customer_id", filter.customer_id.as_deref()),
+        ])?;
         let mut page = self.repo.list(filter, &spec).await?;
         let ids: Vec<&String> = page.items.iter().map(|p| &p.customer_id).collect();
         let names = self.lookup_names(&ids).await;

@@ -74,6 +74,12 @@ impl UserService {
     /// Users matching `filter`, a page at a time.
     pub async fn list(&self, filter: &UserFilter, page: &PageRequest) -> Result<Page<User>> {
         let spec = PageSpec::parse(page)?;
+        super::common::check_filters(&[
+            ("first_name", filter.first_name.as_deref()),
+            ("last_name", filter.last_name.as_deref()),
+            ("email", filter.email.as_deref()),
+            ("company", filter.company.as_deref()),
+        ])?;
         self.repo.list(filter, &spec).await
     }
 

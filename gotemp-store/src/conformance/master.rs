@@ -165,14 +165,29 @@ fn extra(v: serde_json::Value) -> ExtraFields {
 }
 
 async fn crud<M: MasterData>(r: &Repositories) {
+    let numbers = json!([
+        f64::MAX,
+        -f64::MAX,
+        1.7976931348623155e308,
+        5e-324,
+        0.1,
+        u64::MAX,
+        i64::MIN
+    ]);
     let d = M::draft(
         "ducksrus",
         "Ducks R Us",
         period(2000, 2200),
-        extra(json!({"external_id": "12345", "tags": ["a", 1]})),
+        // Numbers at the edges of f64, u64 and i64 too: PostgreSQL's jsonb prints them in full,
+        // and a stored object must read back (once, it did not: the row became unreadable).
+        extra(json!({
+            "external_id": "12345", "tags": ["a", 1],
+            "numbers": numbers,
+        })),
     );
     let created = M::create(r, &d).await.unwrap();
     let f = M::fields(&created);
+    assert_eq!(f.extra["numbers"], numbers, "edge numbers round-trip");
     assert_eq!((f.id, f.name), ("ducksrus", "Ducks R Us"));
     assert_eq!(f.valid, (year(2000), year(2200)));
     assert_eq!(f.extra["external_id"], "12345");
@@ -180,6 +195,8 @@ async fn crud<M: MasterData>(r: &Repositories) {
     assert_eq!(f.stamps.0, f.stamps.1);
     assert_eq!((f.stamps.2, f.stamps.3), (ACTOR, 1));
     assert_eq!(M::get(r, "ducksrus").await.unwrap(), Some(created.clone()));
+    let listed = M::list(r, Some("ducksrus"), None, None, &PageSpec::first(5)).await;
+    assert_eq!(listed.unwrap().items, [created.clone()], "and in lists");
 
     let d2 = M::draft(
         "ducksrus",
