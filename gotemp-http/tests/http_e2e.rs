@@ -1055,6 +1055,26 @@ async fn operations_endpoints_and_limits() {
     assert!(metrics.contains("gotemp_cache_hits_total"), "{metrics}");
     assert!(metrics.contains("gotemp_cache_misses_total"), "{metrics}");
 
+    // A request over the time limit is a 503 problem the client may retry (login hashes for
+    // tens of milliseconds; the limit here is one).
+    let hasty = Api::start(
+        app.clone(),
+        HttpSettings {
+            request_timeout: std::time::Duration::from_millis(1),
+            ..HttpSettings::default()
+        },
+    )
+    .await;
+    let r = hasty
+        .post(
+            "/v1/auth/login",
+            json!({"email": "root@gotemp.example", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    r.problem(503);
+    assert_eq!(r.header("retry-after"), "1");
+    hasty.stop().await;
+
     // Storage gone: not ready, and the body says which backend failed.
     api.stop().await;
     let api = Api::start(app.clone(), HttpSettings::default()).await;

@@ -196,7 +196,11 @@ async fn crud<M: MasterData>(r: &Repositories) {
     assert_eq!((f.stamps.2, f.stamps.3), (ACTOR, 1));
     assert_eq!(M::get(r, "ducksrus").await.unwrap(), Some(created.clone()));
     let listed = M::list(r, Some("ducksrus"), None, None, &PageSpec::first(5)).await;
-    assert_eq!(listed.unwrap().items, [created.clone()], "and in lists");
+    assert_eq!(
+        listed.unwrap().items,
+        std::slice::from_ref(&created),
+        "and in lists"
+    );
 
     let d2 = M::draft(
         "ducksrus",

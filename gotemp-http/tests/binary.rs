@@ -1,0 +1,154 @@
+//! The `gotemp-http` binary as deployed: PostgreSQL storage and NATS events from `GOTEMP_*`
+//! variables, the audit trail filled through JetStream, readiness naming its backends, a clear
+//! refusal to start without a token secret, and a graceful stop on SIGTERM that lets a request
+//! in flight finish.
+
+use gotemp_store::testing::{self, Backend};
+use serde_json::{Value, json};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+const SECRET: &str = "binary-test-secret-binary-test-secret!!";
+
+async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gotemp-http"))
+        .env_clear()
+        .envs(env.iter().copied())
+        .env("GOTEMP_HTTP_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the gotemp-http binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the server says where it listens within 30 s")
+        .unwrap()
+        .expect("a line on stdout");
+    let base = line
+        .strip_prefix("gotemp-http listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    (child, base)
+}
+
+#[tokio::test]
+async fn the_binary_serves_audits_through_nats_and_stops_gracefully() {
+    let test = "the_binary_serves_audits_through_nats_and_stops_gracefully";
+    let nats = match testing::configured_url(Backend::Nats).await {
+        Ok(url) => url,
+        Err(why) => return testing::skip(Backend::Nats, test, &why).unwrap_or(()),
+    };
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let (mut child, base) = spawn(&[
+        ("GOTEMP_STORAGE", store.url.as_str()),
+        ("GOTEMP_EVENTS", nats.as_str()),
+        ("GOTEMP_JWT_SECRET", SECRET),
+        ("GOTEMP_ADMIN_PASSWORD", "binary admin password"),
+        ("GOTEMP_SEED", "true"),
+    ])
+    .await;
+    let http = reqwest::Client::new();
+    let ready: Value = http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["status"], "ready", "{ready}");
+
+    let login: Value = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": "admin@gotemp.local", "password": "binary admin password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().expect("logged in").to_owned();
+    let created = http
+        .post(format!("{base}/v1/customers"))
+        .bearer_auth(&token)
+        .json(&json!({"id": "via-nats", "name": "Via NATS"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    // The change reaches the audit trail through the outbox, JetStream and the audit consumer.
+    let mut found = false;
+    for _ in 0..100 {
+        let page: Value = http
+            .get(format!(
+                "{base}/v1/audit?object_name=customer&object_id=via-nats"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if page["items"]
+            .as_array()
+            .is_some_and(|items| !items.is_empty())
+        {
+            assert_eq!(page["items"][0]["action_type"], "insert");
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "the create was audited within 10 s");
+
+    // SIGTERM while a login (deliberately slow hashing) is in flight: it still gets its answer.
+    let in_flight = tokio::spawn({
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            http.post(format!("{base}/v1/auth/login"))
+                .json(&json!({"email": "admin@gotemp.local", "password": "binary admin password"}))
+                .send()
+                .await
+                .map(|r| r.status())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let pid = child.id().expect("running").to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(in_flight.await.unwrap().expect("answered").as_u16(), 200);
+    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("stops within 15 s of SIGTERM")
+        .unwrap();
+    assert!(exit.success(), "graceful exit: {exit:?}");
+    store.finish().await;
+}
+
+#[tokio::test]
+async fn the_binary_refuses_to_start_without_a_token_secret() {
+    let output = Command::new(env!("CARGO_BIN_EXE_gotemp-http"))
+        .env_clear()
+        .env("GOTEMP_STORAGE", "sqlite://never-created.db")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GOTEMP_JWT_SECRET"), "{stderr}");
+    assert!(!std::path::Path::new("never-created.db").exists());
+}
