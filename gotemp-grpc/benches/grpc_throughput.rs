@@ -14,52 +14,10 @@ use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::customer::{CreateCustomerRequest, GetCustomerRequest};
 use gotemp_grpc::pb::promotion::GetPromotionRequest;
 use gotemp_grpc::server::{ServiceName, serve};
-use gotemp_store::testing;
+use gotemp_store::testing::{self, measure};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
-
-/// Runs `calls` calls of `op` spread over `concurrency` tasks; prints calls/s, p50 and p99.
-async fn measure<F, Fut>(label: &str, concurrency: usize, calls: usize, op: F)
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let op = Arc::new(op);
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (op, next) = (op.clone(), next.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= calls {
-                    return latencies;
-                }
-                let t = Instant::now();
-                op(i).await;
-                latencies.push(t.elapsed());
-            }
-        }));
-    }
-    let mut all: Vec<Duration> = Vec::with_capacity(calls);
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    let elapsed = started.elapsed();
-    all.sort();
-    let pct = |p: f64| all[((all.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
-    println!(
-        "{label:<34} c={concurrency:<3} {:>8.0} calls/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
-        calls as f64 / elapsed.as_secs_f64(),
-        pct(0.5),
-        pct(0.99)
-    );
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
