@@ -8,6 +8,13 @@ pub struct Config {
     /// Where users, customers, products, promotions and the audit trail live:
     /// `sqlite://data/gotemp.db` or `postgres://user@host/db`.
     pub storage: String,
+    /// Where the audit trail lives, when apart from `storage` (a TimescaleDB, say); `None`: in
+    /// `storage`.
+    pub audit_storage: Option<String>,
+    /// Where customers and products live, when apart from `storage` (the original kept this
+    /// master data in its own database); their changes and events commit together there, and
+    /// the relay drains both outboxes. `None`: in `storage`.
+    pub master_data_storage: Option<String>,
     /// How change events travel: `memory` (the in-process bus) or `nats://host:4222`
     /// (JetStream, between processes).
     pub events: String,
@@ -51,6 +58,8 @@ impl Config {
     pub fn embedded(jwt_secret: SecretString) -> Self {
         Self {
             storage: "sqlite://data/gotemp.db".into(),
+            audit_storage: None,
+            master_data_storage: None,
             events: "memory".into(),
             cache: "memory".into(),
             cache_ttl_secs: 2 * 3600,
@@ -77,6 +86,8 @@ impl Config {
 #[serde(deny_unknown_fields)]
 struct Settings {
     storage: Option<String>,
+    audit_storage: Option<String>,
+    master_data_storage: Option<String>,
     events: Option<String>,
     cache: Option<String>,
     cache_ttl_secs: Option<u64>,
@@ -99,7 +110,60 @@ impl Config {
     /// variables, which win. `GOTEMP_JWT_SECRET` (or `jwt_secret`) is required: a server must
     /// not sign tokens with a secret nobody chose.
     pub fn load(file: Option<&std::path::Path>) -> crate::core::Result<Self> {
-        Self::load_from(file, figment::providers::Env::prefixed("GOTEMP_"), None)
+        Self::load_from(file, figment::providers::Env::prefixed("GOTEMP_"), None).map(|(c, _)| c)
+    }
+
+    /// Like [`Config::load`] for a server that may run on the embedded default: without a
+    /// configured secret, and when every store is a SQLite file, it uses the secret kept beside
+    /// the main database (`data/jwt_secret`, owner-only), creating it on first start, so tokens
+    /// survive restarts. With any other storage a missing secret is an error: instances must
+    /// share one, and nobody chose it.
+    pub fn load_or_keep_secret(
+        file: Option<&std::path::Path>,
+    ) -> crate::core::Result<(Self, SecretSource)> {
+        let placeholder = Some(SecretString::from(String::new()));
+        let (mut c, given) = Self::load_from(
+            file,
+            figment::providers::Env::prefixed("GOTEMP_"),
+            placeholder,
+        )?;
+        if given {
+            return Ok((c, SecretSource::Configured));
+        }
+        let stores = [
+            Some(&c.storage),
+            c.audit_storage.as_ref(),
+            c.master_data_storage.as_ref(),
+        ];
+        let embedded = stores.iter().flatten().all(|u| u.starts_with("sqlite://"));
+        let Some(dir) = sqlite_dir(&c.storage).filter(|_| embedded) else {
+            return Err(config_error(
+                "jwt_secret (GOTEMP_JWT_SECRET) is required with non-embedded storage: at least 32 random bytes shared by every instance"
+                    .into(),
+            ));
+        };
+        let path = dir.join("jwt_secret");
+        let (secret, source) = match std::fs::read_to_string(&path) {
+            Ok(text) if text.trim().len() >= 32 => {
+                (text.trim().to_owned(), SecretSource::Kept(path))
+            }
+            _ => {
+                let secret = format!(
+                    "{}{}",
+                    uuid::Uuid::new_v4().simple(),
+                    uuid::Uuid::new_v4().simple()
+                );
+                write_private(&path, &secret).map_err(|e| {
+                    config_error(format!(
+                        "cannot keep a token secret in {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                (secret, SecretSource::Created(path))
+            }
+        };
+        c.jwt_secret = SecretString::from(secret);
+        Ok((c, source))
     }
 
     /// Like [`Config::load`], but without a configured secret uses a random one: for processes
@@ -112,13 +176,14 @@ impl Config {
             figment::providers::Env::prefixed("GOTEMP_"),
             Some(SecretString::from(random)),
         )
+        .map(|(c, _)| c)
     }
 
     fn load_from(
         file: Option<&std::path::Path>,
         env: figment::providers::Env,
         fallback_secret: Option<SecretString>,
-    ) -> crate::core::Result<Self> {
+    ) -> crate::core::Result<(Self, bool)> {
         use figment::providers::{Format as _, Toml};
         let mut figment = figment::Figment::new();
         if let Some(file) = file {
@@ -133,6 +198,8 @@ impl Config {
         // Only the variables this struct knows: GOTEMP_TEST_* and the server's own are not ours.
         let known = [
             "storage",
+            "audit_storage",
+            "master_data_storage",
             "events",
             "cache",
             "cache_ttl_secs",
@@ -154,6 +221,7 @@ impl Config {
             .merge(env)
             .extract()
             .map_err(|e| config_error(e.to_string()))?;
+        let given = s.jwt_secret.is_some();
         let Some(secret) = s.jwt_secret.or(fallback_secret) else {
             return Err(config_error(
                 "jwt_secret (GOTEMP_JWT_SECRET) is required: at least 32 random bytes".into(),
@@ -180,8 +248,47 @@ impl Config {
             http_max_in_flight
         );
         c.demo_password = s.demo_password;
-        Ok(c)
+        c.audit_storage = s.audit_storage.filter(|u| !u.trim().is_empty());
+        c.master_data_storage = s.master_data_storage.filter(|u| !u.trim().is_empty());
+        Ok((c, given))
     }
+}
+
+/// Where the token secret of [`Config::load_or_keep_secret`] came from, so a server can say so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `jwt_secret` / `GOTEMP_JWT_SECRET`.
+    Configured,
+    /// The file kept from an earlier start.
+    Kept(std::path::PathBuf),
+    /// Made now and written to this file.
+    Created(std::path::PathBuf),
+}
+
+/// The folder of a `sqlite://` database file (`sqlite://data/gotemp.db` → `data`).
+fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://")?.split('?').next()?;
+    let parent = std::path::Path::new(path).parent()?;
+    Some(if parent.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        parent.to_path_buf()
+    })
+}
+
+/// Writes a secret readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 pub(crate) fn config_error(message: String) -> crate::core::Error {
@@ -196,6 +303,14 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("storage", &redact_url(&self.storage))
+            .field(
+                "audit_storage",
+                &self.audit_storage.as_deref().map(redact_url),
+            )
+            .field(
+                "master_data_storage",
+                &self.master_data_storage.as_deref().map(redact_url),
+            )
             .field("events", &redact_url(&self.events))
             .field("cache", &redact_url(&self.cache))
             .field("cache_ttl_secs", &self.cache_ttl_secs)
@@ -214,8 +329,9 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// Hides a password in a URL (`postgres://u:pw@h` → `postgres://u:***@h`).
-pub(crate) fn redact_url(url: &str) -> String {
+/// Hides a password in a URL (`postgres://u:pw@h` → `postgres://u:***@h`), for anything that
+/// prints or logs a backend's address.
+pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -258,6 +374,7 @@ mod tests {
             figment::providers::Env::prefixed("GOTEMP_NONE_"),
             None,
         )
+        .map(|_| ())
         .unwrap_err();
         assert!(err.to_string().contains("GOTEMP_JWT_SECRET"), "{err}");
         std::fs::write(&file, "jwt_secret = \"s\"\nstorgae = \"typo\"\n").unwrap();
@@ -266,6 +383,7 @@ mod tests {
             figment::providers::Env::prefixed("GOTEMP_NONE_"),
             None,
         )
+        .map(|_| ())
         .unwrap_err();
         assert!(
             err.to_string().contains("storgae"),

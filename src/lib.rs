@@ -18,7 +18,7 @@
 mod config;
 mod runtime;
 
-pub use config::Config;
+pub use config::{Config, SecretSource, redact_url};
 pub use gotemp_core as core;
 pub use gotemp_events as events;
 pub use gotemp_store as store;
@@ -66,7 +66,26 @@ pub struct Gotemp {
 impl Gotemp {
     /// Opens the store named by `config.storage` (migrating it) and builds the services.
     pub async fn open(config: &Config) -> Result<Self> {
-        let repositories = open_store(&config.storage).await?;
+        let mut repositories = open_store(&config.storage).await?;
+        if let Some(url) = config
+            .audit_storage
+            .as_deref()
+            .filter(|u| *u != config.storage)
+        {
+            repositories.audit = open_store(url).await?.audit;
+        }
+        if let Some(url) = (config.master_data_storage.as_deref()).filter(|u| *u != config.storage)
+        {
+            // Customers and products commit with their events in their own store; one relay
+            // drains both outboxes.
+            let master = open_store(url).await?;
+            repositories.customers = master.customers;
+            repositories.products = master.products;
+            repositories.outbox = Arc::new(gotemp_events::MergedOutbox::new(vec![
+                repositories.outbox.clone(),
+                master.outbox,
+            ]));
+        }
         let mut token_settings = TokenSettings::new(config.jwt_secret.clone());
         token_settings.ttl = chrono::Duration::seconds(config.token_ttl_secs);
         let tokens = Arc::new(TokenService::new(token_settings)?);

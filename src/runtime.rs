@@ -3,7 +3,7 @@
 //! binaries (gRPC and HTTP) start the same way, so this lives once, here.
 
 use crate::{Config, Gotemp};
-use gotemp_core::{Error, Result};
+use gotemp_core::Result;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -41,7 +41,9 @@ impl EventPipeline {
             #[cfg(feature = "nats")]
             Broker::Nats(client) => match client.connection_state() {
                 async_nats::connection::State::Connected => Ok(()),
-                state => Err(Error::Unavailable(format!("NATS connection is {state}"))),
+                state => Err(gotemp_core::Error::Unavailable(format!(
+                    "NATS connection is {state}"
+                ))),
             },
         }
     }

@@ -15,6 +15,7 @@
 
 mod bus;
 mod invalidation;
+mod merged;
 #[cfg(feature = "nats")]
 pub mod nats;
 mod recorder;
@@ -24,5 +25,6 @@ pub mod testing;
 
 pub use bus::{EventHandler, InProcessBus};
 pub use invalidation::CacheInvalidator;
+pub use merged::MergedOutbox;
 pub use recorder::{AuditRecorder, Delivery};
 pub use relay::{OutboxRelay, RelayHandle, RelaySettings};

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod client;
 mod convert;
+pub mod demo;
 pub mod server;
 pub mod services;
 pub mod status;

@@ -1,0 +1,28 @@
+//! What every client example shares: where the server is and how to log in.
+//!
+//! `GOTEMP_GRPC_URL` (default `http://127.0.0.1:50051`), `GOTEMP_ADMIN_EMAIL` and
+//! `GOTEMP_ADMIN_PASSWORD` (defaults: the server's).
+
+use gotemp_grpc::client::GotempClient;
+
+/// Connects to the server and logs in as the administrator, saying what it does.
+pub async fn login() -> Result<GotempClient, Box<dyn std::error::Error>> {
+    let url = std::env::var("GOTEMP_GRPC_URL").unwrap_or_else(|_| "http://127.0.0.1:50051".into());
+    let email = std::env::var("GOTEMP_ADMIN_EMAIL").unwrap_or_else(|_| "admin@gotemp.local".into());
+    let password =
+        std::env::var("GOTEMP_ADMIN_PASSWORD").unwrap_or_else(|_| "change-me-now".into());
+    let mut client = GotempClient::connect(&url).await.map_err(|e| {
+        format!("cannot reach {url} ({e}); start it with `cargo run --release --example server`")
+    })?;
+    let login = client.login(&email, &password).await?;
+    println!(
+        "[login] {email} at {url}: token valid until {}",
+        login
+            .expires_at
+            .map(|t| chrono::DateTime::from_timestamp(t.seconds, 0)
+                .unwrap_or_default()
+                .to_rfc3339())
+            .unwrap_or_default()
+    );
+    Ok(client)
+}

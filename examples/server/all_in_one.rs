@@ -1,0 +1,96 @@
+//! All five services in one process, over gRPC and HTTP at once, on whatever backends a
+//! [`Config`] names. `main.rs` runs it; the end-to-end test starts the same thing on port 0.
+
+use gotemp::core::page::PageRequest;
+use gotemp::core::seed::SeedReport;
+use gotemp::{Config, EventPipeline, Gotemp};
+use gotemp_grpc::auth::{Authenticator, LocalVerifier};
+use gotemp_grpc::server::ServiceName;
+use gotemp_http::HttpSettings;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Any error of starting or serving, for `?` in a server's main.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A started server.
+pub struct Running {
+    /// Where the HTTP API listens.
+    pub http: SocketAddr,
+    /// Where gRPC listens.
+    pub grpc: SocketAddr,
+    /// What seeding created, when this start found an empty store.
+    pub seeded: Option<SeedReport>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<Result<(), BoxError>>>,
+    events: Arc<EventPipeline>,
+}
+
+/// Opens (and migrates) the stores, seeds the demo data on the first start (no users yet),
+/// starts the event pipeline, and listens on `config.http_addr` and `config.grpc_addr`.
+pub async fn start(config: &Config) -> Result<Running, BoxError> {
+    let app = Gotemp::open(config).await?;
+    let first_start = app
+        .users
+        .list(&Default::default(), &PageRequest::first(1))
+        .await?
+        .items
+        .is_empty();
+    let seeded = match first_start {
+        true => Some(app.seed(config).await?),
+        false => None,
+    };
+    let events = Arc::new(app.start_events(config, true).await?);
+    let http_listener = tokio::net::TcpListener::bind(&config.http_addr).await?;
+    let grpc_listener = tokio::net::TcpListener::bind(&config.grpc_addr).await?;
+    let (http, grpc) = (http_listener.local_addr()?, grpc_listener.local_addr()?);
+    let (stop, stopped) = watch::channel(false);
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let router = gotemp_http::router(
+        app.clone(),
+        Some(events.clone()),
+        &HttpSettings::from_config(config),
+    );
+    let http_stopped = until_stopped();
+    let http_task = tokio::spawn(async move {
+        axum::serve(http_listener, router)
+            .with_graceful_shutdown(http_stopped)
+            .await
+            .map_err(BoxError::from)
+    });
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens.clone())));
+    let grpc_stopped = until_stopped();
+    let grpc_task = tokio::spawn(async move {
+        gotemp_grpc::server::serve(app, &ServiceName::ALL, auth, grpc_listener, grpc_stopped)
+            .await
+            .map_err(BoxError::from)
+    });
+    Ok(Running {
+        http,
+        grpc,
+        seeded,
+        stop,
+        tasks: vec![http_task, grpc_task],
+        events,
+    })
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, then stops the event pipeline after its
+    /// batch (what it has not sent stays in the outbox for the next start).
+    pub async fn stop(self) -> Result<(), BoxError> {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            task.await??;
+        }
+        self.events.shutdown().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,95 @@
+//! gotemp in one command: all five services over HTTP/JSON and gRPC, in one process, on the
+//! embedded default — a SQLite file under `./data`, in-process events and cache — with the
+//! demo data seeded on the first start.
+//!
+//! ```sh
+//! cargo run --release --example server
+//! cargo run --release --example demo        # in another terminal
+//! ```
+//!
+//! Every setting is a `GOTEMP_*` variable or a key of the TOML file named by `GOTEMP_CONFIG`:
+//! `GOTEMP_HTTP_ADDR` (127.0.0.1:8080), `GOTEMP_GRPC_ADDR` (127.0.0.1:50051), `GOTEMP_STORAGE`
+//! (`sqlite://…` or `postgres://…` with `--features postgres`), `GOTEMP_AUDIT_STORAGE`,
+//! `GOTEMP_MASTER_DATA_STORAGE` (customers and products), `GOTEMP_EVENTS` (`memory` or
+//! `nats://…` with `--features nats`), `GOTEMP_CACHE` (`memory`, `none`, or `redis://…` with
+//! `--features redis`), `GOTEMP_JWT_SECRET`, `GOTEMP_ADMIN_EMAIL`, `GOTEMP_ADMIN_PASSWORD`.
+//! Without a JWT secret the embedded default keeps one in `data/jwt_secret` (owner-only); any
+//! other storage requires one.
+
+mod all_in_one;
+
+use gotemp::{Config, SecretSource};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), all_in_one::BoxError> {
+    let started = Instant::now();
+    gotemp_http::install_metrics();
+    let file = std::env::var_os("GOTEMP_CONFIG").map(std::path::PathBuf::from);
+    let (config, secret) = Config::load_or_keep_secret(file.as_deref())?;
+    let running = all_in_one::start(&config).await?;
+    let (http, grpc) = (running.http, running.grpc);
+    println!(
+        "gotemp is ready in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("  HTTP API     http://{http}");
+    println!("  Swagger UI   http://{http}/docs");
+    println!("  gRPC         {grpc}   (grpcurl -plaintext {grpc} list)");
+    println!(
+        "  backends     storage {}, events {}, cache {}",
+        gotemp::redact_url(&config.storage),
+        gotemp::redact_url(&config.events),
+        gotemp::redact_url(&config.cache)
+    );
+    let default_password = Config::embedded(gotemp::SecretString::from("")).admin_password;
+    use secrecy::ExposeSecret as _;
+    if config.admin_password.expose_secret() == default_password.expose_secret() {
+        println!(
+            "  log in as    {} / {}   (the default: set GOTEMP_ADMIN_PASSWORD before the first start anywhere but a laptop)",
+            config.admin_email,
+            default_password.expose_secret()
+        );
+    } else {
+        println!(
+            "  log in as    {} with the password of GOTEMP_ADMIN_PASSWORD",
+            config.admin_email
+        );
+    }
+    match &secret {
+        SecretSource::Configured => {}
+        SecretSource::Kept(path) => println!("  token secret kept in {}", path.display()),
+        SecretSource::Created(path) => {
+            println!("  token secret created in {} (owner-only)", path.display())
+        }
+    }
+    match &running.seeded {
+        Some(r) => println!(
+            "  demo data    seeded: {} users, {} customers, {} products, {} promotions",
+            r.users, r.customers, r.products, r.promotions
+        ),
+        None => println!("  demo data    already there"),
+    }
+    println!("Try `cargo run --example demo`; ctrl-c stops.");
+    gotemp::shutdown_signal().await;
+    running.stop().await?;
+    println!("stopped");
+    Ok(())
+}
