@@ -4,7 +4,7 @@
 
 use crate::actor::Actor;
 use crate::entities::*;
-use crate::error::{Error, Result};
+use crate::error::{ConflictKind, Error, Result};
 use crate::page::PageRequest;
 use crate::services::{CustomerService, ProductService, PromotionService, UserService};
 use chrono::{DateTime, TimeZone, Utc};
@@ -134,8 +134,7 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
             active,
             password: password.clone(),
         };
-        t.users.create(&actor, input).await?;
-        report.users += 1;
+        report.users += created(t.users.create(&actor, input).await)?;
     }
 
     for (id, name) in [
@@ -157,8 +156,7 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
                 .as_object()
                 .cloned(),
         };
-        t.customers.create(&actor, input).await?;
-        report.customers += 1;
+        report.customers += created(t.customers.create(&actor, input).await)?;
     }
 
     for (id, name, level) in [
@@ -180,8 +178,7 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
             valid_thru: Some(ymd(2200, 1, 1)),
             extra_fields: None,
         };
-        t.products.create(&actor, input).await?;
-        report.products += 1;
+        report.products += created(t.products.create(&actor, input).await)?;
     }
 
     for (name, customer, products) in [
@@ -236,6 +233,19 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
         report.promotions += 1;
     }
     Ok(report)
+}
+
+/// 1 when the create committed, 0 when another seeder (a second replica starting at the same
+/// time) created the same object first.
+fn created<T>(result: Result<T>) -> Result<usize> {
+    match result {
+        Ok(_) => Ok(1),
+        Err(Error::Conflict {
+            kind: ConflictKind::Duplicate,
+            ..
+        }) => Ok(0),
+        Err(e) => Err(e),
+    }
 }
 
 fn exists<T>(found: Result<T>) -> Result<bool> {
