@@ -6,6 +6,7 @@ use prost::Message as _;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
+        "proto/gotemp/hierarchy/v1/hierarchy.proto",
         "proto/gotemp/user/v1/user.proto",
         "proto/gotemp/customer/v1/customer.proto",
         "proto/gotemp/product/v1/product.proto",
@@ -19,9 +20,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("gotemp_descriptor.bin"),
         descriptors.encode_to_vec(),
     )?;
+    // The shared messages on their own (the services' packages refer to them by extern path).
+    tonic_prost_build::configure().compile_fds(protox::compile(
+        ["proto/gotemp/hierarchy/v1/hierarchy.proto"],
+        ["proto"],
+    )?)?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        // The services' packages sit side by side under `pb`, not nested as the packages are.
+        .extern_path(".gotemp.hierarchy.v1", "crate::pb::hierarchy")
         .compile_fds(descriptors)?;
     Ok(())
 }

@@ -32,9 +32,11 @@ async fn seeded_flows(repos: Repositories) {
             first.users,
             first.customers,
             first.products,
-            first.promotions
+            first.promotions,
+            first.links
         ),
-        (5, 5, 6, 3)
+        (5, 5, 6, 3, 8),
+        "the demo data with the hierarchies of SPEC.md"
     );
     let again = app.seed(&c).await.unwrap();
     assert_eq!(
@@ -42,9 +44,10 @@ async fn seeded_flows(repos: Repositories) {
             again.users,
             again.customers,
             again.products,
-            again.promotions
+            again.promotions,
+            again.links
         ),
-        (0, 0, 0, 0),
+        (0, 0, 0, 0, 0),
         "seeding is idempotent"
     );
 
@@ -135,7 +138,7 @@ async fn seeded_flows(repos: Repositories) {
 
     // Every committed change left one event; none carries a secret.
     let events = app.repositories.outbox.pending(10_000).await.unwrap();
-    assert_eq!(events.len(), 5 + 5 + 6 + 3 + 1);
+    assert_eq!(events.len(), 5 + 5 + 6 + 3 + 8 + 1);
     for e in &events {
         let text = serde_json::to_string(&e.event).unwrap();
         for secret in ["password", "argon2", "root password", "demo password"] {

@@ -11,6 +11,11 @@ pub const CUSTOMER_ID: &str = "customers_pkey";
 /// Primary key of products.
 pub const PRODUCT_ID: &str = "products_pkey";
 
+/// Primary key of customer links (both ends and the relation).
+pub const CUSTOMER_LINK: &str = "customer_links_pkey";
+/// Primary key of product links.
+pub const PRODUCT_LINK: &str = "product_links_pkey";
+
 /// The conflict a unique violation of `constraint` means, or `None` for a constraint this module
 /// does not know (a store then reports it as internal: it is a bug, not a user error).
 pub fn unique_violation(constraint: &str) -> Option<Error> {
@@ -18,6 +23,8 @@ pub fn unique_violation(constraint: &str) -> Option<Error> {
         USER_EMAIL => ("email", "email: a user with this e-mail already exists"),
         CUSTOMER_ID => ("id", "id: a customer with this id already exists"),
         PRODUCT_ID => ("id", "id: a product with this id already exists"),
+        CUSTOMER_LINK => ("id", "id: these customers are linked so already"),
+        PRODUCT_LINK => ("id", "id: these products are linked so already"),
         _ => return None,
     };
     Some(Error::conflict(

@@ -65,6 +65,19 @@ pub trait CustomerRepository: Send + Sync {
         expected_version: i64,
         event: PendingEvent,
     ) -> Result<Customer>;
+    /// Stores a link between two customers; an existing one (same ends and relation) is a
+    /// Duplicate conflict.
+    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link>;
+    /// Removes the link `from` `relation` `to`; returns what was removed.
+    async fn unlink(
+        &self,
+        from: &str,
+        relation: Relation,
+        to: &str,
+        event: PendingEvent,
+    ) -> Result<Link>;
+    /// The neighbours of `id` along `query`, ordered by id, at most [`RELATED_MAX`].
+    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Customer>>>;
 }
 
 /// Storage of products.
@@ -87,6 +100,19 @@ pub trait ProductRepository: Send + Sync {
     /// Deletes a product if its version is still `expected_version`.
     async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent)
     -> Result<Product>;
+    /// Stores a link between two products; an existing one (same ends and relation) is a
+    /// Duplicate conflict.
+    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link>;
+    /// Removes the link `from` `relation` `to`; returns what was removed.
+    async fn unlink(
+        &self,
+        from: &str,
+        relation: Relation,
+        to: &str,
+        event: PendingEvent,
+    ) -> Result<Link>;
+    /// The neighbours of `id` along `query`, ordered by id, at most [`RELATED_MAX`].
+    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Product>>>;
 }
 
 /// Storage of promotions.

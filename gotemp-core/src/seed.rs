@@ -33,6 +33,8 @@ pub struct SeedReport {
     pub products: usize,
     /// Promotions created.
     pub promotions: usize,
+    /// Hierarchy links created (customer sold-to/pay-to, product categories and components).
+    pub links: usize,
 }
 
 /// The services seeding writes through.
@@ -181,6 +183,30 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
         report.products += created(t.products.create(&actor, input).await)?;
     }
 
+    for (parent, child, kind) in [
+        ("ducksrus", "ducksrusd", "sold_to"),
+        ("ducksrus", "ducksrusb", "pay_to"),
+    ] {
+        let input = link_to(child, Some(kind));
+        report.links += created(t.customers.add_child(&actor, parent, input).await)?;
+    }
+    for (parent, child) in [
+        ("elec", "tele"),
+        ("elec", "switch"),
+        ("elec", "intamd"),
+        ("appli", "fridge"),
+    ] {
+        report.links += created(
+            t.products
+                .add_child(&actor, parent, link_to(child, None))
+                .await,
+        )?;
+    }
+    for product in ["switch", "tele"] {
+        let input = link_to("intamd", None);
+        report.links += created(t.products.add_component(&actor, product, input).await)?;
+    }
+
     for (name, customer, products) in [
         ("Promo1", "ducksrus", [("switch", 10.0), ("tele", 5.0)]),
         ("Promo2", "patoloco", [("fridge", 15.0), ("tele", 7.5)]),
@@ -233,6 +259,16 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
         report.promotions += 1;
     }
     Ok(report)
+}
+
+/// A link to `id`, valid over the same period as the seeded master data.
+fn link_to(id: &str, kind: Option<&str>) -> NewLink {
+    NewLink {
+        id: id.into(),
+        kind: kind.map(Into::into),
+        valid_from: Some(ymd(2000, 1, 1)),
+        valid_thru: Some(ymd(2200, 1, 1)),
+    }
 }
 
 /// 1 when the create committed, 0 when another seeder (a second replica starting at the same

@@ -99,6 +99,33 @@ fn number(n: f64) -> Json {
     }
 }
 
+/// A hierarchy link as protobuf.
+pub fn link(l: gotemp_core::entities::Link) -> crate::pb::hierarchy::Link {
+    crate::pb::hierarchy::Link {
+        from: l.from,
+        to: l.to,
+        relation: l.relation.as_str().to_owned(),
+        kind: l.kind,
+        valid_from: timestamp(l.valid_from),
+        valid_thru: timestamp(l.valid_thru),
+        created_at: timestamp(l.created_at),
+        modified_by: l.modified_by,
+    }
+}
+
+/// The object an add-link request is about, and the link it asks for.
+pub fn new_link(
+    r: crate::pb::hierarchy::AddLinkRequest,
+) -> Result<(String, gotemp_core::entities::NewLink), Error> {
+    let input = gotemp_core::entities::NewLink {
+        valid_from: instant("valid_from", r.valid_from)?,
+        valid_thru: instant("valid_thru", r.valid_thru)?,
+        id: r.other_id,
+        kind: r.kind,
+    };
+    Ok((r.id, input))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,10 @@ pub mod pb {
     pub mod user {
         tonic::include_proto!("gotemp.user.v1");
     }
+    /// `gotemp.hierarchy.v1`: links between customers or products.
+    pub mod hierarchy {
+        tonic::include_proto!("gotemp.hierarchy.v1");
+    }
     /// `gotemp.customer.v1`.
     pub mod customer {
         tonic::include_proto!("gotemp.customer.v1");

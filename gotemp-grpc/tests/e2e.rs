@@ -7,7 +7,7 @@ use gotemp::core::auth::{TokenService, TokenSettings};
 use gotemp::{Config, Gotemp, SecretString};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier, RemoteVerifier};
 use gotemp_grpc::client::GotempClient;
-use gotemp_grpc::pb::{audit, customer, product, promotion, user};
+use gotemp_grpc::pb::{audit, customer, hierarchy, product, promotion, user};
 use gotemp_grpc::server::{ServiceName, serve};
 use gotemp_store::testing::{self, TestStore};
 use std::sync::Arc;
@@ -280,7 +280,82 @@ async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<(), 
                     .await,
             ),
         ),
+        (
+            "Customer.ListChildren",
+            done(c.customers().list_children(linked("ducksrus")).await),
+        ),
+        (
+            "Customer.ListParents",
+            done(c.customers().list_parents(linked("ducksrusd")).await),
+        ),
+        (
+            "Customer.AddChild",
+            done(
+                c.customers()
+                    .add_child(hierarchy::AddLinkRequest::default())
+                    .await,
+            ),
+        ),
+        (
+            "Customer.RemoveChild",
+            done(
+                c.customers()
+                    .remove_child(hierarchy::RemoveLinkRequest::default())
+                    .await,
+            ),
+        ),
+        (
+            "Product.ListChildren",
+            done(c.products().list_children(linked("elec")).await),
+        ),
+        (
+            "Product.ListParents",
+            done(c.products().list_parents(linked("tele")).await),
+        ),
+        (
+            "Product.ListComponents",
+            done(c.products().list_components(linked("switch")).await),
+        ),
+        (
+            "Product.AddChild",
+            done(
+                c.products()
+                    .add_child(hierarchy::AddLinkRequest::default())
+                    .await,
+            ),
+        ),
+        (
+            "Product.RemoveChild",
+            done(
+                c.products()
+                    .remove_child(hierarchy::RemoveLinkRequest::default())
+                    .await,
+            ),
+        ),
+        (
+            "Product.AddComponent",
+            done(
+                c.products()
+                    .add_component(hierarchy::AddLinkRequest::default())
+                    .await,
+            ),
+        ),
+        (
+            "Product.RemoveComponent",
+            done(
+                c.products()
+                    .remove_component(hierarchy::RemoveLinkRequest::default())
+                    .await,
+            ),
+        ),
     ]
+}
+
+fn linked(id: &str) -> hierarchy::ListLinkedRequest {
+    hierarchy::ListLinkedRequest {
+        id: id.into(),
+        valid_on: None,
+    }
 }
 
 /// The same claims, signed with another algorithm (and the same secret), or with none.
@@ -1068,5 +1143,93 @@ async fn the_remaining_rpcs_succeed_and_lists_page_with_tokens() {
     assert_eq!(gone.code(), Code::NotFound);
 
     running.stop().await;
+    store.finish().await;
+}
+
+#[tokio::test]
+async fn hierarchies_are_listed_linked_and_unlinked() {
+    let Some((store, _app, running)) =
+        fixture("grpc_hierarchies_are_listed_linked_and_unlinked").await
+    else {
+        return;
+    };
+    let c = admin(&running.url).await;
+    let children = c
+        .customers()
+        .list_children(linked("ducksrus"))
+        .await
+        .unwrap();
+    let ids: Vec<_> = children
+        .into_inner()
+        .items
+        .into_iter()
+        .map(|i| (i.customer.unwrap().id, i.link.unwrap().kind.unwrap()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("ducksrusb".to_owned(), "pay_to".to_owned()),
+            ("ducksrusd".to_owned(), "sold_to".to_owned())
+        ]
+    );
+    let parts = c.products().list_components(linked("tele")).await.unwrap();
+    let ids: Vec<_> = parts
+        .into_inner()
+        .items
+        .into_iter()
+        .map(|i| i.product.unwrap().id)
+        .collect();
+    assert_eq!(ids, ["intamd"]);
+
+    let add = |id: &str, other: &str, kind: Option<&str>| hierarchy::AddLinkRequest {
+        id: id.into(),
+        other_id: other.into(),
+        kind: kind.map(Into::into),
+        ..Default::default()
+    };
+    let link = c
+        .products()
+        .add_component(add("fridge", "intamd", None))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (link.from.as_str(), link.relation.as_str()),
+        ("intamd", "is_component_of")
+    );
+    let again = c
+        .products()
+        .add_component(add("fridge", "intamd", None))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::AlreadyExists, "{again:?}");
+    let looped = c
+        .products()
+        .add_child(add("tele", "elec", None))
+        .await
+        .unwrap_err();
+    assert_eq!(looped.code(), Code::InvalidArgument, "{looped:?}");
+    let bad_kind = c
+        .customers()
+        .add_child(add("canard", "patoloco", Some("bill_to")))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_kind.code(), Code::InvalidArgument);
+    let missing = c
+        .customers()
+        .list_parents(linked("nobody"))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    let removed = c
+        .products()
+        .remove_component(hierarchy::RemoveLinkRequest {
+            id: "fridge".into(),
+            other_id: "intamd".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(removed, link);
     store.finish().await;
 }

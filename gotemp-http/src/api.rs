@@ -56,6 +56,7 @@ pub(crate) fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(list_audit))
         .routes(routes!(audit_buckets))
         .routes(routes!(get_audit))
+        .merge(crate::hierarchy::routes())
 }
 
 /// Completes the generated document: the bearer scheme, and the error responses every operation

@@ -18,6 +18,7 @@
 
 mod api;
 pub mod extract;
+mod hierarchy;
 mod ops;
 pub mod problem;
 

@@ -15,6 +15,12 @@ pub fn map_sqlx(err: sqlx::Error) -> Error {
                 .and_then(constraints::unique_violation)
                 .unwrap_or_else(|| Error::Internal(format!("unexpected unique violation: {err}")))
         }
+        // A link whose end was deleted between the service's check and the insert.
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::conflict(
+            gotemp_core::ConflictKind::State,
+            Some("id"),
+            "id: the object to link was deleted meanwhile",
+        ),
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
@@ -34,6 +40,12 @@ fn sqlite_constraint(message: &str) -> Option<String> {
         "users.email_key" => constraints::USER_EMAIL,
         "customers.id" => constraints::CUSTOMER_ID,
         "products.id" => constraints::PRODUCT_ID,
+        "customer_links.from_id, customer_links.relation, customer_links.to_id" => {
+            constraints::CUSTOMER_LINK
+        }
+        "product_links.from_id, product_links.relation, product_links.to_id" => {
+            constraints::PRODUCT_LINK
+        }
         _ => return None,
     };
     Some(name.to_owned())

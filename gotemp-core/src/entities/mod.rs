@@ -4,12 +4,17 @@
 
 mod audit;
 mod customer;
+mod link;
 mod product;
 mod promotion;
 mod user;
 
 pub use audit::{AuditFilter, AuditRecord, BucketCount};
 pub use customer::{Customer, CustomerChanges, CustomerDraft, CustomerFilter, NewCustomer};
+pub use link::{
+    CustomerLink, Direction, Link, LinkDraft, LinkQuery, NewLink, ProductLink, RELATED_MAX,
+    Related, Relation,
+};
 pub use product::{NewProduct, Product, ProductChanges, ProductDraft, ProductFilter};
 pub use promotion::{
     Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,

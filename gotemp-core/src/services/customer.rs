@@ -3,19 +3,31 @@
 use super::common::{
     evict_after_commit, expected_version, get_by_id, merged_period, parse_extra_fields,
 };
+use super::links::{self, LinkRules};
 use crate::actor::Actor;
 use crate::cache::CacheLayer;
-use crate::entities::{Customer, CustomerChanges, CustomerDraft, CustomerFilter, NewCustomer};
+use crate::entities::{
+    Customer, CustomerChanges, CustomerDraft, CustomerFilter, CustomerLink, Direction, Link,
+    NewCustomer, NewLink, Related, Relation,
+};
 use crate::error::{ConflictKind, Error, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest, PageSpec};
 use crate::ports::{CustomerDirectory, CustomerReferences, CustomerRepository};
 use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// Longest customer name accepted.
 pub const NAME_MAX: usize = 255;
+
+/// Customer hierarchies: a parent is sold-to or pay-to of its children.
+const HIERARCHY: LinkRules = LinkRules {
+    entity: "customer",
+    relation: Relation::IsParentOf,
+    kinds: &["sold_to", "pay_to"],
+};
 
 /// The customer service.
 #[derive(Clone)]
@@ -180,6 +192,44 @@ impl CustomerService {
         evict_after_commit::<Customer>(self.cache.as_ref(), id).await;
         self.hooks.after_delete(actor, &deleted).await;
         Ok(deleted)
+    }
+
+    /// The repository as the link operations see it.
+    fn links(&self) -> &dyn links::LinkPort<Object = Customer> {
+        &self.repo
+    }
+
+    /// Makes `input.id` a child of `parent` (`kind` `sold_to` or `pay_to`). Both must exist, and
+    /// a link that would make a customer its own ancestor is refused.
+    pub async fn add_child(&self, actor: &Actor, parent: &str, input: NewLink) -> Result<Link> {
+        links::add::<CustomerLink, _>(self.links(), &HIERARCHY, actor, parent, input, false).await
+    }
+
+    /// Removes the link between `parent` and `child`.
+    pub async fn remove_child(&self, actor: &Actor, parent: &str, child: &str) -> Result<Link> {
+        links::remove::<CustomerLink, _>(self.links(), actor, parent, Relation::IsParentOf, child)
+            .await
+    }
+
+    /// The customers `id` is parent of, with their links; only links valid on `valid_on` when
+    /// given.
+    pub async fn children(
+        &self,
+        id: &str,
+        valid_on: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Related<Customer>>> {
+        let (relation, direction) = (Relation::IsParentOf, Direction::Outgoing);
+        links::neighbours(self.links(), "customer", id, relation, direction, valid_on).await
+    }
+
+    /// The customers that are parents of `id`, with their links.
+    pub async fn parents(
+        &self,
+        id: &str,
+        valid_on: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Related<Customer>>> {
+        let (relation, direction) = (Relation::IsParentOf, Direction::Incoming);
+        links::neighbours(self.links(), "customer", id, relation, direction, valid_on).await
     }
 }
 

@@ -4,6 +4,7 @@
 mod audit;
 mod common;
 mod customer;
+mod links;
 mod product;
 mod promotion;
 mod user;

@@ -4,19 +4,38 @@ use super::common::{
     evict_after_commit, expected_version, get_by_id, merged_optional, merged_period,
     parse_extra_fields,
 };
+use super::links::{self, LinkRules};
 use crate::actor::Actor;
 use crate::cache::CacheLayer;
-use crate::entities::{NewProduct, Product, ProductChanges, ProductDraft, ProductFilter};
+use crate::entities::{
+    Direction, Link, NewLink, NewProduct, Product, ProductChanges, ProductDraft, ProductFilter,
+    ProductLink, Related, Relation,
+};
 use crate::error::{Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest, PageSpec};
 use crate::ports::ProductRepository;
 use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// Longest product name accepted.
 pub const NAME_MAX: usize = 255;
+
+/// Categories above products (`elec` is parent of `tele`); any kind, or none.
+const CATEGORIES: LinkRules = LinkRules {
+    entity: "product",
+    relation: Relation::IsParentOf,
+    kinds: &[],
+};
+
+/// Components inside products (`intamd` is a component of `switch`); any kind, or none.
+const COMPONENTS: LinkRules = LinkRules {
+    entity: "product",
+    relation: Relation::IsComponentOf,
+    kinds: &[],
+};
 /// Longest hierarchy level accepted.
 pub const LEVEL_MAX: usize = 50;
 
@@ -173,5 +192,74 @@ impl ProductService {
         evict_after_commit::<Product>(self.cache.as_ref(), id).await;
         self.hooks.after_delete(actor, &deleted).await;
         Ok(deleted)
+    }
+
+    /// The repository as the link operations see it.
+    fn links(&self) -> &dyn links::LinkPort<Object = Product> {
+        &self.repo
+    }
+
+    /// Makes `input.id` a child of `parent` (a product in a category). Both must exist, and a
+    /// link that would make a product its own ancestor is refused.
+    pub async fn add_child(&self, actor: &Actor, parent: &str, input: NewLink) -> Result<Link> {
+        links::add::<ProductLink, _>(self.links(), &CATEGORIES, actor, parent, input, false).await
+    }
+
+    /// Removes the link between `parent` and `child`.
+    pub async fn remove_child(&self, actor: &Actor, parent: &str, child: &str) -> Result<Link> {
+        links::remove::<ProductLink, _>(self.links(), actor, parent, Relation::IsParentOf, child)
+            .await
+    }
+
+    /// Makes `input.id` a component of `product`.
+    pub async fn add_component(
+        &self,
+        actor: &Actor,
+        product: &str,
+        input: NewLink,
+    ) -> Result<Link> {
+        links::add::<ProductLink, _>(self.links(), &COMPONENTS, actor, product, input, true).await
+    }
+
+    /// Removes `component` from `product`.
+    pub async fn remove_component(
+        &self,
+        actor: &Actor,
+        product: &str,
+        component: &str,
+    ) -> Result<Link> {
+        let relation = Relation::IsComponentOf;
+        links::remove::<ProductLink, _>(self.links(), actor, component, relation, product).await
+    }
+
+    /// The products `id` is parent of, with their links; only links valid on `valid_on` when
+    /// given.
+    pub async fn children(
+        &self,
+        id: &str,
+        valid_on: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Related<Product>>> {
+        let (relation, direction) = (Relation::IsParentOf, Direction::Outgoing);
+        links::neighbours(self.links(), "product", id, relation, direction, valid_on).await
+    }
+
+    /// The products (categories) that are parents of `id`.
+    pub async fn parents(
+        &self,
+        id: &str,
+        valid_on: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Related<Product>>> {
+        let (relation, direction) = (Relation::IsParentOf, Direction::Incoming);
+        links::neighbours(self.links(), "product", id, relation, direction, valid_on).await
+    }
+
+    /// The components of `id`.
+    pub async fn components(
+        &self,
+        id: &str,
+        valid_on: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Related<Product>>> {
+        let (relation, direction) = (Relation::IsComponentOf, Direction::Incoming);
+        links::neighbours(self.links(), "product", id, relation, direction, valid_on).await
     }
 }

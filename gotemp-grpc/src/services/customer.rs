@@ -1,11 +1,14 @@
 //! `gotemp.customer.v1.CustomerService`.
 
 use crate::auth::Authenticator;
-use crate::convert::{from_struct, instant, page, page_request, timestamp, to_struct};
+use crate::convert::{
+    from_struct, instant, link, new_link, page, page_request, timestamp, to_struct,
+};
 use crate::pb::customer as pb;
+use crate::pb::hierarchy as h;
 use crate::status::IntoStatus as _;
 use gotemp_core::Result;
-use gotemp_core::entities::{Customer, CustomerChanges, CustomerFilter, NewCustomer};
+use gotemp_core::entities::{Customer, CustomerChanges, CustomerFilter, NewCustomer, Related};
 use gotemp_core::services::CustomerService;
 use tonic::{Request, Response, Status};
 
@@ -38,6 +41,16 @@ fn customer(c: Customer) -> pb::Customer {
         updated_at: timestamp(c.updated_at),
         modified_by: c.modified_by,
         version: c.version,
+    }
+}
+
+fn linked(items: Vec<Related<Customer>>) -> pb::LinkedCustomers {
+    let items = items.into_iter().map(|r| pb::LinkedCustomer {
+        link: Some(link(r.link)),
+        customer: Some(customer(r.object)),
+    });
+    pb::LinkedCustomers {
+        items: items.collect(),
     }
 }
 
@@ -131,5 +144,50 @@ impl pb::customer_service_server::CustomerService for CustomerGrpc {
             .await
             .or_status()?;
         Ok(Response::new(customer(deleted)))
+    }
+
+    async fn list_children(
+        &self,
+        request: Request<h::ListLinkedRequest>,
+    ) -> std::result::Result<Response<pb::LinkedCustomers>, Status> {
+        self.auth.caller(&request).await?;
+        let r = request.into_inner();
+        let valid_on = instant("valid_on", r.valid_on).or_status()?;
+        let found = self.customers.children(&r.id, valid_on).await.or_status()?;
+        Ok(Response::new(linked(found)))
+    }
+
+    async fn list_parents(
+        &self,
+        request: Request<h::ListLinkedRequest>,
+    ) -> std::result::Result<Response<pb::LinkedCustomers>, Status> {
+        self.auth.caller(&request).await?;
+        let r = request.into_inner();
+        let valid_on = instant("valid_on", r.valid_on).or_status()?;
+        let found = self.customers.parents(&r.id, valid_on).await.or_status()?;
+        Ok(Response::new(linked(found)))
+    }
+
+    async fn add_child(
+        &self,
+        request: Request<h::AddLinkRequest>,
+    ) -> std::result::Result<Response<h::Link>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let (id, input) = new_link(request.into_inner()).or_status()?;
+        let added = self.customers.add_child(&actor, &id, input).await;
+        Ok(Response::new(link(added.or_status()?)))
+    }
+
+    async fn remove_child(
+        &self,
+        request: Request<h::RemoveLinkRequest>,
+    ) -> std::result::Result<Response<h::Link>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let r = request.into_inner();
+        let removed = self
+            .customers
+            .remove_child(&actor, &r.id, &r.other_id)
+            .await;
+        Ok(Response::new(link(removed.or_status()?)))
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod concurrency;
+pub mod hierarchy;
 pub mod master;
 pub mod outbox;
 pub mod promotions;
@@ -45,6 +46,8 @@ macro_rules! conformance_tests {
             products_duplicate_id => master::products_duplicate_id,
             products_every_filter_and_pagination => master::products_filters_and_pages,
             products_stale_version_and_not_found => master::products_stale_and_missing,
+            customers_hierarchy_links => hierarchy::customer_links,
+            products_hierarchy_links => hierarchy::product_links,
             promotions_create_get_update_delete => promotions::create_get_update_delete,
             promotions_every_filter => promotions::every_filter,
             promotions_pagination => promotions::pagination,

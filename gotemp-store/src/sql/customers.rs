@@ -1,10 +1,14 @@
 use super::Db;
+use super::links::Edges;
 use super::{DbTime, Store, db_time, write::missing_or_stale};
 use crate::error::map_sqlx;
 use crate::rows::{CustomerRow, customer_columns};
 use async_trait::async_trait;
 use gotemp_core::Result;
-use gotemp_core::entities::{Customer, CustomerDraft, CustomerFilter};
+use gotemp_core::entities::{
+    Customer, CustomerDraft, CustomerFilter, CustomerLink, Link, LinkDraft, LinkQuery, Related,
+    Relation,
+};
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::CustomerRepository;
@@ -12,6 +16,13 @@ use sqlx::QueryBuilder;
 use sqlx::types::Json;
 
 type Row = CustomerRow<DbTime>;
+
+const EDGES: Edges = Edges {
+    table: "customer_links",
+    vertices: "customers",
+    columns: customer_columns!(),
+    entity: "customer link",
+};
 
 #[async_trait]
 impl CustomerRepository for Store {
@@ -143,5 +154,24 @@ impl CustomerRepository for Store {
             .await);
         };
         self.commit(tx, Customer::from(row), event).await
+    }
+
+    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
+        self.insert_link::<CustomerLink>(&EDGES, draft, event).await
+    }
+
+    async fn unlink(
+        &self,
+        from: &str,
+        relation: Relation,
+        to: &str,
+        event: PendingEvent,
+    ) -> Result<Link> {
+        let link = (from, relation, to);
+        self.delete_link::<CustomerLink>(&EDGES, link, event).await
+    }
+
+    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Customer>>> {
+        self.linked::<Row, Customer>(&EDGES, id, query).await
     }
 }

@@ -9,6 +9,7 @@ use super::{
 
 mod audit;
 mod customers;
+mod links;
 mod outbox;
 mod products;
 mod promotions;

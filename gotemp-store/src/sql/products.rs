@@ -1,10 +1,14 @@
 use super::Db;
+use super::links::Edges;
 use super::{DbTime, Store, db_time, write::missing_or_stale};
 use crate::error::map_sqlx;
 use crate::rows::{ProductRow, product_columns};
 use async_trait::async_trait;
 use gotemp_core::Result;
-use gotemp_core::entities::{Product, ProductDraft, ProductFilter};
+use gotemp_core::entities::{
+    Link, LinkDraft, LinkQuery, Product, ProductDraft, ProductFilter, ProductLink, Related,
+    Relation,
+};
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::ProductRepository;
@@ -12,6 +16,13 @@ use sqlx::QueryBuilder;
 use sqlx::types::Json;
 
 type Row = ProductRow<DbTime>;
+
+const EDGES: Edges = Edges {
+    table: "product_links",
+    vertices: "products",
+    columns: product_columns!(),
+    entity: "product link",
+};
 
 #[async_trait]
 impl ProductRepository for Store {
@@ -148,5 +159,24 @@ impl ProductRepository for Store {
             .await);
         };
         self.commit(tx, Product::from(row), event).await
+    }
+
+    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
+        self.insert_link::<ProductLink>(&EDGES, draft, event).await
+    }
+
+    async fn unlink(
+        &self,
+        from: &str,
+        relation: Relation,
+        to: &str,
+        event: PendingEvent,
+    ) -> Result<Link> {
+        let link = (from, relation, to);
+        self.delete_link::<ProductLink>(&EDGES, link, event).await
+    }
+
+    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Product>>> {
+        self.linked::<Row, Product>(&EDGES, id, query).await
     }
 }

@@ -1,6 +1,7 @@
 //! Unit tests of the services' rules and paths, with mocked ports.
 
 mod audit;
+mod links;
 mod login;
 mod master;
 mod promotion;

@@ -1,0 +1,243 @@
+//! The rules of hierarchy links, shared by the customer and product services.
+
+use crate::actor::Actor;
+use crate::entities::{
+    Customer, Direction, Link, LinkDraft, LinkQuery, NewLink, Product, RELATED_MAX, Related,
+    Relation,
+};
+use crate::error::{Error, FieldError, Result, Violations};
+use crate::event::{ActionType, Auditable, PendingEvent};
+use crate::ports::{CustomerRepository, ProductRepository};
+use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Longest link kind accepted.
+pub const KIND_MAX: usize = 50;
+
+/// What one kind of link accepts.
+pub(super) struct LinkRules {
+    /// Object name of both ends (`customer`, `product`).
+    pub entity: &'static str,
+    /// The relation the link stands for.
+    pub relation: Relation,
+    /// The kinds allowed; empty: any text, and none is fine.
+    pub kinds: &'static [&'static str],
+}
+
+impl LinkRules {
+    /// Checks every field of `input` (all failures at once) into a draft of `from → input.id`,
+    /// or, with `reversed`, `input.id → to` (a component names itself as `from`).
+    fn draft(
+        &self,
+        this: &str,
+        input: NewLink,
+        reversed: bool,
+        now: DateTime<Utc>,
+    ) -> Result<LinkDraft> {
+        let mut v = Violations::default();
+        let this_key = v.check(EntityKey::parse("id", this));
+        let other = v.check(EntityKey::parse("id", &input.id));
+        if this == input.id.trim() {
+            v.push(FieldError::new(
+                "id",
+                "self_link",
+                format!("id: a {} cannot be linked to itself", self.entity),
+            ));
+        }
+        let kind = match input.kind.as_deref().map(str::trim) {
+            None | Some("") if self.kinds.is_empty() => Some(None),
+            None | Some("") => {
+                v.push(FieldError::new(
+                    "kind",
+                    "required",
+                    format!("kind is required: one of {}", self.kinds.join(", ")),
+                ));
+                None
+            }
+            Some(k) if !self.kinds.is_empty() && !self.kinds.contains(&k) => {
+                v.push(FieldError::new(
+                    "kind",
+                    "invalid_kind",
+                    format!("kind must be one of {}", self.kinds.join(", ")),
+                ));
+                None
+            }
+            Some(k) => v.check(Text::parse("kind", k, KIND_MAX)).map(Some),
+        };
+        let validity = v.check(ValidityPeriod::parse_or_default(
+            input.valid_from,
+            input.valid_thru,
+            now,
+        ));
+        let (Some(this_key), Some(other), Some(kind), Some(validity), true) =
+            (this_key, other, kind, validity, v.is_empty())
+        else {
+            return Err(v.into_error());
+        };
+        let (from, to) = match reversed {
+            false => (this_key, other),
+            true => (other, this_key),
+        };
+        Ok(LinkDraft {
+            from,
+            to,
+            relation: self.relation,
+            kind,
+            validity,
+        })
+    }
+
+    /// Refuses a link that would close a loop: `from → to` when `from` can already be reached
+    /// from `to` (a customer that would become its own ancestor). Walks at most
+    /// [`RELATED_MAX`] objects.
+    async fn check_no_cycle<P: LinkPort + ?Sized>(
+        &self,
+        draft: &LinkDraft,
+        port: &P,
+    ) -> Result<()> {
+        let (from, to) = (draft.from.as_str(), draft.to.as_str());
+        let mut seen = HashSet::from([from.to_owned()]);
+        let mut frontier = vec![from.to_owned()];
+        while let Some(id) = frontier.pop() {
+            for above in port.related(&id, &self.incoming()).await? {
+                if above.link.from == to {
+                    return Err(Error::invalid(FieldError::new(
+                        "id",
+                        "cycle",
+                        format!(
+                            "id: linking {from} {} {to} would make a loop: {to} is already above {from}",
+                            self.relation.as_str()
+                        ),
+                    )));
+                }
+                if seen.len() < RELATED_MAX as usize && seen.insert(above.link.from.clone()) {
+                    frontier.push(above.link.from);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The query for the objects linking to an object along this relation.
+    fn incoming(&self) -> LinkQuery {
+        LinkQuery {
+            relation: self.relation,
+            direction: Direction::Incoming,
+            valid_on: None,
+        }
+    }
+}
+
+/// What the link operations need of a repository; customers and products both provide it.
+#[async_trait]
+pub(super) trait LinkPort: Send + Sync {
+    /// The objects linked.
+    type Object: Send;
+    /// Whether the object exists.
+    async fn exists(&self, id: &str) -> Result<bool>;
+    /// See `CustomerRepository::link`.
+    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link>;
+    /// See `CustomerRepository::unlink`.
+    async fn unlink(
+        &self,
+        from: &str,
+        relation: Relation,
+        to: &str,
+        event: PendingEvent,
+    ) -> Result<Link>;
+    /// See `CustomerRepository::related`.
+    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Self::Object>>>;
+}
+
+macro_rules! link_port {
+    ($repo:ident, $object:ty) => {
+        #[async_trait]
+        impl LinkPort for Arc<dyn $repo> {
+            type Object = $object;
+            async fn exists(&self, id: &str) -> Result<bool> {
+                Ok(self.get(id).await?.is_some())
+            }
+            async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
+                $repo::link(&**self, draft, event).await
+            }
+            async fn unlink(
+                &self,
+                from: &str,
+                relation: Relation,
+                to: &str,
+                event: PendingEvent,
+            ) -> Result<Link> {
+                $repo::unlink(&**self, from, relation, to, event).await
+            }
+            async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<$object>>> {
+                $repo::related(&**self, id, query).await
+            }
+        }
+    };
+}
+link_port!(CustomerRepository, Customer);
+link_port!(ProductRepository, Product);
+
+/// Links `this` and `input.id` (`this → other`, or `other → this` when `reversed`): checks every
+/// field, that both ends exist (an unknown `this` is NotFound, an unknown other end a field
+/// error), that no loop forms, then stores the link with its audit event (`A`).
+pub(super) async fn add<A: Auditable, T: Send>(
+    port: &dyn LinkPort<Object = T>,
+    rules: &LinkRules,
+    actor: &Actor,
+    this: &str,
+    input: NewLink,
+    reversed: bool,
+) -> Result<Link> {
+    let now = values::now();
+    let draft = rules.draft(this, input, reversed, now)?;
+    if !port.exists(this).await? {
+        return Err(Error::not_found(rules.entity, this));
+    }
+    let other = if reversed { &draft.from } else { &draft.to };
+    if !port.exists(other.as_str()).await? {
+        return Err(Error::invalid(FieldError::new(
+            "id",
+            "unknown",
+            format!("id: no {} {} exists", rules.entity, other.as_str()),
+        )));
+    }
+    rules.check_no_cycle(&draft, port).await?;
+    let event = PendingEvent::new::<A>(ActionType::Insert, actor, now);
+    port.link(&draft, event).await
+}
+
+/// Removes the link `from relation to` with its audit event (`A`).
+pub(super) async fn remove<A: Auditable, T: Send>(
+    port: &dyn LinkPort<Object = T>,
+    actor: &Actor,
+    from: &str,
+    relation: Relation,
+    to: &str,
+) -> Result<Link> {
+    let event = PendingEvent::new::<A>(ActionType::Delete, actor, values::now());
+    port.unlink(from, relation, to, event).await
+}
+
+/// The neighbours of `id` (NotFound when `id` does not exist) along `relation` in `direction`.
+pub(super) async fn neighbours<T: Send>(
+    port: &dyn LinkPort<Object = T>,
+    entity: &'static str,
+    id: &str,
+    relation: Relation,
+    direction: Direction,
+    valid_on: Option<DateTime<Utc>>,
+) -> Result<Vec<Related<T>>> {
+    if !port.exists(id).await? {
+        return Err(Error::not_found(entity, id));
+    }
+    let query = LinkQuery {
+        relation,
+        direction,
+        valid_on,
+    };
+    port.related(id, &query).await
+}
