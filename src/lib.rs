@@ -78,7 +78,7 @@ impl Gotemp {
         {
             // Customers and products commit with their events in their own store; one relay
             // drains both outboxes.
-            let master = open_store(url).await?;
+            let master = open_master_data(url).await?;
             repositories.customers = master.customers;
             repositories.products = master.products;
             repositories.outbox = Arc::new(gotemp_events::MergedOutbox::new(vec![
@@ -189,6 +189,24 @@ impl Gotemp {
     }
 }
 
+/// Opens the store of customers and products: ArangoDB for `http(s)://`, else a SQL store.
+async fn open_master_data(url: &str) -> Result<gotemp_store::MasterData> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        #[cfg(feature = "arango")]
+        return Ok(gotemp_store::ArangoStore::connect(url).await?.master_data());
+        #[cfg(not(feature = "arango"))]
+        return Err(Error::Internal(
+            "http:// (ArangoDB) master data storage needs gotemp's `arango` feature".into(),
+        ));
+    }
+    let store = open_store(url).await?;
+    Ok(gotemp_store::MasterData {
+        customers: store.customers,
+        products: store.products,
+        outbox: store.outbox,
+    })
+}
+
 /// Opens the store a URL names; the scheme picks the adapter.
 async fn open_store(url: &str) -> Result<Repositories> {
     let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
@@ -211,6 +229,9 @@ async fn open_store(url: &str) -> Result<Repositories> {
                 "postgres:// storage needs gotemp's `postgres` feature".into(),
             ));
         }
+        "http" | "https" => Err(Error::Internal(
+            "ArangoDB (http://) holds customers and products only: name it in master_data_storage (GOTEMP_MASTER_DATA_STORAGE) and keep storage on sqlite:// or postgres://".into(),
+        )),
         _ => Err(Error::Internal(format!(
             "storage URL must start with sqlite:// or postgres://, got {:?}",
             url.split("://").next().unwrap_or(url)

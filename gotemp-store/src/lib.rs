@@ -2,12 +2,15 @@
 //!
 //! - `sqlite` (default feature): the embedded store, one file, no server.
 //! - `postgres`: PostgreSQL, for deployments that outgrow one process.
+//! - `arango`: customers and products with their hierarchies in ArangoDB (master data only).
 //! - `memory-cache` (default) and `redis`: the adapters of the lookup cache ([`cache`]).
 //!
 //! Every adapter writes each change and its audit event to an outbox in one transaction, maps
 //! unique-constraint violations to `Conflict` by constraint name, and passes the public
-//! [`conformance`] suite, which future adapters (ArangoDB) reuse.
+//! [`conformance`] suite (ArangoDB its master-data part).
 
+#[cfg(feature = "arango")]
+pub mod arango;
 #[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;
 pub mod conformance;
@@ -21,9 +24,23 @@ mod rows;
 pub mod sqlite;
 pub mod testing;
 
+#[cfg(feature = "arango")]
+pub use arango::ArangoStore;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use error::map_sqlx;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+
+/// The repositories of master data (customers and products, with their hierarchies) and the
+/// outbox their changes write to: what a store that holds only master data (ArangoDB) serves,
+/// and what the facade takes from a store named for master data.
+pub struct MasterData {
+    /// Customers and their hierarchy.
+    pub customers: std::sync::Arc<dyn gotemp_core::ports::CustomerRepository>,
+    /// Products and their hierarchies.
+    pub products: std::sync::Arc<dyn gotemp_core::ports::ProductRepository>,
+    /// The outbox their changes write to.
+    pub outbox: std::sync::Arc<dyn gotemp_core::ports::OutboxStore>,
+}

@@ -13,6 +13,11 @@ use gotemp_core::ports::Repositories;
 use std::io::Write as _;
 use std::time::Duration;
 
+#[cfg(all(feature = "arango", feature = "sqlite"))]
+mod arango;
+#[cfg(all(feature = "arango", feature = "sqlite"))]
+pub use arango::arango_store;
+
 /// A backend a test may need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -136,6 +141,12 @@ enum Cleanup {
         name: String,
         _container: Option<Box<dyn std::any::Any + Send>>,
     },
+    #[cfg(all(feature = "arango", feature = "sqlite"))]
+    Arango {
+        store: crate::ArangoStore,
+        sql: Box<TestStore>,
+        _container: Option<Box<dyn std::any::Any + Send>>,
+    },
 }
 
 impl TestStore {
@@ -143,6 +154,18 @@ impl TestStore {
     /// connections, nothing shared in memory).
     pub async fn open_again(&self) -> Repositories {
         match self.cleanup {
+            #[cfg(all(feature = "arango", feature = "sqlite"))]
+            Cleanup::Arango { ref sql, .. } => {
+                let mut repos = Box::pin(sql.open_again()).await;
+                let master = crate::ArangoStore::connect(&self.url)
+                    .await
+                    .expect("the test database opens again")
+                    .master_data();
+                repos.customers = master.customers;
+                repos.products = master.products;
+                repos.outbox = master.outbox;
+                repos
+            }
             #[cfg(feature = "sqlite")]
             Cleanup::SqliteFile(_, ref path) => {
                 crate::SqliteStore::connect(&format!("sqlite://{}", path.display()))
@@ -171,6 +194,11 @@ impl TestStore {
     /// Closes the store and removes its database.
     pub async fn finish(self) {
         match self.cleanup {
+            #[cfg(all(feature = "arango", feature = "sqlite"))]
+            Cleanup::Arango { store, sql, .. } => {
+                let _ = store.drop_database().await;
+                Box::pin(sql.finish()).await;
+            }
             #[cfg(feature = "sqlite")]
             Cleanup::SqliteFile(store, path) => {
                 store.close().await;
@@ -260,7 +288,7 @@ pub async fn postgres_store(test: &str) -> Option<TestStore> {
 }
 
 /// `url` naming database `name` instead of its own (query parameters kept).
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", all(feature = "arango", feature = "sqlite")))]
 fn with_database(url: &str, name: &str) -> String {
     let (main, query) = match url.split_once('?') {
         Some((m, q)) => (m, format!("?{q}")),

@@ -66,6 +66,22 @@ macro_rules! conformance_tests {
             concurrent_creates_all_commit => concurrency::concurrent_creates_all_commit,
         );
     };
+    // The cases of the master data (customers, products, their links and their outbox), for
+    // a store that holds only those (ArangoDB).
+    (master_data: $make:expr) => {
+        $crate::conformance_tests!(@cases $make;
+            customers_create_get_update_delete => master::customers_crud,
+            customers_duplicate_id => master::customers_duplicate_id,
+            customers_every_filter_and_pagination => master::customers_filters_and_pages,
+            customers_stale_version_and_not_found => master::customers_stale_and_missing,
+            products_create_get_update_delete => master::products_crud,
+            products_duplicate_id => master::products_duplicate_id,
+            products_every_filter_and_pagination => master::products_filters_and_pages,
+            products_stale_version_and_not_found => master::products_stale_and_missing,
+            customers_hierarchy_links => hierarchy::customer_links,
+            products_hierarchy_links => hierarchy::product_links,
+        );
+    };
     (@cases $make:expr; $($name:ident => $($path:ident)::+),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
