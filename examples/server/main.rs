@@ -82,8 +82,8 @@ async fn run() -> Result<(), all_in_one::BoxError> {
     }
     match &running.seeded {
         Some(r) => println!(
-            "  demo data    seeded: {} users, {} customers, {} products, {} promotions",
-            r.users, r.customers, r.products, r.promotions
+            "  demo data    seeded: {} users, {} customers, {} products, {} promotions, {} hierarchy links",
+            r.users, r.customers, r.products, r.promotions, r.links
         ),
         None => println!("  demo data    already there"),
     }

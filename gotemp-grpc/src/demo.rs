@@ -331,7 +331,7 @@ pub async fn promotion_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<T
         "promotion",
         "update",
         &format!(
-            "\"{}\" (version {})",
+            "description now \"{}\", valid 120 days (version {})",
             updated.description.as_deref().unwrap_or("-"),
             updated.version
         ),
