@@ -4,14 +4,19 @@
 //! the user service), and [`RemoteVerifier`], which asks the user service's ValidateToken and
 //! remembers the answer until the token expires (services deployed apart, as in the original).
 
+use crate::discovery::Instances;
 use crate::pb::user::ValidateTokenRequest;
 use crate::pb::user::user_service_client::UserServiceClient;
+use crate::server::ServiceName;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::Actor;
 use gotemp_core::auth::TokenService;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
@@ -47,7 +52,7 @@ impl TokenVerifier for LocalVerifier {
 /// Verifies tokens by asking the user service, caching each valid token's answer until it
 /// expires, so only a token's first call costs a round trip.
 pub struct RemoteVerifier {
-    client: UserServiceClient<Channel>,
+    users: Instances,
     valid: Mutex<HashMap<String, (Actor, DateTime<Utc>)>>,
 }
 
@@ -57,8 +62,13 @@ const REMEMBERED_TOKENS: usize = 10_000;
 impl RemoteVerifier {
     /// Asks the user service behind `channel`.
     pub fn new(channel: Channel) -> Self {
+        Self::discovered(Instances::fixed(ServiceName::User, channel))
+    }
+
+    /// Asks any live instance of the user service (found by discovery).
+    pub fn discovered(users: Instances) -> Self {
         Self {
-            client: UserServiceClient::new(channel),
+            users,
             valid: Mutex::new(HashMap::new()),
         }
     }
@@ -91,11 +101,16 @@ impl TokenVerifier for RemoteVerifier {
             return Ok(actor);
         }
         // The token vouches for itself: the user service authenticates the call with it.
-        let mut request = Request::new(ValidateTokenRequest {
-            token: token.to_owned(),
-        });
-        set_bearer(&mut request, token)?;
-        let answer = match self.client.clone().validate_token(request).await {
+        let ask = |channel: Channel| async move {
+            let mut request = Request::new(ValidateTokenRequest {
+                token: token.to_owned(),
+            });
+            set_bearer(&mut request, token)?;
+            UserServiceClient::new(channel)
+                .validate_token(request)
+                .await
+        };
+        let answer = match self.users.call(ask).await {
             Ok(answer) => answer.into_inner(),
             Err(status) if status.code() == Code::Unauthenticated => return Err(status),
             Err(status) => {
@@ -166,5 +181,54 @@ pub fn bearer<T>(request: &Request<T>) -> Result<&str, Status> {
         _ => Err(Status::unauthenticated(
             "authorization metadata must be: Bearer <token>",
         )),
+    }
+}
+
+tokio::task_local! {
+    /// The bearer token of the request being served.
+    static CALLER_TOKEN: String;
+}
+
+/// The bearer token of the request being served (inside a service wrapped in [`ForwardToken`]),
+/// for calls this service makes to another on the caller's behalf.
+pub fn caller_token() -> Option<String> {
+    CALLER_TOKEN
+        .try_with(Clone::clone)
+        .ok()
+        .filter(|t| !t.is_empty())
+}
+
+/// Wraps a tonic service so its handlers can forward the caller's token ([`caller_token`]):
+/// another service then answers with the caller's rights, nothing more.
+#[derive(Clone)]
+pub struct ForwardToken<S>(pub S);
+
+impl<S: tonic::server::NamedService> tonic::server::NamedService for ForwardToken<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+impl<S, B> tonic::codegen::Service<tonic::codegen::http::Request<B>> for ForwardToken<S>
+where
+    S: tonic::codegen::Service<tonic::codegen::http::Request<B>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: tonic::codegen::http::Request<B>) -> Self::Future {
+        let token = request
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim().to_owned())
+            .unwrap_or_default();
+        Box::pin(CALLER_TOKEN.scope(token, self.0.call(request)))
     }
 }

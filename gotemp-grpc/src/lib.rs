@@ -8,6 +8,8 @@ pub mod auth;
 pub mod client;
 mod convert;
 pub mod demo;
+pub mod discovery;
+pub mod remote;
 pub mod server;
 pub mod services;
 pub mod status;

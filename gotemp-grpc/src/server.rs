@@ -48,6 +48,17 @@ impl ServiceName {
         }
     }
 
+    /// The short name (`user`, `customer`, …), as `--services` and mDNS service types use it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Customer => "customer",
+            Self::Product => "product",
+            Self::Promotion => "promotion",
+            Self::Audit => "audit",
+        }
+    }
+
     /// Parses `user,promotion` or `all`.
     pub fn parse_list(list: &str) -> Result<Vec<ServiceName>, String> {
         let mut out = Vec::new();
@@ -121,9 +132,10 @@ pub async fn serve(
                 .add_service(CustomerGrpc::new(app.customers.clone(), auth.clone()).into_server()),
             ServiceName::Product => routes
                 .add_service(ProductGrpc::new(app.products.clone(), auth.clone()).into_server()),
-            ServiceName::Promotion => routes.add_service(
+            // Promotions may ask a customer service deployed apart, with the caller's token.
+            ServiceName::Promotion => routes.add_service(crate::auth::ForwardToken(
                 PromotionGrpc::new(app.promotions.clone(), auth.clone()).into_server(),
-            ),
+            )),
             ServiceName::Audit => {
                 routes.add_service(AuditGrpc::new(app.audit.clone(), auth.clone()).into_server())
             }

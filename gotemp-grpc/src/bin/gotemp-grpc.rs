@@ -4,16 +4,20 @@
 //! GOTEMP_JWT_SECRET=… gotemp-grpc --services all
 //! GOTEMP_STORAGE=postgres://… GOTEMP_EVENTS=nats://127.0.0.1:4222 \
 //!   gotemp-grpc --services promotion --user-service http://users:50051
+//! gotemp-grpc --services promotion --discovery mdns     # finds user and customer by mDNS
 //! ```
 //!
 //! Settings come from `--config <file.toml>` and `GOTEMP_*` variables (see `gotemp::Config`);
-//! the options below also read `GOTEMP_SERVICES`, `GOTEMP_USER_SERVICE_URL`
-//! and `GOTEMP_SEED`. On SIGTERM or ctrl-c it stops accepting calls, lets the ones in flight
+//! the options below also read `GOTEMP_SERVICES`, `GOTEMP_USER_SERVICE_URL`,
+//! `GOTEMP_CUSTOMER_SERVICE_URL`, `GOTEMP_DISCOVERY` and `GOTEMP_SEED`. On SIGTERM or ctrl-c it stops accepting calls, lets the ones in flight
 //! finish, and stops the outbox relay after its batch.
 
 use clap::Parser;
+use gotemp::core::services::PromotionService;
 use gotemp::{Config, Gotemp};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier, RemoteVerifier, TokenVerifier};
+use gotemp_grpc::discovery::{Discovery, Instances, StaticDiscovery};
+use gotemp_grpc::remote::RemoteCustomerDirectory;
 use gotemp_grpc::server::{ServiceName, serve};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,10 +35,18 @@ struct Args {
     /// Which services: a comma-separated list of user, customer, product, promotion, audit, or all.
     #[arg(long, env = "GOTEMP_SERVICES", default_value = "all")]
     services: String,
-    /// Check tokens by asking the user service at this URL (for services deployed apart from
-    /// it) instead of with the shared secret.
+    /// Check tokens by asking the user service at these URLs (comma-separated; for services
+    /// deployed apart from it) instead of with the shared secret.
     #[arg(long, env = "GOTEMP_USER_SERVICE_URL")]
     user_service: Option<String>,
+    /// Look customers up (promotion service) at these URLs (comma-separated) instead of in
+    /// this process's store.
+    #[arg(long, env = "GOTEMP_CUSTOMER_SERVICE_URL")]
+    customer_service: Option<String>,
+    /// How to find other services: `static` (the URLs above) or `mdns` (announce the services
+    /// served here, and find the user and customer services by multicast DNS; feature `mdns`).
+    #[arg(long, env = "GOTEMP_DISCOVERY", default_value = "static")]
+    discovery: String,
     /// Apply the demo data at start (idempotent).
     #[arg(long, env = "GOTEMP_SEED")]
     seed: bool,
@@ -63,21 +75,43 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if args.user_service.is_some() && services.contains(&ServiceName::User) {
         return Err("--user-service is for processes that do not serve the user service".into());
     }
-    let config = match &args.user_service {
-        Some(_) => Config::load_without_secret(args.config.as_deref())?,
-        None => Config::load(args.config.as_deref())?,
+    let mdns = multicast(&args.discovery)?;
+    let mut fixed = StaticDiscovery::new();
+    if let Some(urls) = &args.user_service {
+        fixed = fixed.with(ServiceName::User, urls);
+    }
+    if let Some(urls) = &args.customer_service {
+        fixed = fixed.with(ServiceName::Customer, urls);
+    }
+    let discovery: Arc<dyn Discovery> = match &mdns {
+        Some(m) => m.clone(),
+        None => Arc::new(fixed),
     };
-    let app = Gotemp::open(&config).await?;
+    let discovers = |given: &Option<String>| given.is_some() || mdns.is_some();
+    let remote_users = !services.contains(&ServiceName::User) && discovers(&args.user_service);
+    let remote_customers = services.contains(&ServiceName::Promotion)
+        && !services.contains(&ServiceName::Customer)
+        && discovers(&args.customer_service);
+    let config = match remote_users {
+        true => Config::load_without_secret(args.config.as_deref())?,
+        false => Config::load(args.config.as_deref())?,
+    };
+    let mut app = Gotemp::open(&config).await?;
+    if remote_customers {
+        let customers = Instances::new(&*discovery, ServiceName::Customer);
+        let directory = Arc::new(RemoteCustomerDirectory::new(customers));
+        app.promotions = PromotionService::new(app.repositories.promotions.clone(), directory);
+    }
     if args.seed {
         let report = app.seed(&config).await?;
         tracing::info!(?report, "demo data applied");
     }
-    let verifier: Arc<dyn TokenVerifier> = match &args.user_service {
-        Some(url) => {
-            let channel = tonic::transport::Endpoint::from_shared(url.clone())?.connect_lazy();
-            Arc::new(RemoteVerifier::new(channel))
-        }
-        None => Arc::new(LocalVerifier::new(app.tokens.clone())),
+    let verifier: Arc<dyn TokenVerifier> = match remote_users {
+        true => Arc::new(RemoteVerifier::discovered(Instances::new(
+            &*discovery,
+            ServiceName::User,
+        ))),
+        false => Arc::new(LocalVerifier::new(app.tokens.clone())),
     };
     let events = app
         .start_events(&config, services.contains(&ServiceName::Audit))
@@ -85,20 +119,60 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let addr = args.addr.as_deref().unwrap_or(&config.grpc_addr);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let names: Vec<&str> = services.iter().map(|s| s.grpc_name()).collect();
+    let local = listener.local_addr()?;
     println!(
-        "gotemp-grpc listening on {} serving {}",
-        listener.local_addr()?,
+        "gotemp-grpc listening on {local} serving {}",
         names.join(", ")
     );
+    #[cfg(feature = "mdns")]
+    if let Some(m) = &mdns {
+        m.announce(&services, local)?;
+    }
+    // On SIGTERM, withdraw the announcements first, so peers stop calling while the calls in
+    // flight finish.
+    let stopping = {
+        let mdns = mdns.clone();
+        async move {
+            gotemp::shutdown_signal().await;
+            withdraw(mdns).await;
+        }
+    };
     serve(
         app,
         &services,
         Authenticator::new(verifier),
         listener,
-        gotemp::shutdown_signal(),
+        stopping,
     )
     .await?;
     tracing::info!("calls finished; stopping the event pipeline");
     events.shutdown().await;
     Ok(())
+}
+
+#[cfg(feature = "mdns")]
+type Multicast = gotemp_grpc::discovery::mdns::MdnsDiscovery;
+/// Without the `mdns` feature there is no multicast discovery to hold.
+#[cfg(not(feature = "mdns"))]
+type Multicast = StaticDiscovery;
+
+/// The mDNS responder when `--discovery mdns` asks for it.
+fn multicast(discovery: &str) -> Result<Option<Arc<Multicast>>, Box<dyn std::error::Error>> {
+    match discovery {
+        "static" => Ok(None),
+        #[cfg(feature = "mdns")]
+        "mdns" => Ok(Some(Arc::new(Multicast::new()?))),
+        #[cfg(not(feature = "mdns"))]
+        "mdns" => Err("--discovery mdns needs gotemp-grpc's `mdns` feature".into()),
+        other => Err(format!("--discovery must be static or mdns, got {other:?}").into()),
+    }
+}
+
+async fn withdraw(mdns: Option<Arc<Multicast>>) {
+    #[cfg(feature = "mdns")]
+    if let Some(m) = mdns {
+        m.withdraw().await;
+    }
+    #[cfg(not(feature = "mdns"))]
+    let _ = mdns;
 }
