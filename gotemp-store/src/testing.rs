@@ -76,8 +76,17 @@ impl Backend {
 /// Reports that `test` cannot run for want of `backend`, loudly; panics when the backend is
 /// required. Returns `None` so callers can `return skip(..)`.
 pub fn skip<T>(backend: Backend, test: &str, reason: &str) -> Option<T> {
-    let line = format!("skipped: {test}: {} unavailable: {reason}", backend.name());
-    if backend.required() {
+    skip_for_want_of(backend.name(), test, reason)
+}
+
+/// Like [`skip`] for a need that is not a backend server (`netns`: network namespaces, which
+/// need root and iproute2): named in `GOTEMP_TEST_REQUIRE`, its skip is a failure.
+pub fn skip_for_want_of<T>(what: &str, test: &str, reason: &str) -> Option<T> {
+    let line = format!("skipped: {test}: {what} unavailable: {reason}");
+    let required = std::env::var("GOTEMP_TEST_REQUIRE")
+        .map(|v| v.split(',').any(|b| b.trim() == what || b.trim() == "all"))
+        .unwrap_or(false);
+    if required {
         panic!("{line} (GOTEMP_TEST_REQUIRE demands it)");
     }
     eprintln!("\n*** {line} ***\n");

@@ -1,5 +1,6 @@
 //! Multicast DNS, as the original's registry: each process announces the services it serves as
-//! `_gotemp-<service>._tcp.local.` with its address and port, withdraws them on shutdown, and
+//! `_gt-<service>._tcp.local.` (a service name may have 15 characters at most, RFC 6763, so
+//! `_gotemp-promotion` would be refused) with its address and port, withdraws them on shutdown, and
 //! browses the services it calls in the background. Lookups read what browsing found; they
 //! never send a query on the request path.
 
@@ -12,9 +13,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// The mDNS service type of a gotemp service.
+/// The mDNS service type of a gotemp service: `_gt-promotion._tcp.local.`.
 pub fn service_type(service: ServiceName) -> String {
-    format!("_gotemp-{}._tcp.local.", service.name())
+    format!("_gt-{}._tcp.local.", service.name())
 }
 
 /// Announces and finds gotemp services by multicast DNS.

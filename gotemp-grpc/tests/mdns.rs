@@ -1,0 +1,231 @@
+//! The original's topology found by multicast DNS alone: the user, customer and promotion
+//! services as three `gotemp-grpc` processes with no configured addresses and no shared token
+//! secret but the user service's, announcing themselves and finding each other by mDNS; a
+//! promotion create then needs all three (token checked by the user service, customer checked
+//! by the customer service with the caller's token).
+//!
+//! Multicast does not work on the loopback interface, so the test makes its own network: a
+//! network namespace joined to this one by a veth pair (iproute2, root), the processes inside
+//! it, the test calling them over the veth. Without root or `ip` it reports a skip.
+
+use gotemp_grpc::client::GotempClient;
+use gotemp_grpc::pb::promotion::CreatePromotionRequest;
+use gotemp_store::testing;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+const SECRET: &str = "mdns-test-secret-mdns-test-secret-mdns-t";
+const TEST: &str = "three_services_find_each_other_by_mdns_only";
+
+/// A network namespace of the test's own, with a veth pair to this namespace.
+struct Network {
+    namespace: String,
+    /// This namespace's end of the pair.
+    outside: String,
+    /// The address the processes inside get.
+    inside_ip: String,
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = std::process::Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run ip: {e}"))?;
+    match out.status.success() {
+        true => Ok(()),
+        false => Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+    }
+}
+
+impl Network {
+    fn create() -> Result<Self, String> {
+        let n = std::process::id() % 250;
+        let net = Network {
+            namespace: format!("gotemp-mdns-{}", std::process::id()),
+            outside: format!("gtmo{n}"),
+            inside_ip: format!("10.213.{n}.1"),
+        };
+        let inside = format!("gtmi{n}");
+        let host = format!("10.213.{n}.254/24");
+        let addr = format!("{}/24", net.inside_ip);
+        let ns = net.namespace.as_str();
+        ip(&["netns", "add", ns])?;
+        let setup = || -> Result<(), String> {
+            ip(&[
+                "link",
+                "add",
+                &net.outside,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &inside,
+            ])?;
+            ip(&["link", "set", &inside, "netns", ns])?;
+            ip(&["addr", "add", &host, "dev", &net.outside])?;
+            ip(&["link", "set", &net.outside, "up"])?;
+            ip(&[
+                "netns", "exec", ns, "ip", "addr", "add", &addr, "dev", &inside,
+            ])?;
+            ip(&["netns", "exec", ns, "ip", "link", "set", &inside, "up"])?;
+            ip(&["netns", "exec", ns, "ip", "link", "set", "lo", "up"])
+        };
+        setup().map(|()| net)
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        // Deleting the namespace destroys the veth pair with it.
+        let _ = ip(&["netns", "del", &self.namespace]);
+        let _ = ip(&["link", "del", &self.outside]);
+    }
+}
+
+/// Starts `gotemp-grpc` inside the namespace; returns it and the port it printed.
+async fn spawn(net: &Network, args: &[&str], env: &[(&str, String)]) -> (Child, u16) {
+    let mut child = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &net.namespace,
+            env!("CARGO_BIN_EXE_gotemp-grpc"),
+        ])
+        .args(args)
+        .args(["--discovery", "mdns"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("GOTEMP_GRPC_ADDR", "0.0.0.0:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("ip netns exec starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the server says where it listens within 30 s")
+        .unwrap()
+        .expect("a line on stdout");
+    let port = line
+        .strip_prefix("gotemp-grpc listening on 0.0.0.0:")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
+    (child, port)
+}
+
+async fn stop(mut child: Child) {
+    let pid = child.id().expect("running").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("stops within 15 s of SIGTERM")
+        .unwrap();
+    assert!(exit.success(), "graceful exit: {exit:?}");
+}
+
+fn future(days: i64) -> Option<prost_types::Timestamp> {
+    let t = chrono::Utc::now() + chrono::Duration::days(days);
+    Some(prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: 0,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_services_find_each_other_by_mdns_only() {
+    let net = match Network::create() {
+        Ok(net) => net,
+        Err(why) => {
+            return testing::skip_for_want_of::<()>("netns", TEST, &why).unwrap_or(());
+        }
+    };
+    let dir = std::env::temp_dir().join(format!("gotemp-mdns-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = |name: &str| format!("sqlite://{}/{name}.db", dir.display());
+    let admin = [
+        ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example".to_owned()),
+        ("GOTEMP_ADMIN_PASSWORD", "ops password".to_owned()),
+    ];
+    let with = |storage: String, secret: bool| {
+        let mut env = vec![("GOTEMP_STORAGE", storage)];
+        env.extend(admin.iter().cloned());
+        if secret {
+            env.push(("GOTEMP_JWT_SECRET", SECRET.to_owned()));
+        }
+        env
+    };
+    // Only the user service knows the secret; nobody is told where anybody is.
+    let (users, user_port) = spawn(
+        &net,
+        &["--services", "user", "--seed"],
+        &with(store("users"), true),
+    )
+    .await;
+    let (customers, _) = spawn(
+        &net,
+        &["--services", "customer", "--seed"],
+        &with(store("customers"), false),
+    )
+    .await;
+    let (promotions, promotion_port) = spawn(
+        &net,
+        &["--services", "promotion"],
+        &with(store("promotions"), false),
+    )
+    .await;
+
+    let at = |port: u16| format!("http://{}:{port}", net.inside_ip);
+    let mut login = GotempClient::connect(&at(user_port)).await.unwrap();
+    let token = login
+        .login("ops@gotemp.example", "ops password")
+        .await
+        .unwrap()
+        .token;
+    let mut client = GotempClient::connect(&at(promotion_port)).await.unwrap();
+    client.set_token(&token).unwrap();
+    let request = |name: &str, customer: &str| CreatePromotionRequest {
+        name: name.into(),
+        valid_from: future(0),
+        valid_thru: future(10),
+        customer_id: customer.into(),
+        ..Default::default()
+    };
+    let created = client
+        .promotions()
+        .create_promotion(request("Found by mDNS", "ducksrus"))
+        .await
+        .expect("a create needing the user and customer services found by mDNS")
+        .into_inner();
+    assert_eq!(created.customer_name.as_deref(), Some("Ducks R Us"));
+    let unknown = client
+        .promotions()
+        .create_promotion(request("No such customer", "nobody"))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), tonic::Code::InvalidArgument, "{unknown:?}");
+    client.set_token("not-a-token").unwrap();
+    let refused = client
+        .promotions()
+        .create_promotion(request("Refused", "ducksrus"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+
+    stop(promotions).await;
+    stop(customers).await;
+    stop(users).await;
+    drop(net);
+    let _ = std::fs::remove_dir_all(&dir);
+}
