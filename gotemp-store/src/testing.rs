@@ -469,7 +469,7 @@ fn find_binary(name: &str) -> Option<std::path::PathBuf> {
 
 /// Load for the throughput benchmarks: runs `calls` calls of `op` spread over `concurrency`
 /// tasks and prints calls/s, p50 and p99 (latency is per call, throughput over the whole run).
-pub async fn measure<F, Fut>(label: &str, concurrency: usize, calls: usize, op: F)
+pub async fn measure<F, Fut>(label: &str, concurrency: usize, calls: usize, op: F) -> Measured
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send,
@@ -503,12 +503,27 @@ where
     let elapsed = started.elapsed();
     all.sort();
     let pct = |p: f64| all[((all.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
+    let measured = Measured {
+        per_second: calls as f64 / elapsed.as_secs_f64(),
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+    };
     println!(
         "{label:<34} c={concurrency:<3} {:>8.0} calls/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
-        calls as f64 / elapsed.as_secs_f64(),
-        pct(0.5),
-        pct(0.99)
+        measured.per_second, measured.p50_ms, measured.p99_ms
     );
+    measured
+}
+
+/// Throughput and latency of one benchmark row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    /// Completed calls per second.
+    pub per_second: f64,
+    /// Median latency, milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile latency, milliseconds.
+    pub p99_ms: f64,
 }
 
 #[cfg(all(test, feature = "postgres"))]

@@ -1,0 +1,411 @@
+//! What gotemp costs, side by side in one run on one machine: each operation — get-by-id with
+//! the cache cold and warm, a list page, create and update (each with its outbox event) — at
+//! concurrency 1, 8 and 32, through gotemp over HTTP and gRPC on PostgreSQL, a hand-written
+//! axum + sqlx handler running the same SQL, pgbench running that SQL alone, redis-benchmark
+//! GET for the warm reads, and the embedded default (SQLite). Writes `benches/RESULTS.md`.
+//!
+//! ```sh
+//! scripts/bench          # services, release build, this, the audit pipeline; < 15 min
+//! ```
+//!
+//! Servers and load generator share this process and the machine's two cores (pgbench and
+//! redis-benchmark are processes of their own); a ratio compares runs made minutes apart on the
+//! same machine, so shared-machine noise mostly cancels out.
+
+mod baseline;
+mod external;
+mod report;
+
+use gotemp::core::actor::Actor;
+use gotemp::core::auth::{TokenService, TokenSettings};
+use gotemp::core::cache::{CacheLayer, CacheSettings};
+use gotemp::core::entities::NewCustomer;
+use gotemp::{Gotemp, SecretString};
+use gotemp_grpc::auth::{Authenticator, LocalVerifier};
+use gotemp_grpc::client::GotempClient;
+use gotemp_grpc::pb::customer as pb;
+use gotemp_grpc::server::{ServiceName, serve};
+use gotemp_http::HttpSettings;
+use gotemp_store::testing::{self, Measured, measure};
+use report::{Row, System};
+use std::sync::Arc;
+use std::time::Instant;
+
+const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
+/// Customers every run reads and updates (`bench-1` …).
+const SEEDED: usize = 1000;
+const CONCURRENCY: [usize; 3] = [1, 8, 32];
+
+/// The operations, in the order of the report.
+pub const OPS: [&str; 5] = [
+    "get-by-id, cache cold",
+    "get-by-id, cache warm",
+    "list page (50)",
+    "create (+ outbox)",
+    "update (+ outbox)",
+];
+
+/// The console label of a row.
+fn label(op: usize, system: System) -> String {
+    format!("{} [{}]", OPS[op], system.tag())
+}
+
+fn tokens() -> Arc<TokenService> {
+    Arc::new(TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap())
+}
+
+fn memory_cache() -> CacheLayer {
+    CacheLayer::new(
+        Arc::new(gotemp::store::cache::MemoryCache::default()),
+        CacheSettings::default(),
+    )
+}
+
+async fn seed(app: &Gotemp) {
+    let actor = Actor::system();
+    for n in 1..=SEEDED {
+        let input = NewCustomer {
+            id: Some(format!("bench-{n}")),
+            name: format!("Bench customer {n}"),
+            ..Default::default()
+        };
+        app.customers.create(&actor, input).await.unwrap();
+    }
+}
+
+/// An HTTP server of `app` on a free port; its base URL.
+async fn http(app: Gotemp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = gotemp_http::router(app, None, &HttpSettings::default());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+/// A gRPC server of `app`'s customer service on a free port, and a client holding `token`.
+async fn grpc(app: Gotemp, token: &str) -> GotempClient {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens.clone())));
+    tokio::spawn(async move {
+        serve(
+            app,
+            &[ServiceName::Customer],
+            auth,
+            listener,
+            std::future::pending(),
+        )
+        .await
+        .unwrap()
+    });
+    let mut client = GotempClient::connect(&url).await.unwrap();
+    client.set_token(token).unwrap();
+    client
+}
+
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Load over HTTP: `path(i)` with `body(i)` for call `i`; every answer must be a success.
+async fn over_http(
+    label: &str,
+    c: usize,
+    calls: usize,
+    http: &reqwest::Client,
+    token: Option<&str>,
+    request: impl Fn(usize) -> (reqwest::Method, String, Option<serde_json::Value>)
+    + Send
+    + Sync
+    + 'static,
+) -> Measured {
+    let (http, token) = (http.clone(), token.map(str::to_owned));
+    let request = Arc::new(request);
+    // Unmeasured, all at once: open the client's and the server's connections first.
+    let warmups: Vec<_> = (0..c)
+        .map(|i| {
+            let (method, url, _) = request(calls + i);
+            let mut r = http.request(reqwest::Method::GET, &url);
+            if let Some(t) = &token {
+                r = r.bearer_auth(t);
+            }
+            let get = method == reqwest::Method::GET;
+            tokio::spawn(async move {
+                if get {
+                    let _ = r.send().await;
+                }
+            })
+        })
+        .collect();
+    for w in warmups {
+        let _ = w.await;
+    }
+    measure(label, c, calls, move |i| {
+        let (http, token, request) = (http.clone(), token.clone(), request.clone());
+        async move {
+            let (method, url, body) = request(i);
+            let mut r = http.request(method, &url);
+            if let Some(t) = &token {
+                r = r.bearer_auth(t);
+            }
+            if let Some(b) = body {
+                r = r.json(&b);
+            }
+            let answer = r.send().await.expect("the server answers");
+            assert!(answer.status().is_success(), "{url}: {}", answer.status());
+            answer.bytes().await.unwrap();
+        }
+    })
+    .await
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let calls: usize = std::env::var("GOTEMP_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let out = std::env::var("GOTEMP_BENCH_OUT").unwrap_or_else(|_| "benches/RESULTS.md".into());
+    let Some(pg) = testing::postgres_store("load benchmark").await else {
+        eprintln!("the load benchmark needs PostgreSQL: start it with scripts/services");
+        std::process::exit(1);
+    };
+    let sqlite = testing::sqlite_store().await;
+
+    // Time to ready: open (migrations already applied) and serve, as a restarted server does.
+    let started = Instant::now();
+    let mut config = gotemp::Config::embedded(SecretString::from(SECRET));
+    config.storage = pg.url.clone();
+    config.admin_password = SecretString::from("bench password");
+    let reopened = Gotemp::open(&config).await.unwrap();
+    let _ = http(reopened).await;
+    let ready_ms = started.elapsed().as_secs_f64() * 1e3;
+
+    let warm = Gotemp::with_parts(pg.repos.clone(), tokens(), Some(memory_cache()));
+    let cold = Gotemp::with_parts(pg.repos.clone(), tokens(), None);
+    let embedded = Gotemp::with_parts(sqlite.repos.clone(), tokens(), Some(memory_cache()));
+    for app in [&warm, &embedded] {
+        app.seed(&config).await.unwrap();
+        seed(app).await;
+    }
+    let pipelines = [warm.start_audit_pipeline(), embedded.start_audit_pipeline()];
+    let token = warm
+        .users
+        .login("admin@gotemp.local", &config.admin_password)
+        .await
+        .unwrap()
+        .token;
+    let warm_http = http(warm.clone()).await;
+    let cold_http = http(cold.clone()).await;
+    let embedded_http = http(embedded.clone()).await;
+    let warm_grpc = grpc(warm.clone(), &token).await;
+    let cold_grpc = grpc(cold.clone(), &token).await;
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .connect(&pg.url)
+        .await
+        .unwrap();
+    let hand = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = baseline::router(db);
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        base
+    };
+    let client = reqwest::Client::new();
+    // Warm the caches: every seeded customer read once through the warm servers.
+    for n in 1..=SEEDED {
+        let url = format!("{warm_http}/v1/customers/bench-{n}");
+        client.get(&url).bearer_auth(&token).send().await.unwrap();
+        let url = format!("{embedded_http}/v1/customers/bench-{n}");
+        client.get(&url).bearer_auth(&token).send().await.unwrap();
+    }
+    let rss_idle = rss_kib("VmRSS:");
+
+    let mut rows = Vec::new();
+    let scripts = external::pgbench_scripts(SEEDED);
+    let pick = |i: usize| format!("bench-{}", 1 + i % SEEDED);
+    for c in CONCURRENCY {
+        let t = Some(token.as_str());
+        let mut push = |op: usize, system: System, m: Measured| rows.push(Row { op, c, system, m });
+        // get-by-id, cold and warm
+        for (op, base, grpc_client) in [(0, &cold_http, &cold_grpc), (1, &warm_http, &warm_grpc)] {
+            let base = base.clone();
+            let m = over_http(&label(op, System::Http), c, calls, &client, t, move |i| {
+                (
+                    reqwest::Method::GET,
+                    format!("{base}/v1/customers/{}", pick(i)),
+                    None,
+                )
+            })
+            .await;
+            push(op, System::Http, m);
+            let g = grpc_client.clone();
+            let m = measure(&label(op, System::Grpc), c, calls, move |i| {
+                let g = g.clone();
+                async move {
+                    g.customers()
+                        .get_customer(pb::GetCustomerRequest { id: pick(i) })
+                        .await
+                        .unwrap();
+                }
+            })
+            .await;
+            push(op, System::Grpc, m);
+        }
+        let base = hand.clone();
+        let m = over_http(&label(0, System::Hand), c, calls, &client, None, move |i| {
+            (
+                reqwest::Method::GET,
+                format!("{base}/customers/{}", pick(i)),
+                None,
+            )
+        })
+        .await;
+        push(0, System::Hand, m);
+        let base = embedded_http.clone();
+        let m = over_http(
+            &label(1, System::Embedded),
+            c,
+            calls,
+            &client,
+            t,
+            move |i| {
+                (
+                    reqwest::Method::GET,
+                    format!("{base}/v1/customers/{}", pick(i)),
+                    None,
+                )
+            },
+        )
+        .await;
+        push(1, System::Embedded, m);
+        if let Ok(m) = external::redis_get(c, calls * 5, 300) {
+            push(1, System::Redis, m);
+        }
+        // list page
+        for (system, base, prefix, tok) in [
+            (System::Http, warm_http.clone(), "/v1", t),
+            (System::Hand, hand.clone(), "", None),
+            (System::Embedded, embedded_http.clone(), "/v1", t),
+        ] {
+            let m = over_http(&label(2, system), c, calls, &client, tok, move |_| {
+                (
+                    reqwest::Method::GET,
+                    format!("{base}{prefix}/customers?limit=50"),
+                    None,
+                )
+            })
+            .await;
+            push(2, system, m);
+        }
+        let g = warm_grpc.clone();
+        let m = measure(&label(2, System::Grpc), c, calls, move |_| {
+            let g = g.clone();
+            async move {
+                let r = pb::ListCustomersRequest {
+                    page_size: 50,
+                    ..Default::default()
+                };
+                g.customers().list_customers(r).await.unwrap();
+            }
+        })
+        .await;
+        push(2, System::Grpc, m);
+        // create and update
+        for (system, base, prefix, tok) in [
+            (System::Http, warm_http.clone(), "/v1", t),
+            (System::Hand, hand.clone(), "", None),
+            (System::Embedded, embedded_http.clone(), "/v1", t),
+        ] {
+            let tag = format!("{}-{c}", system.tag());
+            let b = base.clone();
+            let m = over_http(&label(3, system), c, calls, &client, tok, move |i| {
+                let body = serde_json::json!({"id": format!("{tag}-{i}"), "name": "Load"});
+                (
+                    reqwest::Method::POST,
+                    format!("{b}{prefix}/customers"),
+                    Some(body),
+                )
+            })
+            .await;
+            push(3, system, m);
+            let m = over_http(&label(4, system), c, calls, &client, tok, move |i| {
+                let body = serde_json::json!({"name": format!("Load {i}")});
+                (
+                    reqwest::Method::PUT,
+                    format!("{base}{prefix}/customers/{}", pick(i)),
+                    Some(body),
+                )
+            })
+            .await;
+            push(4, system, m);
+        }
+        let g = warm_grpc.clone();
+        let m = measure(&label(3, System::Grpc), c, calls, move |i| {
+            let g = g.clone();
+            async move {
+                let r = pb::CreateCustomerRequest {
+                    id: Some(format!("grpc-{c}-{i}")),
+                    name: "Load".into(),
+                    ..Default::default()
+                };
+                g.customers().create_customer(r).await.unwrap();
+            }
+        })
+        .await;
+        push(3, System::Grpc, m);
+        let g = warm_grpc.clone();
+        let m = measure(&label(4, System::Grpc), c, calls, move |i| {
+            let g = g.clone();
+            async move {
+                let r = pb::UpdateCustomerRequest {
+                    id: pick(i),
+                    name: Some(format!("Load {i}")),
+                    ..Default::default()
+                };
+                g.customers().update_customer(r).await.unwrap();
+            }
+        })
+        .await;
+        push(4, System::Grpc, m);
+        // pgbench: the same SQL alone
+        for (op, (_, script)) in [0usize, 2, 3, 4].into_iter().zip(scripts.iter().cloned()) {
+            match external::pgbench(&pg.url, &script, c, calls) {
+                Ok(m) => {
+                    println!(
+                        "{:<34} c={c:<3} {:>8.0} calls/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
+                        label(op, System::Pgbench),
+                        m.per_second,
+                        m.p50_ms,
+                        m.p99_ms
+                    );
+                    push(op, System::Pgbench, m);
+                }
+                Err(e) => eprintln!("pgbench {}: {e}", OPS[op]),
+            }
+        }
+    }
+    let rss_peak = rss_kib("VmHWM:");
+    let report = report::render(
+        &rows,
+        &report::Facts {
+            calls,
+            ready_ms,
+            rss_idle_kib: rss_idle,
+            rss_peak_kib: rss_peak,
+        },
+    );
+    std::fs::write(&out, report).unwrap();
+    println!("wrote {out}");
+    for p in pipelines {
+        p.shutdown().await;
+    }
+    pg.finish().await;
+    sqlite.finish().await;
+}
