@@ -73,17 +73,25 @@ async fn list(State(db): State<PgPool>, Query(p): Query<Page>) -> Reply {
     Ok(Json(json!({ "items": rows })))
 }
 
-/// The audit event, as gotemp's outbox stores it.
+/// The audit event, in the format gotemp's outbox holds (so gotemp's relay, draining the same
+/// outbox table during the run, treats these events like its own).
 async fn enqueue(
     tx: &mut sqlx::PgConnection,
     c: &Customer,
     action: &str,
 ) -> Result<(), sqlx::Error> {
-    let event = json!({"event_id": uuid::Uuid::now_v7(), "action_type": action, "object": c});
+    let id = uuid::Uuid::now_v7();
+    let event = json!({
+        "event_id": id, "schema_version": 1, "occurred_at": c.updated_at, "service": "customer",
+        "action_func": if action == "insert" { "create_customer" } else { "update_customer" },
+        "action_type": action,
+        "object_name": "customer", "object_id": c.id, "performed_by": c.modified_by,
+        "object_detail": c,
+    });
     sqlx::query(
         "INSERT INTO outbox (event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4)",
     )
-    .bind(uuid::Uuid::now_v7())
+    .bind(id)
     .bind(format!("gotemp.audit.customer.{action}"))
     .bind(event)
     .bind(Utc::now())

@@ -16,6 +16,7 @@ mod baseline;
 mod external;
 mod report;
 
+use external::HttpOp;
 use gotemp::core::actor::Actor;
 use gotemp::core::auth::{TokenService, TokenSettings};
 use gotemp::core::cache::{CacheLayer, CacheSettings};
@@ -112,58 +113,6 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Load over HTTP: `path(i)` with `body(i)` for call `i`; every answer must be a success.
-async fn over_http(
-    label: &str,
-    c: usize,
-    calls: usize,
-    http: &reqwest::Client,
-    token: Option<&str>,
-    request: impl Fn(usize) -> (reqwest::Method, String, Option<serde_json::Value>)
-    + Send
-    + Sync
-    + 'static,
-) -> Measured {
-    let (http, token) = (http.clone(), token.map(str::to_owned));
-    let request = Arc::new(request);
-    // Unmeasured, all at once: open the client's and the server's connections first.
-    let warmups: Vec<_> = (0..c)
-        .map(|i| {
-            let (method, url, _) = request(calls + i);
-            let mut r = http.request(reqwest::Method::GET, &url);
-            if let Some(t) = &token {
-                r = r.bearer_auth(t);
-            }
-            let get = method == reqwest::Method::GET;
-            tokio::spawn(async move {
-                if get {
-                    let _ = r.send().await;
-                }
-            })
-        })
-        .collect();
-    for w in warmups {
-        let _ = w.await;
-    }
-    measure(label, c, calls, move |i| {
-        let (http, token, request) = (http.clone(), token.clone(), request.clone());
-        async move {
-            let (method, url, body) = request(i);
-            let mut r = http.request(method, &url);
-            if let Some(t) = &token {
-                r = r.bearer_auth(t);
-            }
-            if let Some(b) = body {
-                r = r.json(&b);
-            }
-            let answer = r.send().await.expect("the server answers");
-            assert!(answer.status().is_success(), "{url}: {}", answer.status());
-            answer.bytes().await.unwrap();
-        }
-    })
-    .await
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let calls: usize = std::env::var("GOTEMP_BENCH_CALLS")
@@ -228,24 +177,128 @@ async fn main() {
     let rss_idle = rss_kib("VmRSS:");
 
     let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    let seconds: u64 = std::env::var("GOTEMP_BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
     let scripts = external::pgbench_scripts(SEEDED);
     let pick = |i: usize| format!("bench-{}", 1 + i % SEEDED);
+    // Each row starts on a quiet system: the audit relay has drained what earlier rows wrote.
+    let quiet = || async {
+        let limit = std::time::Duration::from_secs(120);
+        warm.wait_for_audit(limit).await.expect("the relay drains");
+        embedded
+            .wait_for_audit(limit)
+            .await
+            .expect("the relay drains");
+    };
     for c in CONCURRENCY {
-        let t = Some(token.as_str());
-        let mut push = |op: usize, system: System, m: Measured| rows.push(Row { op, c, system, m });
-        // get-by-id, cold and warm
-        for (op, base, grpc_client) in [(0, &cold_http, &cold_grpc), (1, &warm_http, &warm_grpc)] {
-            let base = base.clone();
-            let m = over_http(&label(op, System::Http), c, calls, &client, t, move |i| {
-                (
-                    reqwest::Method::GET,
-                    format!("{base}/v1/customers/{}", pick(i)),
-                    None,
+        let mut record =
+            |op: usize, system: System, outcome: Result<Measured, String>| match outcome {
+                Ok(m) => {
+                    println!(
+                        "{:<40} c={c:<3} {:>8.0} calls/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
+                        label(op, system),
+                        m.per_second,
+                        m.p50_ms,
+                        m.p99_ms
+                    );
+                    rows.push(Row { op, c, system, m });
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", label(op, system));
+                    failures.push(format!("{} at c={c}: {e}", label(op, system)));
+                }
+            };
+        // HTTP, driven by wrk: gotemp (cold and warm cache), the hand-written handler, SQLite.
+        let http_rows = [
+            (0, System::Http, cold_http.clone(), "/v1", true, HttpOp::Get),
+            (1, System::Http, warm_http.clone(), "/v1", true, HttpOp::Get),
+            (
+                2,
+                System::Http,
+                warm_http.clone(),
+                "/v1",
+                true,
+                HttpOp::List,
+            ),
+            (
+                3,
+                System::Http,
+                warm_http.clone(),
+                "/v1",
+                true,
+                HttpOp::Create,
+            ),
+            (
+                4,
+                System::Http,
+                warm_http.clone(),
+                "/v1",
+                true,
+                HttpOp::Update,
+            ),
+            (0, System::Hand, hand.clone(), "", false, HttpOp::Get),
+            (2, System::Hand, hand.clone(), "", false, HttpOp::List),
+            (3, System::Hand, hand.clone(), "", false, HttpOp::Create),
+            (4, System::Hand, hand.clone(), "", false, HttpOp::Update),
+            (
+                1,
+                System::Embedded,
+                embedded_http.clone(),
+                "/v1",
+                true,
+                HttpOp::Get,
+            ),
+            (
+                2,
+                System::Embedded,
+                embedded_http.clone(),
+                "/v1",
+                true,
+                HttpOp::List,
+            ),
+            (
+                3,
+                System::Embedded,
+                embedded_http.clone(),
+                "/v1",
+                true,
+                HttpOp::Create,
+            ),
+            (
+                4,
+                System::Embedded,
+                embedded_http.clone(),
+                "/v1",
+                true,
+                HttpOp::Update,
+            ),
+        ];
+        for (op, system, base, prefix, auth, request) in http_rows {
+            let token = auth.then(|| token.clone());
+            let tag = format!("{}-{c}", system.tag());
+            quiet().await;
+            let outcome = tokio::task::spawn_blocking(move || {
+                external::wrk(
+                    &base,
+                    prefix,
+                    token.as_deref(),
+                    &request,
+                    c,
+                    seconds,
+                    SEEDED,
+                    &tag,
                 )
             })
-            .await;
-            push(op, System::Http, m);
-            let g = grpc_client.clone();
+            .await
+            .unwrap();
+            record(op, system, outcome);
+        }
+        // gRPC, from this process (tonic's client).
+        for (op, g) in [(0, cold_grpc.clone()), (1, warm_grpc.clone())] {
+            quiet().await;
             let m = measure(&label(op, System::Grpc), c, calls, move |i| {
                 let g = g.clone();
                 async move {
@@ -256,54 +309,9 @@ async fn main() {
                 }
             })
             .await;
-            push(op, System::Grpc, m);
+            record(op, System::Grpc, Ok(m));
         }
-        let base = hand.clone();
-        let m = over_http(&label(0, System::Hand), c, calls, &client, None, move |i| {
-            (
-                reqwest::Method::GET,
-                format!("{base}/customers/{}", pick(i)),
-                None,
-            )
-        })
-        .await;
-        push(0, System::Hand, m);
-        let base = embedded_http.clone();
-        let m = over_http(
-            &label(1, System::Embedded),
-            c,
-            calls,
-            &client,
-            t,
-            move |i| {
-                (
-                    reqwest::Method::GET,
-                    format!("{base}/v1/customers/{}", pick(i)),
-                    None,
-                )
-            },
-        )
-        .await;
-        push(1, System::Embedded, m);
-        if let Ok(m) = external::redis_get(c, calls * 5, 300) {
-            push(1, System::Redis, m);
-        }
-        // list page
-        for (system, base, prefix, tok) in [
-            (System::Http, warm_http.clone(), "/v1", t),
-            (System::Hand, hand.clone(), "", None),
-            (System::Embedded, embedded_http.clone(), "/v1", t),
-        ] {
-            let m = over_http(&label(2, system), c, calls, &client, tok, move |_| {
-                (
-                    reqwest::Method::GET,
-                    format!("{base}{prefix}/customers?limit=50"),
-                    None,
-                )
-            })
-            .await;
-            push(2, system, m);
-        }
+        quiet().await;
         let g = warm_grpc.clone();
         let m = measure(&label(2, System::Grpc), c, calls, move |_| {
             let g = g.clone();
@@ -316,36 +324,8 @@ async fn main() {
             }
         })
         .await;
-        push(2, System::Grpc, m);
-        // create and update
-        for (system, base, prefix, tok) in [
-            (System::Http, warm_http.clone(), "/v1", t),
-            (System::Hand, hand.clone(), "", None),
-            (System::Embedded, embedded_http.clone(), "/v1", t),
-        ] {
-            let tag = format!("{}-{c}", system.tag());
-            let b = base.clone();
-            let m = over_http(&label(3, system), c, calls, &client, tok, move |i| {
-                let body = serde_json::json!({"id": format!("{tag}-{i}"), "name": "Load"});
-                (
-                    reqwest::Method::POST,
-                    format!("{b}{prefix}/customers"),
-                    Some(body),
-                )
-            })
-            .await;
-            push(3, system, m);
-            let m = over_http(&label(4, system), c, calls, &client, tok, move |i| {
-                let body = serde_json::json!({"name": format!("Load {i}")});
-                (
-                    reqwest::Method::PUT,
-                    format!("{base}{prefix}/customers/{}", pick(i)),
-                    Some(body),
-                )
-            })
-            .await;
-            push(4, system, m);
-        }
+        record(2, System::Grpc, Ok(m));
+        quiet().await;
         let g = warm_grpc.clone();
         let m = measure(&label(3, System::Grpc), c, calls, move |i| {
             let g = g.clone();
@@ -359,7 +339,8 @@ async fn main() {
             }
         })
         .await;
-        push(3, System::Grpc, m);
+        record(3, System::Grpc, Ok(m));
+        quiet().await;
         let g = warm_grpc.clone();
         let m = measure(&label(4, System::Grpc), c, calls, move |i| {
             let g = g.clone();
@@ -373,32 +354,39 @@ async fn main() {
             }
         })
         .await;
-        push(4, System::Grpc, m);
-        // pgbench: the same SQL alone
+        record(4, System::Grpc, Ok(m));
+        // The physical limits: pgbench with the same SQL, redis-benchmark GET.
         for (op, (_, script)) in [0usize, 2, 3, 4].into_iter().zip(scripts.iter().cloned()) {
-            match external::pgbench(&pg.url, &script, c, calls) {
-                Ok(m) => {
-                    println!(
-                        "{:<34} c={c:<3} {:>8.0} calls/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
-                        label(op, System::Pgbench),
-                        m.per_second,
-                        m.p50_ms,
-                        m.p99_ms
-                    );
-                    push(op, System::Pgbench, m);
-                }
-                Err(e) => eprintln!("pgbench {}: {e}", OPS[op]),
-            }
+            quiet().await;
+            let url = pg.url.clone();
+            let outcome =
+                tokio::task::spawn_blocking(move || external::pgbench(&url, &script, c, calls))
+                    .await
+                    .unwrap();
+            record(op, System::Pgbench, outcome);
         }
+        let outcome = tokio::task::spawn_blocking(move || external::redis_get(c, calls * 5, 300))
+            .await
+            .unwrap();
+        record(1, System::Redis, outcome);
     }
     let rss_peak = rss_kib("VmHWM:");
+    // Every event written during the run — gotemp's, the hand-written handler's, pgbench's — is
+    // drained by gotemp's relay into the audit trail; a stuck relay would flatter the figures.
+    let draining = Instant::now();
+    warm.wait_for_audit(std::time::Duration::from_secs(120))
+        .await
+        .expect("the relay drains every event of the run");
+    let drain_ms = draining.elapsed().as_secs_f64() * 1e3;
     let report = report::render(
         &rows,
         &report::Facts {
             calls,
             ready_ms,
+            drain_ms,
             rss_idle_kib: rss_idle,
             rss_peak_kib: rss_peak,
+            failures,
         },
     );
     std::fs::write(&out, report).unwrap();

@@ -62,8 +62,10 @@ pub struct Row {
 pub struct Facts {
     pub calls: usize,
     pub ready_ms: f64,
+    pub drain_ms: f64,
     pub rss_idle_kib: u64,
     pub rss_peak_kib: u64,
+    pub failures: Vec<String>,
 }
 
 fn find(rows: &[Row], op: usize, c: usize, system: System) -> Option<Measured> {
@@ -124,8 +126,11 @@ pub fn render(rows: &[Row], facts: &Facts) -> String {
     );
     let _ = writeln!(
         s,
-        "{} calls per row (redis-benchmark: 5×). Servers and the load generator share one process and the machine's cores; pgbench and redis-benchmark run as their own processes. Cells: calls/s (p50 / p99 ms).\n",
-        facts.calls
+        "HTTP rows: wrk (a process of its own, `{}` s per row); gRPC rows: tonic's client inside the benchmark process, {} calls per row; pgbench ({} transactions per row) and redis-benchmark ({} GETs) are processes of their own. Every server shares the machine's cores with its load generator. Cells: calls/s (p50 / p99 ms).\n",
+        std::env::var("GOTEMP_BENCH_SECONDS").unwrap_or_else(|_| "4".into()),
+        facts.calls,
+        facts.calls,
+        facts.calls * 5
     );
     let _ = write!(s, "| operation | c |");
     for sys in System::ALL {
@@ -189,9 +194,20 @@ pub fn render(rows: &[Row], facts: &Facts) -> String {
     );
     let _ = writeln!(
         s,
+        "- The audit relay ran throughout, draining every system's outbox events into the audit trail; after the last row it was done in {:.0} ms",
+        facts.drain_ms
+    );
+    let _ = writeln!(
+        s,
         "- Resident memory of the benchmark process (every server above and the load generator): {:.1} MiB idle after seeding, {:.1} MiB peak under load",
         facts.rss_idle_kib as f64 / 1024.0,
         facts.rss_peak_kib as f64 / 1024.0
     );
+    if !facts.failures.is_empty() {
+        let _ = writeln!(s, "\n## Rows that failed\n");
+        for f in &facts.failures {
+            let _ = writeln!(s, "- {f}");
+        }
+    }
     s
 }
