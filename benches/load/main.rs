@@ -34,7 +34,7 @@ use std::time::Instant;
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
 /// Customers every run reads and updates (`bench-1` …).
-const SEEDED: usize = 1000;
+const SEEDED: usize = 5000;
 const CONCURRENCY: [usize; 3] = [1, 8, 32];
 
 /// The operations, in the order of the report.
@@ -181,7 +181,7 @@ async fn main() {
     let seconds: u64 = std::env::var("GOTEMP_BENCH_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
+        .unwrap_or(3);
     let scripts = external::pgbench_scripts(SEEDED);
     let pick = |i: usize| format!("bench-{}", 1 + i % SEEDED);
     // Each row starts on a quiet system: the audit relay has drained what earlier rows wrote.

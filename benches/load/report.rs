@@ -127,7 +127,7 @@ pub fn render(rows: &[Row], facts: &Facts) -> String {
     let _ = writeln!(
         s,
         "HTTP rows: wrk (a process of its own, `{}` s per row); gRPC rows: tonic's client inside the benchmark process, {} calls per row; pgbench ({} transactions per row) and redis-benchmark ({} GETs) are processes of their own. Every server shares the machine's cores with its load generator. Cells: calls/s (p50 / p99 ms).\n",
-        std::env::var("GOTEMP_BENCH_SECONDS").unwrap_or_else(|_| "4".into()),
+        std::env::var("GOTEMP_BENCH_SECONDS").unwrap_or_else(|_| "3".into()),
         facts.calls,
         facts.calls,
         facts.calls * 5
