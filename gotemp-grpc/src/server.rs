@@ -125,20 +125,24 @@ pub async fn serve(
         .add_service(reflection);
     for service in services {
         routes = match service {
-            ServiceName::User => {
-                routes.add_service(UserGrpc::new(app.users.clone(), auth.clone()).into_server())
-            }
-            ServiceName::Customer => routes
-                .add_service(CustomerGrpc::new(app.customers.clone(), auth.clone()).into_server()),
-            ServiceName::Product => routes
-                .add_service(ProductGrpc::new(app.products.clone(), auth.clone()).into_server()),
-            // Promotions may ask a customer service deployed apart, with the caller's token.
-            ServiceName::Promotion => routes.add_service(crate::auth::ForwardToken(
-                PromotionGrpc::new(app.promotions.clone(), auth.clone()).into_server(),
+            ServiceName::User => routes.add_service(RunToCompletion(
+                UserGrpc::new(app.users.clone(), auth.clone()).into_server(),
             )),
-            ServiceName::Audit => {
-                routes.add_service(AuditGrpc::new(app.audit.clone(), auth.clone()).into_server())
+            ServiceName::Customer => routes.add_service(RunToCompletion(
+                CustomerGrpc::new(app.customers.clone(), auth.clone()).into_server(),
+            )),
+            ServiceName::Product => routes.add_service(RunToCompletion(
+                ProductGrpc::new(app.products.clone(), auth.clone()).into_server(),
+            )),
+            // Promotions may ask a customer service deployed apart, with the caller's token.
+            ServiceName::Promotion => {
+                routes.add_service(RunToCompletion(crate::auth::ForwardToken(
+                    PromotionGrpc::new(app.promotions.clone(), auth.clone()).into_server(),
+                )))
             }
+            ServiceName::Audit => routes.add_service(RunToCompletion(
+                AuditGrpc::new(app.audit.clone(), auth.clone()).into_server(),
+            )),
         };
     }
     let watcher = tokio::spawn(watch_readiness(app, services.to_vec(), health));
@@ -174,5 +178,53 @@ async fn watch_readiness(app: Gotemp, services: Vec<ServiceName>, health: Health
             last = Some(ready);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// Runs each call in a task of its own, so a client that cancels or goes away does not cancel
+/// a write half-way: a transaction cancelled while it begins leaves its pooled connection inside
+/// an open transaction (sqlx 0.9), and every later statement on it uncommitted. The call
+/// finishes or fails as a whole; the client just stops waiting.
+#[derive(Clone)]
+pub struct RunToCompletion<S>(pub S);
+
+impl<S: tonic::server::NamedService> tonic::server::NamedService for RunToCompletion<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+impl<S, B> tonic::codegen::Service<tonic::codegen::http::Request<B>> for RunToCompletion<S>
+where
+    S: tonic::codegen::Service<
+            tonic::codegen::http::Request<B>,
+            Response = tonic::codegen::http::Response<tonic::body::Body>,
+            Error = std::convert::Infallible,
+        >,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: tonic::codegen::http::Request<B>) -> Self::Future {
+        use tracing::Instrument as _;
+        let call = self.0.call(request).instrument(tracing::Span::current());
+        let work = tokio::spawn(call);
+        Box::pin(async move {
+            match work.await {
+                Ok(outcome) => outcome,
+                Err(failed) => {
+                    tracing::error!(error = %failed, "gRPC handler failed");
+                    Ok(tonic::Status::internal("internal error").into_http())
+                }
+            }
+        })
     }
 }

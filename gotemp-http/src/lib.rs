@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tracing::Instrument as _;
 
 pub use ops::install_metrics;
 
@@ -164,10 +165,24 @@ async fn per_request(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    // The handler runs in a task of its own: a client that goes away, or the timeout below,
+    // must not cancel a write half-way (a transaction cancelled while it begins leaves its
+    // pooled connection inside an open transaction — sqlx 0.9 — and every later statement on
+    // it uncommitted). The caller stops waiting; the work finishes or fails as a whole.
+    let work = tokio::spawn(
+        problem::REQUEST_ID
+            .scope(id.clone(), next.run(req))
+            .instrument(tracing::Span::current()),
+    );
     let response = problem::REQUEST_ID
         .scope(id.clone(), async {
-            match tokio::time::timeout(timeout, next.run(req)).await {
-                Ok(response) => bare_error_as_problem(response),
+            match tokio::time::timeout(timeout, work).await {
+                Ok(Ok(response)) => bare_error_as_problem(response),
+                Ok(Err(failed)) => {
+                    tracing::error!(error = %failed, "request handler failed");
+                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                        .into_response()
+                }
                 Err(_) => {
                     tracing::warn!(?timeout, "request timed out");
                     Problem::new(

@@ -1230,3 +1230,68 @@ async fn hierarchies_are_listed_linked_and_unlinked() {
     assert_eq!(audit.status, 200);
     store.finish().await;
 }
+
+/// Sleeps before every customer create, so a test can give up waiting half-way.
+struct SlowCreate;
+
+#[async_trait::async_trait]
+impl
+    gotemp::core::hooks::Hooks<
+        gotemp::core::entities::Customer,
+        gotemp::core::entities::CustomerDraft,
+    > for SlowCreate
+{
+    async fn before_create(
+        &self,
+        _: &gotemp::core::Actor,
+        _: &gotemp::core::entities::CustomerDraft,
+    ) -> gotemp::core::Result<()> {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_write_whose_client_goes_away_still_completes_as_a_whole() {
+    let Some(store) =
+        testing::postgres_store("a_write_whose_client_goes_away_still_completes").await
+    else {
+        return;
+    };
+    let mut app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    app.seed(&config()).await.unwrap();
+    let mut hooks = gotemp::core::hooks::HookChain::default();
+    hooks.push(Arc::new(SlowCreate));
+    app.customers = app.customers.clone().with_hooks(hooks);
+    let mut api = Api::start(app.clone(), HttpSettings::default()).await;
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    let before = app.repositories.outbox.backlog().await.unwrap();
+    // The client gives up (and drops its connection) while the create waits in its hook.
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(format!("{}/v1/customers", api.base))
+        .bearer_auth(api.token.as_deref().unwrap())
+        .json(&json!({"id": "left-behind", "name": "Left Behind"}))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client timed out: {gave_up:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let found = api
+        .call("GET", "/v1/customers/left-behind", None, None)
+        .await;
+    assert_eq!(
+        found.status, 200,
+        "the write finished without its client: {}",
+        found.text
+    );
+    assert_eq!(
+        app.repositories.outbox.backlog().await.unwrap(),
+        before + 1,
+        "with its audit event"
+    );
+    api.stop().await;
+    store.finish().await;
+}
