@@ -2,6 +2,10 @@
 //! the customer service spreads its lookups over both, and keeps answering — every read with
 //! the customer's name, every create checked against the customer — while one instance stops.
 
+mod common;
+
+use common::future;
+
 use gotemp::core::services::PromotionService;
 use gotemp::{Config, Gotemp, SecretString};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier};
@@ -56,14 +60,6 @@ async fn start(
         serve(app, services, auth, listener, until).await.unwrap();
     });
     (url, stop, task)
-}
-
-fn future(days: i64) -> Option<prost_types::Timestamp> {
-    let t = chrono::Utc::now() + chrono::Duration::days(days);
-    Some(prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: 0,
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,10 @@
 //! network namespace joined to this one by a veth pair (iproute2, root), the processes inside
 //! it, the test calling them over the veth. Without root or `ip` it reports a skip.
 
+mod common;
+
+use common::{future, stop};
+
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::promotion::CreatePromotionRequest;
 use gotemp_store::testing;
@@ -119,28 +123,6 @@ async fn spawn(net: &Network, args: &[&str], env: &[(&str, String)]) -> (Child, 
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("unexpected first line: {line}"));
     (child, port)
-}
-
-async fn stop(mut child: Child) {
-    let pid = child.id().expect("running").to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .expect("stops within 15 s of SIGTERM")
-        .unwrap();
-    assert!(exit.success(), "graceful exit: {exit:?}");
-}
-
-fn future(days: i64) -> Option<prost_types::Timestamp> {
-    let t = chrono::Utc::now() + chrono::Duration::days(days);
-    Some(prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: 0,
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,10 @@
 //! (and customer) service in another that knows no token secret and asks the user service;
 //! both stop gracefully on SIGTERM.
 
+mod common;
+
+use common::{future, stop};
+
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::promotion::{CreatePromotionRequest, GetPromotionRequest};
 use gotemp_store::testing;
@@ -35,28 +39,6 @@ async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
         .unwrap_or_else(|| panic!("unexpected first line: {line}"))
         .to_owned();
     (child, format!("http://{addr}"))
-}
-
-async fn stop(mut child: Child) {
-    let pid = child.id().expect("running").to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .expect("stops within 15 s of SIGTERM")
-        .unwrap();
-    assert!(exit.success(), "graceful exit: {exit:?}");
-}
-
-fn future(days: i64) -> Option<prost_types::Timestamp> {
-    let t = chrono::Utc::now() + chrono::Duration::days(days);
-    Some(prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: 0,
-    })
 }
 
 #[tokio::test]
