@@ -51,6 +51,10 @@ pub struct Config {
     pub http_request_timeout_secs: u64,
     /// HTTP requests handled at once; more wait for a slot, within the timeout (default 512).
     pub http_max_in_flight: usize,
+    /// A directory of static files (a built web front end) the HTTP server serves at `/`,
+    /// with `index.html` for any other path outside the API (client-side routes); none by
+    /// default.
+    pub http_web_dir: Option<String>,
 }
 
 impl Config {
@@ -75,6 +79,7 @@ impl Config {
             http_body_limit_bytes: 1024 * 1024,
             http_request_timeout_secs: 30,
             http_max_in_flight: 512,
+            http_web_dir: None,
         }
     }
 }
@@ -103,6 +108,7 @@ struct Settings {
     http_body_limit_bytes: Option<usize>,
     http_request_timeout_secs: Option<u64>,
     http_max_in_flight: Option<usize>,
+    http_web_dir: Option<String>,
 }
 
 impl Config {
@@ -215,6 +221,7 @@ impl Config {
             "http_body_limit_bytes",
             "http_request_timeout_secs",
             "http_max_in_flight",
+            "http_web_dir",
         ];
         let env = env.only(&known);
         let s: Settings = figment
@@ -248,6 +255,7 @@ impl Config {
             http_max_in_flight
         );
         c.demo_password = s.demo_password;
+        c.http_web_dir = s.http_web_dir.filter(|d| !d.trim().is_empty());
         c.audit_storage = s.audit_storage.filter(|u| !u.trim().is_empty());
         c.master_data_storage = s.master_data_storage.filter(|u| !u.trim().is_empty());
         Ok((c, given))

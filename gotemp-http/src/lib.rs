@@ -56,6 +56,9 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// Requests handled at once; more wait (within the timeout) for a slot.
     pub max_in_flight: usize,
+    /// Static files served at `/` (a built web front end), `index.html` for client-side
+    /// routes; `None`: only the API.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for HttpSettings {
@@ -78,6 +81,7 @@ impl HttpSettings {
             body_limit_bytes: config.http_body_limit_bytes,
             request_timeout: Duration::from_secs(config.http_request_timeout_secs.max(1)),
             max_in_flight: config.http_max_in_flight.max(1),
+            web_dir: config.http_web_dir.as_ref().map(std::path::PathBuf::from),
         }
     }
 }
@@ -90,11 +94,20 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
     let state = ApiState { app, events };
     let (api, openapi) = api::routes().split_for_parts();
     let openapi = api::document(openapi);
-    let mut router = Router::new()
+    let not_found = || async { Problem::new(StatusCode::NOT_FOUND, "no such route") };
+    let routes = Router::new()
         .merge(api)
         .merge(ops::routes())
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
-        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such route") })
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi));
+    let routes = match &settings.web_dir {
+        None => routes.fallback(not_found),
+        // The web front end answers every path outside the API; unknown API paths stay
+        // problem+json 404s.
+        Some(dir) => routes
+            .route("/v1/{*rest}", axum::routing::any(not_found))
+            .fallback_service(web(dir)),
+    };
+    let mut router = routes
         .with_state(state)
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
@@ -120,6 +133,13 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The web front end in `dir`: its files at their paths, and `index.html` for any other path,
+/// so a browser reloading a client-side route gets the application.
+fn web(dir: &std::path::Path) -> tower_http::services::ServeDir<tower_http::services::ServeFile> {
+    use tower_http::services::{ServeDir, ServeFile};
+    ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

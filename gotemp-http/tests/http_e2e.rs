@@ -1295,3 +1295,54 @@ async fn a_write_whose_client_goes_away_still_completes_as_a_whole() {
     api.stop().await;
     store.finish().await;
 }
+
+#[tokio::test]
+async fn a_web_front_end_is_served_beside_the_api() {
+    let Some(store) = testing::postgres_store("a_web_front_end_is_served_beside_the_api").await
+    else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("gotemp-web-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>gotemp</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("assets/app.js"), "console.log('gotemp')").unwrap();
+    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    app.seed(&config()).await.unwrap();
+    let settings = HttpSettings {
+        web_dir: Some(dir.clone()),
+        ..HttpSettings::default()
+    };
+    let mut api = Api::start(app, settings).await;
+    let index = api.call("GET", "/", None, None).await;
+    assert_eq!(index.status, 200);
+    assert!(
+        index.text.contains("<title>gotemp</title>"),
+        "{}",
+        index.text
+    );
+    let script = api.call("GET", "/assets/app.js", None, None).await;
+    assert_eq!(script.status, 200);
+    assert!(
+        script.header("content-type").contains("javascript"),
+        "{script:?}"
+    );
+    // A client-side route reloaded in the browser gets the application.
+    let route = api.call("GET", "/promotions/7/edit", None, None).await;
+    assert_eq!(route.status, 200);
+    assert!(route.text.contains("<title>gotemp</title>"));
+    // The API is unchanged: unknown API paths are problem+json 404s, the rest answers.
+    api.call("GET", "/v1/no-such-thing", None, None)
+        .await
+        .problem(404);
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    let customers = api.call("GET", "/v1/customers?limit=2", None, None).await;
+    assert_eq!(customers.status, 200, "{}", customers.text);
+    assert_eq!(api.call("GET", "/healthz", None, None).await.status, 200);
+    api.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    store.finish().await;
+}
