@@ -1,9 +1,8 @@
 //! `gotemp.customer.v1.CustomerService`.
 
+use super::links;
 use crate::auth::Authenticator;
-use crate::convert::{
-    from_struct, instant, link, new_link, page, page_request, timestamp, to_struct,
-};
+use crate::convert::{from_struct, instant, link, page, page_request, timestamp, to_struct};
 use crate::pb::customer as pb;
 use crate::pb::hierarchy as h;
 use crate::status::IntoStatus as _;
@@ -150,10 +149,8 @@ impl pb::customer_service_server::CustomerService for CustomerGrpc {
         &self,
         request: Request<h::ListLinkedRequest>,
     ) -> std::result::Result<Response<pb::LinkedCustomers>, Status> {
-        self.auth.caller(&request).await?;
-        let r = request.into_inner();
-        let valid_on = instant("valid_on", r.valid_on).or_status()?;
-        let found = self.customers.children(&r.id, valid_on).await.or_status()?;
+        let (id, valid_on) = links::listed(&self.auth, request).await?;
+        let found = self.customers.children(&id, valid_on).await.or_status()?;
         Ok(Response::new(linked(found)))
     }
 
@@ -161,10 +158,8 @@ impl pb::customer_service_server::CustomerService for CustomerGrpc {
         &self,
         request: Request<h::ListLinkedRequest>,
     ) -> std::result::Result<Response<pb::LinkedCustomers>, Status> {
-        self.auth.caller(&request).await?;
-        let r = request.into_inner();
-        let valid_on = instant("valid_on", r.valid_on).or_status()?;
-        let found = self.customers.parents(&r.id, valid_on).await.or_status()?;
+        let (id, valid_on) = links::listed(&self.auth, request).await?;
+        let found = self.customers.parents(&id, valid_on).await.or_status()?;
         Ok(Response::new(linked(found)))
     }
 
@@ -172,22 +167,15 @@ impl pb::customer_service_server::CustomerService for CustomerGrpc {
         &self,
         request: Request<h::AddLinkRequest>,
     ) -> std::result::Result<Response<h::Link>, Status> {
-        let actor = self.auth.caller(&request).await?;
-        let (id, input) = new_link(request.into_inner()).or_status()?;
-        let added = self.customers.add_child(&actor, &id, input).await;
-        Ok(Response::new(link(added.or_status()?)))
+        let (actor, id, input) = links::adding(&self.auth, request).await?;
+        links::answer(self.customers.add_child(&actor, &id, input).await)
     }
 
     async fn remove_child(
         &self,
         request: Request<h::RemoveLinkRequest>,
     ) -> std::result::Result<Response<h::Link>, Status> {
-        let actor = self.auth.caller(&request).await?;
-        let r = request.into_inner();
-        let removed = self
-            .customers
-            .remove_child(&actor, &r.id, &r.other_id)
-            .await;
-        Ok(Response::new(link(removed.or_status()?)))
+        let (actor, id, other) = links::removing(&self.auth, request).await?;
+        links::answer(self.customers.remove_child(&actor, &id, &other).await)
     }
 }

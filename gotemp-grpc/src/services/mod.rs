@@ -3,6 +3,7 @@
 
 mod audit;
 mod customer;
+mod links;
 mod product;
 mod promotion;
 mod user;

@@ -1,9 +1,8 @@
 //! `gotemp.product.v1.ProductService`.
 
+use super::links;
 use crate::auth::Authenticator;
-use crate::convert::{
-    from_struct, instant, link, new_link, page, page_request, timestamp, to_struct,
-};
+use crate::convert::{from_struct, instant, link, page, page_request, timestamp, to_struct};
 use crate::pb::hierarchy as h;
 use crate::pb::product as pb;
 use crate::status::IntoStatus as _;
@@ -52,31 +51,6 @@ fn linked(items: Vec<Related<Product>>) -> pb::LinkedProducts {
     });
     pb::LinkedProducts {
         items: items.collect(),
-    }
-}
-
-/// Which neighbours a list RPC asks for.
-enum Neighbours {
-    Children,
-    Parents,
-    Components,
-}
-
-impl ProductGrpc {
-    async fn neighbours(
-        &self,
-        request: Request<h::ListLinkedRequest>,
-        which: Neighbours,
-    ) -> std::result::Result<Response<pb::LinkedProducts>, Status> {
-        self.auth.caller(&request).await?;
-        let r = request.into_inner();
-        let valid_on = instant("valid_on", r.valid_on).or_status()?;
-        let found = match which {
-            Neighbours::Children => self.products.children(&r.id, valid_on).await,
-            Neighbours::Parents => self.products.parents(&r.id, valid_on).await,
-            Neighbours::Components => self.products.components(&r.id, valid_on).await,
-        };
-        Ok(Response::new(linked(found.or_status()?)))
     }
 }
 
@@ -179,63 +153,58 @@ impl pb::product_service_server::ProductService for ProductGrpc {
         &self,
         request: Request<h::ListLinkedRequest>,
     ) -> std::result::Result<Response<pb::LinkedProducts>, Status> {
-        self.neighbours(request, Neighbours::Children).await
+        let (id, valid_on) = links::listed(&self.auth, request).await?;
+        let found = self.products.children(&id, valid_on).await.or_status()?;
+        Ok(Response::new(linked(found)))
     }
 
     async fn list_parents(
         &self,
         request: Request<h::ListLinkedRequest>,
     ) -> std::result::Result<Response<pb::LinkedProducts>, Status> {
-        self.neighbours(request, Neighbours::Parents).await
+        let (id, valid_on) = links::listed(&self.auth, request).await?;
+        let found = self.products.parents(&id, valid_on).await.or_status()?;
+        Ok(Response::new(linked(found)))
     }
 
     async fn list_components(
         &self,
         request: Request<h::ListLinkedRequest>,
     ) -> std::result::Result<Response<pb::LinkedProducts>, Status> {
-        self.neighbours(request, Neighbours::Components).await
+        let (id, valid_on) = links::listed(&self.auth, request).await?;
+        let found = self.products.components(&id, valid_on).await.or_status()?;
+        Ok(Response::new(linked(found)))
     }
 
     async fn add_child(
         &self,
         request: Request<h::AddLinkRequest>,
     ) -> std::result::Result<Response<h::Link>, Status> {
-        let actor = self.auth.caller(&request).await?;
-        let (id, input) = new_link(request.into_inner()).or_status()?;
-        let added = self.products.add_child(&actor, &id, input).await;
-        Ok(Response::new(link(added.or_status()?)))
-    }
-
-    async fn remove_child(
-        &self,
-        request: Request<h::RemoveLinkRequest>,
-    ) -> std::result::Result<Response<h::Link>, Status> {
-        let actor = self.auth.caller(&request).await?;
-        let r = request.into_inner();
-        let removed = self.products.remove_child(&actor, &r.id, &r.other_id).await;
-        Ok(Response::new(link(removed.or_status()?)))
+        let (actor, id, input) = links::adding(&self.auth, request).await?;
+        links::answer(self.products.add_child(&actor, &id, input).await)
     }
 
     async fn add_component(
         &self,
         request: Request<h::AddLinkRequest>,
     ) -> std::result::Result<Response<h::Link>, Status> {
-        let actor = self.auth.caller(&request).await?;
-        let (id, input) = new_link(request.into_inner()).or_status()?;
-        let added = self.products.add_component(&actor, &id, input).await;
-        Ok(Response::new(link(added.or_status()?)))
+        let (actor, id, input) = links::adding(&self.auth, request).await?;
+        links::answer(self.products.add_component(&actor, &id, input).await)
+    }
+
+    async fn remove_child(
+        &self,
+        request: Request<h::RemoveLinkRequest>,
+    ) -> std::result::Result<Response<h::Link>, Status> {
+        let (actor, id, other) = links::removing(&self.auth, request).await?;
+        links::answer(self.products.remove_child(&actor, &id, &other).await)
     }
 
     async fn remove_component(
         &self,
         request: Request<h::RemoveLinkRequest>,
     ) -> std::result::Result<Response<h::Link>, Status> {
-        let actor = self.auth.caller(&request).await?;
-        let r = request.into_inner();
-        let removed = self
-            .products
-            .remove_component(&actor, &r.id, &r.other_id)
-            .await;
-        Ok(Response::new(link(removed.or_status()?)))
+        let (actor, id, other) = links::removing(&self.auth, request).await?;
+        links::answer(self.products.remove_component(&actor, &id, &other).await)
     }
 }
