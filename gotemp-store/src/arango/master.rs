@@ -1,12 +1,11 @@
-//! Customers and products as ArangoDB documents, their links as edges.
+//! Customers and products as ArangoDB documents, their links as edges: the generic operations
+//! `repositories.rs` implements both repository traits with.
 
 use super::{ArangoStore, EDGES, aql};
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::*;
 use gotemp_core::event::{Auditable, PendingEvent};
 use gotemp_core::page::{Cursor, Page, PageSpec};
-use gotemp_core::ports::{CustomerRepository, ProductRepository};
 use gotemp_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -25,7 +24,7 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T> {
 
 /// A customer or product as stored: the shared fields, and the product's level.
 #[derive(Serialize, Deserialize)]
-struct VertexDoc {
+pub(super) struct VertexDoc {
     #[serde(rename = "_key")]
     key: String,
     name: String,
@@ -55,7 +54,7 @@ struct EdgeDoc {
 }
 
 /// What differs between customers and products in ArangoDB.
-trait Vertex: Auditable + Sized + Send {
+pub(super) trait Vertex: Auditable + Sized + Send {
     const COLLECTION: &'static str;
     fn from_doc(d: VertexDoc) -> Self;
     fn key(&self) -> &str;
@@ -122,7 +121,7 @@ fn edge(relation: Relation, v: Value) -> Result<Link> {
 }
 
 /// The changeable fields of a vertex (the same on create and update).
-fn fields(
+pub(super) fn fields(
     name: &str,
     validity: &gotemp_core::values::ValidityPeriod,
     extra: &ExtraFields,
@@ -147,12 +146,12 @@ fn fields(
 }
 
 impl ArangoStore {
-    async fn get_vertex<V: Vertex>(&self, key: &str) -> Result<Option<V>> {
+    pub(super) async fn get_vertex<V: Vertex>(&self, key: &str) -> Result<Option<V>> {
         let rows: Vec<Value> = self.run(aql::get(V::COLLECTION, key)).await?;
         rows.into_iter().next().map(vertex).transpose()
     }
 
-    async fn list_vertices<V: Vertex>(
+    pub(super) async fn list_vertices<V: Vertex>(
         &self,
         id: Option<&str>,
         name: Option<&str>,
@@ -172,7 +171,7 @@ impl ArangoStore {
         Ok(page.into_page(items, |v: &V| Cursor::Key(v.key().to_owned())))
     }
 
-    async fn create_vertex<V: Vertex>(
+    pub(super) async fn create_vertex<V: Vertex>(
         &self,
         key: &str,
         mut doc: serde_json::Map<String, Value>,
@@ -186,7 +185,7 @@ impl ArangoStore {
         created.ok_or_else(|| Error::Internal("an insert returned nothing".into()))
     }
 
-    async fn update_vertex<V: Vertex>(
+    pub(super) async fn update_vertex<V: Vertex>(
         &self,
         key: &str,
         doc: serde_json::Map<String, Value>,
@@ -200,7 +199,7 @@ impl ArangoStore {
         }
     }
 
-    async fn delete_vertex<V: Vertex>(
+    pub(super) async fn delete_vertex<V: Vertex>(
         &self,
         key: &str,
         expected: i64,
@@ -224,7 +223,7 @@ impl ArangoStore {
         }
     }
 
-    async fn link_vertices<V: Vertex, A>(
+    pub(super) async fn link_vertices<V: Vertex, A>(
         &self,
         draft: &LinkDraft,
         event: PendingEvent,
@@ -251,7 +250,7 @@ impl ArangoStore {
             .ok_or_else(|| Error::Internal("an insert returned nothing".into()))
     }
 
-    async fn unlink_vertices<V: Vertex, A>(
+    pub(super) async fn unlink_vertices<V: Vertex, A>(
         &self,
         (from, relation, to): (&str, Relation, &str),
         event: PendingEvent,
@@ -275,7 +274,7 @@ impl ArangoStore {
         }
     }
 
-    async fn related_vertices<V: Vertex>(
+    pub(super) async fn related_vertices<V: Vertex>(
         &self,
         id: &str,
         query: &LinkQuery,
@@ -296,113 +295,5 @@ impl ArangoStore {
                 })
             })
             .collect()
-    }
-}
-
-#[async_trait]
-impl CustomerRepository for ArangoStore {
-    async fn get(&self, id: &str) -> Result<Option<Customer>> {
-        self.get_vertex(id).await
-    }
-
-    async fn list(&self, f: &CustomerFilter, page: &PageSpec) -> Result<Page<Customer>> {
-        let (id, name) = (f.id.as_deref(), f.name.as_deref());
-        self.list_vertices(id, name, f.valid_on, page).await
-    }
-
-    async fn create(&self, d: &CustomerDraft, event: PendingEvent) -> Result<Customer> {
-        let doc = fields(d.name.as_str(), &d.validity, &d.extra_fields, None, &event);
-        self.create_vertex(d.id.as_str(), doc, event).await
-    }
-
-    async fn update(
-        &self,
-        d: &CustomerDraft,
-        expected: i64,
-        event: PendingEvent,
-    ) -> Result<Customer> {
-        let doc = fields(d.name.as_str(), &d.validity, &d.extra_fields, None, &event);
-        self.update_vertex(d.id.as_str(), doc, expected, event)
-            .await
-    }
-
-    async fn delete(&self, id: &str, expected: i64, event: PendingEvent) -> Result<Customer> {
-        self.delete_vertex(id, expected, event).await
-    }
-
-    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
-        self.link_vertices::<Customer, CustomerLink>(draft, event)
-            .await
-    }
-
-    async fn unlink(
-        &self,
-        from: &str,
-        relation: Relation,
-        to: &str,
-        event: PendingEvent,
-    ) -> Result<Link> {
-        self.unlink_vertices::<Customer, CustomerLink>((from, relation, to), event)
-            .await
-    }
-
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Customer>>> {
-        self.related_vertices(id, query).await
-    }
-}
-
-#[async_trait]
-impl ProductRepository for ArangoStore {
-    async fn get(&self, id: &str) -> Result<Option<Product>> {
-        self.get_vertex(id).await
-    }
-
-    async fn list(&self, f: &ProductFilter, page: &PageSpec) -> Result<Page<Product>> {
-        let (id, name) = (f.id.as_deref(), f.name.as_deref());
-        self.list_vertices(id, name, f.valid_on, page).await
-    }
-
-    async fn create(&self, d: &ProductDraft, event: PendingEvent) -> Result<Product> {
-        let level = d.hierarchy_level.as_ref().map(|l| l.as_str());
-        let doc = fields(d.name.as_str(), &d.validity, &d.extra_fields, level, &event);
-        self.create_vertex(d.id.as_str(), doc, event).await
-    }
-
-    async fn update(
-        &self,
-        d: &ProductDraft,
-        expected: i64,
-        event: PendingEvent,
-    ) -> Result<Product> {
-        let level = d.hierarchy_level.as_ref().map(|l| l.as_str());
-        let mut doc = fields(d.name.as_str(), &d.validity, &d.extra_fields, level, &event);
-        // A level cleared on update must be cleared in the document too.
-        doc.entry("hierarchy_level").or_insert(Value::Null);
-        self.update_vertex(d.id.as_str(), doc, expected, event)
-            .await
-    }
-
-    async fn delete(&self, id: &str, expected: i64, event: PendingEvent) -> Result<Product> {
-        self.delete_vertex(id, expected, event).await
-    }
-
-    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
-        self.link_vertices::<Product, ProductLink>(draft, event)
-            .await
-    }
-
-    async fn unlink(
-        &self,
-        from: &str,
-        relation: Relation,
-        to: &str,
-        event: PendingEvent,
-    ) -> Result<Link> {
-        self.unlink_vertices::<Product, ProductLink>((from, relation, to), event)
-            .await
-    }
-
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Product>>> {
-        self.related_vertices(id, query).await
     }
 }

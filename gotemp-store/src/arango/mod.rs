@@ -10,6 +10,7 @@
 mod aql;
 mod master;
 mod outbox;
+mod repositories;
 
 use crate::MasterData;
 use aql::Aql;
