@@ -14,9 +14,7 @@ use gotemp_core::Actor;
 use gotemp_core::auth::TokenService;
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
@@ -189,8 +187,9 @@ tokio::task_local! {
     static CALLER_TOKEN: String;
 }
 
-/// The bearer token of the request being served (inside a service wrapped in [`ForwardToken`]),
-/// for calls this service makes to another on the caller's behalf.
+/// The bearer token of the request being served (every gRPC service gotemp serves runs its
+/// calls with it), for calls this service makes to another on the caller's behalf: the other
+/// service then answers with the caller's rights, nothing more.
 pub fn caller_token() -> Option<String> {
     CALLER_TOKEN
         .try_with(Clone::clone)
@@ -198,37 +197,21 @@ pub fn caller_token() -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// Wraps a tonic service so its handlers can forward the caller's token ([`caller_token`]):
-/// another service then answers with the caller's rights, nothing more.
-#[derive(Clone)]
-pub struct ForwardToken<S>(pub S);
-
-impl<S: tonic::server::NamedService> tonic::server::NamedService for ForwardToken<S> {
-    const NAME: &'static str = S::NAME;
+/// The bearer token of a request's headers; empty when there is none.
+pub(crate) fn bearer_token(headers: &tonic::codegen::http::HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned())
+        .unwrap_or_default()
 }
 
-impl<S, B> tonic::codegen::Service<tonic::codegen::http::Request<B>> for ForwardToken<S>
-where
-    S: tonic::codegen::Service<tonic::codegen::http::Request<B>>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: tonic::codegen::http::Request<B>) -> Self::Future {
-        let token = request
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_owned())
-            .unwrap_or_default();
-        Box::pin(CALLER_TOKEN.scope(token, self.0.call(request)))
-    }
+/// Runs `call` with `token` as [`caller_token`].
+pub(crate) fn with_caller_token<F: Future>(
+    token: String,
+    call: F,
+) -> impl Future<Output = F::Output> {
+    CALLER_TOKEN.scope(token, call)
 }

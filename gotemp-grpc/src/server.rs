@@ -134,12 +134,9 @@ pub async fn serve(
             ServiceName::Product => routes.add_service(RunToCompletion(
                 ProductGrpc::new(app.products.clone(), auth.clone()).into_server(),
             )),
-            // Promotions may ask a customer service deployed apart, with the caller's token.
-            ServiceName::Promotion => {
-                routes.add_service(RunToCompletion(crate::auth::ForwardToken(
-                    PromotionGrpc::new(app.promotions.clone(), auth.clone()).into_server(),
-                )))
-            }
+            ServiceName::Promotion => routes.add_service(RunToCompletion(
+                PromotionGrpc::new(app.promotions.clone(), auth.clone()).into_server(),
+            )),
             ServiceName::Audit => routes.add_service(RunToCompletion(
                 AuditGrpc::new(app.audit.clone(), auth.clone()).into_server(),
             )),
@@ -181,8 +178,9 @@ async fn watch_readiness(app: Gotemp, services: Vec<ServiceName>, health: Health
     }
 }
 
-/// Runs each call in a task of its own, so a client that cancels or goes away does not cancel
-/// a write half-way: a transaction cancelled while it begins leaves its pooled connection inside
+/// Runs each call in a task of its own, with the caller's token at hand for calls made on its
+/// behalf ([`crate::auth::caller_token`]: promotions asking a customer service deployed apart).
+/// A client that cancels or goes away then does not cancel a write half-way: a transaction cancelled while it begins leaves its pooled connection inside
 /// an open transaction (sqlx 0.9), and every later statement on it uncommitted. The call
 /// finishes or fails as a whole; the client just stops waiting.
 #[derive(Clone)]
@@ -215,7 +213,9 @@ where
 
     fn call(&mut self, request: tonic::codegen::http::Request<B>) -> Self::Future {
         use tracing::Instrument as _;
-        let call = self.0.call(request).instrument(tracing::Span::current());
+        let token = crate::auth::bearer_token(request.headers());
+        let call = crate::auth::with_caller_token(token, self.0.call(request))
+            .instrument(tracing::Span::current());
         let work = tokio::spawn(call);
         Box::pin(async move {
             match work.await {
