@@ -137,9 +137,30 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
 
 /// The web front end in `dir`: its files at their paths, and `index.html` for any other path,
 /// so a browser reloading a client-side route gets the application.
-fn web(dir: &std::path::Path) -> tower_http::services::ServeDir<tower_http::services::ServeFile> {
+fn web(dir: &std::path::Path) -> Router {
     use tower_http::services::{ServeDir, ServeFile};
-    ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))
+    let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+    // A missing build asset is a 404, not the application page under a script's name.
+    Router::new()
+        .nest_service("/_app", ServeDir::new(dir.join("_app")))
+        .fallback_service(files)
+        .layer(middleware::from_fn(web_caching))
+}
+
+/// Built assets under `/_app/immutable/` have content hashes in their names, so browsers may
+/// keep them for good; everything else (`index.html` above all) is revalidated, so a new build
+/// reaches people on their next load.
+async fn web_caching(request: Request, next: Next) -> Response {
+    let immutable = request.uri().path().starts_with("/_app/immutable/");
+    let mut response = next.run(request).await;
+    let policy = match immutable && response.status().is_success() {
+        true => "public, max-age=31536000, immutable",
+        false => "no-cache",
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

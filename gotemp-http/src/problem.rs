@@ -27,7 +27,8 @@ pub struct ProblemDetails {
     pub status: u16,
     /// What went wrong in this request, in words a person can act on.
     pub detail: String,
-    /// Every rule the input broke, one per field (validation failures only).
+    /// Every rule the input broke, one per field: validation failures, and the field whose
+    /// value is already taken on a duplicate conflict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(nullable = false)]
     pub errors: Vec<FieldError>,
@@ -121,7 +122,18 @@ impl From<Error> for Problem {
         match error {
             Error::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, error.to_string()),
             Error::Validation(errors) => Self::validation(errors),
-            Error::Conflict { kind, message, .. } => {
+            Error::Conflict {
+                kind,
+                field,
+                message,
+            } => {
+                // A taken e-mail or key belongs next to its field, like a validation failure.
+                let taken = match (kind, field) {
+                    (ConflictKind::Duplicate, Some(field)) => {
+                        vec![FieldError::new(field, "duplicate", message.clone())]
+                    }
+                    _ => Vec::new(),
+                };
                 let (kind, title) = match kind {
                     ConflictKind::Duplicate => ("urn:gotemp:problem:duplicate", "Already exists"),
                     ConflictKind::StaleVersion => {
@@ -132,7 +144,9 @@ impl From<Error> for Problem {
                         ("urn:gotemp:problem:state", "Not allowed in this state")
                     }
                 };
-                Self::typed(StatusCode::CONFLICT, kind, Some(title), message)
+                let mut problem = Self::typed(StatusCode::CONFLICT, kind, Some(title), message);
+                problem.body.errors = taken;
+                problem
             }
             Error::Unauthenticated(message) => Self::unauthenticated(message),
             Error::PermissionDenied(message) => Self::new(StatusCode::FORBIDDEN, message),

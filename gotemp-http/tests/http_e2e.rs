@@ -564,7 +564,11 @@ async fn users_round_trip_with_every_rule() {
     // The e-mail is unique regardless of case.
     let mut twin = new.clone();
     twin["email"] = json!("ADA@example.com");
-    api.post("/v1/users", twin).await.problem(409);
+    let taken = api.post("/v1/users", twin).await.problem(409);
+    // The taken value is named by field, so a form can mark it.
+    assert_eq!(taken["type"], "urn:gotemp:problem:duplicate");
+    assert_eq!(taken["errors"][0]["field"], "email", "{taken}");
+    assert_eq!(taken["errors"][0]["code"], "duplicate");
 
     // Updates: If-Match with the current ETag, then a stale one (412), garbage (412), none.
     let path = format!("/v1/users/{id}");
@@ -586,9 +590,16 @@ async fn users_round_trip_with_every_rule() {
         .problem(412);
     let r = api.put(&path, json!({"last_name": "King"}), None).await;
     assert_eq!(r.json()["name"], "Ada King");
-    api.put(&path, json!({"email": "root@gotemp.example"}), None)
+    let taken = api
+        .put(&path, json!({"email": "root@gotemp.example"}), None)
         .await
         .problem(409);
+    assert!(
+        taken["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("another user already has this e-mail")),
+        "{taken}"
+    );
     api.put(&path, json!({"first_name": ""}), None)
         .await
         .invalid(&["first_name"]);
@@ -1310,6 +1321,8 @@ async fn a_web_front_end_is_served_beside_the_api() {
     )
     .unwrap();
     std::fs::write(dir.join("assets/app.js"), "console.log('gotemp')").unwrap();
+    std::fs::create_dir_all(dir.join("_app/immutable")).unwrap();
+    std::fs::write(dir.join("_app/immutable/start.abc123.js"), "export {}").unwrap();
     let app = Gotemp::with_repositories(store.repos.clone(), tokens());
     app.seed(&config()).await.unwrap();
     let settings = HttpSettings {
@@ -1330,6 +1343,19 @@ async fn a_web_front_end_is_served_beside_the_api() {
         script.header("content-type").contains("javascript"),
         "{script:?}"
     );
+    // Hashed build output may be cached for good; the page that names it must be revalidated.
+    assert_eq!(index.header("cache-control"), "no-cache");
+    let hashed = api
+        .call("GET", "/_app/immutable/start.abc123.js", None, None)
+        .await;
+    assert_eq!(hashed.status, 200);
+    assert_eq!(
+        hashed.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    // An asset of an older build is missing, not answered with the page.
+    let gone = api.call("GET", "/_app/immutable/old.js", None, None).await;
+    assert_eq!(gone.status, 404, "{gone:?}");
     // A client-side route reloaded in the browser gets the application.
     let route = api.call("GET", "/promotions/7/edit", None, None).await;
     assert_eq!(route.status, 200);

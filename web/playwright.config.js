@@ -1,0 +1,46 @@
+// End-to-end tests of the web front end in Debian's Chromium (playwright-core drives it; the
+// Playwright browser download is not used). They run against the server example on a fresh
+// SQLite directory with the built application, as a person would start it.
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { admin, port } from './tests/server.js';
+
+const root = resolve(import.meta.dirname, '..');
+const server = process.env.GOTEMP_SERVER ?? `cargo run --quiet --manifest-path ${root}/Cargo.toml --example server`;
+
+export default defineConfig({
+	testDir: 'tests',
+	timeout: 90_000,
+	expect: { timeout: 15_000 },
+	workers: 1,
+	reporter: [['list']],
+	outputDir: 'test-results/output',
+	use: {
+		baseURL: `http://127.0.0.1:${port}`,
+		screenshot: 'only-on-failure',
+		trace: 'retain-on-failure',
+		launchOptions: {
+			executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+			args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+		}
+	},
+	webServer: {
+		command: server,
+		cwd: process.env.GOTEMP_E2E_DATA ?? mkdtempSync(join(tmpdir(), 'gotemp-e2e-')),
+		url: `http://127.0.0.1:${port}/readyz`,
+		reuseExistingServer: false,
+		timeout: 600_000,
+		stdout: 'pipe',
+		gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+		env: {
+			GOTEMP_HTTP_ADDR: `127.0.0.1:${port}`,
+			GOTEMP_GRPC_ADDR: '127.0.0.1:0',
+			GOTEMP_HTTP_WEB_DIR: join(import.meta.dirname, 'build'),
+			GOTEMP_ADMIN_EMAIL: admin.email,
+			GOTEMP_ADMIN_PASSWORD: admin.password,
+			RUST_LOG: 'warn'
+		}
+	}
+});

@@ -1,0 +1,30 @@
+// Shared display and conversion helpers: the API speaks UTC RFC 3339, people read local time.
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+export const when = (iso) => (iso ? dateTime.format(new Date(iso)) : '');
+export const day = (iso) => (iso ? dateOnly.format(new Date(iso)) : '');
+
+/** An API timestamp as the value of a `datetime-local` input (local time, minutes). */
+export function toLocalInput(iso) {
+	if (!iso) return '';
+	const d = new Date(iso);
+	const pad = (n) => String(n).padStart(2, '0');
+	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A `datetime-local` value as an API timestamp; empty stays absent. */
+export function fromLocalInput(value) {
+	if (!value) return undefined;
+	const d = new Date(value);
+	return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}
+
+/** The object names the audit trail uses, with the page each record lives on. */
+export const objectPages = {
+	user: '/users',
+	customer: '/customers',
+	product: '/products',
+	promotion: '/promotions'
+};
