@@ -7,6 +7,8 @@ const api = process.env.GOTEMP_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
 	plugins: [sveltekit()],
+	// Per-plugin timings are for profiling the build, not for every run's output.
+	build: { rolldownOptions: { checks: { pluginTimings: false } } },
 	server: {
 		proxy: { '/v1': api }
 	}

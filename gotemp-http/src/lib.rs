@@ -144,22 +144,31 @@ fn web(dir: &std::path::Path) -> Router {
     Router::new()
         .nest_service("/_app", ServeDir::new(dir.join("_app")))
         .fallback_service(files)
-        .layer(middleware::from_fn(web_caching))
+        .layer(middleware::from_fn(web_headers))
 }
 
 /// Built assets under `/_app/immutable/` have content hashes in their names, so browsers may
 /// keep them for good; everything else (`index.html` above all) is revalidated, so a new build
-/// reaches people on their next load.
-async fn web_caching(request: Request, next: Next) -> Response {
+/// reaches people on their next load. The page may not be framed by another site (its own
+/// content security policy travels in the page) and files are taken for what they say they are.
+async fn web_headers(request: Request, next: Next) -> Response {
     let immutable = request.uri().path().starts_with("/_app/immutable/");
     let mut response = next.run(request).await;
     let policy = match immutable && response.status().is_success() {
         true => "public, max-age=31536000, immutable",
         false => "no-cache",
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     response
 }
 

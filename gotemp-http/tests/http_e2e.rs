@@ -1345,6 +1345,8 @@ async fn a_web_front_end_is_served_beside_the_api() {
     );
     // Hashed build output may be cached for good; the page that names it must be revalidated.
     assert_eq!(index.header("cache-control"), "no-cache");
+    assert_eq!(index.header("x-frame-options"), "DENY");
+    assert_eq!(index.header("x-content-type-options"), "nosniff");
     let hashed = api
         .call("GET", "/_app/immutable/start.abc123.js", None, None)
         .await;

@@ -1,8 +1,7 @@
 // The acceptance path: log in, find a customer, create a promotion with a product and a
 // discount (after a validation error shown at its field), edit it, read the change in its
 // history, lose a race against a second tab, reload, log out.
-import { test, expect } from '@playwright/test';
-import { admin, logIn, menu, shoot } from './server.js';
+import { admin, expect, logIn, menu, shoot, test } from './server.js';
 
 test('a person manages a promotion from login to logout', async ({ page, context }) => {
 	await test.step('an anonymous visit is sent to login, which leads back', async () => {

@@ -1,4 +1,23 @@
-// What the tests and the server they start agree on.
+// What the tests and the server they start agree on, and the `test` they all use.
+import { test as base, expect } from '@playwright/test';
+
+/**
+ * Playwright's test, failing on anything the page itself reports: an uncaught exception or a
+ * console error such as a content-security-policy refusal. (Error statuses the API answers on
+ * purpose are logged by the browser as failed loads; those are the tests' own business.)
+ */
+export const test = base.extend({
+	page: async ({ page }, use) => {
+		const problems = [];
+		page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+		page.on('console', (m) => {
+			if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
+		});
+		await use(page);
+		expect(problems, 'errors in the browser console').toEqual([]);
+	}
+});
+export { expect };
 export const port = process.env.GOTEMP_E2E_PORT ?? '18089';
 export const admin = { email: 'admin@gotemp.local', password: 'e2e-admin-password' };
 
