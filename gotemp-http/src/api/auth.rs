@@ -1,0 +1,91 @@
+//! Logging in and checking tokens: the two routes that need no token.
+
+use super::*;
+
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct LoginRequest {
+    /// The user's e-mail.
+    #[serde(default)]
+    email: String,
+    /// The user's password.
+    #[serde(default = "empty_secret")]
+    #[schema(value_type = String, format = Password)]
+    password: SecretString,
+}
+
+fn empty_secret() -> SecretString {
+    SecretString::from("")
+}
+
+/// A bearer token and whom it stands for.
+#[derive(Serialize, ToSchema)]
+pub(super) struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    /// When the token stops being accepted.
+    expires_at: DateTime<Utc>,
+    /// The user who logged in.
+    user: User,
+}
+
+/// Logs in: e-mail and password for a token.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = LoginResponse),
+        (status = 401, description = "Unknown e-mail, wrong password, or an inactive or expired user (deliberately not told apart)", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn login(
+    State(state): State<ApiState>,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> ApiResult<Response> {
+    let outcome = state.app.users.login(&body.email, &body.password).await?;
+    Ok(axum::Json(LoginResponse {
+        token: outcome.token,
+        expires_at: outcome.expires_at,
+        user: outcome.user,
+    })
+    .into_response())
+}
+
+/// A token to check.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct ValidateRequest {
+    /// The token.
+    #[serde(default)]
+    token: String,
+}
+
+/// Whether a token is accepted, and for whom.
+#[derive(Serialize, ToSchema)]
+pub(super) struct ValidateResponse {
+    /// Whether the token is valid now.
+    valid: bool,
+    /// The user it stands for, when valid.
+    user_id: Option<i64>,
+    /// When it expires, when valid.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// Checks a token (for services and gateways that do not hold the signing secret).
+#[utoipa::path(post, path = "/v1/auth/validate", tag = "auth", request_body = ValidateRequest,
+    responses((status = 200, description = "The verdict (an invalid token is `valid: false`, not an error)", body = ValidateResponse)))]
+pub(super) async fn validate(
+    State(state): State<ApiState>,
+    JsonBody(body): JsonBody<ValidateRequest>,
+) -> ApiResult<Response> {
+    let answer = match state.app.users.validate_token(&body.token) {
+        Ok(verified) => ValidateResponse {
+            valid: true,
+            user_id: Some(verified.actor.user_id),
+            expires_at: Some(verified.expires_at),
+        },
+        Err(Error::Unauthenticated(_)) => ValidateResponse {
+            valid: false,
+            user_id: None,
+            expires_at: None,
+        },
+        Err(other) => return Err(other.into()),
+    };
+    Ok(axum::Json(answer).into_response())
+}

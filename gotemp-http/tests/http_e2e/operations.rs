@@ -1,0 +1,144 @@
+//! Health, readiness, metrics, the OpenAPI document, limits and CORS.
+
+use crate::support::*;
+
+#[tokio::test]
+async fn operations_endpoints_and_limits() {
+    let Some(store) = testing::postgres_store("operations_endpoints_and_limits").await else {
+        return;
+    };
+    let cache = gotemp::core::cache::CacheLayer::new(
+        Arc::new(gotemp_store::cache::MemoryCache::default()),
+        Default::default(),
+    );
+    let app = Gotemp::with_parts(store.repos.clone(), tokens(), Some(cache));
+    app.seed(&config()).await.unwrap();
+    let settings = HttpSettings {
+        cors_origins: vec!["https://ui.example".into()],
+        body_limit_bytes: 4096,
+        ..HttpSettings::default()
+    };
+    let mut api = Api::start(app.clone(), settings).await;
+    let anonymous = api.with_token(None);
+    assert_eq!(anonymous.get("/healthz").await.json()["status"], "ok");
+    let ready = anonymous.get("/readyz").await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json()["status"], "ready");
+
+    // The document is OpenAPI 3.1 and lists every route the API serves.
+    let doc = anonymous.get("/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/v1/auth/login",
+        "/v1/users/{id}",
+        "/v1/customers",
+        "/v1/products/{id}",
+        "/v1/promotions",
+        "/v1/audit/buckets",
+        "/v1/audit/{id}",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    assert!(
+        doc["paths"]["/v1/users"]["get"]["responses"]
+            .get("401")
+            .is_some()
+    );
+    let docs = anonymous.get("/docs/").await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.text.contains("swagger"), "Swagger UI");
+
+    // Framework-level errors are problems too, and the request id comes back.
+    anonymous.get("/v2/nothing").await.problem(404);
+    let r = anonymous.call("DELETE", "/v1/auth/login", None, None).await;
+    r.problem(405);
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    let big = json!({"name": "Big", "extra_fields": {"blob": "x".repeat(10_000)}});
+    api.post("/v1/customers", big).await.problem(413);
+    let r = api
+        .send(
+            api.http
+                .get(format!("{}/healthz", api.base))
+                .header("x-request-id", "trace-me-42"),
+        )
+        .await;
+    assert_eq!(r.header("x-request-id"), "trace-me-42");
+
+    // CORS for the configured origin only.
+    let preflight = api
+        .send(
+            api.http
+                .request(
+                    reqwest::Method::OPTIONS,
+                    format!("{}/v1/customers", api.base),
+                )
+                .header("origin", "https://ui.example")
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,content-type",
+                ),
+        )
+        .await;
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        "https://ui.example"
+    );
+    let other = api
+        .send(
+            api.http
+                .get(format!("{}/healthz", api.base))
+                .header("origin", "https://evil.example"),
+        )
+        .await;
+    assert!(other.headers.get("access-control-allow-origin").is_none());
+
+    // Metrics: requests per route template and status, the outbox backlog, cache figures.
+    api.post("/v1/customers", json!({"name": "Metered", "id": "metered"}))
+        .await;
+    api.get("/v1/customers/metered").await;
+    api.get("/v1/customers/metered").await;
+    let metrics = anonymous.get("/metrics").await.text;
+    assert!(
+        metrics.contains(
+            r#"gotemp_http_requests_total{method="GET",route="/v1/customers/{id}",status="200"}"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("gotemp_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("gotemp_outbox_backlog"), "{metrics}");
+    assert!(metrics.contains("gotemp_cache_hits_total"), "{metrics}");
+    assert!(metrics.contains("gotemp_cache_misses_total"), "{metrics}");
+
+    // A request over the time limit is a 503 problem the client may retry (login hashes for
+    // tens of milliseconds; the limit here is one).
+    let hasty = Api::start(
+        app.clone(),
+        HttpSettings {
+            request_timeout: std::time::Duration::from_millis(1),
+            ..HttpSettings::default()
+        },
+    )
+    .await;
+    let r = hasty
+        .post(
+            "/v1/auth/login",
+            json!({"email": "root@gotemp.example", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    r.problem(503);
+    assert_eq!(r.header("retry-after"), "1");
+    hasty.stop().await;
+
+    // Storage gone: not ready, and the body says which backend failed.
+    api.stop().await;
+    let api = Api::start(app.clone(), HttpSettings::default()).await;
+    store.finish().await;
+    let r = api.get("/readyz").await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert_eq!(r.json()["failed"], json!(["storage"]));
+    api.stop().await;
+}

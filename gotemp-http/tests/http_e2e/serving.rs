@@ -1,0 +1,136 @@
+//! A write outlives its client; a web front end is served beside the API.
+
+use crate::support::*;
+
+/// Sleeps before every customer create, so a test can give up waiting half-way.
+struct SlowCreate;
+
+#[async_trait::async_trait]
+impl
+    gotemp::core::hooks::Hooks<
+        gotemp::core::entities::Customer,
+        gotemp::core::entities::CustomerDraft,
+    > for SlowCreate
+{
+    async fn before_create(
+        &self,
+        _: &gotemp::core::Actor,
+        _: &gotemp::core::entities::CustomerDraft,
+    ) -> gotemp::core::Result<()> {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_write_whose_client_goes_away_still_completes_as_a_whole() {
+    let Some(store) =
+        testing::postgres_store("a_write_whose_client_goes_away_still_completes").await
+    else {
+        return;
+    };
+    let mut app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    app.seed(&config()).await.unwrap();
+    let mut hooks = gotemp::core::hooks::HookChain::default();
+    hooks.push(Arc::new(SlowCreate));
+    app.customers = app.customers.clone().with_hooks(hooks);
+    let mut api = Api::start(app.clone(), HttpSettings::default()).await;
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    let before = app.repositories.outbox.backlog().await.unwrap();
+    // The client gives up (and drops its connection) while the create waits in its hook.
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(format!("{}/v1/customers", api.base))
+        .bearer_auth(api.token.as_deref().unwrap())
+        .json(&json!({"id": "left-behind", "name": "Left Behind"}))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client timed out: {gave_up:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let found = api
+        .call("GET", "/v1/customers/left-behind", None, None)
+        .await;
+    assert_eq!(
+        found.status, 200,
+        "the write finished without its client: {}",
+        found.text
+    );
+    assert_eq!(
+        app.repositories.outbox.backlog().await.unwrap(),
+        before + 1,
+        "with its audit event"
+    );
+    api.stop().await;
+    store.finish().await;
+}
+
+#[tokio::test]
+async fn a_web_front_end_is_served_beside_the_api() {
+    let Some(store) = testing::postgres_store("a_web_front_end_is_served_beside_the_api").await
+    else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("gotemp-web-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>gotemp</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("assets/app.js"), "console.log('gotemp')").unwrap();
+    std::fs::create_dir_all(dir.join("_app/immutable")).unwrap();
+    std::fs::write(dir.join("_app/immutable/start.abc123.js"), "export {}").unwrap();
+    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    app.seed(&config()).await.unwrap();
+    let settings = HttpSettings {
+        web_dir: Some(dir.clone()),
+        ..HttpSettings::default()
+    };
+    let mut api = Api::start(app, settings).await;
+    let index = api.call("GET", "/", None, None).await;
+    assert_eq!(index.status, 200);
+    assert!(
+        index.text.contains("<title>gotemp</title>"),
+        "{}",
+        index.text
+    );
+    let script = api.call("GET", "/assets/app.js", None, None).await;
+    assert_eq!(script.status, 200);
+    assert!(
+        script.header("content-type").contains("javascript"),
+        "{script:?}"
+    );
+    // Hashed build output may be cached for good; the page that names it must be revalidated.
+    assert_eq!(index.header("cache-control"), "no-cache");
+    assert_eq!(index.header("x-frame-options"), "DENY");
+    assert_eq!(index.header("x-content-type-options"), "nosniff");
+    let hashed = api
+        .call("GET", "/_app/immutable/start.abc123.js", None, None)
+        .await;
+    assert_eq!(hashed.status, 200);
+    assert_eq!(
+        hashed.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    // An asset of an older build is missing, not answered with the page.
+    let gone = api.call("GET", "/_app/immutable/old.js", None, None).await;
+    assert_eq!(gone.status, 404, "{gone:?}");
+    // A client-side route reloaded in the browser gets the application.
+    let route = api.call("GET", "/promotions/7/edit", None, None).await;
+    assert_eq!(route.status, 200);
+    assert!(route.text.contains("<title>gotemp</title>"));
+    // The API is unchanged: unknown API paths are problem+json 404s, the rest answers.
+    api.call("GET", "/v1/no-such-thing", None, None)
+        .await
+        .problem(404);
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    let customers = api.call("GET", "/v1/customers?limit=2", None, None).await;
+    assert_eq!(customers.status, 200, "{}", customers.text);
+    assert_eq!(api.call("GET", "/healthz", None, None).await.status, 200);
+    api.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    store.finish().await;
+}
