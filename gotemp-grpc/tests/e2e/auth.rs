@@ -1,0 +1,158 @@
+//! Bad tokens refused on every protected RPC; a service apart asks the user service.
+
+use crate::protected::*;
+use crate::support::*;
+
+#[tokio::test]
+async fn every_protected_rpc_refuses_bad_tokens() {
+    let Some((store, app, running)) = fixture("every_protected_rpc_refuses_bad_tokens").await
+    else {
+        return;
+    };
+    let good = admin(&running.url).await;
+    // A valid token works on every RPC (whatever the outcome, it is not UNAUTHENTICATED).
+    for (rpc, outcome) in every_protected_rpc(&good).await {
+        if let Err(status) = outcome {
+            assert_ne!(
+                status.code(),
+                Code::Unauthenticated,
+                "{rpc} with a valid token: {status:?}"
+            );
+        }
+    }
+
+    let admin_id = app
+        .users
+        .list(&Default::default(), &Default::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let valid = tokens().issue(admin_id, chrono::Utc::now()).unwrap().token;
+    let expired = tokens()
+        .issue(admin_id, chrono::Utc::now() - chrono::Duration::days(2))
+        .unwrap()
+        .token;
+    let mut tampered = valid.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let cases: Vec<(&str, Option<String>)> = vec![
+        ("no token", None),
+        ("garbage", Some("not-a-token".into())),
+        ("expired", Some(expired)),
+        ("tampered signature", Some(tampered)),
+        (
+            "HS384 with the same secret",
+            Some(resigned(&valid, "HS384")),
+        ),
+        (
+            "HS512 with the same secret",
+            Some(resigned(&valid, "HS512")),
+        ),
+        ("alg none", Some(resigned(&valid, "none"))),
+    ];
+    for (case, token) in cases {
+        let mut client = GotempClient::connect(&running.url).await.unwrap();
+        if let Some(token) = token {
+            client.set_token(&token).unwrap();
+        }
+        for (rpc, outcome) in every_protected_rpc(&client).await {
+            let status = outcome.expect_err(&format!("{rpc} accepted {case}"));
+            assert_eq!(
+                status.code(),
+                Code::Unauthenticated,
+                "{rpc} with {case}: {status:?}"
+            );
+        }
+    }
+    // Login itself needs no token, and a wrong password is UNAUTHENTICATED without detail.
+    let anonymous = GotempClient::connect(&running.url).await.unwrap();
+    let status = anonymous
+        .users()
+        .login(user::LoginRequest {
+            email: "root@gotemp.example".into(),
+            password: "wrong password".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+    running.stop().await;
+    store.finish().await;
+}
+
+#[tokio::test]
+async fn a_service_deployed_apart_verifies_tokens_with_the_user_service() {
+    let test = "a_service_deployed_apart_verifies_tokens_with_the_user_service";
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let users_app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    users_app.seed(&config()).await.unwrap();
+    let local = Authenticator::new(Arc::new(LocalVerifier::new(tokens())));
+    let users = start(users_app, &[ServiceName::User], local).await;
+
+    // The promotion side knows no secret: it asks the user service.
+    let other_secret = SecretString::from("a-different-secret-a-different-secret!!");
+    let other_tokens = Arc::new(TokenService::new(TokenSettings::new(other_secret)).unwrap());
+    let promotions_app = Gotemp::with_repositories(store.open_again().await, other_tokens);
+    let channel = tonic::transport::Endpoint::from_shared(users.url.clone())
+        .unwrap()
+        .connect_lazy();
+    let remote = Authenticator::new(Arc::new(RemoteVerifier::new(channel)));
+    let promotions = start(
+        promotions_app,
+        &[ServiceName::Promotion, ServiceName::Customer],
+        remote,
+    )
+    .await;
+
+    let mut login = admin(&users.url).await;
+    let token = login
+        .users()
+        .login(user::LoginRequest {
+            email: config().admin_email,
+            password: "root password".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .token;
+    let mut client = GotempClient::connect(&promotions.url).await.unwrap();
+    client.set_token(&token).unwrap();
+    let promo = client
+        .promotions()
+        .create_promotion(promotion::CreatePromotionRequest {
+            name: "Remote".into(),
+            valid_from: future(0),
+            valid_thru: future(5),
+            customer_id: "ducksrus".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(promo.customer_name.as_deref(), Some("Ducks R Us"));
+    // Answers are cached until the token expires: the user service may even go away.
+    users.stop().await;
+    client
+        .promotions()
+        .get_promotion(promotion::GetPromotionRequest { id: promo.id })
+        .await
+        .expect("a verified token is remembered");
+    let mut forged = token.clone();
+    forged.push('x');
+    client.set_token(&forged).unwrap();
+    let refused = client
+        .promotions()
+        .get_promotion(promotion::GetPromotionRequest { id: promo.id })
+        .await
+        .unwrap_err();
+    assert_ne!(refused.code(), Code::Ok);
+    assert!(
+        matches!(refused.code(), Code::Unauthenticated | Code::Unavailable),
+        "an unknown token is never let through: {refused:?}"
+    );
+    login.clear_token();
+    promotions.stop().await;
+    store.finish().await;
+}
