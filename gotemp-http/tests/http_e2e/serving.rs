@@ -82,7 +82,11 @@ async fn a_web_front_end_is_served_beside_the_api() {
     .unwrap();
     std::fs::write(dir.join("assets/app.js"), "console.log('gotemp')").unwrap();
     std::fs::create_dir_all(dir.join("_app/immutable")).unwrap();
-    std::fs::write(dir.join("_app/immutable/start.abc123.js"), "export {}").unwrap();
+    std::fs::write(
+        dir.join("_app/immutable/start.abc123.js"),
+        "export const greeting = 'hello';\n".repeat(100),
+    )
+    .unwrap();
     let app = Gotemp::with_repositories(store.repos.clone(), tokens());
     app.seed(&config()).await.unwrap();
     let settings = HttpSettings {
@@ -115,6 +119,20 @@ async fn a_web_front_end_is_served_beside_the_api() {
         hashed.header("cache-control"),
         "public, max-age=31536000, immutable"
     );
+    // Browsers that accept gzip get the assets compressed.
+    // (The client must not unpack it on its own, or the header is gone.)
+    let zipped = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap()
+        .get(format!("{}/_app/immutable/start.abc123.js", api.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.status(), 200);
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert!(zipped.bytes().await.unwrap().len() < 3_300 / 4);
     // An asset of an older build is missing, not answered with the page.
     let gone = api.call("GET", "/_app/immutable/old.js", None, None).await;
     assert_eq!(gone.status, 404, "{gone:?}");

@@ -2,9 +2,12 @@
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const toTheSecond = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 export const when = (iso) => (iso ? dateTime.format(new Date(iso)) : '');
 export const day = (iso) => (iso ? dateOnly.format(new Date(iso)) : '');
+/** For the audit trail, where many changes share a minute. */
+export const instant = (iso) => (iso ? toTheSecond.format(new Date(iso)) : '');
 
 /** An API timestamp as the value of a `datetime-local` input (local time, minutes). */
 export function toLocalInput(iso) {
