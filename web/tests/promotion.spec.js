@@ -65,6 +65,8 @@ test('a person manages a promotion from login to logout', async ({ page, context
 		await expect(page).toHaveURL(/\/promotions\/\d+\?created=1$/);
 		await expect(page.getByRole('status').filter({ hasText: 'Created this promotion' })).toBeVisible();
 		await expect(page.getByTestId('version')).toHaveText('1');
+		// The customer's name as the promotion service looked it up.
+		await expect(page.getByRole('link', { name: 'Pato Loco Inc' })).toHaveAttribute('href', '/customers/patoloco');
 		await expect(page.getByLabel('Discount 1 value')).toHaveValue('15');
 	});
 	const promotionUrl = page.url().replace(/\?.*$/, '');

@@ -25,6 +25,7 @@ test('a customer is created, linked into the hierarchy and deleted after confirm
 	await page.getByRole('button', { name: 'Add', exact: true }).click();
 	await expect(page.getByTestId('hierarchy-children')).toContainText('E2E Kiosk');
 	await shoot(page, '08-customer-hierarchy');
+	await expect(page.getByRole('link', { name: 'Promotions for this customer →' })).toHaveAttribute('href', '/promotions?customer_id=ducksrus');
 	await page.getByTestId('hierarchy-children').getByRole('link', { name: 'E2E Kiosk' }).click();
 	await expect(page.getByTestId('hierarchy-parents')).toContainText('Ducks R Us');
 
