@@ -39,6 +39,9 @@ test('a customer is created, linked into the hierarchy and deleted after confirm
 	await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
 	await expect(page).toHaveURL(/\/customers\?deleted=e2e-kiosk$/);
 	await expect(page.getByRole('status').filter({ hasText: 'Deleted customer e2e-kiosk' })).toBeVisible();
+	// The list beside the notice is the whole list again, without the deleted one.
+	await expect(page.getByRole('link', { name: 'ducksrus', exact: true })).toBeVisible();
+	await expect(page.getByRole('link', { name: 'e2e-kiosk' })).toHaveCount(0);
 	await page.goto('/customers/e2e-kiosk');
 	await expect(page.getByRole('alert')).toContainText('not found');
 });
