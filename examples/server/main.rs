@@ -39,22 +39,12 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Whether the server example serves the web front end.
-enum WebUi {
-    Served,
-    NotBuilt,
-}
-
 /// The web front end built in this checkout (`web/build`) is served unless
 /// `GOTEMP_HTTP_WEB_DIR` names another; building the Rust code never needs Node.
-fn web_ui(config: &mut Config) -> WebUi {
+fn serve_built_web_ui(config: &mut Config) {
     let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/build");
     if config.http_web_dir.is_none() && built.join("index.html").is_file() {
         config.http_web_dir = Some(built.display().to_string());
-    }
-    match &config.http_web_dir {
-        Some(_) => WebUi::Served,
-        None => WebUi::NotBuilt,
     }
 }
 
@@ -63,7 +53,7 @@ async fn run() -> Result<(), all_in_one::BoxError> {
     gotemp_http::install_metrics();
     let file = std::env::var_os("GOTEMP_CONFIG").map(std::path::PathBuf::from);
     let (mut config, secret) = Config::load_or_keep_secret(file.as_deref())?;
-    let web = web_ui(&mut config);
+    serve_built_web_ui(&mut config);
     let running = all_in_one::start(&config).await?;
     let (http, grpc) = (running.http, running.grpc);
     println!(
@@ -72,9 +62,9 @@ async fn run() -> Result<(), all_in_one::BoxError> {
     );
     println!("  HTTP API     http://{http}");
     println!("  Swagger UI   http://{http}/docs");
-    match web {
-        WebUi::Served => println!("  web UI       http://{http}/"),
-        WebUi::NotBuilt => println!(
+    match config.http_web_dir {
+        Some(_) => println!("  web UI       http://{http}/"),
+        None => println!(
             "  web UI       not built: `npm --prefix web ci && npm --prefix web run build`, then restart"
         ),
     }

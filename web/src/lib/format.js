@@ -23,11 +23,3 @@ export function fromLocalInput(value) {
 	const d = new Date(value);
 	return Number.isNaN(d.getTime()) ? value : d.toISOString();
 }
-
-/** The object names the audit trail uses, with the page each record lives on. */
-export const objectPages = {
-	user: '/users',
-	customer: '/customers',
-	product: '/products',
-	promotion: '/promotions'
-};
