@@ -1,7 +1,11 @@
 use super::*;
+use crate::error::Error;
 use chrono::Utc;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+use tokio::time::Instant;
 
 /// How the fake cache behaves.
 #[derive(Clone, Copy, PartialEq)]
