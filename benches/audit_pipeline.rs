@@ -77,6 +77,7 @@ fn draft(id: String) -> CustomerDraft {
         name: Text::parse("name", "Bench customer", 255).unwrap(),
         validity: ValidityPeriod::new(now(), now() + chrono::Duration::days(365)).unwrap(),
         extra_fields: ExtraFields::new(),
+        extras: (),
     }
 }
 

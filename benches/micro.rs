@@ -90,6 +90,7 @@ fn sqlite(c: &mut Criterion) {
         name: Text::parse("name", "Ducks R Us", 255).unwrap(),
         validity: ValidityPeriod::parse_or_default(None, None, chrono::Utc::now()).unwrap(),
         extra_fields: Default::default(),
+        extras: (),
     };
     let event =
         || PendingEvent::new::<Customer>(ActionType::Insert, &Actor::new(1), chrono::Utc::now());

@@ -31,7 +31,7 @@ pub struct ReadmeDoctests;
 
 use gotemp_core::auth::{Argon2Hasher, TokenService, TokenSettings};
 use gotemp_core::cache::{Cache, CacheLayer, CacheSettings};
-use gotemp_core::ports::{CustomerDirectory, CustomerReferences, Repositories};
+use gotemp_core::ports::{CustomerDirectory, PromotionsOfCustomer, References, Repositories};
 use gotemp_core::seed::{SeedReport, SeedSettings, SeedTargets};
 use gotemp_core::services::*;
 use gotemp_core::{Error, Result};
@@ -112,7 +112,7 @@ impl Gotemp {
         cache: Option<CacheLayer>,
     ) -> Self {
         let r = &repositories;
-        let references: Arc<dyn CustomerReferences> = Arc::new(r.promotions.clone());
+        let references: Arc<dyn References> = Arc::new(PromotionsOfCustomer(r.promotions.clone()));
         let mut customers = CustomerService::new(r.customers.clone()).with_references(references);
         let mut products = ProductService::new(r.products.clone());
         if let Some(cache) = &cache {

@@ -41,31 +41,27 @@ pub trait UserRepository: Send + Sync {
     async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()>;
 }
 
-/// Storage of customers.
+/// Storage of one kind of master data (`MasterRepository<Customer>`,
+/// `MasterRepository<Product>`): the objects and the hierarchy links between two of them.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
-pub trait CustomerRepository: Send + Sync {
-    /// The customer with `id`, if any.
-    async fn get(&self, id: &str) -> Result<Option<Customer>>;
-    /// Customers matching every given filter, ordered by id.
-    async fn list(&self, filter: &CustomerFilter, page: &PageSpec) -> Result<Page<Customer>>;
-    /// Stores a new customer; a taken id is a Duplicate conflict.
-    async fn create(&self, draft: &CustomerDraft, event: PendingEvent) -> Result<Customer>;
-    /// Replaces a customer's fields if its version is still `expected_version`.
+pub trait MasterRepository<E: MasterEntity>: Send + Sync {
+    /// The object with `id`, if any.
+    async fn get(&self, id: &str) -> Result<Option<E>>;
+    /// Objects matching every given filter, ordered by id.
+    async fn list(&self, filter: &E::Filter, page: &PageSpec) -> Result<Page<E>>;
+    /// Stores a new object; a taken id is a Duplicate conflict.
+    async fn create(&self, draft: &MasterDraft<E>, event: PendingEvent) -> Result<E>;
+    /// Replaces an object's fields if its version is still `expected_version`.
     async fn update(
         &self,
-        draft: &CustomerDraft,
+        draft: &MasterDraft<E>,
         expected_version: i64,
         event: PendingEvent,
-    ) -> Result<Customer>;
-    /// Deletes a customer if its version is still `expected_version`.
-    async fn delete(
-        &self,
-        id: &str,
-        expected_version: i64,
-        event: PendingEvent,
-    ) -> Result<Customer>;
-    /// Stores a link between two customers; an existing one (same ends and relation) is a
+    ) -> Result<E>;
+    /// Deletes an object if its version is still `expected_version`.
+    async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent) -> Result<E>;
+    /// Stores a link between two objects; an existing one (same ends and relation) is a
     /// Duplicate conflict.
     async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link>;
     /// Removes the link `from` `relation` `to`; returns what was removed.
@@ -77,43 +73,14 @@ pub trait CustomerRepository: Send + Sync {
         event: PendingEvent,
     ) -> Result<Link>;
     /// The neighbours of `id` along `query`, ordered by id, at most [`RELATED_MAX`].
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Customer>>>;
+    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<E>>>;
 }
 
+/// Storage of customers.
+pub type CustomerRepository = dyn MasterRepository<Customer>;
+
 /// Storage of products.
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait ProductRepository: Send + Sync {
-    /// The product with `id`, if any.
-    async fn get(&self, id: &str) -> Result<Option<Product>>;
-    /// Products matching every given filter, ordered by id.
-    async fn list(&self, filter: &ProductFilter, page: &PageSpec) -> Result<Page<Product>>;
-    /// Stores a new product; a taken id is a Duplicate conflict.
-    async fn create(&self, draft: &ProductDraft, event: PendingEvent) -> Result<Product>;
-    /// Replaces a product's fields if its version is still `expected_version`.
-    async fn update(
-        &self,
-        draft: &ProductDraft,
-        expected_version: i64,
-        event: PendingEvent,
-    ) -> Result<Product>;
-    /// Deletes a product if its version is still `expected_version`.
-    async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent)
-    -> Result<Product>;
-    /// Stores a link between two products; an existing one (same ends and relation) is a
-    /// Duplicate conflict.
-    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link>;
-    /// Removes the link `from` `relation` `to`; returns what was removed.
-    async fn unlink(
-        &self,
-        from: &str,
-        relation: Relation,
-        to: &str,
-        event: PendingEvent,
-    ) -> Result<Link>;
-    /// The neighbours of `id` along `query`, ordered by id, at most [`RELATED_MAX`].
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Product>>>;
-}
+pub type ProductRepository = dyn MasterRepository<Product>;
 
 /// Storage of promotions.
 #[cfg_attr(test, mockall::automock)]
@@ -244,33 +211,40 @@ pub trait CustomerDirectory: Send + Sync {
 }
 
 #[async_trait]
-impl<R: CustomerRepository + ?Sized> CustomerDirectory for Arc<R> {
+impl CustomerDirectory for Arc<CustomerRepository> {
     async fn customer_name(&self, id: &str) -> Result<Option<String>> {
         Ok(self.get(id).await?.map(|c| c.name))
     }
 }
 
-/// Answers whether something still refers to a customer, so deleting it would leave dangling
-/// references. Served by the promotion store; separate so a customer service can run apart.
+/// Answers whether something still refers to an object, so deleting it would leave dangling
+/// references. Separate from the object's own repository so its service can run apart from
+/// whatever refers to it.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
-pub trait CustomerReferences: Send + Sync {
-    /// Whether any promotion names this customer.
-    async fn is_customer_referenced(&self, customer_id: &str) -> Result<bool>;
+pub trait References: Send + Sync {
+    /// What refers to objects, for the message that refuses a delete (`promotions`).
+    fn holders(&self) -> &'static str;
+    /// Whether anything refers to the object with this id.
+    async fn is_referenced(&self, id: &str) -> Result<bool>;
 }
 
+/// The promotions that name a customer: a customer they name cannot be deleted.
+pub struct PromotionsOfCustomer(pub Arc<dyn PromotionRepository>);
+
 #[async_trait]
-impl<R: PromotionRepository + ?Sized> CustomerReferences for Arc<R> {
-    async fn is_customer_referenced(&self, customer_id: &str) -> Result<bool> {
+impl References for PromotionsOfCustomer {
+    fn holders(&self) -> &'static str {
+        "promotions"
+    }
+
+    async fn is_referenced(&self, customer_id: &str) -> Result<bool> {
         let filter = PromotionFilter {
             customer_id: Some(customer_id.to_owned()),
             ..Default::default()
         };
-        Ok(!self
-            .list(&filter, &PageSpec::first(1))
-            .await?
-            .items
-            .is_empty())
+        let page = self.0.list(&filter, &PageSpec::first(1)).await?;
+        Ok(!page.items.is_empty())
     }
 }
 
@@ -280,9 +254,9 @@ pub struct Repositories {
     /// Users.
     pub users: Arc<dyn UserRepository>,
     /// Customers.
-    pub customers: Arc<dyn CustomerRepository>,
+    pub customers: Arc<CustomerRepository>,
     /// Products.
-    pub products: Arc<dyn ProductRepository>,
+    pub products: Arc<ProductRepository>,
     /// Promotions.
     pub promotions: Arc<dyn PromotionRepository>,
     /// Audit trail.

@@ -366,6 +366,16 @@ impl DiscountValue {
     }
 }
 
+/// The value an optional text field has after an update: unchanged when absent, cleared when
+/// empty.
+pub fn merged_optional(stored: Option<String>, change: Option<String>) -> Option<String> {
+    match change {
+        None => stored,
+        Some(v) if v.trim().is_empty() => None,
+        Some(v) => Some(v),
+    }
+}
+
 #[cfg(test)]
 #[path = "values_tests.rs"]
 mod tests;

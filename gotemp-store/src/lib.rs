@@ -38,9 +38,9 @@ pub use sqlite::SqliteStore;
 /// and what the facade takes from a store named for master data.
 pub struct MasterData {
     /// Customers and their hierarchy.
-    pub customers: std::sync::Arc<dyn gotemp_core::ports::CustomerRepository>,
+    pub customers: std::sync::Arc<gotemp_core::ports::CustomerRepository>,
     /// Products and their hierarchies.
-    pub products: std::sync::Arc<dyn gotemp_core::ports::ProductRepository>,
+    pub products: std::sync::Arc<gotemp_core::ports::ProductRepository>,
     /// The outbox their changes write to.
     pub outbox: std::sync::Arc<dyn gotemp_core::ports::OutboxStore>,
 }

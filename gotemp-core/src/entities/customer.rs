@@ -1,6 +1,7 @@
-use super::ExtraFields;
+use super::master::{MasterDraft, MasterEntity, MasterInput, master_identity};
+use super::{CustomerLink, ExtraFields};
+use crate::error::Violations;
 use crate::event::Auditable;
-use crate::values::{EntityKey, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -77,17 +78,7 @@ pub struct CustomerChanges {
 }
 
 /// A customer that passed every rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomerDraft {
-    /// Key.
-    pub id: EntityKey,
-    /// Name.
-    pub name: Text,
-    /// Validity.
-    pub validity: ValidityPeriod,
-    /// Attributes.
-    pub extra_fields: ExtraFields,
-}
+pub type CustomerDraft = MasterDraft<Customer>;
 
 /// Search filters for customers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,4 +89,71 @@ pub struct CustomerFilter {
     pub name: Option<String>,
     /// Valid on this instant.
     pub valid_on: Option<DateTime<Utc>>,
+}
+
+/// Customers add nothing to the common fields; their parent links are sold-to or pay-to.
+impl MasterEntity for Customer {
+    type Extras = ();
+    type RawExtras = ();
+    type New = NewCustomer;
+    type Changes = CustomerChanges;
+    type Filter = CustomerFilter;
+    type Link = CustomerLink;
+    const PARENT_KINDS: &'static [&'static str] = &["sold_to", "pay_to"];
+
+    master_identity!();
+
+    fn split_new(input: NewCustomer) -> (MasterInput, ()) {
+        let NewCustomer {
+            id,
+            name,
+            valid_from,
+            valid_thru,
+            extra_fields,
+        } = input;
+        let common = MasterInput {
+            id,
+            name: Some(name),
+            valid_from,
+            valid_thru,
+            extra_fields,
+        };
+        (common, ())
+    }
+
+    fn split_changes(changes: CustomerChanges) -> (MasterInput, ()) {
+        let CustomerChanges {
+            name,
+            valid_from,
+            valid_thru,
+            extra_fields,
+        } = changes;
+        let common = MasterInput {
+            id: None,
+            name,
+            valid_from,
+            valid_thru,
+            extra_fields,
+        };
+        (common, ())
+    }
+
+    fn parse_extras(_: &mut Violations, _: (), _: Option<&Self>) -> Option<()> {
+        Some(())
+    }
+
+    fn text_filters(filter: &CustomerFilter) -> Vec<(&'static str, Option<&str>)> {
+        vec![
+            ("id", filter.id.as_deref()),
+            ("name", filter.name.as_deref()),
+        ]
+    }
+
+    fn valid_on(filter: &CustomerFilter) -> Option<DateTime<Utc>> {
+        filter.valid_on
+    }
+
+    fn stored_extras(_: &()) -> Vec<(&'static str, Option<&str>)> {
+        Vec::new()
+    }
 }

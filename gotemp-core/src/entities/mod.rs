@@ -5,6 +5,7 @@
 mod audit;
 mod customer;
 mod link;
+mod master;
 mod product;
 mod promotion;
 mod user;
@@ -15,7 +16,10 @@ pub use link::{
     CustomerLink, Direction, Link, LinkDraft, LinkQuery, NewLink, ProductLink, RELATED_MAX,
     Related, Relation,
 };
-pub use product::{NewProduct, Product, ProductChanges, ProductDraft, ProductFilter};
+pub use master::{MasterDraft, MasterEntity, MasterInput};
+pub use product::{
+    LEVEL_MAX, NewProduct, Product, ProductChanges, ProductDraft, ProductExtras, ProductFilter,
+};
 pub use promotion::{
     Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,
     PromotionProduct,

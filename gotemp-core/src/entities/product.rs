@@ -1,6 +1,8 @@
-use super::ExtraFields;
+use super::master::{MasterDraft, MasterEntity, MasterInput, master_identity};
+use super::{ExtraFields, ProductLink};
+use crate::error::Violations;
 use crate::event::Auditable;
-use crate::values::{EntityKey, Text, ValidityPeriod};
+use crate::values::{self, Text};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -85,18 +87,13 @@ pub struct ProductChanges {
 }
 
 /// A product that passed every rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProductDraft {
-    /// Key.
-    pub id: EntityKey,
-    /// Name.
-    pub name: Text,
-    /// Hierarchy level.
+pub type ProductDraft = MasterDraft<Product>;
+
+/// What a product adds to the common fields of master data, validated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProductExtras {
+    /// Level in the product hierarchy.
     pub hierarchy_level: Option<Text>,
-    /// Validity.
-    pub validity: ValidityPeriod,
-    /// Attributes.
-    pub extra_fields: ExtraFields,
 }
 
 /// Search filters for products.
@@ -110,4 +107,90 @@ pub struct ProductFilter {
     pub hierarchy_level: Option<String>,
     /// Valid on this instant.
     pub valid_on: Option<DateTime<Utc>>,
+}
+
+/// Longest hierarchy level accepted.
+pub const LEVEL_MAX: usize = 50;
+
+/// Products add a hierarchy level; their parent links (categories) take any kind, and products
+/// alone have components.
+impl MasterEntity for Product {
+    type Extras = ProductExtras;
+    /// The hierarchy level sent; on update `""` clears it.
+    type RawExtras = Option<String>;
+    type New = NewProduct;
+    type Changes = ProductChanges;
+    type Filter = ProductFilter;
+    type Link = ProductLink;
+    const PARENT_KINDS: &'static [&'static str] = &[];
+
+    master_identity!();
+
+    fn split_new(input: NewProduct) -> (MasterInput, Option<String>) {
+        let NewProduct {
+            id,
+            name,
+            hierarchy_level,
+            valid_from,
+            valid_thru,
+            extra_fields,
+        } = input;
+        let common = MasterInput {
+            id,
+            name: Some(name),
+            valid_from,
+            valid_thru,
+            extra_fields,
+        };
+        (common, hierarchy_level)
+    }
+
+    fn split_changes(changes: ProductChanges) -> (MasterInput, Option<String>) {
+        let ProductChanges {
+            name,
+            hierarchy_level,
+            valid_from,
+            valid_thru,
+            extra_fields,
+        } = changes;
+        let common = MasterInput {
+            id: None,
+            name,
+            valid_from,
+            valid_thru,
+            extra_fields,
+        };
+        (common, hierarchy_level)
+    }
+
+    fn parse_extras(
+        v: &mut Violations,
+        level: Option<String>,
+        stored: Option<&Self>,
+    ) -> Option<ProductExtras> {
+        let level = match stored {
+            Some(stored) => values::merged_optional(stored.hierarchy_level.clone(), level),
+            None => level,
+        };
+        let level = Text::parse_optional("hierarchy_level", level.as_deref(), LEVEL_MAX);
+        v.check(level)
+            .map(|hierarchy_level| ProductExtras { hierarchy_level })
+    }
+
+    fn text_filters(filter: &ProductFilter) -> Vec<(&'static str, Option<&str>)> {
+        vec![
+            ("id", filter.id.as_deref()),
+            ("name", filter.name.as_deref()),
+            ("hierarchy_level", filter.hierarchy_level.as_deref()),
+        ]
+    }
+
+    fn valid_on(filter: &ProductFilter) -> Option<DateTime<Utc>> {
+        filter.valid_on
+    }
+
+    fn stored_extras(extras: &ProductExtras) -> Vec<(&'static str, Option<&str>)> {
+        let level = extras.hierarchy_level.as_ref().map(Text::as_str);
+        vec![("hierarchy_level", level)]
+    }
 }

@@ -81,16 +81,6 @@ pub fn check_filters(filters: &[(&str, Option<&str>)]) -> Result<()> {
     }
 }
 
-/// The value an optional text field has after an update: unchanged when absent, cleared when
-/// empty.
-pub fn merged_optional(stored: Option<String>, change: Option<String>) -> Option<String> {
-    match change {
-        None => stored,
-        Some(v) if v.trim().is_empty() => None,
-        Some(v) => Some(v),
-    }
-}
-
 /// Runs CPU-heavy work (password hashing) on the blocking pool so it never stalls the async
 /// threads that serve other requests.
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {

@@ -1,18 +1,15 @@
-//! The rules of hierarchy links, shared by the customer and product services.
+//! The rules of hierarchy links between two objects of one kind of master data.
 
 use crate::actor::Actor;
 use crate::entities::{
-    Customer, Direction, Link, LinkDraft, LinkQuery, NewLink, Product, RELATED_MAX, Related,
-    Relation,
+    Direction, Link, LinkDraft, LinkQuery, MasterEntity, NewLink, RELATED_MAX, Related, Relation,
 };
 use crate::error::{Error, FieldError, Result, Violations};
-use crate::event::{ActionType, Auditable, PendingEvent};
-use crate::ports::{CustomerRepository, ProductRepository};
+use crate::event::{ActionType, PendingEvent};
+use crate::ports::MasterRepository;
 use crate::values::{self, EntityKey, Text, ValidityPeriod};
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
-use std::sync::Arc;
 
 /// Longest link kind accepted.
 pub const KIND_MAX: usize = 50;
@@ -28,6 +25,24 @@ pub(super) struct LinkRules {
 }
 
 impl LinkRules {
+    /// The rules of parent links between two objects of kind `E`.
+    pub fn parents<E: MasterEntity>() -> Self {
+        Self {
+            entity: E::OBJECT_NAME,
+            relation: Relation::IsParentOf,
+            kinds: E::PARENT_KINDS,
+        }
+    }
+
+    /// The rules of component links (products): any kind, or none.
+    pub fn components<E: MasterEntity>() -> Self {
+        Self {
+            entity: E::OBJECT_NAME,
+            relation: Relation::IsComponentOf,
+            kinds: &[],
+        }
+    }
+
     /// Checks every field of `input` (all failures at once) into a draft of `from → input.id`,
     /// or, with `reversed`, `input.id → to` (a component names itself as `from`).
     fn draft(
@@ -93,10 +108,10 @@ impl LinkRules {
     /// Refuses a link that would close a loop: `from → to` when `from` can already be reached
     /// from `to` (a customer that would become its own ancestor). Walks at most
     /// [`RELATED_MAX`] objects.
-    async fn check_no_cycle<P: LinkPort + ?Sized>(
+    async fn check_no_cycle<E: MasterEntity>(
         &self,
         draft: &LinkDraft,
-        port: &P,
+        port: &dyn MasterRepository<E>,
     ) -> Result<()> {
         let (from, to) = (draft.from.as_str(), draft.to.as_str());
         let mut seen = HashSet::from([from.to_owned()]);
@@ -131,61 +146,16 @@ impl LinkRules {
     }
 }
 
-/// What the link operations need of a repository; customers and products both provide it.
-#[async_trait]
-pub(super) trait LinkPort: Send + Sync {
-    /// The objects linked.
-    type Object: Send;
-    /// Whether the object exists.
-    async fn exists(&self, id: &str) -> Result<bool>;
-    /// See `CustomerRepository::link`.
-    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link>;
-    /// See `CustomerRepository::unlink`.
-    async fn unlink(
-        &self,
-        from: &str,
-        relation: Relation,
-        to: &str,
-        event: PendingEvent,
-    ) -> Result<Link>;
-    /// See `CustomerRepository::related`.
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Self::Object>>>;
+/// Whether the object with `id` exists.
+async fn exists<E: MasterEntity>(repo: &dyn MasterRepository<E>, id: &str) -> Result<bool> {
+    Ok(repo.get(id).await?.is_some())
 }
-
-macro_rules! link_port {
-    ($repo:ident, $object:ty) => {
-        #[async_trait]
-        impl LinkPort for Arc<dyn $repo> {
-            type Object = $object;
-            async fn exists(&self, id: &str) -> Result<bool> {
-                Ok(self.get(id).await?.is_some())
-            }
-            async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
-                $repo::link(&**self, draft, event).await
-            }
-            async fn unlink(
-                &self,
-                from: &str,
-                relation: Relation,
-                to: &str,
-                event: PendingEvent,
-            ) -> Result<Link> {
-                $repo::unlink(&**self, from, relation, to, event).await
-            }
-            async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<$object>>> {
-                $repo::related(&**self, id, query).await
-            }
-        }
-    };
-}
-link_port!(CustomerRepository, Customer);
-link_port!(ProductRepository, Product);
 
 /// Links `this` and `input.id` (`this → other`, or `other → this` when `reversed`): checks every
 /// field, that both ends exist (an unknown `this` is NotFound, an unknown other end a field
-/// error), that no loop forms, then stores the link with its audit event (`A`).
-pub(super) async fn add<A: Auditable, T: Send>(
-    port: &dyn LinkPort<Object = T>,
+/// error), that no loop forms, then stores the link with its audit event.
+pub(super) async fn add<E: MasterEntity>(
+    port: &dyn MasterRepository<E>,
     rules: &LinkRules,
     actor: &Actor,
     this: &str,
@@ -194,11 +164,11 @@ pub(super) async fn add<A: Auditable, T: Send>(
 ) -> Result<Link> {
     let now = values::now();
     let draft = rules.draft(this, input, reversed, now)?;
-    if !port.exists(this).await? {
+    if !exists(port, this).await? {
         return Err(Error::not_found(rules.entity, this));
     }
     let other = if reversed { &draft.from } else { &draft.to };
-    if !port.exists(other.as_str()).await? {
+    if !exists(port, other.as_str()).await? {
         return Err(Error::invalid(FieldError::new(
             "id",
             "unknown",
@@ -206,33 +176,32 @@ pub(super) async fn add<A: Auditable, T: Send>(
         )));
     }
     rules.check_no_cycle(&draft, port).await?;
-    let event = PendingEvent::new::<A>(ActionType::Insert, actor, now);
+    let event = PendingEvent::new::<E::Link>(ActionType::Insert, actor, now);
     port.link(&draft, event).await
 }
 
-/// Removes the link `from relation to` with its audit event (`A`).
-pub(super) async fn remove<A: Auditable, T: Send>(
-    port: &dyn LinkPort<Object = T>,
+/// Removes the link `from relation to` with its audit event.
+pub(super) async fn remove<E: MasterEntity>(
+    port: &dyn MasterRepository<E>,
     actor: &Actor,
     from: &str,
     relation: Relation,
     to: &str,
 ) -> Result<Link> {
-    let event = PendingEvent::new::<A>(ActionType::Delete, actor, values::now());
+    let event = PendingEvent::new::<E::Link>(ActionType::Delete, actor, values::now());
     port.unlink(from, relation, to, event).await
 }
 
 /// The neighbours of `id` (NotFound when `id` does not exist) along `relation` in `direction`.
-pub(super) async fn neighbours<T: Send>(
-    port: &dyn LinkPort<Object = T>,
-    entity: &'static str,
+pub(super) async fn neighbours<E: MasterEntity>(
+    port: &dyn MasterRepository<E>,
     id: &str,
     relation: Relation,
     direction: Direction,
     valid_on: Option<DateTime<Utc>>,
-) -> Result<Vec<Related<T>>> {
-    if !port.exists(id).await? {
-        return Err(Error::not_found(entity, id));
+) -> Result<Vec<Related<E>>> {
+    if !exists(port, id).await? {
+        return Err(Error::not_found(E::OBJECT_NAME, id));
     }
     let query = LinkQuery {
         relation,

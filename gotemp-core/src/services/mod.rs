@@ -3,15 +3,13 @@
 
 mod audit;
 mod common;
-mod customer;
 mod links;
-mod product;
+mod master;
 mod promotion;
 mod user;
 
 pub use audit::AuditService;
-pub use customer::CustomerService;
-pub use product::ProductService;
+pub use master::{CustomerService, MasterDataService, NAME_MAX, ProductService};
 pub use promotion::PromotionService;
 pub use user::{LoginOutcome, UserService};
 

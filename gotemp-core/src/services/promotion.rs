@@ -1,6 +1,6 @@
 //! Promotions: a customer's discounts on products, with the customer's name looked up.
 
-use super::common::{expected_version, merged_optional, merged_period};
+use super::common::{expected_version, merged_period};
 use crate::actor::Actor;
 use crate::entities::{
     Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,
@@ -125,7 +125,7 @@ impl PromotionService {
             Some(s) if s != current.approval_status => (s, current.approval_status),
             _ => (current.approval_status, current.prev_approval_status),
         };
-        let description = merged_optional(current.description.clone(), changes.description);
+        let description = values::merged_optional(current.description.clone(), changes.description);
         let draft = self
             .draft(Fields {
                 name: changes.name.as_deref().unwrap_or(&current.name),

@@ -1,6 +1,6 @@
 //! Users and authentication.
 
-use super::common::{blocking, expected_version, merged_optional, merged_period};
+use super::common::{blocking, expected_version, merged_period};
 use crate::actor::Actor;
 use crate::auth::{PasswordHasher, TokenService, Verification, VerifiedToken};
 use crate::entities::{NewUser, User, UserChanges, UserDraft, UserFilter};
@@ -142,7 +142,7 @@ impl UserService {
             changes.first_name.as_deref().unwrap_or(&current.first_name),
             changes.last_name.as_deref().unwrap_or(&current.last_name),
             changes.email.as_deref().unwrap_or(&current.email),
-            merged_optional(current.company.clone(), changes.company).as_deref(),
+            values::merged_optional(current.company.clone(), changes.company).as_deref(),
             period,
             changes.active.unwrap_or(current.active),
         );

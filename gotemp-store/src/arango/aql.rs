@@ -44,22 +44,22 @@ impl Aql {
     }
 }
 
-/// One page of a master-data list: every filter given, keys after `after`, by key.
+/// One page of a master-data list: every filter given (`(field, value)`, field names from the
+/// entity, never from a client; `id` is the document key), keys after `after`, by key.
 /// Times are integer microseconds, as stored.
 pub fn list(
     collection: &str,
-    id: Option<&str>,
-    name: Option<&str>,
+    filters: &[(&str, Option<&str>)],
     valid_on: Option<i64>,
     after: Option<&str>,
     limit: i64,
 ) -> Aql {
     let mut q = Aql::new(format!("FOR d IN {collection}"));
-    if let Some(id) = id {
-        q.filter_eq("_key", id);
-    }
-    if let Some(name) = name {
-        q.filter_eq("name", name);
+    for (field, value) in filters {
+        if let Some(value) = value {
+            let attribute = if *field == "id" { "_key" } else { field };
+            q.filter_eq(attribute, *value);
+        }
     }
     if let Some(at) = valid_on {
         let p = q.value(at);
@@ -222,14 +222,8 @@ mod tests {
 
     #[test]
     fn a_list_with_every_filter_binds_every_value() {
-        let q = list(
-            "customers",
-            Some("ducks"),
-            Some("Ducks R Us"),
-            Some(5),
-            Some("a"),
-            51,
-        );
+        let filters = [("id", Some("ducks")), ("name", Some("Ducks R Us"))];
+        let q = list("customers", &filters, Some(5), Some("a"), 51);
         assert_eq!(
             q.query,
             "FOR d IN customers FILTER d._key == @p0 FILTER d.name == @p1 \
@@ -244,15 +238,31 @@ mod tests {
 
     #[test]
     fn a_list_without_filters_pages_by_key() {
-        let q = list("products", None, None, None, None, 3);
+        let q = list("products", &[("id", None), ("name", None)], None, None, 3);
         assert_eq!(q.query, "FOR d IN products SORT d._key LIMIT @p0 RETURN d");
         assert_eq!(bind(&q), json!({"p0": 3}));
     }
 
     #[test]
+    fn a_kind_s_own_filter_is_an_attribute_of_the_document() {
+        let q = list(
+            "products",
+            &[("hierarchy_level", Some("sku"))],
+            None,
+            None,
+            3,
+        );
+        assert_eq!(
+            q.query,
+            "FOR d IN products FILTER d.hierarchy_level == @p0 SORT d._key LIMIT @p1 RETURN d"
+        );
+        assert_eq!(bind(&q), json!({"p0": "sku", "p1": 3}));
+    }
+
+    #[test]
     fn text_that_looks_like_aql_stays_a_value() {
         let hostile = "x\" || true || \"";
-        let q = list("customers", None, Some(hostile), None, None, 1);
+        let q = list("customers", &[("name", Some(hostile))], None, None, 1);
         assert!(!q.query.contains(hostile));
         assert_eq!(q.bind["p0"], json!(hostile));
     }

@@ -57,7 +57,6 @@ struct EdgeDoc {
 pub(super) trait Vertex: Auditable + Sized + Send {
     const COLLECTION: &'static str;
     fn from_doc(d: VertexDoc) -> Self;
-    fn key(&self) -> &str;
 }
 
 impl Vertex for Customer {
@@ -74,9 +73,6 @@ impl Vertex for Customer {
             modified_by: d.modified_by,
             version: d.version,
         }
-    }
-    fn key(&self) -> &str {
-        &self.id
     }
 }
 
@@ -95,9 +91,6 @@ impl Vertex for Product {
             modified_by: d.modified_by,
             version: d.version,
         }
-    }
-    fn key(&self) -> &str {
-        &self.id
     }
 }
 
@@ -120,14 +113,13 @@ fn edge(relation: Relation, v: Value) -> Result<Link> {
     })
 }
 
-/// The changeable fields of a vertex (the same on create and update).
-pub(super) fn fields(
-    name: &str,
-    validity: &gotemp_core::values::ValidityPeriod,
-    extra: &ExtraFields,
-    level: Option<&str>,
+/// The changeable fields of a vertex (the same on create and update); the kind's own fields
+/// (`own`) are written as null when absent, so an update clears them.
+pub(super) fn fields<E: MasterEntity>(
+    draft: &MasterDraft<E>,
     event: &PendingEvent,
 ) -> serde_json::Map<String, Value> {
+    let (name, validity, extra) = (draft.name.as_str(), &draft.validity, &draft.extra_fields);
     let mut m = json!({
         "name": name,
         "valid_from": micros(validity.valid_from()),
@@ -136,8 +128,8 @@ pub(super) fn fields(
         "updated_at": micros(event.occurred_at),
         "modified_by": event.performed_by,
     });
-    if let Some(level) = level {
-        m["hierarchy_level"] = json!(level);
+    for (attribute, value) in E::stored_extras(&draft.extras) {
+        m[attribute] = json!(value);
     }
     match m {
         Value::Object(m) => m,
@@ -151,24 +143,21 @@ impl ArangoStore {
         rows.into_iter().next().map(vertex).transpose()
     }
 
-    pub(super) async fn list_vertices<V: Vertex>(
+    pub(super) async fn list_vertices<V: Vertex + MasterEntity>(
         &self,
-        id: Option<&str>,
-        name: Option<&str>,
-        valid_on: Option<DateTime<Utc>>,
+        filter: &V::Filter,
         page: &PageSpec,
     ) -> Result<Page<V>> {
         let q = aql::list(
             V::COLLECTION,
-            id,
-            name,
-            valid_on.map(micros),
+            &V::text_filters(filter),
+            V::valid_on(filter).map(micros),
             page.after_key()?,
             page.fetch_limit(),
         );
         let rows: Vec<Value> = self.run(q).await?;
         let items = rows.into_iter().map(vertex).collect::<Result<Vec<V>>>()?;
-        Ok(page.into_page(items, |v: &V| Cursor::Key(v.key().to_owned())))
+        Ok(page.into_page(items, |v: &V| Cursor::Key(v.id().to_owned())))
     }
 
     pub(super) async fn create_vertex<V: Vertex>(

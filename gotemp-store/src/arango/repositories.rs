@@ -1,50 +1,47 @@
-//! The repository traits of customers and products over the generic document and edge
-//! operations of `master.rs`; the two differ only in the product's hierarchy level.
+//! The repository trait of master data over the generic document and edge operations of
+//! `master.rs`, once for every kind.
 
 use super::ArangoStore;
-use super::master::fields;
+use super::master::{Vertex, fields};
 use async_trait::async_trait;
 use gotemp_core::Result;
 use gotemp_core::entities::*;
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Page, PageSpec};
-use gotemp_core::ports::{CustomerRepository, ProductRepository};
-use serde_json::Value;
+use gotemp_core::ports::MasterRepository;
 
 #[async_trait]
-impl CustomerRepository for ArangoStore {
-    async fn get(&self, id: &str) -> Result<Option<Customer>> {
+impl<E: MasterEntity + Vertex> MasterRepository<E> for ArangoStore {
+    async fn get(&self, id: &str) -> Result<Option<E>> {
         self.get_vertex(id).await
     }
 
-    async fn list(&self, f: &CustomerFilter, page: &PageSpec) -> Result<Page<Customer>> {
-        let (id, name) = (f.id.as_deref(), f.name.as_deref());
-        self.list_vertices(id, name, f.valid_on, page).await
+    async fn list(&self, filter: &E::Filter, page: &PageSpec) -> Result<Page<E>> {
+        self.list_vertices(filter, page).await
     }
 
-    async fn create(&self, d: &CustomerDraft, event: PendingEvent) -> Result<Customer> {
-        let doc = fields(d.name.as_str(), &d.validity, &d.extra_fields, None, &event);
-        self.create_vertex(d.id.as_str(), doc, event).await
+    async fn create(&self, draft: &MasterDraft<E>, event: PendingEvent) -> Result<E> {
+        let doc = fields(draft, &event);
+        self.create_vertex(draft.id.as_str(), doc, event).await
     }
 
     async fn update(
         &self,
-        d: &CustomerDraft,
+        draft: &MasterDraft<E>,
         expected: i64,
         event: PendingEvent,
-    ) -> Result<Customer> {
-        let doc = fields(d.name.as_str(), &d.validity, &d.extra_fields, None, &event);
-        self.update_vertex(d.id.as_str(), doc, expected, event)
+    ) -> Result<E> {
+        let doc = fields(draft, &event);
+        self.update_vertex(draft.id.as_str(), doc, expected, event)
             .await
     }
 
-    async fn delete(&self, id: &str, expected: i64, event: PendingEvent) -> Result<Customer> {
+    async fn delete(&self, id: &str, expected: i64, event: PendingEvent) -> Result<E> {
         self.delete_vertex(id, expected, event).await
     }
 
     async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
-        self.link_vertices::<Customer, CustomerLink>(draft, event)
-            .await
+        self.link_vertices::<E, E::Link>(draft, event).await
     }
 
     async fn unlink(
@@ -54,67 +51,11 @@ impl CustomerRepository for ArangoStore {
         to: &str,
         event: PendingEvent,
     ) -> Result<Link> {
-        self.unlink_vertices::<Customer, CustomerLink>((from, relation, to), event)
-            .await
+        let link = (from, relation, to);
+        self.unlink_vertices::<E, E::Link>(link, event).await
     }
 
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Customer>>> {
-        self.related_vertices(id, query).await
-    }
-}
-
-#[async_trait]
-impl ProductRepository for ArangoStore {
-    async fn get(&self, id: &str) -> Result<Option<Product>> {
-        self.get_vertex(id).await
-    }
-
-    async fn list(&self, f: &ProductFilter, page: &PageSpec) -> Result<Page<Product>> {
-        let (id, name) = (f.id.as_deref(), f.name.as_deref());
-        self.list_vertices(id, name, f.valid_on, page).await
-    }
-
-    async fn create(&self, d: &ProductDraft, event: PendingEvent) -> Result<Product> {
-        let level = d.hierarchy_level.as_ref().map(|l| l.as_str());
-        let doc = fields(d.name.as_str(), &d.validity, &d.extra_fields, level, &event);
-        self.create_vertex(d.id.as_str(), doc, event).await
-    }
-
-    async fn update(
-        &self,
-        d: &ProductDraft,
-        expected: i64,
-        event: PendingEvent,
-    ) -> Result<Product> {
-        let level = d.hierarchy_level.as_ref().map(|l| l.as_str());
-        let mut doc = fields(d.name.as_str(), &d.validity, &d.extra_fields, level, &event);
-        // A level cleared on update must be cleared in the document too.
-        doc.entry("hierarchy_level").or_insert(Value::Null);
-        self.update_vertex(d.id.as_str(), doc, expected, event)
-            .await
-    }
-
-    async fn delete(&self, id: &str, expected: i64, event: PendingEvent) -> Result<Product> {
-        self.delete_vertex(id, expected, event).await
-    }
-
-    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
-        self.link_vertices::<Product, ProductLink>(draft, event)
-            .await
-    }
-
-    async fn unlink(
-        &self,
-        from: &str,
-        relation: Relation,
-        to: &str,
-        event: PendingEvent,
-    ) -> Result<Link> {
-        self.unlink_vertices::<Product, ProductLink>((from, relation, to), event)
-            .await
-    }
-
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<Product>>> {
+    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<E>>> {
         self.related_vertices(id, query).await
     }
 }

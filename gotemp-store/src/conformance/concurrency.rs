@@ -13,6 +13,7 @@ fn customer(id: &str, name: &str) -> CustomerDraft {
         name: text(name),
         validity: period(2000, 2100),
         extra_fields: ExtraFields::new(),
+        extras: (),
     }
 }
 

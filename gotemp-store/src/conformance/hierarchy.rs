@@ -46,6 +46,7 @@ async fn customer(repos: &Repositories, id: &str) -> Customer {
         name: text(&format!("Customer {id}")),
         validity: period(2000, 2200),
         extra_fields: Default::default(),
+        extras: (),
     };
     repos
         .customers
@@ -58,7 +59,9 @@ async fn product(repos: &Repositories, id: &str) -> Product {
     let draft = ProductDraft {
         id: key(id),
         name: text(&format!("Product {id}")),
-        hierarchy_level: Some(text("sku")),
+        extras: ProductExtras {
+            hierarchy_level: Some(text("sku")),
+        },
         validity: period(2000, 2200),
         extra_fields: Default::default(),
     };

@@ -226,14 +226,14 @@ pub async fn customers_stale_and_missing(r: &Repositories) {
 pub async fn products_crud(r: &Repositories) {
     crud::<Products>(r).await;
     let mut d = Products::draft("cat1", "Category", period(2000, 2100), ExtraFields::new());
-    d.hierarchy_level = Some(text("cat"));
+    d.extras.hierarchy_level = Some(text("cat"));
     let p = r
         .products
         .create(&d, event::<Product>(ActionType::Insert))
         .await
         .unwrap();
     assert_eq!(p.hierarchy_level.as_deref(), Some("cat"));
-    d.hierarchy_level = None;
+    d.extras.hierarchy_level = None;
     let p = r
         .products
         .update(&d, 1, event::<Product>(ActionType::Update))
@@ -249,7 +249,7 @@ pub async fn products_duplicate_id(r: &Repositories) {
 pub async fn products_filters_and_pages(r: &Repositories) {
     filters_and_pages::<Products>(r).await;
     let mut d = Products::draft("zcat", "Z", period(2000, 2100), ExtraFields::new());
-    d.hierarchy_level = Some(text("cat"));
+    d.extras.hierarchy_level = Some(text("cat"));
     r.products
         .create(&d, event::<Product>(ActionType::Insert))
         .await

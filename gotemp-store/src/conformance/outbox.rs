@@ -25,6 +25,7 @@ fn customer(id: &str) -> CustomerDraft {
         name: text("C"),
         validity: period(2000, 2100),
         extra_fields: ExtraFields::new(),
+        extras: (),
     }
 }
 
@@ -60,7 +61,9 @@ pub async fn one_event_per_committed_write(r: &Repositories) {
     let pd = ProductDraft {
         id: EntityKey::parse("id", "p1").unwrap(),
         name: text("P"),
-        hierarchy_level: None,
+        extras: ProductExtras {
+            hierarchy_level: None,
+        },
         validity: period(2000, 2100),
         extra_fields: ExtraFields::new(),
     };

@@ -130,8 +130,7 @@ impl Store {
         query: &LinkQuery,
     ) -> Result<Vec<Related<O>>>
     where
-        R: for<'r> FromRow<'r, <Db as sqlx::Database>::Row>,
-        O: From<R>,
+        R: for<'r> FromRow<'r, <Db as sqlx::Database>::Row> + Into<O>,
     {
         let mut q = QueryBuilder::<Db>::new(related_sql_head(edges, query.direction));
         q.push_bind(id.to_owned());
@@ -150,7 +149,7 @@ impl Store {
                 let link = LinkRow::<DbTime>::from_row(row).map_err(map_sqlx)?;
                 Ok(Related {
                     link: link.into_link()?,
-                    object: O::from(object),
+                    object: object.into(),
                 })
             })
             .collect()

@@ -8,10 +8,9 @@ use super::{
 };
 
 mod audit;
-mod customers;
 mod links;
+mod master;
 mod outbox;
-mod products;
 mod promotions;
 mod store;
 mod users;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::entities::{Link, LinkDraft, NewLink, Related, Relation};
-use crate::ports::{MockCustomerRepository, MockProductRepository};
+use crate::ports::MockMasterRepository;
 use crate::services::{CustomerService, ProductService};
 use std::sync::Arc;
 
@@ -23,8 +23,8 @@ fn stored(d: &LinkDraft) -> Link {
 fn customers(
     existing: &'static [&'static str],
     edges: &'static [(&'static str, &'static str)],
-) -> MockCustomerRepository {
-    let mut repo = MockCustomerRepository::new();
+) -> MockMasterRepository<Customer> {
+    let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_get()
         .returning(move |id| Ok(existing.contains(&id).then(|| customer(id, 1))));
     repo.expect_related().returning(move |id, q| {
@@ -64,7 +64,7 @@ fn new_link(id: &str, kind: Option<&str>) -> NewLink {
 
 #[tokio::test]
 async fn a_customer_link_needs_a_known_kind_another_customer_and_an_ordered_period() {
-    let service = CustomerService::new(Arc::new(MockCustomerRepository::new()));
+    let service = CustomerService::new(Arc::new(MockMasterRepository::<Customer>::new()));
     let input = NewLink {
         id: "ducksrus".into(),
         kind: Some("bill_to".into()),
@@ -131,7 +131,7 @@ async fn a_valid_link_is_stored_with_its_event() {
 
 #[tokio::test]
 async fn a_component_link_points_from_the_component_to_the_product() {
-    let mut repo = MockProductRepository::new();
+    let mut repo = MockMasterRepository::<Product>::new();
     repo.expect_get().returning(|id| Ok(Some(product(id))));
     repo.expect_related().returning(|_, _| Ok(vec![]));
     repo.expect_link()
@@ -174,7 +174,7 @@ async fn a_component_link_points_from_the_component_to_the_product() {
 
 #[tokio::test]
 async fn listing_the_neighbours_of_an_unknown_object_is_not_found() {
-    let mut repo = MockProductRepository::new();
+    let mut repo = MockMasterRepository::<Product>::new();
     repo.expect_get().returning(|_| Ok(None));
     let err = ProductService::new(Arc::new(repo))
         .components("nothing", None)

@@ -2,14 +2,14 @@
 
 use super::*;
 use crate::page::PageRequest;
-use crate::ports::{MockCustomerReferences, MockCustomerRepository, MockProductRepository};
+use crate::ports::{MockMasterRepository, MockReferences};
 use crate::services::{CustomerService, ProductService};
 use serde_json::json;
 use std::sync::Arc;
 
 #[tokio::test]
 async fn customer_create_generates_an_id_and_a_one_year_validity() {
-    let mut repo = MockCustomerRepository::new();
+    let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_create()
         .withf(|d, e| {
             d.id.as_str().starts_with("pato-loco-inc-")
@@ -40,7 +40,7 @@ async fn customer_create_reports_every_invalid_field() {
         valid_thru: Some(year(2000)),
         extra_fields: big,
     };
-    let err = CustomerService::new(Arc::new(MockCustomerRepository::new()))
+    let err = CustomerService::new(Arc::new(MockMasterRepository::<Customer>::new()))
         .create(&actor(), input)
         .await
         .unwrap_err();
@@ -49,7 +49,7 @@ async fn customer_create_reports_every_invalid_field() {
 
 #[tokio::test]
 async fn customer_update_keeps_what_is_not_given() {
-    let mut repo = MockCustomerRepository::new();
+    let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_get().returning(|id| Ok(Some(customer(id, 2))));
     repo.expect_update()
         .withf(|d, v, _| {
@@ -78,7 +78,7 @@ async fn customer_update_keeps_what_is_not_given() {
 
 #[tokio::test]
 async fn customer_update_rejects_a_period_that_ends_before_it_starts() {
-    let mut repo = MockCustomerRepository::new();
+    let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_get().returning(|id| Ok(Some(customer(id, 1))));
     let changes = CustomerChanges {
         valid_from: Some(year(2300)),
@@ -93,35 +93,39 @@ async fn customer_update_rejects_a_period_that_ends_before_it_starts() {
 
 #[tokio::test]
 async fn a_customer_named_by_promotions_cannot_be_deleted() {
-    let mut repo = MockCustomerRepository::new();
+    let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_get().returning(|id| Ok(Some(customer(id, 1))));
-    let mut refs = MockCustomerReferences::new();
-    refs.expect_is_customer_referenced()
+    let mut refs = MockReferences::new();
+    refs.expect_is_referenced()
         .withf(|id| id == "ducksrus")
         .returning(|_| Ok(true));
+    refs.expect_holders().return_const("promotions");
     let svc = CustomerService::new(Arc::new(repo)).with_references(Arc::new(refs));
     let err = svc.delete(&actor(), "ducksrus", None).await.unwrap_err();
     assert_eq!(conflict_kind(&err), ConflictKind::InUse);
+    assert_eq!(
+        err.to_string(),
+        "id: customer ducksrus is still named by promotions; delete or move them first"
+    );
 }
 
 #[tokio::test]
 async fn an_unreferenced_customer_is_deleted_at_the_version_read() {
-    let mut repo = MockCustomerRepository::new();
+    let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_get().returning(|id| Ok(Some(customer(id, 4))));
     repo.expect_delete()
         .withf(|id, v, e| id == "canard" && *v == 4 && e.action_func == "delete_customer")
         .times(1)
         .returning(|id, _, _| Ok(customer(id, 4)));
-    let mut refs = MockCustomerReferences::new();
-    refs.expect_is_customer_referenced()
-        .returning(|_| Ok(false));
+    let mut refs = MockReferences::new();
+    refs.expect_is_referenced().returning(|_| Ok(false));
     let svc = CustomerService::new(Arc::new(repo)).with_references(Arc::new(refs));
     svc.delete(&actor(), "canard", None).await.unwrap();
 }
 
 #[tokio::test]
 async fn customer_get_and_list() {
-    let mut repo = MockCustomerRepository::new();
+    let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_get().returning(|_| Ok(None));
     repo.expect_list().returning(|_, _| {
         Ok(crate::page::Page {
@@ -179,7 +183,7 @@ async fn product_create_checks_its_fields() {
         hierarchy_level: Some("l".repeat(51)),
         ..Default::default()
     };
-    let err = ProductService::new(Arc::new(MockProductRepository::new()))
+    let err = ProductService::new(Arc::new(MockMasterRepository::<Product>::new()))
         .create(&actor(), input)
         .await
         .unwrap_err();
@@ -188,17 +192,17 @@ async fn product_create_checks_its_fields() {
 
 #[tokio::test]
 async fn product_update_can_clear_the_level_and_create_keeps_the_given_id() {
-    let mut repo = MockProductRepository::new();
+    let mut repo = MockMasterRepository::<Product>::new();
     repo.expect_create()
         .withf(|d, _| {
             d.id.as_str() == "switch"
-                && d.hierarchy_level.as_ref().map(|l| l.as_str()) == Some("sku")
+                && d.extras.hierarchy_level.as_ref().map(|l| l.as_str()) == Some("sku")
         })
         .returning(|d, _| Ok(product(d.id.as_str(), 1)));
     repo.expect_get().returning(|id| Ok(Some(product(id, 1))));
     repo.expect_update()
         .withf(|d, v, e| {
-            d.hierarchy_level.is_none() && *v == 1 && e.action_func == "update_product"
+            d.extras.hierarchy_level.is_none() && *v == 1 && e.action_func == "update_product"
         })
         .returning(|d, _, _| Ok(product(d.id.as_str(), 2)));
     repo.expect_delete()

@@ -55,6 +55,7 @@ impl MasterData for Customers {
             name: text(name),
             validity,
             extra_fields: extra,
+            extras: (),
         }
     }
     async fn get(r: &Repositories, id: &str) -> Result<Option<Customer>> {
@@ -109,7 +110,9 @@ impl MasterData for Products {
         ProductDraft {
             id: EntityKey::parse("id", id).unwrap(),
             name: text(name),
-            hierarchy_level: Some(text("sku")),
+            extras: ProductExtras {
+                hierarchy_level: Some(text("sku")),
+            },
             validity,
             extra_fields: extra,
         }

@@ -1,0 +1,293 @@
+//! Master data (customers, products), written once over [`MasterEntity`]: every rule, hook,
+//! cache step and audit event of a create, update, delete or hierarchy link is the same for
+//! both kinds; what a kind adds is decided by its entity.
+
+use super::common::{
+    check_filters, evict_after_commit, expected_version, get_by_id, merged_period,
+    parse_extra_fields,
+};
+use super::links::{self, LinkRules};
+use crate::actor::Actor;
+use crate::cache::CacheLayer;
+use crate::entities::{
+    Customer, Direction, Link, MasterDraft, MasterEntity, MasterInput, NewLink, Product, Related,
+    Relation,
+};
+use crate::error::{ConflictKind, Error, Result, Violations};
+use crate::event::{ActionType, PendingEvent};
+use crate::hooks::HookChain;
+use crate::page::{Page, PageRequest, PageSpec};
+use crate::ports::{CustomerDirectory, MasterRepository, References};
+use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Longest name of master data accepted.
+pub const NAME_MAX: usize = 255;
+
+/// The service of one kind of master data.
+pub struct MasterDataService<E: MasterEntity> {
+    repo: Arc<dyn MasterRepository<E>>,
+    references: Option<Arc<dyn References>>,
+    hooks: HookChain<E, MasterDraft<E>>,
+    cache: Option<CacheLayer>,
+}
+
+/// The customer service.
+pub type CustomerService = MasterDataService<Customer>;
+
+/// The product service.
+pub type ProductService = MasterDataService<Product>;
+
+impl<E: MasterEntity> Clone for MasterDataService<E> {
+    fn clone(&self) -> Self {
+        Self {
+            repo: self.repo.clone(),
+            references: self.references.clone(),
+            hooks: self.hooks.clone(),
+            cache: self.cache.clone(),
+        }
+    }
+}
+
+impl<E: MasterEntity> MasterDataService<E> {
+    /// A service over `repo`. Without [`MasterDataService::with_references`] an object can be
+    /// deleted even while something names it.
+    pub fn new(repo: Arc<dyn MasterRepository<E>>) -> Self {
+        Self {
+            repo,
+            references: None,
+            hooks: HookChain::default(),
+            cache: None,
+        }
+    }
+
+    /// Refuses deleting an object something still refers to (customers named by promotions).
+    pub fn with_references(mut self, references: Arc<dyn References>) -> Self {
+        self.references = Some(references);
+        self
+    }
+
+    /// Adds hooks around writes.
+    pub fn with_hooks(mut self, hooks: HookChain<E, MasterDraft<E>>) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// Serves [`get`](Self::get) through `cache` and evicts an entry once its change is
+    /// committed. Writes always read the stored object, never the cached one.
+    pub fn with_cache(mut self, cache: CacheLayer) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The object with `id`.
+    pub async fn get(&self, id: &str) -> Result<E> {
+        get_by_id(self.cache.as_ref(), id, || self.repo.get(id)).await
+    }
+
+    /// The stored object, bypassing the cache: what a write must start from.
+    async fn load(&self, id: &str) -> Result<E> {
+        get_by_id(None, id, || self.repo.get(id)).await
+    }
+
+    /// Objects matching `filter`, a page at a time.
+    pub async fn list(&self, filter: &E::Filter, page: &PageRequest) -> Result<Page<E>> {
+        let spec = PageSpec::parse(page)?;
+        check_filters(&E::text_filters(filter))?;
+        self.repo.list(filter, &spec).await
+    }
+
+    /// Creates an object; the id is generated from the name when absent, the validity defaults
+    /// to one year from now.
+    pub async fn create(&self, actor: &Actor, input: E::New) -> Result<E> {
+        let now = values::now();
+        let (input, extras) = E::split_new(input);
+        let name_input = input.name.unwrap_or_default();
+        let mut v = Violations::default();
+        let name = v.check(Text::parse("name", &name_input, NAME_MAX));
+        let id = match input.id.as_deref() {
+            Some(id) if !id.trim().is_empty() => v.check(EntityKey::parse("id", id)),
+            _ => Some(EntityKey::generate(&name_input)),
+        };
+        let validity = v.check(ValidityPeriod::parse_or_default(
+            input.valid_from,
+            input.valid_thru,
+            now,
+        ));
+        let extra_fields = v.check(parse_extra_fields(input.extra_fields));
+        let extras = E::parse_extras(&mut v, extras, None);
+        let (Some(id), Some(name), Some(validity), Some(extra_fields), Some(extras)) =
+            (id, name, validity, extra_fields, extras)
+        else {
+            return Err(v.into_error());
+        };
+        let draft = MasterDraft {
+            id,
+            name,
+            validity,
+            extra_fields,
+            extras,
+        };
+        self.hooks.before_create(actor, &draft).await?;
+        let event = PendingEvent::new::<E>(ActionType::Insert, actor, now);
+        let created = self.repo.create(&draft, event).await?;
+        self.hooks.after_create(actor, &created).await;
+        Ok(created)
+    }
+
+    /// Changes an object; absent fields keep their value.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &str,
+        changes: E::Changes,
+        version: Option<i64>,
+    ) -> Result<E> {
+        let current = self.load(id).await?;
+        let expected = expected_version(E::OBJECT_NAME, id, version, current.version())?;
+        let (changes, extras) = E::split_changes(changes);
+        let draft = Self::changed(&current, changes, extras)?;
+        self.hooks.before_update(actor, &current, &draft).await?;
+        let event = PendingEvent::new::<E>(ActionType::Update, actor, values::now());
+        let updated = self.repo.update(&draft, expected, event).await?;
+        evict_after_commit::<E>(self.cache.as_ref(), id).await;
+        self.hooks.after_update(actor, &current, &updated).await;
+        Ok(updated)
+    }
+
+    /// The draft of `current` after `changes`, with every broken rule at once.
+    fn changed(current: &E, changes: MasterInput, extras: E::RawExtras) -> Result<MasterDraft<E>> {
+        let mut v = Violations::default();
+        let name = changes.name.as_deref().unwrap_or(current.name());
+        let name = v.check(Text::parse("name", name, NAME_MAX));
+        let validity = v.check(merged_period(
+            current.validity(),
+            changes.valid_from,
+            changes.valid_thru,
+        ));
+        let extra_fields = v.check(parse_extra_fields(
+            changes
+                .extra_fields
+                .or_else(|| Some(current.extra_fields().clone())),
+        ));
+        let extras = E::parse_extras(&mut v, extras, Some(current));
+        let (Some(name), Some(validity), Some(extra_fields), Some(extras)) =
+            (name, validity, extra_fields, extras)
+        else {
+            return Err(v.into_error());
+        };
+        Ok(MasterDraft {
+            id: EntityKey::parse("id", current.id())?,
+            name,
+            validity,
+            extra_fields,
+            extras,
+        })
+    }
+
+    /// Deletes an object, unless something still names it.
+    pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<E> {
+        let current = self.load(id).await?;
+        let expected = expected_version(E::OBJECT_NAME, id, version, current.version())?;
+        if let Some(refs) = &self.references
+            && refs.is_referenced(id).await?
+        {
+            let (object, holders) = (E::OBJECT_NAME, refs.holders());
+            return Err(Error::conflict(
+                ConflictKind::InUse,
+                Some("id"),
+                format!("id: {object} {id} is still named by {holders}; delete or move them first"),
+            ));
+        }
+        self.hooks.before_delete(actor, &current).await?;
+        let event = PendingEvent::new::<E>(ActionType::Delete, actor, values::now());
+        let deleted = self.repo.delete(id, expected, event).await?;
+        evict_after_commit::<E>(self.cache.as_ref(), id).await;
+        self.hooks.after_delete(actor, &deleted).await;
+        Ok(deleted)
+    }
+
+    /// Makes `input.id` a child of `parent` (customers: `kind` `sold_to` or `pay_to`; products:
+    /// a product in a category). Both must exist, and a link that would make an object its own
+    /// ancestor is refused.
+    pub async fn add_child(&self, actor: &Actor, parent: &str, input: NewLink) -> Result<Link> {
+        let rules = LinkRules::parents::<E>();
+        links::add(&*self.repo, &rules, actor, parent, input, false).await
+    }
+
+    /// Removes the link between `parent` and `child`.
+    pub async fn remove_child(&self, actor: &Actor, parent: &str, child: &str) -> Result<Link> {
+        links::remove(&*self.repo, actor, parent, Relation::IsParentOf, child).await
+    }
+
+    /// The objects `id` is parent of, with their links; only links valid on `valid_on` when
+    /// given.
+    pub async fn children(
+        &self,
+        id: &str,
+        valid_on: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Related<E>>> {
+        let (relation, direction) = (Relation::IsParentOf, Direction::Outgoing);
+        links::neighbours(&*self.repo, id, relation, direction, valid_on).await
+    }
+
+    /// The objects that are parents of `id` (customers above it, categories of a product), with
+    /// their links.
+    pub async fn parents(
+        &self,
+        id: &str,
+        valid_on: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Related<E>>> {
+        let (relation, direction) = (Relation::IsParentOf, Direction::Incoming);
+        links::neighbours(&*self.repo, id, relation, direction, valid_on).await
+    }
+}
+
+/// Components are products' own addition to hierarchies: a product made of other products.
+impl MasterDataService<Product> {
+    /// Makes `input.id` a component of `product`.
+    pub async fn add_component(
+        &self,
+        actor: &Actor,
+        product: &str,
+        input: NewLink,
+    ) -> Result<Link> {
+        let rules = LinkRules::components::<Product>();
+        links::add(&*self.repo, &rules, actor, product, input, true).await
+    }
+
+    /// Removes `component` from `product`.
+    pub async fn remove_component(
+        &self,
+        actor: &Actor,
+        product: &str,
+        component: &str,
+    ) -> Result<Link> {
+        let relation = Relation::IsComponentOf;
+        links::remove(&*self.repo, actor, component, relation, product).await
+    }
+
+    /// The components of `id`.
+    pub async fn components(
+        &self,
+        id: &str,
+        valid_on: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Related<Product>>> {
+        let (relation, direction) = (Relation::IsComponentOf, Direction::Incoming);
+        links::neighbours(&*self.repo, id, relation, direction, valid_on).await
+    }
+}
+
+/// The promotion service's view of customers, served through this service's cache when it has
+/// one, so a renamed customer shows its new name as soon as the change is committed.
+#[async_trait::async_trait]
+impl CustomerDirectory for MasterDataService<Customer> {
+    async fn customer_name(&self, id: &str) -> Result<Option<String>> {
+        match self.get(id).await {
+            Ok(customer) => Ok(Some(customer.name)),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Customers and products: a table per kind of master data (`customers`, `products`) and an
+//! edge table of its hierarchy links, each change written with its audit event in one
+//! transaction. The statements are the same for every kind; a kind's own columns come from its
+//! entity ([`MasterEntity::stored_extras`]).
+
+use super::Db;
+use super::links::Edges;
+use super::{DbTime, Store, db_time, write::missing_or_stale};
+use crate::error::map_sqlx;
+use crate::rows::{CustomerRow, ProductRow, customer_columns, product_columns};
+use async_trait::async_trait;
+use gotemp_core::Result;
+use gotemp_core::entities::{
+    Customer, Link, LinkDraft, LinkQuery, MasterDraft, MasterEntity, Product, Related, Relation,
+};
+use gotemp_core::event::PendingEvent;
+use gotemp_core::page::{Cursor, Page, PageSpec};
+use gotemp_core::ports::MasterRepository;
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, FromRow, QueryBuilder};
+
+/// Where and how one kind of master data is stored.
+pub(super) trait MasterTable: MasterEntity {
+    /// A stored row, every column.
+    type Row: for<'r> FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin + Into<Self>;
+    /// The vertex table, its edge table and the columns a row reads.
+    const EDGES: Edges;
+}
+
+impl MasterTable for Customer {
+    type Row = CustomerRow<DbTime>;
+    const EDGES: Edges = Edges {
+        table: "customer_links",
+        vertices: "customers",
+        columns: customer_columns!(),
+        entity: "customer link",
+    };
+}
+
+impl MasterTable for Product {
+    type Row = ProductRow<DbTime>;
+    const EDGES: Edges = Edges {
+        table: "product_links",
+        vertices: "products",
+        columns: product_columns!(),
+        entity: "product link",
+    };
+}
+
+/// `, col = $n, …` for the kind's own columns, numbered from `first`.
+fn own_assignments(columns: &[(&str, Option<&str>)], first: usize) -> String {
+    (columns.iter().enumerate())
+        .map(|(i, (column, _))| format!(", {column} = ${}", first + i))
+        .collect()
+}
+
+#[async_trait]
+impl<E: MasterTable> MasterRepository<E> for Store {
+    async fn get(&self, id: &str) -> Result<Option<E>> {
+        let Edges {
+            vertices, columns, ..
+        } = E::EDGES;
+        let sql = format!("SELECT {columns} FROM {vertices} WHERE id = $1");
+        sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map(|r| r.map(Into::into))
+            .map_err(map_sqlx)
+    }
+
+    async fn list(&self, filter: &E::Filter, page: &PageSpec) -> Result<Page<E>> {
+        let Edges {
+            vertices, columns, ..
+        } = E::EDGES;
+        let head = format!("SELECT {columns} FROM {vertices} WHERE 1 = 1");
+        let mut q = QueryBuilder::<Db>::new(head);
+        // Field names of the entity's filters are its column names, never client input.
+        for (column, value) in E::text_filters(filter) {
+            if let Some(value) = value {
+                q.push(format_args!(" AND {column} = "))
+                    .push_bind(value.to_owned());
+            }
+        }
+        if let Some(at) = E::valid_on(filter) {
+            q.push(" AND valid_from <= ").push_bind(db_time(at));
+            q.push(" AND valid_thru >= ").push_bind(db_time(at));
+        }
+        if let Some(after) = page.after_key()? {
+            q.push(" AND id > ").push_bind(after);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        let rows: Vec<E::Row> = q
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        let items = rows.into_iter().map(Into::into).collect();
+        Ok(page.into_page(items, |o: &E| Cursor::Key(o.id().to_owned())))
+    }
+
+    async fn create(&self, draft: &MasterDraft<E>, event: PendingEvent) -> Result<E> {
+        let Edges {
+            vertices, columns, ..
+        } = E::EDGES;
+        let own = E::stored_extras(&draft.extras);
+        let own_columns: String = own.iter().map(|(c, _)| format!(", {c}")).collect();
+        let own_values: String = (0..own.len()).map(|i| format!(", ${}", 9 + i)).collect();
+        let sql = format!(
+            "INSERT INTO {vertices} (id, name, valid_from, valid_thru, extra_fields, created_at, \
+             updated_at, modified_by, version{own_columns}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1{own_values}) RETURNING {columns}"
+        );
+        let mut tx = self.begin_write().await?;
+        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+            .bind(draft.id.as_str())
+            .bind(draft.name.as_str())
+            .bind(db_time(draft.validity.valid_from()))
+            .bind(db_time(draft.validity.valid_thru()))
+            .bind(Json(&draft.extra_fields))
+            .bind(db_time(event.occurred_at))
+            .bind(db_time(event.occurred_at))
+            .bind(event.performed_by);
+        for (_, value) in own {
+            q = q.bind(value);
+        }
+        let row = q.fetch_one(&mut *tx).await.map_err(map_sqlx)?;
+        self.commit(tx, row.into(), event).await
+    }
+
+    async fn update(
+        &self,
+        draft: &MasterDraft<E>,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<E> {
+        let Edges {
+            vertices, columns, ..
+        } = E::EDGES;
+        let id = draft.id.as_str();
+        let own = E::stored_extras(&draft.extras);
+        // Placeholders in the order they appear: SQLite numbers `$n` by first appearance.
+        let (set_own, next) = (own_assignments(&own, 7), 7 + own.len());
+        let sql = format!(
+            "UPDATE {vertices} SET name = $1, valid_from = $2, valid_thru = $3, extra_fields = $4, \
+             updated_at = $5, modified_by = $6, version = version + 1{set_own} \
+             WHERE id = ${next} AND version = ${} RETURNING {columns}",
+            next + 1
+        );
+        let mut tx = self.begin_write().await?;
+        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+            .bind(draft.name.as_str())
+            .bind(db_time(draft.validity.valid_from()))
+            .bind(db_time(draft.validity.valid_thru()))
+            .bind(Json(&draft.extra_fields))
+            .bind(db_time(event.occurred_at))
+            .bind(event.performed_by);
+        for (_, value) in own {
+            q = q.bind(value);
+        }
+        let row = (q.bind(id).bind(expected_version))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        let Some(row) = row else {
+            let id = id.to_owned();
+            return Err(
+                missing_or_stale(&mut tx, vertices, E::OBJECT_NAME, id, expected_version).await,
+            );
+        };
+        self.commit(tx, row.into(), event).await
+    }
+
+    async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent) -> Result<E> {
+        let Edges {
+            vertices, columns, ..
+        } = E::EDGES;
+        let sql =
+            format!("DELETE FROM {vertices} WHERE id = $1 AND version = $2 RETURNING {columns}");
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+            .bind(id)
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        let Some(row) = row else {
+            let id = id.to_owned();
+            return Err(
+                missing_or_stale(&mut tx, vertices, E::OBJECT_NAME, id, expected_version).await,
+            );
+        };
+        self.commit(tx, row.into(), event).await
+    }
+
+    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
+        self.insert_link::<E::Link>(&E::EDGES, draft, event).await
+    }
+
+    async fn unlink(
+        &self,
+        from: &str,
+        relation: Relation,
+        to: &str,
+        event: PendingEvent,
+    ) -> Result<Link> {
+        let link = (from, relation, to);
+        self.delete_link::<E::Link>(&E::EDGES, link, event).await
+    }
+
+    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<E>>> {
+        self.linked::<E::Row, E>(&E::EDGES, id, query).await
+    }
+}
