@@ -2,14 +2,17 @@
 //! authenticate, convert, call, convert back.
 
 mod audit;
-mod customer;
 mod links;
-mod product;
+mod master;
 mod promotion;
 mod user;
 
 pub use audit::AuditGrpc;
-pub use customer::CustomerGrpc;
-pub use product::ProductGrpc;
+pub use master::{MasterGrpc, MasterMessages};
+
+/// The customer service over gRPC.
+pub type CustomerGrpc = MasterGrpc<gotemp_core::entities::Customer>;
+/// The product service over gRPC.
+pub type ProductGrpc = MasterGrpc<gotemp_core::entities::Product>;
 pub use promotion::PromotionGrpc;
 pub use user::UserGrpc;

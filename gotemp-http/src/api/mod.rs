@@ -26,6 +26,7 @@ use utoipa_axum::routes;
 mod audit;
 mod auth;
 mod customers;
+mod master;
 mod products;
 mod promotions;
 mod users;
