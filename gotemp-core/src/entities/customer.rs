@@ -1,4 +1,4 @@
-use super::master::{MasterDraft, MasterEntity, MasterInput, master_identity};
+use super::master::{MasterDraft, MasterEntity, MasterInput, master_fields};
 use super::{CustomerLink, ExtraFields};
 use crate::error::Violations;
 use crate::event::Auditable;
@@ -101,42 +101,7 @@ impl MasterEntity for Customer {
     type Link = CustomerLink;
     const PARENT_KINDS: &'static [&'static str] = &["sold_to", "pay_to"];
 
-    master_identity!();
-
-    fn split_new(input: NewCustomer) -> (MasterInput, ()) {
-        let NewCustomer {
-            id,
-            name,
-            valid_from,
-            valid_thru,
-            extra_fields,
-        } = input;
-        let common = MasterInput {
-            id,
-            name: Some(name),
-            valid_from,
-            valid_thru,
-            extra_fields,
-        };
-        (common, ())
-    }
-
-    fn split_changes(changes: CustomerChanges) -> (MasterInput, ()) {
-        let CustomerChanges {
-            name,
-            valid_from,
-            valid_thru,
-            extra_fields,
-        } = changes;
-        let common = MasterInput {
-            id: None,
-            name,
-            valid_from,
-            valid_thru,
-            extra_fields,
-        };
-        (common, ())
-    }
+    master_fields!(NewCustomer, CustomerChanges);
 
     fn parse_extras(_: &mut Violations, _: (), _: Option<&Self>) -> Option<()> {
         Some(())

@@ -91,10 +91,11 @@ pub struct MasterDraft<E: MasterEntity> {
     pub extras: E::Extras,
 }
 
-/// Implements the accessors of [`MasterEntity`] and the audit and cache identity of a kind of
-/// master data, which read the same fields in every kind.
-macro_rules! master_identity {
-    () => {
+/// Implements the parts of [`MasterEntity`] that read the same fields in every kind: the
+/// accessors, and the split of `$new` and `$changes` into the common fields and the kind's own
+/// field (`$own`, when it has one).
+macro_rules! master_fields {
+    ($new:ident, $changes:ident $(, $own:ident)?) => {
         fn id(&self) -> &str {
             &self.id
         }
@@ -110,6 +111,26 @@ macro_rules! master_identity {
         fn extra_fields(&self) -> &ExtraFields {
             &self.extra_fields
         }
+        fn split_new(input: $new) -> (MasterInput, Self::RawExtras) {
+            let common = MasterInput {
+                id: input.id,
+                name: Some(input.name),
+                valid_from: input.valid_from,
+                valid_thru: input.valid_thru,
+                extra_fields: input.extra_fields,
+            };
+            (common, ($(input.$own)?))
+        }
+        fn split_changes(changes: $changes) -> (MasterInput, Self::RawExtras) {
+            let common = MasterInput {
+                id: None,
+                name: changes.name,
+                valid_from: changes.valid_from,
+                valid_thru: changes.valid_thru,
+                extra_fields: changes.extra_fields,
+            };
+            (common, ($(changes.$own)?))
+        }
     };
 }
-pub(super) use master_identity;
+pub(super) use master_fields;

@@ -1,4 +1,4 @@
-use super::master::{MasterDraft, MasterEntity, MasterInput, master_identity};
+use super::master::{MasterDraft, MasterEntity, MasterInput, master_fields};
 use super::{ExtraFields, ProductLink};
 use crate::error::Violations;
 use crate::event::Auditable;
@@ -124,44 +124,7 @@ impl MasterEntity for Product {
     type Link = ProductLink;
     const PARENT_KINDS: &'static [&'static str] = &[];
 
-    master_identity!();
-
-    fn split_new(input: NewProduct) -> (MasterInput, Option<String>) {
-        let NewProduct {
-            id,
-            name,
-            hierarchy_level,
-            valid_from,
-            valid_thru,
-            extra_fields,
-        } = input;
-        let common = MasterInput {
-            id,
-            name: Some(name),
-            valid_from,
-            valid_thru,
-            extra_fields,
-        };
-        (common, hierarchy_level)
-    }
-
-    fn split_changes(changes: ProductChanges) -> (MasterInput, Option<String>) {
-        let ProductChanges {
-            name,
-            hierarchy_level,
-            valid_from,
-            valid_thru,
-            extra_fields,
-        } = changes;
-        let common = MasterInput {
-            id: None,
-            name,
-            valid_from,
-            valid_thru,
-            extra_fields,
-        };
-        (common, hierarchy_level)
-    }
+    master_fields!(NewProduct, ProductChanges, hierarchy_level);
 
     fn parse_extras(
         v: &mut Violations,

@@ -155,14 +155,118 @@ impl MasterGrpc<Product> {
     }
 }
 
-/// Implements a kind's generated tonic service trait with the generic methods; `$extra` are
+/// The messages of one kind of master data and its generated tonic service, bound to
+/// [`MasterGrpc`]: the conversions copy the fields every kind has, plus the kind's own fields
+/// (`own`, named the same in the entity, its inputs, its filter and its messages); `$extra` are
 /// the kind's own RPCs (products' components), written out by the caller.
-macro_rules! master_rpcs {
+macro_rules! master_grpc {
     (
-        $entity:ty, $server:ident, $service:path,
-        get: $get:ident, list: $list:ident, create: $create:ident, update: $update:ident,
-        delete: $delete:ident $(,)? { $($extra:tt)* }
+        entity: $entity:ident ($new:ident, $changes:ident, $filter:ident),
+        own: [$($own:ident),*],
+        proto: $pb:ident,
+        message: $message:ident,
+        linked: $linked:ident of $linked_item:ident . $linked_field:ident,
+        service: $server_mod:ident :: { $service:ident, $server:ident },
+        get: $get:ident ($get_request:ident),
+        list: $list:ident ($list_request:ident -> $list_response:ident . $items:ident),
+        create: $create:ident ($create_request:ident),
+        update: $update:ident ($update_request:ident),
+        delete: $delete:ident ($delete_request:ident) $(,)?
+        { $($extra:tt)* }
     ) => {
+        use super::{Answer, MasterGrpc, MasterMessages};
+        use crate::convert::{from_struct, instant, link, page_request, timestamp, to_struct};
+        use crate::pb::hierarchy as h;
+        use crate::pb::$pb as pb;
+        use gotemp_core::Result;
+        use gotemp_core::entities::{$changes, $entity, $filter, $new, Related};
+        use gotemp_core::page::PageRequest;
+        use pb::$server_mod::{$service, $server};
+        use tonic::Request;
+
+        impl MasterMessages for $entity {
+            type Message = pb::$message;
+            type Linked = pb::$linked;
+            type GetRequest = pb::$get_request;
+            type ListRequest = pb::$list_request;
+            type ListResponse = pb::$list_response;
+            type CreateRequest = pb::$create_request;
+            type UpdateRequest = pb::$update_request;
+            type DeleteRequest = pb::$delete_request;
+
+            fn message(self) -> pb::$message {
+                pb::$message {
+                    id: self.id,
+                    name: self.name,
+                    valid_from: timestamp(self.valid_from),
+                    valid_thru: timestamp(self.valid_thru),
+                    extra_fields: Some(to_struct(self.extra_fields)),
+                    created_at: timestamp(self.created_at),
+                    updated_at: timestamp(self.updated_at),
+                    modified_by: self.modified_by,
+                    version: self.version,
+                    $($own: self.$own,)*
+                }
+            }
+
+            fn linked(items: Vec<Related<$entity>>) -> pb::$linked {
+                let items = items.into_iter().map(|r| pb::$linked_item {
+                    link: Some(link(r.link)),
+                    $linked_field: Some(r.object.message()),
+                });
+                pb::$linked {
+                    items: items.collect(),
+                }
+            }
+
+            fn get_id(request: pb::$get_request) -> String {
+                request.id
+            }
+
+            fn search(r: pb::$list_request) -> Result<($filter, PageRequest)> {
+                let filter = $filter {
+                    id: r.id,
+                    name: r.name,
+                    valid_on: instant("valid_on", r.valid_on)?,
+                    $($own: r.$own,)*
+                };
+                Ok((filter, page_request(r.page_size, r.page_token)))
+            }
+
+            fn listed(items: Vec<pb::$message>, next_page_token: String) -> pb::$list_response {
+                pb::$list_response {
+                    $items: items,
+                    next_page_token,
+                }
+            }
+
+            fn new_input(r: pb::$create_request) -> Result<$new> {
+                Ok($new {
+                    valid_from: instant("valid_from", r.valid_from)?,
+                    valid_thru: instant("valid_thru", r.valid_thru)?,
+                    id: r.id,
+                    name: r.name,
+                    extra_fields: r.extra_fields.map(from_struct),
+                    $($own: r.$own,)*
+                })
+            }
+
+            fn changes(r: pb::$update_request) -> Result<(String, $changes, Option<i64>)> {
+                let changes = $changes {
+                    valid_from: instant("valid_from", r.valid_from)?,
+                    valid_thru: instant("valid_thru", r.valid_thru)?,
+                    name: r.name,
+                    extra_fields: r.extra_fields.map(from_struct),
+                    $($own: r.$own,)*
+                };
+                Ok((r.id, changes, r.version))
+            }
+
+            fn deleted(r: pb::$delete_request) -> (String, Option<i64>) {
+                (r.id, r.version)
+            }
+        }
+
         impl MasterGrpc<$entity> {
             /// The tonic service, ready to be added to a server.
             pub fn into_server(self) -> $server<Self> {
@@ -172,52 +276,49 @@ macro_rules! master_rpcs {
 
         #[tonic::async_trait]
         impl $service for MasterGrpc<$entity> {
-            async fn $get(
-                &self,
-                request: Request<<$entity as MasterMessages>::GetRequest>,
-            ) -> Answer<<$entity as MasterMessages>::Message> {
+            async fn $get(&self, request: Request<pb::$get_request>) -> Answer<pb::$message> {
                 self.get(request).await
             }
 
             async fn $list(
                 &self,
-                request: Request<<$entity as MasterMessages>::ListRequest>,
-            ) -> Answer<<$entity as MasterMessages>::ListResponse> {
+                request: Request<pb::$list_request>,
+            ) -> Answer<pb::$list_response> {
                 self.list(request).await
             }
 
             async fn $create(
                 &self,
-                request: Request<<$entity as MasterMessages>::CreateRequest>,
-            ) -> Answer<<$entity as MasterMessages>::Message> {
+                request: Request<pb::$create_request>,
+            ) -> Answer<pb::$message> {
                 self.create(request).await
             }
 
             async fn $update(
                 &self,
-                request: Request<<$entity as MasterMessages>::UpdateRequest>,
-            ) -> Answer<<$entity as MasterMessages>::Message> {
+                request: Request<pb::$update_request>,
+            ) -> Answer<pb::$message> {
                 self.update(request).await
             }
 
             async fn $delete(
                 &self,
-                request: Request<<$entity as MasterMessages>::DeleteRequest>,
-            ) -> Answer<<$entity as MasterMessages>::Message> {
+                request: Request<pb::$delete_request>,
+            ) -> Answer<pb::$message> {
                 self.delete(request).await
             }
 
             async fn list_children(
                 &self,
                 request: Request<h::ListLinkedRequest>,
-            ) -> Answer<<$entity as MasterMessages>::Linked> {
+            ) -> Answer<pb::$linked> {
                 self.children(request).await
             }
 
             async fn list_parents(
                 &self,
                 request: Request<h::ListLinkedRequest>,
-            ) -> Answer<<$entity as MasterMessages>::Linked> {
+            ) -> Answer<pb::$linked> {
                 self.parents(request).await
             }
 

@@ -17,7 +17,7 @@ use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::MasterRepository;
 use sqlx::types::Json;
-use sqlx::{AssertSqlSafe, FromRow, QueryBuilder};
+use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Transaction};
 
 /// Where and how one kind of master data is stored.
 pub(super) trait MasterTable: MasterEntity {
@@ -52,6 +52,26 @@ fn own_assignments(columns: &[(&str, Option<&str>)], first: usize) -> String {
     (columns.iter().enumerate())
         .map(|(i, (column, _))| format!(", {column} = ${}", first + i))
         .collect()
+}
+
+impl Store {
+    /// Commits what a version-guarded UPDATE or DELETE returned with its event; when it matched
+    /// no row, says why: the object is gone, or changed in between.
+    async fn commit_guarded<E: MasterTable>(
+        &self,
+        mut tx: Transaction<'static, Db>,
+        row: Option<E::Row>,
+        id: &str,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<E> {
+        let Some(row) = row else {
+            let (table, entity) = (E::EDGES.vertices, E::OBJECT_NAME);
+            let id = id.to_owned();
+            return Err(missing_or_stale(&mut tx, table, entity, id, expected_version).await);
+        };
+        self.commit(tx, row.into(), event).await
+    }
 }
 
 #[async_trait]
@@ -162,13 +182,8 @@ impl<E: MasterTable> MasterRepository<E> for Store {
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_sqlx)?;
-        let Some(row) = row else {
-            let id = id.to_owned();
-            return Err(
-                missing_or_stale(&mut tx, vertices, E::OBJECT_NAME, id, expected_version).await,
-            );
-        };
-        self.commit(tx, row.into(), event).await
+        self.commit_guarded(tx, row, id, expected_version, event)
+            .await
     }
 
     async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent) -> Result<E> {
@@ -184,13 +199,8 @@ impl<E: MasterTable> MasterRepository<E> for Store {
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_sqlx)?;
-        let Some(row) = row else {
-            let id = id.to_owned();
-            return Err(
-                missing_or_stale(&mut tx, vertices, E::OBJECT_NAME, id, expected_version).await,
-            );
-        };
-        self.commit(tx, row.into(), event).await
+        self.commit_guarded(tx, row, id, expected_version, event)
+            .await
     }
 
     async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
