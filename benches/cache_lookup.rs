@@ -71,7 +71,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
     let mut promotions = Vec::new();
     for i in 0..CUSTOMERS {
         plain
-            .customers
+            .customers()
             .create(
                 &actor,
                 NewCustomer {
@@ -89,7 +89,14 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
             customer_id: id(i),
             ..Default::default()
         };
-        promotions.push(plain.promotions.create(&actor, promotion).await.unwrap().id);
+        promotions.push(
+            plain
+                .promotions()
+                .create(&actor, promotion)
+                .await
+                .unwrap()
+                .id,
+        );
     }
     let promotion = |i: usize| promotions[i % CUSTOMERS];
 
@@ -108,13 +115,13 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
     time("customer get, no cache", n, noop, |i| {
         let app = &plain;
         async move {
-            app.customers.get(&id(i)).await.unwrap();
+            app.customers().get(&id(i)).await.unwrap();
         }
     })
     .await;
     for (cache_name, cache) in &caches {
         let cached = app(repos.clone(), Some(cache.clone()), &prefix);
-        let layer = cached.cache.clone().unwrap();
+        let layer = cached.cache().cloned().unwrap();
         let label = format!("customer get, {cache_name} cache, cold");
         time(
             &label,
@@ -126,7 +133,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
             |i| {
                 let app = &cached;
                 async move {
-                    app.customers.get(&id(i)).await.unwrap();
+                    app.customers().get(&id(i)).await.unwrap();
                 }
             },
         )
@@ -135,7 +142,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
         time(&label, n, noop, |i| {
             let app = &cached;
             async move {
-                app.customers.get(&id(i)).await.unwrap();
+                app.customers().get(&id(i)).await.unwrap();
             }
         })
         .await;
@@ -145,7 +152,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
     time("promotion get + name, no cache", n, noop, |i| {
         let app = &plain;
         async move {
-            app.promotions.get(promotion(i)).await.unwrap();
+            app.promotions().get(promotion(i)).await.unwrap();
         }
     })
     .await;
@@ -155,7 +162,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
         time(&label, n, noop, |i| {
             let app = &cached;
             async move {
-                app.promotions.get(promotion(i)).await.unwrap();
+                app.promotions().get(promotion(i)).await.unwrap();
             }
         })
         .await;

@@ -1,6 +1,6 @@
-//! gotemp as a crate inside your own application: no server, no network. Choose the backends,
-//! add a rule of your own in front of a built-in service, call the services directly, and read
-//! the audit trail your calls produced.
+//! gotemp as a crate inside your own application: no server, no network. Choose the backends and
+//! a rule of your own for customers in one builder, call the services directly, and read the
+//! audit trail your calls produced.
 //!
 //! ```sh
 //! cargo run --example embed
@@ -8,7 +8,7 @@
 
 use async_trait::async_trait;
 use gotemp::core::entities::{Customer, CustomerChanges, CustomerDraft, NewCustomer};
-use gotemp::core::hooks::{HookChain, Hooks};
+use gotemp::core::hooks::Hooks;
 use gotemp::core::page::PageRequest;
 use gotemp::core::{Actor, Error, FieldError, Result};
 use gotemp::{Config, Gotemp, SecretString};
@@ -50,19 +50,21 @@ async fn main() -> anyhow::Result<()> {
         "the embedding application's own secret, 32+ bytes",
     ));
     config.storage = format!("sqlite://{}/app.db", dir.display());
-    let mut app = Gotemp::open(&config).await?;
+    // 2. The custom rule runs after the built-in ones, before anything is stored, on every
+    //    path that writes a customer: direct calls as below, and the HTTP and gRPC services
+    //    when this `app` is served.
+    let app = Gotemp::builder()
+        .config(&config)
+        .hook::<Customer>(Arc::new(RequireErpId))
+        .build()
+        .await?;
     let audit = app.start_audit_pipeline();
 
-    // 2. The custom rule runs after the built-in ones, before anything is stored.
-    let mut hooks = HookChain::default();
-    hooks.push(Arc::new(RequireErpId));
-    app.customers = app.customers.clone().with_hooks(hooks);
-
     // 3. Call the services directly. An `Actor` says who acts; in your application it is the
-    //    user your own authentication resolved (`app.users.validate_token` for gotemp tokens).
+    //    user your own authentication resolved (`app.users().validate_token` for gotemp tokens).
     let clerk = Actor::new(42);
     let refused = app
-        .customers
+        .customers()
         .create(
             &clerk,
             NewCustomer {
@@ -79,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
     let mut erp = serde_json::Map::new();
     erp.insert("erp_id".into(), "C-1001".into());
     let customer = app
-        .customers
+        .customers()
         .create(
             &clerk,
             NewCustomer {
@@ -92,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     println!("created {} \"{}\"", customer.id, customer.name);
     let renamed = app
-        .customers
+        .customers()
         .update(
             &clerk,
             &customer.id,
@@ -112,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
     app.wait_for_audit(std::time::Duration::from_secs(5))
         .await?;
     let history = app
-        .audit
+        .audit()
         .history("customer", &customer.id, &PageRequest::first(10))
         .await?;
     for record in &history.items {

@@ -44,17 +44,17 @@ async fn main() -> anyhow::Result<()> {
     println!("seeded: {seeded:?}");
 
     let login = app
-        .users
+        .users()
         .login(&config.admin_email, &config.admin_password)
         .await?;
     println!(
         "logged in as {} (token valid until {})",
         login.user.name, login.expires_at
     );
-    let actor = app.users.validate_token(&login.token)?.actor;
+    let actor = app.users().validate_token(&login.token)?.actor;
 
     let promo = app
-        .promotions
+        .promotions()
         .create(
             &actor,
             NewPromotion {
@@ -84,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
         promo.customer_name.as_deref().unwrap_or("?")
     );
     let promo = app
-        .promotions
+        .promotions()
         .update(
             &actor,
             promo.id,
@@ -101,11 +101,11 @@ async fn main() -> anyhow::Result<()> {
         ..Default::default()
     };
     let page = app
-        .promotions
+        .promotions()
         .list(&filter, &PageRequest::default())
         .await?;
     println!("ducksrus has {} promotions", page.items.len());
-    app.promotions
+    app.promotions()
         .delete(&actor, promo.id, Some(promo.version))
         .await?;
     println!("deleted it");
@@ -113,7 +113,7 @@ async fn main() -> anyhow::Result<()> {
     app.wait_for_audit(std::time::Duration::from_secs(5))
         .await?;
     let history = app
-        .audit
+        .audit()
         .history("promotion", &promo.id.to_string(), &PageRequest::default())
         .await?;
     println!("audit history of promotion {}, newest first:", promo.id);

@@ -38,7 +38,7 @@ fn instance(repos: Repositories, cache: Arc<dyn Cache>, settings: CacheSettings)
 }
 
 fn layer(app: &Gotemp) -> &CacheLayer {
-    app.cache.as_ref().expect("the instance has a cache")
+    app.cache().as_ref().expect("the instance has a cache")
 }
 
 fn actor() -> Actor {
@@ -48,7 +48,7 @@ fn actor() -> Actor {
 /// A customer named `Old Name` and a promotion for it; returns the promotion's id.
 async fn customer_with_promotion(app: &Gotemp, customer: &str) -> i64 {
     let now = chrono::Utc::now();
-    app.customers
+    app.customers()
         .create(
             &actor(),
             NewCustomer {
@@ -59,7 +59,7 @@ async fn customer_with_promotion(app: &Gotemp, customer: &str) -> i64 {
         )
         .await
         .unwrap();
-    app.promotions
+    app.promotions()
         .create(
             &actor(),
             NewPromotion {
@@ -80,7 +80,7 @@ async fn rename(app: &Gotemp, customer: &str, name: &str) {
         name: Some(name.into()),
         ..Default::default()
     };
-    app.customers
+    app.customers()
         .update(&actor(), customer, changes, None)
         .await
         .unwrap();
@@ -89,7 +89,7 @@ async fn rename(app: &Gotemp, customer: &str, name: &str) {
 /// The customer name the promotion lookup shows.
 async fn shown_name(app: &Gotemp, promotion: i64) -> String {
     let promotion = app
-        .promotions
+        .promotions()
         .get(promotion)
         .await
         .expect("the read succeeds");
@@ -130,7 +130,7 @@ async fn a_rename_is_seen_at_once_by_a_second_instance_sharing_redis() {
     // No waiting: the instance that committed evicted the shared entry before answering.
     assert_eq!(shown_name(&promotions, promo).await, "New Name");
     assert_eq!(
-        promotions.customers.get("renamed-co").await.unwrap().name,
+        promotions.customers().get("renamed-co").await.unwrap().name,
         "New Name"
     );
 
@@ -168,7 +168,7 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
 
     let promo = customer_with_promotion(&a, "evented-co").await;
     let product = a
-        .products
+        .products()
         .create(
             &actor(),
             NewProduct {
@@ -180,7 +180,10 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
         .await
         .unwrap();
     assert_eq!(shown_name(&b, promo).await, "Old Name");
-    assert_eq!(b.products.get(&product.id).await.unwrap().name, "Old Duck");
+    assert_eq!(
+        b.products().get(&product.id).await.unwrap().name,
+        "Old Duck"
+    );
 
     // The relay is not running yet: B keeps serving its cached copies.
     rename(&a, "evented-co", "New Name").await;
@@ -188,7 +191,7 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
         name: Some("New Duck".into()),
         ..Default::default()
     };
-    a.products
+    a.products()
         .update(&actor(), &product.id, changes, None)
         .await
         .unwrap();
@@ -215,7 +218,10 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(b.products.get(&product.id).await.unwrap().name, "New Duck");
+    assert_eq!(
+        b.products().get(&product.id).await.unwrap().name,
+        "New Duck"
+    );
 
     relay.shutdown().await;
     for f in followers {
@@ -258,7 +264,7 @@ async fn redis_stopped_mid_test_fails_no_request_and_caching_resumes() {
     server.kill().await;
     for _ in 0..30 {
         assert_eq!(shown_name(&app, promo).await, "Old Name");
-        app.customers.get("steady-co").await.unwrap();
+        app.customers().get("steady-co").await.unwrap();
     }
     rename(&app, "steady-co", "New Name").await;
     assert_eq!(shown_name(&app, promo).await, "New Name");
@@ -341,11 +347,11 @@ async fn the_configuration_names_the_cache() {
     config.storage = format!("sqlite://{}", dir.join("gotemp.db").display());
 
     assert!(
-        Gotemp::open(&config).await.unwrap().cache.is_some(),
+        Gotemp::open(&config).await.unwrap().cache().is_some(),
         "memory by default"
     );
     config.cache = "none".into();
-    assert!(Gotemp::open(&config).await.unwrap().cache.is_none());
+    assert!(Gotemp::open(&config).await.unwrap().cache().is_none());
     config.cache = "memcached://cache:11211".into();
     let err = Gotemp::open(&config)
         .await

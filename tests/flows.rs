@@ -54,14 +54,14 @@ async fn seeded_flows(repos: Repositories) {
     // Logins: admin and an active demo user get in; the inactive one, the expired one and a wrong
     // password get the same answer.
     let admin = app
-        .users
+        .users()
         .login("ROOT@gotemp.example", &c.admin_password)
         .await
         .unwrap();
-    let actor = app.users.validate_token(&admin.token).unwrap().actor;
+    let actor = app.users().validate_token(&admin.token).unwrap().actor;
     assert_eq!(actor.user_id, admin.user.id);
     let demo = SecretString::from("demo password");
-    app.users
+    app.users()
         .login("ann.smith@ducksrus.example", &demo)
         .await
         .unwrap();
@@ -72,13 +72,13 @@ async fn seeded_flows(repos: Repositories) {
         "nobody@x.example",
     ] {
         assert_eq!(
-            app.users.login(email, &demo).await.unwrap_err(),
+            app.users().login(email, &demo).await.unwrap_err(),
             denied,
             "{email}"
         );
     }
     assert_eq!(
-        app.users
+        app.users()
             .login("ann.smith@ducksrus.example", &c.admin_password)
             .await
             .unwrap_err(),
@@ -96,7 +96,7 @@ async fn seeded_flows(repos: Repositories) {
         active: true,
         password: SecretString::from("long enough"),
     };
-    let err = app.users.create(&actor, dup).await.unwrap_err();
+    let err = app.users().create(&actor, dup).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "email: a user with this e-mail already exists"
@@ -108,7 +108,7 @@ async fn seeded_flows(repos: Repositories) {
         ..Default::default()
     };
     let promos = app
-        .promotions
+        .promotions()
         .list(&filter, &PageRequest::default())
         .await
         .unwrap();
@@ -120,7 +120,7 @@ async fn seeded_flows(repos: Repositories) {
             .all(|p| p.customer_name.as_deref() == Some("Ducks R Us"))
     );
     let err = app
-        .customers
+        .customers()
         .delete(&actor, "ducksrus", None)
         .await
         .unwrap_err();
@@ -134,10 +134,13 @@ async fn seeded_flows(repos: Repositories) {
         ),
         "{err:?}"
     );
-    app.customers.delete(&actor, "canard", None).await.unwrap();
+    app.customers()
+        .delete(&actor, "canard", None)
+        .await
+        .unwrap();
 
     // Every committed change left one event; none carries a secret.
-    let events = app.repositories.outbox.pending(10_000).await.unwrap();
+    let events = app.repositories().outbox.pending(10_000).await.unwrap();
     assert_eq!(events.len(), 5 + 5 + 6 + 3 + 8 + 1);
     for e in &events {
         let text = serde_json::to_string(&e.event).unwrap();
@@ -160,13 +163,13 @@ async fn seeded_flows(repos: Repositories) {
     pipeline.shutdown().await;
     let filter = gotemp::core::entities::AuditFilter::default();
     let trail = app
-        .audit
+        .audit()
         .list(&filter, &PageRequest::first(500))
         .await
         .unwrap();
     assert_eq!(trail.items.len(), events.len());
     let canard = app
-        .audit
+        .audit()
         .history("customer", "canard", &PageRequest::default())
         .await
         .unwrap();
@@ -207,7 +210,7 @@ async fn open_rejects_unknown_storage_and_opens_sqlite_by_url() {
     c.storage = format!("sqlite://{}/nested/gotemp.db", dir.display());
     let app = Gotemp::open(&c).await.unwrap();
     assert!(
-        app.customers.get("ducksrus").await.is_err(),
+        app.customers().get("ducksrus").await.is_err(),
         "no seed unless asked"
     );
     let _ = std::fs::remove_dir_all(dir);

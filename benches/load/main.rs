@@ -70,7 +70,7 @@ async fn seed(app: &Gotemp) {
             name: format!("Bench customer {n}"),
             ..Default::default()
         };
-        app.customers.create(&actor, input).await.unwrap();
+        app.customers().create(&actor, input).await.unwrap();
     }
 }
 
@@ -87,7 +87,7 @@ async fn http(app: Gotemp) -> String {
 async fn grpc(app: Gotemp, token: &str) -> GotempClient {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens.clone())));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens().clone())));
     tokio::spawn(async move {
         serve(
             app,
@@ -144,7 +144,7 @@ async fn main() {
     }
     let pipelines = [warm.start_audit_pipeline(), embedded.start_audit_pipeline()];
     let token = warm
-        .users
+        .users()
         .login("admin@gotemp.local", &config.admin_password)
         .await
         .unwrap()

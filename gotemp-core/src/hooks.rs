@@ -31,6 +31,10 @@ pub trait Hooks<E: Sync, D: Sync>: Send + Sync {
     async fn after_update(&self, _actor: &Actor, _before: &E, _after: &E) {}
     /// After a delete was committed.
     async fn after_delete(&self, _actor: &Actor, _deleted: &E) {}
+    /// After one object was read by its id: a get, and another service's lookup of it (the
+    /// promotion service asking for a customer's name). For counting or tracing reads; it sees
+    /// the object, it cannot change or refuse it.
+    async fn after_read(&self, _read: &E) {}
 }
 
 /// The hooks registered for one entity, run in registration order.
@@ -100,6 +104,13 @@ impl<E: Sync, D: Sync> HookChain<E, D> {
     pub async fn after_delete(&self, actor: &Actor, deleted: &E) {
         for h in &self.hooks {
             h.after_delete(actor, deleted).await;
+        }
+    }
+
+    /// Runs every after-read hook.
+    pub async fn after_read(&self, read: &E) {
+        for h in &self.hooks {
+            h.after_read(read).await;
         }
     }
 }

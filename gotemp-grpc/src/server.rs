@@ -126,19 +126,19 @@ pub async fn serve(
     for service in services {
         routes = match service {
             ServiceName::User => routes.add_service(RunToCompletion(
-                UserGrpc::new(app.users.clone(), auth.clone()).into_server(),
+                UserGrpc::new(app.users().clone(), auth.clone()).into_server(),
             )),
             ServiceName::Customer => routes.add_service(RunToCompletion(
-                CustomerGrpc::new(app.customers.clone(), auth.clone()).into_server(),
+                CustomerGrpc::new(app.customers().clone(), auth.clone()).into_server(),
             )),
             ServiceName::Product => routes.add_service(RunToCompletion(
-                ProductGrpc::new(app.products.clone(), auth.clone()).into_server(),
+                ProductGrpc::new(app.products().clone(), auth.clone()).into_server(),
             )),
             ServiceName::Promotion => routes.add_service(RunToCompletion(
-                PromotionGrpc::new(app.promotions.clone(), auth.clone()).into_server(),
+                PromotionGrpc::new(app.promotions().clone(), auth.clone()).into_server(),
             )),
             ServiceName::Audit => routes.add_service(RunToCompletion(
-                AuditGrpc::new(app.audit.clone(), auth.clone()).into_server(),
+                AuditGrpc::new(app.audit().clone(), auth.clone()).into_server(),
             )),
         };
     }
@@ -158,7 +158,7 @@ pub async fn serve(
 async fn watch_readiness(app: Gotemp, services: Vec<ServiceName>, health: HealthReporter) {
     let mut last = None;
     loop {
-        let ready = app.repositories.outbox.backlog().await.is_ok();
+        let ready = app.repositories().outbox.backlog().await.is_ok();
         if last != Some(ready) {
             let status = if ready {
                 ServingStatus::Serving

@@ -6,7 +6,6 @@ mod common;
 
 use common::future;
 
-use gotemp::core::services::PromotionService;
 use gotemp::{Config, Gotemp, SecretString};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier};
 use gotemp_grpc::client::GotempClient;
@@ -51,7 +50,7 @@ async fn start(
 ) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens.clone())));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens().clone())));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let until = async {
@@ -68,17 +67,17 @@ async fn lookups_spread_over_instances_and_survive_one_stopping() {
     let (store_a, app_a) = app().await;
     let (store_b, app_b) = app().await;
     let admin = app_b
-        .users
+        .users()
         .login("ops@gotemp.example", &config().admin_password)
         .await
         .unwrap();
-    let actor = app_b.users.validate_token(&admin.token).unwrap().actor;
+    let actor = app_b.users().validate_token(&admin.token).unwrap().actor;
     let changes = gotemp::core::entities::CustomerChanges {
         name: Some("Ducks R Us (B)".into()),
         ..Default::default()
     };
     app_b
-        .customers
+        .customers()
         .update(&actor, "ducksrus", changes, None)
         .await
         .unwrap();
@@ -86,13 +85,17 @@ async fn lookups_spread_over_instances_and_survive_one_stopping() {
     let (url_b, stop_b, task_b) = start(app_b, &[ServiceName::Customer]).await;
 
     // The promotion service knows both only through discovery.
-    let (store_p, mut app_p) = app().await;
     let discovery = StaticDiscovery::new().with(ServiceName::Customer, &format!("{url_a},{url_b}"));
     let customers = Instances::new(&discovery, ServiceName::Customer);
-    app_p.promotions = PromotionService::new(
-        app_p.repositories.promotions.clone(),
-        Arc::new(RemoteCustomerDirectory::new(customers)),
-    );
+    let directory = Arc::new(RemoteCustomerDirectory::new(customers));
+    let (store_p, seeded) = app().await;
+    let app_p = Gotemp::builder()
+        .repositories(seeded.repositories().clone())
+        .tokens(seeded.tokens().clone())
+        .customer_directory(directory)
+        .build()
+        .await
+        .unwrap();
     let (url_p, stop_p, task_p) = start(app_p, &[ServiceName::Promotion]).await;
     let mut client = GotempClient::connect(&url_p).await.unwrap();
     client.set_token(&admin.token).unwrap();

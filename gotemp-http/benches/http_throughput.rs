@@ -36,7 +36,7 @@ async fn main() {
     app.seed(&config).await.unwrap();
     let pipeline = app.start_audit_pipeline();
     let promo = app
-        .promotions
+        .promotions()
         .list(&Default::default(), &Default::default())
         .await
         .unwrap()

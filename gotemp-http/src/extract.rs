@@ -234,7 +234,7 @@ impl FromRequestParts<ApiState> for Caller {
                 ));
             }
         };
-        let verified = state.app.tokens.verify(token)?;
+        let verified = state.app.tokens().verify(token)?;
         Ok(Self(verified.actor))
     }
 }

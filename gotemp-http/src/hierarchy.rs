@@ -111,7 +111,7 @@ macro_rules! neighbours {
             RawQuery(raw): RawQuery,
         ) -> ApiResult<Response> {
             let at = valid_on(raw)?;
-            let found = state.app.$service.$method(&id, at).await?;
+            let found = state.app.$service().$method(&id, at).await?;
             Ok(axum::Json(<$body>::from(found)).into_response())
         }
     };
@@ -179,7 +179,7 @@ macro_rules! add_link {
             Path(id): Path<String>,
             JsonBody(input): JsonBody<NewLink>,
         ) -> ApiResult<Response> {
-            let link = state.app.$service.$method(&actor, &id, input).await?;
+            let link = state.app.$service().$method(&actor, &id, input).await?;
             Ok((StatusCode::CREATED, axum::Json(link)).into_response())
         }
     };
@@ -225,7 +225,7 @@ macro_rules! remove_link {
             Caller(actor): Caller,
             Path((id, other)): Path<(String, String)>,
         ) -> ApiResult<StatusCode> {
-            state.app.$service.$method(&actor, &id, &other).await?;
+            state.app.$service().$method(&actor, &id, &other).await?;
             Ok(StatusCode::NO_CONTENT)
         }
     };

@@ -83,7 +83,9 @@ impl<E: MasterEntity> MasterDataService<E> {
 
     /// The object with `id`.
     pub async fn get(&self, id: &str) -> Result<E> {
-        get_by_id(self.cache.as_ref(), id, || self.repo.get(id)).await
+        let found = get_by_id(self.cache.as_ref(), id, || self.repo.get(id)).await?;
+        self.hooks.after_read(&found).await;
+        Ok(found)
     }
 
     /// The stored object, bypassing the cache: what a write must start from.

@@ -62,6 +62,7 @@ impl PromotionService {
             .lookup_names(&[&p.customer_id])
             .await
             .remove(&p.customer_id);
+        self.hooks.after_read(&p).await;
         Ok(p)
     }
 

@@ -65,10 +65,9 @@ impl UserService {
 
     /// The user with `id`.
     pub async fn get(&self, id: i64) -> Result<User> {
-        self.repo
-            .get(id)
-            .await?
-            .ok_or_else(|| Error::not_found("user", id))
+        let found = (self.repo.get(id).await?).ok_or_else(|| Error::not_found("user", id))?;
+        self.hooks.after_read(&found).await;
+        Ok(found)
     }
 
     /// Users matching `filter`, a page at a time.

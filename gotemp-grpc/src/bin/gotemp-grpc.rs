@@ -13,7 +13,6 @@
 //! finish, and stops the outbox relay after its batch.
 
 use clap::Parser;
-use gotemp::core::services::PromotionService;
 use gotemp::{Config, Gotemp};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier, RemoteVerifier, TokenVerifier};
 use gotemp_grpc::discovery::{Discovery, Instances, StaticDiscovery};
@@ -96,12 +95,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         true => Config::load_without_secret(args.config.as_deref())?,
         false => Config::load(args.config.as_deref())?,
     };
-    let mut app = Gotemp::open(&config).await?;
+    let mut builder = Gotemp::builder().config(&config);
     if remote_customers {
         let customers = Instances::new(&*discovery, ServiceName::Customer);
-        let directory = Arc::new(RemoteCustomerDirectory::new(customers));
-        app.promotions = PromotionService::new(app.repositories.promotions.clone(), directory);
+        builder = builder.customer_directory(Arc::new(RemoteCustomerDirectory::new(customers)));
     }
+    let app = builder.build().await?;
     if args.seed {
         let report = app.seed(&config).await?;
         tracing::info!(?report, "demo data applied");
@@ -111,7 +110,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             &*discovery,
             ServiceName::User,
         ))),
-        false => Arc::new(LocalVerifier::new(app.tokens.clone())),
+        false => Arc::new(LocalVerifier::new(app.tokens().clone())),
     };
     let events = app
         .start_events(&config, services.contains(&ServiceName::Audit))

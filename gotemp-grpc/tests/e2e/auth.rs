@@ -22,7 +22,7 @@ async fn every_protected_rpc_refuses_bad_tokens() {
     }
 
     let admin_id = app
-        .users
+        .users()
         .list(&Default::default(), &Default::default())
         .await
         .unwrap()

@@ -86,7 +86,7 @@ pub(super) async fn list_audit(
     );
     let page = page(&mut v, q.limit, q.cursor);
     finish(v)?;
-    let found = state.app.audit.list(&filter, &page).await?;
+    let found = state.app.audit().list(&filter, &page).await?;
     Ok(axum::Json(AuditPage::from(found)).into_response())
 }
 
@@ -101,7 +101,7 @@ pub(super) async fn get_audit(
     _: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let record = state.app.audit.get(path_id(&id)?).await?;
+    let record = state.app.audit().get(path_id(&id)?).await?;
     Ok(axum::Json(record).into_response())
 }
 
@@ -178,7 +178,7 @@ pub(super) async fn audit_buckets(
     );
     finish(v)?;
     let width = width.unwrap_or_else(|| chrono::Duration::hours(1));
-    let buckets = state.app.audit.count_by_bucket(&filter, width).await?;
+    let buckets = state.app.audit().count_by_bucket(&filter, width).await?;
     Ok(axum::Json(BucketsResponse {
         width_secs: width.num_seconds(),
         buckets,

@@ -39,7 +39,7 @@ pub(super) async fn login(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
-    let outcome = state.app.users.login(&body.email, &body.password).await?;
+    let outcome = state.app.users().login(&body.email, &body.password).await?;
     Ok(axum::Json(LoginResponse {
         token: outcome.token,
         expires_at: outcome.expires_at,
@@ -74,7 +74,7 @@ pub(super) async fn validate(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody<ValidateRequest>,
 ) -> ApiResult<Response> {
-    let answer = match state.app.users.validate_token(&body.token) {
+    let answer = match state.app.users().validate_token(&body.token) {
         Ok(verified) => ValidateResponse {
             valid: true,
             user_id: Some(verified.actor.user_id),

@@ -106,7 +106,7 @@ macro_rules! master_data_routes {
             _: Caller,
             RawQuery(raw): RawQuery,
         ) -> ApiResult<Response> {
-            master::list::<$search, $page>(&state.app.$service, raw).await
+            master::list::<$search, $page>(state.app.$service(), raw).await
         }
 
         #[doc = $create_doc]
@@ -120,7 +120,7 @@ macro_rules! master_data_routes {
             Caller(actor): Caller,
             JsonBody(input): JsonBody<$new>,
         ) -> ApiResult<Response> {
-            master::create(&state.app.$service, &actor, input, $collection).await
+            master::create(state.app.$service(), &actor, input, $collection).await
         }
 
         #[doc = $get_doc]
@@ -134,7 +134,7 @@ macro_rules! master_data_routes {
             _: Caller,
             Path(id): Path<String>,
         ) -> ApiResult<Response> {
-            master::get(&state.app.$service, &id).await
+            master::get(state.app.$service(), &id).await
         }
 
         #[doc = $update_doc]
@@ -153,7 +153,7 @@ macro_rules! master_data_routes {
             if_match: IfMatch,
             JsonBody(changes): JsonBody<$changes>,
         ) -> ApiResult<Response> {
-            master::update(&state.app.$service, &actor, &id, if_match, changes).await
+            master::update(state.app.$service(), &actor, &id, if_match, changes).await
         }
 
         #[doc = $delete_doc]
@@ -171,7 +171,7 @@ macro_rules! master_data_routes {
             Path(id): Path<String>,
             if_match: IfMatch,
         ) -> ApiResult<StatusCode> {
-            master::delete(&state.app.$service, &actor, &id, if_match).await
+            master::delete(state.app.$service(), &actor, &id, if_match).await
         }
     };
 }

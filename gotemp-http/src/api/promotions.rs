@@ -45,7 +45,7 @@ pub(super) async fn list_promotions(
     };
     let page = page(&mut v, q.limit, q.cursor);
     finish(v)?;
-    let found = state.app.promotions.list(&filter, &page).await?;
+    let found = state.app.promotions().list(&filter, &page).await?;
     Ok(axum::Json(PromotionPage::from(found)).into_response())
 }
 
@@ -57,7 +57,7 @@ pub(super) async fn create_promotion(
     Caller(actor): Caller,
     JsonBody(input): JsonBody<NewPromotion>,
 ) -> ApiResult<Response> {
-    let promotion = state.app.promotions.create(&actor, input).await?;
+    let promotion = state.app.promotions().create(&actor, input).await?;
     Ok(created(
         format!("/v1/promotions/{}", promotion.id),
         promotion.version,
@@ -76,7 +76,7 @@ pub(super) async fn get_promotion(
     _: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let promotion = state.app.promotions.get(path_id(&id)?).await?;
+    let promotion = state.app.promotions().get(path_id(&id)?).await?;
     Ok(current(promotion.version, promotion))
 }
 
@@ -99,7 +99,7 @@ pub(super) async fn update_promotion(
     let id = path_id(&id)?;
     let promotion = (state
         .app
-        .promotions
+        .promotions()
         .update(&actor, id, changes, if_match.0)
         .await)
         .map_err(|e| write_error(e, &if_match))?;
@@ -122,7 +122,7 @@ pub(super) async fn delete_promotion(
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
     let id = path_id(&id)?;
-    (state.app.promotions.delete(&actor, id, if_match.0).await)
+    (state.app.promotions().delete(&actor, id, if_match.0).await)
         .map_err(|e| write_error(e, &if_match))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -48,7 +48,7 @@ pub(super) async fn list_users(
     };
     let page = page(&mut v, q.limit, q.cursor);
     finish(v)?;
-    let found = state.app.users.list(&filter, &page).await?;
+    let found = state.app.users().list(&filter, &page).await?;
     Ok(axum::Json(UserPage::from(found)).into_response())
 }
 
@@ -63,7 +63,7 @@ pub(super) async fn create_user(
     Caller(actor): Caller,
     JsonBody(input): JsonBody<NewUser>,
 ) -> ApiResult<Response> {
-    let user = state.app.users.create(&actor, input).await?;
+    let user = state.app.users().create(&actor, input).await?;
     Ok(created(
         format!("/v1/users/{}", user.id),
         user.version,
@@ -82,7 +82,7 @@ pub(super) async fn get_user(
     _: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let user = state.app.users.get(path_id(&id)?).await?;
+    let user = state.app.users().get(path_id(&id)?).await?;
     Ok(current(user.version, user))
 }
 
@@ -105,7 +105,7 @@ pub(super) async fn update_user(
     let id = path_id(&id)?;
     let user = (state
         .app
-        .users
+        .users()
         .update(&actor, id, changes, if_match.0)
         .await)
         .map_err(|e| write_error(e, &if_match))?;
@@ -128,7 +128,7 @@ pub(super) async fn delete_user(
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
     let id = path_id(&id)?;
-    (state.app.users.delete(&actor, id, if_match.0).await)
+    (state.app.users().delete(&actor, id, if_match.0).await)
         .map_err(|e| write_error(e, &if_match))?;
     Ok(StatusCode::NO_CONTENT)
 }

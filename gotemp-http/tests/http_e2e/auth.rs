@@ -16,7 +16,7 @@ async fn every_protected_route_refuses_bad_tokens() {
         );
     }
     let admin_id = app
-        .users
+        .users()
         .list(&Default::default(), &Default::default())
         .await
         .unwrap()

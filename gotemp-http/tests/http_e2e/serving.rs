@@ -1,25 +1,98 @@
-//! A write outlives its client; a web front end is served beside the API.
+//! A write outlives its client; a web front end is served beside the API; hooks chosen in the
+//! builder run on every path.
 
 use crate::support::*;
+use gotemp::core::entities::{Customer, CustomerDraft};
+use gotemp::core::hooks::Hooks;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Sleeps before every customer create, so a test can give up waiting half-way.
+/// Sleeps before the create of customer `left-behind`, so a test can give up waiting half-way.
 struct SlowCreate;
 
 #[async_trait::async_trait]
-impl
-    gotemp::core::hooks::Hooks<
-        gotemp::core::entities::Customer,
-        gotemp::core::entities::CustomerDraft,
-    > for SlowCreate
-{
+impl Hooks<Customer, CustomerDraft> for SlowCreate {
     async fn before_create(
         &self,
         _: &gotemp::core::Actor,
-        _: &gotemp::core::entities::CustomerDraft,
+        draft: &CustomerDraft,
     ) -> gotemp::core::Result<()> {
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        if draft.id.as_str() == "left-behind" {
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        }
         Ok(())
     }
+}
+
+/// Counts the creates and reads of customer `counted`.
+#[derive(Default)]
+struct Counting {
+    creates: AtomicUsize,
+    reads: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Hooks<Customer, CustomerDraft> for Counting {
+    async fn before_create(
+        &self,
+        _: &gotemp::core::Actor,
+        draft: &CustomerDraft,
+    ) -> gotemp::core::Result<()> {
+        if draft.id.as_str() == "counted" {
+            self.creates.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    async fn after_read(&self, read: &Customer) {
+        if read.id == "counted" {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hook_from_the_builder_runs_for_http_writes_and_promotion_lookups() {
+    let Some(store) = testing::postgres_store("a_hook_from_the_builder_runs_everywhere").await
+    else {
+        return;
+    };
+    let counting = Arc::new(Counting::default());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .hook::<Customer>(counting.clone())
+        .build()
+        .await
+        .unwrap();
+    app.seed(&config()).await.unwrap();
+    let mut api = Api::start(app.clone(), HttpSettings::default()).await;
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    let created = api
+        .post("/v1/customers", json!({"id": "counted", "name": "Counted"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(counting.creates.load(Ordering::SeqCst), 1, "the HTTP write");
+    assert_eq!(counting.reads.load(Ordering::SeqCst), 0);
+    let promotion = json!({
+        "name": "Counted deal", "customer_id": "counted", "valid_from": future(1),
+        "valid_thru": future(30), "products": [],
+    });
+    let made = api.post("/v1/promotions", promotion).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    assert_eq!(made.json()["customer_name"], "Counted");
+    let reads = counting.reads.load(Ordering::SeqCst);
+    assert!(
+        reads >= 1,
+        "the promotion service's customer lookup: {reads} reads"
+    );
+    let listed = api.get("/v1/promotions?customer_id=counted").await;
+    assert_eq!(listed.json()["items"][0]["customer_name"], "Counted");
+    assert!(
+        counting.reads.load(Ordering::SeqCst) > reads,
+        "a promotion list names its customer through the same service"
+    );
+    api.stop().await;
+    store.finish().await;
 }
 
 #[tokio::test]
@@ -29,14 +102,17 @@ async fn a_write_whose_client_goes_away_still_completes_as_a_whole() {
     else {
         return;
     };
-    let mut app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .hook::<Customer>(Arc::new(SlowCreate))
+        .build()
+        .await
+        .unwrap();
     app.seed(&config()).await.unwrap();
-    let mut hooks = gotemp::core::hooks::HookChain::default();
-    hooks.push(Arc::new(SlowCreate));
-    app.customers = app.customers.clone().with_hooks(hooks);
     let mut api = Api::start(app.clone(), HttpSettings::default()).await;
     api.login("root@gotemp.example", ADMIN_PASSWORD).await;
-    let before = app.repositories.outbox.backlog().await.unwrap();
+    let before = app.repositories().outbox.backlog().await.unwrap();
     // The client gives up (and drops its connection) while the create waits in its hook.
     let impatient = reqwest::Client::builder()
         .timeout(std::time::Duration::from_millis(100))
@@ -59,7 +135,7 @@ async fn a_write_whose_client_goes_away_still_completes_as_a_whole() {
         found.text
     );
     assert_eq!(
-        app.repositories.outbox.backlog().await.unwrap(),
+        app.repositories().outbox.backlog().await.unwrap(),
         before + 1,
         "with its audit event"
     );

@@ -1,0 +1,149 @@
+//! Backends by URL: the store, master-data store, audit store, cache and tokens a [`Config`]
+//! names. The scheme picks the adapter; an adapter whose cargo feature is off is a
+//! configuration error naming the feature.
+
+use crate::Config;
+use crate::config::{self, config_error};
+use gotemp_core::Result;
+use gotemp_core::auth::{TokenService, TokenSettings};
+use gotemp_core::cache::{Cache, CacheLayer, CacheSettings};
+use gotemp_core::ports::Repositories;
+use std::sync::Arc;
+
+/// Every repository `config` names: the main store, with the audit trail and master data moved
+/// to stores of their own when it names other URLs for them (one relay then drains both
+/// outboxes).
+pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
+    let mut repositories = open_store(&config.storage).await?;
+    if let Some(url) = (config.audit_storage.as_deref()).filter(|u| *u != config.storage) {
+        repositories.audit = open_store(url).await?.audit;
+    }
+    if let Some(url) = (config.master_data_storage.as_deref()).filter(|u| *u != config.storage) {
+        let master = open_master_data(url).await?;
+        repositories.customers = master.customers;
+        repositories.products = master.products;
+        repositories.outbox = Arc::new(gotemp_events::MergedOutbox::new(vec![
+            repositories.outbox.clone(),
+            master.outbox,
+        ]));
+    }
+    Ok(repositories)
+}
+
+/// The token service `config`'s secret and lifetime make.
+pub(crate) fn tokens(config: &Config) -> Result<Arc<TokenService>> {
+    let mut settings = TokenSettings::new(config.jwt_secret.clone());
+    settings.ttl = chrono::Duration::seconds(config.token_ttl_secs);
+    Ok(Arc::new(TokenService::new(settings)?))
+}
+
+/// The lookup cache `config.cache` names, with its lifetime; `None` for `none`.
+pub(crate) fn cache(config: &Config) -> Result<Option<CacheLayer>> {
+    Ok(open_cache(config)?.map(|cache| {
+        let settings = CacheSettings {
+            ttl: std::time::Duration::from_secs(config.cache_ttl_secs.max(1)),
+            ..CacheSettings::default()
+        };
+        CacheLayer::new(cache, settings)
+    }))
+}
+
+/// Opens the store of customers and products: ArangoDB for `http(s)://`, else a SQL store.
+async fn open_master_data(url: &str) -> Result<gotemp_store::MasterData> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        #[cfg(feature = "arango")]
+        return Ok(gotemp_store::ArangoStore::connect(url).await?.master_data());
+        #[cfg(not(feature = "arango"))]
+        return Err(config_error(
+            "http:// (ArangoDB) master data storage needs gotemp's `arango` feature".into(),
+        ));
+    }
+    let store = open_store(url).await?;
+    Ok(gotemp_store::MasterData {
+        customers: store.customers,
+        products: store.products,
+        outbox: store.outbox,
+    })
+}
+
+/// Opens the store a URL names; the scheme picks the adapter.
+async fn open_store(url: &str) -> Result<Repositories> {
+    let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
+    match scheme {
+        "sqlite" => {
+            #[cfg(feature = "sqlite")]
+            return Ok(gotemp_store::SqliteStore::connect(url)
+                .await?
+                .repositories());
+            #[cfg(not(feature = "sqlite"))]
+            return Err(config_error(
+                "sqlite:// storage needs gotemp's `sqlite` feature".into(),
+            ));
+        }
+        "postgres" | "postgresql" => {
+            #[cfg(feature = "postgres")]
+            return Ok(gotemp_store::PgStore::connect(url).await?.repositories());
+            #[cfg(not(feature = "postgres"))]
+            return Err(config_error(
+                "postgres:// storage needs gotemp's `postgres` feature".into(),
+            ));
+        }
+        "http" | "https" => Err(config_error(
+            "ArangoDB (http://) holds customers and products only: name it in master_data_storage (GOTEMP_MASTER_DATA_STORAGE) and keep storage on sqlite:// or postgres://".into(),
+        )),
+        _ => Err(config_error(format!(
+            "storage URL must start with sqlite:// or postgres://, got {:?}",
+            url.split("://").next().unwrap_or(url)
+        ))),
+    }
+}
+
+/// Opens the cache `config.cache` names: `memory`, `redis://…`, or `none`.
+fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
+    let setting = config.cache.trim();
+    if setting.is_empty() || setting == "none" {
+        return Ok(None);
+    }
+    if setting == "memory" {
+        #[cfg(feature = "memory-cache")]
+        return Ok(Some(Arc::new(gotemp_store::cache::MemoryCache::default())));
+        #[cfg(not(feature = "memory-cache"))]
+        return Err(config_error(
+            "cache `memory` needs gotemp's `memory-cache` feature".into(),
+        ));
+    }
+    if setting.starts_with("redis://") || setting.starts_with("rediss://") {
+        #[cfg(feature = "redis")]
+        {
+            let redis: Arc<dyn Cache> = Arc::new(gotemp_store::cache::RedisCache::new(
+                setting,
+                &Default::default(),
+            )?);
+            return Ok(Some(tiered(redis, config.cache_near_ttl_secs)));
+        }
+        #[cfg(not(feature = "redis"))]
+        return Err(config_error(
+            "redis:// cache needs gotemp's `redis` feature".into(),
+        ));
+    }
+    Err(config_error(format!(
+        "cache must be `memory`, `none` or a redis:// URL, got {:?}",
+        config::redact_url(setting)
+    )))
+}
+
+/// Puts an in-process tier in front of `far` when `near_ttl_secs` asks for one.
+#[cfg(feature = "redis")]
+fn tiered(far: Arc<dyn Cache>, near_ttl_secs: u64) -> Arc<dyn Cache> {
+    #[cfg(feature = "memory-cache")]
+    if near_ttl_secs > 0 {
+        let near = Arc::new(gotemp_store::cache::MemoryCache::default());
+        let ttl = std::time::Duration::from_secs(near_ttl_secs);
+        return Arc::new(gotemp_core::cache::TieredCache::new(near, far, ttl));
+    }
+    #[cfg(not(feature = "memory-cache"))]
+    if near_ttl_secs > 0 {
+        tracing::warn!("cache_near_ttl_secs needs the `memory-cache` feature; using Redis alone");
+    }
+    far
+}
