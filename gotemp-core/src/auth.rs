@@ -247,6 +247,18 @@ impl TokenService {
     }
 }
 
+/// The token of an `Authorization` value `Bearer <token>` (the scheme in any case, the token
+/// trimmed), or `None` when the value is anything else. The one reading of bearer credentials
+/// that every transport shares; each says in its own words what was missing.
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    match authorization.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+            Some(token.trim()).filter(|t| !t.is_empty())
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 #[path = "auth_tests.rs"]
 mod tests;

@@ -165,3 +165,14 @@ fn short_secret_is_refused_and_never_printed() {
     let dbg = format!("{:?}", TokenSettings::new(SecretString::from(SECRET)));
     assert!(!dbg.contains(SECRET), "{dbg}");
 }
+
+#[test]
+fn a_bearer_token_is_read_whatever_the_scheme_s_case() {
+    assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+    assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+    assert_eq!(bearer_token("BEARER abc"), Some("abc"));
+    assert_eq!(bearer_token("Bearer "), None);
+    assert_eq!(bearer_token("Basic abc"), None);
+    assert_eq!(bearer_token("Bearerabc"), None);
+    assert_eq!(bearer_token(""), None);
+}

@@ -7,13 +7,12 @@
 use crate::discovery::Instances;
 use crate::pb::user::ValidateTokenRequest;
 use crate::pb::user::user_service_client::UserServiceClient;
-use crate::server::ServiceName;
+use crate::service_name::ServiceName;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::Actor;
 use gotemp_core::auth::TokenService;
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
@@ -170,48 +169,6 @@ pub fn bearer<T>(request: &Request<T>) -> Result<&str, Status> {
         })?
         .to_str()
         .map_err(|_| Status::unauthenticated("authorization metadata is not text"))?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim())
-        }
-        _ => Err(Status::unauthenticated(
-            "authorization metadata must be: Bearer <token>",
-        )),
-    }
-}
-
-tokio::task_local! {
-    /// The bearer token of the request being served.
-    static CALLER_TOKEN: String;
-}
-
-/// The bearer token of the request being served (every gRPC service gotemp serves runs its
-/// calls with it), for calls this service makes to another on the caller's behalf: the other
-/// service then answers with the caller's rights, nothing more.
-pub fn caller_token() -> Option<String> {
-    CALLER_TOKEN
-        .try_with(Clone::clone)
-        .ok()
-        .filter(|t| !t.is_empty())
-}
-
-/// The bearer token of a request's headers; empty when there is none.
-pub(crate) fn bearer_token(headers: &tonic::codegen::http::HeaderMap) -> String {
-    headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned())
-        .unwrap_or_default()
-}
-
-/// Runs `call` with `token` as [`caller_token`].
-pub(crate) fn with_caller_token<F: Future>(
-    token: String,
-    call: F,
-) -> impl Future<Output = F::Output> {
-    CALLER_TOKEN.scope(token, call)
+    gotemp_core::auth::bearer_token(value)
+        .ok_or_else(|| Status::unauthenticated("authorization metadata must be: Bearer <token>"))
 }

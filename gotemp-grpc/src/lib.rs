@@ -2,15 +2,19 @@
 //!
 //! Generated code lives in [`pb`] (one versioned package per service, from `proto/`); the
 //! tonic services wrapping gotemp-core's services in [`services`]; who is calling in [`auth`];
-//! the single error → status mapping in [`status`].
+//! the caller's token carried into calls made on their behalf in [`forward`]; the single error
+//! → status mapping in [`status`]. Imports point one way: `server` → `services` → `auth` →
+//! `discovery` → `service_name`.
 
 pub mod auth;
 pub mod client;
 mod convert;
 pub mod demo;
 pub mod discovery;
+pub mod forward;
 pub mod remote;
 pub mod server;
+mod service_name;
 pub mod services;
 pub mod status;
 

@@ -1,8 +1,9 @@
 //! Services another process serves, called over gRPC through [`Instances`]: the customer
 //! directory the promotion service needs when customers are deployed apart.
 
-use crate::auth::{caller_token, set_bearer};
+use crate::auth::set_bearer;
 use crate::discovery::Instances;
+use crate::forward::{caller_token, is_forwarding};
 use crate::pb::customer::GetCustomerRequest;
 use crate::pb::customer::customer_service_client::CustomerServiceClient;
 use async_trait::async_trait;
@@ -27,8 +28,18 @@ impl RemoteCustomerDirectory {
 #[async_trait]
 impl CustomerDirectory for RemoteCustomerDirectory {
     async fn customer_name(&self, id: &str) -> Result<Option<String>> {
-        let token = caller_token().ok_or_else(|| {
-            Error::Unavailable("no caller token to ask the customer service with".into())
+        let token = caller_token().ok_or_else(|| match is_forwarding() {
+            // Authentication let the call in, so a served call always has a token here.
+            true => {
+                Error::Unauthenticated("no bearer token to ask the customer service with".into())
+            }
+            false => Error::Internal(
+                "the caller's token does not reach the remote customer directory: serve the \
+                 promotion service behind gotemp_grpc::forward::ForwardCallerToken \
+                 (gotemp_grpc::server::serve does; add ForwardCallerTokenLayer to a tonic \
+                 server of your own)"
+                    .into(),
+            ),
         })?;
         let answer = self
             .instances

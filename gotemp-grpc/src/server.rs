@@ -1,102 +1,18 @@
 //! Serving any subset of the five services on one address, with `grpc.health.v1` and server
 //! reflection, until a shutdown signal; in-flight calls finish first.
 
+pub use crate::service_name::ServiceName;
+
 use crate::auth::Authenticator;
+use crate::forward::ForwardCallerToken;
 use crate::services::{AuditGrpc, CustomerGrpc, ProductGrpc, PromotionGrpc, UserGrpc};
 use gotemp::Gotemp;
 use std::future::Future;
-use std::str::FromStr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
-
-/// One of gotemp's services.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ServiceName {
-    /// Users and authentication.
-    User,
-    /// Customers.
-    Customer,
-    /// Products.
-    Product,
-    /// Promotions.
-    Promotion,
-    /// Audit trail queries.
-    Audit,
-}
-
-impl ServiceName {
-    /// All five, in dependency order.
-    pub const ALL: [ServiceName; 5] = [
-        Self::User,
-        Self::Customer,
-        Self::Product,
-        Self::Promotion,
-        Self::Audit,
-    ];
-
-    /// The fully qualified gRPC service name, as health checks and reflection know it.
-    pub fn grpc_name(self) -> &'static str {
-        match self {
-            Self::User => "gotemp.user.v1.UserService",
-            Self::Customer => "gotemp.customer.v1.CustomerService",
-            Self::Product => "gotemp.product.v1.ProductService",
-            Self::Promotion => "gotemp.promotion.v1.PromotionService",
-            Self::Audit => "gotemp.audit.v1.AuditService",
-        }
-    }
-
-    /// The short name (`user`, `customer`, …), as `--services` and mDNS service types use it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Customer => "customer",
-            Self::Product => "product",
-            Self::Promotion => "promotion",
-            Self::Audit => "audit",
-        }
-    }
-
-    /// Parses `user,promotion` or `all`.
-    pub fn parse_list(list: &str) -> Result<Vec<ServiceName>, String> {
-        let mut out = Vec::new();
-        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            if part == "all" {
-                return Ok(Self::ALL.to_vec());
-            }
-            let name = part.parse()?;
-            if !out.contains(&name) {
-                out.push(name);
-            }
-        }
-        if out.is_empty() {
-            return Err(
-                "services: name at least one of user, customer, product, promotion, audit (or all)"
-                    .into(),
-            );
-        }
-        Ok(out)
-    }
-}
-
-impl FromStr for ServiceName {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "user" => Ok(Self::User),
-            "customer" => Ok(Self::Customer),
-            "product" => Ok(Self::Product),
-            "promotion" => Ok(Self::Promotion),
-            "audit" => Ok(Self::Audit),
-            other => Err(format!(
-                "services: unknown service {other:?}; expected user, customer, product, promotion, audit or all"
-            )),
-        }
-    }
-}
 
 /// Serves `services` of `app` on `listener` until `shutdown` completes, then lets in-flight
 /// calls finish. Health reports each service SERVING while its storage answers.
@@ -125,19 +41,19 @@ pub async fn serve(
         .add_service(reflection);
     for service in services {
         routes = match service {
-            ServiceName::User => routes.add_service(RunToCompletion(
+            ServiceName::User => routes.add_service(wrap(
                 UserGrpc::new(app.users().clone(), auth.clone()).into_server(),
             )),
-            ServiceName::Customer => routes.add_service(RunToCompletion(
+            ServiceName::Customer => routes.add_service(wrap(
                 CustomerGrpc::new(app.customers().clone(), auth.clone()).into_server(),
             )),
-            ServiceName::Product => routes.add_service(RunToCompletion(
+            ServiceName::Product => routes.add_service(wrap(
                 ProductGrpc::new(app.products().clone(), auth.clone()).into_server(),
             )),
-            ServiceName::Promotion => routes.add_service(RunToCompletion(
+            ServiceName::Promotion => routes.add_service(wrap(
                 PromotionGrpc::new(app.promotions().clone(), auth.clone()).into_server(),
             )),
-            ServiceName::Audit => routes.add_service(RunToCompletion(
+            ServiceName::Audit => routes.add_service(wrap(
                 AuditGrpc::new(app.audit().clone(), auth.clone()).into_server(),
             )),
         };
@@ -151,6 +67,12 @@ pub async fn serve(
         .await;
     watcher.abort();
     result
+}
+
+/// A service as gotemp serves it: each call runs to completion in a task of its own, with the
+/// caller's token at hand for the calls it makes on the caller's behalf.
+fn wrap<S>(service: S) -> RunToCompletion<ForwardCallerToken<S>> {
+    RunToCompletion(ForwardCallerToken::new(service))
 }
 
 /// Keeps health statuses in step with the storage: SERVING while it answers, NOT_SERVING while
@@ -178,10 +100,9 @@ async fn watch_readiness(app: Gotemp, services: Vec<ServiceName>, health: Health
     }
 }
 
-/// Runs each call in a task of its own, with the caller's token at hand for calls made on its
-/// behalf ([`crate::auth::caller_token`]: promotions asking a customer service deployed apart).
-/// A client that cancels or goes away then does not cancel a write half-way: a transaction cancelled while it begins leaves its pooled connection inside
-/// an open transaction (sqlx 0.9), and every later statement on it uncommitted. The call
+/// Runs each call in a task of its own. A client that cancels or goes away then does not cancel
+/// a write half-way: a transaction cancelled while it begins leaves its pooled connection
+/// inside an open transaction (sqlx 0.9), and every later statement on it uncommitted. The call
 /// finishes or fails as a whole; the client just stops waiting.
 #[derive(Clone)]
 pub struct RunToCompletion<S>(pub S);
@@ -213,9 +134,7 @@ where
 
     fn call(&mut self, request: tonic::codegen::http::Request<B>) -> Self::Future {
         use tracing::Instrument as _;
-        let token = crate::auth::bearer_token(request.headers());
-        let call = crate::auth::with_caller_token(token, self.0.call(request))
-            .instrument(tracing::Span::current());
+        let call = self.0.call(request).instrument(tracing::Span::current());
         let work = tokio::spawn(call);
         Box::pin(async move {
             match work.await {

@@ -180,3 +180,111 @@ async fn lookups_spread_over_instances_and_survive_one_stopping() {
         store.finish().await;
     }
 }
+
+/// Serves the promotion service of `app` from a tonic server built here, as an embedder would,
+/// with the token-forwarding layer or without it.
+async fn own_server(
+    app: &Gotemp,
+    forward: bool,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    use gotemp_grpc::forward::ForwardCallerTokenLayer;
+    use gotemp_grpc::services::PromotionGrpc;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens().clone())));
+    let service = PromotionGrpc::new(app.promotions().clone(), auth).into_server();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let until = async {
+        let _ = stopped.await;
+    };
+    let task = tokio::spawn(async move {
+        let served = match forward {
+            true => {
+                tonic::transport::Server::builder()
+                    .layer(ForwardCallerTokenLayer)
+                    .add_service(service)
+                    .serve_with_incoming_shutdown(incoming, until)
+                    .await
+            }
+            false => {
+                tonic::transport::Server::builder()
+                    .add_service(service)
+                    .serve_with_incoming_shutdown(incoming, until)
+                    .await
+            }
+        };
+        served.unwrap();
+    });
+    (url, stop, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedder_s_own_server_forwards_the_token_with_the_layer_and_says_so_without() {
+    let (store_c, app_c) = app().await;
+    let admin = app_c
+        .users()
+        .login("ops@gotemp.example", &config().admin_password)
+        .await
+        .unwrap();
+    let (url_c, stop_c, task_c) = start(app_c, &[ServiceName::Customer]).await;
+    let discovery = StaticDiscovery::new().with(ServiceName::Customer, &url_c);
+    let directory = Arc::new(RemoteCustomerDirectory::new(Instances::new(
+        &discovery,
+        ServiceName::Customer,
+    )));
+    let (store_p, seeded) = app().await;
+    let app_p = Gotemp::builder()
+        .repositories(seeded.repositories().clone())
+        .tokens(seeded.tokens().clone())
+        .customer_directory(directory)
+        .build()
+        .await
+        .unwrap();
+    let create = |name: &str| CreatePromotionRequest {
+        name: name.into(),
+        valid_from: future(0),
+        valid_thru: future(5),
+        customer_id: "ducksrus".into(),
+        ..Default::default()
+    };
+
+    let (url, stop, task) = own_server(&app_p, true).await;
+    let mut client = GotempClient::connect(&url).await.unwrap();
+    client.set_token(&admin.token).unwrap();
+    let created = client
+        .promotions()
+        .create_promotion(create("With the layer"))
+        .await
+        .expect("the customer service is asked with the caller's token")
+        .into_inner();
+    assert_eq!(created.customer_name.as_deref(), Some("Ducks R Us"));
+    let _ = stop.send(());
+    task.await.unwrap();
+
+    let (url, stop, task) = own_server(&app_p, false).await;
+    let mut client = GotempClient::connect(&url).await.unwrap();
+    client.set_token(&admin.token).unwrap();
+    let refused = client
+        .promotions()
+        .create_promotion(create("Without the layer"))
+        .await
+        .expect_err("no token reaches the customer service");
+    assert_eq!(
+        refused.code(),
+        tonic::Code::Internal,
+        "a wiring mistake, not a retriable outage: {refused:?}"
+    );
+    let _ = stop.send(());
+    task.await.unwrap();
+
+    let _ = stop_c.send(());
+    task_c.await.unwrap();
+    for store in [store_c, store_p] {
+        store.finish().await;
+    }
+}

@@ -222,18 +222,9 @@ impl FromRequestParts<ApiState> for Caller {
             })?
             .to_str()
             .map_err(|_| Problem::unauthenticated("Authorization header is not text"))?;
-        let token = match value.split_once(' ') {
-            Some((scheme, token))
-                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-            {
-                token.trim()
-            }
-            _ => {
-                return Err(Problem::unauthenticated(
-                    "Authorization header must be: Bearer <token>",
-                ));
-            }
-        };
+        let token = gotemp_core::auth::bearer_token(value).ok_or_else(|| {
+            Problem::unauthenticated("Authorization header must be: Bearer <token>")
+        })?;
         let verified = state.app.tokens().verify(token)?;
         Ok(Self(verified.actor))
     }

@@ -5,7 +5,7 @@
 //! never send a query on the request path.
 
 use super::Discovery;
-use crate::server::ServiceName;
+use crate::service_name::ServiceName;
 use mdns_sd::{ServiceDaemon, ServiceEvent, ServiceInfo};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};

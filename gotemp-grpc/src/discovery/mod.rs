@@ -12,7 +12,7 @@
 #[cfg(feature = "mdns")]
 pub mod mdns;
 
-use crate::server::ServiceName;
+use crate::service_name::ServiceName;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
