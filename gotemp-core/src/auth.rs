@@ -23,7 +23,7 @@ pub enum Verification {
 }
 
 /// Password hashing. Synchronous and slow on purpose: services call it on blocking threads.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait PasswordHasher: Send + Sync {
     /// Hashes a password with a fresh salt.
     fn hash(&self, password: &Password) -> Result<PasswordHash>;

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 /// A key-value store for serialized lookups. Errors mean "the cache could not answer"; callers
 /// go to the repository instead, so an adapter reports failures rather than retrying at length.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Cache: Send + Sync {
     /// The value stored under `key`, if any and not expired.

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
 /// Storage of users.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// The user with `id`, if any.
@@ -43,7 +43,7 @@ pub trait UserRepository: Send + Sync {
 
 /// Storage of one kind of master data (`MasterRepository<Customer>`,
 /// `MasterRepository<Product>`): the objects and the hierarchy links between two of them.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait MasterRepository<E: MasterEntity>: Send + Sync {
     /// The object with `id`, if any.
@@ -83,7 +83,7 @@ pub type CustomerRepository = dyn MasterRepository<Customer>;
 pub type ProductRepository = dyn MasterRepository<Product>;
 
 /// Storage of promotions.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PromotionRepository: Send + Sync {
     /// The promotion with `id`, if any (without `customer_name`).
@@ -110,7 +110,7 @@ pub trait PromotionRepository: Send + Sync {
 }
 
 /// Storage of the audit trail.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AuditRepository: Send + Sync {
     /// Stores an event unless one with the same `event_id` is stored already; returns whether it
@@ -150,7 +150,7 @@ pub struct OutboxEntry {
 /// Several relays may drain one outbox: [`OutboxStore::claim`] leases rows to one of them, and a
 /// lease that runs out (its relay died) makes the rows claimable again. A row can therefore be
 /// published twice, never lost; consumers drop the duplicate by event id.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Up to `limit` unsent events, oldest first, without claiming them (inspection, tests).
@@ -174,7 +174,7 @@ pub trait OutboxStore: Send + Sync {
 }
 
 /// Where the relay publishes events: the in-process bus or a broker.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait EventSink: Send + Sync {
     /// Publishes a batch, in order. `Ok` only once every event is confirmed (stored by the
@@ -203,7 +203,7 @@ pub struct DeadLetter {
 /// What the promotion service needs to know of a customer: that it exists, and its name.
 /// Separate from [`CustomerRepository`] so it can be served by a cache or a remote customer
 /// service.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait CustomerDirectory: Send + Sync {
     /// The customer's name, or `None` when no such customer exists.
@@ -220,7 +220,7 @@ impl CustomerDirectory for Arc<CustomerRepository> {
 /// Answers whether something still refers to an object, so deleting it would leave dangling
 /// references. Separate from the object's own repository so its service can run apart from
 /// whatever refers to it.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait References: Send + Sync {
     /// What refers to objects, for the message that refuses a delete (`promotions`).

@@ -20,7 +20,7 @@ mod merged;
 pub mod nats;
 mod recorder;
 mod relay;
-#[cfg(feature = "nats")]
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use bus::{EventHandler, InProcessBus};

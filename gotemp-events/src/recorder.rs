@@ -152,50 +152,9 @@ impl EventHandler for AuditRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Utc};
-    use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
-    use gotemp_core::page::{Page, PageSpec};
-    use gotemp_core::ports::AuditRepository;
-    use std::sync::{Arc, Mutex};
-
-    /// An audit store whose `record` always fails with `error`.
-    struct Failing {
-        error: Error,
-        parked: Mutex<Vec<DeadLetter>>,
-    }
-
-    #[async_trait]
-    impl AuditRepository for Failing {
-        async fn record(&self, _: &AuditEvent, _: DateTime<Utc>) -> Result<bool> {
-            Err(self.error.clone())
-        }
-        async fn record_batch(&self, _: &[AuditEvent], _: DateTime<Utc>) -> Result<u64> {
-            Err(self.error.clone())
-        }
-        async fn get(&self, _: i64) -> Result<Option<AuditRecord>> {
-            Ok(None)
-        }
-        async fn list(&self, _: &AuditFilter, _: &PageSpec) -> Result<Page<AuditRecord>> {
-            Ok(Page {
-                items: vec![],
-                next_cursor: None,
-            })
-        }
-        async fn count_by_bucket(
-            &self,
-            _: &AuditFilter,
-            _: chrono::Duration,
-        ) -> Result<Vec<BucketCount>> {
-            Ok(vec![])
-        }
-        async fn park(&self, letter: &DeadLetter) -> Result<()> {
-            self.parked.lock().unwrap().push(letter.clone());
-            Ok(())
-        }
-        async fn dead_letters(&self, _: u32) -> Result<Vec<DeadLetter>> {
-            Ok(self.parked.lock().unwrap().clone())
-        }
-    }
+    use chrono::Utc;
+    use gotemp_core::ports::MockAuditRepository;
+    use std::sync::Arc;
 
     fn event_bytes() -> Vec<u8> {
         let event = AuditEvent {
@@ -213,17 +172,29 @@ mod tests {
         serde_json::to_vec(&event).unwrap()
     }
 
-    fn recorder(error: Error) -> (AuditRecorder, Arc<Failing>) {
-        let repo = Arc::new(Failing {
-            error,
-            parked: Mutex::new(vec![]),
-        });
-        (AuditRecorder::new(AuditService::new(repo.clone()), 3), repo)
+    /// An audit store whose every write fails with `error`, giving up after 3 attempts.
+    fn recorder(error: Error, mut repo: MockAuditRepository) -> AuditRecorder {
+        let batch_error = error.clone();
+        repo.expect_record()
+            .returning(move |_, _| Err(error.clone()));
+        repo.expect_record_batch()
+            .returning(move |_, _| Err(batch_error.clone()));
+        AuditRecorder::new(AuditService::new(Arc::new(repo)), 3)
     }
 
     #[tokio::test]
     async fn an_unstorable_event_is_retried_then_parked_with_its_reason() {
-        let (r, repo) = recorder(Error::Internal("value too long".into()));
+        let mut repo = MockAuditRepository::new();
+        // Parked once, on the last attempt only: an earlier park matches no expectation.
+        repo.expect_park()
+            .withf(|letter| {
+                letter.attempts == 3
+                    && letter.reason.contains("value too long")
+                    && letter.event_id.is_some()
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        let r = recorder(Error::Internal("value too long".into()), repo);
         let payload = event_bytes();
         for attempt in 1..3 {
             assert!(matches!(
@@ -231,28 +202,20 @@ mod tests {
                 Delivery::Retry(_)
             ));
         }
-        assert!(
-            repo.parked.lock().unwrap().is_empty(),
-            "not parked before the last attempt"
-        );
         assert!(matches!(
             r.deliver("s", &payload, 3).await,
             Delivery::Parked(_)
         ));
-        let parked = repo.parked.lock().unwrap();
-        assert_eq!(parked.len(), 1);
-        assert_eq!(parked[0].attempts, 3);
-        assert!(parked[0].reason.contains("value too long"));
-        assert!(parked[0].event_id.is_some());
     }
 
     #[tokio::test]
     async fn an_outage_is_retried_without_parking() {
-        let (r, repo) = recorder(Error::Unavailable("database down".into()));
+        let mut repo = MockAuditRepository::new();
+        repo.expect_park().never();
+        let r = recorder(Error::Unavailable("database down".into()), repo);
         assert!(matches!(
             r.deliver("s", &event_bytes(), 50).await,
             Delivery::Retry(_)
         ));
-        assert!(repo.parked.lock().unwrap().is_empty());
     }
 }

@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_the_cap() {
         let relay = OutboxRelay::new(
-            Arc::new(NoOutbox),
+            Arc::new(gotemp_core::ports::MockOutboxStore::new()),
             Arc::new(crate::InProcessBus::new()),
             RelaySettings {
                 min_backoff: Duration::from_millis(100),
@@ -188,29 +188,5 @@ mod tests {
         let delays: Vec<u128> = (1..=6).map(|f| relay.backoff(f).as_millis()).collect();
         assert_eq!(delays, [100, 200, 400, 800, 1000, 1000]);
         assert_eq!(relay.backoff(u32::MAX), Duration::from_secs(1));
-    }
-
-    struct NoOutbox;
-
-    #[async_trait::async_trait]
-    impl OutboxStore for NoOutbox {
-        async fn pending(&self, _: u32) -> Result<Vec<gotemp_core::ports::OutboxEntry>> {
-            Ok(vec![])
-        }
-        async fn claim(&self, _: u32, _: Duration) -> Result<Vec<gotemp_core::ports::OutboxEntry>> {
-            Ok(vec![])
-        }
-        async fn mark_sent(&self, _: &[i64]) -> Result<()> {
-            Ok(())
-        }
-        async fn release(&self, _: &[i64]) -> Result<()> {
-            Ok(())
-        }
-        async fn prune_sent(&self, _: chrono::DateTime<Utc>) -> Result<u64> {
-            Ok(0)
-        }
-        async fn backlog(&self) -> Result<u64> {
-            Ok(0)
-        }
     }
 }

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod client;
 mod convert;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod discovery;
 pub mod forward;

@@ -13,6 +13,7 @@
 pub mod arango;
 #[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;
+#[cfg(feature = "testing")]
 pub mod conformance;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod error;
@@ -22,6 +23,7 @@ pub mod postgres;
 mod rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 #[cfg(feature = "arango")]
