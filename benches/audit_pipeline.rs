@@ -12,12 +12,12 @@
 //! cargo bench --bench audit_pipeline --features postgres,nats   # GOTEMP_BENCH_EVENTS=5000
 //! ```
 
-use gotemp::core::actor::Actor;
-use gotemp::core::entities::{AuditFilter, CustomerDraft, ExtraFields};
-use gotemp::core::event::{ActionType, PendingEvent};
-use gotemp::core::ports::{EventSink, Repositories};
-use gotemp::core::services::AuditService;
-use gotemp::core::values::{EntityKey, Text, ValidityPeriod, now};
+use gotemp::domain::actor::Actor;
+use gotemp::domain::entities::{AuditFilter, CustomerDraft, ExtraFields};
+use gotemp::domain::event::{ActionType, PendingEvent};
+use gotemp::domain::ports::{EventSink, Repositories};
+use gotemp::domain::services::AuditService;
+use gotemp::domain::values::{EntityKey, Text, ValidityPeriod, now};
 use gotemp::events::nats::{self, NatsAuditConsumer, NatsSettings, NatsSink};
 use gotemp::events::testing::NatsServer;
 use gotemp::events::{AuditRecorder, InProcessBus, OutboxRelay, RelaySettings};
@@ -83,7 +83,7 @@ fn draft(id: String) -> CustomerDraft {
 
 async fn write(repos: &Repositories, prefix: &str, n: usize) {
     for i in 0..n {
-        let event = PendingEvent::new::<gotemp::core::entities::Customer>(
+        let event = PendingEvent::new::<gotemp::domain::entities::Customer>(
             ActionType::Insert,
             &Actor::new(1),
             now(),
@@ -157,7 +157,7 @@ async fn measure(
     let filter = AuditFilter::default();
     let records = repos
         .audit
-        .list(&filter, &gotemp::core::page::PageSpec::first(500))
+        .list(&filter, &gotemp::domain::page::PageSpec::first(500))
         .await
         .unwrap();
     let mut lags: Vec<f64> = records

@@ -7,11 +7,11 @@
 //! cargo bench --bench cache_lookup --features postgres,redis   # GOTEMP_BENCH_READS=5000
 //! ```
 
-use gotemp::core::Actor;
-use gotemp::core::auth::{TokenService, TokenSettings};
-use gotemp::core::cache::{Cache, CacheLayer, CacheSettings, TieredCache};
-use gotemp::core::entities::{Customer, NewCustomer, NewPromotion};
-use gotemp::core::ports::Repositories;
+use gotemp::domain::Actor;
+use gotemp::domain::auth::{TokenService, TokenSettings};
+use gotemp::domain::cache::{Cache, CacheLayer, CacheSettings, TieredCache};
+use gotemp::domain::entities::{Customer, NewCustomer, NewPromotion};
+use gotemp::domain::ports::Repositories;
 use gotemp::store::cache::{MemoryCache, RedisCache};
 use gotemp::store::testing::{self, Backend};
 use gotemp::{Gotemp, SecretString};

@@ -8,11 +8,11 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gotemp::SecretString;
-use gotemp::core::actor::Actor;
-use gotemp::core::auth::{TokenService, TokenSettings};
-use gotemp::core::entities::{Customer, CustomerDraft};
-use gotemp::core::event::{ActionType, PendingEvent};
-use gotemp::core::values::{Email, EntityKey, Text, ValidityPeriod};
+use gotemp::domain::actor::Actor;
+use gotemp::domain::auth::{TokenService, TokenSettings};
+use gotemp::domain::entities::{Customer, CustomerDraft};
+use gotemp::domain::event::{ActionType, PendingEvent};
+use gotemp::domain::values::{Email, EntityKey, Text, ValidityPeriod};
 use std::hint::black_box;
 
 fn customer() -> Customer {

@@ -7,10 +7,10 @@
 //! ```
 
 use async_trait::async_trait;
-use gotemp::core::entities::{Customer, CustomerChanges, CustomerDraft, NewCustomer};
-use gotemp::core::hooks::Hooks;
-use gotemp::core::page::PageRequest;
-use gotemp::core::{Actor, Error, FieldError, Result};
+use gotemp::domain::entities::{Customer, CustomerChanges, CustomerDraft, NewCustomer};
+use gotemp::domain::hooks::Hooks;
+use gotemp::domain::page::PageRequest;
+use gotemp::domain::{Actor, Error, FieldError, Result};
 use gotemp::{Config, Gotemp, SecretString};
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::embedded(SecretString::from(
         "the embedding application's own secret, 32+ bytes",
     ));
-    config.storage = format!("sqlite://{}/app.db", dir.display());
+    config.storage.url = format!("sqlite://{}/app.db", dir.display()).into();
     // 2. The custom rule runs after the built-in ones, before anything is stored, on every
     //    path that writes a customer: direct calls as below, and the HTTP and gRPC services
     //    when this `app` is served.

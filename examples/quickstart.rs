@@ -11,10 +11,10 @@
 //! `GOTEMP_ADMIN_EMAIL`, `GOTEMP_ADMIN_PASSWORD`, `GOTEMP_CACHE` (`memory`, `none`, or
 //! `redis://…` with `--features redis`).
 
-use gotemp::core::entities::{
+use gotemp::domain::entities::{
     Discount, NewPromotion, PromotionChanges, PromotionFilter, PromotionProduct,
 };
-use gotemp::core::page::PageRequest;
+use gotemp::domain::page::PageRequest;
 use gotemp::{Config, Gotemp, SecretString};
 
 #[tokio::main]
@@ -24,28 +24,28 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| format!("{}{}", uuid_like(), uuid_like()));
     let mut config = Config::embedded(SecretString::from(secret));
     if let Ok(storage) = std::env::var("GOTEMP_STORAGE") {
-        config.storage = storage;
+        config.storage.url = storage.into();
     }
     if let Ok(cache) = std::env::var("GOTEMP_CACHE") {
-        config.cache = cache;
+        config.cache.url = cache.into();
     }
     if let Ok(email) = std::env::var("GOTEMP_ADMIN_EMAIL") {
-        config.admin_email = email;
+        config.auth.admin_email = email;
     }
     if let Ok(password) = std::env::var("GOTEMP_ADMIN_PASSWORD") {
-        config.admin_password = SecretString::from(password);
+        config.auth.admin_password = SecretString::from(password);
     }
 
     let started = std::time::Instant::now();
     let app = Gotemp::open(&config).await?;
-    println!("opened {} in {:?}", config.storage, started.elapsed());
+    println!("opened {} in {:?}", config.storage.url, started.elapsed());
     let pipeline = app.start_audit_pipeline();
     let seeded = app.seed(&config).await?;
     println!("seeded: {seeded:?}");
 
     let login = app
         .users()
-        .login(&config.admin_email, &config.admin_password)
+        .login(&config.auth.admin_email, &config.auth.admin_password)
         .await?;
     println!(
         "logged in as {} (token valid until {})",

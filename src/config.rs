@@ -1,121 +1,303 @@
-//! What the facade needs to start. Secrets are typed so they never print.
+//! What the facade needs to start, by section: storage, events, cache, auth, HTTP, gRPC. Each
+//! section is the one source of its settings' names (the TOML keys, and the `GOTEMP_*`
+//! variables in upper case) and defaults (the embedded default); the loader learns the names
+//! from the sections. Secrets and backend URLs are typed so they never print.
 
 use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
 
-/// Settings for [`Gotemp::open`](crate::Gotemp::open).
-#[derive(Clone)]
+/// Settings for [`Gotemp::open`](crate::Gotemp::open) and the servers, by section.
+#[derive(Clone, Debug, Default)]
 pub struct Config {
-    /// Where users, customers, products, promotions and the audit trail live:
-    /// `sqlite://data/gotemp.db` or `postgres://user@host/db`.
-    pub storage: String,
-    /// Where the audit trail lives, when apart from `storage` (a TimescaleDB, say); `None`: in
-    /// `storage`.
-    pub audit_storage: Option<String>,
-    /// Where customers and products live, when apart from `storage` (the original kept this
-    /// master data in its own database); their changes and events commit together there, and
-    /// the relay drains both outboxes. `None`: in `storage`.
-    pub master_data_storage: Option<String>,
-    /// How change events travel: `memory` (the in-process bus) or `nats://host:4222`
-    /// (JetStream, between processes).
-    pub events: String,
-    /// Where lookups between services are cached: `memory` (in-process), `redis://host:6379`
-    /// (shared by every instance), or `none`.
-    pub cache: String,
+    /// Where the data lives.
+    pub storage: StorageConfig,
+    /// How change events travel.
+    pub events: EventsConfig,
+    /// The lookup cache between services.
+    pub cache: CacheConfig,
+    /// Tokens and the seeded administrator.
+    pub auth: AuthConfig,
+    /// The HTTP server.
+    pub http: HttpConfig,
+    /// The gRPC server.
+    pub grpc: GrpcConfig,
+}
+
+/// A backend's address (`postgres://user:pw@host/db`, `redis://…`, `nats://…`, `memory`):
+/// printed (`Debug`, `Display`) with its password hidden, read in full with [`as_str`].
+///
+/// [`as_str`]: BackendUrl::as_str
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct BackendUrl(String);
+
+impl BackendUrl {
+    /// The full address, credentials included: for connecting, never for printing.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for BackendUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for BackendUrl {
+    fn from(url: String) -> Self {
+        Self(url)
+    }
+}
+
+impl From<&str> for BackendUrl {
+    fn from(url: &str) -> Self {
+        Self(url.to_owned())
+    }
+}
+
+impl PartialEq<&str> for BackendUrl {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::fmt::Debug for BackendUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", redact_url(&self.0))
+    }
+}
+
+impl std::fmt::Display for BackendUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact_url(&self.0))
+    }
+}
+
+/// Where the data lives.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct StorageConfig {
+    /// Users, promotions and everything not split off below: `sqlite://data/gotemp.db` or
+    /// `postgres://user@host/db` (`storage`, `GOTEMP_STORAGE`).
+    #[serde(rename = "storage")]
+    pub url: BackendUrl,
+    /// The audit trail, when apart (a TimescaleDB, say); `None`: in `url`
+    /// (`audit_storage`).
+    #[serde(rename = "audit_storage", deserialize_with = "non_empty")]
+    pub audit: Option<BackendUrl>,
+    /// Customers and products, when apart (the original kept this master data in its own
+    /// database; ArangoDB's `http://…` too): their changes and events commit together there,
+    /// and the relay drains both outboxes. `None`: in `url` (`master_data_storage`).
+    #[serde(rename = "master_data_storage", deserialize_with = "non_empty")]
+    pub master_data: Option<BackendUrl>,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/gotemp.db".into(),
+            audit: None,
+            master_data: None,
+        }
+    }
+}
+
+/// How change events travel.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct EventsConfig {
+    /// `memory` (the in-process bus) or `nats://host:4222` (JetStream, between processes)
+    /// (`events`).
+    #[serde(rename = "events")]
+    pub url: BackendUrl,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            url: "memory".into(),
+        }
+    }
+}
+
+/// The lookup cache between services.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct CacheConfig {
+    /// `memory` (in-process), `redis://host:6379` (shared by every instance), or `none`
+    /// (`cache`).
+    #[serde(rename = "cache")]
+    pub url: BackendUrl,
     /// How long a cached lookup lives when no change event evicts it (default 2 hours, as the
-    /// original; events normally evict long before).
-    pub cache_ttl_secs: u64,
+    /// original; events normally evict long before) (`cache_ttl_secs`).
+    #[serde(rename = "cache_ttl_secs")]
+    pub ttl_secs: u64,
     /// With a Redis cache: keep warm entries in process too, for at most this many seconds
     /// (0, the default: Redis alone). Reads get ~60× faster; another instance's change reaches
-    /// this instance's copy by its event (milliseconds) instead of at once.
-    pub cache_near_ttl_secs: u64,
-    /// HS256 signing secret for tokens, at least 32 bytes.
+    /// this instance's copy by its event (milliseconds) instead of at once
+    /// (`cache_near_ttl_secs`).
+    #[serde(rename = "cache_near_ttl_secs")]
+    pub near_ttl_secs: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            url: "memory".into(),
+            ttl_secs: 2 * 3600,
+            near_ttl_secs: 0,
+        }
+    }
+}
+
+/// Tokens and the seeded administrator.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// HS256 signing secret for tokens, at least 32 bytes; no default (`jwt_secret`).
     pub jwt_secret: SecretString,
-    /// Token lifetime in seconds (default 24 hours, as the original).
+    /// Token lifetime in seconds (default 24 hours, as the original) (`token_ttl_secs`).
     pub token_ttl_secs: i64,
-    /// E-mail of the administrator seeding creates.
+    /// E-mail of the administrator seeding creates (`admin_email`).
     pub admin_email: String,
-    /// Password of the administrator seeding creates.
+    /// Password of the administrator seeding creates (`admin_password`).
     pub admin_password: SecretString,
-    /// Password of the demo users; `None`: they cannot log in.
+    /// Password of the demo users; `None`: they cannot log in (`demo_password`).
     pub demo_password: Option<SecretString>,
-    /// Where `gotemp-grpc` listens (default `127.0.0.1:50051`).
-    pub grpc_addr: String,
-    /// Where `gotemp-http` listens (default `127.0.0.1:8080`).
-    pub http_addr: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: SecretString::from(String::new()),
+            token_ttl_secs: 24 * 3600,
+            admin_email: "admin@gotemp.local".into(),
+            admin_password: SecretString::from("change-me-now"),
+            demo_password: None,
+        }
+    }
+}
+
+/// The HTTP server.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// Where `gotemp-http` listens (default `127.0.0.1:8080`) (`http_addr`).
+    #[serde(rename = "http_addr")]
+    pub addr: String,
     /// Browser origins allowed to call the HTTP API, comma-separated (`https://app.example`,
-    /// or `*` for any); empty, the default, sends no CORS headers.
-    pub http_cors_origins: String,
-    /// Largest HTTP request body accepted, in bytes (default 1 MiB).
-    pub http_body_limit_bytes: usize,
-    /// An HTTP request taking longer is answered 503 (default 30 seconds).
-    pub http_request_timeout_secs: u64,
-    /// HTTP requests handled at once; more wait for a slot, within the timeout (default 512).
-    pub http_max_in_flight: usize,
-    /// A directory of static files (a built web front end) the HTTP server serves at `/`,
-    /// with `index.html` for any other path outside the API (client-side routes); none by
-    /// default.
-    pub http_web_dir: Option<String>,
+    /// or `*` for any); empty, the default, sends no CORS headers (`http_cors_origins`).
+    #[serde(rename = "http_cors_origins")]
+    pub cors_origins: String,
+    /// Largest HTTP request body accepted, in bytes (default 1 MiB) (`http_body_limit_bytes`).
+    #[serde(rename = "http_body_limit_bytes")]
+    pub body_limit_bytes: usize,
+    /// A request taking longer is answered 503 (default 30 seconds)
+    /// (`http_request_timeout_secs`).
+    #[serde(rename = "http_request_timeout_secs")]
+    pub request_timeout_secs: u64,
+    /// Requests handled at once; more wait for a slot, within the timeout (default 512)
+    /// (`http_max_in_flight`).
+    #[serde(rename = "http_max_in_flight")]
+    pub max_in_flight: usize,
+    /// A directory of static files (a built web front end) served at `/`, with `index.html`
+    /// for any other path outside the API (client-side routes); none by default
+    /// (`http_web_dir`).
+    #[serde(rename = "http_web_dir", deserialize_with = "non_empty")]
+    pub web_dir: Option<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".into(),
+            cors_origins: String::new(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            max_in_flight: 512,
+            web_dir: None,
+        }
+    }
+}
+
+/// The gRPC server.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct GrpcConfig {
+    /// Where `gotemp-grpc` listens (default `127.0.0.1:50051`) (`grpc_addr`).
+    #[serde(rename = "grpc_addr")]
+    pub addr: String,
+}
+
+impl Default for GrpcConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:50051".into(),
+        }
+    }
+}
+
+/// An optional text setting: blank is the same as absent.
+fn non_empty<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: From<String>,
+{
+    let text = Option::<String>::deserialize(deserializer)?;
+    Ok(text.filter(|t| !t.trim().is_empty()).map(T::from))
+}
+
+/// Every setting's name, from the sections themselves.
+fn known_names() -> Vec<&'static str> {
+    use serde_aux::serde_introspection::serde_introspect;
+    [
+        serde_introspect::<StorageConfig>(),
+        serde_introspect::<EventsConfig>(),
+        serde_introspect::<CacheConfig>(),
+        serde_introspect::<AuthConfig>(),
+        serde_introspect::<HttpConfig>(),
+        serde_introspect::<GrpcConfig>(),
+    ]
+    .concat()
+}
+
+/// A configuration that cannot be used: a file that does not exist or does not parse, a
+/// setting of the wrong type or unknown name, a missing secret, a backend whose adapter is not
+/// compiled in. Said at start, before anything is served.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl From<ConfigError> for crate::domain::Error {
+    fn from(e: ConfigError) -> Self {
+        crate::domain::Error::invalid(crate::domain::FieldError::new(
+            "configuration",
+            "invalid_configuration",
+            e.0,
+        ))
+    }
 }
 
 impl Config {
     /// The embedded default: a SQLite file under `./data`, with the given token secret.
     pub fn embedded(jwt_secret: SecretString) -> Self {
         Self {
-            storage: "sqlite://data/gotemp.db".into(),
-            audit_storage: None,
-            master_data_storage: None,
-            events: "memory".into(),
-            cache: "memory".into(),
-            cache_ttl_secs: 2 * 3600,
-            cache_near_ttl_secs: 0,
-            jwt_secret,
-            token_ttl_secs: 24 * 3600,
-            admin_email: "admin@gotemp.local".into(),
-            admin_password: SecretString::from("change-me-now"),
-            demo_password: None,
-            grpc_addr: "127.0.0.1:50051".into(),
-            http_addr: "127.0.0.1:8080".into(),
-            http_cors_origins: String::new(),
-            http_body_limit_bytes: 1024 * 1024,
-            http_request_timeout_secs: 30,
-            http_max_in_flight: 512,
-            http_web_dir: None,
+            auth: AuthConfig {
+                jwt_secret,
+                ..AuthConfig::default()
+            },
+            ..Self::default()
         }
     }
-}
-
-/// Every setting as it may appear in a TOML file or a `GOTEMP_*` variable (`storage` is
-/// `GOTEMP_STORAGE`, `jwt_secret` is `GOTEMP_JWT_SECRET`, …); what is absent keeps the
-/// embedded default.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Settings {
-    storage: Option<String>,
-    audit_storage: Option<String>,
-    master_data_storage: Option<String>,
-    events: Option<String>,
-    cache: Option<String>,
-    cache_ttl_secs: Option<u64>,
-    cache_near_ttl_secs: Option<u64>,
-    jwt_secret: Option<SecretString>,
-    token_ttl_secs: Option<i64>,
-    admin_email: Option<String>,
-    admin_password: Option<SecretString>,
-    demo_password: Option<SecretString>,
-    grpc_addr: Option<String>,
-    http_addr: Option<String>,
-    http_cors_origins: Option<String>,
-    http_body_limit_bytes: Option<usize>,
-    http_request_timeout_secs: Option<u64>,
-    http_max_in_flight: Option<usize>,
-    http_web_dir: Option<String>,
 }
 
 impl Config {
     /// Reads the settings from the TOML `file` (if given) and then `GOTEMP_*` environment
     /// variables, which win. `GOTEMP_JWT_SECRET` (or `jwt_secret`) is required: a server must
     /// not sign tokens with a secret nobody chose.
-    pub fn load(file: Option<&std::path::Path>) -> crate::core::Result<Self> {
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
         Self::load_from(file, figment::providers::Env::prefixed("GOTEMP_"), None).map(|(c, _)| c)
     }
 
@@ -126,7 +308,7 @@ impl Config {
     /// share one, and nobody chose it.
     pub fn load_or_keep_secret(
         file: Option<&std::path::Path>,
-    ) -> crate::core::Result<(Self, SecretSource)> {
+    ) -> Result<(Self, SecretSource), ConfigError> {
         let placeholder = Some(SecretString::from(String::new()));
         let (mut c, given) = Self::load_from(
             file,
@@ -137,13 +319,13 @@ impl Config {
             return Ok((c, SecretSource::Configured));
         }
         let stores = [
-            Some(&c.storage),
-            c.audit_storage.as_ref(),
-            c.master_data_storage.as_ref(),
+            Some(&c.storage.url),
+            c.storage.audit.as_ref(),
+            c.storage.master_data.as_ref(),
         ];
         let embedded = stores.iter().flatten().all(|u| u.starts_with("sqlite://"));
-        let Some(dir) = sqlite_dir(&c.storage).filter(|_| embedded) else {
-            return Err(config_error(
+        let Some(dir) = sqlite_dir(&c.storage.url).filter(|_| embedded) else {
+            return Err(ConfigError(
                 "jwt_secret (GOTEMP_JWT_SECRET) is required with non-embedded storage: at least 32 random bytes shared by every instance"
                     .into(),
             ));
@@ -160,7 +342,7 @@ impl Config {
                     uuid::Uuid::new_v4().simple()
                 );
                 write_private(&path, &secret).map_err(|e| {
-                    config_error(format!(
+                    ConfigError(format!(
                         "cannot keep a token secret in {}: {e}",
                         path.display()
                     ))
@@ -168,14 +350,14 @@ impl Config {
                 (secret, SecretSource::Created(path))
             }
         };
-        c.jwt_secret = SecretString::from(secret);
+        c.auth.jwt_secret = SecretString::from(secret);
         Ok((c, source))
     }
 
     /// Like [`Config::load`], but without a configured secret uses a random one: for processes
     /// that neither issue nor check tokens themselves (they ask the user service, which has the
     /// real secret).
-    pub fn load_without_secret(file: Option<&std::path::Path>) -> crate::core::Result<Self> {
+    pub fn load_without_secret(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
         let random = format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
         Self::load_from(
             file,
@@ -189,76 +371,77 @@ impl Config {
         file: Option<&std::path::Path>,
         env: figment::providers::Env,
         fallback_secret: Option<SecretString>,
-    ) -> crate::core::Result<(Self, bool)> {
+    ) -> Result<(Self, bool), ConfigError> {
         use figment::providers::{Format as _, Toml};
         let mut figment = figment::Figment::new();
         if let Some(file) = file {
             if !file.exists() {
-                return Err(config_error(format!(
+                return Err(ConfigError(format!(
                     "configuration file {} does not exist",
                     file.display()
                 )));
             }
             figment = figment.merge(Toml::file(file));
         }
-        // Only the variables this struct knows: GOTEMP_TEST_* and the server's own are not ours.
-        let known = [
-            "storage",
-            "audit_storage",
-            "master_data_storage",
-            "events",
-            "cache",
-            "cache_ttl_secs",
-            "cache_near_ttl_secs",
-            "jwt_secret",
-            "token_ttl_secs",
-            "admin_email",
-            "admin_password",
-            "demo_password",
-            "grpc_addr",
-            "http_addr",
-            "http_cors_origins",
-            "http_body_limit_bytes",
-            "http_request_timeout_secs",
-            "http_max_in_flight",
-            "http_web_dir",
-        ];
-        let env = env.only(&known);
-        let s: Settings = figment
-            .merge(env)
-            .extract()
-            .map_err(|e| config_error(e.to_string()))?;
-        let given = s.jwt_secret.is_some();
-        let Some(secret) = s.jwt_secret.or(fallback_secret) else {
-            return Err(config_error(
-                "jwt_secret (GOTEMP_JWT_SECRET) is required: at least 32 random bytes".into(),
-            ));
-        };
-        let mut c = Config::embedded(secret);
-        macro_rules! take {
-            ($($field:ident),*) => { $(if let Some(v) = s.$field { c.$field = v; })* };
+        // Only the variables the sections know: GOTEMP_TEST_* and the server's own are not ours.
+        let known = known_names();
+        let figment = figment.merge(TextEnv(env.only(&known)));
+        // A name no section knows is a typo, and would otherwise be ignored.
+        let data = figment::Provider::data(&figment).map_err(|e| ConfigError(e.to_string()))?;
+        let mut unknown: Vec<&str> = (data.values().flat_map(|dict| dict.keys()))
+            .map(String::as_str)
+            .filter(|name| !known.contains(name))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        if !unknown.is_empty() {
+            return Err(ConfigError(format!(
+                "unknown setting {}; the settings are {}",
+                unknown.join(", "),
+                known.join(", ")
+            )));
         }
-        take!(
-            storage,
-            events,
-            cache,
-            cache_ttl_secs,
-            cache_near_ttl_secs,
-            token_ttl_secs,
-            admin_email,
-            admin_password,
-            grpc_addr,
-            http_addr,
-            http_cors_origins,
-            http_body_limit_bytes,
-            http_request_timeout_secs,
-            http_max_in_flight
-        );
-        c.demo_password = s.demo_password;
-        c.http_web_dir = s.http_web_dir.filter(|d| !d.trim().is_empty());
-        c.audit_storage = s.audit_storage.filter(|u| !u.trim().is_empty());
-        c.master_data_storage = s.master_data_storage.filter(|u| !u.trim().is_empty());
+        // Lossy: a number or flag from the environment arrives as text and is read as one.
+        let section = |e: figment::Error| ConfigError(e.to_string());
+        let mut c = Config {
+            storage: figment.extract_lossy().map_err(section)?,
+            events: figment.extract_lossy().map_err(section)?,
+            cache: figment.extract_lossy().map_err(section)?,
+            auth: figment.extract_lossy().map_err(section)?,
+            http: figment.extract_lossy().map_err(section)?,
+            grpc: figment.extract_lossy().map_err(section)?,
+        };
+        use secrecy::ExposeSecret as _;
+        let given = !c.auth.jwt_secret.expose_secret().is_empty();
+        if !given {
+            let Some(secret) = fallback_secret else {
+                return Err(ConfigError(
+                    "jwt_secret (GOTEMP_JWT_SECRET) is required: at least 32 random bytes".into(),
+                ));
+            };
+            c.auth.jwt_secret = secret;
+        }
         Ok((c, given))
+    }
+}
+
+/// `GOTEMP_*` variables as the text they are. Figment's own reading parses each value, so a
+/// password of digits (`GOTEMP_ADMIN_PASSWORD=0123`) became a number, unreadable as text and
+/// without its leading zero; numeric settings are read from the text instead (lossy extraction).
+struct TextEnv(figment::providers::Env);
+
+impl figment::Provider for TextEnv {
+    fn metadata(&self) -> figment::Metadata {
+        self.0.metadata()
+    }
+
+    fn data(
+        &self,
+    ) -> Result<figment::value::Map<figment::Profile, figment::value::Dict>, figment::Error> {
+        let dict = (self.0.iter())
+            .map(|(name, value)| (name.as_str().to_owned(), figment::value::Value::from(value)))
+            .collect();
+        Ok(figment::Profile::Default.collect(dict))
     }
 }
 
@@ -299,42 +482,9 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     file.sync_all()
 }
 
-pub(crate) fn config_error(message: String) -> crate::core::Error {
-    crate::core::Error::invalid(crate::core::FieldError::new(
-        "configuration",
-        "invalid_configuration",
-        message,
-    ))
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("storage", &redact_url(&self.storage))
-            .field(
-                "audit_storage",
-                &self.audit_storage.as_deref().map(redact_url),
-            )
-            .field(
-                "master_data_storage",
-                &self.master_data_storage.as_deref().map(redact_url),
-            )
-            .field("events", &redact_url(&self.events))
-            .field("cache", &redact_url(&self.cache))
-            .field("cache_ttl_secs", &self.cache_ttl_secs)
-            .field("cache_near_ttl_secs", &self.cache_near_ttl_secs)
-            .field("jwt_secret", &"[REDACTED]")
-            .field("token_ttl_secs", &self.token_ttl_secs)
-            .field("admin_email", &self.admin_email)
-            .field("admin_password", &"[REDACTED]")
-            .field("grpc_addr", &self.grpc_addr)
-            .field("http_addr", &self.http_addr)
-            .field("http_cors_origins", &self.http_cors_origins)
-            .field("http_body_limit_bytes", &self.http_body_limit_bytes)
-            .field("http_request_timeout_secs", &self.http_request_timeout_secs)
-            .field("http_max_in_flight", &self.http_max_in_flight)
-            .finish()
-    }
+/// A configuration error, as the facade's error type reports it.
+pub(crate) fn config_error(message: String) -> crate::domain::Error {
+    ConfigError(message).into()
 }
 
 /// Hides a password in a URL (`postgres://u:pw@h` → `postgres://u:***@h`), for anything that

@@ -15,9 +15,9 @@ fn file_then_environment() {
         jail.set_env("GOTEMP_CACHE", "redis://cache:6379");
         jail.set_env("GOTEMP_TEST_REQUIRE", "postgres");
         let c = Config::load(Some(&file)).unwrap();
-        assert_eq!(c.storage, "postgres://db/gotemp", "from the file");
-        assert_eq!(c.cache, "redis://cache:6379", "the environment wins");
-        assert_eq!(c.events, "memory", "the default");
+        assert_eq!(c.storage.url, "postgres://db/gotemp", "from the file");
+        assert_eq!(c.cache.url, "redis://cache:6379", "the environment wins");
+        assert_eq!(c.events.url, "memory", "the default");
         Ok(())
     });
     std::fs::write(&file, "storage = \"x\"\n").unwrap();
@@ -47,8 +47,8 @@ fn file_then_environment() {
 #[test]
 fn debug_never_shows_secrets() {
     let mut c = Config::embedded(SecretString::from("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"));
-    c.storage = "postgres://app:hunter2@db:5432/gotemp".into();
-    c.cache = "redis://default:hunter2@cache:6379".into();
+    c.storage.url = "postgres://app:hunter2@db:5432/gotemp".into();
+    c.cache.url = "redis://default:hunter2@cache:6379".into();
     let text = format!("{c:?}");
     assert!(
         !text.contains("s3cr3t") && !text.contains("hunter2") && !text.contains("change-me"),
@@ -56,4 +56,113 @@ fn debug_never_shows_secrets() {
     );
     assert!(text.contains("postgres://app:***@db:5432/gotemp"), "{text}");
     assert!(text.contains("redis://default:***@cache:6379"), "{text}");
+}
+
+/// Every setting of the flat configuration before it had sections, with a value unlike its
+/// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
+const EVERY_SETTING: [(&str, &str); 19] = [
+    ("storage", "postgres://db/one"),
+    ("audit_storage", "postgres://db/audit"),
+    ("master_data_storage", "http://arango:8529/master"),
+    ("events", "nats://broker:4222"),
+    ("cache", "redis://cache:6379"),
+    ("cache_ttl_secs", "60"),
+    ("cache_near_ttl_secs", "5"),
+    ("jwt_secret", "a-secret-of-more-than-thirty-two-bytes!!"),
+    ("token_ttl_secs", "600"),
+    ("admin_email", "root@example.com"),
+    ("admin_password", "01234567"),
+    ("demo_password", "demo-password"),
+    ("grpc_addr", "0.0.0.0:6000"),
+    ("http_addr", "0.0.0.0:7000"),
+    ("http_cors_origins", "https://app.example"),
+    ("http_body_limit_bytes", "2048"),
+    ("http_request_timeout_secs", "9"),
+    ("http_max_in_flight", "7"),
+    ("http_web_dir", "web/build"),
+];
+
+/// What `c` holds for each of [`EVERY_SETTING`], as text.
+fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
+    use secrecy::ExposeSecret as _;
+    let text = |s: &SecretString| s.expose_secret().to_owned();
+    let url = |u: &Option<BackendUrl>| u.as_ref().map(|u| u.as_str().to_owned());
+    vec![
+        ("storage", c.storage.url.as_str().to_owned()),
+        ("audit_storage", url(&c.storage.audit).unwrap_or_default()),
+        (
+            "master_data_storage",
+            url(&c.storage.master_data).unwrap_or_default(),
+        ),
+        ("events", c.events.url.as_str().to_owned()),
+        ("cache", c.cache.url.as_str().to_owned()),
+        ("cache_ttl_secs", c.cache.ttl_secs.to_string()),
+        ("cache_near_ttl_secs", c.cache.near_ttl_secs.to_string()),
+        ("jwt_secret", text(&c.auth.jwt_secret)),
+        ("token_ttl_secs", c.auth.token_ttl_secs.to_string()),
+        ("admin_email", c.auth.admin_email.clone()),
+        ("admin_password", text(&c.auth.admin_password)),
+        (
+            "demo_password",
+            c.auth.demo_password.as_ref().map(text).unwrap_or_default(),
+        ),
+        ("grpc_addr", c.grpc.addr.clone()),
+        ("http_addr", c.http.addr.clone()),
+        ("http_cors_origins", c.http.cors_origins.clone()),
+        ("http_body_limit_bytes", c.http.body_limit_bytes.to_string()),
+        (
+            "http_request_timeout_secs",
+            c.http.request_timeout_secs.to_string(),
+        ),
+        ("http_max_in_flight", c.http.max_in_flight.to_string()),
+        ("http_web_dir", c.http.web_dir.clone().unwrap_or_default()),
+    ]
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn every_setting_of_before_the_sections_is_still_read() {
+    let expected: Vec<(&str, String)> = EVERY_SETTING
+        .iter()
+        .map(|(k, v)| (*k, v.to_string()))
+        .collect();
+    let mut names: Vec<&str> = EVERY_SETTING.iter().map(|(k, _)| *k).collect();
+    let mut known = known_names();
+    names.sort_unstable();
+    known.sort_unstable();
+    assert_eq!(known, names, "the sections know exactly these names");
+    figment::Jail::expect_with(|jail| {
+        for (key, value) in EVERY_SETTING {
+            jail.set_env(format!("GOTEMP_{}", key.to_uppercase()), value);
+        }
+        let c = Config::load(None).unwrap();
+        assert_eq!(every_setting_of(&c), expected, "from the environment");
+        Ok(())
+    });
+    figment::Jail::expect_with(|jail| {
+        let toml: String = EVERY_SETTING
+            .iter()
+            .map(|(k, v)| match v.parse::<u64>() {
+                Ok(n) if !k.contains("password") => format!("{k} = {n}\n"),
+                _ => format!("{k} = {v:?}\n"),
+            })
+            .collect();
+        jail.create_file("gotemp.toml", &toml)?;
+        let c = Config::load(Some(std::path::Path::new("gotemp.toml"))).unwrap();
+        assert_eq!(every_setting_of(&c), expected, "from the file");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_embedded_default_is_each_section_s_default() {
+    let c = Config::embedded(SecretString::from("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"));
+    assert_eq!(c.storage.url, "sqlite://data/gotemp.db");
+    assert_eq!(c.events.url, "memory");
+    assert_eq!(c.cache.url, "memory");
+    assert_eq!(c.cache.ttl_secs, 7200);
+    assert_eq!(c.auth.token_ttl_secs, 86_400);
+    assert_eq!(c.http.addr, "127.0.0.1:8080");
+    assert_eq!(c.grpc.addr, "127.0.0.1:50051");
+    assert_eq!(c.http.body_limit_bytes, 1024 * 1024);
 }

@@ -3,10 +3,11 @@
 //!
 //! This facade wires a [`Config`] into a store and the five services, so an application gets a
 //! working system in a few lines. The pieces live in their own crates and are re-exported:
-//! [`core`] (domain, services, ports) and [`store`] (SQLite, PostgreSQL).
+//! [`domain`] (gotemp-core: entities, services, ports; not `core`, which would shadow Rust's
+//! own), [`store`] (SQLite, PostgreSQL, ArangoDB, caches) and [`events`].
 //!
 //! ```no_run
-//! # async fn run() -> gotemp::core::Result<()> {
+//! # async fn run() -> gotemp::domain::Result<()> {
 //! let config = gotemp::Config::embedded(gotemp::SecretString::from(
 //!     "a secret of at least thirty-two bytes!",
 //! ));
@@ -21,8 +22,11 @@ mod open;
 mod runtime;
 
 pub use builder::{GotempBuilder, Hooked};
-pub use config::{Config, SecretSource, redact_url};
-pub use gotemp_core as core;
+pub use config::{
+    AuthConfig, BackendUrl, CacheConfig, Config, ConfigError, EventsConfig, GrpcConfig, HttpConfig,
+    SecretSource, StorageConfig, redact_url,
+};
+pub use gotemp_core as domain;
 pub use gotemp_events as events;
 pub use gotemp_store as store;
 pub use runtime::{EventPipeline, shutdown_signal};
@@ -219,7 +223,7 @@ impl Gotemp {
                 return Ok(());
             }
             if started.elapsed() >= limit {
-                return Err(Error::Unavailable(format!(
+                return Err(Error::unavailable(format!(
                     "{backlog} audit events still unsent"
                 )));
             }
@@ -230,9 +234,9 @@ impl Gotemp {
     /// Applies the demo data (administrator from `config`), leaving existing objects alone.
     pub async fn seed(&self, config: &Config) -> Result<SeedReport> {
         let settings = SeedSettings {
-            admin_email: config.admin_email.clone(),
-            admin_password: config.admin_password.clone(),
-            demo_password: config.demo_password.clone(),
+            admin_email: config.auth.admin_email.clone(),
+            admin_password: config.auth.admin_password.clone(),
+            demo_password: config.auth.demo_password.clone(),
         };
         let targets = SeedTargets {
             users: &self.users,

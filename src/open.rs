@@ -14,11 +14,15 @@ use std::sync::Arc;
 /// to stores of their own when it names other URLs for them (one relay then drains both
 /// outboxes).
 pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
-    let mut repositories = open_store(&config.storage).await?;
-    if let Some(url) = (config.audit_storage.as_deref()).filter(|u| *u != config.storage) {
+    let mut repositories = open_store(&config.storage.url).await?;
+    if let Some(url) =
+        (config.storage.audit.as_deref()).filter(|u| *u != config.storage.url.as_str())
+    {
         repositories.audit = open_store(url).await?.audit;
     }
-    if let Some(url) = (config.master_data_storage.as_deref()).filter(|u| *u != config.storage) {
+    if let Some(url) =
+        (config.storage.master_data.as_deref()).filter(|u| *u != config.storage.url.as_str())
+    {
         let master = open_master_data(url).await?;
         repositories.customers = master.customers;
         repositories.products = master.products;
@@ -32,16 +36,16 @@ pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
 
 /// The token service `config`'s secret and lifetime make.
 pub(crate) fn tokens(config: &Config) -> Result<Arc<TokenService>> {
-    let mut settings = TokenSettings::new(config.jwt_secret.clone());
-    settings.ttl = chrono::Duration::seconds(config.token_ttl_secs);
+    let mut settings = TokenSettings::new(config.auth.jwt_secret.clone());
+    settings.ttl = chrono::Duration::seconds(config.auth.token_ttl_secs);
     Ok(Arc::new(TokenService::new(settings)?))
 }
 
-/// The lookup cache `config.cache` names, with its lifetime; `None` for `none`.
+/// The lookup cache `config.cache.url` names, with its lifetime; `None` for `none`.
 pub(crate) fn cache(config: &Config) -> Result<Option<CacheLayer>> {
     Ok(open_cache(config)?.map(|cache| {
         let settings = CacheSettings {
-            ttl: std::time::Duration::from_secs(config.cache_ttl_secs.max(1)),
+            ttl: std::time::Duration::from_secs(config.cache.ttl_secs.max(1)),
             ..CacheSettings::default()
         };
         CacheLayer::new(cache, settings)
@@ -98,9 +102,9 @@ async fn open_store(url: &str) -> Result<Repositories> {
     }
 }
 
-/// Opens the cache `config.cache` names: `memory`, `redis://…`, or `none`.
+/// Opens the cache `config.cache.url` names: `memory`, `redis://…`, or `none`.
 fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
-    let setting = config.cache.trim();
+    let setting = config.cache.url.trim();
     if setting.is_empty() || setting == "none" {
         return Ok(None);
     }
@@ -119,7 +123,7 @@ fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
                 setting,
                 &Default::default(),
             )?);
-            return Ok(Some(tiered(redis, config.cache_near_ttl_secs)));
+            return Ok(Some(tiered(redis, config.cache.near_ttl_secs)));
         }
         #[cfg(not(feature = "redis"))]
         return Err(config_error(

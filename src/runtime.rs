@@ -1,5 +1,5 @@
 //! What a server process runs beside its services: the change-event pipeline chosen by
-//! `config.events`, readiness checks of every backend, and the shutdown signal. Both server
+//! `config.events.url`, readiness checks of every backend, and the shutdown signal. Both server
 //! binaries (gRPC and HTTP) start the same way, so this lives once, here.
 
 use crate::{Config, Gotemp};
@@ -41,7 +41,7 @@ impl EventPipeline {
             #[cfg(feature = "nats")]
             Broker::Nats(client) => match client.connection_state() {
                 async_nats::connection::State::Connected => Ok(()),
-                state => Err(gotemp_core::Error::Unavailable(format!(
+                state => Err(gotemp_core::Error::unavailable(format!(
                     "NATS connection is {state}"
                 ))),
             },
@@ -60,12 +60,12 @@ impl EventPipeline {
 }
 
 impl Gotemp {
-    /// Starts the pipeline `config.events` names. With `memory` everything runs in process
+    /// Starts the pipeline `config.events.url` names. With `memory` everything runs in process
     /// (relay, audit recorder, cache invalidator). With `nats://…` the relay publishes to
     /// JetStream, the cache follows every change event, and the audit consumer runs only when
     /// `record_audit` (the process serves the audit service: one consumer group stores events).
     pub async fn start_events(&self, config: &Config, record_audit: bool) -> Result<EventPipeline> {
-        let events = config.events.trim();
+        let events = config.events.url.trim();
         if events == "memory" {
             let relay = self.start_audit_pipeline();
             return Ok(EventPipeline {

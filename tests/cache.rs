@@ -3,13 +3,13 @@
 //! second instance with a cache of its own through the change events on NATS — and Redis going
 //! away or hanging never fails a request and loses no eviction.
 
-use gotemp::core::Actor;
-use gotemp::core::auth::{TokenService, TokenSettings};
-use gotemp::core::cache::{Cache, CacheLayer, CacheSettings};
-use gotemp::core::entities::{
+use gotemp::domain::Actor;
+use gotemp::domain::auth::{TokenService, TokenSettings};
+use gotemp::domain::cache::{Cache, CacheLayer, CacheSettings};
+use gotemp::domain::entities::{
     Customer, CustomerChanges, NewCustomer, NewProduct, NewPromotion, ProductChanges,
 };
-use gotemp::core::ports::Repositories;
+use gotemp::domain::ports::Repositories;
 use gotemp::events::nats::{self, NatsCacheInvalidator, NatsSettings, NatsSink};
 use gotemp::events::testing::NatsServer;
 use gotemp::events::{OutboxRelay, RelaySettings};
@@ -344,15 +344,15 @@ async fn the_configuration_names_the_cache() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut config =
         gotemp::Config::embedded(SecretString::from("config-secret-config-secret-config!"));
-    config.storage = format!("sqlite://{}", dir.join("gotemp.db").display());
+    config.storage.url = format!("sqlite://{}", dir.join("gotemp.db").display()).into();
 
     assert!(
         Gotemp::open(&config).await.unwrap().cache().is_some(),
         "memory by default"
     );
-    config.cache = "none".into();
+    config.cache.url = "none".into();
     assert!(Gotemp::open(&config).await.unwrap().cache().is_none());
-    config.cache = "memcached://cache:11211".into();
+    config.cache.url = "memcached://cache:11211".into();
     let err = Gotemp::open(&config)
         .await
         .err()
@@ -365,8 +365,8 @@ async fn the_configuration_names_the_cache() {
 
     match testing::configured_url(Backend::Redis).await {
         Ok(url) => {
-            config.cache = url;
-            config.cache_near_ttl_secs = 5;
+            config.cache.url = url.into();
+            config.cache.near_ttl_secs = 5;
             let app = Gotemp::open(&config).await.unwrap();
             // A customer id of this run's own: the shared Redis outlives test databases.
             let customer = format!("cfg-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);

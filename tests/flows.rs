@@ -1,25 +1,25 @@
 //! End-to-end flows through the facade and the real services on SQLite and PostgreSQL: seeding,
 //! logging in, cross-service rules, and the audit events the changes leave in the outbox.
 
-use gotemp::core::auth::{TokenService, TokenSettings};
-use gotemp::core::entities::{NewUser, PromotionFilter};
-use gotemp::core::error::{ConflictKind, Error};
-use gotemp::core::page::PageRequest;
-use gotemp::core::ports::Repositories;
+use gotemp::domain::auth::{TokenService, TokenSettings};
+use gotemp::domain::entities::{NewUser, PromotionFilter};
+use gotemp::domain::error::{ConflictKind, Error};
+use gotemp::domain::page::PageRequest;
+use gotemp::domain::ports::Repositories;
 use gotemp::{Config, Gotemp, SecretString};
 use gotemp_store::testing;
 use std::sync::Arc;
 
 fn config() -> Config {
     let mut c = Config::embedded(SecretString::from("test-secret-test-secret-test-secret!"));
-    c.admin_email = "root@gotemp.example".into();
-    c.admin_password = SecretString::from("root password");
-    c.demo_password = Some(SecretString::from("demo password"));
+    c.auth.admin_email = "root@gotemp.example".into();
+    c.auth.admin_password = SecretString::from("root password");
+    c.auth.demo_password = Some(SecretString::from("demo password"));
     c
 }
 
 fn app(repos: Repositories) -> Gotemp {
-    let tokens = TokenService::new(TokenSettings::new(config().jwt_secret)).unwrap();
+    let tokens = TokenService::new(TokenSettings::new(config().auth.jwt_secret)).unwrap();
     Gotemp::with_repositories(repos, Arc::new(tokens))
 }
 
@@ -55,7 +55,7 @@ async fn seeded_flows(repos: Repositories) {
     // password get the same answer.
     let admin = app
         .users()
-        .login("ROOT@gotemp.example", &c.admin_password)
+        .login("ROOT@gotemp.example", &c.auth.admin_password)
         .await
         .unwrap();
     let actor = app.users().validate_token(&admin.token).unwrap().actor;
@@ -79,7 +79,7 @@ async fn seeded_flows(repos: Repositories) {
     }
     assert_eq!(
         app.users()
-            .login("ann.smith@ducksrus.example", &c.admin_password)
+            .login("ann.smith@ducksrus.example", &c.auth.admin_password)
             .await
             .unwrap_err(),
         denied
@@ -161,7 +161,7 @@ async fn seeded_flows(repos: Repositories) {
         .await
         .unwrap();
     pipeline.shutdown().await;
-    let filter = gotemp::core::entities::AuditFilter::default();
+    let filter = gotemp::domain::entities::AuditFilter::default();
     let trail = app
         .audit()
         .list(&filter, &PageRequest::first(500))
@@ -204,10 +204,10 @@ async fn seeded_flows_on_postgres() {
 #[tokio::test]
 async fn open_rejects_unknown_storage_and_opens_sqlite_by_url() {
     let mut c = config();
-    c.storage = "mysql://nope".into();
+    c.storage.url = "mysql://nope".into();
     assert!(Gotemp::open(&c).await.is_err());
     let dir = std::env::temp_dir().join(format!("gotemp-open-{}", std::process::id()));
-    c.storage = format!("sqlite://{}/nested/gotemp.db", dir.display());
+    c.storage.url = format!("sqlite://{}/nested/gotemp.db", dir.display()).into();
     let app = Gotemp::open(&c).await.unwrap();
     assert!(
         app.customers().get("ducksrus").await.is_err(),

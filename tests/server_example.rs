@@ -14,9 +14,9 @@ use std::time::Duration;
 
 fn config(storage: String) -> Config {
     let mut c = Config::embedded(SecretString::from("server-example-secret-server-example!!"));
-    c.storage = storage;
-    c.http_addr = "127.0.0.1:0".into();
-    c.grpc_addr = "127.0.0.1:0".into();
+    c.storage.url = storage.into();
+    c.http.addr = "127.0.0.1:0".into();
+    c.grpc.addr = "127.0.0.1:0".into();
     c
 }
 
@@ -29,7 +29,10 @@ async fn demo_against(config: &Config) {
         .unwrap();
     use secrecy::ExposeSecret as _;
     client
-        .login(&config.admin_email, config.admin_password.expose_secret())
+        .login(
+            &config.auth.admin_email,
+            config.auth.admin_password.expose_secret(),
+        )
         .await
         .unwrap();
     let mut log = Collect::default();
@@ -80,8 +83,8 @@ async fn the_demo_runs_against_the_embedded_server_with_split_storage() {
     let dir = std::env::temp_dir().join(format!("gotemp-server-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut c = config(format!("sqlite://{}/gotemp.db", dir.display()));
-    c.master_data_storage = Some(format!("sqlite://{}/master.db", dir.display()));
-    c.audit_storage = Some(format!("sqlite://{}/audit.db", dir.display()));
+    c.storage.master_data = Some(format!("sqlite://{}/master.db", dir.display()).into());
+    c.storage.audit = Some(format!("sqlite://{}/audit.db", dir.display()).into());
     demo_against(&c).await;
     let _ = std::fs::remove_dir_all(&dir);
 }

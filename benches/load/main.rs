@@ -17,10 +17,10 @@ mod external;
 mod report;
 
 use external::HttpOp;
-use gotemp::core::actor::Actor;
-use gotemp::core::auth::{TokenService, TokenSettings};
-use gotemp::core::cache::{CacheLayer, CacheSettings};
-use gotemp::core::entities::NewCustomer;
+use gotemp::domain::actor::Actor;
+use gotemp::domain::auth::{TokenService, TokenSettings};
+use gotemp::domain::cache::{CacheLayer, CacheSettings};
+use gotemp::domain::entities::NewCustomer;
 use gotemp::{Gotemp, SecretString};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier};
 use gotemp_grpc::client::GotempClient;
@@ -129,8 +129,8 @@ async fn main() {
     // Time to ready: open (migrations already applied) and serve, as a restarted server does.
     let started = Instant::now();
     let mut config = gotemp::Config::embedded(SecretString::from(SECRET));
-    config.storage = pg.url.clone();
-    config.admin_password = SecretString::from("bench password");
+    config.storage.url = pg.url.clone().into();
+    config.auth.admin_password = SecretString::from("bench password");
     let reopened = Gotemp::open(&config).await.unwrap();
     let _ = http(reopened).await;
     let ready_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -145,7 +145,7 @@ async fn main() {
     let pipelines = [warm.start_audit_pipeline(), embedded.start_audit_pipeline()];
     let token = warm
         .users()
-        .login("admin@gotemp.local", &config.admin_password)
+        .login("admin@gotemp.local", &config.auth.admin_password)
         .await
         .unwrap()
         .token;

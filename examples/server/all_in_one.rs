@@ -1,8 +1,8 @@
 //! All five services in one process, over gRPC and HTTP at once, on whatever backends a
 //! [`Config`] names. `main.rs` runs it; the end-to-end test starts the same thing on port 0.
 
-use gotemp::core::page::PageRequest;
-use gotemp::core::seed::SeedReport;
+use gotemp::domain::page::PageRequest;
+use gotemp::domain::seed::SeedReport;
 use gotemp::{Config, EventPipeline, Gotemp};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier};
 use gotemp_grpc::server::ServiceName;
@@ -29,7 +29,7 @@ pub struct Running {
 }
 
 /// Opens (and migrates) the stores, seeds the demo data on the first start (no users yet),
-/// starts the event pipeline, and listens on `config.http_addr` and `config.grpc_addr`.
+/// starts the event pipeline, and listens on `config.http.addr` and `config.grpc.addr`.
 pub async fn start(config: &Config) -> Result<Running, BoxError> {
     let app = Gotemp::open(config).await?;
     let first_start = app
@@ -43,8 +43,8 @@ pub async fn start(config: &Config) -> Result<Running, BoxError> {
         false => None,
     };
     let events = Arc::new(app.start_events(config, true).await?);
-    let http_listener = tokio::net::TcpListener::bind(&config.http_addr).await?;
-    let grpc_listener = tokio::net::TcpListener::bind(&config.grpc_addr).await?;
+    let http_listener = tokio::net::TcpListener::bind(&config.http.addr).await?;
+    let grpc_listener = tokio::net::TcpListener::bind(&config.grpc.addr).await?;
     let (http, grpc) = (http_listener.local_addr()?, grpc_listener.local_addr()?);
     let (stop, stopped) = watch::channel(false);
     let until_stopped = move || {

@@ -43,8 +43,8 @@ async fn main() -> ExitCode {
 /// `GOTEMP_HTTP_WEB_DIR` names another; building the Rust code never needs Node.
 fn serve_built_web_ui(config: &mut Config) {
     let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/build");
-    if config.http_web_dir.is_none() && built.join("index.html").is_file() {
-        config.http_web_dir = Some(built.display().to_string());
+    if config.http.web_dir.is_none() && built.join("index.html").is_file() {
+        config.http.web_dir = Some(built.display().to_string());
     }
 }
 
@@ -62,7 +62,7 @@ async fn run() -> Result<(), all_in_one::BoxError> {
     );
     println!("  HTTP API     http://{http}");
     println!("  Swagger UI   http://{http}/docs");
-    match config.http_web_dir {
+    match config.http.web_dir {
         Some(_) => println!("  web UI       http://{http}/"),
         None => println!(
             "  web UI       not built: `npm --prefix web ci && npm --prefix web run build`, then restart"
@@ -71,22 +71,24 @@ async fn run() -> Result<(), all_in_one::BoxError> {
     println!("  gRPC         {grpc}   (grpcurl -plaintext {grpc} list)");
     println!(
         "  backends     storage {}, events {}, cache {}",
-        gotemp::redact_url(&config.storage),
-        gotemp::redact_url(&config.events),
-        gotemp::redact_url(&config.cache)
+        gotemp::redact_url(&config.storage.url),
+        gotemp::redact_url(&config.events.url),
+        gotemp::redact_url(&config.cache.url)
     );
-    let default_password = Config::embedded(gotemp::SecretString::from("")).admin_password;
+    let default_password = Config::embedded(gotemp::SecretString::from(""))
+        .auth
+        .admin_password;
     use secrecy::ExposeSecret as _;
-    if config.admin_password.expose_secret() == default_password.expose_secret() {
+    if config.auth.admin_password.expose_secret() == default_password.expose_secret() {
         println!(
             "  log in as    {} / {}   (the default: set GOTEMP_ADMIN_PASSWORD before the first start anywhere but a laptop)",
-            config.admin_email,
+            config.auth.admin_email,
             default_password.expose_secret()
         );
     } else {
         println!(
             "  log in as    {} with the password of GOTEMP_ADMIN_PASSWORD",
-            config.admin_email
+            config.auth.admin_email
         );
     }
     match &secret {

@@ -47,7 +47,7 @@ impl Argon2Hasher {
     /// Custom parameters (memory in KiB, passes, lanes), e.g. stronger ones for a deployment.
     pub fn with_params(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self> {
         let params = argon2::Params::new(m_cost, t_cost, p_cost, None)
-            .map_err(|e| Error::Internal(format!("argon2 parameters: {e}")))?;
+            .map_err(|e| Error::internal(format!("argon2 parameters: {e}")))?;
         Ok(Self {
             prefix: format!("$argon2id$v=19$m={m_cost},t={t_cost},p={p_cost}$"),
             params,
@@ -68,7 +68,7 @@ impl PasswordHasher for Argon2Hasher {
         self.argon2()
             .hash_password(password.expose().as_bytes())
             .map(|h| PasswordHash::new(h.to_string()))
-            .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
+            .map_err(|e| Error::internal(format!("password hashing failed: {e}")))
     }
 
     fn verify(&self, password: &str, hash: &PasswordHash) -> Verification {
@@ -177,15 +177,13 @@ impl TokenService {
     pub fn new(settings: TokenSettings) -> Result<Self> {
         let secret = settings.secret.expose_secret().as_bytes();
         if secret.len() < TokenSettings::MIN_SECRET_LEN {
-            return Err(Error::Internal(format!(
+            return Err(Error::internal(format!(
                 "the JWT secret must be at least {} bytes",
                 TokenSettings::MIN_SECRET_LEN
             )));
         }
         if settings.ttl <= Duration::zero() {
-            return Err(Error::Internal(
-                "the token lifetime must be positive".into(),
-            ));
+            return Err(Error::internal("the token lifetime must be positive"));
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[settings.issuer.as_str()]);
@@ -214,7 +212,7 @@ impl TokenService {
             jti: uuid::Uuid::now_v7().to_string(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| Error::Internal(format!("token signing failed: {e}")))?;
+            .map_err(|e| Error::internal(format!("token signing failed: {e}")))?;
         Ok(IssuedToken {
             token,
             expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or(expires_at),

@@ -48,7 +48,7 @@ impl FakeCache {
         let mode = *self.mode.lock().unwrap();
         match mode {
             Mode::Up => Ok(()),
-            Mode::Down => Err(Error::Unavailable("connection refused".into())),
+            Mode::Down => Err(Error::unavailable("connection refused")),
             Mode::Hang => std::future::pending().await,
         }
     }
@@ -156,10 +156,10 @@ async fn absent_objects_are_not_cached() {
 async fn repository_errors_reach_the_caller() {
     let layer = layer(&FakeCache::new());
     let err = layer
-        .get_or_load::<Customer, _, _>("c1", || async { Err(Error::Unavailable("db".into())) })
+        .get_or_load::<Customer, _, _>("c1", || async { Err(Error::unavailable("db")) })
         .await
         .unwrap_err();
-    assert_eq!(err, Error::Unavailable("db".into()));
+    assert_eq!(err, Error::unavailable("db"));
 }
 
 #[tokio::test]

@@ -79,10 +79,78 @@ pub enum Error {
     PermissionDenied(String),
     /// A backend is down or overloaded; the caller may retry.
     #[error("service unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     /// A bug or an unexpected backend answer. The text is for logs, never for clients.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Cause),
+}
+
+/// What went wrong out of the caller's reach, and the error of the driver, broker or library
+/// that caused it, kept as the source so the log at the edge shows the whole chain
+/// ([`report`]). Two causes are equal when their messages are.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    message: String,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Cause {
+    /// The sentence saying what failed (`database: …`).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<String> for Cause {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            source: None,
+        }
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(message: &str) -> Self {
+        message.to_owned().into()
+    }
+}
+
+/// An error with every source below it, `outer: inner: innermost`, for logs: what the edge
+/// writes when a request fails on an internal or unavailable backend.
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(source) = next {
+        let line = source.to_string();
+        // Wrappers often repeat their source's text; say each thing once.
+        if !text.ends_with(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        next = source.source();
+    }
+    text
 }
 
 fn join_messages(errors: &[FieldError]) -> String {
@@ -134,6 +202,38 @@ impl Error {
             field: field.map(str::to_owned),
             message: message.into(),
         }
+    }
+
+    /// A bug or an unexpected answer, said in `message`.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal(Cause::from(message.into()))
+    }
+
+    /// A bug or an unexpected answer, with the error that caused it.
+    pub fn internal_from(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Internal(Cause {
+            message: message.into(),
+            source: Some(std::sync::Arc::new(source)),
+        })
+    }
+
+    /// A backend that is down or overloaded, said in `message`.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable(Cause::from(message.into()))
+    }
+
+    /// A backend that is down or overloaded, with the error that says so.
+    pub fn unavailable_from(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Unavailable(Cause {
+            message: message.into(),
+            source: Some(std::sync::Arc::new(source)),
+        })
     }
 
     /// Whether retrying the same call later may succeed.
@@ -208,8 +308,8 @@ mod tests {
 
     #[test]
     fn only_unavailable_is_retriable() {
-        assert!(Error::Unavailable("db".into()).is_retriable());
-        assert!(!Error::Internal("bug".into()).is_retriable());
+        assert!(Error::unavailable("db").is_retriable());
+        assert!(!Error::internal("bug").is_retriable());
         assert!(!Error::not_found("user", 1).is_retriable());
     }
 
@@ -221,5 +321,24 @@ mod tests {
         let c: Option<i32> = v.check_all(Err(vec![FieldError::required("c")]));
         assert_eq!((a, b, c), (None, Some(2), None));
         assert_eq!(v.into_vec().len(), 2);
+    }
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_for_the_log() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "peer reset");
+        let error = Error::unavailable_from("database: pool closed", io);
+        assert!(error.is_retriable());
+        assert_eq!(
+            error.to_string(),
+            "service unavailable: database: pool closed"
+        );
+        assert_eq!(
+            report(&error),
+            "service unavailable: database: pool closed: peer reset",
+            "the whole chain, each part once"
+        );
+        let plain = Error::internal("bug");
+        assert_eq!(report(&plain), "internal error: bug");
+        assert_eq!(plain, Error::internal("bug"), "equal by message");
     }
 }

@@ -62,11 +62,11 @@ pub async fn connect(url: &str) -> Result<Client> {
         .request_timeout(Some(Duration::from_secs(10)))
         .connect(url)
         .await
-        .map_err(|e| Error::Unavailable(format!("NATS at {url}: {e}")))
+        .map_err(|e| Error::unavailable_from(format!("NATS at {url}: {e}"), e))
 }
 
 fn unavailable(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Unavailable(format!("NATS {what}: {e}"))
+    Error::unavailable(format!("NATS {what}: {e}"))
 }
 
 fn stream_config(s: &NatsSettings) -> stream::Config {
@@ -114,7 +114,7 @@ impl NatsSink {
             let mut headers = HeaderMap::new();
             headers.insert(NATS_MESSAGE_ID, event.event_id.to_string().as_str());
             let payload = serde_json::to_vec(event)
-                .map_err(|e| Error::Internal(format!("event does not serialize: {e}")))?;
+                .map_err(|e| Error::internal_from(format!("event does not serialize: {e}"), e))?;
             let ack = self
                 .js
                 .publish_with_headers(event.topic(), headers, payload.into())

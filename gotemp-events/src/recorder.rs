@@ -130,14 +130,14 @@ impl EventHandler for AuditRecorder {
     /// then fails the batch, and the relay backs off and publishes it again.
     async fn handle(&self, event: &AuditEvent) -> Result<()> {
         let payload = serde_json::to_vec(event)
-            .map_err(|e| Error::Internal(format!("event does not serialize: {e}")))?;
+            .map_err(|e| Error::internal(format!("event does not serialize: {e}")))?;
         let subject = event.topic();
         let mut attempt = 1;
         loop {
             match self.deliver(&subject, &payload, attempt).await {
                 Delivery::Stored | Delivery::Duplicate | Delivery::Parked(_) => return Ok(()),
                 Delivery::Retry(reason) if attempt >= self.max_attempts => {
-                    return Err(Error::Unavailable(reason));
+                    return Err(Error::unavailable(reason));
                 }
                 Delivery::Retry(_) => {
                     tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(6)))
@@ -194,7 +194,7 @@ mod tests {
             })
             .times(1)
             .returning(|_| Ok(()));
-        let r = recorder(Error::Internal("value too long".into()), repo);
+        let r = recorder(Error::internal("value too long"), repo);
         let payload = event_bytes();
         for attempt in 1..3 {
             assert!(matches!(
@@ -212,7 +212,7 @@ mod tests {
     async fn an_outage_is_retried_without_parking() {
         let mut repo = MockAuditRepository::new();
         repo.expect_park().never();
-        let r = recorder(Error::Unavailable("database down".into()), repo);
+        let r = recorder(Error::unavailable("database down"), repo);
         assert!(matches!(
             r.deliver("s", &event_bytes(), 50).await,
             Delivery::Retry(_)

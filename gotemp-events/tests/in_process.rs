@@ -70,7 +70,7 @@ impl EventSink for CrashAfterPublish {
         self.inner.publish(events).await?;
         if self.failures.load(Ordering::SeqCst) > 0 {
             self.failures.fetch_sub(1, Ordering::SeqCst);
-            return Err(Error::Unavailable("crashed before mark-sent".into()));
+            return Err(Error::unavailable("crashed before mark-sent"));
         }
         Ok(())
     }

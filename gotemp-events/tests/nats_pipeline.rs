@@ -154,7 +154,7 @@ impl EventSink for CrashAfterPublish {
         self.inner.publish(events).await?;
         if self.failures.load(Ordering::SeqCst) > 0 {
             self.failures.fetch_sub(1, Ordering::SeqCst);
-            return Err(Error::Unavailable("relay killed before mark-sent".into()));
+            return Err(Error::unavailable("relay killed before mark-sent"));
         }
         Ok(())
     }

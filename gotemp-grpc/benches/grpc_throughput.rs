@@ -6,8 +6,8 @@
 //! cargo bench -p gotemp-grpc --bench grpc_throughput --features postgres   # GOTEMP_BENCH_CALLS=4000
 //! ```
 
-use gotemp::core::auth::{TokenService, TokenSettings};
-use gotemp::core::cache::{CacheLayer, CacheSettings};
+use gotemp::domain::auth::{TokenService, TokenSettings};
+use gotemp::domain::cache::{CacheLayer, CacheSettings};
 use gotemp::{Gotemp, SecretString};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier};
 use gotemp_grpc::client::GotempClient;
@@ -36,7 +36,7 @@ async fn main() {
     );
     let app = Gotemp::with_parts(store.repos.clone(), tokens.clone(), Some(cache));
     let mut config = gotemp::Config::embedded(SecretString::from(SECRET));
-    config.admin_password = SecretString::from("bench password");
+    config.auth.admin_password = SecretString::from("bench password");
     app.seed(&config).await.unwrap();
     let pipeline = app.start_audit_pipeline();
     let promo = app
@@ -56,7 +56,7 @@ async fn main() {
     }));
     let mut client = GotempClient::connect(&url).await.unwrap();
     client
-        .login(&config.admin_email, "bench password")
+        .login(&config.auth.admin_email, "bench password")
         .await
         .unwrap();
     let client = Arc::new(client);

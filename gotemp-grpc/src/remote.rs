@@ -33,12 +33,11 @@ impl CustomerDirectory for RemoteCustomerDirectory {
             true => {
                 Error::Unauthenticated("no bearer token to ask the customer service with".into())
             }
-            false => Error::Internal(
+            false => Error::internal(
                 "the caller's token does not reach the remote customer directory: serve the \
                  promotion service behind gotemp_grpc::forward::ForwardCallerToken \
                  (gotemp_grpc::server::serve does; add ForwardCallerTokenLayer to a tonic \
-                 server of your own)"
-                    .into(),
+                 server of your own)",
             ),
         })?;
         let answer = self
@@ -57,11 +56,11 @@ impl CustomerDirectory for RemoteCustomerDirectory {
         match answer {
             Ok(customer) => Ok(Some(customer.into_inner().name)),
             Err(status) if status.code() == Code::NotFound => Ok(None),
-            Err(status) if status.code() == Code::Unavailable => Err(Error::Unavailable(format!(
+            Err(status) if status.code() == Code::Unavailable => Err(Error::unavailable(format!(
                 "customer service: {}",
                 status.message()
             ))),
-            Err(status) => Err(Error::Internal(format!("customer service: {status}"))),
+            Err(status) => Err(Error::internal(format!("customer service: {status}"))),
         }
     }
 }

@@ -27,13 +27,15 @@ pub fn to_status(error: Error) -> Status {
         }
         Error::Unauthenticated(_) => Status::unauthenticated(error.to_string()),
         Error::PermissionDenied(_) => Status::permission_denied(error.to_string()),
-        Error::Unavailable(ref why) => {
-            tracing::warn!(error = %why, "a backend is unavailable");
+        Error::Unavailable(_) => {
+            let error = gotemp_core::error::report(&error);
+            tracing::warn!(%error, "a backend is unavailable");
             Status::unavailable("a backend is unavailable; retry later")
         }
-        Error::Internal(ref why) => {
+        Error::Internal(_) => {
             let reference = uuid::Uuid::now_v7();
-            tracing::error!(%reference, error = %why, "internal error");
+            let error = gotemp_core::error::report(&error);
+            tracing::error!(%reference, %error, "internal error");
             Status::internal(format!("internal error (reference {reference})"))
         }
     }

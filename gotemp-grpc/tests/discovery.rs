@@ -24,8 +24,8 @@ const SECRET: &str = "discovery-test-secret-discovery-test-sec";
 
 fn config() -> Config {
     let mut c = Config::embedded(SecretString::from(SECRET));
-    c.admin_email = "ops@gotemp.example".into();
-    c.admin_password = SecretString::from("ops password");
+    c.auth.admin_email = "ops@gotemp.example".into();
+    c.auth.admin_password = SecretString::from("ops password");
     c
 }
 
@@ -33,7 +33,7 @@ fn config() -> Config {
 async fn app() -> (TestStore, Gotemp) {
     let store = testing::sqlite_store().await;
     let mut c = config();
-    c.storage = store.url.clone();
+    c.storage.url = store.url.clone().into();
     let app = Gotemp::open(&c).await.unwrap();
     app.seed(&c).await.unwrap();
     (store, app)
@@ -68,11 +68,11 @@ async fn lookups_spread_over_instances_and_survive_one_stopping() {
     let (store_b, app_b) = app().await;
     let admin = app_b
         .users()
-        .login("ops@gotemp.example", &config().admin_password)
+        .login("ops@gotemp.example", &config().auth.admin_password)
         .await
         .unwrap();
     let actor = app_b.users().validate_token(&admin.token).unwrap().actor;
-    let changes = gotemp::core::entities::CustomerChanges {
+    let changes = gotemp::domain::entities::CustomerChanges {
         name: Some("Ducks R Us (B)".into()),
         ..Default::default()
     };
@@ -228,7 +228,7 @@ async fn an_embedder_s_own_server_forwards_the_token_with_the_layer_and_says_so_
     let (store_c, app_c) = app().await;
     let admin = app_c
         .users()
-        .login("ops@gotemp.example", &config().admin_password)
+        .login("ops@gotemp.example", &config().auth.admin_password)
         .await
         .unwrap();
     let (url_c, stop_c, task_c) = start(app_c, &[ServiceName::Customer]).await;

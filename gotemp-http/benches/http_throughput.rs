@@ -6,8 +6,8 @@
 //! cargo bench -p gotemp-http --bench http_throughput --features postgres   # GOTEMP_BENCH_CALLS=4000
 //! ```
 
-use gotemp::core::auth::{TokenService, TokenSettings};
-use gotemp::core::cache::{CacheLayer, CacheSettings};
+use gotemp::domain::auth::{TokenService, TokenSettings};
+use gotemp::domain::cache::{CacheLayer, CacheSettings};
 use gotemp::{Gotemp, SecretString};
 use gotemp_http::HttpSettings;
 use gotemp_store::testing::{self, measure};
@@ -32,7 +32,7 @@ async fn main() {
     );
     let app = Gotemp::with_parts(store.repos.clone(), tokens.clone(), Some(cache));
     let mut config = gotemp::Config::embedded(SecretString::from(SECRET));
-    config.admin_password = SecretString::from("bench password");
+    config.auth.admin_password = SecretString::from("bench password");
     app.seed(&config).await.unwrap();
     let pipeline = app.start_audit_pipeline();
     let promo = app
@@ -59,7 +59,7 @@ async fn main() {
         .unwrap();
     let login: serde_json::Value = http
         .post(format!("{base}/v1/auth/login"))
-        .json(&serde_json::json!({"email": config.admin_email, "password": "bench password"}))
+        .json(&serde_json::json!({"email": config.auth.admin_email, "password": "bench password"}))
         .send()
         .await
         .unwrap()

@@ -11,7 +11,7 @@
 //! let config = gotemp::Config::load(None)?;
 //! let app = gotemp::Gotemp::open(&config).await?;
 //! let router = gotemp_http::router(app, None, &gotemp_http::HttpSettings::from_config(&config));
-//! let listener = tokio::net::TcpListener::bind(&config.http_addr).await?;
+//! let listener = tokio::net::TcpListener::bind(&config.http.addr).await?;
 //! axum::serve(listener, router).await?;
 //! # Ok(()) }
 //! ```
@@ -68,20 +68,19 @@ impl Default for HttpSettings {
 }
 
 impl HttpSettings {
-    /// The `http_*` settings of `config`.
+    /// The HTTP section of `config`.
     pub fn from_config(config: &gotemp::Config) -> Self {
         Self {
-            cors_origins: config
-                .http_cors_origins
+            cors_origins: (config.http.cors_origins)
                 .split(',')
                 .map(str::trim)
                 .filter(|o| !o.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            body_limit_bytes: config.http_body_limit_bytes,
-            request_timeout: Duration::from_secs(config.http_request_timeout_secs.max(1)),
-            max_in_flight: config.http_max_in_flight.max(1),
-            web_dir: config.http_web_dir.as_ref().map(std::path::PathBuf::from),
+            body_limit_bytes: config.http.body_limit_bytes,
+            request_timeout: Duration::from_secs(config.http.request_timeout_secs.max(1)),
+            max_in_flight: config.http.max_in_flight.max(1),
+            web_dir: config.http.web_dir.as_ref().map(std::path::PathBuf::from),
         }
     }
 }

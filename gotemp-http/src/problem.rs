@@ -150,16 +150,19 @@ impl From<Error> for Problem {
             }
             Error::Unauthenticated(message) => Self::unauthenticated(message),
             Error::PermissionDenied(message) => Self::new(StatusCode::FORBIDDEN, message),
-            Error::Unavailable(message) => {
-                tracing::warn!(%message, "backend unavailable");
+            Error::Unavailable(_) => {
+                let error = gotemp_core::error::report(&error);
+                tracing::warn!(%error, "backend unavailable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "a backend is unavailable; retry shortly",
                 )
             }
-            Error::Internal(message) => {
-                // The cause stays in the log, under the request id the client is given.
-                tracing::error!(%message, "internal error");
+            Error::Internal(_) => {
+                // The cause, with every error below it, stays in the log under the request id
+                // the client is given.
+                let error = gotemp_core::error::report(&error);
+                tracing::error!(%error, "internal error");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal error; quote the request id when reporting it",
@@ -199,7 +202,7 @@ mod tests {
     fn stale_version_is_a_conflict_and_internal_hides_its_cause() {
         let stale = Problem::from(Error::stale_version("user", 1, 3));
         assert_eq!(stale.status(), StatusCode::CONFLICT);
-        let internal = Problem::from(Error::Internal("password=hunter2 at db".into()));
+        let internal = Problem::from(Error::internal("password=hunter2 at db"));
         assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!internal.details().detail.contains("hunter2"));
     }

@@ -13,7 +13,9 @@ pub fn map_sqlx(err: sqlx::Error) -> Error {
                 .or_else(|| sqlite_constraint(db.message()));
             name.as_deref()
                 .and_then(constraints::unique_violation)
-                .unwrap_or_else(|| Error::Internal(format!("unexpected unique violation: {err}")))
+                .unwrap_or_else(|| {
+                    Error::internal_from(format!("unexpected unique violation: {err}"), err)
+                })
         }
         // A link whose end was deleted between the service's check and the insert.
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::conflict(
@@ -25,11 +27,11 @@ pub fn map_sqlx(err: sqlx::Error) -> Error {
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => Error::Unavailable(format!("database: {err}")),
+        | sqlx::Error::WorkerCrashed => Error::unavailable_from(format!("database: {err}"), err),
         sqlx::Error::Database(db) if is_transient(db.code().as_deref()) => {
-            Error::Unavailable(format!("database: {err}"))
+            Error::unavailable_from(format!("database: {err}"), err)
         }
-        _ => Error::Internal(format!("database: {err}")),
+        _ => Error::internal_from(format!("database: {err}"), err),
     }
 }
 

@@ -241,7 +241,7 @@ impl<T: StoredTime> TryFrom<AuditRow<T>> for AuditRecord {
             service: r.service,
             action_func: r.action_func,
             action_type: ActionType::parse(&r.action_type).ok_or_else(|| {
-                Error::Internal(format!("stored action_type {:?} is unknown", r.action_type))
+                Error::internal(format!("stored action_type {:?} is unknown", r.action_type))
             })?,
             object_name: r.object_name,
             object_id: r.object_id,

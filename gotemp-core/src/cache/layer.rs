@@ -340,7 +340,7 @@ impl CacheLayer {
     async fn bounded<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
         match tokio::time::timeout(self.inner.settings.timeout, call).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Unavailable(format!(
+            Err(_) => Err(Error::unavailable(format!(
                 "cache did not answer within {:?}",
                 self.inner.settings.timeout
             ))),

@@ -86,7 +86,7 @@ pub fn check_filters(filters: &[(&str, Option<&str>)]) -> Result<()> {
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))
+        .map_err(|e| Error::internal(format!("blocking task failed: {e}")))
 }
 
 /// Get-by-id of master data: through the cache when the service has one, straight from the

@@ -115,7 +115,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let events = app
         .start_events(&config, services.contains(&ServiceName::Audit))
         .await?;
-    let addr = args.addr.as_deref().unwrap_or(&config.grpc_addr);
+    let addr = args.addr.as_deref().unwrap_or(&config.grpc.addr);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let names: Vec<&str> = services.iter().map(|s| s.grpc_name()).collect();
     let local = listener.local_addr()?;

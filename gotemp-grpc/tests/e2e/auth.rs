@@ -110,7 +110,7 @@ async fn a_service_deployed_apart_verifies_tokens_with_the_user_service() {
     let token = login
         .users()
         .login(user::LoginRequest {
-            email: config().admin_email,
+            email: config().auth.admin_email,
             password: "root password".into(),
         })
         .await

@@ -1,7 +1,7 @@
 //! The services under test, on port 0 over a fresh PostgreSQL database, and their client.
 
 pub use base64::Engine as _;
-pub use gotemp::core::auth::{TokenService, TokenSettings};
+pub use gotemp::domain::auth::{TokenService, TokenSettings};
 pub use gotemp::{Config, Gotemp, SecretString};
 pub use gotemp_grpc::auth::{Authenticator, LocalVerifier, RemoteVerifier};
 pub use gotemp_grpc::client::GotempClient;
@@ -16,8 +16,8 @@ pub const SECRET: &str = "grpc-test-secret-grpc-test-secret-grpc!";
 
 pub fn config() -> Config {
     let mut c = Config::embedded(SecretString::from(SECRET));
-    c.admin_email = "root@gotemp.example".into();
-    c.admin_password = SecretString::from("root password");
+    c.auth.admin_email = "root@gotemp.example".into();
+    c.auth.admin_password = SecretString::from("root password");
     c
 }
 
@@ -74,7 +74,7 @@ pub async fn admin(url: &str) -> GotempClient {
     let c = config();
     use secrecy::ExposeSecret as _;
     client
-        .login(&c.admin_email, c.admin_password.expose_secret())
+        .login(&c.auth.admin_email, c.auth.admin_password.expose_secret())
         .await
         .unwrap();
     client

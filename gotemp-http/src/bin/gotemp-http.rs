@@ -69,7 +69,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Some(events.clone()),
         &HttpSettings::from_config(&config),
     );
-    let addr = args.addr.as_deref().unwrap_or(&config.http_addr);
+    let addr = args.addr.as_deref().unwrap_or(&config.http.addr);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     println!("gotemp-http listening on http://{local} (API docs: http://{local}/docs)");

@@ -7,7 +7,7 @@ async fn operations_endpoints_and_limits() {
     let Some(store) = testing::postgres_store("operations_endpoints_and_limits").await else {
         return;
     };
-    let cache = gotemp::core::cache::CacheLayer::new(
+    let cache = gotemp::domain::cache::CacheLayer::new(
         Arc::new(gotemp_store::cache::MemoryCache::default()),
         Default::default(),
     );

@@ -2,8 +2,8 @@
 //! builder run on every path.
 
 use crate::support::*;
-use gotemp::core::entities::{Customer, CustomerDraft};
-use gotemp::core::hooks::Hooks;
+use gotemp::domain::entities::{Customer, CustomerDraft};
+use gotemp::domain::hooks::Hooks;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Sleeps before the create of customer `left-behind`, so a test can give up waiting half-way.
@@ -13,9 +13,9 @@ struct SlowCreate;
 impl Hooks<Customer, CustomerDraft> for SlowCreate {
     async fn before_create(
         &self,
-        _: &gotemp::core::Actor,
+        _: &gotemp::domain::Actor,
         draft: &CustomerDraft,
-    ) -> gotemp::core::Result<()> {
+    ) -> gotemp::domain::Result<()> {
         if draft.id.as_str() == "left-behind" {
             tokio::time::sleep(std::time::Duration::from_millis(400)).await;
         }
@@ -34,9 +34,9 @@ struct Counting {
 impl Hooks<Customer, CustomerDraft> for Counting {
     async fn before_create(
         &self,
-        _: &gotemp::core::Actor,
+        _: &gotemp::domain::Actor,
         draft: &CustomerDraft,
-    ) -> gotemp::core::Result<()> {
+    ) -> gotemp::domain::Result<()> {
         if draft.id.as_str() == "counted" {
             self.creates.fetch_add(1, Ordering::SeqCst);
         }

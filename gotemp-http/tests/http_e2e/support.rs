@@ -1,7 +1,7 @@
 //! The API under test and a client that checks every response for secrets.
 
 pub use base64::Engine as _;
-pub use gotemp::core::auth::{TokenService, TokenSettings};
+pub use gotemp::domain::auth::{TokenService, TokenSettings};
 pub use gotemp::{Config, Gotemp, SecretString};
 pub use gotemp_http::HttpSettings;
 pub use gotemp_store::testing::{self, TestStore};
@@ -16,8 +16,8 @@ pub const PASSWORDS: [&str; 4] = [ADMIN_PASSWORD, "first password", "second pass
 
 pub fn config() -> Config {
     let mut c = Config::embedded(SecretString::from(SECRET));
-    c.admin_email = "root@gotemp.example".into();
-    c.admin_password = SecretString::from(ADMIN_PASSWORD);
+    c.auth.admin_email = "root@gotemp.example".into();
+    c.auth.admin_password = SecretString::from(ADMIN_PASSWORD);
     c
 }
 

@@ -19,7 +19,7 @@ fn instant(us: i64) -> DateTime<Utc> {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T> {
-    serde_json::from_value(v).map_err(|e| Error::Internal(format!("stored {what}: {e}")))
+    serde_json::from_value(v).map_err(|e| Error::internal(format!("stored {what}: {e}")))
 }
 
 /// A customer or product as stored: the shared fields, and the product's level.
@@ -171,7 +171,7 @@ impl ArangoStore {
         doc.insert("version".into(), json!(1));
         let q = aql::insert(V::COLLECTION, Value::Object(doc));
         let created = self.write(&[V::COLLECTION], q, vertex, event).await?;
-        created.ok_or_else(|| Error::Internal("an insert returned nothing".into()))
+        created.ok_or_else(|| Error::internal("an insert returned nothing"))
     }
 
     pub(super) async fn update_vertex<V: Vertex>(
@@ -236,7 +236,7 @@ impl ArangoStore {
         let stored = self.write(&[relation.as_str()], q, parse, event).await?;
         stored
             .map(Into::into)
-            .ok_or_else(|| Error::Internal("an insert returned nothing".into()))
+            .ok_or_else(|| Error::internal("an insert returned nothing"))
     }
 
     pub(super) async fn unlink_vertices<V: Vertex, A>(

@@ -48,7 +48,7 @@ struct Target {
 }
 
 fn parse_url(url: &str) -> Result<Target> {
-    let invalid = |why: &str| Error::Internal(format!("invalid ArangoDB URL: {why}"));
+    let invalid = |why: &str| Error::internal(format!("invalid ArangoDB URL: {why}"));
     let (scheme, rest) = url
         .split_once("://")
         .filter(|(s, _)| matches!(*s, "http" | "https"))
@@ -270,7 +270,7 @@ fn query(q: &Aql) -> AqlQuery<'_> {
 /// (retriable), a unique-constraint violation `Conflict`, a missing document `NotFound`.
 fn map_arango(e: ClientError) -> Error {
     match &e {
-        ClientError::HttpClient(_) => Error::Unavailable(format!("arangodb: {e}")),
+        ClientError::HttpClient(_) => Error::unavailable_from(format!("arangodb: {e}"), e),
         ClientError::Arango(a) => match a.error_num() {
             1210 => Error::conflict(
                 ConflictKind::Duplicate,
@@ -279,11 +279,11 @@ fn map_arango(e: ClientError) -> Error {
             ),
             1202 | 1203 => Error::not_found("document", a.message()),
             // Write-write conflict, lock timeout, server shutting down or overloaded.
-            1200 | 18 | 29 | 30 | 503 => Error::Unavailable(format!("arangodb: {e}")),
-            _ if a.code() == 503 => Error::Unavailable(format!("arangodb: {e}")),
-            _ => Error::Internal(format!("arangodb: {e}")),
+            1200 | 18 | 29 | 30 | 503 => Error::unavailable_from(format!("arangodb: {e}"), e),
+            _ if a.code() == 503 => Error::unavailable_from(format!("arangodb: {e}"), e),
+            _ => Error::internal_from(format!("arangodb: {e}"), e),
         },
-        _ => Error::Internal(format!("arangodb: {e}")),
+        _ => Error::internal_from(format!("arangodb: {e}"), e),
     }
 }
 

@@ -85,7 +85,7 @@ impl Cache for MemoryCache {
         self.entries
             .invalidate_entries_if(move |k, _| k.starts_with(&prefix))
             .map(|_| ())
-            .map_err(|e| gotemp_core::Error::Internal(format!("clearing the memory cache: {e}")))
+            .map_err(|e| gotemp_core::Error::internal(format!("clearing the memory cache: {e}")))
     }
 
     async fn ping(&self) -> Result<()> {

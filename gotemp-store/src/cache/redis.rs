@@ -42,7 +42,7 @@ impl RedisCache {
     /// this only fails on a malformed URL.
     pub fn new(url: &str, settings: &RedisCacheSettings) -> Result<Self> {
         let client = redis::Client::open(url).map_err(|e| {
-            Error::Internal(format!(
+            Error::internal(format!(
                 "cache URL is not a valid redis:// URL ({:?})",
                 e.kind()
             ))
@@ -61,7 +61,7 @@ impl RedisCache {
 }
 
 fn unavailable(e: redis::RedisError) -> Error {
-    Error::Unavailable(format!("redis: {e}"))
+    Error::unavailable_from(format!("redis: {e}"), e)
 }
 
 #[async_trait]

@@ -60,7 +60,7 @@ impl PgStore {
     /// pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| Error::Internal(format!("invalid PostgreSQL URL: {e}")))?;
+            .map_err(|e| Error::internal_from(format!("invalid PostgreSQL URL: {e}"), e))?;
         Self::connect_with(options, &PgSettings::default()).await
     }
 
@@ -90,7 +90,7 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres")
             .run(&self.pool)
             .await
-            .map_err(|e| Error::Internal(format!("PostgreSQL migration failed: {e}")))
+            .map_err(|e| Error::internal_from(format!("PostgreSQL migration failed: {e}"), e))
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
@@ -155,7 +155,7 @@ async fn bucket_counts(
 ) -> Result<Vec<BucketCount>> {
     let secs = width.num_seconds();
     if secs <= 0 {
-        return Err(Error::Internal("bucket width out of range".into()));
+        return Err(Error::internal("bucket width out of range"));
     }
     // Both align buckets to the epoch, so the answer does not depend on the storage.
     let function = if store.timescale.load(Ordering::Acquire) {

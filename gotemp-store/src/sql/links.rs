@@ -32,7 +32,7 @@ struct LinkRow<T> {
 impl<T: StoredTime> LinkRow<T> {
     fn into_link(self) -> Result<Link> {
         let relation = Relation::parse("relation", &self.link_relation)
-            .map_err(|e| Error::Internal(format!("stored link: {}", e.message)))?;
+            .map_err(|e| Error::internal(format!("stored link: {}", e.message)))?;
         Ok(Link {
             from: self.link_from,
             to: self.link_to,

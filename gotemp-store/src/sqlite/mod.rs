@@ -33,7 +33,7 @@ impl SqliteStore {
     /// (`sqlite://data/gotemp.db`, `sqlite:///abs/path.db`) and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| Error::Internal(format!("invalid SQLite URL {url:?}: {e}")))?
+            .map_err(|e| Error::internal_from(format!("invalid SQLite URL {url:?}: {e}"), e))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -43,7 +43,7 @@ impl SqliteStore {
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir)
-                .map_err(|e| Error::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+                .map_err(|e| Error::unavailable(format!("cannot create {}: {e}", dir.display())))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -64,7 +64,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.pool)
             .await
-            .map_err(|e| Error::Internal(format!("SQLite migration failed: {e}")))
+            .map_err(|e| Error::internal_from(format!("SQLite migration failed: {e}"), e))
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
@@ -112,7 +112,7 @@ async fn bucket_counts(
     let w = width
         .num_microseconds()
         .filter(|w| *w > 0)
-        .ok_or_else(|| Error::Internal("bucket width out of range".into()))?;
+        .ok_or_else(|| Error::internal("bucket width out of range"))?;
     let mut q = QueryBuilder::<Sqlite>::new("SELECT action_time - (((action_time % ");
     q.push_bind(w)
         .push(") + ")

@@ -111,7 +111,7 @@ async fn login_upgrades_an_old_hash_and_survives_a_failed_upgrade() {
 
     let mut repo = credentials(user(7, 1));
     repo.expect_set_password_hash()
-        .returning(|_, _| Err(Error::Unavailable("db".into())));
+        .returning(|_, _| Err(Error::unavailable("db")));
     let mut hasher = verifying(Verification::MatchNeedsRehash);
     hasher
         .expect_hash()

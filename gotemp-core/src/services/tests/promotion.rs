@@ -137,7 +137,7 @@ async fn a_failed_name_lookup_never_fails_the_read() {
         .returning(|id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
     let mut dir = MockCustomerDirectory::new();
     dir.expect_customer_name()
-        .returning(|_| Err(Error::Unavailable("customer service down".into())));
+        .returning(|_| Err(Error::unavailable("customer service down")));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(dir));
     let p = svc.get(1).await.unwrap();
     assert_eq!(p.customer_name, None);
