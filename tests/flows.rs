@@ -36,7 +36,7 @@ async fn seeded_flows(repos: Repositories) {
             first.links
         ),
         (5, 5, 6, 3, 8),
-        "the demo data with the hierarchies of SPEC.md"
+        "the demo data with the hierarchies of docs/services.md"
     );
     let again = app.seed(&c).await.unwrap();
     assert_eq!(

@@ -1,5 +1,5 @@
-//! The five services: every operation of SPEC.md, the built-in rules, hooks, and the audit event
-//! of every write. They decide; repositories only store.
+//! The five services: every operation of `docs/services.md`, the built-in rules, hooks, and the
+//! audit event of every write. They decide; repositories only store.
 
 mod audit;
 mod common;

@@ -8,7 +8,7 @@ async fn hierarchies_are_listed_linked_and_unlinked() {
     else {
         return;
     };
-    // The seeded hierarchy of SPEC.md.
+    // The seeded hierarchy of docs/services.md.
     let children = api
         .call("GET", "/v1/customers/ducksrus/children", None, None)
         .await;

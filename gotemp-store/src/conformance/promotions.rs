@@ -124,7 +124,7 @@ async fn ids(r: &Repositories, f: PromotionFilter) -> Vec<i64> {
         .collect()
 }
 
-/// Every filter of SPEC.md: id, name, product_id, customer_id, valid_on.
+/// Every filter of docs/services.md: id, name, product_id, customer_id, valid_on.
 pub async fn every_filter(r: &Repositories) {
     let a = create(
         r,

@@ -135,7 +135,7 @@ async fn ids(repos: &Repositories, filter: UserFilter) -> Vec<i64> {
     page.items.iter().map(|u| u.id).collect()
 }
 
-/// Every filter of SPEC.md: id, first_name, last_name, email (any case), company, valid_on, and
+/// Every filter of docs/services.md: id, first_name, last_name, email (any case), company, valid_on, and
 /// their combination.
 pub async fn every_filter(repos: &Repositories) {
     let a = create(repos, &draft("Ann", "Smith", "ann@a.example", Some("Acme"))).await;
