@@ -4,9 +4,9 @@
 //! more.
 //!
 //! [`ForwardCallerToken`] makes the token of the request being served available to
-//! [`caller_token`] for as long as the call runs. `gotemp_grpc::server::serve` puts it around every
-//! service; an embedder serving gotemp's services from a tonic server of their own adds it with
-//! [`ForwardCallerTokenLayer`] (`Server::builder().layer(ForwardCallerTokenLayer)`), or the
+//! [`caller_token`] for as long as the call runs. `gotemp_grpc::server::serve` puts it around
+//! every service; an embedder serving gotemp's services from a tonic server of their own adds it
+//! with [`ForwardCallerTokenLayer`] (`Server::builder().layer(ForwardCallerTokenLayer)`), or the
 //! remote calls fail with an error naming this layer.
 
 use std::future::Future;

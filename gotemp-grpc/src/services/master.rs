@@ -1,6 +1,6 @@
 //! Customers and products over gRPC, written once: [`MasterGrpc`] authenticates, converts and
 //! calls the master-data service for any kind; a kind states its messages
-//! ([`MasterMessages`]), and [`master_rpcs!`] binds the generated tonic trait of its service to
+//! ([`MasterMessages`]), and `master_grpc!` binds the generated tonic trait of its service to
 //! the generic methods.
 
 use super::links;
