@@ -39,6 +39,22 @@ async fn app() -> (TestStore, Gotemp) {
     (store, app)
 }
 
+/// A seeded app whose promotion service asks the customer services at `urls` (comma-separated)
+/// for customers, as a promotion process deployed apart does.
+async fn promotions_asking(urls: &str) -> (TestStore, Gotemp) {
+    let discovery = StaticDiscovery::new().with(ServiceName::Customer, urls);
+    let customers = Instances::new(&discovery, ServiceName::Customer);
+    let (store, seeded) = app().await;
+    let app = Gotemp::builder()
+        .repositories(seeded.repositories().clone())
+        .tokens(seeded.tokens().clone())
+        .customer_directory(Arc::new(RemoteCustomerDirectory::new(customers)))
+        .build()
+        .await
+        .unwrap();
+    (store, app)
+}
+
 /// Serves `services` of `app` on a free port until the returned sender fires.
 async fn start(
     app: Gotemp,
@@ -85,17 +101,7 @@ async fn lookups_spread_over_instances_and_survive_one_stopping() {
     let (url_b, stop_b, task_b) = start(app_b, &[ServiceName::Customer]).await;
 
     // The promotion service knows both only through discovery.
-    let discovery = StaticDiscovery::new().with(ServiceName::Customer, &format!("{url_a},{url_b}"));
-    let customers = Instances::new(&discovery, ServiceName::Customer);
-    let directory = Arc::new(RemoteCustomerDirectory::new(customers));
-    let (store_p, seeded) = app().await;
-    let app_p = Gotemp::builder()
-        .repositories(seeded.repositories().clone())
-        .tokens(seeded.tokens().clone())
-        .customer_directory(directory)
-        .build()
-        .await
-        .unwrap();
+    let (store_p, app_p) = promotions_asking(&format!("{url_a},{url_b}")).await;
     let (url_p, stop_p, task_p) = start(app_p, &[ServiceName::Promotion]).await;
     let mut client = GotempClient::connect(&url_p).await.unwrap();
     client.set_token(&admin.token).unwrap();
@@ -232,19 +238,7 @@ async fn an_embedder_s_own_server_forwards_the_token_with_the_layer_and_says_so_
         .await
         .unwrap();
     let (url_c, stop_c, task_c) = start(app_c, &[ServiceName::Customer]).await;
-    let discovery = StaticDiscovery::new().with(ServiceName::Customer, &url_c);
-    let directory = Arc::new(RemoteCustomerDirectory::new(Instances::new(
-        &discovery,
-        ServiceName::Customer,
-    )));
-    let (store_p, seeded) = app().await;
-    let app_p = Gotemp::builder()
-        .repositories(seeded.repositories().clone())
-        .tokens(seeded.tokens().clone())
-        .customer_directory(directory)
-        .build()
-        .await
-        .unwrap();
+    let (store_p, app_p) = promotions_asking(&url_c).await;
     let create = |name: &str| CreatePromotionRequest {
         name: name.into(),
         valid_from: future(0),
