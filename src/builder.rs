@@ -50,8 +50,9 @@ pub struct EntityHooks {
     pub(crate) promotions: HookChain<Promotion, PromotionDraft>,
 }
 
-/// An entity an embedder can hook into (users, customers, products, promotions).
-pub trait Hooked: Sized + Sync + 'static {
+/// An entity an embedder can hook into (users, customers, products, promotions). Sealed: the
+/// builder holds a chain for exactly these.
+pub trait Hooked: sealed::Sealed + Sized + Sync + 'static {
     /// What its before-hooks see: the object after every built-in rule passed.
     type Draft: Sync + 'static;
     /// Its chain among all the hooks.
@@ -59,8 +60,14 @@ pub trait Hooked: Sized + Sync + 'static {
     fn chain(hooks: &mut EntityHooks) -> &mut HookChain<Self, Self::Draft>;
 }
 
+mod sealed {
+    /// Only gotemp's entities are [`Hooked`](super::Hooked).
+    pub trait Sealed {}
+}
+
 macro_rules! hooked {
     ($entity:ty, $draft:ty, $field:ident) => {
+        impl sealed::Sealed for $entity {}
         impl Hooked for $entity {
             type Draft = $draft;
             fn chain(hooks: &mut EntityHooks) -> &mut HookChain<Self, Self::Draft> {
