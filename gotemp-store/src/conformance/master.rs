@@ -1,4 +1,5 @@
-//! Customers and products: the same master-data contract, checked once through the `MasterData` driver trait.
+//! Customers and products: the same master-data contract, checked once through the
+//! `MasterData` driver trait.
 
 use super::{ACTOR, event, period, text, walk, year};
 use chrono::{DateTime, Utc};
