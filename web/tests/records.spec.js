@@ -48,6 +48,7 @@ test('a customer is created, linked into the hierarchy and deleted after confirm
 
 test('a user gets a duplicate e-mail and a bad period marked at their fields', async ({ page }) => {
 	await logIn(page, '/new/users');
+	await expect(page.getByLabel('Active (may log in)'), 'a new user starts inactive').not.toBeChecked();
 	await page.getByLabel('First name').fill('Eve');
 	await page.getByLabel('Last name').fill('Tester');
 	await page.getByLabel('E-mail').fill('eve.e2e@example.com');

@@ -55,7 +55,8 @@ export const users = {
 		...period
 	],
 	heading: (u) => u.name,
-	empty: () => ({ first_name: '', last_name: '', email: '', company: '', active: true, password: '', ...defaultPeriod() }),
+	// A new user is inactive until someone activates them, as the user service itself says.
+	empty: () => ({ first_name: '', last_name: '', email: '', company: '', active: false, password: '', ...defaultPeriod() }),
 	toForm: (u) => ({
 		first_name: u.first_name,
 		last_name: u.last_name,
