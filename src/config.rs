@@ -3,8 +3,15 @@
 //! variables in upper case) and defaults (the embedded default); the loader learns the names
 //! from the sections. Secrets and backend URLs are typed so they never print.
 
+mod sections;
+mod url;
+
+use sections::known_names;
+
+pub use sections::{AuthConfig, CacheConfig, EventsConfig, GrpcConfig, HttpConfig, StorageConfig};
+pub use url::{BackendUrl, redact_url};
+
 use secrecy::SecretString;
-use serde::{Deserialize, Deserializer};
 
 /// Settings for [`Gotemp::open`](crate::Gotemp::open) and the servers, by section.
 #[derive(Clone, Debug, Default)]
@@ -21,246 +28,6 @@ pub struct Config {
     pub http: HttpConfig,
     /// The gRPC server.
     pub grpc: GrpcConfig,
-}
-
-/// A backend's address (`postgres://user:pw@host/db`, `redis://…`, `nats://…`, `memory`):
-/// printed (`Debug`, `Display`) with its password hidden, read in full with [`as_str`].
-///
-/// [`as_str`]: BackendUrl::as_str
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct BackendUrl(String);
-
-impl BackendUrl {
-    /// The full address, credentials included: for connecting, never for printing.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for BackendUrl {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for BackendUrl {
-    fn from(url: String) -> Self {
-        Self(url)
-    }
-}
-
-impl From<&str> for BackendUrl {
-    fn from(url: &str) -> Self {
-        Self(url.to_owned())
-    }
-}
-
-impl PartialEq<&str> for BackendUrl {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-impl std::fmt::Debug for BackendUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", redact_url(&self.0))
-    }
-}
-
-impl std::fmt::Display for BackendUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&redact_url(&self.0))
-    }
-}
-
-/// Where the data lives.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct StorageConfig {
-    /// Users, promotions and everything not split off below: `sqlite://data/gotemp.db` or
-    /// `postgres://user@host/db` (`storage`, `GOTEMP_STORAGE`).
-    #[serde(rename = "storage")]
-    pub url: BackendUrl,
-    /// The audit trail, when apart (a TimescaleDB, say); `None`: in `url`
-    /// (`audit_storage`).
-    #[serde(rename = "audit_storage", deserialize_with = "non_empty")]
-    pub audit: Option<BackendUrl>,
-    /// Customers and products, when apart (the original kept this master data in its own
-    /// database; ArangoDB's `http://…` too): their changes and events commit together there,
-    /// and the relay drains both outboxes. `None`: in `url` (`master_data_storage`).
-    #[serde(rename = "master_data_storage", deserialize_with = "non_empty")]
-    pub master_data: Option<BackendUrl>,
-}
-
-impl Default for StorageConfig {
-    fn default() -> Self {
-        Self {
-            url: "sqlite://data/gotemp.db".into(),
-            audit: None,
-            master_data: None,
-        }
-    }
-}
-
-/// How change events travel.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct EventsConfig {
-    /// `memory` (the in-process bus) or `nats://host:4222` (JetStream, between processes)
-    /// (`events`).
-    #[serde(rename = "events")]
-    pub url: BackendUrl,
-}
-
-impl Default for EventsConfig {
-    fn default() -> Self {
-        Self {
-            url: "memory".into(),
-        }
-    }
-}
-
-/// The lookup cache between services.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct CacheConfig {
-    /// `memory` (in-process), `redis://host:6379` (shared by every instance), or `none`
-    /// (`cache`).
-    #[serde(rename = "cache")]
-    pub url: BackendUrl,
-    /// How long a cached lookup lives when no change event evicts it (default 2 hours, as the
-    /// original; events normally evict long before) (`cache_ttl_secs`).
-    #[serde(rename = "cache_ttl_secs")]
-    pub ttl_secs: u64,
-    /// With a Redis cache: keep warm entries in process too, for at most this many seconds
-    /// (0, the default: Redis alone). Reads get ~60× faster; another instance's change reaches
-    /// this instance's copy by its event (milliseconds) instead of at once
-    /// (`cache_near_ttl_secs`).
-    #[serde(rename = "cache_near_ttl_secs")]
-    pub near_ttl_secs: u64,
-}
-
-impl Default for CacheConfig {
-    fn default() -> Self {
-        Self {
-            url: "memory".into(),
-            ttl_secs: 2 * 3600,
-            near_ttl_secs: 0,
-        }
-    }
-}
-
-/// Tokens and the seeded administrator.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct AuthConfig {
-    /// HS256 signing secret for tokens, at least 32 bytes; no default (`jwt_secret`).
-    pub jwt_secret: SecretString,
-    /// Token lifetime in seconds (default 24 hours, as the original) (`token_ttl_secs`).
-    pub token_ttl_secs: i64,
-    /// E-mail of the administrator seeding creates (`admin_email`).
-    pub admin_email: String,
-    /// Password of the administrator seeding creates (`admin_password`).
-    pub admin_password: SecretString,
-    /// Password of the demo users; `None`: they cannot log in (`demo_password`).
-    pub demo_password: Option<SecretString>,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        Self {
-            jwt_secret: SecretString::from(String::new()),
-            token_ttl_secs: 24 * 3600,
-            admin_email: "admin@gotemp.local".into(),
-            admin_password: SecretString::from("change-me-now"),
-            demo_password: None,
-        }
-    }
-}
-
-/// The HTTP server.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct HttpConfig {
-    /// Where `gotemp-http` listens (default `127.0.0.1:8080`) (`http_addr`).
-    #[serde(rename = "http_addr")]
-    pub addr: String,
-    /// Browser origins allowed to call the HTTP API, comma-separated (`https://app.example`,
-    /// or `*` for any); empty, the default, sends no CORS headers (`http_cors_origins`).
-    #[serde(rename = "http_cors_origins")]
-    pub cors_origins: String,
-    /// Largest HTTP request body accepted, in bytes (default 1 MiB) (`http_body_limit_bytes`).
-    #[serde(rename = "http_body_limit_bytes")]
-    pub body_limit_bytes: usize,
-    /// A request taking longer is answered 503 (default 30 seconds)
-    /// (`http_request_timeout_secs`).
-    #[serde(rename = "http_request_timeout_secs")]
-    pub request_timeout_secs: u64,
-    /// Requests handled at once; more wait for a slot, within the timeout (default 512)
-    /// (`http_max_in_flight`).
-    #[serde(rename = "http_max_in_flight")]
-    pub max_in_flight: usize,
-    /// A directory of static files (a built web front end) served at `/`, with `index.html`
-    /// for any other path outside the API (client-side routes); none by default
-    /// (`http_web_dir`).
-    #[serde(rename = "http_web_dir", deserialize_with = "non_empty")]
-    pub web_dir: Option<String>,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        Self {
-            addr: "127.0.0.1:8080".into(),
-            cors_origins: String::new(),
-            body_limit_bytes: 1024 * 1024,
-            request_timeout_secs: 30,
-            max_in_flight: 512,
-            web_dir: None,
-        }
-    }
-}
-
-/// The gRPC server.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct GrpcConfig {
-    /// Where `gotemp-grpc` listens (default `127.0.0.1:50051`) (`grpc_addr`).
-    #[serde(rename = "grpc_addr")]
-    pub addr: String,
-}
-
-impl Default for GrpcConfig {
-    fn default() -> Self {
-        Self {
-            addr: "127.0.0.1:50051".into(),
-        }
-    }
-}
-
-/// An optional text setting: blank is the same as absent.
-fn non_empty<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: From<String>,
-{
-    let text = Option::<String>::deserialize(deserializer)?;
-    Ok(text.filter(|t| !t.trim().is_empty()).map(T::from))
-}
-
-/// Every setting's name, from the sections themselves.
-fn known_names() -> Vec<&'static str> {
-    use serde_aux::serde_introspection::serde_introspect;
-    [
-        serde_introspect::<StorageConfig>(),
-        serde_introspect::<EventsConfig>(),
-        serde_introspect::<CacheConfig>(),
-        serde_introspect::<AuthConfig>(),
-        serde_introspect::<HttpConfig>(),
-        serde_introspect::<GrpcConfig>(),
-    ]
-    .concat()
 }
 
 /// A configuration that cannot be used: a file that does not exist or does not parse, a
@@ -487,21 +254,5 @@ pub(crate) fn config_error(message: String) -> crate::domain::Error {
     ConfigError(message).into()
 }
 
-/// Hides a password in a URL (`postgres://u:pw@h` → `postgres://u:***@h`), for anything that
-/// prints or logs a backend's address.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;
