@@ -4,9 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{
-    AuditRecord, Customer, ExtraFields, Product, Promotion, PromotionProduct, User,
+    AuditRecord, Customer, ExtraFields, Link, Product, Promotion, PromotionProduct, Relation, User,
 };
 use gotemp_core::event::ActionType;
+use gotemp_core::ports::OutboxEntry;
+use gotemp_core::values::PasswordHash;
 use gotemp_core::{Error, Result};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -79,6 +81,12 @@ pub struct CredentialsRow<T> {
     #[sqlx(flatten)]
     pub user: UserRow<T>,
     pub password_hash: String,
+}
+
+impl<T: StoredTime> From<CredentialsRow<T>> for (User, PasswordHash) {
+    fn from(r: CredentialsRow<T>) -> Self {
+        (User::from(r.user), PasswordHash::new(r.password_hash))
+    }
 }
 
 /// Column list of `customers`.
@@ -258,6 +266,15 @@ pub struct OutboxRow {
     pub payload: Json<gotemp_core::event::AuditEvent>,
 }
 
+impl From<OutboxRow> for OutboxEntry {
+    fn from(r: OutboxRow) -> Self {
+        OutboxEntry {
+            position: r.position,
+            event: r.payload.0,
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub struct DeadLetterRow<T> {
     pub event_id: Option<Uuid>,
@@ -278,5 +295,53 @@ impl<T: StoredTime> From<DeadLetterRow<T>> for gotemp_core::ports::DeadLetter {
             attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
             failed_at: r.failed_at.utc(),
         }
+    }
+}
+
+/// The columns of a link as [`LinkRow`] reads them.
+pub const LINK_COLUMNS: &str = "from_id AS link_from, to_id AS link_to, relation AS link_relation, \
+     kind AS link_kind, valid_from AS link_valid_from, valid_thru AS link_valid_thru, \
+     created_at AS link_created_at, modified_by AS link_modified_by";
+
+/// A stored link, under names that cannot clash with a vertex's columns in a join.
+#[derive(sqlx::FromRow)]
+pub struct LinkRow<T> {
+    pub link_from: String,
+    pub link_to: String,
+    pub link_relation: String,
+    pub link_kind: Option<String>,
+    pub link_valid_from: T,
+    pub link_valid_thru: T,
+    pub link_created_at: T,
+    pub link_modified_by: i64,
+}
+
+impl<T: StoredTime> TryFrom<LinkRow<T>> for Link {
+    type Error = Error;
+    fn try_from(r: LinkRow<T>) -> Result<Self> {
+        let relation = Relation::parse("relation", &r.link_relation)
+            .map_err(|e| Error::internal(format!("stored link: {}", e.message)))?;
+        Ok(Link {
+            from: r.link_from,
+            to: r.link_to,
+            relation,
+            kind: r.link_kind,
+            valid_from: r.link_valid_from.utc(),
+            valid_thru: r.link_valid_thru.utc(),
+            created_at: r.link_created_at.utc(),
+            modified_by: r.link_modified_by,
+        })
+    }
+}
+
+/// One integer column named `n` (a count, a version).
+#[derive(sqlx::FromRow)]
+pub struct Number {
+    pub n: i64,
+}
+
+impl From<Number> for i64 {
+    fn from(r: Number) -> Self {
+        r.n
     }
 }

@@ -6,24 +6,19 @@ mod timescale;
 #[cfg(feature = "timescale")]
 pub use timescale::AuditStorage;
 
-#[path = "../sql/mod.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod sql;
-
 use crate::error::map_sqlx;
+use crate::rows;
+use crate::sql::{self, Param, SqlStore, param::encode_param};
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};
 use gotemp_core::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
+use sqlx::{Executor, PgConnection, Pool, Postgres, QueryBuilder, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::{Notify, OnceCell};
+use tokio::sync::OnceCell;
 
 /// How to size and time the connection pool.
 #[derive(Debug, Clone)]
@@ -44,18 +39,18 @@ impl Default for PgSettings {
 }
 
 /// The PostgreSQL store: every repository of gotemp on one database.
-#[derive(Clone, Debug)]
-pub struct PgStore {
-    pool: PgPool,
-    /// Woken after every local commit that queued an event, and by NOTIFY from other processes.
-    signal: Arc<Notify>,
+pub type PgStore = SqlStore<Postgres>;
+
+/// What a PostgreSQL store keeps besides its pool.
+#[derive(Clone, Debug, Default)]
+pub struct PgState {
     /// Set once the LISTEN task for other processes' writes runs.
     listening: Arc<OnceCell<()>>,
     /// Whether the audit trail is a TimescaleDB hypertable (then buckets use `time_bucket`).
     timescale: Arc<AtomicBool>,
 }
 
-impl PgStore {
+impl SqlStore<Postgres> {
     /// Connects to `url` (`postgres://user@host:5432/db`) with default pool settings and applies
     /// pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -72,12 +67,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(map_sqlx)?;
-        let store = Self {
-            pool,
-            signal: Arc::new(Notify::new()),
-            listening: Arc::new(OnceCell::new()),
-            timescale: Arc::new(AtomicBool::new(false)),
-        };
+        let store = Self::with_pool(pool);
         store.migrate().await?;
         #[cfg(feature = "timescale")]
         store.prepare_audit_storage().await?;
@@ -92,26 +82,57 @@ impl PgStore {
             .await
             .map_err(|e| Error::internal_from(format!("PostgreSQL migration failed: {e}"), e))
     }
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
-        self.pool.begin().await.map_err(map_sqlx)
-    }
 }
 
-// What the shared SQL modules compile against.
-/// Relays running at once skip the rows another relay is claiming instead of waiting for them.
-const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
-/// Sent inside each write's transaction; PostgreSQL delivers it to listeners at commit.
-const OUTBOX_NOTIFY: Option<&str> = Some("SELECT pg_notify('gotemp_outbox', '')");
+// PostgreSQL keeps times as `timestamptz`.
+encode_param!(Postgres, |t: DateTime<Utc>| t);
 
-impl PgStore {
+impl sql::Sql for Postgres {
+    type State = PgState;
+    type Param = Param;
+    type UserRow = rows::UserRow<DateTime<Utc>>;
+    type CredentialsRow = rows::CredentialsRow<DateTime<Utc>>;
+    type PromotionRow = rows::PromotionRow<DateTime<Utc>>;
+    type CustomerRow = rows::CustomerRow<DateTime<Utc>>;
+    type ProductRow = rows::ProductRow<DateTime<Utc>>;
+    type LinkRow = rows::LinkRow<DateTime<Utc>>;
+    type AuditRow = rows::AuditRow<DateTime<Utc>>;
+    type DeadLetterRow = rows::DeadLetterRow<DateTime<Utc>>;
+    type OutboxRow = rows::OutboxRow;
+    type Number = rows::Number;
+
+    /// Relays running at once skip the rows another relay is claiming instead of waiting.
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    /// PostgreSQL delivers it to listeners when the write's transaction commits.
+    const OUTBOX_NOTIFY: Option<&'static str> = Some("SELECT pg_notify('gotemp_outbox', '')");
+
+    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
+        pool
+    }
+
+    fn on_connection(conn: &mut PgConnection) -> impl Executor<'_, Database = Self> {
+        conn
+    }
+
+    fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    /// An ordinary transaction: an update or delete names the version it expects in its WHERE
+    /// clause, so the row lock and the version check are one step.
+    async fn begin_write(pool: &Pool<Self>) -> Result<Transaction<'static, Self>> {
+        pool.begin().await.map_err(map_sqlx)
+    }
+
     /// Starts (once) a task that LISTENs for outbox writes of other processes and wakes this
     /// process's relay. It reconnects by itself and ends when the pool is closed.
-    async fn listen_for_other_writers(&self) {
-        self.listening
+    async fn listen_for_other_writers(store: &PgStore) {
+        store
+            .state
+            .listening
             .get_or_init(|| async {
-                let pool = self.pool.clone();
-                let signal = self.signal.clone();
+                let pool = store.pool.clone();
+                let signal = store.signal.clone();
                 tokio::spawn(async move {
                     while !pool.is_closed() {
                         if let Ok(mut listener) =
@@ -128,57 +149,48 @@ impl PgStore {
             })
             .await;
     }
-}
 
-type Store = PgStore;
-type Db = Postgres;
-/// PostgreSQL keeps times as `timestamptz`.
-type DbTime = DateTime<Utc>;
-
-fn db_time(t: DateTime<Utc>) -> DbTime {
-    t
-}
-
-/// Promotions that include a product: JSON containment, served by the GIN index on products.
-fn push_product_filter(q: &mut QueryBuilder<Postgres>, product_id: &str) {
-    q.push(" AND products @> jsonb_build_array(jsonb_build_object('product_id', ")
-        .push_bind(product_id.to_owned())
-        .push("::text))");
-}
-
-/// Audit counts per bucket with `date_bin` (PostgreSQL 14+) or TimescaleDB's `time_bucket`,
-/// buckets aligned to the epoch.
-async fn bucket_counts(
-    store: &PgStore,
-    filter: &AuditFilter,
-    width: chrono::Duration,
-) -> Result<Vec<BucketCount>> {
-    let secs = width.num_seconds();
-    if secs <= 0 {
-        return Err(Error::internal("bucket width out of range"));
+    /// JSON containment, served by the GIN index on products.
+    fn push_product_filter(q: &mut QueryBuilder<Self>, product_id: &str) {
+        q.push(" AND products @> jsonb_build_array(jsonb_build_object('product_id', ")
+            .push_bind(product_id.to_owned())
+            .push("::text))");
     }
-    // Both align buckets to the epoch, so the answer does not depend on the storage.
-    let function = if store.timescale.load(Ordering::Acquire) {
-        "time_bucket"
-    } else {
-        "date_bin"
-    };
-    let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {function}(make_interval(secs => "));
-    q.push_bind(secs as f64).push(
-        "), action_time, TIMESTAMPTZ 'epoch') AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1",
-    );
-    sql::push_audit_filter(&mut q, filter);
-    q.push(" GROUP BY bucket ORDER BY bucket");
-    let rows: Vec<(DateTime<Utc>, i64)> = q
-        .build_query_as()
-        .fetch_all(&store.pool)
-        .await
-        .map_err(map_sqlx)?;
-    Ok(rows
-        .into_iter()
-        .map(|(bucket_start, count)| BucketCount {
-            bucket_start,
-            count,
-        })
-        .collect())
+
+    /// `date_bin` (PostgreSQL 14+) or TimescaleDB's `time_bucket`, buckets aligned to the epoch.
+    async fn bucket_counts(
+        store: &PgStore,
+        filter: &AuditFilter,
+        width: chrono::Duration,
+    ) -> Result<Vec<BucketCount>> {
+        let secs = width.num_seconds();
+        if secs <= 0 {
+            return Err(Error::internal("bucket width out of range"));
+        }
+        // Both align buckets to the epoch, so the answer does not depend on the storage.
+        let function = if store.state.timescale.load(Ordering::Acquire) {
+            "time_bucket"
+        } else {
+            "date_bin"
+        };
+        let mut q =
+            QueryBuilder::<Postgres>::new(format!("SELECT {function}(make_interval(secs => "));
+        q.push_bind(secs as f64).push(
+            "), action_time, TIMESTAMPTZ 'epoch') AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1",
+        );
+        sql::push_audit_filter(&mut q, filter);
+        q.push(" GROUP BY bucket ORDER BY bucket");
+        let rows: Vec<(DateTime<Utc>, i64)> = q
+            .build_query_as()
+            .fetch_all(&store.pool)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(rows
+            .into_iter()
+            .map(|(bucket_start, count)| BucketCount {
+                bucket_start,
+                count,
+            })
+            .collect())
+    }
 }

@@ -58,7 +58,7 @@ impl PgStore {
             }
         }
         tx.commit().await.map_err(map_sqlx)?;
-        self.timescale.store(true, Ordering::Release);
+        self.state.timescale.store(true, Ordering::Release);
         tracing::info!("TimescaleDB present: the audit trail is a hypertable on action_time");
         Ok(AuditStorage::Hypertable)
     }

@@ -1,50 +1,15 @@
 //! Hierarchy links (`customer_links`, `product_links`): an edge table per kind of vertex, written
 //! with its audit event in one transaction like every other change.
 
-use super::{Db, DbTime, Store, db_time};
+use super::{Bind, Dialect, PushArg, SqlStore};
 use crate::error::map_sqlx;
-use crate::rows::StoredTime;
+use crate::rows::LINK_COLUMNS;
 use gotemp_core::entities::{
     Direction, Link, LinkDraft, LinkQuery, RELATED_MAX, Related, Relation,
 };
 use gotemp_core::event::{Auditable, PendingEvent};
 use gotemp_core::{Error, Result};
 use sqlx::{FromRow, QueryBuilder};
-
-/// The columns of a link as [`LinkRow`] reads them.
-const LINK_COLUMNS: &str = "from_id AS link_from, to_id AS link_to, relation AS link_relation, \
-     kind AS link_kind, valid_from AS link_valid_from, valid_thru AS link_valid_thru, \
-     created_at AS link_created_at, modified_by AS link_modified_by";
-
-/// A stored link, under names that cannot clash with a vertex's columns in a join.
-#[derive(sqlx::FromRow)]
-struct LinkRow<T> {
-    link_from: String,
-    link_to: String,
-    link_relation: String,
-    link_kind: Option<String>,
-    link_valid_from: T,
-    link_valid_thru: T,
-    link_created_at: T,
-    link_modified_by: i64,
-}
-
-impl<T: StoredTime> LinkRow<T> {
-    fn into_link(self) -> Result<Link> {
-        let relation = Relation::parse("relation", &self.link_relation)
-            .map_err(|e| Error::internal(format!("stored link: {}", e.message)))?;
-        Ok(Link {
-            from: self.link_from,
-            to: self.link_to,
-            relation,
-            kind: self.link_kind,
-            valid_from: self.link_valid_from.utc(),
-            valid_thru: self.link_valid_thru.utc(),
-            created_at: self.link_created_at.utc(),
-            modified_by: self.link_modified_by,
-        })
-    }
-}
 
 /// Where the links of one kind of vertex live.
 pub(super) struct Edges {
@@ -58,7 +23,7 @@ pub(super) struct Edges {
     pub entity: &'static str,
 }
 
-impl Store {
+impl<D: Dialect> SqlStore<D> {
     /// Inserts a link and queues its event (`A` wraps the link for the audit trail).
     pub(super) async fn insert_link<A>(
         &self,
@@ -75,19 +40,19 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {LINK_COLUMNS}",
             edges.table
         );
-        let row: LinkRow<DbTime> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(draft.from.as_str())
-            .bind(draft.to.as_str())
-            .bind(draft.relation.as_str())
-            .bind(draft.kind.as_ref().map(|k| k.as_str()))
-            .bind(db_time(draft.validity.valid_from()))
-            .bind(db_time(draft.validity.valid_thru()))
-            .bind(db_time(event.occurred_at))
-            .bind(event.performed_by)
-            .fetch_one(&mut *tx)
+        let row: D::LinkRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .arg(draft.from.as_str())
+            .arg(draft.to.as_str())
+            .arg(draft.relation.as_str())
+            .arg(draft.kind.as_ref().map(|k| k.as_str()))
+            .arg(draft.validity.valid_from())
+            .arg(draft.validity.valid_thru())
+            .arg(event.occurred_at)
+            .arg(event.performed_by)
+            .fetch_one(D::on_connection(&mut tx))
             .await
             .map_err(map_sqlx)?;
-        let link = row.into_link()?;
+        let link = row.try_into()?;
         Ok(self.commit(tx, A::from(link), event).await?.into())
     }
 
@@ -106,18 +71,18 @@ impl Store {
             "DELETE FROM {} WHERE from_id = $1 AND relation = $2 AND to_id = $3 RETURNING {LINK_COLUMNS}",
             edges.table
         );
-        let row: Option<LinkRow<DbTime>> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(from)
-            .bind(relation.as_str())
-            .bind(to)
-            .fetch_optional(&mut *tx)
+        let row: Option<D::LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .arg(from)
+            .arg(relation.as_str())
+            .arg(to)
+            .fetch_optional(D::on_connection(&mut tx))
             .await
             .map_err(map_sqlx)?;
         let Some(row) = row else {
             let id = format!("{from} {} {to}", relation.as_str());
             return Err(Error::not_found(edges.entity, id));
         };
-        let link = row.into_link()?;
+        let link = row.try_into()?;
         Ok(self.commit(tx, A::from(link), event).await?.into())
     }
 
@@ -130,25 +95,24 @@ impl Store {
         query: &LinkQuery,
     ) -> Result<Vec<Related<O>>>
     where
-        R: for<'r> FromRow<'r, <Db as sqlx::Database>::Row> + Into<O>,
+        R: for<'r> FromRow<'r, D::Row> + Into<O>,
     {
-        let mut q = QueryBuilder::<Db>::new(related_sql_head(edges, query.direction));
-        q.push_bind(id.to_owned());
-        q.push(" AND relation = ")
-            .push_bind(query.relation.as_str());
+        let mut q = QueryBuilder::<D>::new(related_sql_head(edges, query.direction));
+        q.push_arg(id.to_owned());
+        q.push(" AND relation = ").push_arg(query.relation.as_str());
         if let Some(at) = query.valid_on {
-            q.push(" AND valid_from <= ").push_bind(db_time(at));
-            q.push(" AND valid_thru >= ").push_bind(db_time(at));
+            q.push(" AND valid_from <= ").push_arg(at);
+            q.push(" AND valid_thru >= ").push_arg(at);
         }
         q.push(related_sql_tail(query.direction));
-        q.push_bind(i64::from(RELATED_MAX));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        q.push_arg(i64::from(RELATED_MAX));
+        let rows = q.build().fetch_all(self.db()).await.map_err(map_sqlx)?;
         rows.iter()
             .map(|row| {
                 let object = R::from_row(row).map_err(map_sqlx)?;
-                let link = LinkRow::<DbTime>::from_row(row).map_err(map_sqlx)?;
+                let link = D::LinkRow::from_row(row).map_err(map_sqlx)?;
                 Ok(Related {
-                    link: link.into_link()?,
+                    link: link.try_into()?,
                     object: object.into(),
                 })
             })

@@ -3,11 +3,11 @@
 //! transaction. The statements are the same for every kind; a kind's own columns come from its
 //! entity ([`MasterEntity::stored_extras`]).
 
-use super::Db;
 use super::links::Edges;
-use super::{DbTime, Store, db_time, write::missing_or_stale};
+use super::write::missing_or_stale;
+use super::{Bind, Dialect, Param, PushArg, Read, SqlStore};
 use crate::error::map_sqlx;
-use crate::rows::{CustomerRow, ProductRow, customer_columns, product_columns};
+use crate::rows::{customer_columns, product_columns};
 use async_trait::async_trait;
 use gotemp_core::Result;
 use gotemp_core::entities::{
@@ -16,19 +16,18 @@ use gotemp_core::entities::{
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::MasterRepository;
-use sqlx::types::Json;
-use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Transaction};
+use sqlx::{AssertSqlSafe, QueryBuilder, Transaction};
 
 /// Where and how one kind of master data is stored.
-pub(super) trait MasterTable: MasterEntity {
+pub(super) trait MasterTable<D: Dialect>: MasterEntity {
     /// A stored row, every column.
-    type Row: for<'r> FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin + Into<Self>;
+    type Row: Read<D> + Into<Self>;
     /// The vertex table, its edge table and the columns a row reads.
     const EDGES: Edges;
 }
 
-impl MasterTable for Customer {
-    type Row = CustomerRow<DbTime>;
+impl<D: Dialect> MasterTable<D> for Customer {
+    type Row = D::CustomerRow;
     const EDGES: Edges = Edges {
         table: "customer_links",
         vertices: "customers",
@@ -37,8 +36,8 @@ impl MasterTable for Customer {
     };
 }
 
-impl MasterTable for Product {
-    type Row = ProductRow<DbTime>;
+impl<D: Dialect> MasterTable<D> for Product {
+    type Row = D::ProductRow;
     const EDGES: Edges = Edges {
         table: "product_links",
         vertices: "products",
@@ -54,12 +53,12 @@ fn own_assignments(columns: &[(&str, Option<&str>)], first: usize) -> String {
         .collect()
 }
 
-impl Store {
+impl<D: Dialect> SqlStore<D> {
     /// Commits what a version-guarded UPDATE or DELETE returned with its event; when it matched
     /// no row, says why: the object is gone, or changed in between.
-    async fn commit_guarded<E: MasterTable>(
+    async fn commit_guarded<E: MasterTable<D>>(
         &self,
-        mut tx: Transaction<'static, Db>,
+        mut tx: Transaction<'static, D>,
         row: Option<E::Row>,
         id: &str,
         expected_version: i64,
@@ -75,15 +74,15 @@ impl Store {
 }
 
 #[async_trait]
-impl<E: MasterTable> MasterRepository<E> for Store {
+impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
     async fn get(&self, id: &str) -> Result<Option<E>> {
         let Edges {
             vertices, columns, ..
         } = E::EDGES;
         let sql = format!("SELECT {columns} FROM {vertices} WHERE id = $1");
         sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
+            .arg(id)
+            .fetch_optional(self.db())
             .await
             .map(|r| r.map(Into::into))
             .map_err(map_sqlx)
@@ -94,25 +93,25 @@ impl<E: MasterTable> MasterRepository<E> for Store {
             vertices, columns, ..
         } = E::EDGES;
         let head = format!("SELECT {columns} FROM {vertices} WHERE 1 = 1");
-        let mut q = QueryBuilder::<Db>::new(head);
+        let mut q = QueryBuilder::<D>::new(head);
         // Field names of the entity's filters are its column names, never client input.
         for (column, value) in E::text_filters(filter) {
             if let Some(value) = value {
                 q.push(format_args!(" AND {column} = "))
-                    .push_bind(value.to_owned());
+                    .push_arg(value.to_owned());
             }
         }
         if let Some(at) = E::valid_on(filter) {
-            q.push(" AND valid_from <= ").push_bind(db_time(at));
-            q.push(" AND valid_thru >= ").push_bind(db_time(at));
+            q.push(" AND valid_from <= ").push_arg(at);
+            q.push(" AND valid_thru >= ").push_arg(at);
         }
         if let Some(after) = page.after_key()? {
-            q.push(" AND id > ").push_bind(after);
+            q.push(" AND id > ").push_arg(after);
         }
-        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        q.push(" ORDER BY id LIMIT ").push_arg(page.fetch_limit());
         let rows: Vec<E::Row> = q
             .build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(self.db())
             .await
             .map_err(map_sqlx)?;
         let items = rows.into_iter().map(Into::into).collect();
@@ -133,18 +132,21 @@ impl<E: MasterTable> MasterRepository<E> for Store {
         );
         let mut tx = self.begin_write().await?;
         let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
-            .bind(draft.id.as_str())
-            .bind(draft.name.as_str())
-            .bind(db_time(draft.validity.valid_from()))
-            .bind(db_time(draft.validity.valid_thru()))
-            .bind(Json(&draft.extra_fields))
-            .bind(db_time(event.occurred_at))
-            .bind(db_time(event.occurred_at))
-            .bind(event.performed_by);
+            .arg(draft.id.as_str())
+            .arg(draft.name.as_str())
+            .arg(draft.validity.valid_from())
+            .arg(draft.validity.valid_thru())
+            .arg(Param::json(&draft.extra_fields))
+            .arg(event.occurred_at)
+            .arg(event.occurred_at)
+            .arg(event.performed_by);
         for (_, value) in own {
-            q = q.bind(value);
+            q = q.arg(value);
         }
-        let row = q.fetch_one(&mut *tx).await.map_err(map_sqlx)?;
+        let row = q
+            .fetch_one(D::on_connection(&mut tx))
+            .await
+            .map_err(map_sqlx)?;
         self.commit(tx, row.into(), event).await
     }
 
@@ -169,17 +171,17 @@ impl<E: MasterTable> MasterRepository<E> for Store {
         );
         let mut tx = self.begin_write().await?;
         let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
-            .bind(draft.name.as_str())
-            .bind(db_time(draft.validity.valid_from()))
-            .bind(db_time(draft.validity.valid_thru()))
-            .bind(Json(&draft.extra_fields))
-            .bind(db_time(event.occurred_at))
-            .bind(event.performed_by);
+            .arg(draft.name.as_str())
+            .arg(draft.validity.valid_from())
+            .arg(draft.validity.valid_thru())
+            .arg(Param::json(&draft.extra_fields))
+            .arg(event.occurred_at)
+            .arg(event.performed_by);
         for (_, value) in own {
-            q = q.bind(value);
+            q = q.arg(value);
         }
-        let row = (q.bind(id).bind(expected_version))
-            .fetch_optional(&mut *tx)
+        let row = (q.arg(id).arg(expected_version))
+            .fetch_optional(D::on_connection(&mut tx))
             .await
             .map_err(map_sqlx)?;
         self.commit_guarded(tx, row, id, expected_version, event)
@@ -194,9 +196,9 @@ impl<E: MasterTable> MasterRepository<E> for Store {
             format!("DELETE FROM {vertices} WHERE id = $1 AND version = $2 RETURNING {columns}");
         let mut tx = self.begin_write().await?;
         let row = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
-            .bind(id)
-            .bind(expected_version)
-            .fetch_optional(&mut *tx)
+            .arg(id)
+            .arg(expected_version)
+            .fetch_optional(D::on_connection(&mut tx))
             .await
             .map_err(map_sqlx)?;
         self.commit_guarded(tx, row, id, expected_version, event)
@@ -215,10 +217,12 @@ impl<E: MasterTable> MasterRepository<E> for Store {
         event: PendingEvent,
     ) -> Result<Link> {
         let link = (from, relation, to);
-        self.delete_link::<E::Link>(&E::EDGES, link, event).await
+        let edges = &E::EDGES;
+        self.delete_link::<E::Link>(edges, link, event).await
     }
 
     async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<E>>> {
-        self.linked::<E::Row, E>(&E::EDGES, id, query).await
+        let edges = &E::EDGES;
+        self.linked::<E::Row, E>(edges, id, query).await
     }
 }

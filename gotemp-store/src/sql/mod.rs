@@ -1,19 +1,21 @@
-//! The SQL both relational stores share. This module is compiled once inside `sqlite` and once
-//! inside `postgres` (a `#[path]` module), against that backend's `Store`, `Db`, `DbTime` and
-//! `db_time`: the statements (with `$n` placeholders, which SQLite accepts too) and the row
-//! mapping are the same, only the driver and a few dialect fragments differ.
-
-use super::{
-    Db, DbTime, OUTBOX_NOTIFY, SKIP_LOCKED, Store, bucket_counts, db_time, push_product_filter,
-};
+//! The SQL both relational stores share: one [`SqlStore`], generic over its [`Dialect`]. The
+//! statements (with `$n` placeholders, which SQLite accepts too) and the row mapping are written
+//! once; how a time is stored, row locks, notifying other processes, time buckets and how a
+//! write transaction starts are the dialect's, implemented once per database (`postgres`,
+//! `sqlite`).
 
 mod audit;
+mod dialect;
 mod links;
 mod master;
 mod outbox;
+pub(crate) mod param;
 mod promotions;
 mod store;
 mod users;
 mod write;
 
-pub(super) use audit::push_filter as push_audit_filter;
+pub(crate) use audit::push_filter as push_audit_filter;
+pub use dialect::{Dialect, Read, Sql};
+pub(crate) use param::{Bind, Param, PushArg};
+pub use store::SqlStore;

@@ -1,67 +1,65 @@
 //! The transactional outbox: written inside every write's transaction, drained by relays that
 //! lease rows (`claimed_until`) so several can share one outbox and a dead relay's rows return.
 
-use super::{Db, OUTBOX_NOTIFY, SKIP_LOCKED, Store, db_time};
+use super::{Bind, Dialect, Param, PushArg, SqlStore};
 use crate::error::map_sqlx;
-use crate::rows::OutboxRow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::Result;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::{OutboxEntry, OutboxStore};
-use sqlx::types::Json;
 use sqlx::{QueryBuilder, Transaction};
 use std::time::Duration;
 
 /// Writes `event` to the outbox inside the caller's transaction (and, where the database can,
 /// tells listening relays in other processes once it commits).
-pub(super) async fn enqueue(tx: &mut Transaction<'static, Db>, event: &AuditEvent) -> Result<()> {
+pub(super) async fn enqueue<D: Dialect>(
+    tx: &mut Transaction<'static, D>,
+    event: &AuditEvent,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO outbox (event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4)",
     )
-    .bind(event.event_id)
-    .bind(event.topic())
-    .bind(Json(event))
-    .bind(db_time(event.occurred_at))
-    .execute(&mut **tx)
+    .arg(event.event_id)
+    .arg(event.topic())
+    .arg(Param::json(event))
+    .arg(event.occurred_at)
+    .execute(D::on_connection(tx))
     .await
     .map_err(map_sqlx)?;
-    if let Some(notify) = OUTBOX_NOTIFY {
+    if let Some(notify) = D::OUTBOX_NOTIFY {
         sqlx::query(notify)
-            .execute(&mut **tx)
+            .execute(D::on_connection(tx))
             .await
             .map_err(map_sqlx)?;
     }
     Ok(())
 }
 
-fn entries(mut rows: Vec<OutboxRow>) -> Vec<OutboxEntry> {
-    rows.sort_by_key(|r| r.position);
-    rows.into_iter()
-        .map(|r| OutboxEntry {
-            position: r.position,
-            event: r.payload.0,
-        })
-        .collect()
+/// The entries in publishing order (an UPDATE … RETURNING does not keep the subquery's order).
+fn entries<R: Into<OutboxEntry>>(rows: Vec<R>) -> Vec<OutboxEntry> {
+    let mut entries: Vec<OutboxEntry> = rows.into_iter().map(Into::into).collect();
+    entries.sort_by_key(|e| e.position);
+    entries
 }
 
-fn position_list(q: &mut QueryBuilder<Db>, positions: &[i64]) {
+fn position_list<D: Dialect>(q: &mut QueryBuilder<D>, positions: &[i64]) {
     q.push(" position IN (");
     let mut list = q.separated(", ");
     for p in positions {
-        list.push_bind(*p);
+        list.push_arg(*p);
     }
     q.push(")");
 }
 
 #[async_trait]
-impl OutboxStore for Store {
+impl<D: Dialect> OutboxStore for SqlStore<D> {
     async fn pending(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(
+        let rows: Vec<D::OutboxRow> = sqlx::query_as(
             "SELECT position, payload FROM outbox WHERE sent_at IS NULL ORDER BY position LIMIT $1",
         )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .arg(i64::from(limit))
+        .fetch_all(self.db())
         .await
         .map_err(map_sqlx)?;
         Ok(entries(rows))
@@ -71,17 +69,17 @@ impl OutboxStore for Store {
         let now = Utc::now();
         let until =
             now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30));
-        let mut q = QueryBuilder::<Db>::new("UPDATE outbox SET claimed_until = ");
-        q.push_bind(db_time(until))
+        let mut q = QueryBuilder::<D>::new("UPDATE outbox SET claimed_until = ");
+        q.push_arg(until)
             .push(" WHERE position IN (SELECT position FROM outbox WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ")
-            .push_bind(db_time(now))
+            .push_arg(now)
             .push(") ORDER BY position LIMIT ")
-            .push_bind(i64::from(limit))
-            .push(SKIP_LOCKED)
+            .push_arg(i64::from(limit))
+            .push(D::SKIP_LOCKED)
             .push(") RETURNING position, payload");
-        let rows: Vec<OutboxRow> = q
+        let rows: Vec<D::OutboxRow> = q
             .build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(self.db())
             .await
             .map_err(map_sqlx)?;
         Ok(entries(rows))
@@ -91,12 +89,11 @@ impl OutboxStore for Store {
         if positions.is_empty() {
             return Ok(());
         }
-        let mut q = QueryBuilder::<Db>::new("UPDATE outbox SET sent_at = ");
-        q.push_bind(db_time(Utc::now()))
-            .push(" WHERE sent_at IS NULL AND");
+        let mut q = QueryBuilder::<D>::new("UPDATE outbox SET sent_at = ");
+        q.push_arg(Utc::now()).push(" WHERE sent_at IS NULL AND");
         position_list(&mut q, positions);
         q.build()
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map(drop)
             .map_err(map_sqlx)
@@ -106,12 +103,12 @@ impl OutboxStore for Store {
         if positions.is_empty() {
             return Ok(());
         }
-        let mut q = QueryBuilder::<Db>::new(
+        let mut q = QueryBuilder::<D>::new(
             "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND",
         );
         position_list(&mut q, positions);
         q.build()
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map(drop)
             .map_err(map_sqlx)
@@ -119,23 +116,23 @@ impl OutboxStore for Store {
 
     async fn prune_sent(&self, before: DateTime<Utc>) -> Result<u64> {
         sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
-            .bind(db_time(before))
-            .execute(&self.pool)
+            .arg(before)
+            .execute(self.db())
             .await
-            .map(|r| r.rows_affected())
+            .map(|r| D::rows_affected(&r))
             .map_err(map_sqlx)
     }
 
     async fn backlog(&self) -> Result<u64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
-            .fetch_one(&self.pool)
+        let n: D::Number = sqlx::query_as("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL")
+            .fetch_one(self.db())
             .await
             .map_err(map_sqlx)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(u64::try_from(n.into()).unwrap_or(0))
     }
 
     async fn wait_for_new(&self, max_wait: Duration) {
-        self.listen_for_other_writers().await;
+        D::listen_for_other_writers(self).await;
         let _ = tokio::time::timeout(max_wait, self.signal.notified()).await;
     }
 }

@@ -1,7 +1,7 @@
-use super::Db;
-use super::{DbTime, Store, db_time, write::missing_or_stale};
+use super::write::missing_or_stale;
+use super::{Bind, Dialect, Param, PushArg, SqlStore};
 use crate::error::map_sqlx;
-use crate::rows::{PromotionRow, promotion_columns};
+use crate::rows::promotion_columns;
 use async_trait::async_trait;
 use gotemp_core::Result;
 use gotemp_core::entities::{Promotion, PromotionDraft, PromotionFilter};
@@ -9,84 +9,81 @@ use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::PromotionRepository;
 use sqlx::QueryBuilder;
-use sqlx::types::Json;
-
-type Row = PromotionRow<DbTime>;
 
 #[async_trait]
-impl PromotionRepository for Store {
+impl<D: Dialect> PromotionRepository for SqlStore<D> {
     async fn get(&self, id: i64) -> Result<Option<Promotion>> {
-        sqlx::query_as::<_, Row>(concat!(
+        sqlx::query_as::<_, D::PromotionRow>(concat!(
             "SELECT ",
             promotion_columns!(),
             " FROM promotions WHERE id = $1"
         ))
-        .bind(id)
-        .fetch_optional(&self.pool)
+        .arg(id)
+        .fetch_optional(self.db())
         .await
-        .map(|r| r.map(Promotion::from))
+        .map(|r| r.map(Into::into))
         .map_err(map_sqlx)
     }
 
     async fn list(&self, filter: &PromotionFilter, page: &PageSpec) -> Result<Page<Promotion>> {
-        let mut q = QueryBuilder::<Db>::new(concat!(
+        let mut q = QueryBuilder::<D>::new(concat!(
             "SELECT ",
             promotion_columns!(),
             " FROM promotions WHERE 1 = 1"
         ));
         if let Some(id) = filter.id {
-            q.push(" AND id = ").push_bind(id);
+            q.push(" AND id = ").push_arg(id);
         }
         if let Some(v) = &filter.name {
-            q.push(" AND name = ").push_bind(v);
+            q.push(" AND name = ").push_arg(v);
         }
         if let Some(v) = &filter.customer_id {
-            q.push(" AND customer_id = ").push_bind(v);
+            q.push(" AND customer_id = ").push_arg(v);
         }
         if let Some(v) = &filter.product_id {
-            super::push_product_filter(&mut q, v);
+            D::push_product_filter(&mut q, v);
         }
         if let Some(at) = filter.valid_on {
-            q.push(" AND valid_from <= ").push_bind(db_time(at));
-            q.push(" AND valid_thru >= ").push_bind(db_time(at));
+            q.push(" AND valid_from <= ").push_arg(at);
+            q.push(" AND valid_thru >= ").push_arg(at);
         }
         if let Some(after) = page.after_int()? {
-            q.push(" AND id > ").push_bind(after);
+            q.push(" AND id > ").push_arg(after);
         }
-        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
-        let rows: Vec<Row> = q
+        q.push(" ORDER BY id LIMIT ").push_arg(page.fetch_limit());
+        let rows: Vec<D::PromotionRow> = q
             .build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(self.db())
             .await
             .map_err(map_sqlx)?;
-        let items = rows.into_iter().map(Promotion::from).collect();
+        let items = rows.into_iter().map(Into::into).collect();
         Ok(page.into_page(items, |p: &Promotion| Cursor::Int(p.id)))
     }
 
     async fn create(&self, draft: &PromotionDraft, event: PendingEvent) -> Result<Promotion> {
         let mut tx = self.begin_write().await?;
-        let row: Row = sqlx::query_as(concat!(
+        let row: D::PromotionRow = sqlx::query_as(concat!(
             "INSERT INTO promotions (name, description, valid_from, valid_thru, active, customer_id, products, ",
             "approval_status, prev_approval_status, created_at, updated_at, modified_by, version) ",
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING ",
             promotion_columns!()
         ))
-        .bind(draft.name.as_str())
-        .bind(draft.description.as_ref().map(|d| d.as_str()))
-        .bind(db_time(draft.validity.valid_from()))
-        .bind(db_time(draft.validity.valid_thru()))
-        .bind(draft.active)
-        .bind(draft.customer_id.as_str())
-        .bind(Json(&draft.products))
-        .bind(draft.approval_status)
-        .bind(draft.prev_approval_status)
-        .bind(db_time(event.occurred_at))
-        .bind(db_time(event.occurred_at))
-        .bind(event.performed_by)
-        .fetch_one(&mut *tx)
+        .arg(draft.name.as_str())
+        .arg(draft.description.as_ref().map(|d| d.as_str()))
+        .arg(draft.validity.valid_from())
+        .arg(draft.validity.valid_thru())
+        .arg(draft.active)
+        .arg(draft.customer_id.as_str())
+        .arg(Param::json(&draft.products))
+        .arg(draft.approval_status)
+        .arg(draft.prev_approval_status)
+        .arg(event.occurred_at)
+        .arg(event.occurred_at)
+        .arg(event.performed_by)
+        .fetch_one(D::on_connection(&mut tx))
         .await
         .map_err(map_sqlx)?;
-        self.commit(tx, Promotion::from(row), event).await
+        self.commit(tx, row.into(), event).await
     }
 
     async fn update(
@@ -97,27 +94,27 @@ impl PromotionRepository for Store {
         event: PendingEvent,
     ) -> Result<Promotion> {
         let mut tx = self.begin_write().await?;
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let row: Option<D::PromotionRow> = sqlx::query_as(concat!(
             "UPDATE promotions SET name = $1, description = $2, valid_from = $3, valid_thru = $4, active = $5, ",
             "customer_id = $6, products = $7, approval_status = $8, prev_approval_status = $9, ",
             "updated_at = $10, modified_by = $11, version = version + 1 ",
             "WHERE id = $12 AND version = $13 RETURNING ",
             promotion_columns!()
         ))
-        .bind(draft.name.as_str())
-        .bind(draft.description.as_ref().map(|d| d.as_str()))
-        .bind(db_time(draft.validity.valid_from()))
-        .bind(db_time(draft.validity.valid_thru()))
-        .bind(draft.active)
-        .bind(draft.customer_id.as_str())
-        .bind(Json(&draft.products))
-        .bind(draft.approval_status)
-        .bind(draft.prev_approval_status)
-        .bind(db_time(event.occurred_at))
-        .bind(event.performed_by)
-        .bind(id)
-        .bind(expected_version)
-        .fetch_optional(&mut *tx)
+        .arg(draft.name.as_str())
+        .arg(draft.description.as_ref().map(|d| d.as_str()))
+        .arg(draft.validity.valid_from())
+        .arg(draft.validity.valid_thru())
+        .arg(draft.active)
+        .arg(draft.customer_id.as_str())
+        .arg(Param::json(&draft.products))
+        .arg(draft.approval_status)
+        .arg(draft.prev_approval_status)
+        .arg(event.occurred_at)
+        .arg(event.performed_by)
+        .arg(id)
+        .arg(expected_version)
+        .fetch_optional(D::on_connection(&mut tx))
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
@@ -125,7 +122,7 @@ impl PromotionRepository for Store {
                 missing_or_stale(&mut tx, "promotions", "promotion", id, expected_version).await,
             );
         };
-        self.commit(tx, Promotion::from(row), event).await
+        self.commit(tx, row.into(), event).await
     }
 
     async fn delete(
@@ -135,13 +132,13 @@ impl PromotionRepository for Store {
         event: PendingEvent,
     ) -> Result<Promotion> {
         let mut tx = self.begin_write().await?;
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let row: Option<D::PromotionRow> = sqlx::query_as(concat!(
             "DELETE FROM promotions WHERE id = $1 AND version = $2 RETURNING ",
             promotion_columns!()
         ))
-        .bind(id)
-        .bind(expected_version)
-        .fetch_optional(&mut *tx)
+        .arg(id)
+        .arg(expected_version)
+        .fetch_optional(D::on_connection(&mut tx))
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
@@ -149,6 +146,6 @@ impl PromotionRepository for Store {
                 missing_or_stale(&mut tx, "promotions", "promotion", id, expected_version).await,
             );
         };
-        self.commit(tx, Promotion::from(row), event).await
+        self.commit(tx, row.into(), event).await
     }
 }

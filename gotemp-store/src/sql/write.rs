@@ -1,17 +1,24 @@
-//! The common ending of every write.
+//! The common beginning and ending of every write.
 
-use super::{Db, Store, outbox::enqueue};
+use super::outbox::enqueue;
+use super::{Bind, Dialect, SqlStore};
 use crate::error::map_sqlx;
 use gotemp_core::event::{Auditable, PendingEvent};
 use gotemp_core::{Error, Result};
 use sqlx::Transaction;
 
-impl Store {
+impl<D: Dialect> SqlStore<D> {
+    /// Starts a write transaction the way the database wants it (SQLite takes its write lock up
+    /// front, so a write waits its turn instead of failing half-way).
+    pub(super) async fn begin_write(&self) -> Result<Transaction<'static, D>> {
+        D::begin_write(&self.pool).await
+    }
+
     /// Queues the completed event of `object` in the same transaction, commits both, and wakes
     /// this process's relay.
     pub(super) async fn commit<T: Auditable>(
         &self,
-        mut tx: Transaction<'static, Db>,
+        mut tx: Transaction<'static, D>,
         object: T,
         event: PendingEvent,
     ) -> Result<T> {
@@ -24,20 +31,20 @@ impl Store {
 
 /// After a guarded UPDATE/DELETE matched no row: the object is either gone (not found) or was
 /// changed in between (stale version).
-pub(super) async fn missing_or_stale<I>(
-    tx: &mut Transaction<'static, Db>,
+pub(super) async fn missing_or_stale<D: Dialect, I>(
+    tx: &mut Transaction<'static, D>,
     table: &'static str,
     entity: &'static str,
     id: I,
     expected: i64,
 ) -> Error
 where
-    I: for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + std::fmt::Display + Clone + Send,
+    I: Into<super::Param> + std::fmt::Display + Clone + Send,
 {
-    let sql = format!("SELECT version FROM {table} WHERE id = $1");
-    match sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-        .bind(id.clone())
-        .fetch_optional(&mut **tx)
+    let sql = format!("SELECT version AS n FROM {table} WHERE id = $1");
+    match sqlx::query_as::<_, D::Number>(sqlx::AssertSqlSafe(sql))
+        .arg(id.clone())
+        .fetch_optional(D::on_connection(tx))
         .await
     {
         Ok(Some(_)) => Error::stale_version(entity, id, expected),

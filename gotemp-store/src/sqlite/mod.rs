@@ -2,33 +2,21 @@
 //! single writer; every write transaction starts with `BEGIN IMMEDIATE`, so it takes the write
 //! lock up front and waits its turn (busy timeout) instead of failing half-way.
 
-#[path = "../sql/mod.rs"]
-#[allow(
-    clippy::duplicate_mod,
-    reason = "shared SQL, compiled once per backend"
-)]
-mod sql;
-
 use crate::error::map_sqlx;
+use crate::rows;
+use crate::sql::{self, Param, SqlStore, param::encode_param};
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};
 use gotemp_core::{Error, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use sqlx::{Executor, Pool, QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// The SQLite store: every repository of gotemp on one database file.
-#[derive(Clone, Debug)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-    /// Woken after every commit that queued an event, so the relay needs no polling delay.
-    signal: Arc<Notify>,
-}
+pub type SqliteStore = SqlStore<Sqlite>;
 
-impl SqliteStore {
+impl SqlStore<Sqlite> {
     /// Opens (creating when missing, with its parent directory) the database at `url`
     /// (`sqlite://data/gotemp.db`, `sqlite:///abs/path.db`) and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -51,10 +39,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(map_sqlx)?;
-        let store = Self {
-            pool,
-            signal: Arc::new(Notify::new()),
-        };
+        let store = Self::with_pool(pool);
         store.migrate().await?;
         Ok(store)
     }
@@ -66,72 +51,90 @@ impl SqliteStore {
             .await
             .map_err(|e| Error::internal_from(format!("SQLite migration failed: {e}"), e))
     }
+}
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_sqlx)
+// SQLite keeps times as integer microseconds since the epoch (UTC): they sort and compare
+// exactly, unlike text.
+encode_param!(Sqlite, |t: DateTime<Utc>| t.timestamp_micros());
+
+impl sql::Sql for Sqlite {
+    type State = ();
+    type Param = Param;
+    type UserRow = rows::UserRow<i64>;
+    type CredentialsRow = rows::CredentialsRow<i64>;
+    type PromotionRow = rows::PromotionRow<i64>;
+    type CustomerRow = rows::CustomerRow<i64>;
+    type ProductRow = rows::ProductRow<i64>;
+    type LinkRow = rows::LinkRow<i64>;
+    type AuditRow = rows::AuditRow<i64>;
+    type DeadLetterRow = rows::DeadLetterRow<i64>;
+    type OutboxRow = rows::OutboxRow;
+    type Number = rows::Number;
+
+    /// SQLite has no row locks to skip: its writers are serialized already.
+    const SKIP_LOCKED: &'static str = "";
+    /// One process owns an SQLite file; the in-process signal is all the notice a relay needs.
+    const OUTBOX_NOTIFY: Option<&'static str> = None;
+
+    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
+        pool
     }
-}
 
-// What the shared SQL modules compile against.
-/// SQLite has no row locks to skip: its writers are serialized already.
-const SKIP_LOCKED: &str = "";
-/// One process owns an SQLite file; the in-process signal is all the notice a relay needs.
-const OUTBOX_NOTIFY: Option<&str> = None;
+    fn on_connection(conn: &mut SqliteConnection) -> impl Executor<'_, Database = Self> {
+        conn
+    }
 
-impl SqliteStore {
+    fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    /// `BEGIN IMMEDIATE`: the write lock up front, so a write waits its turn (busy timeout)
+    /// instead of failing half-way when it first writes.
+    async fn begin_write(pool: &Pool<Self>) -> Result<Transaction<'static, Self>> {
+        pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)
+    }
+
     /// Only this process writes the file: nothing to listen to.
-    async fn listen_for_other_writers(&self) {}
-}
+    async fn listen_for_other_writers(_: &SqliteStore) {}
 
-type Store = SqliteStore;
-type Db = Sqlite;
-/// SQLite keeps times as integer microseconds since the epoch (UTC).
-type DbTime = i64;
+    /// A scan of the JSON array.
+    fn push_product_filter(q: &mut QueryBuilder<Self>, product_id: &str) {
+        q.push(" AND EXISTS (SELECT 1 FROM json_each(promotions.products) AS p WHERE json_extract(p.value, '$.product_id') = ")
+            .push_bind(product_id.to_owned())
+            .push(")");
+    }
 
-fn db_time(t: DateTime<Utc>) -> DbTime {
-    t.timestamp_micros()
-}
-
-/// Promotions that include a product: a scan of the JSON array.
-fn push_product_filter(q: &mut QueryBuilder<Sqlite>, product_id: &str) {
-    q.push(" AND EXISTS (SELECT 1 FROM json_each(promotions.products) AS p WHERE json_extract(p.value, '$.product_id') = ")
-        .push_bind(product_id.to_owned())
-        .push(")");
-}
-
-/// Audit counts per bucket: floor division of the microsecond times, so buckets line up with
-/// the epoch like PostgreSQL's `date_bin`, also before 1970.
-async fn bucket_counts(
-    store: &SqliteStore,
-    filter: &AuditFilter,
-    width: chrono::Duration,
-) -> Result<Vec<BucketCount>> {
-    let w = width
-        .num_microseconds()
-        .filter(|w| *w > 0)
-        .ok_or_else(|| Error::internal("bucket width out of range"))?;
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT action_time - (((action_time % ");
-    q.push_bind(w)
-        .push(") + ")
-        .push_bind(w)
-        .push(") % ")
-        .push_bind(w)
-        .push(") AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1");
-    sql::push_audit_filter(&mut q, filter);
-    q.push(" GROUP BY bucket ORDER BY bucket");
-    let rows: Vec<(i64, i64)> = q
-        .build_query_as()
-        .fetch_all(&store.pool)
-        .await
-        .map_err(map_sqlx)?;
-    Ok(rows
-        .into_iter()
-        .map(|(b, n)| BucketCount {
-            bucket_start: DateTime::from_timestamp_micros(b).unwrap_or_default(),
-            count: n,
-        })
-        .collect())
+    /// Floor division of the microsecond times, so buckets line up with the epoch like
+    /// PostgreSQL's `date_bin`, also before 1970.
+    async fn bucket_counts(
+        store: &SqliteStore,
+        filter: &AuditFilter,
+        width: chrono::Duration,
+    ) -> Result<Vec<BucketCount>> {
+        let w = width
+            .num_microseconds()
+            .filter(|w| *w > 0)
+            .ok_or_else(|| Error::internal("bucket width out of range"))?;
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT action_time - (((action_time % ");
+        q.push_bind(w)
+            .push(") + ")
+            .push_bind(w)
+            .push(") % ")
+            .push_bind(w)
+            .push(") AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1");
+        sql::push_audit_filter(&mut q, filter);
+        q.push(" GROUP BY bucket ORDER BY bucket");
+        let rows: Vec<(i64, i64)> = q
+            .build_query_as()
+            .fetch_all(&store.pool)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(rows
+            .into_iter()
+            .map(|(b, n)| BucketCount {
+                bucket_start: DateTime::from_timestamp_micros(b).unwrap_or_default(),
+                count: n,
+            })
+            .collect())
+    }
 }

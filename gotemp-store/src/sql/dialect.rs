@@ -1,0 +1,87 @@
+//! What sets one SQL database apart from another, in one place: the statements every SQL store
+//! runs are generic over a [`Dialect`], and each database implements it once (`postgres`,
+//! `sqlite`).
+
+use super::{Param, SqlStore};
+use chrono::Duration;
+use gotemp_core::entities::{
+    AuditFilter, AuditRecord, BucketCount, Customer, Link, Product, Promotion, User,
+};
+use gotemp_core::ports::{DeadLetter, OutboxEntry};
+use gotemp_core::values::PasswordHash;
+use gotemp_core::{Error, Result};
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, QueryBuilder, Transaction};
+use std::fmt::Debug;
+
+/// A database a [`SqlStore`] runs on: PostgreSQL ([`sqlx::Postgres`]) or SQLite
+/// ([`sqlx::Sqlite`]). Sealed: gotemp's statements are written and tested for these two.
+pub trait Dialect: Sql {}
+
+impl<D: Sql> Dialect for D {}
+
+/// A row type a statement reads.
+pub trait Read<D: Database>: for<'r> FromRow<'r, D::Row> + Send + Unpin + 'static {}
+
+impl<D: Database, T> Read<D> for T where T: for<'r> FromRow<'r, D::Row> + Send + Unpin + 'static {}
+
+/// Everything the shared statements need of a database and everything in which databases
+/// differ. The associated types name, per database, what the statements bind and read: Rust
+/// carries bounds on them (unlike bounds on other types) to the generic code that uses them.
+pub trait Sql: Database<Arguments: IntoArguments<Self>> {
+    /// What a store on this database keeps besides its pool.
+    type State: Clone + Debug + Default + Send + Sync + 'static;
+    /// [`Param`] as this database encodes it (always `Param` itself).
+    type Param: for<'q> Encode<'q, Self> + sqlx::Type<Self> + From<Param> + Send + 'static;
+    /// The rows, with times as this database stores them.
+    type UserRow: Read<Self> + Into<User>;
+    /// A user with the stored hash, read for login only.
+    type CredentialsRow: Read<Self> + Into<(User, PasswordHash)>;
+    /// A promotion.
+    type PromotionRow: Read<Self> + Into<Promotion>;
+    /// A customer.
+    type CustomerRow: Read<Self> + Into<Customer>;
+    /// A product.
+    type ProductRow: Read<Self> + Into<Product>;
+    /// A hierarchy link, under names that cannot clash with a vertex's columns in a join.
+    type LinkRow: Read<Self> + TryInto<Link, Error = Error>;
+    /// An audit record.
+    type AuditRow: Read<Self> + TryInto<AuditRecord, Error = Error>;
+    /// An event the audit service could not record.
+    type DeadLetterRow: Read<Self> + Into<DeadLetter>;
+    /// An outbox row.
+    type OutboxRow: Read<Self> + Into<OutboxEntry>;
+    /// One integer column named `n`.
+    type Number: Read<Self> + Into<i64>;
+
+    /// Appended to the relay's claim, so relays running at once skip each other's rows.
+    const SKIP_LOCKED: &'static str;
+    /// Sent inside each write's transaction to wake relays in other processes at commit.
+    const OUTBOX_NOTIFY: Option<&'static str>;
+
+    /// The pool as the executor of statements outside a transaction.
+    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self>;
+
+    /// A connection (a transaction's) as the executor of its statements.
+    fn on_connection(conn: &mut Self::Connection) -> impl Executor<'_, Database = Self>;
+
+    /// How many rows a statement wrote.
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+
+    /// Starts a write transaction.
+    fn begin_write(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = Result<Transaction<'static, Self>>> + Send;
+
+    /// Makes sure this process hears of outbox writes by other processes.
+    fn listen_for_other_writers(store: &SqlStore<Self>) -> impl Future<Output = ()> + Send;
+
+    /// Promotions that include a product.
+    fn push_product_filter(q: &mut QueryBuilder<Self>, product_id: &str);
+
+    /// Audit counts per time bucket, buckets aligned to the epoch.
+    fn bucket_counts(
+        store: &SqlStore<Self>,
+        filter: &AuditFilter,
+        width: Duration,
+    ) -> impl Future<Output = Result<Vec<BucketCount>>> + Send;
+}
