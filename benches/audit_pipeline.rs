@@ -85,7 +85,7 @@ async fn write(repos: &Repositories, prefix: &str, n: usize) {
     for i in 0..n {
         let event = PendingEvent::new::<gotemp::domain::entities::Customer>(
             ActionType::Insert,
-            &Actor::new(1),
+            &Actor::admin(1),
             now(),
         );
         repos

@@ -66,14 +66,14 @@ fn id(i: usize) -> String {
 async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<&str>, n: usize) {
     let prefix = format!("gotemp-bench-{}", uuid::Uuid::now_v7().simple());
     let plain = app(repos.clone(), None, &prefix);
-    let actor = Actor::new(1);
+    let actor = &Actor::admin(1);
     let now = chrono::Utc::now();
     let mut promotions = Vec::new();
     for i in 0..CUSTOMERS {
         plain
             .customers()
             .create(
-                &actor,
+                actor,
                 NewCustomer {
                     id: Some(id(i)),
                     name: format!("Customer {i}"),
@@ -92,7 +92,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
         promotions.push(
             plain
                 .promotions()
-                .create(&actor, promotion)
+                .create(actor, promotion)
                 .await
                 .unwrap()
                 .id,
@@ -115,7 +115,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
     time("customer get, no cache", n, noop, |i| {
         let app = &plain;
         async move {
-            app.customers().get(&id(i)).await.unwrap();
+            app.customers().get(actor, &id(i)).await.unwrap();
         }
     })
     .await;
@@ -133,7 +133,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
             |i| {
                 let app = &cached;
                 async move {
-                    app.customers().get(&id(i)).await.unwrap();
+                    app.customers().get(actor, &id(i)).await.unwrap();
                 }
             },
         )
@@ -142,7 +142,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
         time(&label, n, noop, |i| {
             let app = &cached;
             async move {
-                app.customers().get(&id(i)).await.unwrap();
+                app.customers().get(actor, &id(i)).await.unwrap();
             }
         })
         .await;
@@ -152,7 +152,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
     time("promotion get + name, no cache", n, noop, |i| {
         let app = &plain;
         async move {
-            app.promotions().get(promotion(i)).await.unwrap();
+            app.promotions().get(actor, promotion(i)).await.unwrap();
         }
     })
     .await;
@@ -162,7 +162,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
         time(&label, n, noop, |i| {
             let app = &cached;
             async move {
-                app.promotions().get(promotion(i)).await.unwrap();
+                app.promotions().get(actor, promotion(i)).await.unwrap();
             }
         })
         .await;

@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the hot paths under every request (criterion): validating input,
-//! serializing an object and its audit event, verifying a token, and a repository read and
+//! serializing an object and its audit event, verifying a token, the policy's decision, and a
+//! repository read and
 //! write (with its outbox event) on the embedded SQLite store.
 //!
 //! ```sh
@@ -53,7 +54,7 @@ fn serialization(c: &mut Criterion) {
     c.bench_function("serialize: customer to JSON", |b| {
         b.iter(|| serde_json::to_vec(black_box(&customer)).unwrap())
     });
-    let actor = Actor::new(1);
+    let actor = Actor::admin(1);
     c.bench_function(
         "serialize: complete an audit event (redacted object detail)",
         |b| {
@@ -71,7 +72,7 @@ fn tokens(c: &mut Criterion) {
         "micro-bench-secret-micro-bench-secret-!!",
     )))
     .unwrap();
-    let token = service.issue(1, chrono::Utc::now()).unwrap().token;
+    let token = service.issue(1, 1, chrono::Utc::now()).unwrap().token;
     c.bench_function("token: verify a JWT (HS256, claims checked)", |b| {
         b.iter(|| service.verify(black_box(&token)).unwrap())
     });
@@ -93,7 +94,7 @@ fn sqlite(c: &mut Criterion) {
         extras: (),
     };
     let event =
-        || PendingEvent::new::<Customer>(ActionType::Insert, &Actor::new(1), chrono::Utc::now());
+        || PendingEvent::new::<Customer>(ActionType::Insert, &Actor::admin(1), chrono::Utc::now());
     rt.block_on(repo.create(&draft("ducksrus".into()), event()))
         .unwrap();
     c.bench_function("sqlite: customer get-by-id", |b| {
@@ -113,5 +114,40 @@ fn sqlite(c: &mut Criterion) {
     rt.block_on(store.finish());
 }
 
-criterion_group!(benches, validation, serialization, tokens, sqlite);
+/// The default policy's decision, asked on every call: must stay far below a microsecond.
+fn policy(c: &mut Criterion) {
+    use gotemp::domain::policy::{
+        Action, Object, Policy, Request, Resource, Role, RolePolicy, Roles,
+    };
+    let editor = Actor::new(7, Roles::of(&[Role::Editor, Role::Viewer]));
+    let customer = customer();
+    c.bench_function("policy: role table decides an update of a customer", |b| {
+        b.iter(|| {
+            let request = Request {
+                actor: black_box(&editor),
+                action: black_box(Action::Update),
+                resource: black_box(Resource::Customers),
+                object: Some(Object::Customer(&customer)),
+            };
+            black_box(RolePolicy.allows(&request))
+        })
+    });
+    let policy: std::sync::Arc<dyn Policy> = std::sync::Arc::new(RolePolicy);
+    c.bench_function(
+        "policy: role table behind dyn Policy, a user reading itself",
+        |b| {
+            b.iter(|| {
+                let request = Request {
+                    actor: black_box(&editor),
+                    action: black_box(Action::Read),
+                    resource: black_box(Resource::Users),
+                    object: Some(Object::UserId(black_box(7))),
+                };
+                black_box(policy.allows(&request))
+            })
+        },
+    );
+}
+
+criterion_group!(benches, validation, serialization, tokens, policy, sqlite);
 criterion_main!(benches);

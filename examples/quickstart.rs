@@ -51,7 +51,7 @@ async fn main() -> anyhow::Result<()> {
         "logged in as {} (token valid until {})",
         login.user.name, login.expires_at
     );
-    let actor = app.users().validate_token(&login.token)?.actor;
+    let actor = app.users().authenticate(&login.token).await?.actor;
 
     let promo = app
         .promotions()
@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let page = app
         .promotions()
-        .list(&filter, &PageRequest::default())
+        .list(&actor, &filter, &PageRequest::default())
         .await?;
     println!("ducksrus has {} promotions", page.items.len());
     app.promotions()
@@ -114,7 +114,12 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let history = app
         .audit()
-        .history("promotion", &promo.id.to_string(), &PageRequest::default())
+        .history(
+            &actor,
+            "promotion",
+            &promo.id.to_string(),
+            &PageRequest::default(),
+        )
         .await?;
     println!("audit history of promotion {}, newest first:", promo.id);
     for r in &history.items {

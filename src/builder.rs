@@ -10,6 +10,7 @@ use gotemp_core::cache::CacheLayer;
 use gotemp_core::entities::{Customer, CustomerDraft, Product, ProductDraft};
 use gotemp_core::entities::{Promotion, PromotionDraft, User, UserDraft};
 use gotemp_core::hooks::{HookChain, Hooks};
+use gotemp_core::policy::{Policy, RolePolicy};
 use gotemp_core::ports::{CustomerDirectory, EventSink, Repositories};
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub struct GotempBuilder {
     sink: Option<Arc<dyn EventSink>>,
     directory: Option<Arc<dyn CustomerDirectory>>,
     hooks: EntityHooks,
+    policy: Option<Arc<dyn Policy>>,
 }
 
 /// Where the lookup cache comes from.
@@ -137,6 +139,14 @@ impl GotempBuilder {
         self
     }
 
+    /// Who may do what, instead of the built-in roles' table ([`RolePolicy`]): every service
+    /// asks it on every call, whichever transport the call came through. Wrap `RolePolicy` to
+    /// add rules to it.
+    pub fn policy(mut self, policy: Arc<dyn Policy>) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
     /// Opens what the config names (migrating the stores) and wires every service.
     pub async fn build(self) -> Result<Gotemp> {
         let config = self.config.as_ref();
@@ -162,6 +172,7 @@ impl GotempBuilder {
             sink: self.sink,
             directory: self.directory,
             hooks: self.hooks,
+            policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
         };
         Ok(Gotemp::wire(parts))
     }

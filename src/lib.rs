@@ -38,6 +38,7 @@ pub struct ReadmeDoctests;
 
 use gotemp_core::auth::{Argon2Hasher, TokenService};
 use gotemp_core::cache::CacheLayer;
+use gotemp_core::policy::{Policy, RolePolicy};
 use gotemp_core::ports::{
     CustomerDirectory, EventSink, PromotionsOfCustomer, References, Repositories,
 };
@@ -72,6 +73,7 @@ struct Parts {
     sink: Option<Arc<dyn EventSink>>,
     directory: Option<Arc<dyn CustomerDirectory>>,
     hooks: builder::EntityHooks,
+    policy: Arc<dyn Policy>,
 }
 
 impl Gotemp {
@@ -105,6 +107,7 @@ impl Gotemp {
             sink: None,
             directory: None,
             hooks: Default::default(),
+            policy: Arc::new(RolePolicy),
         })
     }
 
@@ -116,33 +119,40 @@ impl Gotemp {
             sink,
             directory,
             hooks,
+            policy,
         } = parts;
         let r = &repositories;
         let references: Arc<dyn References> = Arc::new(PromotionsOfCustomer(r.promotions.clone()));
         let mut customers = CustomerService::new(r.customers.clone())
             .with_references(references)
-            .with_hooks(hooks.customers);
-        let mut products = ProductService::new(r.products.clone()).with_hooks(hooks.products);
-        if let Some(cache) = &cache {
-            customers = customers.with_cache(cache.clone());
-            products = products.with_cache(cache.clone());
-        }
-        // The promotion service reads customers through the very service the transports write
-        // through (same cache, same hooks), unless they live in another process.
-        let directory = directory.unwrap_or_else(|| Arc::new(customers.clone()));
-        let users = UserService::new(
+            .with_hooks(hooks.customers)
+            .with_policy(policy.clone());
+        let mut products = ProductService::new(r.products.clone())
+            .with_hooks(hooks.products)
+            .with_policy(policy.clone());
+        let mut users = UserService::new(
             r.users.clone(),
             Arc::new(Argon2Hasher::owasp()),
             tokens.clone(),
         )
-        .with_hooks(hooks.users);
+        .with_hooks(hooks.users)
+        .with_policy(policy.clone());
+        if let Some(cache) = &cache {
+            customers = customers.with_cache(cache.clone());
+            products = products.with_cache(cache.clone());
+            users = users.with_cache(cache.clone());
+        }
+        // The promotion service reads customers through the very service the transports write
+        // through (same cache, same hooks), unless they live in another process.
+        let directory = directory.unwrap_or_else(|| Arc::new(customers.clone()));
         Self {
             users,
             customers,
             products,
             promotions: PromotionService::new(r.promotions.clone(), directory)
-                .with_hooks(hooks.promotions),
-            audit: AuditService::new(r.audit.clone()),
+                .with_hooks(hooks.promotions)
+                .with_policy(policy.clone()),
+            audit: AuditService::new(r.audit.clone()).with_policy(policy),
             repositories,
             cache,
             tokens,

@@ -42,7 +42,7 @@ fn layer(app: &Gotemp) -> &CacheLayer {
 }
 
 fn actor() -> Actor {
-    Actor::new(1)
+    Actor::admin(1)
 }
 
 /// A customer named `Old Name` and a promotion for it; returns the promotion's id.
@@ -90,7 +90,7 @@ async fn rename(app: &Gotemp, customer: &str, name: &str) {
 async fn shown_name(app: &Gotemp, promotion: i64) -> String {
     let promotion = app
         .promotions()
-        .get(promotion)
+        .get(&actor(), promotion)
         .await
         .expect("the read succeeds");
     promotion
@@ -130,7 +130,12 @@ async fn a_rename_is_seen_at_once_by_a_second_instance_sharing_redis() {
     // No waiting: the instance that committed evicted the shared entry before answering.
     assert_eq!(shown_name(&promotions, promo).await, "New Name");
     assert_eq!(
-        promotions.customers().get("renamed-co").await.unwrap().name,
+        promotions
+            .customers()
+            .get(&actor(), "renamed-co")
+            .await
+            .unwrap()
+            .name,
         "New Name"
     );
 
@@ -181,7 +186,7 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
         .unwrap();
     assert_eq!(shown_name(&b, promo).await, "Old Name");
     assert_eq!(
-        b.products().get(&product.id).await.unwrap().name,
+        b.products().get(&actor(), &product.id).await.unwrap().name,
         "Old Duck"
     );
 
@@ -219,7 +224,7 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(
-        b.products().get(&product.id).await.unwrap().name,
+        b.products().get(&actor(), &product.id).await.unwrap().name,
         "New Duck"
     );
 
@@ -264,7 +269,7 @@ async fn redis_stopped_mid_test_fails_no_request_and_caching_resumes() {
     server.kill().await;
     for _ in 0..30 {
         assert_eq!(shown_name(&app, promo).await, "Old Name");
-        app.customers().get("steady-co").await.unwrap();
+        app.customers().get(&actor(), "steady-co").await.unwrap();
     }
     rename(&app, "steady-co", "New Name").await;
     assert_eq!(shown_name(&app, promo).await, "New Name");

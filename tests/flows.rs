@@ -35,7 +35,7 @@ async fn seeded_flows(repos: Repositories) {
             first.promotions,
             first.links
         ),
-        (5, 5, 6, 3, 8),
+        (6, 5, 6, 3, 8),
         "the demo data with the hierarchies of docs/services.md"
     );
     let again = app.seed(&c).await.unwrap();
@@ -58,7 +58,11 @@ async fn seeded_flows(repos: Repositories) {
         .login("ROOT@gotemp.example", &c.auth.admin_password)
         .await
         .unwrap();
-    let actor = app.users().validate_token(&admin.token).unwrap().actor;
+    let actor = app.users().authenticate(&admin.token).await.unwrap().actor;
+    assert!(
+        actor.roles.contains(gotemp::domain::policy::Role::Admin),
+        "the seeded administrator is admin"
+    );
     assert_eq!(actor.user_id, admin.user.id);
     let demo = SecretString::from("demo password");
     app.users()
@@ -94,6 +98,7 @@ async fn seeded_flows(repos: Repositories) {
         valid_from: Some(chrono::Utc::now()),
         valid_thru: Some(chrono::Utc::now() + chrono::Duration::days(1)),
         active: true,
+        roles: None,
         password: SecretString::from("long enough"),
     };
     let err = app.users().create(&actor, dup).await.unwrap_err();
@@ -109,7 +114,7 @@ async fn seeded_flows(repos: Repositories) {
     };
     let promos = app
         .promotions()
-        .list(&filter, &PageRequest::default())
+        .list(&actor, &filter, &PageRequest::default())
         .await
         .unwrap();
     assert_eq!(promos.items.len(), 2);
@@ -141,7 +146,7 @@ async fn seeded_flows(repos: Repositories) {
 
     // Every committed change left one event; none carries a secret.
     let events = app.repositories().outbox.pending(10_000).await.unwrap();
-    assert_eq!(events.len(), 5 + 5 + 6 + 3 + 8 + 1);
+    assert_eq!(events.len(), 6 + 5 + 6 + 3 + 8 + 1);
     for e in &events {
         let text = serde_json::to_string(&e.event).unwrap();
         for secret in ["password", "argon2", "root password", "demo password"] {
@@ -164,13 +169,13 @@ async fn seeded_flows(repos: Repositories) {
     let filter = gotemp::domain::entities::AuditFilter::default();
     let trail = app
         .audit()
-        .list(&filter, &PageRequest::first(500))
+        .list(&actor, &filter, &PageRequest::first(500))
         .await
         .unwrap();
     assert_eq!(trail.items.len(), events.len());
     let canard = app
         .audit()
-        .history("customer", "canard", &PageRequest::default())
+        .history(&actor, "customer", "canard", &PageRequest::default())
         .await
         .unwrap();
     let kinds: Vec<&str> = canard
@@ -210,7 +215,10 @@ async fn open_rejects_unknown_storage_and_opens_sqlite_by_url() {
     c.storage.url = format!("sqlite://{}/nested/gotemp.db", dir.display()).into();
     let app = Gotemp::open(&c).await.unwrap();
     assert!(
-        app.customers().get("ducksrus").await.is_err(),
+        app.customers()
+            .get(&gotemp::domain::Actor::system(), "ducksrus")
+            .await
+            .is_err(),
         "no seed unless asked"
     );
     let _ = std::fs::remove_dir_all(dir);

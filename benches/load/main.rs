@@ -87,7 +87,7 @@ async fn http(app: Gotemp) -> String {
 async fn grpc(app: Gotemp, token: &str) -> GotempClient {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens().clone())));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     tokio::spawn(async move {
         serve(
             app,

@@ -34,7 +34,11 @@ pub async fn start(config: &Config) -> Result<Running, BoxError> {
     let app = Gotemp::open(config).await?;
     let first_start = app
         .users()
-        .list(&Default::default(), &PageRequest::first(1))
+        .list(
+            &gotemp::domain::Actor::system(),
+            &Default::default(),
+            &PageRequest::first(1),
+        )
         .await?
         .items
         .is_empty();
@@ -65,7 +69,7 @@ pub async fn start(config: &Config) -> Result<Running, BoxError> {
             .await
             .map_err(BoxError::from)
     });
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens().clone())));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let grpc_stopped = until_stopped();
     let grpc_task = tokio::spawn(async move {
         gotemp_grpc::server::serve(app, &ServiceName::ALL, auth, grpc_listener, grpc_stopped)

@@ -1,23 +1,52 @@
-//! Who is making a change. Transports build it from a verified token; services record it as
-//! `modified_by` and as the audit event's `performed_by`.
+//! Who is making a call. Transports build it from a verified token and the caller's current
+//! record (never from roles an old token claims); services hand it to the [`Policy`] and record
+//! it as `modified_by` and as the audit event's `performed_by`.
+//!
+//! [`Policy`]: crate::policy::Policy
 
-use serde::{Deserialize, Serialize};
+use crate::policy::{Role, Roles};
+use std::sync::Arc;
 
-/// The authenticated caller of an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The authenticated caller of an operation: what a policy may decide on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Actor {
     /// The user id the caller's token stands for.
     pub user_id: i64,
+    /// The caller's roles, as stored now.
+    pub roles: Roles,
+    /// The caller's company, for policies that scope by it.
+    pub company: Option<Arc<str>>,
 }
 
 impl Actor {
-    /// The caller with the given user id.
-    pub fn new(user_id: i64) -> Self {
-        Self { user_id }
+    /// The caller with the given user id and roles.
+    pub fn new(user_id: i64, roles: Roles) -> Self {
+        Self {
+            user_id,
+            roles,
+            company: None,
+        }
     }
 
-    /// gotemp itself (migrations, seeding). User ids start at 1, so 0 never names a person.
+    /// A caller with every role: tests, benchmarks and tools acting as an administrator.
+    pub fn admin(user_id: i64) -> Self {
+        Self::new(user_id, Roles::of(&[Role::Admin]))
+    }
+
+    /// The same caller in `company`.
+    pub fn in_company(mut self, company: Option<&str>) -> Self {
+        self.company = company.map(Arc::from);
+        self
+    }
+
+    /// gotemp itself (migrations, seeding): allowed everything. User ids start at 1, so 0 never
+    /// names a person.
     pub fn system() -> Self {
-        Self { user_id: 0 }
+        Self::new(0, Roles::NONE)
+    }
+
+    /// Whether this is gotemp itself rather than a person.
+    pub fn is_system(&self) -> bool {
+        self.user_id == 0
     }
 }

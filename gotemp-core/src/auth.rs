@@ -2,7 +2,6 @@
 //! still verify and are upgraded at the next login); tokens are HS256 JWTs that carry ids and
 //! standard claims only, signed with a secret from configuration.
 
-use crate::actor::Actor;
 use crate::error::{Error, Result};
 use crate::values::{Password, PasswordHash};
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
@@ -143,6 +142,10 @@ pub struct Claims {
     pub exp: i64,
     /// Token id, so a token can be told apart from another issued the same second.
     pub jti: String,
+    /// The version of the user's tokens it was issued under; a revocation increments the
+    /// user's, and every token with an older one is refused.
+    #[serde(default)]
+    pub ver: i64,
 }
 
 /// A signed token and when it stops being valid.
@@ -154,12 +157,17 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// What a valid token stands for.
+/// What a token says of itself once its signature and times checked out. Whether its user may
+/// still use it is the user service's to say ([`UserService::authenticate`]).
+///
+/// [`UserService::authenticate`]: crate::services::UserService::authenticate
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerifiedToken {
-    /// The caller.
-    pub actor: Actor,
-    /// Expiry, so a remote verifier can cache the answer until then.
+    /// The user it was issued to.
+    pub user_id: i64,
+    /// The version of the user's tokens it was issued under.
+    pub token_version: i64,
+    /// Expiry.
     pub expires_at: DateTime<Utc>,
 }
 
@@ -199,8 +207,14 @@ impl TokenService {
         })
     }
 
-    /// Signs a token for `user_id`, valid from `now` for the configured lifetime.
-    pub fn issue(&self, user_id: i64, now: DateTime<Utc>) -> Result<IssuedToken> {
+    /// Signs a token for `user_id` under the version of its tokens, valid from `now` for the
+    /// configured lifetime.
+    pub fn issue(
+        &self,
+        user_id: i64,
+        token_version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken> {
         let expires_at = now + self.settings.ttl;
         let claims = Claims {
             sub: user_id.to_string(),
@@ -210,6 +224,7 @@ impl TokenService {
             nbf: now.timestamp(),
             exp: expires_at.timestamp(),
             jti: uuid::Uuid::now_v7().to_string(),
+            ver: token_version,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::internal(format!("token signing failed: {e}")))?;
@@ -234,7 +249,8 @@ impl TokenService {
         }
         let expires_at = DateTime::from_timestamp(data.claims.exp, 0).ok_or_else(invalid)?;
         Ok(VerifiedToken {
-            actor: Actor::new(user_id),
+            user_id,
+            token_version: data.claims.ver,
             expires_at,
         })
     }

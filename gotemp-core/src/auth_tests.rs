@@ -66,9 +66,9 @@ fn garbage_hash_is_a_mismatch_not_a_panic() {
 fn token_round_trip_carries_only_ids() {
     let t = tokens();
     let now = Utc::now();
-    let issued = t.issue(42, now).unwrap();
+    let issued = t.issue(42, 7, now).unwrap();
     let verified = t.verify(&issued.token).unwrap();
-    assert_eq!(verified.actor, Actor::new(42));
+    assert_eq!((verified.user_id, verified.token_version), (42, 7));
     assert_eq!(
         verified.expires_at.timestamp(),
         (now + Duration::hours(24)).timestamp()
@@ -78,14 +78,17 @@ fn token_round_trip_carries_only_ids() {
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     let mut keys: Vec<_> = claims.as_object().unwrap().keys().cloned().collect();
     keys.sort();
-    assert_eq!(keys, ["aud", "exp", "iat", "iss", "jti", "nbf", "sub"]);
+    assert_eq!(
+        keys,
+        ["aud", "exp", "iat", "iss", "jti", "nbf", "sub", "ver"]
+    );
     assert_eq!(claims["iss"], "gotemp.user");
 }
 
 #[test]
 fn expired_token_is_rejected() {
     let t = tokens();
-    let issued = t.issue(1, Utc::now() - Duration::hours(25)).unwrap();
+    let issued = t.issue(1, 1, Utc::now() - Duration::hours(25)).unwrap();
     assert_eq!(
         t.verify(&issued.token).unwrap_err(),
         Error::Unauthenticated("invalid or expired token".into())
@@ -95,7 +98,7 @@ fn expired_token_is_rejected() {
 #[test]
 fn tampered_token_is_rejected() {
     let t = tokens();
-    let issued = t.issue(1, Utc::now()).unwrap();
+    let issued = t.issue(1, 1, Utc::now()).unwrap();
     let mut parts: Vec<String> = issued.token.split('.').map(str::to_owned).collect();
     let forged = serde_json::json!({"sub": "2", "iss": "gotemp.user", "aud": "gotemp",
         "iat": 0, "nbf": 0, "exp": 4_000_000_000i64, "jti": "x"});
@@ -115,6 +118,7 @@ fn other_algorithms_are_rejected() {
         nbf: now,
         exp: now + 60,
         jti: "j".into(),
+        ver: 1,
     };
     let hs512 = jsonwebtoken::encode(
         &Header::new(Algorithm::HS512),
@@ -135,16 +139,22 @@ fn other_algorithms_are_rejected() {
 fn wrong_issuer_audience_or_secret_is_rejected() {
     let mut s = TokenSettings::new(SecretString::from(SECRET));
     s.issuer = "someone.else".into();
-    let foreign = TokenService::new(s).unwrap().issue(1, Utc::now()).unwrap();
+    let foreign = TokenService::new(s)
+        .unwrap()
+        .issue(1, 1, Utc::now())
+        .unwrap();
     assert!(tokens().verify(&foreign.token).is_err());
     let mut s = TokenSettings::new(SecretString::from(SECRET));
     s.audience = "other".into();
-    let foreign = TokenService::new(s).unwrap().issue(1, Utc::now()).unwrap();
+    let foreign = TokenService::new(s)
+        .unwrap()
+        .issue(1, 1, Utc::now())
+        .unwrap();
     assert!(tokens().verify(&foreign.token).is_err());
     let other_key = TokenSettings::new(SecretString::from("x".repeat(40)));
     let foreign = TokenService::new(other_key)
         .unwrap()
-        .issue(1, Utc::now())
+        .issue(1, 1, Utc::now())
         .unwrap();
     assert!(tokens().verify(&foreign.token).is_err());
 }
@@ -152,7 +162,7 @@ fn wrong_issuer_audience_or_secret_is_rejected() {
 #[test]
 fn token_without_user_is_rejected() {
     let t = tokens();
-    let issued = t.issue(0, Utc::now()).unwrap();
+    let issued = t.issue(0, 1, Utc::now()).unwrap();
     assert_eq!(
         t.verify(&issued.token).unwrap_err(),
         Error::Unauthenticated("no user in token".into())

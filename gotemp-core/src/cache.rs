@@ -9,7 +9,7 @@
 //! now and then until it answers again. Evictions that could not reach the cache during an
 //! outage are kept and replayed before the cache is trusted again.
 
-use crate::entities::{Customer, Product};
+use crate::entities::{AuthStatus, Customer, Product};
 use crate::error::Result;
 use crate::event::Auditable;
 use async_trait::async_trait;
@@ -109,6 +109,12 @@ impl Cacheable for Customer {
 }
 
 impl Cacheable for Product {
+    const SCHEMA_VERSION: u32 = 1;
+}
+
+/// What authenticating a call needs of its user, cached under the user's id and evicted by the
+/// user's change events like any other entry.
+impl Cacheable for AuthStatus {
     const SCHEMA_VERSION: u32 = 1;
 }
 

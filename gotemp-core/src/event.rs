@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn complete_fills_ids_and_redacts_secrets_at_any_depth() {
-        let actor = Actor::new(7);
+        let actor = Actor::admin(7);
         let pending = PendingEvent::new::<Thing>(ActionType::Update, &actor, Utc::now());
         let event = pending.clone().complete(&Thing {
             id: 42,

@@ -14,6 +14,7 @@ pub mod error;
 pub mod event;
 pub mod hooks;
 pub mod page;
+pub mod policy;
 pub mod ports;
 pub mod seed;
 pub mod services;

@@ -22,11 +22,16 @@ pub trait UserRepository: Send + Sync {
     async fn get(&self, id: i64) -> Result<Option<User>>;
     /// Users matching every given filter, ordered by id.
     async fn list(&self, filter: &UserFilter, page: &PageSpec) -> Result<Page<User>>;
-    /// The user with this e-mail (any case) and its stored hash, for login only.
-    async fn credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>>;
+    /// The user with this e-mail (any case), the version of its tokens and its stored hash, for
+    /// login only.
+    async fn credentials(&self, email: &Email) -> Result<Option<(AuthStatus, PasswordHash)>>;
+    /// The user with `id` and the version of its tokens, to authenticate a call.
+    async fn auth_status(&self, id: i64) -> Result<Option<AuthStatus>>;
     /// Stores a new user; `draft.password_hash` is always set on create.
     async fn create(&self, draft: &UserDraft, event: PendingEvent) -> Result<User>;
-    /// Replaces a user's fields if its version is still `expected_version`.
+    /// Replaces a user's fields if its version is still `expected_version`, and increments the
+    /// version of its tokens when `draft.revoke_tokens`. A change that would leave no active
+    /// `admin` is a `Conflict` on `roles` and writes nothing, however many run at once.
     async fn update(
         &self,
         id: i64,

@@ -6,6 +6,7 @@ use crate::actor::Actor;
 use crate::entities::*;
 use crate::error::{ConflictKind, Error, Result};
 use crate::page::PageRequest;
+use crate::policy::{Role, Roles};
 use crate::services::{CustomerService, ProductService, PromotionService, UserService};
 use chrono::{DateTime, TimeZone, Utc};
 use secrecy::SecretString;
@@ -49,6 +50,32 @@ pub struct SeedTargets<'a> {
     pub promotions: &'a PromotionService,
 }
 
+/// One seeded user.
+struct DemoUser<'a> {
+    first_name: &'a str,
+    last_name: &'a str,
+    email: &'a str,
+    company: &'a str,
+    role: Role,
+    active: bool,
+    /// Valid 1990–1999 only: exists, cannot log in.
+    until_1999: bool,
+}
+
+impl<'a> DemoUser<'a> {
+    fn new(first: &'a str, last: &'a str, email: &'a str, company: &'a str, role: Role) -> Self {
+        Self {
+            first_name: first,
+            last_name: last,
+            email,
+            company,
+            role,
+            active: true,
+            until_1999: false,
+        }
+    }
+}
+
 fn ymd(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
         .single()
@@ -63,77 +90,93 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
         .demo_password
         .clone()
         .unwrap_or_else(|| SecretString::from(uuid::Uuid::new_v4().to_string()));
+    // Every role can be tried: the administrator is `admin`; Ann `editor`, Bob `viewer` and
+    // Erin `auditor` can log in; Carla (inactive) and Dan (validity ended in 1999) cannot.
     let users = [
-        (
+        DemoUser::new(
             "Admin",
             "User",
-            settings.admin_email.as_str(),
+            &settings.admin_email,
             "gotemp",
-            true,
-            2000,
-            &settings.admin_password,
+            Role::Admin,
         ),
-        (
+        DemoUser::new(
             "Ann",
             "Smith",
             "ann.smith@ducksrus.example",
             "Ducks R Us",
-            true,
-            2000,
-            &demo_password,
+            Role::Editor,
         ),
-        (
+        DemoUser::new(
             "Bob",
             "Jones",
             "bob.jones@patoloco.example",
             "Pato Loco Inc",
-            true,
-            2000,
-            &demo_password,
+            Role::Viewer,
         ),
-        (
-            "Carla",
-            "Diaz",
-            "carla.diaz@canard.example",
-            "Canard Oui Oui",
-            false,
-            2000,
-            &demo_password,
+        DemoUser::new(
+            "Erin",
+            "Audit",
+            "erin.audit@gotemp.example",
+            "gotemp",
+            Role::Auditor,
         ),
-        (
-            "Dan",
-            "Old",
-            "dan.old@ducksrus.example",
-            "Ducks R Us",
-            true,
-            1990,
-            &demo_password,
-        ),
+        DemoUser {
+            active: false,
+            ..DemoUser::new(
+                "Carla",
+                "Diaz",
+                "carla.diaz@canard.example",
+                "Canard Oui Oui",
+                Role::Viewer,
+            )
+        },
+        DemoUser {
+            until_1999: true,
+            ..DemoUser::new(
+                "Dan",
+                "Old",
+                "dan.old@ducksrus.example",
+                "Ducks R Us",
+                Role::Editor,
+            )
+        },
     ];
-    for (first, last, email, company, active, from_year, password) in users {
-        if !t
+    for (n, user) in users.into_iter().enumerate() {
+        let password = if n == 0 {
+            &settings.admin_password
+        } else {
+            &demo_password
+        };
+        let existing = t
             .users
-            .by_email(email, &PageRequest::first(1))
-            .await?
-            .items
-            .is_empty()
-        {
+            .by_email(&actor, user.email, &PageRequest::first(1))
+            .await?;
+        if let Some(stored) = existing.items.first() {
+            // A database from before roles existed: its administrator becomes `admin` again.
+            if n == 0 && !stored.roles.contains(Role::Admin) {
+                let changes = UserChanges {
+                    roles: Some(Roles::of(&[Role::Admin])),
+                    ..Default::default()
+                };
+                t.users.update(&actor, stored.id, changes, None).await?;
+            }
             continue;
         }
-        // Dan's validity ended in 1999: the demo user outside its validity period.
-        let thru = if from_year == 1990 {
-            ymd(1999, 12, 31)
+        let (from, thru) = if user.until_1999 {
+            (ymd(1990, 1, 1), ymd(1999, 12, 31))
         } else {
-            ymd(2200, 1, 1)
+            (ymd(2000, 1, 1), ymd(2200, 1, 1))
         };
         let input = NewUser {
-            first_name: first.into(),
-            last_name: last.into(),
-            email: email.into(),
-            company: Some(company.into()),
-            valid_from: Some(ymd(from_year, 1, 1)),
+            first_name: user.first_name.into(),
+            last_name: user.last_name.into(),
+            email: user.email.into(),
+            company: Some(user.company.into()),
+            valid_from: Some(from),
             valid_thru: Some(thru),
-            active,
+            active: user.active,
+            roles: Some(Roles::of(&[user.role])),
             password: password.clone(),
         };
         report.users += created(t.users.create(&actor, input).await)?;
@@ -146,7 +189,7 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
         ("patoloco", "Pato Loco Inc"),
         ("canard", "Canard Oui Oui"),
     ] {
-        if exists(t.customers.get(id).await)? {
+        if exists(t.customers.get(&actor, id).await)? {
             continue;
         }
         let input = NewCustomer {
@@ -169,7 +212,7 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
         ("elec", "Electronics", "cat"),
         ("appli", "Appliances", "cat"),
     ] {
-        if exists(t.products.get(id).await)? {
+        if exists(t.products.get(&actor, id).await)? {
             continue;
         }
         let input = NewProduct {
@@ -218,7 +261,7 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
         };
         if !t
             .promotions
-            .list(&filter, &PageRequest::first(1))
+            .list(&actor, &filter, &PageRequest::first(1))
             .await?
             .items
             .is_empty()

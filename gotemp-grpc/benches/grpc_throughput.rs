@@ -41,7 +41,11 @@ async fn main() {
     let pipeline = app.start_audit_pipeline();
     let promo = app
         .promotions()
-        .list(&Default::default(), &Default::default())
+        .list(
+            &gotemp::domain::Actor::system(),
+            &Default::default(),
+            &Default::default(),
+        )
         .await
         .unwrap()
         .items[0]
@@ -50,7 +54,7 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(tokens)));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let server = tokio::spawn(serve(app, &ServiceName::ALL, auth, listener, async {
         let _ = stopped.await;
     }));

@@ -1,8 +1,10 @@
 //! Who is calling: every RPC but Login carries `authorization: Bearer <token>`, checked here.
 //!
-//! Two ways to check a token: [`LocalVerifier`] with the shared secret (services deployed with
-//! the user service), and [`RemoteVerifier`], which asks the user service's ValidateToken and
-//! remembers the answer until the token expires (services deployed apart, as in the original).
+//! Two ways to check a token: [`LocalVerifier`], the user service of this process (services
+//! deployed with it), and [`RemoteVerifier`], which asks the user service's ValidateToken
+//! (services deployed apart, as in the original) and remembers a positive answer for a second
+//! at most, so a revoked token is refused everywhere within that. Either way the caller's roles
+//! are the user's current ones, never what an old token claimed.
 
 use crate::discovery::Instances;
 use crate::pb::user::ValidateTokenRequest;
@@ -11,7 +13,8 @@ use crate::service_name::ServiceName;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::Actor;
-use gotemp_core::auth::TokenService;
+use gotemp_core::policy::Roles;
+use gotemp_core::services::UserService;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tonic::transport::Channel;
@@ -24,30 +27,33 @@ pub trait TokenVerifier: Send + Sync {
     async fn verify(&self, token: &str) -> Result<Actor, Status>;
 }
 
-/// Verifies tokens with the signing secret, in process.
+/// Verifies tokens with the user service of this process: signature, then the user as stored
+/// now (through its cache, which every change of the user evicts).
 pub struct LocalVerifier {
-    tokens: Arc<TokenService>,
+    users: UserService,
 }
 
 impl LocalVerifier {
-    /// Verifies with `tokens` (the same secret, issuer and audience as the user service).
-    pub fn new(tokens: Arc<TokenService>) -> Self {
-        Self { tokens }
+    /// Verifies with `users` (`app.users().clone()`).
+    pub fn new(users: UserService) -> Self {
+        Self { users }
     }
 }
 
 #[async_trait]
 impl TokenVerifier for LocalVerifier {
     async fn verify(&self, token: &str) -> Result<Actor, Status> {
-        self.tokens
-            .verify(token)
-            .map(|v| v.actor)
+        self.users
+            .authenticate(token)
+            .await
+            .map(|found| found.actor)
             .map_err(crate::status::to_status)
     }
 }
 
-/// Verifies tokens by asking the user service, caching each valid token's answer until it
-/// expires, so only a token's first call costs a round trip.
+/// Verifies tokens by asking the user service, remembering each valid token's answer for
+/// [`REMEMBER_FOR`] (or until it expires, if sooner): a burst of calls costs one round trip,
+/// and a revocation reaches this process within that time.
 pub struct RemoteVerifier {
     users: Instances,
     valid: Mutex<HashMap<String, (Actor, DateTime<Utc>)>>,
@@ -55,6 +61,9 @@ pub struct RemoteVerifier {
 
 /// Tokens remembered at most; expired ones are dropped first when it fills.
 const REMEMBERED_TOKENS: usize = 10_000;
+
+/// The longest a positive answer is remembered: how late a revocation may arrive here.
+pub const REMEMBER_FOR: chrono::Duration = chrono::Duration::seconds(1);
 
 impl RemoteVerifier {
     /// Asks the user service behind `channel`.
@@ -73,7 +82,7 @@ impl RemoteVerifier {
     fn remembered(&self, token: &str) -> Option<Actor> {
         let valid = self.valid.lock().unwrap_or_else(|p| p.into_inner());
         match valid.get(token) {
-            Some((actor, expires)) if *expires > Utc::now() => Some(*actor),
+            Some((actor, until)) if *until > Utc::now() => Some(actor.clone()),
             _ => None,
         }
     }
@@ -120,12 +129,14 @@ impl TokenVerifier for RemoteVerifier {
         if !answer.valid {
             return Err(Status::unauthenticated("invalid token"));
         }
-        let actor = Actor::new(answer.user_id);
+        let roles = Roles::parse("roles", &answer.roles)
+            .map_err(|e| Status::internal(format!("the user service answered unknown {e}")))?;
+        let actor = Actor::new(answer.user_id, roles).in_company(answer.company.as_deref());
         if let Some(expires) = crate::convert::instant("expires_at", answer.expires_at)
             .ok()
             .flatten()
         {
-            self.remember(token, actor, expires);
+            self.remember(token, actor.clone(), expires.min(Utc::now() + REMEMBER_FOR));
         }
         Ok(actor)
     }

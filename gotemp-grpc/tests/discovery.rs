@@ -66,7 +66,7 @@ async fn start(
 ) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens().clone())));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let until = async {
@@ -87,7 +87,12 @@ async fn lookups_spread_over_instances_and_survive_one_stopping() {
         .login("ops@gotemp.example", &config().auth.admin_password)
         .await
         .unwrap();
-    let actor = app_b.users().validate_token(&admin.token).unwrap().actor;
+    let actor = app_b
+        .users()
+        .authenticate(&admin.token)
+        .await
+        .unwrap()
+        .actor;
     let changes = gotemp::domain::entities::CustomerChanges {
         name: Some("Ducks R Us (B)".into()),
         ..Default::default()
@@ -201,7 +206,7 @@ async fn own_server(
     use gotemp_grpc::services::PromotionGrpc;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.tokens().clone())));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let service = PromotionGrpc::new(app.promotions().clone(), auth).into_server();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let incoming = tonic::transport::server::TcpIncoming::from(listener);

@@ -37,7 +37,11 @@ async fn main() {
     let pipeline = app.start_audit_pipeline();
     let promo = app
         .promotions()
-        .list(&Default::default(), &Default::default())
+        .list(
+            &gotemp::domain::Actor::system(),
+            &Default::default(),
+            &Default::default(),
+        )
         .await
         .unwrap()
         .items[0]

@@ -207,7 +207,9 @@ pub fn etag(version: i64) -> [(header::HeaderName, String); 1] {
 }
 
 /// The authenticated caller: `Authorization: Bearer <token>`, verified with the user service's
-/// secret. Anything else is a 401 with a `WWW-Authenticate` challenge.
+/// secret and checked against its user as stored now (gone, deactivated, re-passworded or
+/// given other roles since the token was issued: refused), with the user's current roles.
+/// Anything else is a 401 with a `WWW-Authenticate` challenge.
 pub struct Caller(pub Actor);
 
 impl FromRequestParts<ApiState> for Caller {
@@ -225,7 +227,7 @@ impl FromRequestParts<ApiState> for Caller {
         let token = gotemp_core::auth::bearer_token(value).ok_or_else(|| {
             Problem::unauthenticated("Authorization header must be: Bearer <token>")
         })?;
-        let verified = state.app.tokens().verify(token)?;
-        Ok(Self(verified.actor))
+        let found = state.app.users().authenticate(token).await?;
+        Ok(Self(found.actor))
     }
 }

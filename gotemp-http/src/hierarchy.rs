@@ -106,12 +106,12 @@ macro_rules! neighbours {
             ))]
         async fn $name(
             State(state): State<ApiState>,
-            _: Caller,
+            Caller(actor): Caller,
             Path(id): Path<String>,
             RawQuery(raw): RawQuery,
         ) -> ApiResult<Response> {
             let at = valid_on(raw)?;
-            let found = state.app.$service().$method(&id, at).await?;
+            let found = state.app.$service().$method(&actor, &id, at).await?;
             Ok(axum::Json(<$body>::from(found)).into_response())
         }
     };

@@ -4,9 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{
-    AuditRecord, Customer, ExtraFields, Link, Product, Promotion, PromotionProduct, Relation, User,
+    AuditRecord, AuthStatus, Customer, ExtraFields, Link, Product, Promotion, PromotionProduct,
+    Relation, User,
 };
 use gotemp_core::event::ActionType;
+use gotemp_core::policy::Roles;
 use gotemp_core::ports::OutboxEntry;
 use gotemp_core::values::PasswordHash;
 use gotemp_core::{Error, Result};
@@ -34,7 +36,7 @@ impl StoredTime for i64 {
 /// Column list of `users` for SELECT/RETURNING (never the hash).
 macro_rules! user_columns {
     () => {
-        "id, first_name, last_name, email, company, valid_from, valid_thru, active, created_at, updated_at, modified_by, version"
+        "id, first_name, last_name, email, company, valid_from, valid_thru, active, roles, created_at, updated_at, modified_by, version"
     };
 }
 pub(crate) use user_columns;
@@ -49,6 +51,7 @@ pub struct UserRow<T> {
     pub valid_from: T,
     pub valid_thru: T,
     pub active: bool,
+    pub roles: Json<Roles>,
     pub created_at: T,
     pub updated_at: T,
     pub modified_by: i64,
@@ -67,6 +70,7 @@ impl<T: StoredTime> From<UserRow<T>> for User {
             valid_from: r.valid_from.utc(),
             valid_thru: r.valid_thru.utc(),
             active: r.active,
+            roles: r.roles.0,
             created_at: r.created_at.utc(),
             updated_at: r.updated_at.utc(),
             modified_by: r.modified_by,
@@ -75,17 +79,37 @@ impl<T: StoredTime> From<UserRow<T>> for User {
     }
 }
 
+/// A user with the version of its tokens, read to authenticate a call.
+#[derive(sqlx::FromRow)]
+pub struct AuthStatusRow<T> {
+    #[sqlx(flatten)]
+    pub user: UserRow<T>,
+    pub token_version: i64,
+}
+
+impl<T: StoredTime> From<AuthStatusRow<T>> for AuthStatus {
+    fn from(r: AuthStatusRow<T>) -> Self {
+        AuthStatus {
+            user: User::from(r.user),
+            token_version: r.token_version,
+        }
+    }
+}
+
 /// A user with its stored hash, read for login only.
 #[derive(sqlx::FromRow)]
 pub struct CredentialsRow<T> {
     #[sqlx(flatten)]
-    pub user: UserRow<T>,
+    pub status: AuthStatusRow<T>,
     pub password_hash: String,
 }
 
-impl<T: StoredTime> From<CredentialsRow<T>> for (User, PasswordHash) {
+impl<T: StoredTime> From<CredentialsRow<T>> for (AuthStatus, PasswordHash) {
     fn from(r: CredentialsRow<T>) -> Self {
-        (User::from(r.user), PasswordHash::new(r.password_hash))
+        (
+            AuthStatus::from(r.status),
+            PasswordHash::new(r.password_hash),
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 //! entry for longer than an eviction event takes to arrive.
 
 use super::{Cache, Cacheable};
-use crate::entities::{Customer, Product};
+use crate::entities::{AuthStatus, Customer, Product};
 use crate::error::{Error, Result};
 use crate::event::Auditable;
 use serde::Serialize;
@@ -14,9 +14,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// Object names whose change events evict cache entries, with their schema versions.
-const CACHED_OBJECTS: [(&str, u32); 2] = [
+const CACHED_OBJECTS: [(&str, u32); 3] = [
     (Customer::OBJECT_NAME, Customer::SCHEMA_VERSION),
     (Product::OBJECT_NAME, Product::SCHEMA_VERSION),
+    (AuthStatus::OBJECT_NAME, AuthStatus::SCHEMA_VERSION),
 ];
 
 /// How the cache layer behaves; the defaults suit a cache on the same host or network.

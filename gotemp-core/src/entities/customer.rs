@@ -100,6 +100,11 @@ impl MasterEntity for Customer {
     type Filter = CustomerFilter;
     type Link = CustomerLink;
     const PARENT_KINDS: &'static [&'static str] = &["sold_to", "pay_to"];
+    const RESOURCE: crate::policy::Resource = crate::policy::Resource::Customers;
+
+    fn policy_object(&self) -> crate::policy::Object<'_> {
+        crate::policy::Object::Customer(self)
+    }
 
     master_fields!(NewCustomer, CustomerChanges);
 

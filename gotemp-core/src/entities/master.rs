@@ -29,6 +29,11 @@ pub trait MasterEntity: Cacheable + Clone + Debug + PartialEq + Send + Sync + 's
 
     /// Kinds a parent link may have; empty: any text, or none.
     const PARENT_KINDS: &'static [&'static str];
+    /// What a policy calls this kind.
+    const RESOURCE: crate::policy::Resource;
+
+    /// This object, as a policy sees it.
+    fn policy_object(&self) -> crate::policy::Object<'_>;
 
     /// The stored key.
     fn id(&self) -> &str;

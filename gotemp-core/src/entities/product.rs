@@ -123,6 +123,11 @@ impl MasterEntity for Product {
     type Filter = ProductFilter;
     type Link = ProductLink;
     const PARENT_KINDS: &'static [&'static str] = &[];
+    const RESOURCE: crate::policy::Resource = crate::policy::Resource::Products;
+
+    fn policy_object(&self) -> crate::policy::Object<'_> {
+        crate::policy::Object::Product(self)
+    }
 
     master_fields!(NewProduct, ProductChanges, hierarchy_level);
 

@@ -1,4 +1,5 @@
 use crate::event::Auditable;
+use crate::policy::Roles;
 use crate::values::{Email, PasswordHash, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -27,6 +28,9 @@ pub struct User {
     pub valid_thru: DateTime<Utc>,
     /// Only active users can log in.
     pub active: bool,
+    /// What the user may do: `admin`, `editor`, `viewer`, `auditor`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::policy::Role>))]
+    pub roles: Roles,
     /// Set on create.
     pub created_at: DateTime<Utc>,
     /// Set on every change.
@@ -86,6 +90,10 @@ pub struct NewUser {
     /// Defaults to false.
     #[serde(default)]
     pub active: bool,
+    /// Defaults to `["viewer"]`; only a user with `users:manage` may set it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::policy::Role>>))]
+    pub roles: Option<Roles>,
     /// Required, 8 to 1024 characters; only its hash is stored.
     #[serde(default = "empty_secret")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password, min_length = 8, max_length = 1024))]
@@ -118,6 +126,9 @@ pub struct UserChanges {
     pub valid_thru: Option<DateTime<Utc>>,
     /// New active flag.
     pub active: Option<bool>,
+    /// New roles (the whole set); only a user with `users:manage` may change them.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::policy::Role>>))]
+    pub roles: Option<Roles>,
     /// New password; hashed again.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Password, min_length = 8, max_length = 1024))]
     pub password: Option<SecretString>,
@@ -138,8 +149,31 @@ pub struct UserDraft {
     pub validity: ValidityPeriod,
     /// Active flag.
     pub active: bool,
+    /// Roles.
+    pub roles: Roles,
     /// New hash to store; `None` on update keeps the stored one.
     pub password_hash: Option<PasswordHash>,
+    /// Whether every token issued before this write stops working (a new password, fewer
+    /// rights, a deactivation).
+    pub revoke_tokens: bool,
+}
+
+/// What authenticating a token needs to know of its user now: the user as stored and the
+/// version of its tokens, which [`UserDraft::revoke_tokens`] increments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthStatus {
+    /// The user.
+    pub user: User,
+    /// Tokens carrying another version were issued before a revocation.
+    pub token_version: i64,
+}
+
+impl Auditable for AuthStatus {
+    const OBJECT_NAME: &'static str = User::OBJECT_NAME;
+    const SERVICE: &'static str = User::SERVICE;
+    fn object_id(&self) -> String {
+        self.user.object_id()
+    }
 }
 
 /// Search filters for users; all given filters must match.

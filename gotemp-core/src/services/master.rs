@@ -17,6 +17,7 @@ use crate::error::{ConflictKind, Error, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest, PageSpec};
+use crate::policy::{Action, Policy, RolePolicy, authorize};
 use crate::ports::{CustomerDirectory, MasterRepository, References};
 use crate::values::{self, EntityKey, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
@@ -31,6 +32,7 @@ pub struct MasterDataService<E: MasterEntity> {
     references: Option<Arc<dyn References>>,
     hooks: HookChain<E, MasterDraft<E>>,
     cache: Option<CacheLayer>,
+    policy: Arc<dyn Policy>,
 }
 
 /// The customer service.
@@ -46,6 +48,7 @@ impl<E: MasterEntity> Clone for MasterDataService<E> {
             references: self.references.clone(),
             hooks: self.hooks.clone(),
             cache: self.cache.clone(),
+            policy: self.policy.clone(),
         }
     }
 }
@@ -59,7 +62,20 @@ impl<E: MasterEntity> MasterDataService<E> {
             references: None,
             hooks: HookChain::default(),
             cache: None,
+            policy: Arc::new(RolePolicy),
         }
+    }
+
+    /// Decides every call with `policy` instead of the built-in roles' table.
+    pub fn with_policy(mut self, policy: Arc<dyn Policy>) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Whether `actor` may do `action`, on `object` when there is one.
+    fn allow(&self, actor: &Actor, action: Action, object: Option<&E>) -> Result<()> {
+        let object = object.map(E::policy_object);
+        authorize(&*self.policy, actor, action, E::RESOURCE, object)
     }
 
     /// Refuses deleting an object something still refers to (customers named by promotions).
@@ -82,7 +98,15 @@ impl<E: MasterEntity> MasterDataService<E> {
     }
 
     /// The object with `id`.
-    pub async fn get(&self, id: &str) -> Result<E> {
+    pub async fn get(&self, actor: &Actor, id: &str) -> Result<E> {
+        let found = self.find(id).await?;
+        self.allow(actor, Action::Read, Some(&found))?;
+        Ok(found)
+    }
+
+    /// The object with `id`, for gotemp's own lookups (a promotion's customer name): served
+    /// through the cache, seen by read hooks, not a caller's request.
+    async fn find(&self, id: &str) -> Result<E> {
         let found = get_by_id(self.cache.as_ref(), id, || self.repo.get(id)).await?;
         self.hooks.after_read(&found).await;
         Ok(found)
@@ -94,7 +118,13 @@ impl<E: MasterEntity> MasterDataService<E> {
     }
 
     /// Objects matching `filter`, a page at a time.
-    pub async fn list(&self, filter: &E::Filter, page: &PageRequest) -> Result<Page<E>> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: &E::Filter,
+        page: &PageRequest,
+    ) -> Result<Page<E>> {
+        self.allow(actor, Action::Read, None)?;
         let spec = PageSpec::parse(page)?;
         check_filters(&E::text_filters(filter))?;
         self.repo.list(filter, &spec).await
@@ -103,6 +133,7 @@ impl<E: MasterEntity> MasterDataService<E> {
     /// Creates an object; the id is generated from the name when absent, the validity defaults
     /// to one year from now.
     pub async fn create(&self, actor: &Actor, input: E::New) -> Result<E> {
+        self.allow(actor, Action::Create, None)?;
         let now = values::now();
         let (input, extras) = E::split_new(input);
         let name_input = input.name.unwrap_or_default();
@@ -147,6 +178,7 @@ impl<E: MasterEntity> MasterDataService<E> {
         version: Option<i64>,
     ) -> Result<E> {
         let current = self.load(id).await?;
+        self.allow(actor, Action::Update, Some(&current))?;
         let expected = expected_version(E::OBJECT_NAME, id, version, current.version())?;
         let (changes, extras) = E::split_changes(changes);
         let draft = Self::changed(&current, changes, extras)?;
@@ -191,6 +223,7 @@ impl<E: MasterEntity> MasterDataService<E> {
     /// Deletes an object, unless something still names it.
     pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<E> {
         let current = self.load(id).await?;
+        self.allow(actor, Action::Delete, Some(&current))?;
         let expected = expected_version(E::OBJECT_NAME, id, version, current.version())?;
         if let Some(refs) = &self.references
             && refs.is_referenced(id).await?
@@ -214,12 +247,14 @@ impl<E: MasterEntity> MasterDataService<E> {
     /// a product in a category). Both must exist, and a link that would make an object its own
     /// ancestor is refused.
     pub async fn add_child(&self, actor: &Actor, parent: &str, input: NewLink) -> Result<Link> {
+        self.allow(actor, Action::Update, None)?;
         let rules = LinkRules::parents::<E>();
         links::add(&*self.repo, &rules, actor, parent, input, false).await
     }
 
     /// Removes the link between `parent` and `child`.
     pub async fn remove_child(&self, actor: &Actor, parent: &str, child: &str) -> Result<Link> {
+        self.allow(actor, Action::Update, None)?;
         links::remove(&*self.repo, actor, parent, Relation::IsParentOf, child).await
     }
 
@@ -227,9 +262,11 @@ impl<E: MasterEntity> MasterDataService<E> {
     /// given.
     pub async fn children(
         &self,
+        actor: &Actor,
         id: &str,
         valid_on: Option<DateTime<Utc>>,
     ) -> Result<Vec<Related<E>>> {
+        self.allow(actor, Action::Read, None)?;
         let (relation, direction) = (Relation::IsParentOf, Direction::Outgoing);
         links::neighbours(&*self.repo, id, relation, direction, valid_on).await
     }
@@ -238,9 +275,11 @@ impl<E: MasterEntity> MasterDataService<E> {
     /// their links.
     pub async fn parents(
         &self,
+        actor: &Actor,
         id: &str,
         valid_on: Option<DateTime<Utc>>,
     ) -> Result<Vec<Related<E>>> {
+        self.allow(actor, Action::Read, None)?;
         let (relation, direction) = (Relation::IsParentOf, Direction::Incoming);
         links::neighbours(&*self.repo, id, relation, direction, valid_on).await
     }
@@ -255,6 +294,7 @@ impl MasterDataService<Product> {
         product: &str,
         input: NewLink,
     ) -> Result<Link> {
+        self.allow(actor, Action::Update, None)?;
         let rules = LinkRules::components::<Product>();
         links::add(&*self.repo, &rules, actor, product, input, true).await
     }
@@ -266,6 +306,7 @@ impl MasterDataService<Product> {
         product: &str,
         component: &str,
     ) -> Result<Link> {
+        self.allow(actor, Action::Update, None)?;
         let relation = Relation::IsComponentOf;
         links::remove(&*self.repo, actor, component, relation, product).await
     }
@@ -273,9 +314,11 @@ impl MasterDataService<Product> {
     /// The components of `id`.
     pub async fn components(
         &self,
+        actor: &Actor,
         id: &str,
         valid_on: Option<DateTime<Utc>>,
     ) -> Result<Vec<Related<Product>>> {
+        self.allow(actor, Action::Read, None)?;
         let (relation, direction) = (Relation::IsComponentOf, Direction::Incoming);
         links::neighbours(&*self.repo, id, relation, direction, valid_on).await
     }
@@ -286,7 +329,7 @@ impl MasterDataService<Product> {
 #[async_trait::async_trait]
 impl CustomerDirectory for MasterDataService<Customer> {
     async fn customer_name(&self, id: &str) -> Result<Option<String>> {
-        match self.get(id).await {
+        match self.find(id).await {
             Ok(customer) => Ok(Some(customer.name)),
             Err(Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),

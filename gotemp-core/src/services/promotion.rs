@@ -10,6 +10,7 @@ use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest, PageSpec};
+use crate::policy::{Action, Object, Policy, Resource, RolePolicy, authorize};
 use crate::ports::{CustomerDirectory, PromotionRepository};
 use crate::values::{self, DiscountValue, EntityKey, Text, ValidityPeriod};
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ pub struct PromotionService {
     repo: Arc<dyn PromotionRepository>,
     customers: Arc<dyn CustomerDirectory>,
     hooks: HookChain<Promotion, PromotionDraft>,
+    policy: Arc<dyn Policy>,
 }
 
 /// The fields of a promotion before checking, whether from a create or a merged update.
@@ -46,7 +48,18 @@ impl PromotionService {
             repo,
             customers,
             hooks: HookChain::default(),
+            policy: Arc::new(RolePolicy),
         }
+    }
+
+    /// Decides every call with `policy` instead of the built-in roles' table.
+    pub fn with_policy(mut self, policy: Arc<dyn Policy>) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    fn allow(&self, actor: &Actor, action: Action, object: Option<Object<'_>>) -> Result<()> {
+        authorize(&*self.policy, actor, action, Resource::Promotions, object)
     }
 
     /// Adds hooks around promotion writes.
@@ -56,8 +69,9 @@ impl PromotionService {
     }
 
     /// The promotion with `id`, with its customer's name.
-    pub async fn get(&self, id: i64) -> Result<Promotion> {
+    pub async fn get(&self, actor: &Actor, id: i64) -> Result<Promotion> {
         let mut p = self.stored(id).await?;
+        self.allow(actor, Action::Read, Some(Object::Promotion(&p)))?;
         p.customer_name = self
             .lookup_names(&[&p.customer_id])
             .await
@@ -69,9 +83,11 @@ impl PromotionService {
     /// Promotions matching `filter`, a page at a time, with their customers' names.
     pub async fn list(
         &self,
+        actor: &Actor,
         filter: &PromotionFilter,
         page: &PageRequest,
     ) -> Result<Page<Promotion>> {
+        self.allow(actor, Action::Read, None)?;
         let spec = PageSpec::parse(page)?;
         super::common::check_filters(&[
             ("name", filter.name.as_deref()),
@@ -89,6 +105,7 @@ impl PromotionService {
 
     /// Creates a promotion for an existing customer.
     pub async fn create(&self, actor: &Actor, input: NewPromotion) -> Result<Promotion> {
+        self.allow(actor, Action::Create, None)?;
         let draft = self
             .draft(Fields {
                 name: &input.name,
@@ -121,6 +138,7 @@ impl PromotionService {
         version: Option<i64>,
     ) -> Result<Promotion> {
         let current = self.stored(id).await?;
+        self.allow(actor, Action::Update, Some(Object::Promotion(&current)))?;
         let expected = expected_version("promotion", id, version, current.version)?;
         let (approval_status, prev_approval_status) = match changes.approval_status {
             Some(s) if s != current.approval_status => (s, current.approval_status),
@@ -161,6 +179,7 @@ impl PromotionService {
     /// Deletes a promotion that is still in its initial approval state.
     pub async fn delete(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<Promotion> {
         let current = self.stored(id).await?;
+        self.allow(actor, Action::Delete, Some(Object::Promotion(&current)))?;
         let expected = expected_version("promotion", id, version, current.version)?;
         if current.approval_status != 0 {
             return Err(Error::conflict(

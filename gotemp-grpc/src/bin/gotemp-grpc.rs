@@ -110,7 +110,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             &*discovery,
             ServiceName::User,
         ))),
-        false => Arc::new(LocalVerifier::new(app.tokens().clone())),
+        false => Arc::new(LocalVerifier::new(app.users().clone())),
     };
     let events = app
         .start_events(&config, services.contains(&ServiceName::Audit))

@@ -80,8 +80,12 @@ pub async fn user_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Touche
             company: Some("Navy".into()),
             valid_from: at(-1),
             valid_thru: at(365),
-            active: true,
+            // Inactive: only an inactive user can be deleted at the end of the flow.
+            active: false,
             password: format!("demo-password-{tag}"),
+            roles: Some(user::Roles {
+                roles: vec!["viewer".into()],
+            }),
         })
         .await?
         .into_inner();

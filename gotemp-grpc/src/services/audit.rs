@@ -74,8 +74,9 @@ impl pb::audit_service_server::AuditService for AuditGrpc {
         &self,
         request: Request<pb::GetAuditRecordRequest>,
     ) -> std::result::Result<Response<pb::AuditRecord>, Status> {
-        self.auth.caller(&request).await?;
-        let found = self.audit.get(request.into_inner().id).await.or_status()?;
+        let actor = self.auth.caller(&request).await?;
+        let id = request.into_inner().id;
+        let found = self.audit.get(&actor, id).await.or_status()?;
         Ok(Response::new(record(found)))
     }
 
@@ -83,12 +84,12 @@ impl pb::audit_service_server::AuditService for AuditGrpc {
         &self,
         request: Request<pb::ListAuditRecordsRequest>,
     ) -> std::result::Result<Response<pb::ListAuditRecordsResponse>, Status> {
-        self.auth.caller(&request).await?;
+        let actor = self.auth.caller(&request).await?;
         let r = request.into_inner();
         let filter = filter(r.filter).or_status()?;
         let found = self
             .audit
-            .list(&filter, &page_request(r.page_size, r.page_token))
+            .list(&actor, &filter, &page_request(r.page_size, r.page_token))
             .await
             .or_status()?;
         let (records, next_page_token) = page(found, record);
@@ -102,7 +103,7 @@ impl pb::audit_service_server::AuditService for AuditGrpc {
         &self,
         request: Request<pb::CountAuditRecordsRequest>,
     ) -> std::result::Result<Response<pb::CountAuditRecordsResponse>, Status> {
-        self.auth.caller(&request).await?;
+        let actor = self.auth.caller(&request).await?;
         let r = request.into_inner();
         let filter = filter(r.filter).or_status()?;
         let width = r
@@ -118,7 +119,7 @@ impl pb::audit_service_server::AuditService for AuditGrpc {
             .or_status()?;
         let buckets = self
             .audit
-            .count_by_bucket(&filter, width)
+            .count_by_bucket(&actor, &filter, width)
             .await
             .or_status()?
             .into_iter()

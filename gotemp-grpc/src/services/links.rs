@@ -14,11 +14,11 @@ use tonic::{Request, Response, Status};
 pub(super) async fn listed(
     auth: &Authenticator,
     request: Request<h::ListLinkedRequest>,
-) -> Result<(String, Option<DateTime<Utc>>), Status> {
-    auth.caller(&request).await?;
+) -> Result<(Actor, String, Option<DateTime<Utc>>), Status> {
+    let actor = auth.caller(&request).await?;
     let r = request.into_inner();
     let valid_on = instant("valid_on", r.valid_on).or_status()?;
-    Ok((r.id, valid_on))
+    Ok((actor, r.id, valid_on))
 }
 
 /// A new link: who asks, the object it is about, and the link.

@@ -67,18 +67,18 @@ impl<E: MasterMessages> MasterGrpc<E> {
     }
 
     async fn get(&self, request: Request<E::GetRequest>) -> Answer<E::Message> {
-        self.auth.caller(&request).await?;
+        let actor = self.auth.caller(&request).await?;
         let id = E::get_id(request.into_inner());
-        let found = self.service.get(&id).await.or_status()?;
+        let found = self.service.get(&actor, &id).await.or_status()?;
         Ok(Response::new(found.message()))
     }
 
     async fn list(&self, request: Request<E::ListRequest>) -> Answer<E::ListResponse> {
-        self.auth.caller(&request).await?;
+        let actor = self.auth.caller(&request).await?;
         let (filter, page_request) = E::search(request.into_inner()).or_status()?;
         let found = self
             .service
-            .list(&filter, &page_request)
+            .list(&actor, &filter, &page_request)
             .await
             .or_status()?;
         let (items, next_page_token) = page(found, E::message);
@@ -111,14 +111,14 @@ impl<E: MasterMessages> MasterGrpc<E> {
     }
 
     async fn children(&self, request: Request<h::ListLinkedRequest>) -> Answer<E::Linked> {
-        let (id, valid_on) = links::listed(&self.auth, request).await?;
-        let found = self.service.children(&id, valid_on).await.or_status()?;
+        let (actor, id, valid_on) = links::listed(&self.auth, request).await?;
+        let found = (self.service.children(&actor, &id, valid_on).await).or_status()?;
         Ok(Response::new(E::linked(found)))
     }
 
     async fn parents(&self, request: Request<h::ListLinkedRequest>) -> Answer<E::Linked> {
-        let (id, valid_on) = links::listed(&self.auth, request).await?;
-        let found = self.service.parents(&id, valid_on).await.or_status()?;
+        let (actor, id, valid_on) = links::listed(&self.auth, request).await?;
+        let found = (self.service.parents(&actor, &id, valid_on).await).or_status()?;
         Ok(Response::new(E::linked(found)))
     }
 
@@ -139,8 +139,8 @@ impl MasterGrpc<Product> {
         &self,
         request: Request<h::ListLinkedRequest>,
     ) -> Answer<<Product as MasterMessages>::Linked> {
-        let (id, valid_on) = links::listed(&self.auth, request).await?;
-        let found = self.service.components(&id, valid_on).await.or_status()?;
+        let (actor, id, valid_on) = links::listed(&self.auth, request).await?;
+        let found = (self.service.components(&actor, &id, valid_on).await).or_status()?;
         Ok(Response::new(Product::linked(found)))
     }
 

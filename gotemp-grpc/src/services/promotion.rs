@@ -99,10 +99,10 @@ impl pb::promotion_service_server::PromotionService for PromotionGrpc {
         &self,
         request: Request<pb::GetPromotionRequest>,
     ) -> std::result::Result<Response<pb::Promotion>, Status> {
-        self.auth.caller(&request).await?;
+        let actor = self.auth.caller(&request).await?;
         let found = self
             .promotions
-            .get(request.into_inner().id)
+            .get(&actor, request.into_inner().id)
             .await
             .or_status()?;
         Ok(Response::new(promotion(found)))
@@ -112,12 +112,12 @@ impl pb::promotion_service_server::PromotionService for PromotionGrpc {
         &self,
         request: Request<pb::ListPromotionsRequest>,
     ) -> std::result::Result<Response<pb::ListPromotionsResponse>, Status> {
-        self.auth.caller(&request).await?;
+        let actor = self.auth.caller(&request).await?;
         let r = request.into_inner();
         let filter = filter(&r).or_status()?;
         let found = self
             .promotions
-            .list(&filter, &page_request(r.page_size, r.page_token))
+            .list(&actor, &filter, &page_request(r.page_size, r.page_token))
             .await
             .or_status()?;
         let (promotions, next_page_token) = page(found, promotion);

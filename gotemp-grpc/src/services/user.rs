@@ -5,8 +5,9 @@ use crate::convert::{instant, page, page_request, timestamp};
 use crate::pb::user as pb;
 use crate::status::IntoStatus as _;
 use gotemp_core::entities::{NewUser, User, UserChanges, UserFilter};
+use gotemp_core::policy::Roles;
 use gotemp_core::services::UserService;
-use gotemp_core::{Error, Result};
+use gotemp_core::{Error, FieldError, Result};
 use secrecy::SecretString;
 use tonic::{Request, Response, Status};
 
@@ -43,7 +44,23 @@ pub(crate) fn user(u: User) -> pb::User {
         updated_at: timestamp(u.updated_at),
         modified_by: u.modified_by,
         version: u.version,
+        roles: role_names(u.roles),
     }
+}
+
+fn role_names(roles: Roles) -> Vec<String> {
+    roles.names().into_iter().map(str::to_owned).collect()
+}
+
+/// Role names from a request; an unknown one is INVALID_ARGUMENT naming `roles`.
+fn roles(given: Option<pb::Roles>) -> Result<Option<Roles>> {
+    given
+        .map(|r| {
+            Roles::parse("roles", &r.roles).map_err(|message| {
+                Error::invalid(FieldError::new("roles", "unknown_role", message))
+            })
+        })
+        .transpose()
 }
 
 fn filter(r: &pb::ListUsersRequest) -> Result<UserFilter> {
@@ -66,6 +83,7 @@ fn new_user(r: pb::CreateUserRequest) -> Result<NewUser> {
         email: r.email,
         company: r.company,
         active: r.active,
+        roles: roles(r.roles)?,
         password: SecretString::from(r.password),
     })
 }
@@ -79,6 +97,7 @@ fn changes(r: pb::UpdateUserRequest) -> Result<UserChanges> {
         email: r.email,
         company: r.company,
         active: r.active,
+        roles: roles(r.roles)?,
         password: r.password.map(SecretString::from),
     })
 }
@@ -89,8 +108,9 @@ impl pb::user_service_server::UserService for UserGrpc {
         &self,
         request: Request<pb::GetUserRequest>,
     ) -> std::result::Result<Response<pb::User>, Status> {
-        self.auth.caller(&request).await?;
-        let found = self.users.get(request.into_inner().id).await.or_status()?;
+        let actor = self.auth.caller(&request).await?;
+        let id = request.into_inner().id;
+        let found = self.users.get(&actor, id).await.or_status()?;
         Ok(Response::new(user(found)))
     }
 
@@ -98,12 +118,12 @@ impl pb::user_service_server::UserService for UserGrpc {
         &self,
         request: Request<pb::ListUsersRequest>,
     ) -> std::result::Result<Response<pb::ListUsersResponse>, Status> {
-        self.auth.caller(&request).await?;
+        let actor = self.auth.caller(&request).await?;
         let r = request.into_inner();
         let filter = filter(&r).or_status()?;
         let found = self
             .users
-            .list(&filter, &page_request(r.page_size, r.page_token))
+            .list(&actor, &filter, &page_request(r.page_size, r.page_token))
             .await
             .or_status()?;
         let (users, next_page_token) = page(found, user);
@@ -173,15 +193,40 @@ impl pb::user_service_server::UserService for UserGrpc {
     ) -> std::result::Result<Response<pb::ValidateTokenResponse>, Status> {
         // The caller proves itself with its own token (often the very token it asks about).
         self.auth.caller(&request).await?;
-        let answer = match self.users.validate_token(&request.into_inner().token) {
-            Ok(v) => pb::ValidateTokenResponse {
+        let answer = match self.users.authenticate(&request.into_inner().token).await {
+            Ok(found) => pb::ValidateTokenResponse {
                 valid: true,
-                user_id: v.actor.user_id,
-                expires_at: timestamp(v.expires_at),
+                user_id: found.actor.user_id,
+                expires_at: timestamp(found.expires_at),
+                roles: role_names(found.actor.roles),
+                company: found.actor.company.as_deref().map(str::to_owned),
             },
             Err(Error::Unauthenticated(_)) => pb::ValidateTokenResponse::default(),
             Err(e) => return Err(crate::status::to_status(e)),
         };
         Ok(Response::new(answer))
+    }
+
+    async fn get_me(
+        &self,
+        request: Request<pb::GetMeRequest>,
+    ) -> std::result::Result<Response<pb::User>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let found = self.users.me(&actor).await.or_status()?;
+        Ok(Response::new(user(found)))
+    }
+
+    async fn change_password(
+        &self,
+        request: Request<pb::ChangePasswordRequest>,
+    ) -> std::result::Result<Response<pb::ChangePasswordResponse>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let r = request.into_inner();
+        let (current, new) = (
+            SecretString::from(r.current_password),
+            SecretString::from(r.new_password),
+        );
+        (self.users.change_password(&actor, &current, &new).await).or_status()?;
+        Ok(Response::new(pb::ChangePasswordResponse {}))
     }
 }

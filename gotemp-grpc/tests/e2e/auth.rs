@@ -23,14 +23,21 @@ async fn every_protected_rpc_refuses_bad_tokens() {
 
     let admin_id = app
         .users()
-        .list(&Default::default(), &Default::default())
+        .list(
+            &gotemp::domain::Actor::system(),
+            &Default::default(),
+            &Default::default(),
+        )
         .await
         .unwrap()
         .items[0]
         .id;
-    let valid = tokens().issue(admin_id, chrono::Utc::now()).unwrap().token;
+    let valid = tokens()
+        .issue(admin_id, 1, chrono::Utc::now())
+        .unwrap()
+        .token;
     let expired = tokens()
-        .issue(admin_id, chrono::Utc::now() - chrono::Duration::days(2))
+        .issue(admin_id, 1, chrono::Utc::now() - chrono::Duration::days(2))
         .unwrap()
         .token;
     let mut tampered = valid.clone();
@@ -88,7 +95,7 @@ async fn a_service_deployed_apart_verifies_tokens_with_the_user_service() {
     };
     let users_app = Gotemp::with_repositories(store.repos.clone(), tokens());
     users_app.seed(&config()).await.unwrap();
-    let local = Authenticator::new(Arc::new(LocalVerifier::new(tokens())));
+    let local = Authenticator::new(Arc::new(LocalVerifier::new(users_app.users().clone())));
     let users = start(users_app, &[ServiceName::User], local).await;
 
     // The promotion side knows no secret: it asks the user service.

@@ -16,7 +16,7 @@ async fn health_and_reflection_let_standard_tools_find_everything() {
         return;
     };
     let app = Gotemp::with_repositories(store.repos.clone(), tokens());
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(tokens())));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let running = start(app, &[ServiceName::User, ServiceName::Promotion], auth).await;
     let channel = tonic::transport::Endpoint::from_shared(running.url.clone())
         .unwrap()

@@ -64,7 +64,7 @@ pub async fn fixture(test: &str) -> Option<(TestStore, Gotemp, Running)> {
     let store = testing::postgres_store(test).await?;
     let app = Gotemp::with_repositories(store.repos.clone(), tokens());
     app.seed(&config()).await.unwrap();
-    let auth = Authenticator::new(Arc::new(LocalVerifier::new(tokens())));
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let running = start(app.clone(), &ServiceName::ALL, auth).await;
     Some((store, app, running))
 }

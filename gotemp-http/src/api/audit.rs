@@ -69,7 +69,7 @@ fn audit_filter(
     responses((status = 200, description = "A page of audit records", body = AuditPage)))]
 pub(super) async fn list_audit(
     State(state): State<ApiState>,
-    _: Caller,
+    Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let q: AuditQuery = parse_query(raw.as_deref())?;
@@ -86,7 +86,7 @@ pub(super) async fn list_audit(
     );
     let page = page(&mut v, q.limit, q.cursor);
     finish(v)?;
-    let found = state.app.audit().list(&filter, &page).await?;
+    let found = state.app.audit().list(&actor, &filter, &page).await?;
     Ok(axum::Json(AuditPage::from(found)).into_response())
 }
 
@@ -98,10 +98,10 @@ pub(super) async fn list_audit(
     ))]
 pub(super) async fn get_audit(
     State(state): State<ApiState>,
-    _: Caller,
+    Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let record = state.app.audit().get(path_id(&id)?).await?;
+    let record = state.app.audit().get(&actor, path_id(&id)?).await?;
     Ok(axum::Json(record).into_response())
 }
 
@@ -146,7 +146,7 @@ pub(super) struct BucketsResponse {
     responses((status = 200, description = "Counts per bucket", body = BucketsResponse)))]
 pub(super) async fn audit_buckets(
     State(state): State<ApiState>,
-    _: Caller,
+    Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let q: BucketQuery = parse_query(raw.as_deref())?;
@@ -178,7 +178,11 @@ pub(super) async fn audit_buckets(
     );
     finish(v)?;
     let width = width.unwrap_or_else(|| chrono::Duration::hours(1));
-    let buckets = state.app.audit().count_by_bucket(&filter, width).await?;
+    let buckets = state
+        .app
+        .audit()
+        .count_by_bucket(&actor, &filter, width)
+        .await?;
     Ok(axum::Json(BucketsResponse {
         width_secs: width.num_seconds(),
         buckets,

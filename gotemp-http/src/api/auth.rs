@@ -1,4 +1,5 @@
-//! Logging in and checking tokens: the two routes that need no token.
+//! Logging in and checking tokens (the two routes that need no token), and changing one's own
+//! password.
 
 use super::*;
 
@@ -65,6 +66,9 @@ pub(super) struct ValidateResponse {
     user_id: Option<i64>,
     /// When it expires, when valid.
     expires_at: Option<DateTime<Utc>>,
+    /// The user's roles now, when valid.
+    #[schema(value_type = Option<Vec<gotemp_core::policy::Role>>)]
+    roles: Option<gotemp_core::policy::Roles>,
 }
 
 /// Checks a token (for services and gateways that do not hold the signing secret).
@@ -74,18 +78,51 @@ pub(super) async fn validate(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody<ValidateRequest>,
 ) -> ApiResult<Response> {
-    let answer = match state.app.users().validate_token(&body.token) {
-        Ok(verified) => ValidateResponse {
+    let answer = match state.app.users().authenticate(&body.token).await {
+        Ok(found) => ValidateResponse {
             valid: true,
-            user_id: Some(verified.actor.user_id),
-            expires_at: Some(verified.expires_at),
+            user_id: Some(found.actor.user_id),
+            expires_at: Some(found.expires_at),
+            roles: Some(found.actor.roles),
         },
         Err(Error::Unauthenticated(_)) => ValidateResponse {
             valid: false,
             user_id: None,
             expires_at: None,
+            roles: None,
         },
         Err(other) => return Err(other.into()),
     };
     Ok(axum::Json(answer).into_response())
+}
+
+/// The current password and the new one.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct ChangePasswordRequest {
+    /// The password the caller has now.
+    #[serde(default = "empty_secret")]
+    #[schema(value_type = String, format = Password)]
+    current_password: SecretString,
+    /// The new password, 8 to 1024 characters.
+    #[serde(default = "empty_secret")]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    new_password: SecretString,
+}
+
+/// Changes the caller's own password. Every token issued before, this one included, stops
+/// working: log in again with the new password.
+#[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; log in again"),
+        (status = 401, description = "Missing or invalid token, or the current password is wrong (said like a failed login)", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn change_password(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    JsonBody(body): JsonBody<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    (state.app.users())
+        .change_password(&actor, &body.current_password, &body.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -18,6 +18,7 @@ pub(super) trait Search: serde::de::DeserializeOwned {
 /// `GET /v1/<kind>`: one page of the matches.
 pub(super) async fn list<Q, P>(
     service: &MasterDataService<Q::Entity>,
+    actor: &Actor,
     raw: Option<String>,
 ) -> ApiResult<Response>
 where
@@ -28,7 +29,7 @@ where
     let mut v = Violations::default();
     let (filter, page) = q.read(&mut v);
     finish(v)?;
-    let found = service.list(&filter, &page).await?;
+    let found = service.list(actor, &filter, &page).await?;
     Ok(axum::Json(P::from(found)).into_response())
 }
 
@@ -47,9 +48,10 @@ pub(super) async fn create<E: MasterEntity>(
 /// `GET /v1/<kind>/{id}`.
 pub(super) async fn get<E: MasterEntity>(
     service: &MasterDataService<E>,
+    actor: &Actor,
     id: &str,
 ) -> ApiResult<Response> {
-    let object = service.get(id).await?;
+    let object = service.get(actor, id).await?;
     Ok(current(object.version(), object))
 }
 
@@ -103,10 +105,10 @@ macro_rules! master_data_routes {
             responses((status = 200, description = $list_ok, body = $page)))]
         pub(super) async fn $list(
             State(state): State<ApiState>,
-            _: Caller,
+            Caller(actor): Caller,
             RawQuery(raw): RawQuery,
         ) -> ApiResult<Response> {
-            master::list::<$search, $page>(state.app.$service(), raw).await
+            master::list::<$search, $page>(state.app.$service(), &actor, raw).await
         }
 
         #[doc = $create_doc]
@@ -131,10 +133,10 @@ macro_rules! master_data_routes {
             ))]
         pub(super) async fn $get(
             State(state): State<ApiState>,
-            _: Caller,
+            Caller(actor): Caller,
             Path(id): Path<String>,
         ) -> ApiResult<Response> {
-            master::get(state.app.$service(), &id).await
+            master::get(state.app.$service(), &actor, &id).await
         }
 
         #[doc = $update_doc]

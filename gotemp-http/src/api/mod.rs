@@ -35,7 +35,7 @@ mod users;
 #[openapi(
     info(
         title = "gotemp",
-        description = "Users and authentication, customers, products, promotions and the audit trail of every change. Every route but login and validate needs `Authorization: Bearer <token>` from `POST /v1/auth/login`. Errors are `application/problem+json`; validation failures list every field in `errors`.",
+        description = "Users and authentication, customers, products, promotions and the audit trail of every change. Every route but login and validate needs `Authorization: Bearer <token>` from `POST /v1/auth/login`, and is allowed or refused (403) by the caller's roles: `admin` everything, `editor` reads and changes customers, products and promotions, `viewer` reads them, `auditor` reads everything including users and the audit trail; every user reads and changes (names, company, password) itself. Errors are `application/problem+json`; validation failures list every field in `errors`.",
     ),
     components(schemas(ProblemDetails, FieldError)),
     tags(
@@ -53,6 +53,8 @@ pub(crate) fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::validate))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(users::get_me))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(
             users::get_user,
@@ -89,6 +91,9 @@ pub(crate) fn routes() -> OpenApiRouter<ApiState> {
         .merge(crate::hierarchy::routes())
 }
 
+/// The routes that need no token.
+pub(crate) const PUBLIC_PATHS: [&str; 2] = ["/v1/auth/login", "/v1/auth/validate"];
+
 /// Completes the generated document: the bearer scheme, and the error responses every operation
 /// can give (documented once here rather than on each handler).
 pub(crate) fn document(mut doc: Document) -> Document {
@@ -118,7 +123,7 @@ pub(crate) fn document(mut doc: Document) -> Document {
         )
     };
     for (path, item) in doc.paths.paths.iter_mut() {
-        let public = path.starts_with("/v1/auth/");
+        let public = PUBLIC_PATHS.contains(&path.as_str());
         let operations = [
             item.get.as_mut(),
             item.post.as_mut(),
@@ -135,6 +140,10 @@ pub(crate) fn document(mut doc: Document) -> Document {
             };
             if !public {
                 add("401", "Missing, expired or invalid bearer token");
+                add(
+                    "403",
+                    "The caller's roles do not grant this; the body names the permission",
+                );
             }
             if has_body {
                 add("413", "Request body too large");

@@ -31,7 +31,7 @@ pub(super) struct PromotionQuery {
     responses((status = 200, description = "A page of promotions", body = PromotionPage)))]
 pub(super) async fn list_promotions(
     State(state): State<ApiState>,
-    _: Caller,
+    Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let q: PromotionQuery = parse_query(raw.as_deref())?;
@@ -45,7 +45,7 @@ pub(super) async fn list_promotions(
     };
     let page = page(&mut v, q.limit, q.cursor);
     finish(v)?;
-    let found = state.app.promotions().list(&filter, &page).await?;
+    let found = state.app.promotions().list(&actor, &filter, &page).await?;
     Ok(axum::Json(PromotionPage::from(found)).into_response())
 }
 
@@ -73,10 +73,10 @@ pub(super) async fn create_promotion(
     ))]
 pub(super) async fn get_promotion(
     State(state): State<ApiState>,
-    _: Caller,
+    Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let promotion = state.app.promotions().get(path_id(&id)?).await?;
+    let promotion = state.app.promotions().get(&actor, path_id(&id)?).await?;
     Ok(current(promotion.version, promotion))
 }
 

@@ -33,7 +33,7 @@ pub(super) struct UserQuery {
     responses((status = 200, description = "A page of users", body = UserPage)))]
 pub(super) async fn list_users(
     State(state): State<ApiState>,
-    _: Caller,
+    Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let q: UserQuery = parse_query(raw.as_deref())?;
@@ -48,7 +48,7 @@ pub(super) async fn list_users(
     };
     let page = page(&mut v, q.limit, q.cursor);
     finish(v)?;
-    let found = state.app.users().list(&filter, &page).await?;
+    let found = state.app.users().list(&actor, &filter, &page).await?;
     Ok(axum::Json(UserPage::from(found)).into_response())
 }
 
@@ -79,20 +79,32 @@ pub(super) async fn create_user(
     ))]
 pub(super) async fn get_user(
     State(state): State<ApiState>,
-    _: Caller,
+    Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let user = state.app.users().get(path_id(&id)?).await?;
+    let user = state.app.users().get(&actor, path_id(&id)?).await?;
     Ok(current(user.version, user))
 }
 
-/// Changes a user: absent fields keep their value, `company: ""` clears it.
+/// Reads the caller; `ETag` is its version.
+#[utoipa::path(get, path = "/v1/users/me", tag = "users",
+    responses((status = 200, description = "The caller", body = User, headers(("ETag" = String)))))]
+pub(super) async fn get_me(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+) -> ApiResult<Response> {
+    let user = state.app.users().me(&actor).await?;
+    Ok(current(user.version, user))
+}
+
+/// Changes a user: absent fields keep their value, `company: ""` clears it. With
+/// `users:manage` any field; on oneself without it only names and company.
 #[utoipa::path(put, path = "/v1/users/{id}", tag = "users", request_body = UserChanges,
     params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses(
         (status = 200, description = "Changed", body = User, headers(("ETag" = String))),
         (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "The e-mail is taken, or the user changed meanwhile", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The e-mail is taken, the change would leave no active admin, or the user changed meanwhile", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(super) async fn update_user(
@@ -112,13 +124,13 @@ pub(super) async fn update_user(
     Ok(current(user.version, user))
 }
 
-/// Deletes a user.
+/// Deletes an inactive user (deactivate it first).
 #[utoipa::path(delete, path = "/v1/users/{id}", tag = "users",
     params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag the delete is based on")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "The user changed meanwhile", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The user is active, or changed meanwhile", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(super) async fn delete_user(

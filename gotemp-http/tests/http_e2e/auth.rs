@@ -17,14 +17,21 @@ async fn every_protected_route_refuses_bad_tokens() {
     }
     let admin_id = app
         .users()
-        .list(&Default::default(), &Default::default())
+        .list(
+            &gotemp::domain::Actor::system(),
+            &Default::default(),
+            &Default::default(),
+        )
         .await
         .unwrap()
         .items[0]
         .id;
-    let valid = tokens().issue(admin_id, chrono::Utc::now()).unwrap().token;
+    let valid = tokens()
+        .issue(admin_id, 1, chrono::Utc::now())
+        .unwrap()
+        .token;
     let expired = tokens()
-        .issue(admin_id, chrono::Utc::now() - chrono::Duration::days(2))
+        .issue(admin_id, 1, chrono::Utc::now() - chrono::Duration::days(2))
         .unwrap()
         .token;
     let (head, _) = valid.rsplit_once('.').unwrap();

@@ -8,6 +8,7 @@ mod auth;
 mod hierarchy;
 mod master_data;
 mod operations;
+mod permissions;
 mod promotions;
 mod serving;
 mod support;

@@ -219,9 +219,21 @@ async fn users_round_trip_with_every_rule() {
         .await
         .problem(401);
 
-    // Delete: stale If-Match is refused, the current one deletes, then it is gone.
+    // Delete: stale If-Match is refused; an active user is not deleted (deactivate first);
+    // the current version of the inactive user deletes, then it is gone.
     api.delete(&path, Some("\"1\"")).await.problem(412);
     let r = api.delete(&path, Some("\"3\"")).await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert!(
+        r.text.contains("active: an active user cannot be deleted"),
+        "{}",
+        r.text
+    );
+    let r = api
+        .put(&path, json!({"active": false}), Some("\"3\""))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api.delete(&path, Some("\"4\"")).await;
     assert_eq!(r.status, 204, "{}", r.text);
     api.get(&path).await.problem(404);
     api.delete(&path, None).await.problem(404);

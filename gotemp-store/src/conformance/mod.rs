@@ -5,6 +5,7 @@
 //!
 //! Each case takes the [`Repositories`] of an empty store and panics on the first deviation.
 
+pub mod access;
 pub mod audit;
 pub mod concurrency;
 pub mod hierarchy;
@@ -38,6 +39,9 @@ macro_rules! conformance_tests {
             users_pagination => users::pagination,
             users_stale_version_and_not_found => users::stale_version_and_not_found,
             users_credentials_and_hash => users::credentials_and_hash,
+            users_roles_and_token_versions => access::roles_and_token_versions,
+            users_keep_an_active_admin => access::last_active_admin_stays,
+            users_concurrent_demotions_keep_one_admin => access::concurrent_demotions_keep_one_admin,
             customers_create_get_update_delete => master::customers_crud,
             customers_duplicate_id => master::customers_duplicate_id,
             customers_every_filter_and_pagination => master::customers_filters_and_pages,
@@ -113,7 +117,7 @@ pub fn text(s: &str) -> Text {
 
 /// The event for a write of a `T`.
 pub fn event<T: Auditable>(action: ActionType) -> PendingEvent {
-    PendingEvent::new::<T>(action, &Actor::new(ACTOR), now())
+    PendingEvent::new::<T>(action, &Actor::admin(ACTOR), now())
 }
 
 /// How many events wait in the outbox.

@@ -15,7 +15,9 @@ fn user() -> UserDraft {
         company: None,
         validity: period(2000, 2100),
         active: true,
+        roles: gotemp_core::policy::Roles::default_for_new_user(),
         password_hash: Some(PasswordHash::new("$argon2id$v=19$secret-hash")),
+        revoke_tokens: false,
     }
 }
 

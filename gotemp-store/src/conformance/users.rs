@@ -5,10 +5,11 @@ use gotemp_core::entities::{User, UserDraft, UserFilter};
 use gotemp_core::error::{ConflictKind, Error};
 use gotemp_core::event::ActionType;
 use gotemp_core::page::PageSpec;
+use gotemp_core::policy::Roles;
 use gotemp_core::ports::Repositories;
 use gotemp_core::values::{Email, PasswordHash};
 
-fn draft(first: &str, last: &str, email: &str, company: Option<&str>) -> UserDraft {
+pub(super) fn draft(first: &str, last: &str, email: &str, company: Option<&str>) -> UserDraft {
     UserDraft {
         first_name: text(first),
         last_name: text(last),
@@ -16,11 +17,13 @@ fn draft(first: &str, last: &str, email: &str, company: Option<&str>) -> UserDra
         company: company.map(text),
         validity: period(2000, 2200),
         active: true,
+        roles: Roles::default_for_new_user(),
         password_hash: Some(PasswordHash::new(format!("$argon2id$fake${email}"))),
+        revoke_tokens: false,
     }
 }
 
-async fn create(repos: &Repositories, d: &UserDraft) -> User {
+pub(super) async fn create(repos: &Repositories, d: &UserDraft) -> User {
     repos
         .users
         .create(d, event::<User>(ActionType::Insert))
@@ -324,7 +327,8 @@ pub async fn credentials_and_hash(repos: &Repositories) {
     let u = create(repos, &d).await;
     let email = Email::parse("email", "hash@x.EXAMPLE").unwrap();
     let (found, hash) = repos.users.credentials(&email).await.unwrap().unwrap();
-    assert_eq!(found, u);
+    assert_eq!(found.user, u);
+    assert_eq!(found.token_version, 1);
     assert_eq!(Some(hash), d.password_hash);
     let unknown = Email::parse("email", "nobody@x.example").unwrap();
     assert!(repos.users.credentials(&unknown).await.unwrap().is_none());
@@ -349,8 +353,12 @@ pub async fn credentials_and_hash(repos: &Repositories) {
         .set_password_hash(u.id, &new_hash)
         .await
         .unwrap();
-    let (user, hash) = repos.users.credentials(&email).await.unwrap().unwrap();
+    let (found, hash) = repos.users.credentials(&email).await.unwrap().unwrap();
     assert_eq!(hash, new_hash);
-    assert_eq!(user.version, 2, "a re-hash is not a user-visible change");
+    assert_eq!(
+        found.user.version, 2,
+        "a re-hash is not a user-visible change"
+    );
+    assert_eq!(found.token_version, 1, "nor a revocation");
     assert_eq!(pending_events(repos).await, 2, "and writes no audit event");
 }

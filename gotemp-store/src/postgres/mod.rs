@@ -91,6 +91,7 @@ impl sql::Sql for Postgres {
     type State = PgState;
     type Param = Param;
     type UserRow = rows::UserRow<DateTime<Utc>>;
+    type AuthStatusRow = rows::AuthStatusRow<DateTime<Utc>>;
     type CredentialsRow = rows::CredentialsRow<DateTime<Utc>>;
     type PromotionRow = rows::PromotionRow<DateTime<Utc>>;
     type CustomerRow = rows::CustomerRow<DateTime<Utc>>;
@@ -103,6 +104,9 @@ impl sql::Sql for Postgres {
 
     /// Relays running at once skip the rows another relay is claiming instead of waiting.
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    /// A transaction-scoped advisory lock, the same number in every process.
+    const ADMINS_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(8123300001)");
+    const IS_ADMIN: &'static str = "roles @> '[\"admin\"]'";
     /// PostgreSQL delivers it to listeners when the write's transaction commits.
     const OUTBOX_NOTIFY: Option<&'static str> = Some("SELECT pg_notify('gotemp_outbox', '')");
 

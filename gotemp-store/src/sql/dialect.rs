@@ -5,7 +5,7 @@
 use super::{Param, SqlStore};
 use chrono::Duration;
 use gotemp_core::entities::{
-    AuditFilter, AuditRecord, BucketCount, Customer, Link, Product, Promotion, User,
+    AuditFilter, AuditRecord, AuthStatus, BucketCount, Customer, Link, Product, Promotion, User,
 };
 use gotemp_core::ports::{DeadLetter, OutboxEntry};
 use gotemp_core::values::PasswordHash;
@@ -34,8 +34,10 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     type Param: for<'q> Encode<'q, Self> + sqlx::Type<Self> + From<Param> + Send + 'static;
     /// The rows, with times as this database stores them.
     type UserRow: Read<Self> + Into<User>;
+    /// A user with the version of its tokens.
+    type AuthStatusRow: Read<Self> + Into<AuthStatus>;
     /// A user with the stored hash, read for login only.
-    type CredentialsRow: Read<Self> + Into<(User, PasswordHash)>;
+    type CredentialsRow: Read<Self> + Into<(AuthStatus, PasswordHash)>;
     /// A promotion.
     type PromotionRow: Read<Self> + Into<Promotion>;
     /// A customer.
@@ -55,6 +57,11 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
 
     /// Appended to the relay's claim, so relays running at once skip each other's rows.
     const SKIP_LOCKED: &'static str;
+    /// Taken inside a user write that could leave no active admin, so two such writes cannot
+    /// both pass the check (SQLite serialises writers already).
+    const ADMINS_LOCK: Option<&'static str>;
+    /// A condition on `users` rows: the user has the `admin` role.
+    const IS_ADMIN: &'static str;
     /// Sent inside each write's transaction to wake relays in other processes at commit.
     const OUTBOX_NOTIFY: Option<&'static str>;
 

@@ -1,15 +1,16 @@
 use super::write::missing_or_stale;
-use super::{Bind, Dialect, PushArg, SqlStore};
+use super::{Bind, Dialect, Param, PushArg, SqlStore};
 use crate::error::map_sqlx;
 use crate::rows::user_columns;
 use async_trait::async_trait;
-use gotemp_core::Result;
-use gotemp_core::entities::{User, UserDraft, UserFilter};
+use gotemp_core::entities::{AuthStatus, User, UserDraft, UserFilter};
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
+use gotemp_core::policy::Role;
 use gotemp_core::ports::UserRepository;
 use gotemp_core::values::{Email, PasswordHash};
-use sqlx::QueryBuilder;
+use gotemp_core::{ConflictKind, Error, Result};
+use sqlx::{QueryBuilder, Transaction};
 
 #[async_trait]
 impl<D: Dialect> UserRepository for SqlStore<D> {
@@ -65,13 +66,26 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         Ok(page.into_page(users, |u: &User| Cursor::Int(u.id)))
     }
 
-    async fn credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>> {
+    async fn credentials(&self, email: &Email) -> Result<Option<(AuthStatus, PasswordHash)>> {
         sqlx::query_as::<_, D::CredentialsRow>(concat!(
             "SELECT ",
             user_columns!(),
-            ", password_hash FROM users WHERE email_key = $1"
+            ", token_version, password_hash FROM users WHERE email_key = $1"
         ))
         .arg(email.normalized())
+        .fetch_optional(self.db())
+        .await
+        .map(|r| r.map(Into::into))
+        .map_err(map_sqlx)
+    }
+
+    async fn auth_status(&self, id: i64) -> Result<Option<AuthStatus>> {
+        sqlx::query_as::<_, D::AuthStatusRow>(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", token_version FROM users WHERE id = $1"
+        ))
+        .arg(id)
         .fetch_optional(self.db())
         .await
         .map(|r| r.map(Into::into))
@@ -82,8 +96,8 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         let hash = draft.password_hash.as_ref().map(PasswordHash::as_str);
         let mut tx = self.begin_write().await?;
         let row: D::UserRow = sqlx::query_as(concat!(
-            "INSERT INTO users (first_name, last_name, email, email_key, company, valid_from, valid_thru, active, password_hash, created_at, updated_at, modified_by, version) ",
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING ",
+            "INSERT INTO users (first_name, last_name, email, email_key, company, valid_from, valid_thru, active, password_hash, created_at, updated_at, modified_by, roles, version) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING ",
             user_columns!()
         ))
         .arg(draft.first_name.as_str())
@@ -98,6 +112,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .arg(event.occurred_at)
         .arg(event.occurred_at)
         .arg(event.performed_by)
+        .arg(Param::json(&draft.roles))
         .fetch_one(D::on_connection(&mut tx))
         .await
         .map_err(map_sqlx)?;
@@ -112,12 +127,26 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         event: PendingEvent,
     ) -> Result<User> {
         let hash = draft.password_hash.as_ref().map(PasswordHash::as_str);
+        // Only a write that leaves this user no active admin can leave the system without one.
+        let may_remove_admin = !(draft.active && draft.roles.contains(Role::Admin));
         let mut tx = self.begin_write().await?;
+        let had_admin = if may_remove_admin {
+            if let Some(lock) = D::ADMINS_LOCK {
+                sqlx::query(lock)
+                    .execute(D::on_connection(&mut tx))
+                    .await
+                    .map_err(map_sqlx)?;
+            }
+            has_active_admin(&mut tx).await?
+        } else {
+            false
+        };
         let row: Option<D::UserRow> = sqlx::query_as(concat!(
             "UPDATE users SET first_name = $1, last_name = $2, email = $3, email_key = $4, company = $5, ",
             "valid_from = $6, valid_thru = $7, active = $8, password_hash = COALESCE($9, password_hash), ",
-            "updated_at = $10, modified_by = $11, version = version + 1 ",
-            "WHERE id = $12 AND version = $13 RETURNING ",
+            "updated_at = $10, modified_by = $11, roles = $12, version = version + 1, ",
+            "token_version = token_version + CASE WHEN $13 THEN 1 ELSE 0 END ",
+            "WHERE id = $14 AND version = $15 RETURNING ",
             user_columns!()
         ))
         .arg(draft.first_name.as_str())
@@ -131,6 +160,8 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .arg(hash)
         .arg(event.occurred_at)
         .arg(event.performed_by)
+        .arg(Param::json(&draft.roles))
+        .arg(draft.revoke_tokens)
         .arg(id)
         .arg(expected_version)
         .fetch_optional(D::on_connection(&mut tx))
@@ -139,6 +170,13 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         let Some(row) = row else {
             return Err(missing_or_stale(&mut tx, "users", "user", id, expected_version).await);
         };
+        if had_admin && !has_active_admin(&mut tx).await? {
+            return Err(Error::conflict(
+                ConflictKind::State,
+                Some("roles"),
+                "roles: the last active admin must stay an active admin",
+            ));
+        }
         self.commit(tx, row.into(), event).await
     }
 
@@ -168,4 +206,18 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
             .map(drop)
             .map_err(map_sqlx)
     }
+}
+
+/// Whether some user is still an active admin, as the transaction sees it.
+async fn has_active_admin<D: Dialect>(tx: &mut Transaction<'static, D>) -> Result<bool> {
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM users WHERE active AND {}",
+        D::IS_ADMIN
+    );
+    let admins: D::Number = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_one(D::on_connection(tx))
+        .await
+        .map_err(map_sqlx)?;
+    let admins: i64 = admins.into();
+    Ok(admins > 0)
 }

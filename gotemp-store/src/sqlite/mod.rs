@@ -61,6 +61,7 @@ impl sql::Sql for Sqlite {
     type State = ();
     type Param = Param;
     type UserRow = rows::UserRow<i64>;
+    type AuthStatusRow = rows::AuthStatusRow<i64>;
     type CredentialsRow = rows::CredentialsRow<i64>;
     type PromotionRow = rows::PromotionRow<i64>;
     type CustomerRow = rows::CustomerRow<i64>;
@@ -73,6 +74,9 @@ impl sql::Sql for Sqlite {
 
     /// SQLite has no row locks to skip: its writers are serialized already.
     const SKIP_LOCKED: &'static str = "";
+    const ADMINS_LOCK: Option<&'static str> = None;
+    const IS_ADMIN: &'static str =
+        "EXISTS (SELECT 1 FROM json_each(users.roles) AS r WHERE r.value = 'admin')";
     /// One process owns an SQLite file; the in-process signal is all the notice a relay needs.
     const OUTBOX_NOTIFY: Option<&'static str> = None;
 

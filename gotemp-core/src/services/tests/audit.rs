@@ -15,7 +15,7 @@ async fn bucket_width_and_range_are_checked() {
     let f = AuditFilter::default();
     assert_eq!(
         fields(
-            svc.count_by_bucket(&f, Duration::milliseconds(10))
+            svc.count_by_bucket(&actor(), &f, Duration::milliseconds(10))
                 .await
                 .unwrap_err()
         ),
@@ -28,7 +28,7 @@ async fn bucket_width_and_range_are_checked() {
     };
     assert_eq!(
         fields(
-            svc.count_by_bucket(&backwards, Duration::hours(1))
+            svc.count_by_bucket(&actor(), &backwards, Duration::hours(1))
                 .await
                 .unwrap_err()
         ),
@@ -41,13 +41,17 @@ async fn bucket_width_and_range_are_checked() {
     };
     assert_eq!(
         fields(
-            svc.count_by_bucket(&huge, Duration::seconds(1))
+            svc.count_by_bucket(&actor(), &huge, Duration::seconds(1))
                 .await
                 .unwrap_err()
         ),
         ["width"]
     );
-    assert!(svc.count_by_bucket(&huge, Duration::days(30)).await.is_ok());
+    assert!(
+        svc.count_by_bucket(&actor(), &huge, Duration::days(30))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -68,10 +72,13 @@ async fn history_filters_one_object_and_get_reports_missing_records() {
         });
     repo.expect_get().returning(|_| Ok(None));
     let svc = AuditService::new(Arc::new(repo));
-    svc.history("customer", "ducksrus", &PageRequest::first(20))
+    svc.history(&actor(), "customer", "ducksrus", &PageRequest::first(20))
         .await
         .unwrap();
-    assert!(matches!(svc.get(1).await, Err(Error::NotFound { .. })));
+    assert!(matches!(
+        svc.get(&actor(), 1).await,
+        Err(Error::NotFound { .. })
+    ));
     let backwards = AuditFilter {
         from: Some(year(2024)),
         to: Some(year(2024)),
@@ -79,7 +86,7 @@ async fn history_filters_one_object_and_get_reports_missing_records() {
     };
     assert_eq!(
         fields(
-            svc.list(&backwards, &PageRequest::default())
+            svc.list(&actor(), &backwards, &PageRequest::default())
                 .await
                 .unwrap_err()
         ),

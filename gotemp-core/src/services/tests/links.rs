@@ -177,7 +177,7 @@ async fn listing_the_neighbours_of_an_unknown_object_is_not_found() {
     let mut repo = MockMasterRepository::<Product>::new();
     repo.expect_get().returning(|_| Ok(None));
     let err = ProductService::new(Arc::new(repo))
-        .components("nothing", None)
+        .components(&actor(), "nothing", None)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");

@@ -9,8 +9,15 @@ use secrecy::SecretString;
 
 fn credentials(u: User) -> MockUserRepository {
     let mut repo = MockUserRepository::new();
+    let status = AuthStatus {
+        user: u,
+        token_version: 3,
+    };
+    let stored = status.clone();
     repo.expect_credentials()
-        .returning(move |_| Ok(Some((u.clone(), PasswordHash::new("stored")))));
+        .returning(move |_| Ok(Some((stored.clone(), PasswordHash::new("stored")))));
+    repo.expect_auth_status()
+        .returning(move |_| Ok(Some(status.clone())));
     repo
 }
 
@@ -28,7 +35,8 @@ async fn login_returns_a_token_for_the_user() {
         .await
         .unwrap();
     assert_eq!(out.user.id, 7);
-    assert_eq!(svc.validate_token(&out.token).unwrap().actor, Actor::new(7));
+    let caller = svc.authenticate(&out.token).await.unwrap().actor;
+    assert_eq!((caller.user_id, caller.roles), (7, out.user.roles));
     assert!(out.expires_at > Utc::now());
 }
 
@@ -126,7 +134,55 @@ async fn login_upgrades_an_old_hash_and_survives_a_failed_upgrade() {
 async fn tokens_are_validated() {
     let svc = service(MockUserRepository::new(), MockPasswordHasher::new());
     assert!(matches!(
-        svc.validate_token("garbage"),
+        svc.authenticate("garbage").await,
         Err(Error::Unauthenticated(_))
     ));
+}
+
+/// A token stands for its user only while the user is the one it was issued to: same token
+/// version (no revocation since), still active, still valid, still there.
+#[tokio::test]
+async fn a_token_is_refused_once_its_user_was_revoked_deactivated_or_deleted() {
+    let svc = service(credentials(user(7, 1)), verifying(Verification::Match));
+    let token = (svc.login("ann@example.com", &SecretString::from("correct horse")))
+        .await
+        .unwrap()
+        .token;
+    let refused = Error::Unauthenticated("invalid or expired token".into());
+    let answer = |status: Option<AuthStatus>| {
+        let mut repo = MockUserRepository::new();
+        repo.expect_auth_status()
+            .returning(move |_| Ok(status.clone()));
+        let svc = service(repo, MockPasswordHasher::new());
+        let token = token.clone();
+        async move { svc.authenticate(&token).await }
+    };
+    let now = |version: i64, user: User| {
+        Some(AuthStatus {
+            user,
+            token_version: version,
+        })
+    };
+    assert!(answer(now(3, user(7, 1))).await.is_ok());
+    assert_eq!(answer(now(4, user(7, 2))).await.unwrap_err(), refused);
+    let inactive = User {
+        active: false,
+        ..user(7, 2)
+    };
+    assert_eq!(answer(now(3, inactive)).await.unwrap_err(), refused);
+    let expired = User {
+        valid_thru: year(2001),
+        ..user(7, 2)
+    };
+    assert_eq!(answer(now(3, expired)).await.unwrap_err(), refused);
+    assert_eq!(answer(None).await.unwrap_err(), refused);
+    let promoted = User {
+        roles: crate::policy::Roles::of(&[crate::policy::Role::Auditor]),
+        ..user(7, 2)
+    };
+    let caller = answer(now(3, promoted)).await.unwrap().actor;
+    assert!(
+        caller.roles.contains(crate::policy::Role::Auditor),
+        "roles are read now, not from the token"
+    );
 }

@@ -135,16 +135,20 @@ async fn customer_get_and_list() {
     });
     let svc = CustomerService::new(Arc::new(repo));
     assert!(matches!(
-        svc.get("nope").await,
+        svc.get(&actor(), "nope").await,
         Err(Error::NotFound {
             entity: "customer",
             ..
         })
     ));
     assert!(
-        svc.list(&CustomerFilter::default(), &PageRequest::default())
-            .await
-            .is_ok()
+        svc.list(
+            &actor(),
+            &CustomerFilter::default(),
+            &PageRequest::default()
+        )
+        .await
+        .is_ok()
     );
     let bad = PageRequest {
         limit: None,
@@ -152,7 +156,7 @@ async fn customer_get_and_list() {
     };
     assert_eq!(
         fields(
-            svc.list(&CustomerFilter::default(), &bad)
+            svc.list(&actor(), &CustomerFilter::default(), &bad)
                 .await
                 .unwrap_err()
         ),

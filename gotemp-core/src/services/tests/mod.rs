@@ -17,7 +17,7 @@ pub fn year(y: i32) -> DateTime<Utc> {
 }
 
 pub fn actor() -> Actor {
-    Actor::new(42)
+    Actor::admin(42)
 }
 
 /// The fields a validation error names, in order.
@@ -54,6 +54,7 @@ pub fn user(id: i64, version: i64) -> User {
         valid_from: year(2000),
         valid_thru: year(2200),
         active: true,
+        roles: crate::policy::Roles::default_for_new_user(),
         created_at: year(2020),
         updated_at: year(2020),
         modified_by: 1,

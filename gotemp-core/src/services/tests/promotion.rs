@@ -139,7 +139,7 @@ async fn a_failed_name_lookup_never_fails_the_read() {
     dir.expect_customer_name()
         .returning(|_| Err(Error::unavailable("customer service down")));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(dir));
-    let p = svc.get(1).await.unwrap();
+    let p = svc.get(&actor(), 1).await.unwrap();
     assert_eq!(p.customer_name, None);
 }
 
@@ -162,7 +162,11 @@ async fn list_looks_each_customer_up_once() {
         .returning(|id| Ok(Some(format!("name of {id}"))));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(dir));
     let page = svc
-        .list(&PromotionFilter::default(), &PageRequest::default())
+        .list(
+            &actor(),
+            &PromotionFilter::default(),
+            &PageRequest::default(),
+        )
         .await
         .unwrap();
     let names: Vec<_> = page

@@ -27,6 +27,7 @@ fn new_user() -> NewUser {
         valid_from: Some(year(2000)),
         valid_thru: Some(year(2200)),
         active: true,
+        roles: None,
         password: SecretString::from("correct horse"),
     }
 }
@@ -49,6 +50,7 @@ async fn create_reports_every_invalid_field_at_once() {
         valid_from: None,
         valid_thru: None,
         active: false,
+        roles: None,
         password: SecretString::from("short"),
     };
     let err = svc.create(&actor(), input).await.unwrap_err();
@@ -169,7 +171,12 @@ async fn hooks_run_around_the_write_in_order() {
     hooks.push(rec.clone());
     let mut repo = MockUserRepository::new();
     repo.expect_create().returning(|_, _| Ok(user(5, 1)));
-    repo.expect_get().returning(|_| Ok(Some(user(5, 1))));
+    let inactive = User {
+        active: false,
+        ..user(5, 1)
+    };
+    repo.expect_get()
+        .returning(move |_| Ok(Some(inactive.clone())));
     repo.expect_delete().returning(|_, _, _| Ok(user(5, 1)));
     let svc = service(repo, hashing("h")).with_hooks(hooks);
     svc.create(&actor(), new_user()).await.unwrap();
@@ -304,7 +311,7 @@ async fn missing_user_is_not_found_everywhere() {
     repo.expect_get().returning(|_| Ok(None));
     let svc = service(repo, MockPasswordHasher::new());
     assert!(matches!(
-        svc.get(9).await,
+        svc.get(&actor(), 9).await,
         Err(Error::NotFound { entity: "user", .. })
     ));
     assert!(matches!(
@@ -330,7 +337,7 @@ async fn list_checks_the_page_and_by_email_filters_on_email() {
         });
     let svc = service(repo, MockPasswordHasher::new());
     assert_eq!(
-        svc.by_email(" Ann@Example.com ", &PageRequest::default())
+        svc.by_email(&actor(), " Ann@Example.com ", &PageRequest::default())
             .await
             .unwrap()
             .items
@@ -338,7 +345,7 @@ async fn list_checks_the_page_and_by_email_filters_on_email() {
         1
     );
     let err = svc
-        .list(&UserFilter::default(), &PageRequest::first(501))
+        .list(&actor(), &UserFilter::default(), &PageRequest::first(501))
         .await
         .unwrap_err();
     assert_eq!(fields(err), ["limit"]);
