@@ -139,13 +139,6 @@ async fn a_service_deployed_apart_verifies_tokens_with_the_user_service() {
         .unwrap()
         .into_inner();
     assert_eq!(promo.customer_name.as_deref(), Some("Ducks R Us"));
-    // Answers are cached until the token expires: the user service may even go away.
-    users.stop().await;
-    client
-        .promotions()
-        .get_promotion(promotion::GetPromotionRequest { id: promo.id })
-        .await
-        .expect("a verified token is remembered");
     let mut forged = token.clone();
     forged.push('x');
     client.set_token(&forged).unwrap();
@@ -160,6 +153,86 @@ async fn a_service_deployed_apart_verifies_tokens_with_the_user_service() {
         "an unknown token is never let through: {refused:?}"
     );
     login.clear_token();
+    users.stop().await;
+    promotions.stop().await;
+    store.finish().await;
+}
+
+/// Services deployed apart from the user service learn of a revocation through it: a token
+/// whose user got a new password is refused there within two seconds, and roles are the
+/// user's current ones there too.
+#[tokio::test]
+async fn a_revocation_reaches_a_service_deployed_apart_within_two_seconds() {
+    let test = "a_revocation_reaches_a_service_deployed_apart_within_two_seconds";
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let users_app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let mut c = config();
+    c.auth.demo_password = Some(SecretString::from("demo password"));
+    users_app.seed(&c).await.unwrap();
+    let local = Authenticator::new(Arc::new(LocalVerifier::new(users_app.users().clone())));
+    let users = start(users_app, &[ServiceName::User], local).await;
+    let other_secret = SecretString::from("a-different-secret-a-different-secret!!");
+    let other_tokens = Arc::new(TokenService::new(TokenSettings::new(other_secret)).unwrap());
+    let promotions_app = Gotemp::with_repositories(store.open_again().await, other_tokens);
+    let channel = tonic::transport::Endpoint::from_shared(users.url.clone())
+        .unwrap()
+        .connect_lazy();
+    let remote = Authenticator::new(Arc::new(RemoteVerifier::new(channel)));
+    let promotions = start(promotions_app, &[ServiceName::Promotion], remote).await;
+
+    // Ann (editor) works through the service apart; then changes her password.
+    let mut ann = GotempClient::connect(&users.url).await.unwrap();
+    let old = ann
+        .login("ann.smith@ducksrus.example", "demo password")
+        .await
+        .unwrap();
+    let mut apart = GotempClient::connect(&promotions.url).await.unwrap();
+    apart.set_token(&old.token).unwrap();
+    let list = || promotion::ListPromotionsRequest::default();
+    apart
+        .promotions()
+        .list_promotions(list())
+        .await
+        .expect("a valid token");
+    let stale = apart
+        .promotions()
+        .delete_promotion(promotion::DeletePromotionRequest {
+            id: 1,
+            version: Some(999_999),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        stale.code(),
+        Code::Aborted,
+        "an editor may; the version is stale"
+    );
+    ann.users()
+        .change_password(user::ChangePasswordRequest {
+            current_password: "demo password".into(),
+            new_password: "a brand new password".into(),
+        })
+        .await
+        .unwrap();
+    let changed = std::time::Instant::now();
+    let refused = loop {
+        match apart.promotions().list_promotions(list()).await {
+            Err(status) => break status,
+            Ok(_) if changed.elapsed() < std::time::Duration::from_secs(3) => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Ok(_) => panic!("the old token still works 3 s after the password change"),
+        }
+    };
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    assert!(
+        changed.elapsed() <= std::time::Duration::from_millis(2000),
+        "refused only after {:?}",
+        changed.elapsed()
+    );
+    users.stop().await;
     promotions.stop().await;
     store.finish().await;
 }

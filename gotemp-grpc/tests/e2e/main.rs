@@ -5,6 +5,7 @@
 mod auth;
 mod discovery;
 mod hierarchy;
+mod permissions;
 mod protected;
 mod remaining;
 mod round_trips;

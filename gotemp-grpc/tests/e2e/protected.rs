@@ -2,7 +2,12 @@
 
 use crate::support::*;
 
-/// Calls every RPC that needs a token, with harmless arguments; returns each outcome.
+/// A version no object has: a change or delete naming it is refused (ABORTED) after the caller
+/// was authorized, so an allowed caller changes nothing and a refused one sees PERMISSION_DENIED.
+const STALE: Option<i64> = Some(999_999);
+
+/// Calls every RPC that needs a token, with harmless arguments (existing objects, a stale
+/// version); returns each outcome.
 pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<(), Status>)> {
     fn done<T>(r: Result<T, Status>) -> Result<(), Status> {
         r.map(|_| ())
@@ -44,6 +49,15 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
                     .await,
             ),
         ),
+        ("GetMe", done(c.users().get_me(user::GetMeRequest {}).await)),
+        (
+            "ChangePassword",
+            done(
+                c.users()
+                    .change_password(user::ChangePasswordRequest::default())
+                    .await,
+            ),
+        ),
         (
             "ValidateToken",
             done(
@@ -82,7 +96,11 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "UpdateCustomer",
             done(
                 c.customers()
-                    .update_customer(customer::UpdateCustomerRequest::default())
+                    .update_customer(customer::UpdateCustomerRequest {
+                        id: "canard".into(),
+                        version: STALE,
+                        ..Default::default()
+                    })
                     .await,
             ),
         ),
@@ -90,7 +108,10 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "DeleteCustomer",
             done(
                 c.customers()
-                    .delete_customer(customer::DeleteCustomerRequest::default())
+                    .delete_customer(customer::DeleteCustomerRequest {
+                        id: "canard".into(),
+                        version: STALE,
+                    })
                     .await,
             ),
         ),
@@ -124,7 +145,11 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "UpdateProduct",
             done(
                 c.products()
-                    .update_product(product::UpdateProductRequest::default())
+                    .update_product(product::UpdateProductRequest {
+                        id: "appli".into(),
+                        version: STALE,
+                        ..Default::default()
+                    })
                     .await,
             ),
         ),
@@ -132,7 +157,10 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "DeleteProduct",
             done(
                 c.products()
-                    .delete_product(product::DeleteProductRequest::default())
+                    .delete_product(product::DeleteProductRequest {
+                        id: "appli".into(),
+                        version: STALE,
+                    })
                     .await,
             ),
         ),
@@ -164,7 +192,11 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "UpdatePromotion",
             done(
                 c.promotions()
-                    .update_promotion(promotion::UpdatePromotionRequest::default())
+                    .update_promotion(promotion::UpdatePromotionRequest {
+                        id: 1,
+                        version: STALE,
+                        ..Default::default()
+                    })
                     .await,
             ),
         ),
@@ -172,7 +204,10 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "DeletePromotion",
             done(
                 c.promotions()
-                    .delete_promotion(promotion::DeletePromotionRequest::default())
+                    .delete_promotion(promotion::DeletePromotionRequest {
+                        id: 1,
+                        version: STALE,
+                    })
                     .await,
             ),
         ),
@@ -196,7 +231,13 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "CountAuditRecords",
             done(
                 c.audit()
-                    .count_audit_records(audit::CountAuditRecordsRequest::default())
+                    .count_audit_records(audit::CountAuditRecordsRequest {
+                        width: Some(prost_types::Duration {
+                            seconds: 3600,
+                            nanos: 0,
+                        }),
+                        ..Default::default()
+                    })
                     .await,
             ),
         ),

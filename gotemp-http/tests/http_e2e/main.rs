@@ -3,6 +3,7 @@
 //! every kind of bad token, 415/422 for malformed bodies — and every response checked for
 //! passwords and hashes as it arrives.
 
+mod access;
 mod audit;
 mod auth;
 mod hierarchy;

@@ -1,0 +1,111 @@
+//! The permission matrix over gRPC: every RPC of the served descriptor set but Login × every
+//! built-in role (and a user with none), PERMISSION_DENIED exactly where the roles' table says.
+//! An RPC the table or the call list does not know fails the test.
+
+use crate::protected::every_protected_rpc;
+use crate::support::*;
+use gotemp::domain::Actor;
+use gotemp::domain::entities::NewUser;
+use gotemp::domain::policy::Roles;
+use prost::Message as _;
+
+const DEMO_PASSWORD: &str = "demo password";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Admin,
+    Editor,
+    Viewer,
+    Auditor,
+    Nobody,
+}
+
+/// The roles' table by RPC, written out independently of the code that enforces it; user ids
+/// in the calls name another user than the caller.
+fn allowed(who: Who, rpc: &str) -> bool {
+    use Who::*;
+    let method = rpc.rsplit('.').next().unwrap();
+    let reads = ["Get", "List", "Count"];
+    let read = reads.iter().any(|r| method.starts_with(r));
+    match method {
+        "GetMe" | "ChangePassword" | "ValidateToken" => true,
+        "GetUser" | "ListUsers" => matches!(who, Admin | Auditor),
+        "CreateUser" | "UpdateUser" | "DeleteUser" => who == Admin,
+        "GetAuditRecord" | "ListAuditRecords" | "CountAuditRecords" => {
+            matches!(who, Admin | Auditor)
+        }
+        _ if read => who != Nobody,
+        _ => matches!(who, Admin | Editor),
+    }
+}
+
+/// The method name of every RPC of the descriptor set but Login, once per service that has it.
+fn served_rpcs() -> Vec<String> {
+    let set = prost_types::FileDescriptorSet::decode(gotemp_grpc::pb::FILE_DESCRIPTOR_SET).unwrap();
+    let services = set.file.into_iter().flat_map(|f| f.service);
+    let methods = services.flat_map(|s| s.method).map(|m| m.name().to_owned());
+    methods.filter(|m| m != "Login").collect()
+}
+
+#[tokio::test]
+async fn every_rpc_allows_and_refuses_each_role_as_its_table_says() {
+    let test = "every_rpc_allows_and_refuses_each_role_as_its_table_says";
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let mut c = config();
+    c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
+    app.seed(&c).await.unwrap();
+    let nobody = NewUser {
+        first_name: "No".into(),
+        last_name: "Body".into(),
+        email: "nobody@gotemp.example".into(),
+        company: None,
+        valid_from: Some(chrono::Utc::now() - chrono::Duration::days(1)),
+        valid_thru: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+        active: true,
+        roles: Some(Roles::NONE),
+        password: SecretString::from(DEMO_PASSWORD),
+    };
+    app.users().create(&Actor::system(), nobody).await.unwrap();
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
+    let running = start(app, &ServiceName::ALL, auth).await;
+
+    let mut served = served_rpcs();
+    served.sort();
+    let mut checked = 0;
+    for (who, email, password) in [
+        (Who::Admin, "root@gotemp.example", "root password"),
+        (Who::Editor, "ann.smith@ducksrus.example", DEMO_PASSWORD),
+        (Who::Viewer, "bob.jones@patoloco.example", DEMO_PASSWORD),
+        (Who::Auditor, "erin.audit@gotemp.example", DEMO_PASSWORD),
+        (Who::Nobody, "nobody@gotemp.example", DEMO_PASSWORD),
+    ] {
+        let mut client = GotempClient::connect(&running.url).await.unwrap();
+        client.login(email, password).await.unwrap();
+        let outcomes = every_protected_rpc(&client).await;
+        let method = |rpc: &str| rpc.rsplit('.').next().unwrap().to_owned();
+        let mut called: Vec<String> = outcomes.iter().map(|(n, _)| method(n)).collect();
+        called.sort();
+        assert_eq!(
+            called, served,
+            "every served RPC is called, and nothing else"
+        );
+        for (rpc, outcome) in outcomes {
+            let code = outcome.err().map_or(Code::Ok, |s| s.code());
+            if allowed(who, rpc) {
+                assert!(
+                    !matches!(code, Code::PermissionDenied | Code::Unauthenticated),
+                    "{who:?} may call {rpc}: {code:?}"
+                );
+            } else {
+                assert_eq!(code, Code::PermissionDenied, "{who:?} must not call {rpc}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5 * 35, "only {checked} RPC × role cases");
+    running.stop().await;
+    store.finish().await;
+}
