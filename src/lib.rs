@@ -12,7 +12,8 @@
 //!     "a secret of at least thirty-two bytes!",
 //! ));
 //! let app = gotemp::Gotemp::open(&config).await?;
-//! let customers = app.customers().list(&Default::default(), &Default::default()).await?;
+//! let clerk = gotemp::domain::Actor::admin(1); // from `app.users().authenticate(token)`
+//! let customers = app.customers().list(&clerk, &Default::default(), &Default::default()).await?;
 //! # Ok(()) }
 //! ```
 

@@ -64,7 +64,8 @@ pub async fn start(config: &Config) -> Result<Running, BoxError> {
     );
     let http_stopped = until_stopped();
     let http_task = tokio::spawn(async move {
-        axum::serve(http_listener, router)
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(http_listener, service)
             .with_graceful_shutdown(http_stopped)
             .await
             .map_err(BoxError::from)

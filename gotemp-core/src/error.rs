@@ -77,6 +77,14 @@ pub enum Error {
     /// Authenticated, but not allowed.
     #[error("{0}")]
     PermissionDenied(String),
+    /// Too many attempts (password checks): the caller may try again after `retry_after`.
+    #[error("{message}")]
+    TooManyRequests {
+        /// Human-readable sentence, saying when to retry.
+        message: String,
+        /// How long to wait before the next attempt.
+        retry_after: std::time::Duration,
+    },
     /// A backend is down or overloaded; the caller may retry.
     #[error("service unavailable: {0}")]
     Unavailable(#[source] Cause),

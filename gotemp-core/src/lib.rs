@@ -18,6 +18,7 @@ pub mod policy;
 pub mod ports;
 pub mod seed;
 pub mod services;
+pub mod throttle;
 pub mod values;
 
 pub use actor::Actor;

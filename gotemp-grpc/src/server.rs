@@ -14,8 +14,22 @@ use tonic::transport::Server;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
+/// Largest request message accepted (1 MiB, as the HTTP API's body limit): a bigger one is
+/// RESOURCE_EXHAUSTED before it is decoded.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// Calls served at once on one connection; more wait for a turn.
+pub const CALLS_PER_CONNECTION: usize = 64;
+
+/// Streams (calls in flight) one HTTP/2 connection may open.
+pub const STREAMS_PER_CONNECTION: u32 = 128;
+
+/// Longest a call may take before it is answered CANCELLED (`grpc-timeout` may ask for less).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves `services` of `app` on `listener` until `shutdown` completes, then lets in-flight
-/// calls finish. Health reports each service SERVING while its storage answers.
+/// calls finish. Health reports each service SERVING while its storage answers. Every call is
+/// bounded: message size, calls and streams per connection, and time.
 pub async fn serve(
     app: Gotemp,
     services: &[ServiceName],
@@ -37,6 +51,11 @@ pub async fn serve(
         .build_v1()
         .expect("the descriptor sets generated at build time are valid");
     let mut routes = Server::builder()
+        .concurrency_limit_per_connection(CALLS_PER_CONNECTION)
+        .max_concurrent_streams(STREAMS_PER_CONNECTION)
+        .timeout(CALL_TIMEOUT)
+        .http2_keepalive_interval(Some(Duration::from_secs(60)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
         .add_service(health_service)
         .add_service(reflection);
     for service in services {

@@ -27,6 +27,11 @@ pub fn to_status(error: Error) -> Status {
         }
         Error::Unauthenticated(_) => Status::unauthenticated(error.to_string()),
         Error::PermissionDenied(_) => Status::permission_denied(error.to_string()),
+        Error::TooManyRequests { retry_after, .. } => {
+            let mut details = ErrorDetails::new();
+            details.set_retry_info(Some(retry_after));
+            Status::with_error_details(Code::ResourceExhausted, error.to_string(), details)
+        }
         Error::Unavailable(_) => {
             let error = gotemp_core::error::report(&error);
             tracing::warn!(%error, "a backend is unavailable");

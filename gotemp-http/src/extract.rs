@@ -231,3 +231,20 @@ impl FromRequestParts<ApiState> for Caller {
         Ok(Self(found.actor))
     }
 }
+
+/// The address the request came from, when the server was started with connect info
+/// (`into_make_service_with_connect_info::<SocketAddr>()`, as gotemp's binaries are): what the
+/// per-address limit of password attempts counts. Behind a reverse proxy it is the proxy's.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        Ok(Self(peer))
+    }
+}

@@ -12,7 +12,9 @@
 //! let app = gotemp::Gotemp::open(&config).await?;
 //! let router = gotemp_http::router(app, None, &gotemp_http::HttpSettings::from_config(&config));
 //! let listener = tokio::net::TcpListener::bind(&config.http.addr).await?;
-//! axum::serve(listener, router).await?;
+//! // The peer's address feeds the per-address limit of password attempts.
+//! let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+//! axum::serve(listener, service).await?;
 //! # Ok(()) }
 //! ```
 

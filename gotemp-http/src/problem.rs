@@ -44,6 +44,8 @@ pub struct Problem {
     status: StatusCode,
     // Boxed: handlers return `Result<_, Problem>` everywhere, and the Ok path should stay small.
     body: Box<ProblemDetails>,
+    /// Seconds for `Retry-After` (429).
+    retry_after: Option<u32>,
 }
 
 impl Problem {
@@ -71,6 +73,7 @@ impl Problem {
                 errors: Vec::new(),
                 request_id: REQUEST_ID.try_with(Clone::clone).ok(),
             }),
+            retry_after: None,
         }
     }
 
@@ -150,6 +153,15 @@ impl From<Error> for Problem {
             }
             Error::Unauthenticated(message) => Self::unauthenticated(message),
             Error::PermissionDenied(message) => Self::new(StatusCode::FORBIDDEN, message),
+            Error::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                let mut problem = Self::new(StatusCode::TOO_MANY_REQUESTS, message);
+                let secs = u32::try_from(retry_after.as_secs()).unwrap_or(u32::MAX);
+                problem.retry_after = Some(secs.max(1));
+                problem
+            }
             Error::Unavailable(_) => {
                 let error = gotemp_core::error::report(&error);
                 tracing::warn!(%error, "backend unavailable");
@@ -184,7 +196,9 @@ impl IntoResponse for Problem {
                 HeaderValue::from_static(r#"Bearer realm="gotemp", error="invalid_token""#),
             );
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response

@@ -11,7 +11,9 @@ mod user;
 pub use audit::AuditService;
 pub use master::{CustomerService, MasterDataService, NAME_MAX, ProductService};
 pub use promotion::PromotionService;
-pub use user::{LoginOutcome, UserService};
+pub use user::{Authenticated, LoginOutcome, UserService};
+
+pub(crate) use common::blocking;
 
 #[cfg(test)]
 mod tests;

@@ -314,8 +314,23 @@ fn check_products(
                 ));
             }
             let id = if d.id == 0 {
-                next_id += 1;
-                next_id
+                // The largest id given may leave no number after it: a field error, not a panic.
+                match next_id.checked_add(1) {
+                    Some(id) => {
+                        next_id = id;
+                        id
+                    }
+                    None => {
+                        v.push(FieldError::new(
+                            format!("{dat}.id"),
+                            "out_of_range",
+                            format!(
+                                "{dat}.id: no id is left after the largest one given; give one"
+                            ),
+                        ));
+                        0
+                    }
+                }
             } else {
                 d.id
             };

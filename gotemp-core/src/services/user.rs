@@ -1,6 +1,6 @@
 //! Users and authentication.
 
-use super::common::{blocking, expected_version, merged_period};
+use super::common::{expected_version, merged_period};
 use crate::actor::Actor;
 use crate::auth::{PasswordHasher, TokenService, Verification};
 use crate::cache::CacheLayer;
@@ -13,9 +13,11 @@ use crate::policy::{
     Action, Object, Policy, Request, Resource, Role, RolePolicy, Roles, authorize,
 };
 use crate::ports::UserRepository;
+use crate::throttle::{Throttle, ThrottleSettings};
 use crate::values::{self, Email, Password, PasswordHash, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
+use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -52,6 +54,7 @@ pub struct UserService {
     hooks: HookChain<User, UserDraft>,
     policy: Arc<dyn Policy>,
     cache: Option<CacheLayer>,
+    throttle: Arc<Throttle>,
     /// A hash of a random password, verified when the e-mail is unknown so that an unknown
     /// e-mail costs the same time as a wrong password and cannot be told apart.
     decoy: Arc<OnceCell<PasswordHash>>,
@@ -71,6 +74,7 @@ impl UserService {
             hooks: HookChain::default(),
             policy: Arc::new(RolePolicy),
             cache: None,
+            throttle: Arc::new(Throttle::default()),
             decoy: Arc::new(OnceCell::new()),
         }
     }
@@ -91,6 +95,12 @@ impl UserService {
     /// user evicts it (here at once, elsewhere by the change event).
     pub fn with_cache(mut self, cache: CacheLayer) -> Self {
         self.cache = Some(cache);
+        self
+    }
+
+    /// Limits password attempts and hashing as `settings` say instead of the defaults.
+    pub fn with_throttle(mut self, settings: &ThrottleSettings) -> Self {
+        self.throttle = Arc::new(Throttle::new(settings));
         self
     }
 
@@ -287,7 +297,10 @@ impl UserService {
         actor: &Actor,
         current_password: &SecretString,
         new_password: &SecretString,
+        source: Option<IpAddr>,
     ) -> Result<()> {
+        let account = format!("user {}", actor.user_id);
+        self.throttle.before_attempt(&account, source)?;
         let new_password = Password::parse("new_password", new_password)?;
         let user = self.load(actor.user_id).await?;
         let email = Email::parse("email", &user.email)?;
@@ -295,6 +308,7 @@ impl UserService {
             return Err(Error::not_found("user", actor.user_id));
         };
         if self.verify(current_password, hash).await? == Verification::Mismatch {
+            self.throttle.failed(&account);
             return Err(denied());
         }
         let user = status.user;
@@ -361,6 +375,28 @@ impl UserService {
     /// inactive user, user outside its validity) is the same error after the same amount of
     /// hashing work, so a caller learns nothing about which accounts exist.
     pub async fn login(&self, email: &str, password: &SecretString) -> Result<LoginOutcome> {
+        self.login_from(None, email, password).await
+    }
+
+    /// [`login`](Self::login) by a caller at `source`: failed attempts put the account in a
+    /// growing back-off, and each address has a (looser) limit of its own, so one locked account
+    /// does not hold back another's login from the same place. Over either: `TooManyRequests`.
+    pub async fn login_from(
+        &self,
+        source: Option<IpAddr>,
+        email: &str,
+        password: &SecretString,
+    ) -> Result<LoginOutcome> {
+        let account: String = email.trim().to_lowercase().chars().take(320).collect();
+        self.throttle.before_attempt(&account, source)?;
+        let outcome = self.check_login(email, password).await;
+        if matches!(outcome, Err(Error::Unauthenticated(_))) {
+            self.throttle.failed(&account);
+        }
+        outcome
+    }
+
+    async fn check_login(&self, email: &str, password: &SecretString) -> Result<LoginOutcome> {
         let found = match Email::parse("email", email) {
             Ok(email) => self.repo.credentials(&email).await?,
             Err(_) => None,
@@ -392,20 +428,24 @@ impl UserService {
         })
     }
 
-    /// Checks a password against a stored hash on a blocking thread.
+    /// Checks a password against a stored hash on a blocking thread, when the hashing pool has
+    /// a turn free.
     async fn verify(&self, password: &SecretString, hash: PasswordHash) -> Result<Verification> {
         let secret = password.clone();
         let hasher = self.hasher.clone();
-        blocking(move || {
-            use secrecy::ExposeSecret as _;
-            hasher.verify(secret.expose_secret(), &hash)
-        })
-        .await
+        self.throttle
+            .hashing(move || {
+                use secrecy::ExposeSecret as _;
+                hasher.verify(secret.expose_secret(), &hash)
+            })
+            .await
     }
 
     async fn hash(&self, password: Password) -> Result<PasswordHash> {
         let hasher = self.hasher.clone();
-        blocking(move || hasher.hash(&password)).await?
+        self.throttle
+            .hashing(move || hasher.hash(&password))
+            .await?
     }
 
     async fn decoy_hash(&self) -> Result<PasswordHash> {

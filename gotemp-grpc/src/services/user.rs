@@ -26,6 +26,7 @@ impl UserGrpc {
     /// The tonic service, ready to be added to a server.
     pub fn into_server(self) -> pb::user_service_server::UserServiceServer<Self> {
         pb::user_service_server::UserServiceServer::new(self)
+            .max_decoding_message_size(crate::server::MAX_REQUEST_BYTES)
     }
 }
 
@@ -177,9 +178,10 @@ impl pb::user_service_server::UserService for UserGrpc {
         &self,
         request: Request<pb::LoginRequest>,
     ) -> std::result::Result<Response<pb::LoginResponse>, Status> {
+        let source = request.remote_addr().map(|a| a.ip());
         let r = request.into_inner();
         let password = SecretString::from(r.password);
-        let outcome = self.users.login(&r.email, &password).await.or_status()?;
+        let outcome = (self.users.login_from(source, &r.email, &password).await).or_status()?;
         Ok(Response::new(pb::LoginResponse {
             token: outcome.token,
             expires_at: timestamp(outcome.expires_at),
@@ -221,12 +223,14 @@ impl pb::user_service_server::UserService for UserGrpc {
         request: Request<pb::ChangePasswordRequest>,
     ) -> std::result::Result<Response<pb::ChangePasswordResponse>, Status> {
         let actor = self.auth.caller(&request).await?;
+        let source = request.remote_addr().map(|a| a.ip());
         let r = request.into_inner();
         let (current, new) = (
             SecretString::from(r.current_password),
             SecretString::from(r.new_password),
         );
-        (self.users.change_password(&actor, &current, &new).await).or_status()?;
+        let users = &self.users;
+        (users.change_password(&actor, &current, &new, source).await).or_status()?;
         Ok(Response::new(pb::ChangePasswordResponse {}))
     }
 }

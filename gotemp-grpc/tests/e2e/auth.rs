@@ -236,3 +236,35 @@ async fn a_revocation_reaches_a_service_deployed_apart_within_two_seconds() {
     promotions.stop().await;
     store.finish().await;
 }
+
+/// Wrong passwords over gRPC end in RESOURCE_EXHAUSTED with the time to wait, like HTTP's 429.
+#[tokio::test]
+async fn repeated_wrong_logins_are_resource_exhausted() {
+    let test = "repeated_wrong_logins_are_resource_exhausted";
+    let Some((store, _app, running)) = fixture(test).await else {
+        return;
+    };
+    let mut client = GotempClient::connect(&running.url).await.unwrap();
+    let mut last = None;
+    for _ in 0..10 {
+        let status = client
+            .login(&config().auth.admin_email, "not the password")
+            .await
+            .unwrap_err();
+        let code = status.code();
+        last = Some(status);
+        if code == Code::ResourceExhausted {
+            break;
+        }
+        assert_eq!(code, Code::Unauthenticated);
+    }
+    let status = last.unwrap();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let retry = status.get_details_retry_info().expect("the time to wait");
+    assert!(
+        retry.retry_delay.is_some_and(|d| d.as_secs() >= 1),
+        "{retry:?}"
+    );
+    running.stop().await;
+    store.finish().await;
+}

@@ -35,12 +35,17 @@ pub(super) struct LoginResponse {
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
         (status = 401, description = "Unknown e-mail, wrong password, or an inactive or expired user (deliberately not told apart)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this account, or attempts from this address; `Retry-After` says when to try again", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(super) async fn login(
     State(state): State<ApiState>,
+    ClientAddr(source): ClientAddr,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
-    let outcome = state.app.users().login(&body.email, &body.password).await?;
+    let users = state.app.users();
+    let outcome = users
+        .login_from(source, &body.email, &body.password)
+        .await?;
     Ok(axum::Json(LoginResponse {
         token: outcome.token,
         expires_at: outcome.expires_at,
@@ -115,14 +120,16 @@ pub(super) struct ChangePasswordRequest {
     responses(
         (status = 204, description = "Changed; log in again"),
         (status = 401, description = "Missing or invalid token, or the current password is wrong (said like a failed login)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords, or attempts from this address; `Retry-After` says when to try again", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(super) async fn change_password(
     State(state): State<ApiState>,
+    ClientAddr(source): ClientAddr,
     Caller(actor): Caller,
     JsonBody(body): JsonBody<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
     (state.app.users())
-        .change_password(&actor, &body.current_password, &body.new_password)
+        .change_password(&actor, &body.current_password, &body.new_password, source)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,8 @@
 
 use crate::ApiState;
 use crate::extract::{
-    Caller, IfMatch, JsonBody, etag, finish, instant, int, page, parse_query, path_id, text,
+    Caller, ClientAddr, IfMatch, JsonBody, etag, finish, instant, int, page, parse_query, path_id,
+    text,
 };
 use crate::problem::{ApiResult, PROBLEM_JSON, Problem, ProblemDetails};
 use axum::extract::{Path, RawQuery, State};

@@ -73,7 +73,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     println!("gotemp-http listening on http://{local} (API docs: http://{local}/docs)");
-    axum::serve(listener, router)
+    // Connect info: the per-address limit of password attempts needs the peer's address.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(gotemp::shutdown_signal())
         .await?;
     tracing::info!("requests finished; stopping the event pipeline");

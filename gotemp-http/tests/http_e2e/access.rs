@@ -216,3 +216,41 @@ async fn roles_are_checked_and_default_to_viewer() {
     api.stop().await;
     store.finish().await;
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_account_not_the_address() {
+    let (store, api) = seeded().await;
+    let anonymous = api.with_token(None);
+    let attempt = |email: &'static str, password: &'static str| {
+        let anonymous = &anonymous;
+        async move {
+            let body = json!({"email": email, "password": password});
+            anonymous.post("/v1/auth/login", body).await
+        }
+    };
+    let mut refused = None;
+    for n in 1..=10 {
+        let r = attempt("ann.smith@ducksrus.example", "not her password").await;
+        if r.status == 429 {
+            refused = Some((n, r));
+            break;
+        }
+        r.problem(401);
+    }
+    let (n, r) = refused.expect("a 429 within ten wrong passwords");
+    assert!(
+        n > 3,
+        "a person may mistype a few times: refused at attempt {n}"
+    );
+    r.problem(429);
+    let wait: u64 = r.header("retry-after").parse().unwrap();
+    assert!((1..=3600).contains(&wait), "Retry-After: {wait}");
+    // Even the right password waits now; another account from the same address does not.
+    attempt("ann.smith@ducksrus.example", DEMO_PASSWORD)
+        .await
+        .problem(429);
+    let r = attempt("bob.jones@patoloco.example", DEMO_PASSWORD).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    api.stop().await;
+    store.finish().await;
+}

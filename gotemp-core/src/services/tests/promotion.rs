@@ -130,6 +130,23 @@ async fn create_numbers_discounts_and_returns_the_customer_name() {
     assert_eq!(created.customer_name.as_deref(), Some("Ducks R Us"));
 }
 
+/// Found by schemathesis: a discount numbered `i64::MAX` beside one left at 0 overflowed the
+/// next number (a panic, a 500). Now it is a field error.
+#[tokio::test]
+async fn no_number_after_the_largest_id_is_a_field_error_not_a_panic() {
+    let svc = PromotionService::new(
+        Arc::new(MockPromotionRepository::new()),
+        Arc::new(known_customers()),
+    );
+    let mut input = new_promotion();
+    input.products[0].discounts[1].id = i64::MAX;
+    let err = svc.create(&actor(), input).await.unwrap_err();
+    assert_eq!(
+        fields(err),
+        ["products[0].discounts[0].id", "products[0].discounts[2].id"]
+    );
+}
+
 #[tokio::test]
 async fn a_failed_name_lookup_never_fails_the_read() {
     let mut repo = MockPromotionRepository::new();
