@@ -3,7 +3,7 @@
 //! reaches every path: direct calls, HTTP, gRPC, and one service calling another (the promotion
 //! service reads customers through the same customer service an HTTP write goes through).
 
-use crate::{Config, Gotemp, open};
+use crate::{Config, Gotemp, Registration, open};
 use gotemp_core::Result;
 use gotemp_core::auth::TokenService;
 use gotemp_core::cache::CacheLayer;
@@ -173,6 +173,7 @@ impl GotempBuilder {
             directory: self.directory,
             hooks: self.hooks,
             policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
+            registration: config.map_or(Registration::Closed, |c| c.auth.registration),
         };
         Ok(Gotemp::wire(parts))
     }

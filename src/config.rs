@@ -8,7 +8,9 @@ mod url;
 
 use sections::known_names;
 
-pub use sections::{AuthConfig, CacheConfig, EventsConfig, GrpcConfig, HttpConfig, StorageConfig};
+pub use sections::{
+    AuthConfig, CacheConfig, EventsConfig, GrpcConfig, HttpConfig, Registration, StorageConfig,
+};
 pub use url::{BackendUrl, redact_url};
 
 use secrecy::SecretString;

@@ -25,7 +25,7 @@ mod runtime;
 pub use builder::{GotempBuilder, Hooked};
 pub use config::{
     AuthConfig, BackendUrl, CacheConfig, Config, ConfigError, EventsConfig, GrpcConfig, HttpConfig,
-    SecretSource, StorageConfig, redact_url,
+    Registration, SecretSource, StorageConfig, redact_url,
 };
 pub use gotemp_core as domain;
 pub use gotemp_events as events;
@@ -75,6 +75,7 @@ struct Parts {
     directory: Option<Arc<dyn CustomerDirectory>>,
     hooks: builder::EntityHooks,
     policy: Arc<dyn Policy>,
+    registration: Registration,
 }
 
 impl Gotemp {
@@ -109,6 +110,7 @@ impl Gotemp {
             directory: None,
             hooks: Default::default(),
             policy: Arc::new(RolePolicy),
+            registration: Registration::Closed,
         })
     }
 
@@ -121,6 +123,7 @@ impl Gotemp {
             directory,
             hooks,
             policy,
+            registration,
         } = parts;
         let r = &repositories;
         let references: Arc<dyn References> = Arc::new(PromotionsOfCustomer(r.promotions.clone()));
@@ -137,7 +140,8 @@ impl Gotemp {
             tokens.clone(),
         )
         .with_hooks(hooks.users)
-        .with_policy(policy.clone());
+        .with_policy(policy.clone())
+        .with_registration(registration == Registration::Open);
         if let Some(cache) = &cache {
             customers = customers.with_cache(cache.clone());
             products = products.with_cache(cache.clone());

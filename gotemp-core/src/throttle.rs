@@ -175,7 +175,11 @@ impl Throttle {
 
     /// Now and then: forgets idle keys, and bounds how many are kept.
     fn tidy(&self) {
-        if !self.checks.fetch_add(1, Ordering::Relaxed).is_multiple_of(1024) {
+        if !self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(1024)
+        {
             return;
         }
         self.account_minute.tidy();

@@ -97,6 +97,20 @@ pub struct AuthConfig {
     pub admin_password: SecretString,
     /// Password of the demo users; `None`: they cannot log in (`demo_password`).
     pub demo_password: Option<SecretString>,
+    /// Whether anyone may sign up as a `viewer` (`open`) or only administrators create users
+    /// (`closed`, the default) (`registration`).
+    pub registration: Registration,
+}
+
+/// Who creates users.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    /// Only a user with `users:manage`.
+    #[default]
+    Closed,
+    /// Anyone, as an active `viewer`, through `POST /v1/auth/register` (gRPC `Register`).
+    Open,
 }
 
 impl Default for AuthConfig {
@@ -107,6 +121,7 @@ impl Default for AuthConfig {
             admin_email: "admin@gotemp.local".into(),
             admin_password: SecretString::from("change-me-now"),
             demo_password: None,
+            registration: Registration::Closed,
         }
     }
 }

@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 19] = [
+const EVERY_SETTING: [(&str, &str); 20] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -73,6 +73,7 @@ const EVERY_SETTING: [(&str, &str); 19] = [
     ("admin_email", "root@example.com"),
     ("admin_password", "01234567"),
     ("demo_password", "demo-password"),
+    ("registration", "open"),
     ("grpc_addr", "0.0.0.0:6000"),
     ("http_addr", "0.0.0.0:7000"),
     ("http_cors_origins", "https://app.example"),
@@ -105,6 +106,10 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         (
             "demo_password",
             c.auth.demo_password.as_ref().map(text).unwrap_or_default(),
+        ),
+        (
+            "registration",
+            format!("{:?}", c.auth.registration).to_lowercase(),
         ),
         ("grpc_addr", c.grpc.addr.clone()),
         ("http_addr", c.http.addr.clone()),

@@ -24,7 +24,7 @@ pub use promotion::{
     Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,
     PromotionProduct,
 };
-pub use user::{AuthStatus, NewUser, User, UserChanges, UserDraft, UserFilter};
+pub use user::{AuthStatus, NewRegistration, NewUser, User, UserChanges, UserDraft, UserFilter};
 
 /// Free-form JSON attributes a client may attach to master data (`{"external_id": "12345"}`).
 pub type ExtraFields = serde_json::Map<String, serde_json::Value>;

@@ -104,6 +104,29 @@ fn empty_secret() -> SecretString {
     SecretString::from("")
 }
 
+/// What a stranger gives to sign up, when registration is open: they become an active
+/// `viewer`, valid from now.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewRegistration {
+    /// Required, ≤100.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub first_name: String,
+    /// Required, ≤100.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub last_name: String,
+    /// Required, valid, ≤255, unique.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Email, min_length = 3, max_length = 255))]
+    pub email: String,
+    /// Required, 8 to 1024 characters; only its hash is stored.
+    #[serde(default = "empty_secret")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password, min_length = 8, max_length = 1024))]
+    pub password: SecretString,
+}
+
 /// Input to change a user: absent fields keep their value; `company: ""` clears it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

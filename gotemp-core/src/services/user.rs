@@ -4,7 +4,9 @@ use super::common::{expected_version, merged_period};
 use crate::actor::Actor;
 use crate::auth::{PasswordHasher, TokenService, Verification};
 use crate::cache::CacheLayer;
-use crate::entities::{AuthStatus, NewUser, User, UserChanges, UserDraft, UserFilter};
+use crate::entities::{
+    AuthStatus, NewRegistration, NewUser, User, UserChanges, UserDraft, UserFilter,
+};
 use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
@@ -55,6 +57,7 @@ pub struct UserService {
     policy: Arc<dyn Policy>,
     cache: Option<CacheLayer>,
     throttle: Arc<Throttle>,
+    registration_open: bool,
     /// A hash of a random password, verified when the e-mail is unknown so that an unknown
     /// e-mail costs the same time as a wrong password and cannot be told apart.
     decoy: Arc<OnceCell<PasswordHash>>,
@@ -75,6 +78,7 @@ impl UserService {
             policy: Arc::new(RolePolicy),
             cache: None,
             throttle: Arc::new(Throttle::default()),
+            registration_open: false,
             decoy: Arc::new(OnceCell::new()),
         }
     }
@@ -102,6 +106,49 @@ impl UserService {
     pub fn with_throttle(mut self, settings: &ThrottleSettings) -> Self {
         self.throttle = Arc::new(Throttle::new(settings));
         self
+    }
+
+    /// Lets anyone sign up as an active `viewer` ([`register`](Self::register)); closed by
+    /// default.
+    pub fn with_registration(mut self, open: bool) -> Self {
+        self.registration_open = open;
+        self
+    }
+
+    /// Whether anyone may sign up.
+    pub fn registration_open(&self) -> bool {
+        self.registration_open
+    }
+
+    /// Signs a stranger up, when registration is open: an active `viewer`, valid from now for a
+    /// hundred years, limited like a login (per e-mail and per address). Closed: refused, and the
+    /// transports answer as if the route did not exist.
+    pub async fn register(&self, source: Option<IpAddr>, input: NewRegistration) -> Result<User> {
+        if !self.registration_open {
+            return Err(Error::PermissionDenied(
+                "registration is closed: an administrator creates users".into(),
+            ));
+        }
+        let account: String = format!("register {}", input.email.trim().to_lowercase())
+            .chars()
+            .take(330)
+            .collect();
+        self.throttle.before_attempt(&account, source)?;
+        // Every sign-up counts against the e-mail, so one address cannot be tried at length.
+        self.throttle.failed(&account);
+        let now = values::now();
+        let new = NewUser {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            email: input.email,
+            company: None,
+            valid_from: Some(now),
+            valid_thru: Some(now + chrono::Duration::days(365 * 100)),
+            active: true,
+            roles: Some(Roles::default_for_new_user()),
+            password: input.password,
+        };
+        self.create(&Actor::system(), new).await
     }
 
     fn allow(&self, actor: &Actor, action: Action, object: Option<Object<'_>>) -> Result<()> {

@@ -233,4 +233,25 @@ impl pb::user_service_server::UserService for UserGrpc {
         (users.change_password(&actor, &current, &new, source).await).or_status()?;
         Ok(Response::new(pb::ChangePasswordResponse {}))
     }
+
+    async fn register(
+        &self,
+        request: Request<pb::RegisterRequest>,
+    ) -> std::result::Result<Response<pb::User>, Status> {
+        if !self.users.registration_open() {
+            return Err(Status::unimplemented(
+                "registration is closed: an administrator creates users",
+            ));
+        }
+        let source = request.remote_addr().map(|a| a.ip());
+        let r = request.into_inner();
+        let input = gotemp_core::entities::NewRegistration {
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            password: SecretString::from(r.password),
+        };
+        let created = self.users.register(source, input).await.or_status()?;
+        Ok(Response::new(user(created)))
+    }
 }

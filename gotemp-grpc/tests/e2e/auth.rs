@@ -268,3 +268,26 @@ async fn repeated_wrong_logins_are_resource_exhausted() {
     running.stop().await;
     store.finish().await;
 }
+
+/// Register needs no token, and is UNIMPLEMENTED while registration is closed (the default).
+#[tokio::test]
+async fn register_is_unimplemented_while_registration_is_closed() {
+    let test = "register_is_unimplemented_while_registration_is_closed";
+    let Some((store, _app, running)) = fixture(test).await else {
+        return;
+    };
+    let client = GotempClient::connect(&running.url).await.unwrap();
+    let status = client
+        .users()
+        .register(user::RegisterRequest {
+            first_name: "Sue".into(),
+            last_name: "New".into(),
+            email: "sue@new.example".into(),
+            password: "first password".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented, "{status:?}");
+    running.stop().await;
+    store.finish().await;
+}

@@ -133,3 +133,32 @@ pub(super) async fn change_password(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Signs up as an active `viewer`, when the deployment opened registration
+/// (`GOTEMP_REGISTRATION=open`); otherwise the route does not exist (404).
+#[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = NewRegistration,
+    responses(
+        (status = 201, description = "Signed up; log in with the password", body = User, headers(("Location" = String), ("ETag" = String))),
+        (status = 404, description = "Registration is closed", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The e-mail is taken", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-ups for this e-mail or from this address; `Retry-After` says when to try again", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn register(
+    State(state): State<ApiState>,
+    ClientAddr(source): ClientAddr,
+    JsonBody(input): JsonBody<NewRegistration>,
+) -> ApiResult<Response> {
+    let users = state.app.users();
+    if !users.registration_open() {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "registration is closed: an administrator creates users",
+        ));
+    }
+    let user = users.register(source, input).await?;
+    Ok(created(
+        format!("/v1/users/{}", user.id),
+        user.version,
+        user,
+    ))
+}

@@ -254,3 +254,47 @@ async fn repeated_wrong_passwords_lock_the_account_not_the_address() {
     api.stop().await;
     store.finish().await;
 }
+
+#[tokio::test]
+async fn registration_is_a_missing_route_until_it_is_opened() {
+    let (store, api) = seeded().await;
+    let stranger = json!({"first_name": "Sue", "last_name": "New",
+        "email": "sue@new.example", "password": "first password"});
+    let anonymous = api.with_token(None);
+    anonymous
+        .post("/v1/auth/register", stranger.clone())
+        .await
+        .problem(404);
+    api.stop().await;
+
+    let mut c = config();
+    c.auth.registration = gotemp::Registration::Open;
+    let app = Gotemp::builder()
+        .config(&c)
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .unwrap();
+    let api = Api::start(app, HttpSettings::default()).await;
+    let anonymous = api.with_token(None);
+    let r = anonymous.post("/v1/auth/register", stranger.clone()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let user = r.json();
+    assert_eq!(
+        (user["roles"].clone(), user["active"].clone()),
+        (json!(["viewer"]), json!(true))
+    );
+    let p = anonymous
+        .post("/v1/auth/register", stranger)
+        .await
+        .problem(409);
+    assert!(p["detail"].as_str().unwrap().starts_with("email:"), "{p}");
+    let (sue, _) = as_user(&api, "sue@new.example", "first password").await;
+    assert_eq!(sue.get("/v1/customers").await.status, 200);
+    sue.post("/v1/customers", json!({"name": "X"}))
+        .await
+        .problem(403);
+    api.stop().await;
+    store.finish().await;
+}
