@@ -22,6 +22,8 @@ pub enum ActionType {
     Update,
     /// A delete.
     Delete,
+    /// An authentication: a login, a failed one, an account put in back-off.
+    Access,
 }
 
 impl ActionType {
@@ -31,6 +33,7 @@ impl ActionType {
             Self::Insert => "insert",
             Self::Update => "update",
             Self::Delete => "delete",
+            Self::Access => "access",
         }
     }
 
@@ -40,6 +43,7 @@ impl ActionType {
             "insert" => Some(Self::Insert),
             "update" => Some(Self::Update),
             "delete" => Some(Self::Delete),
+            "access" => Some(Self::Access),
             _ => None,
         }
     }
@@ -67,7 +71,7 @@ pub struct PendingEvent {
     pub service: &'static str,
     /// The operation, e.g. `create_user`.
     pub action_func: String,
-    /// insert, update or delete.
+    /// insert, update, delete or access.
     pub action_type: ActionType,
     /// Object name.
     pub object_name: &'static str,
@@ -82,6 +86,7 @@ impl PendingEvent {
             ActionType::Insert => "create",
             ActionType::Update => "update",
             ActionType::Delete => "delete",
+            ActionType::Access => "access",
         };
         Self {
             event_id: Uuid::now_v7(),
@@ -126,7 +131,7 @@ pub struct AuditEvent {
     pub service: String,
     /// Operation name, e.g. `update_customer`.
     pub action_func: String,
-    /// insert, update or delete.
+    /// insert, update, delete or access.
     pub action_type: ActionType,
     /// Object name.
     pub object_name: String,
@@ -138,7 +143,36 @@ pub struct AuditEvent {
     pub object_detail: Value,
 }
 
+/// What an access event records: the user it concerns, when known, and for a back-off how long
+/// it lasts. Never the e-mail typed (it may be a password typed in the wrong field) nor any
+/// secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Access {
+    /// The user, when the attempt named an existing one.
+    pub user_id: Option<i64>,
+    /// For a back-off: seconds until the account may try again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+impl Auditable for Access {
+    const OBJECT_NAME: &'static str = "user";
+    const SERVICE: &'static str = "user";
+    fn object_id(&self) -> String {
+        self.user_id.map(|id| id.to_string()).unwrap_or_default()
+    }
+}
+
 impl AuditEvent {
+    /// An access event (`login`, `login_failed`, `lockout`, `change_password_failed`): the user
+    /// service's record of an authentication, performed by the user it concerns (0 when none).
+    pub fn access(action_func: &str, access: Access, at: DateTime<Utc>) -> Self {
+        let by = Actor::new(access.user_id.unwrap_or(0), crate::policy::Roles::NONE);
+        let mut pending = PendingEvent::new::<Access>(ActionType::Access, &by, at);
+        pending.action_func = action_func.to_owned();
+        pending.complete(&access)
+    }
+
     /// The subject the event is published on: `gotemp.audit.<service>.<action>`, so a subscriber
     /// can take one service (`gotemp.audit.user.>`) or all (`gotemp.audit.>`).
     pub fn topic(&self) -> String {
@@ -208,7 +242,12 @@ mod tests {
 
     #[test]
     fn action_types_round_trip() {
-        for a in [ActionType::Insert, ActionType::Update, ActionType::Delete] {
+        for a in [
+            ActionType::Insert,
+            ActionType::Update,
+            ActionType::Delete,
+            ActionType::Access,
+        ] {
             assert_eq!(ActionType::parse(a.as_str()), Some(a));
         }
         assert_eq!(ActionType::parse("upsert"), None);

@@ -41,6 +41,9 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<User>;
     /// Deletes a user if its version is still `expected_version`; returns what was deleted.
     async fn delete(&self, id: i64, expected_version: i64, event: PendingEvent) -> Result<User>;
+    /// Writes an access event (a login, a failed one, a lock-out) to the outbox on its own, for
+    /// the audit trail like every change.
+    async fn record_access(&self, event: &AuditEvent) -> Result<()>;
     /// Replaces a hash after login upgraded it (bcrypt → argon2id). Not an audited change: no
     /// field a client can see changes.
     async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()>;

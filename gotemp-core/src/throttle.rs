@@ -137,8 +137,8 @@ impl Throttle {
     }
 
     /// After a failed attempt on `account`: counts it, and starts a back-off when the account
-    /// ran out of attempts (a minute's, then an hour's).
-    pub fn failed(&self, account: &str) {
+    /// ran out of attempts (a minute's, then an hour's); returns the back-off it started.
+    pub fn failed(&self, account: &str) -> Option<Duration> {
         let key = account.to_owned();
         let wait = [&self.account_hour, &self.account_minute]
             .into_iter()
@@ -148,9 +148,10 @@ impl Throttle {
             self.blocked().insert(key, Instant::now() + wait);
             tracing::warn!(
                 wait_secs = wait.as_secs(),
-                "an account is in back-off after repeated failed password attempts"
+                "an account is in back-off after repeated failed attempts"
             );
         }
+        wait
     }
 
     /// Runs `hash` (argon2, bcrypt) when a turn is free; refused as unavailable when none

@@ -22,7 +22,7 @@ pub struct AuditRecord {
     pub service: String,
     /// Operation, e.g. `create_user`.
     pub action_func: String,
-    /// insert, update or delete.
+    /// insert, update, delete or access (logins and lock-outs).
     pub action_type: ActionType,
     /// Object name.
     pub object_name: String,
@@ -46,7 +46,7 @@ pub struct AuditFilter {
     pub performed_by: Option<i64>,
     /// Owning service.
     pub service: Option<String>,
-    /// insert, update or delete.
+    /// insert, update, delete or access (logins and lock-outs).
     pub action_type: Option<ActionType>,
     /// Changes at or after this instant.
     pub from: Option<DateTime<Utc>>,

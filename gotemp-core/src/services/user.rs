@@ -8,7 +8,7 @@ use crate::entities::{
     AuthStatus, NewRegistration, NewUser, User, UserChanges, UserDraft, UserFilter,
 };
 use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
-use crate::event::{ActionType, PendingEvent};
+use crate::event::{Access, ActionType, AuditEvent, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest, PageSpec};
 use crate::policy::{
@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::OnceCell;
 
 const NAME_MAX: usize = 100;
@@ -292,7 +293,8 @@ impl UserService {
         if let Some(password) = password {
             draft.password_hash = Some(self.hash(password).await?);
         }
-        self.write_update(actor, &current, draft, expected).await
+        self.write_update(actor, &current, draft, expected, "update_user")
+            .await
     }
 
     /// Stores a changed user: ends its tokens when the change takes rights or the password,
@@ -303,11 +305,17 @@ impl UserService {
         current: &User,
         mut draft: UserDraft,
         expected: i64,
+        action_func: &str,
     ) -> Result<User> {
         let deactivated = current.active && !draft.active;
         draft.revoke_tokens =
             draft.password_hash.is_some() || draft.roles != current.roles || deactivated;
-        let event = PendingEvent::new::<User>(ActionType::Update, actor, values::now());
+        let mut event = PendingEvent::new::<User>(ActionType::Update, actor, values::now());
+        // The audit trail tells a role change and a password change apart from other updates.
+        event.action_func = match action_func {
+            "update_user" if draft.roles != current.roles => "change_roles".to_owned(),
+            other => other.to_owned(),
+        };
         let user = (self.repo.update(current.id, &draft, expected, event).await)
             .map_err(email_taken_by_another)
             .map_err(|e| last_admin(e, deactivated))?;
@@ -355,7 +363,10 @@ impl UserService {
             return Err(Error::not_found("user", actor.user_id));
         };
         if self.verify(current_password, hash).await? == Verification::Mismatch {
-            self.throttle.failed(&account);
+            let user_id = Some(actor.user_id);
+            self.record_access("change_password_failed", user_id, None)
+                .await;
+            self.failed_attempt(&account, user_id).await;
             return Err(denied());
         }
         let user = status.user;
@@ -374,7 +385,7 @@ impl UserService {
         .ok_or_else(|| Error::internal("a stored user no longer passes its own rules"))?;
         self.hooks.before_update(actor, &user, &draft).await?;
         draft.password_hash = Some(self.hash(new_password).await?);
-        self.write_update(actor, &user, draft, user.version)
+        self.write_update(actor, &user, draft, user.version, "change_password")
             .await
             .map(drop)
     }
@@ -436,14 +447,56 @@ impl UserService {
     ) -> Result<LoginOutcome> {
         let account: String = email.trim().to_lowercase().chars().take(320).collect();
         self.throttle.before_attempt(&account, source)?;
-        let outcome = self.check_login(email, password).await;
-        if matches!(outcome, Err(Error::Unauthenticated(_))) {
-            self.throttle.failed(&account);
+        let (outcome, user_id) = self.check_login(email, password).await;
+        match &outcome {
+            Ok(done) => self.record_access("login", Some(done.user.id), None).await,
+            Err(Error::Unauthenticated(_)) => {
+                self.record_access("login_failed", user_id, None).await;
+                self.failed_attempt(&account, user_id).await;
+            }
+            Err(_) => {}
         }
         outcome
     }
 
-    async fn check_login(&self, email: &str, password: &SecretString) -> Result<LoginOutcome> {
+    /// Counts a failed attempt; a back-off it starts is an access event too.
+    async fn failed_attempt(&self, account: &str, user_id: Option<i64>) {
+        if let Some(wait) = self.throttle.failed(account) {
+            self.record_access("lockout", user_id, Some(wait)).await;
+        }
+    }
+
+    /// Writes an access event for the audit trail. Best effort: an outbox that cannot be
+    /// written is logged, and does not turn a login into a failure.
+    async fn record_access(&self, what: &str, user_id: Option<i64>, wait: Option<Duration>) {
+        let access = Access {
+            user_id,
+            retry_after_secs: wait.map(|w| w.as_secs().max(1)),
+        };
+        let event = AuditEvent::access(what, access, values::now());
+        if let Err(e) = self.repo.record_access(&event).await {
+            let error = crate::error::report(&e);
+            tracing::warn!(%error, what, "an access event could not be recorded");
+        }
+    }
+
+    /// The outcome of a login, and the user the e-mail named when there is one.
+    async fn check_login(
+        &self,
+        email: &str,
+        password: &SecretString,
+    ) -> (Result<LoginOutcome>, Option<i64>) {
+        let mut user_id = None;
+        let outcome = self.try_login(email, password, &mut user_id).await;
+        (outcome, user_id)
+    }
+
+    async fn try_login(
+        &self,
+        email: &str,
+        password: &SecretString,
+        user_id: &mut Option<i64>,
+    ) -> Result<LoginOutcome> {
         let found = match Email::parse("email", email) {
             Ok(email) => self.repo.credentials(&email).await?,
             Err(_) => None,
@@ -452,6 +505,7 @@ impl UserService {
             Some((status, hash)) => (Some(status), hash),
             None => (None, self.decoy_hash().await?),
         };
+        *user_id = status.as_ref().map(|s| s.user.id);
         let verdict = self.verify(password, hash).await?;
         let Some(AuthStatus {
             user,

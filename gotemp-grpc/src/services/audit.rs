@@ -54,7 +54,7 @@ fn filter(f: Option<pb::AuditFilter>) -> Result<AuditFilter> {
             Error::invalid(FieldError::new(
                 "action_type",
                 "invalid_choice",
-                "action_type must be insert, update or delete",
+                "action_type must be insert, update, delete or access",
             ))
         })?),
     };

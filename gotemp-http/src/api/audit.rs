@@ -16,7 +16,7 @@ pub(super) struct AuditQuery {
     performed_by: Option<String>,
     /// Owning service.
     service: Option<String>,
-    /// `insert`, `update` or `delete`.
+    /// `insert`, `update`, `delete` or `access`.
     #[param(value_type = Option<ActionType>)]
     action_type: Option<String>,
     /// Changes at or after this instant (RFC 3339).
@@ -49,7 +49,7 @@ fn audit_filter(
             FieldError::new(
                 "action_type",
                 "invalid_action_type",
-                format!("action_type must be insert, update or delete, got {raw:?}"),
+                format!("action_type must be insert, update, delete or access, got {raw:?}"),
             )
         }))
     });
@@ -121,7 +121,7 @@ pub(super) struct BucketQuery {
     performed_by: Option<String>,
     /// Owning service.
     service: Option<String>,
-    /// `insert`, `update` or `delete`.
+    /// `insert`, `update`, `delete` or `access`.
     #[param(value_type = Option<ActionType>)]
     action_type: Option<String>,
     /// Changes at or after this instant (RFC 3339).

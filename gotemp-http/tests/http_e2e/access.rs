@@ -298,3 +298,59 @@ async fn registration_is_a_missing_route_until_it_is_opened() {
     api.stop().await;
     store.finish().await;
 }
+
+#[tokio::test]
+async fn logins_failures_and_lockouts_are_in_the_audit_trail() {
+    let store = testing::sqlite_store().await;
+    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let mut c = config();
+    c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
+    app.seed(&c).await.unwrap();
+    let pipeline = app.start_audit_pipeline();
+    let mut api = Api::start(app.clone(), HttpSettings::default()).await;
+    let anonymous = api.with_token(None);
+    let wrong = json!({"email": "bob.jones@patoloco.example", "password": "not his"});
+    let mut locked = false;
+    for _ in 0..20 {
+        locked = anonymous.post("/v1/auth/login", wrong.clone()).await.status == 429;
+        if locked {
+            break;
+        }
+    }
+    assert!(locked, "twenty wrong passwords and no lock-out");
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    app.wait_for_audit(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let trail = api
+        .get("/v1/audit?action_type=access&limit=100")
+        .await
+        .json();
+    let seen: Vec<String> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["action_func"].as_str().unwrap(),
+                r["object_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let bob = api
+        .get("/v1/users?email=bob.jones@patoloco.example")
+        .await
+        .json()["items"][0]["id"]
+        .clone();
+    assert!(seen.contains(&format!("lockout {bob}")), "{seen:?}");
+    assert!(seen.contains(&format!("login_failed {bob}")), "{seen:?}");
+    assert!(seen.iter().any(|s| s.starts_with("login ")), "{seen:?}");
+    assert!(
+        !trail.to_string().contains("not his"),
+        "no password in the trail"
+    );
+    pipeline.shutdown().await;
+    api.stop().await;
+    store.finish().await;
+}

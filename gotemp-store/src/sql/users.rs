@@ -4,7 +4,7 @@ use crate::error::map_sqlx;
 use crate::rows::user_columns;
 use async_trait::async_trait;
 use gotemp_core::entities::{AuthStatus, User, UserDraft, UserFilter};
-use gotemp_core::event::PendingEvent;
+use gotemp_core::event::{AuditEvent, PendingEvent};
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::policy::Role;
 use gotemp_core::ports::UserRepository;
@@ -195,6 +195,14 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
             return Err(missing_or_stale(&mut tx, "users", "user", id, expected_version).await);
         };
         self.commit(tx, row.into(), event).await
+    }
+
+    async fn record_access(&self, event: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        super::outbox::enqueue(&mut tx, event).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        self.signal.notify_one();
+        Ok(())
     }
 
     async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()> {

@@ -18,6 +18,7 @@ fn credentials(u: User) -> MockUserRepository {
         .returning(move |_| Ok(Some((stored.clone(), PasswordHash::new("stored")))));
     repo.expect_auth_status()
         .returning(move |_| Ok(Some(status.clone())));
+    repo.expect_record_access().returning(|_| Ok(()));
     repo
 }
 
@@ -78,6 +79,7 @@ async fn every_login_failure_is_the_same_error_after_a_password_check() {
 
     // Unknown e-mail: a decoy hash is made once and verified, so the timing matches.
     let mut repo = MockUserRepository::new();
+    repo.expect_record_access().returning(|_| Ok(()));
     repo.expect_credentials().returning(|_| Ok(None));
     let mut hasher = MockPasswordHasher::new();
     hasher
@@ -185,4 +187,51 @@ async fn a_token_is_refused_once_its_user_was_revoked_deactivated_or_deleted() {
         caller.roles.contains(crate::policy::Role::Auditor),
         "roles are read now, not from the token"
     );
+}
+
+/// Logins are in the audit trail: who logged in, who failed (the user when the e-mail named
+/// one), and never the password or the e-mail typed.
+#[tokio::test]
+async fn logins_and_failures_are_access_events_without_secrets() {
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut repo = credentials(user(7, 1));
+    repo.checkpoint();
+    let stored = AuthStatus {
+        user: user(7, 1),
+        token_version: 3,
+    };
+    repo.expect_credentials()
+        .returning(move |_| Ok(Some((stored.clone(), PasswordHash::new("stored")))));
+    let seen = events.clone();
+    repo.expect_record_access().returning(move |e| {
+        seen.lock().unwrap().push(e.clone());
+        Ok(())
+    });
+    let mut hasher = MockPasswordHasher::new();
+    let mut verdicts = vec![Verification::Mismatch, Verification::Match].into_iter();
+    hasher
+        .expect_verify()
+        .returning(move |_, _| verdicts.next().unwrap());
+    let svc = service(repo, hasher);
+    let pw = SecretString::from("correct horse");
+    svc.login("ann@example.com", &pw).await.unwrap_err();
+    svc.login("ann@example.com", &pw).await.unwrap();
+    let events = events.lock().unwrap();
+    let seen: Vec<(&str, &str, i64)> = events
+        .iter()
+        .map(|e| (e.action_func.as_str(), e.object_id.as_str(), e.performed_by))
+        .collect();
+    assert_eq!(seen, [("login_failed", "7", 7), ("login", "7", 7)]);
+    for e in events.iter() {
+        assert_eq!(
+            (e.service.as_str(), e.object_name.as_str()),
+            ("user", "user")
+        );
+        assert_eq!(e.action_type, crate::event::ActionType::Access);
+        let text = serde_json::to_string(e).unwrap();
+        assert!(
+            !text.contains("correct horse") && !text.contains("ann@example.com"),
+            "{text}"
+        );
+    }
 }
