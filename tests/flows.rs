@@ -146,7 +146,27 @@ async fn seeded_flows(repos: Repositories) {
 
     // Every committed change left one event; none carries a secret.
     let events = app.repositories().outbox.pending(10_000).await.unwrap();
-    assert_eq!(events.len(), 6 + 5 + 6 + 3 + 8 + 1);
+    let access = gotemp::domain::event::ActionType::Access;
+    let (logins, changes): (Vec<_>, Vec<_>) =
+        events.iter().partition(|e| e.event.action_type == access);
+    assert_eq!(changes.len(), 6 + 5 + 6 + 3 + 8 + 1);
+    let mut logins: Vec<&str> = logins
+        .iter()
+        .map(|e| e.event.action_func.as_str())
+        .collect();
+    logins.sort_unstable();
+    assert_eq!(
+        logins,
+        [
+            "login",
+            "login",
+            "login_failed",
+            "login_failed",
+            "login_failed",
+            "login_failed"
+        ],
+        "every login and every failure is an access event"
+    );
     for e in &events {
         let text = serde_json::to_string(&e.event).unwrap();
         for secret in ["password", "argon2", "root password", "demo password"] {
