@@ -81,14 +81,6 @@ pub fn check_filters(filters: &[(&str, Option<&str>)]) -> Result<()> {
     }
 }
 
-/// Runs CPU-heavy work (password hashing) on the blocking pool so it never stalls the async
-/// threads that serve other requests.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::internal(format!("blocking task failed: {e}")))
-}
-
 /// Get-by-id of master data: through the cache when the service has one, straight from the
 /// repository otherwise.
 pub async fn get_by_id<T, F, Fut>(cache: Option<&CacheLayer>, id: &str, load: F) -> Result<T>

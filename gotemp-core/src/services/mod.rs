@@ -13,7 +13,5 @@ pub use master::{CustomerService, MasterDataService, NAME_MAX, ProductService};
 pub use promotion::PromotionService;
 pub use user::{Authenticated, LoginOutcome, UserService};
 
-pub(crate) use common::blocking;
-
 #[cfg(test)]
 mod tests;
