@@ -4,14 +4,16 @@
 mod audit;
 mod common;
 mod links;
+mod login;
 mod master;
 mod promotion;
 mod user;
 
 pub use audit::AuditService;
+pub use login::{Authenticated, LoginOutcome};
 pub use master::{CustomerService, MasterDataService, NAME_MAX, ProductService};
 pub use promotion::PromotionService;
-pub use user::{Authenticated, LoginOutcome, UserService};
+pub use user::UserService;
 
 #[cfg(test)]
 mod tests;

@@ -2,13 +2,11 @@
 
 use super::common::{expected_version, merged_period};
 use crate::actor::Actor;
-use crate::auth::{PasswordHasher, TokenService, Verification};
+use crate::auth::{PasswordHasher, TokenService};
 use crate::cache::CacheLayer;
-use crate::entities::{
-    AuthStatus, NewRegistration, NewUser, User, UserChanges, UserDraft, UserFilter,
-};
+use crate::entities::{AuthStatus, NewUser, User, UserChanges, UserDraft, UserFilter};
 use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
-use crate::event::{Access, ActionType, AuditEvent, PendingEvent};
+use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest, PageSpec};
 use crate::policy::{
@@ -17,51 +15,26 @@ use crate::policy::{
 use crate::ports::UserRepository;
 use crate::throttle::{Throttle, ThrottleSettings};
 use crate::values::{self, Email, Password, PasswordHash, Text, ValidityPeriod};
-use chrono::{DateTime, Utc};
-use secrecy::SecretString;
-use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::OnceCell;
 
 const NAME_MAX: usize = 100;
 const COMPANY_MAX: usize = 255;
 
-/// A successful login.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginOutcome {
-    /// Bearer token for every other call.
-    pub token: String,
-    /// When the token stops being valid.
-    pub expires_at: DateTime<Utc>,
-    /// Who logged in.
-    pub user: User,
-}
-
-/// A token that still stands for its user: who the caller is, and until when the token says it
-/// is valid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authenticated {
-    /// The caller, with its roles as stored now.
-    pub actor: Actor,
-    /// The token's expiry.
-    pub expires_at: DateTime<Utc>,
-}
-
 /// The user service: user CRUD, self-service, login and authentication of every call.
 #[derive(Clone)]
 pub struct UserService {
-    repo: Arc<dyn UserRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    tokens: Arc<TokenService>,
-    hooks: HookChain<User, UserDraft>,
-    policy: Arc<dyn Policy>,
-    cache: Option<CacheLayer>,
-    throttle: Arc<Throttle>,
-    registration_open: bool,
+    pub(super) repo: Arc<dyn UserRepository>,
+    pub(super) hasher: Arc<dyn PasswordHasher>,
+    pub(super) tokens: Arc<TokenService>,
+    pub(super) hooks: HookChain<User, UserDraft>,
+    pub(super) policy: Arc<dyn Policy>,
+    pub(super) cache: Option<CacheLayer>,
+    pub(super) throttle: Arc<Throttle>,
+    pub(super) registration_open: bool,
     /// A hash of a random password, verified when the e-mail is unknown so that an unknown
     /// e-mail costs the same time as a wrong password and cannot be told apart.
-    decoy: Arc<OnceCell<PasswordHash>>,
+    pub(super) decoy: Arc<OnceCell<PasswordHash>>,
 }
 
 impl UserService {
@@ -121,37 +94,6 @@ impl UserService {
         self.registration_open
     }
 
-    /// Signs a stranger up, when registration is open: an active `viewer`, valid from now for a
-    /// hundred years, limited like a login (per e-mail and per address). Closed: refused, and the
-    /// transports answer as if the route did not exist.
-    pub async fn register(&self, source: Option<IpAddr>, input: NewRegistration) -> Result<User> {
-        if !self.registration_open {
-            return Err(Error::PermissionDenied(
-                "registration is closed: an administrator creates users".into(),
-            ));
-        }
-        let account: String = format!("register {}", input.email.trim().to_lowercase())
-            .chars()
-            .take(330)
-            .collect();
-        self.throttle.before_attempt(&account, source)?;
-        // Every sign-up counts against the e-mail, so one address cannot be tried at length.
-        self.throttle.failed(&account);
-        let now = values::now();
-        let new = NewUser {
-            first_name: input.first_name,
-            last_name: input.last_name,
-            email: input.email,
-            company: None,
-            valid_from: Some(now),
-            valid_thru: Some(now + chrono::Duration::days(365 * 100)),
-            active: true,
-            roles: Some(Roles::default_for_new_user()),
-            password: input.password,
-        };
-        self.create(&Actor::system(), new).await
-    }
-
     fn allow(&self, actor: &Actor, action: Action, object: Option<Object<'_>>) -> Result<()> {
         authorize(&*self.policy, actor, action, Resource::Users, object)
     }
@@ -180,7 +122,7 @@ impl UserService {
         self.get(actor, actor.user_id).await
     }
 
-    async fn load(&self, id: i64) -> Result<User> {
+    pub(super) async fn load(&self, id: i64) -> Result<User> {
         (self.repo.get(id).await?).ok_or_else(|| Error::not_found("user", id))
     }
 
@@ -258,7 +200,7 @@ impl UserService {
     ) -> Result<User> {
         if !self.manages(actor, id) {
             self.allow(actor, Action::Update, Some(Object::UserId(id)))?;
-            self_service_only(&changes)?;
+            super::login::self_service_only(&changes)?;
         }
         let current = self.load(id).await?;
         let expected = expected_version("user", id, version, current.version)?;
@@ -299,7 +241,7 @@ impl UserService {
 
     /// Stores a changed user: ends its tokens when the change takes rights or the password,
     /// keeps the last active admin, evicts what authentication cached of it.
-    async fn write_update(
+    pub(super) async fn write_update(
         &self,
         actor: &Actor,
         current: &User,
@@ -345,249 +287,34 @@ impl UserService {
         Ok(deleted)
     }
 
-    /// Changes the caller's own password, given the current one (refused like a failed login
-    /// when wrong). Every token issued before, the caller's own included, stops working.
-    pub async fn change_password(
-        &self,
-        actor: &Actor,
-        current_password: &SecretString,
-        new_password: &SecretString,
-        source: Option<IpAddr>,
-    ) -> Result<()> {
-        let account = format!("user {}", actor.user_id);
-        self.throttle.before_attempt(&account, source)?;
-        let new_password = Password::parse("new_password", new_password)?;
-        let user = self.load(actor.user_id).await?;
-        let email = Email::parse("email", &user.email)?;
-        let Some((status, hash)) = self.repo.credentials(&email).await? else {
-            return Err(Error::not_found("user", actor.user_id));
-        };
-        if self.verify(current_password, hash).await? == Verification::Mismatch {
-            let user_id = Some(actor.user_id);
-            self.record_access("change_password_failed", user_id, None)
-                .await;
-            self.failed_attempt(&account, user_id).await;
-            return Err(denied());
-        }
-        let user = status.user;
-        let mut draft = user_draft(
-            &mut Violations::default(),
-            Fields {
-                first_name: &user.first_name,
-                last_name: &user.last_name,
-                email: &user.email,
-                company: user.company.as_deref(),
-                period: ValidityPeriod::new(user.valid_from, user.valid_thru).map_err(|e| vec![e]),
-                active: user.active,
-                roles: user.roles,
-            },
-        )
-        .ok_or_else(|| Error::internal("a stored user no longer passes its own rules"))?;
-        self.hooks.before_update(actor, &user, &draft).await?;
-        draft.password_hash = Some(self.hash(new_password).await?);
-        self.write_update(actor, &user, draft, user.version, "change_password")
-            .await
-            .map(drop)
-    }
-
-    /// Who a bearer token stands for now: refused when the token is invalid or expired, when
-    /// its user is gone, inactive or outside its validity, and when the user's tokens were
-    /// revoked after it was issued. The roles are the user's current ones.
-    pub async fn authenticate(&self, token: &str) -> Result<Authenticated> {
-        let refused = || Error::Unauthenticated("invalid or expired token".into());
-        let verified = self.tokens.verify(token)?;
-        let Some(status) = self.auth_status(verified.user_id).await? else {
-            return Err(refused());
-        };
-        let user = &status.user;
-        if status.token_version != verified.token_version
-            || !user.active
-            || !user.is_valid_at(values::now())
-        {
-            return Err(refused());
-        }
-        Ok(Authenticated {
-            actor: Actor::new(user.id, user.roles).in_company(user.company.as_deref()),
-            expires_at: verified.expires_at,
-        })
-    }
-
-    async fn auth_status(&self, id: i64) -> Result<Option<AuthStatus>> {
-        match &self.cache {
-            Some(cache) => {
-                let key = id.to_string();
-                cache.get_or_load(&key, || self.repo.auth_status(id)).await
-            }
-            None => self.repo.auth_status(id).await,
-        }
-    }
-
     /// Drops what authentication cached of user `id`, after a committed change.
-    async fn evict(&self, id: i64) {
+    pub(super) async fn evict(&self, id: i64) {
         if let Some(cache) = &self.cache {
             cache.evict::<AuthStatus>(&id.to_string()).await;
         }
     }
 
-    /// Exchanges e-mail and password for a token. Every failure (unknown e-mail, wrong password,
-    /// inactive user, user outside its validity) is the same error after the same amount of
-    /// hashing work, so a caller learns nothing about which accounts exist.
-    pub async fn login(&self, email: &str, password: &SecretString) -> Result<LoginOutcome> {
-        self.login_from(None, email, password).await
-    }
-
-    /// [`login`](Self::login) by a caller at `source`: failed attempts put the account in a
-    /// growing back-off, and each address has a (looser) limit of its own, so one locked account
-    /// does not hold back another's login from the same place. Over either: `TooManyRequests`.
-    pub async fn login_from(
-        &self,
-        source: Option<IpAddr>,
-        email: &str,
-        password: &SecretString,
-    ) -> Result<LoginOutcome> {
-        let account: String = email.trim().to_lowercase().chars().take(320).collect();
-        self.throttle.before_attempt(&account, source)?;
-        let (outcome, user_id) = self.check_login(email, password).await;
-        match &outcome {
-            Ok(done) => self.record_access("login", Some(done.user.id), None).await,
-            Err(Error::Unauthenticated(_)) => {
-                self.record_access("login_failed", user_id, None).await;
-                self.failed_attempt(&account, user_id).await;
-            }
-            Err(_) => {}
-        }
-        outcome
-    }
-
-    /// Counts a failed attempt; a back-off it starts is an access event too.
-    async fn failed_attempt(&self, account: &str, user_id: Option<i64>) {
-        if let Some(wait) = self.throttle.failed(account) {
-            self.record_access("lockout", user_id, Some(wait)).await;
-        }
-    }
-
-    /// Writes an access event for the audit trail. Best effort: an outbox that cannot be
-    /// written is logged, and does not turn a login into a failure.
-    async fn record_access(&self, what: &str, user_id: Option<i64>, wait: Option<Duration>) {
-        let access = Access {
-            user_id,
-            retry_after_secs: wait.map(|w| w.as_secs().max(1)),
-        };
-        let event = AuditEvent::access(what, access, values::now());
-        if let Err(e) = self.repo.record_access(&event).await {
-            let error = crate::error::report(&e);
-            tracing::warn!(%error, what, "an access event could not be recorded");
-        }
-    }
-
-    /// The outcome of a login, and the user the e-mail named when there is one.
-    async fn check_login(
-        &self,
-        email: &str,
-        password: &SecretString,
-    ) -> (Result<LoginOutcome>, Option<i64>) {
-        let mut user_id = None;
-        let outcome = self.try_login(email, password, &mut user_id).await;
-        (outcome, user_id)
-    }
-
-    async fn try_login(
-        &self,
-        email: &str,
-        password: &SecretString,
-        user_id: &mut Option<i64>,
-    ) -> Result<LoginOutcome> {
-        let found = match Email::parse("email", email) {
-            Ok(email) => self.repo.credentials(&email).await?,
-            Err(_) => None,
-        };
-        let (status, hash) = match found {
-            Some((status, hash)) => (Some(status), hash),
-            None => (None, self.decoy_hash().await?),
-        };
-        *user_id = status.as_ref().map(|s| s.user.id);
-        let verdict = self.verify(password, hash).await?;
-        let Some(AuthStatus {
-            user,
-            token_version,
-        }) = status
-        else {
-            return Err(denied());
-        };
-        let now = values::now();
-        if verdict == Verification::Mismatch || !user.active || !user.is_valid_at(now) {
-            return Err(denied());
-        }
-        if verdict == Verification::MatchNeedsRehash {
-            self.upgrade_hash(&user, password).await;
-        }
-        let issued = self.tokens.issue(user.id, token_version, now)?;
-        Ok(LoginOutcome {
-            token: issued.token,
-            expires_at: issued.expires_at,
-            user,
-        })
-    }
-
-    /// Checks a password against a stored hash on a blocking thread, when the hashing pool has
-    /// a turn free.
-    async fn verify(&self, password: &SecretString, hash: PasswordHash) -> Result<Verification> {
-        let secret = password.clone();
-        let hasher = self.hasher.clone();
-        self.throttle
-            .hashing(move || {
-                use secrecy::ExposeSecret as _;
-                hasher.verify(secret.expose_secret(), &hash)
-            })
-            .await
-    }
-
-    async fn hash(&self, password: Password) -> Result<PasswordHash> {
+    pub(super) async fn hash(&self, password: Password) -> Result<PasswordHash> {
         let hasher = self.hasher.clone();
         self.throttle
             .hashing(move || hasher.hash(&password))
             .await?
     }
+}
 
-    async fn decoy_hash(&self) -> Result<PasswordHash> {
-        self.decoy
-            .get_or_try_init(|| async {
-                let random = SecretString::from(uuid::Uuid::new_v4().to_string());
-                self.hash(Password::parse("password", &random)?).await
-            })
-            .await
-            .cloned()
-    }
-
-    /// Re-hashes an old-style hash with the current algorithm. A failure here must not fail the
-    /// login the user just passed: it is logged and retried at the next login.
-    async fn upgrade_hash(&self, user: &User, password: &SecretString) {
-        let result = async {
-            let password = Password::parse("password", password)?;
-            let hash = self.hash(password).await?;
-            self.repo.set_password_hash(user.id, &hash).await
-        }
-        .await;
-        match result {
-            Ok(()) => tracing::info!(user_id = user.id, "password hash upgraded to argon2id"),
-            Err(e) => tracing::warn!(user_id = user.id, error = %e, "password hash upgrade failed"),
-        }
-    }
+/// A user's fields before any rule ran, from a create, a merged update or the stored user.
+pub(super) struct Fields<'a> {
+    pub(super) first_name: &'a str,
+    pub(super) last_name: &'a str,
+    pub(super) email: &'a str,
+    pub(super) company: Option<&'a str>,
+    pub(super) period: std::result::Result<ValidityPeriod, Vec<FieldError>>,
+    pub(super) active: bool,
+    pub(super) roles: Roles,
 }
 
 /// Parses and checks every user field, recording all failures in `v`.
-/// A user's fields before any rule ran, from a create, a merged update or the stored user.
-struct Fields<'a> {
-    first_name: &'a str,
-    last_name: &'a str,
-    email: &'a str,
-    company: Option<&'a str>,
-    period: std::result::Result<ValidityPeriod, Vec<FieldError>>,
-    active: bool,
-    roles: Roles,
-}
-
-fn user_draft(v: &mut Violations, fields: Fields<'_>) -> Option<UserDraft> {
+pub(super) fn user_draft(v: &mut Violations, fields: Fields<'_>) -> Option<UserDraft> {
     let Fields {
         first_name,
         last_name,
@@ -633,33 +360,6 @@ fn email_taken_by_another(e: Error) -> Error {
             "email: another user already has this e-mail",
         ),
         other => other,
-    }
-}
-
-/// The one answer to every failed login or wrong current password.
-fn denied() -> Error {
-    Error::Unauthenticated("invalid e-mail or password".into())
-}
-
-/// What a user may change of itself without `users:manage`: names and company. Anything else
-/// is refused, naming the field.
-fn self_service_only(changes: &UserChanges) -> Result<()> {
-    let refused = [
-        ("email", changes.email.is_some()),
-        ("valid_from", changes.valid_from.is_some()),
-        ("valid_thru", changes.valid_thru.is_some()),
-        ("active", changes.active.is_some()),
-        ("roles", changes.roles.is_some()),
-        ("password", changes.password.is_some()),
-    ];
-    match refused.into_iter().find(|(_, given)| *given) {
-        Some(("password", _)) => Err(Error::PermissionDenied(
-            "password: change your own with POST /v1/auth/password and the current one".into(),
-        )),
-        Some((field, _)) => Err(Error::PermissionDenied(format!(
-            "{field}: only a user with users:manage may change it"
-        ))),
-        None => Ok(()),
     }
 }
 
