@@ -5,7 +5,7 @@ import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { admin, port } from './tests/server.js';
+import { admin, demoPassword, port } from './tests/server.js';
 
 const root = resolve(import.meta.dirname, '..');
 const server = process.env.GOTEMP_SERVER ?? `cargo run --quiet --manifest-path ${root}/Cargo.toml --example server`;
@@ -40,6 +40,7 @@ export default defineConfig({
 			GOTEMP_HTTP_WEB_DIR: join(import.meta.dirname, 'build'),
 			GOTEMP_ADMIN_EMAIL: admin.email,
 			GOTEMP_ADMIN_PASSWORD: admin.password,
+			GOTEMP_DEMO_PASSWORD: demoPassword,
 			RUST_LOG: 'warn'
 		}
 	}

@@ -20,12 +20,14 @@ export const test = base.extend({
 export { expect };
 export const port = process.env.GOTEMP_E2E_PORT ?? '18089';
 export const admin = { email: 'admin@gotemp.local', password: 'e2e-admin-password' };
+/** The seeded demo users' password (Ann Smith: editor, Bob Jones: viewer, Erin Audit: auditor). */
+export const demoPassword = 'e2e-demo-password';
 
-/** Logs in through the form; resolves once the page behind it shows. */
-export async function logIn(page, path = '/') {
+/** Logs in through the form (as the administrator unless told); resolves once the page behind it shows. */
+export async function logIn(page, path = '/', who = admin) {
 	await page.goto(path);
-	await page.getByLabel('E-mail').fill(admin.email);
-	await page.getByLabel('Password').fill(admin.password);
+	await page.getByLabel('E-mail').fill(who.email);
+	await page.getByLabel('Password').fill(who.password);
 	await page.getByRole('button', { name: 'Log in' }).click();
 	await page.waitForURL((url) => url.pathname !== '/login');
 }

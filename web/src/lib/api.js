@@ -9,7 +9,8 @@ export class ApiError extends Error {
 		super(problem.detail || problem.title || `HTTP ${status}`);
 		this.status = status;
 		this.type = problem.type ?? 'about:blank';
-		this.title = problem.title ?? '';
+		// A refusal by the caller's roles says so in words; the detail names the permission.
+		this.title = status === 403 ? 'You do not have permission for this' : (problem.title ?? '');
 		this.errors = problem.errors ?? [];
 		this.requestId = problem.request_id;
 	}
@@ -38,8 +39,9 @@ async function problemOf(response) {
 /**
  * Calls the API. Returns `{ data, etag, location }`; throws ApiError on any error status.
  * `ifMatch` sends the version an update or delete is based on, so a stale one fails with 412.
+ * `own401`: a 401 is the caller's to handle instead of ending the session.
  */
-export async function call(method, path, { body, ifMatch, auth = true } = {}) {
+export async function call(method, path, { body, ifMatch, auth = true, own401 = false } = {}) {
 	const headers = { accept: 'application/json' };
 	if (body !== undefined) headers['content-type'] = 'application/json';
 	if (auth && session.current) headers.authorization = `Bearer ${session.current.token}`;
@@ -54,8 +56,9 @@ export async function call(method, path, { body, ifMatch, auth = true } = {}) {
 	} catch {
 		throw new ApiError(0, { title: 'Network error', detail: 'The server could not be reached; check your connection and retry.' });
 	}
-	// The layout sees the session end and sends the person to login, then back here.
-	if (response.status === 401 && auth) signOut('expired');
+	// The layout sees the session end and sends the person to login, then back here; a caller
+	// whose 401 can mean something else (a wrong current password) decides for itself.
+	if (response.status === 401 && auth && !own401) signOut('expired');
 	if (!response.ok) throw new ApiError(response.status, await problemOf(response));
 	const data = response.status === 204 ? null : await response.json();
 	const etag = response.headers.get('etag')?.replaceAll('"', '') ?? null;

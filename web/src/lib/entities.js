@@ -52,17 +52,19 @@ export const users = {
 		{ key: 'email', label: 'E-mail' },
 		{ key: 'company', label: 'Company' },
 		{ key: 'active', label: 'Active', value: (r) => yesNo(r.active) },
+		{ key: 'roles', label: 'Roles', value: (r) => (r.roles ?? []).join(', ') },
 		...period
 	],
 	heading: (u) => u.name,
 	// A new user is inactive until someone activates them, as the user service itself says.
-	empty: () => ({ first_name: '', last_name: '', email: '', company: '', active: false, password: '', ...defaultPeriod() }),
+	empty: () => ({ first_name: '', last_name: '', email: '', company: '', active: false, roles: ['viewer'], password: '', ...defaultPeriod() }),
 	toForm: (u) => ({
 		first_name: u.first_name,
 		last_name: u.last_name,
 		email: u.email,
 		company: u.company ?? '',
 		active: u.active,
+		roles: [...(u.roles ?? [])],
 		password: '',
 		valid_from: toLocalInput(u.valid_from),
 		valid_thru: toLocalInput(u.valid_thru)
@@ -74,6 +76,7 @@ export const users = {
 			email: trimmed(f.email),
 			company: trimmed(f.company) || (record ? '' : undefined),
 			active: f.active,
+			roles: f.roles,
 			valid_from: fromLocalInput(f.valid_from),
 			valid_thru: fromLocalInput(f.valid_thru)
 		};

@@ -17,8 +17,8 @@ function restore() {
 
 /**
  * `current`: `{ token, expires_at, user }` while signed in, else null. `ended`: why the last
- * session ended (`'out'` by logging out, `'expired'` when the API refused the token), so the
- * login page can say so.
+ * session ended (`'out'` by logging out, `'password'` after a password change, `'expired'` when
+ * the API refused the token), so the login page can say so.
  */
 export const session = $state({ current: restore(), ended: null });
 

@@ -1,0 +1,26 @@
+// What the signed-in user may do, from their roles, so the interface offers only what the server
+// would allow. The server decides every call (a 403 is still possible when a deployment plugs in
+// its own policy); this mirrors the built-in table of docs/services.md.
+
+const master = ['customers', 'products', 'promotions'];
+
+/**
+ * Whether `user` may `action` (`read`, `create`, `update`, `delete`, `manage`) on `resource`
+ * (`users`, `customers`, `products`, `promotions`, `audit`) — other records than their own.
+ */
+export function can(user, action, resource) {
+	const roles = new Set(user?.roles ?? []);
+	if (roles.has('admin')) return true;
+	if (resource === 'users' || resource === 'audit') return action === 'read' && roles.has('auditor');
+	if (!master.includes(resource)) return false;
+	if (action === 'read') return roles.has('viewer') || roles.has('editor') || roles.has('auditor');
+	return ['create', 'update', 'delete'].includes(action) && roles.has('editor');
+}
+
+/** The role names, in the order the interface lists them. */
+export const ROLES = [
+	['admin', 'Admin — everything'],
+	['editor', 'Editor — reads and changes customers, products, promotions'],
+	['viewer', 'Viewer — reads customers, products, promotions'],
+	['auditor', 'Auditor — reads everything, changes nothing']
+];
