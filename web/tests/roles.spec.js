@@ -7,6 +7,14 @@ const viewer = { email: 'bob.jones@patoloco.example', password: demoPassword };
 const editor = { email: 'ann.smith@ducksrus.example', password: demoPassword };
 const auditor = { email: 'erin.audit@gotemp.example', password: demoPassword };
 
+test('sign-up is not offered while registration is closed', async ({ page }) => {
+	await page.goto('/login');
+	await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
+	await expect(page.getByRole('link', { name: 'Sign up' })).toHaveCount(0);
+	await page.goto('/signup');
+	await expect(page.getByText('Registration is closed')).toBeVisible();
+});
+
 test('a viewer reads master data, is offered no change, and is told why a change is refused', async ({ page }) => {
 	await logIn(page, '/', viewer);
 	await expect(menu(page, 'Customers')).toBeVisible();

@@ -162,3 +162,22 @@ pub(super) async fn register(
         user,
     ))
 }
+
+/// What a sign-in page may offer before anyone signs in.
+#[derive(Serialize, ToSchema)]
+pub(super) struct AuthOptions {
+    /// `open`: anyone may sign up (`POST /v1/auth/register`); `closed`: administrators create
+    /// users.
+    registration: &'static str,
+}
+
+/// Says whether anyone may sign up, so a sign-in page offers it only then.
+#[utoipa::path(get, path = "/v1/auth/options", tag = "auth",
+    responses((status = 200, description = "What the sign-in page may offer", body = AuthOptions)))]
+pub(super) async fn options(State(state): State<ApiState>) -> ApiResult<Response> {
+    let registration = match state.app.users().registration_open() {
+        true => "open",
+        false => "closed",
+    };
+    Ok(axum::Json(AuthOptions { registration }).into_response())
+}

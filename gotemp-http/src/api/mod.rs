@@ -56,6 +56,7 @@ pub(crate) fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(auth::validate))
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::register))
+        .routes(routes!(auth::options))
         .routes(routes!(users::get_me))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(
@@ -94,8 +95,12 @@ pub(crate) fn routes() -> OpenApiRouter<ApiState> {
 }
 
 /// The routes that need no token.
-pub(crate) const PUBLIC_PATHS: [&str; 3] =
-    ["/v1/auth/login", "/v1/auth/validate", "/v1/auth/register"];
+pub(crate) const PUBLIC_PATHS: [&str; 4] = [
+    "/v1/auth/login",
+    "/v1/auth/validate",
+    "/v1/auth/register",
+    "/v1/auth/options",
+];
 
 /// Completes the generated document: the bearer scheme, and the error responses every operation
 /// can give (documented once here rather than on each handler).

@@ -261,6 +261,8 @@ async fn registration_is_a_missing_route_until_it_is_opened() {
     let stranger = json!({"first_name": "Sue", "last_name": "New",
         "email": "sue@new.example", "password": "first password"});
     let anonymous = api.with_token(None);
+    let options = anonymous.get("/v1/auth/options").await.json();
+    assert_eq!(options["registration"], "closed");
     anonymous
         .post("/v1/auth/register", stranger.clone())
         .await
@@ -278,6 +280,10 @@ async fn registration_is_a_missing_route_until_it_is_opened() {
         .unwrap();
     let api = Api::start(app, HttpSettings::default()).await;
     let anonymous = api.with_token(None);
+    assert_eq!(
+        anonymous.get("/v1/auth/options").await.json()["registration"],
+        "open"
+    );
     let r = anonymous.post("/v1/auth/register", stranger.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let user = r.json();
