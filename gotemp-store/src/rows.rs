@@ -15,6 +15,26 @@ use gotemp_core::{Error, Result};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+/// The row types of a [`Dialect`](crate::sql::Dialect) whose time column decodes as `$time`
+/// (with `Param` as its parameter): the associated types every dialect names the same way.
+macro_rules! dialect_rows {
+    ($time:ty) => {
+        type Param = $crate::sql::Param;
+        type UserRow = $crate::rows::UserRow<$time>;
+        type AuthStatusRow = $crate::rows::AuthStatusRow<$time>;
+        type CredentialsRow = $crate::rows::CredentialsRow<$time>;
+        type PromotionRow = $crate::rows::PromotionRow<$time>;
+        type CustomerRow = $crate::rows::CustomerRow<$time>;
+        type ProductRow = $crate::rows::ProductRow<$time>;
+        type LinkRow = $crate::rows::LinkRow<$time>;
+        type AuditRow = $crate::rows::AuditRow<$time>;
+        type DeadLetterRow = $crate::rows::DeadLetterRow<$time>;
+        type OutboxRow = $crate::rows::OutboxRow;
+        type Number = $crate::rows::Number;
+    };
+}
+pub(crate) use dialect_rows;
+
 /// A stored time column.
 pub trait StoredTime {
     /// The instant it stands for.

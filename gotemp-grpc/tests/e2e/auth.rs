@@ -87,29 +87,37 @@ async fn every_protected_rpc_refuses_bad_tokens() {
     store.finish().await;
 }
 
+/// The user service on its own (seeded as `config` says), and `apart` in another process-like
+/// server that knows no signing secret and asks the user service to verify every token.
+async fn split_deployment(
+    store: &TestStore,
+    config: &Config,
+    apart: &[ServiceName],
+) -> (Running, Running) {
+    let users_app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    users_app.seed(config).await.unwrap();
+    let local = Authenticator::new(Arc::new(LocalVerifier::new(users_app.users().clone())));
+    let users = start(users_app, &[ServiceName::User], local).await;
+    let other_secret = SecretString::from("a-different-secret-a-different-secret!!");
+    let other_tokens = Arc::new(TokenService::new(TokenSettings::new(other_secret)).unwrap());
+    let apart_app = Gotemp::with_repositories(store.open_again().await, other_tokens);
+    let channel = tonic::transport::Endpoint::from_shared(users.url.clone())
+        .unwrap()
+        .connect_lazy();
+    let remote = Authenticator::new(Arc::new(RemoteVerifier::new(channel)));
+    (users, start(apart_app, apart, remote).await)
+}
+
 #[tokio::test]
 async fn a_service_deployed_apart_verifies_tokens_with_the_user_service() {
     let test = "a_service_deployed_apart_verifies_tokens_with_the_user_service";
     let Some(store) = testing::postgres_store(test).await else {
         return;
     };
-    let users_app = Gotemp::with_repositories(store.repos.clone(), tokens());
-    users_app.seed(&config()).await.unwrap();
-    let local = Authenticator::new(Arc::new(LocalVerifier::new(users_app.users().clone())));
-    let users = start(users_app, &[ServiceName::User], local).await;
-
-    // The promotion side knows no secret: it asks the user service.
-    let other_secret = SecretString::from("a-different-secret-a-different-secret!!");
-    let other_tokens = Arc::new(TokenService::new(TokenSettings::new(other_secret)).unwrap());
-    let promotions_app = Gotemp::with_repositories(store.open_again().await, other_tokens);
-    let channel = tonic::transport::Endpoint::from_shared(users.url.clone())
-        .unwrap()
-        .connect_lazy();
-    let remote = Authenticator::new(Arc::new(RemoteVerifier::new(channel)));
-    let promotions = start(
-        promotions_app,
+    let (users, promotions) = split_deployment(
+        &store,
+        &config(),
         &[ServiceName::Promotion, ServiceName::Customer],
-        remote,
     )
     .await;
 
@@ -167,20 +175,9 @@ async fn a_revocation_reaches_a_service_deployed_apart_within_two_seconds() {
     let Some(store) = testing::postgres_store(test).await else {
         return;
     };
-    let users_app = Gotemp::with_repositories(store.repos.clone(), tokens());
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from("demo password"));
-    users_app.seed(&c).await.unwrap();
-    let local = Authenticator::new(Arc::new(LocalVerifier::new(users_app.users().clone())));
-    let users = start(users_app, &[ServiceName::User], local).await;
-    let other_secret = SecretString::from("a-different-secret-a-different-secret!!");
-    let other_tokens = Arc::new(TokenService::new(TokenSettings::new(other_secret)).unwrap());
-    let promotions_app = Gotemp::with_repositories(store.open_again().await, other_tokens);
-    let channel = tonic::transport::Endpoint::from_shared(users.url.clone())
-        .unwrap()
-        .connect_lazy();
-    let remote = Authenticator::new(Arc::new(RemoteVerifier::new(channel)));
-    let promotions = start(promotions_app, &[ServiceName::Promotion], remote).await;
+    let (users, promotions) = split_deployment(&store, &c, &[ServiceName::Promotion]).await;
 
     // Ann (editor) works through the service apart; then changes her password.
     let mut ann = GotempClient::connect(&users.url).await.unwrap();

@@ -8,7 +8,7 @@ pub use timescale::AuditStorage;
 
 use crate::error::map_sqlx;
 use crate::rows;
-use crate::sql::{self, Param, SqlStore, param::encode_param};
+use crate::sql::{self, SqlStore, param::encode_param};
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};
 use gotemp_core::{Error, Result};
@@ -89,18 +89,7 @@ encode_param!(Postgres, |t: DateTime<Utc>| t);
 
 impl sql::Sql for Postgres {
     type State = PgState;
-    type Param = Param;
-    type UserRow = rows::UserRow<DateTime<Utc>>;
-    type AuthStatusRow = rows::AuthStatusRow<DateTime<Utc>>;
-    type CredentialsRow = rows::CredentialsRow<DateTime<Utc>>;
-    type PromotionRow = rows::PromotionRow<DateTime<Utc>>;
-    type CustomerRow = rows::CustomerRow<DateTime<Utc>>;
-    type ProductRow = rows::ProductRow<DateTime<Utc>>;
-    type LinkRow = rows::LinkRow<DateTime<Utc>>;
-    type AuditRow = rows::AuditRow<DateTime<Utc>>;
-    type DeadLetterRow = rows::DeadLetterRow<DateTime<Utc>>;
-    type OutboxRow = rows::OutboxRow;
-    type Number = rows::Number;
+    rows::dialect_rows!(DateTime<Utc>);
 
     /// Relays running at once skip the rows another relay is claiming instead of waiting.
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";

@@ -4,7 +4,7 @@
 
 use crate::error::map_sqlx;
 use crate::rows;
-use crate::sql::{self, Param, SqlStore, param::encode_param};
+use crate::sql::{self, SqlStore, param::encode_param};
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};
 use gotemp_core::{Error, Result};
@@ -59,18 +59,7 @@ encode_param!(Sqlite, |t: DateTime<Utc>| t.timestamp_micros());
 
 impl sql::Sql for Sqlite {
     type State = ();
-    type Param = Param;
-    type UserRow = rows::UserRow<i64>;
-    type AuthStatusRow = rows::AuthStatusRow<i64>;
-    type CredentialsRow = rows::CredentialsRow<i64>;
-    type PromotionRow = rows::PromotionRow<i64>;
-    type CustomerRow = rows::CustomerRow<i64>;
-    type ProductRow = rows::ProductRow<i64>;
-    type LinkRow = rows::LinkRow<i64>;
-    type AuditRow = rows::AuditRow<i64>;
-    type DeadLetterRow = rows::DeadLetterRow<i64>;
-    type OutboxRow = rows::OutboxRow;
-    type Number = rows::Number;
+    rows::dialect_rows!(i64);
 
     /// SQLite has no row locks to skip: its writers are serialized already.
     const SKIP_LOCKED: &'static str = "";
