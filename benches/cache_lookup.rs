@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 const CUSTOMERS: usize = 100;
 
 fn app(repos: Repositories, cache: Option<Arc<dyn Cache>>, prefix: &str) -> Gotemp {
-    let secret = SecretString::from("bench-secret-bench-secret-bench-secret");
+    let secret = SecretString::from("4j0c7zHmIsE6LJmeYP4H2GqON1oO/7GG4XREinGj9XA=");
     let tokens = Arc::new(TokenService::new(TokenSettings::new(secret)).unwrap());
     let settings = CacheSettings {
         prefix: prefix.into(),

@@ -65,7 +65,7 @@ async fn serve() {
     let dir = std::env::temp_dir().join(format!("gotemp-flood-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut config = Config::embedded(SecretString::from(
-        "flood-secret-flood-secret-flood-secret!!",
+        "vRj4F+PD+d7W5yds3aEqI8uTavnI6Sz0DBFCQIq4+C4=",
     ));
     config.storage.url = format!("sqlite://{}/flood.db", dir.display()).into();
     config.auth.admin_email = ADMIN.into();

@@ -3,6 +3,7 @@
 //! variables in upper case) and defaults (the embedded default); the loader learns the names
 //! from the sections. Secrets and backend URLs are typed so they never print.
 
+mod secrets;
 mod sections;
 mod url;
 
@@ -87,13 +88,7 @@ impl Config {
         if given {
             return Ok((c, SecretSource::Configured));
         }
-        let stores = [
-            Some(&c.storage.url),
-            c.storage.audit.as_ref(),
-            c.storage.master_data.as_ref(),
-        ];
-        let embedded = stores.iter().flatten().all(|u| u.starts_with("sqlite://"));
-        let Some(dir) = sqlite_dir(&c.storage.url).filter(|_| embedded) else {
+        let Some(dir) = sqlite_dir(&c.storage.url).filter(|_| c.is_embedded()) else {
             return Err(ConfigError(
                 "jwt_secret (GOTEMP_JWT_SECRET) is required with non-embedded storage: at least 32 random bytes shared by every instance"
                     .into(),
@@ -189,6 +184,8 @@ impl Config {
                 ));
             };
             c.auth.jwt_secret = secret;
+        } else {
+            c.check_jwt_secret()?;
         }
         Ok((c, given))
     }

@@ -248,6 +248,7 @@ impl Gotemp {
 
     /// Applies the demo data (administrator from `config`), leaving existing objects alone.
     pub async fn seed(&self, config: &Config) -> Result<SeedReport> {
+        config.check_seed_password()?;
         let settings = SeedSettings {
             admin_email: config.auth.admin_email.clone(),
             admin_password: config.auth.admin_password.clone(),

@@ -17,6 +17,8 @@ fn config(storage: String) -> Config {
     c.storage.url = storage.into();
     c.http.addr = "127.0.0.1:0".into();
     c.grpc.addr = "127.0.0.1:0".into();
+    // Only the embedded default seeds an administrator with the documented default password.
+    c.auth.admin_password = SecretString::from("the server example's admin password");
     c
 }
 

@@ -32,7 +32,7 @@ use report::{Row, System};
 use std::sync::Arc;
 use std::time::Instant;
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
+const SECRET: &str = "2LxNMaKSjh6JiSB0L6KzSLfHlGpvbYSKuC5EM4eY2uU=";
 /// Customers every run reads and updates (`bench-1` …).
 const SEEDED: usize = 5000;
 const CONCURRENCY: [usize; 3] = [1, 8, 32];

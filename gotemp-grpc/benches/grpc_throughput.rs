@@ -17,7 +17,7 @@ use gotemp_grpc::server::{ServiceName, serve};
 use gotemp_store::testing::{self, measure};
 use std::sync::Arc;
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
+const SECRET: &str = "AQTGEHQ8g+2rPQl05RJuZfUSJp6FwpZt1YBSwsDZDY8=";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-const SECRET: &str = "discovery-test-secret-discovery-test-sec";
+const SECRET: &str = "t9CZUMCZyhHJpLwnBt6gzzJrzyLpvHSSYnOP7R3zclk=";
 
 fn config() -> Config {
     let mut c = Config::embedded(SecretString::from(SECRET));

@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
-const SECRET: &str = "mdns-test-secret-mdns-test-secret-mdns-t";
+const SECRET: &str = "2NBavZ+mBjfXEIKQ+F1kySHMiI+pCszeLcSAtAB1zvA=";
 const TEST: &str = "three_services_find_each_other_by_mdns_only";
 
 /// A network namespace of the test's own, with a veth pair to this namespace.

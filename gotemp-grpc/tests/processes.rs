@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
-const SECRET: &str = "process-test-secret-process-test-secret";
+const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
 
 /// Starts the binary with `env` only; returns it and the address it printed.
 async fn spawn(env: &[(&str, &str)]) -> (Child, String) {

@@ -13,7 +13,7 @@ use gotemp_http::HttpSettings;
 use gotemp_store::testing::{self, measure};
 use std::sync::Arc;
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
+const SECRET: &str = "LdKD81/lP5feRPpYsbLW6AQ55uMbgzpTyGFobGNAW6E=";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
-const SECRET: &str = "binary-test-secret-binary-test-secret!!";
+const SECRET: &str = "zu/Ckpz7g6KToek2AB4NuZ+hw9OWTC3mnCE5ETn7rV8=";
 
 async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gotemp-http"))

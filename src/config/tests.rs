@@ -8,7 +8,7 @@ fn file_then_environment() {
     let file = dir.join("gotemp.toml");
     std::fs::write(
         &file,
-        "storage = \"postgres://db/gotemp\"\ncache = \"none\"\njwt_secret = \"from-the-file-from-the-file-from-the-file\"\n",
+        "storage = \"postgres://db/gotemp\"\ncache = \"none\"\njwt_secret = \"Xt9ob76qmMLXzomSYe8kieZb/dv23+CbSzvVhr+Px7I=\"\n",
     )
     .unwrap();
     figment::Jail::expect_with(|jail| {
@@ -170,4 +170,64 @@ fn the_embedded_default_is_each_section_s_default() {
     assert_eq!(c.http.addr, "127.0.0.1:8080");
     assert_eq!(c.grpc.addr, "127.0.0.1:50051");
     assert_eq!(c.http.body_limit_bytes, 1024 * 1024);
+}
+
+/// Outside the embedded default, a secret anyone could guess is refused at start, naming the
+/// setting: too short, a placeholder from the old manifests, or too little entropy.
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn weak_secrets_are_refused_outside_the_embedded_default() {
+    for (secret, why) in [
+        ("0123456789", "shorter than 32 bytes"),
+        ("replace-me-with-32-random-bytes-or-more", "placeholder"),
+        (
+            "abababababababababababababababababababab",
+            "too little entropy",
+        ),
+        (
+            "hello-hello-hello-hello-hello-hello-hello",
+            "too little entropy",
+        ),
+    ] {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GOTEMP_STORAGE", "postgres://db/gotemp");
+            jail.set_env("GOTEMP_JWT_SECRET", secret);
+            let err = Config::load(None).map(|_| ()).unwrap_err().to_string();
+            assert!(
+                err.contains("GOTEMP_JWT_SECRET") && err.contains(why),
+                "{secret}: {err}"
+            );
+            // The embedded default keeps its ease: the same secret is the token service's to judge.
+            jail.set_env("GOTEMP_STORAGE", "sqlite://data/gotemp.db");
+            assert!(Config::load(None).is_ok(), "{secret}");
+            Ok(())
+        });
+    }
+    for strong in [
+        "2LxNMaKSjh6JiSB0L6KzSLfHlGpvbYSKuC5EM4eY2uU=",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "a-secret-of-more-than-thirty-two-bytes!!",
+    ] {
+        assert_eq!(super::secrets::weak(strong, 32), None, "{strong}");
+    }
+}
+
+/// Seeding an administrator with the documented default password is refused outside the
+/// embedded default, naming the setting; allowed on it, as the quick start does.
+#[test]
+fn the_default_admin_password_is_not_seeded_outside_the_embedded_default() {
+    let mut c = Config::embedded(SecretString::from(
+        "2LxNMaKSjh6JiSB0L6KzSLfHlGpvbYSKuC5EM4eY2uU=",
+    ));
+    assert!(c.check_seed_password().is_ok(), "the embedded default may");
+    c.storage.url = "postgres://db/gotemp".into();
+    let err = c.check_seed_password().unwrap_err().to_string();
+    assert!(err.contains("GOTEMP_ADMIN_PASSWORD"), "{err}");
+    c.auth.admin_password = SecretString::from("replace-me");
+    assert!(
+        c.check_seed_password().is_err(),
+        "the manifests' placeholder neither"
+    );
+    c.auth.admin_password = SecretString::from("a password somebody chose");
+    assert!(c.check_seed_password().is_ok());
 }

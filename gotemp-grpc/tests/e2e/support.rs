@@ -12,7 +12,7 @@ pub use std::sync::Arc;
 pub use tonic::{Code, Status};
 pub use tonic_types::StatusExt as _;
 
-pub const SECRET: &str = "grpc-test-secret-grpc-test-secret-grpc!";
+pub const SECRET: &str = "7+nizbeSNiuGCsWZQ71KEJMiVE1KWsEzy7heiyPp+8s=";
 
 pub fn config() -> Config {
     let mut c = Config::embedded(SecretString::from(SECRET));

@@ -9,7 +9,7 @@ pub use reqwest::StatusCode;
 pub use serde_json::{Value, json};
 pub use std::sync::Arc;
 
-pub const SECRET: &str = "http-test-secret-http-test-secret-http!";
+pub const SECRET: &str = "iNwchmbzCbet0upXu5dYfSlcCiEwu/qpQDfeBzAk3IQ=";
 pub const ADMIN_PASSWORD: &str = "root password";
 /// Every password a test sends; none may come back in any response.
 pub const PASSWORDS: [&str; 4] = [ADMIN_PASSWORD, "first password", "second password", "short"];

@@ -27,12 +27,7 @@ impl SqlStore<Sqlite> {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        if let Some(dir) = options.get_filename().parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::unavailable(format!("cannot create {}: {e}", dir.display())))?;
-        }
+        private_file(options.get_filename())?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
@@ -50,6 +45,39 @@ impl SqlStore<Sqlite> {
             .run(&self.pool)
             .await
             .map_err(|e| Error::internal_from(format!("SQLite migration failed: {e}"), e))
+    }
+}
+
+/// Creates a database file that does not exist yet, and its missing directories, readable by
+/// its owner only (0600, directories 0700): the file holds every user's password hash. SQLite
+/// gives its `-wal` and `-shm` files the database file's permissions. Existing files and
+/// directories are left as they are.
+fn private_file(path: &std::path::Path) -> Result<()> {
+    if path.as_os_str().is_empty() || path.to_string_lossy().starts_with(':') || path.exists() {
+        return Ok(());
+    }
+    let unavailable = |what: &std::path::Path, e: std::io::Error| {
+        Error::unavailable(format!("cannot create {}: {e}", what.display()))
+    };
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| unavailable(dir, e))?;
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    match file.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it meanwhile: theirs to have set up.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(unavailable(path, e)),
     }
 }
 
@@ -129,5 +157,30 @@ impl sql::Sql for Sqlite {
                 count: n,
             })
             .collect())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    /// The database holds every password hash: a new one, and the directories made for it, are
+    /// its owner's alone (the `-wal` file SQLite adds follows the database's permissions).
+    #[tokio::test]
+    async fn a_new_database_and_its_directory_are_private() {
+        let root = std::env::temp_dir().join(format!("gotemp-private-{}", uuid::Uuid::now_v7()));
+        let file = root.join("data").join("gotemp.db");
+        let store = super::SqliteStore::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&root.join("data")), 0o700);
+        let wal = root.join("data").join("gotemp.db-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600);
+        }
+        store.close().await;
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -1,0 +1,99 @@
+//! Secrets that can't be weak: outside the embedded default (every store a SQLite file), a
+//! server refuses to sign tokens with a short, placeholder or low-entropy secret, and refuses to
+//! seed an administrator whose password is the documented default. The embedded default stays
+//! as easy as it is: it keeps a random secret of its own.
+
+use super::{Config, ConfigError};
+use secrecy::ExposeSecret as _;
+
+/// Secrets and passwords this project has ever shown in its files or documents.
+const PLACEHOLDERS: [&str; 6] = [
+    "replace-me-with-32-random-bytes-or-more",
+    "replace-me",
+    "change-me-now",
+    "change-me",
+    "changeme",
+    "secret",
+];
+
+/// Fewest bits a secret must carry, estimated from its characters' frequencies (Shannon): 32
+/// random bytes, base64 or hex encoded, carry well over this; a word repeated does not.
+const MIN_ENTROPY_BITS: f64 = 128.0;
+
+impl Config {
+    /// Whether every store is a SQLite file: the embedded default, one process on one machine.
+    pub fn is_embedded(&self) -> bool {
+        let stores = [
+            Some(&self.storage.url),
+            self.storage.audit.as_ref(),
+            self.storage.master_data.as_ref(),
+        ];
+        stores.iter().flatten().all(|u| u.starts_with("sqlite://"))
+    }
+
+    /// Refuses a token secret anyone could guess, outside the embedded default.
+    pub(super) fn check_jwt_secret(&self) -> Result<(), ConfigError> {
+        if self.is_embedded() {
+            return Ok(());
+        }
+        weak(self.auth.jwt_secret.expose_secret(), 32).map_or(Ok(()), |why| {
+            Err(ConfigError(format!(
+                "jwt_secret (GOTEMP_JWT_SECRET) {why}: use at least 32 random bytes, e.g. \
+                 `head -c 32 /dev/urandom | base64`"
+            )))
+        })
+    }
+
+    /// Refuses to seed an administrator with the documented default password (or another
+    /// placeholder) outside the embedded default.
+    pub fn check_seed_password(&self) -> Result<(), ConfigError> {
+        if self.is_embedded() {
+            return Ok(());
+        }
+        let password = self.auth.admin_password.expose_secret();
+        if is_placeholder(password) {
+            return Err(ConfigError(
+                "admin_password (GOTEMP_ADMIN_PASSWORD) is a documented default: choose the \
+                 administrator's password before seeding"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_placeholder(text: &str) -> bool {
+    let text = text.trim().to_ascii_lowercase();
+    PLACEHOLDERS.iter().any(|p| text == *p)
+}
+
+/// Why `secret` is weak, if it is: too short, a placeholder, or too little entropy.
+pub(super) fn weak(secret: &str, min_len: usize) -> Option<&'static str> {
+    if secret.len() < min_len {
+        return Some("is shorter than 32 bytes");
+    }
+    let lower = secret.to_ascii_lowercase();
+    if is_placeholder(secret) || lower.contains("replace-me") || lower.contains("change-me") {
+        return Some("is a placeholder from an example");
+    }
+    if entropy_bits(secret) < MIN_ENTROPY_BITS {
+        return Some("has too little entropy (repeated or predictable characters)");
+    }
+    None
+}
+
+/// Shannon entropy of the text's bytes, times its length: an estimate of the bits it carries.
+fn entropy_bits(text: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in text.bytes() {
+        counts[usize::from(b)] += 1;
+    }
+    let n = text.len() as f64;
+    let per_byte: f64 = (counts.iter().filter(|c| **c > 0))
+        .map(|c| {
+            let p = f64::from(*c) / n;
+            -p * p.log2()
+        })
+        .sum();
+    per_byte * n
+}
