@@ -149,7 +149,11 @@ impl Config {
         }
         // Only the variables the sections know: GOTEMP_TEST_* and the server's own are not ours.
         let known = known_names();
-        let figment = figment.merge(TextEnv(env.only(&known)));
+        let mut figment = figment.merge(TextEnv(env.only(&known)));
+        // Secrets kept in files (GOTEMP_<NAME>_FILE) come last: they stand for the variable.
+        for (name, value) in secrets::from_files()? {
+            figment = figment.merge(figment::providers::Serialized::default(name, value));
+        }
         // A name no section knows is a typo, and would otherwise be ignored.
         let data = figment::Provider::data(&figment).map_err(|e| ConfigError(e.to_string()))?;
         let mut unknown: Vec<&str> = (data.values().flat_map(|dict| dict.keys()))

@@ -1,7 +1,9 @@
 //! Secrets that can't be weak: outside the embedded default (every store a SQLite file), a
 //! server refuses to sign tokens with a short, placeholder or low-entropy secret, and refuses to
 //! seed an administrator whose password is the documented default. The embedded default stays
-//! as easy as it is: it keeps a random secret of its own.
+//! as easy as it is: it keeps a random secret of its own. And secrets that need not be in the
+//! environment: every secret setting can be read from a file (`GOTEMP_<NAME>_FILE`, the Docker
+//! and Kubernetes secrets convention).
 
 use super::{Config, ConfigError};
 use secrecy::ExposeSecret as _;
@@ -96,4 +98,46 @@ fn entropy_bits(text: &str) -> f64 {
         })
         .sum();
     per_byte * n
+}
+
+/// The settings that are secrets, or URLs that may carry credentials: each may come from the
+/// file `GOTEMP_<NAME>_FILE` names.
+pub(super) const FILE_SETTINGS: [&str; 8] = [
+    "jwt_secret",
+    "admin_password",
+    "demo_password",
+    "storage",
+    "audit_storage",
+    "master_data_storage",
+    "events",
+    "cache",
+];
+
+/// The values of `GOTEMP_<NAME>_FILE` variables, read from their files (one trailing newline
+/// dropped, as `echo` and editors leave one). Setting both `GOTEMP_<NAME>` and its `_FILE` is a
+/// mistake, and so is a file that cannot be read: both are said, naming the variable.
+pub(super) fn from_files() -> Result<Vec<(&'static str, String)>, ConfigError> {
+    let mut values = Vec::new();
+    for name in FILE_SETTINGS {
+        let direct = format!("GOTEMP_{}", name.to_ascii_uppercase());
+        let variable = format!("{direct}_FILE");
+        let Some(path) = std::env::var_os(&variable) else {
+            continue;
+        };
+        if std::env::var_os(&direct).is_some_and(|v| !v.is_empty()) {
+            return Err(ConfigError(format!(
+                "{direct} and {variable} are both set: set one of them"
+            )));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            ConfigError(format!(
+                "{variable}: cannot read {}: {e}",
+                path.to_string_lossy()
+            ))
+        })?;
+        let value = text.strip_suffix('\n').unwrap_or(&text);
+        let value = value.strip_suffix('\r').unwrap_or(value);
+        values.push((name, value.to_owned()));
+    }
+    Ok(values)
 }

@@ -231,3 +231,41 @@ fn the_default_admin_password_is_not_seeded_outside_the_embedded_default() {
     c.auth.admin_password = SecretString::from("a password somebody chose");
     assert!(c.check_seed_password().is_ok());
 }
+
+/// Secrets from files, the Docker and Kubernetes secrets convention: `GOTEMP_<NAME>_FILE` names
+/// the file; one trailing newline is dropped; setting the variable too, or an unreadable file,
+/// is said, naming the variable.
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn every_secret_setting_can_come_from_a_file() {
+    figment::Jail::expect_with(|jail| {
+        let dir = jail.directory().to_path_buf();
+        let secret = "2LxNMaKSjh6JiSB0L6KzSLfHlGpvbYSKuC5EM4eY2uU=";
+        std::fs::write(dir.join("jwt"), format!("{secret}\n")).unwrap();
+        std::fs::write(dir.join("admin"), "from a file\n").unwrap();
+        std::fs::write(dir.join("db"), "postgres://app:pw@db:5432/gotemp").unwrap();
+        jail.set_env("GOTEMP_JWT_SECRET_FILE", dir.join("jwt").display());
+        jail.set_env("GOTEMP_ADMIN_PASSWORD_FILE", dir.join("admin").display());
+        jail.set_env("GOTEMP_STORAGE_FILE", dir.join("db").display());
+        let c = Config::load(None).unwrap();
+        use secrecy::ExposeSecret as _;
+        assert_eq!(c.auth.jwt_secret.expose_secret(), secret);
+        assert_eq!(c.auth.admin_password.expose_secret(), "from a file");
+        assert_eq!(c.storage.url.as_str(), "postgres://app:pw@db:5432/gotemp");
+
+        jail.set_env("GOTEMP_ADMIN_PASSWORD", "and from the environment");
+        let err = Config::load(None).map(|_| ()).unwrap_err().to_string();
+        assert!(
+            err.contains("GOTEMP_ADMIN_PASSWORD_FILE") && err.contains("both"),
+            "{err}"
+        );
+        jail.set_env("GOTEMP_ADMIN_PASSWORD", "");
+        jail.set_env("GOTEMP_ADMIN_PASSWORD_FILE", dir.join("missing").display());
+        let err = Config::load(None).map(|_| ()).unwrap_err().to_string();
+        assert!(
+            err.contains("GOTEMP_ADMIN_PASSWORD_FILE: cannot read"),
+            "{err}"
+        );
+        Ok(())
+    });
+}
