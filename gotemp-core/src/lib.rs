@@ -19,6 +19,7 @@ pub mod ports;
 pub mod seed;
 pub mod services;
 pub mod throttle;
+pub mod urls;
 pub mod values;
 
 pub use actor::Actor;

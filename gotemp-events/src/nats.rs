@@ -62,7 +62,10 @@ pub async fn connect(url: &str) -> Result<Client> {
         .request_timeout(Some(Duration::from_secs(10)))
         .connect(url)
         .await
-        .map_err(|e| Error::unavailable_from(format!("NATS at {url}: {e}"), e))
+        .map_err(|e| {
+            let shown = gotemp_core::urls::redact_url(url);
+            Error::unavailable_from(format!("NATS at {shown}: {e}"), e)
+        })
 }
 
 fn unavailable(what: &str, e: impl std::fmt::Display) -> Error {

@@ -269,3 +269,33 @@ fn every_secret_setting_can_come_from_a_file() {
         Ok(())
     });
 }
+
+/// A printed backend address never carries a credential: password, token-only user info, or a
+/// query parameter naming a password, token, secret or key.
+#[test]
+fn urls_never_print_credentials() {
+    for (url, shown) in [
+        (
+            "postgres://app:pw@db:5432/gotemp",
+            "postgres://app:***@db:5432/gotemp",
+        ),
+        ("nats://s3cr3t-token@broker:4222", "nats://***@broker:4222"),
+        (
+            "rediss://default:pw@cache:6380/0",
+            "rediss://default:***@cache:6380/0",
+        ),
+        (
+            "postgres://app@db/gotemp?sslmode=verify-full&sslpassword=pw",
+            "postgres://***@db/gotemp?sslmode=verify-full&sslpassword=***",
+        ),
+        (
+            "nats://broker:4222?auth_token=t&name=x",
+            "nats://broker:4222?auth_token=***&name=x",
+        ),
+        ("memory", "memory"),
+        ("sqlite://data/gotemp.db", "sqlite://data/gotemp.db"),
+    ] {
+        assert_eq!(redact_url(url), shown);
+        assert_eq!(BackendUrl::from(url).to_string(), shown);
+    }
+}

@@ -54,17 +54,4 @@ impl std::fmt::Display for BackendUrl {
     }
 }
 
-/// Hides a password in a URL (`postgres://u:pw@h` → `postgres://u:***@h`), for anything that
-/// prints or logs a backend's address.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
+pub use gotemp_core::urls::redact_url;
