@@ -26,7 +26,7 @@ test('a viewer reads master data, is offered no change, and is told why a change
 	await expect(page.getByRole('link', { name: 'New customer' })).toHaveCount(0);
 
 	await page.goto('/customers/ducksrus');
-	await expect(page.getByLabel('Name')).toHaveValue('Ducks R Us');
+	await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Ducks R Us');
 	await expect(page.getByTestId('read-only')).toBeVisible();
 	await expect(page.getByRole('button', { name: 'Save changes' })).toHaveCount(0);
 	await expect(page.getByRole('button', { name: 'Delete…' })).toHaveCount(0);
@@ -44,12 +44,15 @@ test('an editor changes customers but is offered nothing on users', async ({ pag
 	await logIn(page, '/', editor);
 	await expect(menu(page, 'Users')).toHaveCount(0);
 	await menu(page, 'Customers').click();
-	await page.getByRole('link', { name: 'New customer' }).click();
+	await expect(page.getByRole('link', { name: 'New customer' })).toBeVisible();
+	await page.goto('/new/customers');
+	await expect(page.getByRole('button', { name: 'Create customer' })).toBeVisible();
 	await page.getByLabel('Key').fill('e2e-editor-shop');
-	await page.getByLabel('Name').fill('Editor Shop');
+	await page.getByLabel('Name', { exact: true }).fill('Editor Shop');
+	await expect(page.getByLabel('Key')).toHaveValue('e2e-editor-shop');
 	await page.getByRole('button', { name: 'Create customer' }).click();
 	await expect(page).toHaveURL(/\/customers\/e2e-editor-shop\?created=1$/);
-	await page.getByLabel('Name').fill('Editor Shop & Co');
+	await page.getByLabel('Name', { exact: true }).fill('Editor Shop & Co');
 	await page.getByRole('button', { name: 'Save changes' }).click();
 	await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
 	// The history of a record is the audit trail's, which an editor does not read.
