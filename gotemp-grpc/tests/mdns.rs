@@ -16,6 +16,7 @@ use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::promotion::CreatePromotionRequest;
 use gotemp_store::testing;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
@@ -92,8 +93,11 @@ impl Drop for Network {
     }
 }
 
-/// Starts `gotemp-grpc` inside the namespace; returns it and the port it printed.
-async fn spawn(net: &Network, args: &[&str], env: &[(&str, String)]) -> (Child, u16) {
+/// What a process wrote to its standard error so far.
+type Log = Arc<Mutex<String>>;
+
+/// Starts `gotemp-grpc` inside the namespace; returns it, the port it printed and its log.
+async fn spawn(net: &Network, args: &[&str], env: &[(&str, String)]) -> (Child, u16, Log) {
     let mut child = Command::new("ip")
         .args([
             "netns",
@@ -108,9 +112,19 @@ async fn spawn(net: &Network, args: &[&str], env: &[(&str, String)]) -> (Child, 
         .env("GOTEMP_GRPC_ADDR", "0.0.0.0:0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("ip netns exec starts");
+    let log = Log::default();
+    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    let kept = log.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = errors.next_line().await {
+            eprintln!("{line}");
+            kept.lock().unwrap().push_str(&line);
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
         .await
@@ -122,7 +136,7 @@ async fn spawn(net: &Network, args: &[&str], env: &[(&str, String)]) -> (Child, 
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("unexpected first line: {line}"));
-    (child, port)
+    (child, port, log)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,24 +163,42 @@ async fn three_services_find_each_other_by_mdns_only() {
         env
     };
     // Only the user service knows the secret; nobody is told where anybody is.
-    let (users, user_port) = spawn(
+    let (users, user_port, users_log) = spawn(
         &net,
         &["--services", "user", "--seed"],
         &with(store("users"), true),
     )
     .await;
-    let (customers, _) = spawn(
+    let (customers, _, _) = spawn(
         &net,
         &["--services", "customer", "--seed"],
         &with(store("customers"), false),
     )
     .await;
-    let (promotions, promotion_port) = spawn(
+    let (promotions, promotion_port, _) = spawn(
         &net,
         &["--services", "promotion"],
         &with(store("promotions"), false),
     )
     .await;
+
+    // Without TLS nothing proves a discovered peer is ours, and each process says so at start.
+    let warned = || {
+        users_log
+            .lock()
+            .unwrap()
+            .contains("peers are not authenticated")
+    };
+    for _ in 0..50 {
+        if warned() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        warned(),
+        "--discovery mdns warns that its peers are not authenticated"
+    );
 
     let at = |port: u16| format!("http://{}:{port}", net.inside_ip);
     let mut login = GotempClient::connect(&at(user_port)).await.unwrap();

@@ -160,7 +160,15 @@ fn multicast(discovery: &str) -> Result<Option<Arc<Multicast>>, Box<dyn std::err
     match discovery {
         "static" => Ok(None),
         #[cfg(feature = "mdns")]
-        "mdns" => Ok(Some(Arc::new(Multicast::new()?))),
+        "mdns" => {
+            // Until gotemp speaks TLS, nothing proves that an announced peer is ours.
+            tracing::warn!(
+                "--discovery mdns: peers are not authenticated: any host on this network that \
+                 announces a gotemp service is trusted with tokens; use it only on a network you \
+                 control"
+            );
+            Ok(Some(Arc::new(Multicast::new()?)))
+        }
         #[cfg(not(feature = "mdns"))]
         "mdns" => Err("--discovery mdns needs gotemp-grpc's `mdns` feature".into()),
         other => Err(format!("--discovery must be static or mdns, got {other:?}").into()),
