@@ -48,10 +48,7 @@ impl UserService {
                 "registration is closed: an administrator creates users".into(),
             ));
         }
-        let account: String = format!("register {}", input.email.trim().to_lowercase())
-            .chars()
-            .take(330)
-            .collect();
+        let account = format!("register {}", account(&input.email));
         self.throttle.before_attempt(&account, source)?;
         // Every sign-up counts against the e-mail, so one address cannot be tried at length.
         self.throttle.failed(&account);
@@ -110,7 +107,7 @@ impl UserService {
         .ok_or_else(|| Error::internal("a stored user no longer passes its own rules"))?;
         self.hooks.before_update(actor, &user, &draft).await?;
         draft.password_hash = Some(self.hash(new_password).await?);
-        self.write_update(actor, &user, draft, user.version, "change_password")
+        self.write_update(actor, &user, draft, user.version, Some("change_password"))
             .await
             .map(drop)
     }
@@ -163,9 +160,10 @@ impl UserService {
         email: &str,
         password: &SecretString,
     ) -> Result<LoginOutcome> {
-        let account: String = email.trim().to_lowercase().chars().take(320).collect();
+        let account = account(email);
         self.throttle.before_attempt(&account, source)?;
-        let (outcome, user_id) = self.check_login(email, password).await;
+        let mut user_id = None;
+        let outcome = self.try_login(email, password, &mut user_id).await;
         match &outcome {
             Ok(done) => self.record_access("login", Some(done.user.id), None).await,
             Err(Error::Unauthenticated(_)) => {
@@ -198,17 +196,7 @@ impl UserService {
         }
     }
 
-    /// The outcome of a login, and the user the e-mail named when there is one.
-    async fn check_login(
-        &self,
-        email: &str,
-        password: &SecretString,
-    ) -> (Result<LoginOutcome>, Option<i64>) {
-        let mut user_id = None;
-        let outcome = self.try_login(email, password, &mut user_id).await;
-        (outcome, user_id)
-    }
-
+    /// A login, noting in `user_id` the user the e-mail named when there is one.
     async fn try_login(
         &self,
         email: &str,
@@ -284,6 +272,11 @@ impl UserService {
             Err(e) => tracing::warn!(user_id = user.id, error = %e, "password hash upgrade failed"),
         }
     }
+}
+
+/// The throttle's key for an e-mail as typed: normalized, and bounded however long the input.
+fn account(email: &str) -> String {
+    email.trim().to_lowercase().chars().take(320).collect()
 }
 
 /// The one answer to every failed login or wrong current password.

@@ -235,7 +235,7 @@ impl UserService {
         if let Some(password) = password {
             draft.password_hash = Some(self.hash(password).await?);
         }
-        self.write_update(actor, &current, draft, expected, "update_user")
+        self.write_update(actor, &current, draft, expected, None)
             .await
     }
 
@@ -247,17 +247,16 @@ impl UserService {
         current: &User,
         mut draft: UserDraft,
         expected: i64,
-        action_func: &str,
+        action_func: Option<&str>,
     ) -> Result<User> {
         let deactivated = current.active && !draft.active;
-        draft.revoke_tokens =
-            draft.password_hash.is_some() || draft.roles != current.roles || deactivated;
+        let roles_changed = draft.roles != current.roles;
+        draft.revoke_tokens = draft.password_hash.is_some() || roles_changed || deactivated;
         let mut event = PendingEvent::new::<User>(ActionType::Update, actor, values::now());
         // The audit trail tells a role change and a password change apart from other updates.
-        event.action_func = match action_func {
-            "update_user" if draft.roles != current.roles => "change_roles".to_owned(),
-            other => other.to_owned(),
-        };
+        if let Some(name) = action_func.or(roles_changed.then_some("change_roles")) {
+            event.action_func = name.to_owned();
+        }
         let user = (self.repo.update(current.id, &draft, expected, event).await)
             .map_err(email_taken_by_another)
             .map_err(|e| last_admin(e, deactivated))?;

@@ -198,11 +198,8 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
     }
 
     async fn record_access(&self, event: &AuditEvent) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        super::outbox::enqueue(&mut tx, event).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        self.signal.notify_one();
-        Ok(())
+        let tx = self.begin_write().await?;
+        self.commit_event(tx, event).await
     }
 
     async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()> {

@@ -3,7 +3,7 @@
 use super::outbox::enqueue;
 use super::{Bind, Dialect, SqlStore};
 use crate::error::map_sqlx;
-use gotemp_core::event::{Auditable, PendingEvent};
+use gotemp_core::event::{AuditEvent, Auditable, PendingEvent};
 use gotemp_core::{Error, Result};
 use sqlx::Transaction;
 
@@ -18,14 +18,24 @@ impl<D: Dialect> SqlStore<D> {
     /// this process's relay.
     pub(super) async fn commit<T: Auditable>(
         &self,
-        mut tx: Transaction<'static, D>,
+        tx: Transaction<'static, D>,
         object: T,
         event: PendingEvent,
     ) -> Result<T> {
-        enqueue(&mut tx, &event.complete(&object)).await?;
+        self.commit_event(tx, &event.complete(&object)).await?;
+        Ok(object)
+    }
+
+    /// Queues `event` in the same transaction, commits both, and wakes this process's relay.
+    pub(super) async fn commit_event(
+        &self,
+        mut tx: Transaction<'static, D>,
+        event: &AuditEvent,
+    ) -> Result<()> {
+        enqueue(&mut tx, event).await?;
         tx.commit().await.map_err(map_sqlx)?;
         self.signal.notify_one();
-        Ok(object)
+        Ok(())
     }
 }
 
