@@ -11,6 +11,7 @@ use sections::known_names;
 
 pub use sections::{
     AuthConfig, CacheConfig, EventsConfig, GrpcConfig, HttpConfig, Registration, StorageConfig,
+    TlsConfig,
 };
 pub use url::{BackendUrl, redact_url};
 
@@ -31,6 +32,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// The gRPC server.
     pub grpc: GrpcConfig,
+    /// Checking the servers gotemp connects to.
+    pub tls: TlsConfig,
 }
 
 /// A configuration that cannot be used: a file that does not exist or does not parse, a
@@ -178,6 +181,7 @@ impl Config {
             auth: figment.extract_lossy().map_err(section)?,
             http: figment.extract_lossy().map_err(section)?,
             grpc: figment.extract_lossy().map_err(section)?,
+            tls: figment.extract_lossy().map_err(section)?,
         };
         use secrecy::ExposeSecret as _;
         let given = !c.auth.jwt_secret.expose_secret().is_empty();

@@ -21,11 +21,12 @@ mod builder;
 mod config;
 mod open;
 mod runtime;
+pub mod tls;
 
 pub use builder::{GotempBuilder, Hooked};
 pub use config::{
     AuthConfig, BackendUrl, CacheConfig, Config, ConfigError, EventsConfig, GrpcConfig, HttpConfig,
-    Registration, SecretSource, StorageConfig, redact_url,
+    Registration, SecretSource, StorageConfig, TlsConfig, redact_url,
 };
 pub use gotemp_core as domain;
 pub use gotemp_events as events;

@@ -2,7 +2,7 @@
 //! `Config` on port 0, then the demo clients' flow over gRPC — every step must succeed and the
 //! audit history must show each change. Once on the embedded default (SQLite files, one apart
 //! for customers and products and one for the audit trail, to prove the split), once on
-//! PostgreSQL.
+//! PostgreSQL; and once over mutual TLS (gRPC) and HTTPS.
 
 #[path = "../examples/server/all_in_one.rs"]
 mod all_in_one;
@@ -10,6 +10,7 @@ mod all_in_one;
 use gotemp::{Config, SecretString};
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::demo::{self, Collect};
+use gotemp_store::testing::pki::Pki;
 use std::time::Duration;
 
 fn config(storage: String) -> Config {
@@ -22,13 +23,38 @@ fn config(storage: String) -> Config {
     c
 }
 
-async fn demo_against(config: &Config) {
+/// Serves HTTPS and gRPC over mutual TLS with `pki`'s certificates.
+fn with_tls(mut config: Config, pki: &Pki) -> Config {
+    config.http.tls_cert = Some(pki.path("server.pem"));
+    config.http.tls_key = Some(pki.path("server.key"));
+    config.grpc.tls_cert = Some(pki.path("server.pem"));
+    config.grpc.tls_key = Some(pki.path("server.key"));
+    config.grpc.tls_client_ca = Some(pki.path("ca.pem"));
+    config
+}
+
+/// What a client of `pki`'s deployment trusts and shows.
+fn client_tls(pki: &Pki) -> gotemp::TlsConfig {
+    gotemp::TlsConfig {
+        ca: Some(pki.path("ca.pem")),
+        client_cert: Some(pki.path("client.pem")),
+        client_key: Some(pki.path("client.key")),
+    }
+}
+
+async fn demo_against(config: &Config, pki: Option<&Pki>) {
     let running = all_in_one::start(config).await.expect("the server starts");
     let seeded = running.seeded.as_ref().expect("the first start seeds");
     assert_eq!((seeded.customers, seeded.promotions), (5, 3));
-    let mut client = GotempClient::connect(&format!("http://{}", running.grpc))
-        .await
-        .unwrap();
+    let client = match pki {
+        None => GotempClient::connect(&format!("http://{}", running.grpc)).await,
+        Some(pki) => {
+            let tls = gotemp_grpc::tls::client_tls(&client_tls(pki)).unwrap();
+            let url = format!("https://localhost:{}", running.grpc.port());
+            GotempClient::connect_with(&url, &tls).await
+        }
+    };
+    let mut client = client.unwrap();
     use secrecy::ExposeSecret as _;
     client
         .login(
@@ -58,10 +84,56 @@ async fn demo_against(config: &Config) {
     ] {
         assert!(text.contains(step), "{step} in:\n{text}");
     }
-    // The HTTP side of the same process answers too, and sees the gRPC calls' audit trail.
-    let ready = reqwest_get(&format!("http://{}/readyz", running.http)).await;
-    assert!(ready.contains("\"ready\""), "{ready}");
+    // The HTTP side of the same process answers too.
+    match pki {
+        None => {
+            let ready = reqwest_get(&format!("http://{}/readyz", running.http)).await;
+            assert!(ready.contains("\"ready\""), "{ready}");
+        }
+        Some(pki) => https_checks(running.http.port(), pki).await,
+    }
     running.stop().await.expect("a graceful stop");
+}
+
+/// HTTPS answers over HTTP/2 (ALPN) and HTTP/1.1 to a client trusting the CA, and a client
+/// trusting another CA gets no answer.
+async fn https_checks(port: u16, pki: &Pki) {
+    let url = format!("https://localhost:{port}/readyz");
+    let trusting = |ca: &str| {
+        let pem = std::fs::read(pki.path(ca)).unwrap();
+        // rustls: the native-TLS backend (another crate enables it) offers no ALPN.
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+    };
+    let h2 = trusting("ca.pem")
+        .build()
+        .unwrap()
+        .get(&url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        h2.version(),
+        reqwest::Version::HTTP_2,
+        "HTTP/2 negotiated by ALPN"
+    );
+    assert!(h2.text().await.unwrap().contains("\"ready\""));
+    let h1 = trusting("ca.pem").http1_only().build().unwrap();
+    let answer = h1.get(&url).send().await.unwrap();
+    assert_eq!(answer.version(), reqwest::Version::HTTP_11);
+    assert!(answer.status().is_success());
+    let stranger = trusting("rogue-ca.pem")
+        .build()
+        .unwrap()
+        .get(&url)
+        .send()
+        .await;
+    assert!(
+        stranger.is_err(),
+        "a client trusting another CA refuses the server"
+    );
 }
 
 /// A bare HTTP/1.1 GET (no client library needed for one request).
@@ -87,7 +159,7 @@ async fn the_demo_runs_against_the_embedded_server_with_split_storage() {
     let mut c = config(format!("sqlite://{}/gotemp.db", dir.display()));
     c.storage.master_data = Some(format!("sqlite://{}/master.db", dir.display()).into());
     c.storage.audit = Some(format!("sqlite://{}/audit.db", dir.display()).into());
-    demo_against(&c).await;
+    demo_against(&c, None).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -98,6 +170,13 @@ async fn the_demo_runs_against_the_server_on_postgres() {
     else {
         return;
     };
-    demo_against(&config(store.url.clone())).await;
+    demo_against(&config(store.url.clone()), None).await;
     store.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_over_mutual_tls_and_https() {
+    let pki = Pki::new(&[]);
+    let db = format!("sqlite://{}/gotemp.db", pki.dir().display());
+    demo_against(&with_tls(config(db), &pki), Some(&pki)).await;
 }

@@ -1,7 +1,9 @@
 //! What every client example shares: where the server is and how to log in.
 //!
-//! `GOTEMP_GRPC_URL` (default `http://127.0.0.1:50051`), `GOTEMP_ADMIN_EMAIL` and
-//! `GOTEMP_ADMIN_PASSWORD` (defaults: the server's).
+//! `GOTEMP_GRPC_URL` (default `http://127.0.0.1:50051`; `https://…` is checked against
+//! `GOTEMP_TLS_CA`, or the system's roots), `GOTEMP_TLS_CLIENT_CERT` and `GOTEMP_TLS_CLIENT_KEY`
+//! for a server under mutual TLS, `GOTEMP_ADMIN_EMAIL` and `GOTEMP_ADMIN_PASSWORD` (defaults:
+//! the server's).
 
 use gotemp_grpc::client::GotempClient;
 
@@ -11,7 +13,13 @@ pub async fn login() -> Result<GotempClient, Box<dyn std::error::Error>> {
     let email = std::env::var("GOTEMP_ADMIN_EMAIL").unwrap_or_else(|_| "admin@gotemp.local".into());
     let password =
         std::env::var("GOTEMP_ADMIN_PASSWORD").unwrap_or_else(|_| "change-me-now".into());
-    let mut client = GotempClient::connect(&url).await.map_err(|e| {
+    let file = |name: &str| std::env::var_os(name).map(std::path::PathBuf::from);
+    let tls = gotemp_grpc::tls::client_tls(&gotemp::TlsConfig {
+        ca: file("GOTEMP_TLS_CA"),
+        client_cert: file("GOTEMP_TLS_CLIENT_CERT"),
+        client_key: file("GOTEMP_TLS_CLIENT_KEY"),
+    })?;
+    let mut client = GotempClient::connect_with(&url, &tls).await.map_err(|e| {
         format!("cannot reach {url} ({e}); start it with `cargo run --release --example server`")
     })?;
     let login = client.login(&email, &password).await?;

@@ -5,7 +5,7 @@ use gotemp::domain::page::PageRequest;
 use gotemp::domain::seed::SeedReport;
 use gotemp::{Config, EventPipeline, Gotemp};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier};
-use gotemp_grpc::server::ServiceName;
+use gotemp_grpc::server::{Listener, ServiceName};
 use gotemp_http::HttpSettings;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,6 +47,7 @@ pub async fn start(config: &Config) -> Result<Running, BoxError> {
         false => None,
     };
     let events = Arc::new(app.start_events(config, true).await?);
+    let (http_tls, grpc_tls) = (config.http.server_tls()?, config.grpc.server_tls()?);
     let http_listener = tokio::net::TcpListener::bind(&config.http.addr).await?;
     let grpc_listener = tokio::net::TcpListener::bind(&config.grpc.addr).await?;
     let (http, grpc) = (http_listener.local_addr()?, grpc_listener.local_addr()?);
@@ -64,16 +65,15 @@ pub async fn start(config: &Config) -> Result<Running, BoxError> {
     );
     let http_stopped = until_stopped();
     let http_task = tokio::spawn(async move {
-        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(http_listener, service)
-            .with_graceful_shutdown(http_stopped)
+        gotemp_http::serve(router, http_listener, http_tls.as_ref(), http_stopped)
             .await
             .map_err(BoxError::from)
     });
     let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let grpc_stopped = until_stopped();
     let grpc_task = tokio::spawn(async move {
-        gotemp_grpc::server::serve(app, &ServiceName::ALL, auth, grpc_listener, grpc_stopped)
+        let listener = Listener::new(grpc_listener, grpc_tls.as_ref());
+        gotemp_grpc::server::serve(app, &ServiceName::ALL, auth, listener, grpc_stopped)
             .await
             .map_err(BoxError::from)
     });

@@ -12,7 +12,9 @@
 //! (`sqlite://…` or `postgres://…` with `--features postgres`), `GOTEMP_AUDIT_STORAGE`,
 //! `GOTEMP_MASTER_DATA_STORAGE` (customers and products), `GOTEMP_EVENTS` (`memory` or
 //! `nats://…` with `--features nats`), `GOTEMP_CACHE` (`memory`, `none`, or `redis://…` with
-//! `--features redis`), `GOTEMP_JWT_SECRET`, `GOTEMP_ADMIN_EMAIL`, `GOTEMP_ADMIN_PASSWORD`.
+//! `--features redis`), `GOTEMP_JWT_SECRET`, `GOTEMP_ADMIN_EMAIL`, `GOTEMP_ADMIN_PASSWORD`;
+//! HTTPS with `GOTEMP_HTTP_TLS_CERT` and `GOTEMP_HTTP_TLS_KEY`, gRPC over TLS with
+//! `GOTEMP_GRPC_TLS_CERT` and `GOTEMP_GRPC_TLS_KEY` (mutual with `GOTEMP_GRPC_TLS_CLIENT_CA`).
 //! Without a JWT secret the embedded default keeps one in `data/jwt_secret` (owner-only); any
 //! other storage requires one.
 
@@ -60,15 +62,27 @@ async fn run() -> Result<(), all_in_one::BoxError> {
         "gotemp is ready in {:.2} s",
         started.elapsed().as_secs_f64()
     );
-    println!("  HTTP API     http://{http}");
-    println!("  Swagger UI   http://{http}/docs");
+    let web = match config.http.tls_cert {
+        Some(_) => "https",
+        None => "http",
+    };
+    println!("  HTTP API     {web}://{http}");
+    println!("  Swagger UI   {web}://{http}/docs");
     match config.http.web_dir {
-        Some(_) => println!("  web UI       http://{http}/"),
+        Some(_) => println!("  web UI       {web}://{http}/"),
         None => println!(
             "  web UI       not built: `npm --prefix web ci && npm --prefix web run build`, then restart"
         ),
     }
-    println!("  gRPC         {grpc}   (grpcurl -plaintext {grpc} list)");
+    match (&config.grpc.tls_cert, &config.grpc.tls_client_ca) {
+        (None, _) => println!("  gRPC         {grpc}   (grpcurl -plaintext {grpc} list)"),
+        (Some(_), None) => {
+            println!("  gRPC         {grpc} over TLS   (grpcurl -cacert <ca.pem> {grpc} list)")
+        }
+        (Some(_), Some(_)) => println!(
+            "  gRPC         {grpc} over mutual TLS   (grpcurl -cacert <ca.pem> -cert <client.pem> -key <client.key> {grpc} list)"
+        ),
+    }
     println!(
         "  backends     storage {}, events {}, cache {}",
         gotemp::redact_url(&config.storage.url),

@@ -18,7 +18,7 @@ use crate::pb;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig};
 use tonic::{Request, Status};
 
 /// Adds `authorization: Bearer <token>` to every request, when there is a token.
@@ -47,9 +47,19 @@ pub struct GotempClient {
 }
 
 impl GotempClient {
-    /// Connects to `url` (`http://host:port`).
+    /// Connects to `url`: `http://host:port`, or `https://host:port` checked against the
+    /// system's roots.
     pub async fn connect(url: &str) -> Result<Self, tonic::transport::Error> {
-        let channel = Endpoint::from_shared(url.to_owned())?.connect().await?;
+        Self::connect_with(url, &ClientTlsConfig::new().with_native_roots()).await
+    }
+
+    /// Connects to `url` with `tls` for an `https://` URL (a private CA, a client certificate
+    /// for mutual TLS: see [`crate::tls::client_tls`]).
+    pub async fn connect_with(
+        url: &str,
+        tls: &ClientTlsConfig,
+    ) -> Result<Self, tonic::transport::Error> {
+        let channel = crate::tls::endpoint(url, tls)?.connect().await?;
         Ok(Self::from_channel(channel))
     }
 

@@ -18,6 +18,7 @@ pub mod server;
 mod service_name;
 pub mod services;
 pub mod status;
+pub mod tls;
 
 /// Code generated from `proto/` at build time.
 pub mod pb {

@@ -7,6 +7,7 @@ use crate::auth::Authenticator;
 use crate::forward::ForwardCallerToken;
 use crate::services::{AuditGrpc, CustomerGrpc, ProductGrpc, PromotionGrpc, UserGrpc};
 use gotemp::Gotemp;
+use gotemp::tls::{NoDelay, TlsAcceptor, TlsListener};
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -27,6 +28,31 @@ pub const STREAMS_PER_CONNECTION: u32 = 128;
 /// Longest a call may take before it is answered CANCELLED (`grpc-timeout` may ask for less).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Where calls come in: a plain TCP listener, or TLS over one (from
+/// [`GrpcConfig::server_tls`](gotemp::GrpcConfig::server_tls)).
+pub enum Listener {
+    /// Plaintext (`grpcurl -plaintext`).
+    Plain(TcpListener),
+    /// TLS, mutual when the server's TLS asks for client certificates.
+    Tls(TlsListener<NoDelay, TlsAcceptor>),
+}
+
+impl From<TcpListener> for Listener {
+    fn from(listener: TcpListener) -> Self {
+        Self::Plain(listener)
+    }
+}
+
+impl Listener {
+    /// `listener`, over TLS when `tls` is given.
+    pub fn new(listener: TcpListener, tls: Option<&gotemp::tls::ServerTls>) -> Self {
+        match tls {
+            Some(tls) => Self::Tls(tls.listen(listener)),
+            None => Self::Plain(listener),
+        }
+    }
+}
+
 /// Serves `services` of `app` on `listener` until `shutdown` completes, then lets in-flight
 /// calls finish. Health reports each service SERVING while its storage answers. Every call is
 /// bounded: message size, calls and streams per connection, and time.
@@ -34,7 +60,7 @@ pub async fn serve(
     app: Gotemp,
     services: &[ServiceName],
     auth: Authenticator,
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -78,12 +104,25 @@ pub async fn serve(
         };
     }
     let watcher = tokio::spawn(watch_readiness(app, services.to_vec(), health));
-    // Without TCP_NODELAY a response written in two pieces waits for the client's delayed ACK
-    // (40 ms on Linux): measured on GetPromotion before this line.
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    let result = routes
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await;
+    let result = match listener.into() {
+        // Without TCP_NODELAY a response written in two pieces waits for the client's delayed
+        // ACK (40 ms on Linux): measured on GetPromotion before this line.
+        Listener::Plain(listener) => {
+            let incoming =
+                tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+            routes
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await
+        }
+        // A failed handshake is an error item, which tonic skips.
+        Listener::Tls(listener) => {
+            use futures::StreamExt as _;
+            let incoming = listener.map(|accepted| accepted.map(|(stream, _)| stream));
+            routes
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await
+        }
+    };
     watcher.abort();
     result
 }

@@ -13,9 +13,13 @@ mod common;
 use common::{future, stop};
 
 use gotemp_grpc::client::GotempClient;
+use gotemp_grpc::discovery::mdns::MdnsDiscovery;
 use gotemp_grpc::pb::promotion::CreatePromotionRequest;
+use gotemp_grpc::server::ServiceName;
 use gotemp_store::testing;
+use gotemp_store::testing::pki::Pki;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
@@ -31,6 +35,8 @@ struct Network {
     outside: String,
     /// The address the processes inside get.
     inside_ip: String,
+    /// This namespace's address on the pair.
+    outside_ip: String,
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
@@ -50,14 +56,16 @@ fn ip(args: &[&str]) -> Result<(), String> {
 
 impl Network {
     fn create() -> Result<Self, String> {
+        // Two tests of this binary may run at once (nextest runs each in a process of its own).
         let n = std::process::id() % 250;
         let net = Network {
             namespace: format!("gotemp-mdns-{}", std::process::id()),
             outside: format!("gtmo{n}"),
             inside_ip: format!("10.213.{n}.1"),
+            outside_ip: format!("10.213.{n}.254"),
         };
         let inside = format!("gtmi{n}");
-        let host = format!("10.213.{n}.254/24");
+        let host = format!("{}/24", net.outside_ip);
         let addr = format!("{}/24", net.inside_ip);
         let ns = net.namespace.as_str();
         ip(&["netns", "add", ns])?;
@@ -242,4 +250,154 @@ async fn three_services_find_each_other_by_mdns_only() {
     stop(users).await;
     drop(net);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Under TLS, a host that announces itself as the user service but cannot show a certificate
+/// from the deployment's CA naming `user` is never used: calls go to the real one, and the
+/// impostor sees handshakes that fail before a token could be sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_tls_a_rogue_announcer_gets_no_token() {
+    const ROGUE: &str = "under_tls_a_rogue_announcer_gets_no_token";
+    let net = match Network::create() {
+        Ok(net) => net,
+        Err(why) => {
+            return testing::skip_for_want_of::<()>("netns", ROGUE, &why).unwrap_or(());
+        }
+    };
+    let pki = Pki::new(&["user", "customer", "promotion"]);
+    let path = |f: &str| pki.path(f).display().to_string();
+    let store = |name: &str| format!("sqlite://{}/{name}.db", pki.dir().display());
+    let with = |storage: String, secret: bool| {
+        let mut env = vec![
+            ("GOTEMP_STORAGE", storage),
+            ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example".to_owned()),
+            ("GOTEMP_ADMIN_PASSWORD", "ops password".to_owned()),
+            ("GOTEMP_GRPC_TLS_CERT", path("server.pem")),
+            ("GOTEMP_GRPC_TLS_KEY", path("server.key")),
+            ("GOTEMP_TLS_CA", path("ca.pem")),
+        ];
+        if secret {
+            env.push(("GOTEMP_JWT_SECRET", SECRET.to_owned()));
+        }
+        env
+    };
+
+    // The impostor: announces `user` at an address of its own, with a certificate of another CA.
+    let files = gotemp::tls::ServerFiles {
+        cert: pki.path("rogue.pem"),
+        key: pki.path("rogue.key"),
+        client_ca: None,
+        settings: ["rogue cert", "rogue key", ""],
+    };
+    let rogue = gotemp::tls::ServerTls::from_files(&files, gotemp::tls::GRPC_ALPN).unwrap();
+    let tcp = tokio::net::TcpListener::bind((net.outside_ip.as_str(), 0))
+        .await
+        .unwrap();
+    let rogue_addr = tcp.local_addr().unwrap();
+    let (failed, completed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let mut incoming = rogue.listen(tcp);
+    let counts = (failed.clone(), completed.clone());
+    let impostor = tokio::spawn(async move {
+        use futures::StreamExt as _;
+        while let Some(handshake) = incoming.next().await {
+            let count = if handshake.is_ok() {
+                &counts.1
+            } else {
+                &counts.0
+            };
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let announcer = MdnsDiscovery::new().unwrap();
+
+    let (users, user_port, _) = spawn(
+        &net,
+        &["--services", "user", "--seed"],
+        &with(store("users"), true),
+    )
+    .await;
+    let (customers, _, _) = spawn(
+        &net,
+        &["--services", "customer", "--seed"],
+        &with(store("customers"), false),
+    )
+    .await;
+    let (promotions, promotion_port, promotions_log) = spawn(
+        &net,
+        &["--services", "promotion"],
+        &with(store("promotions"), false),
+    )
+    .await;
+    assert!(
+        !promotions_log
+            .lock()
+            .unwrap()
+            .contains("peers are not authenticated"),
+        "no warning when peers are checked"
+    );
+
+    let tls = |name: &str| {
+        let config = gotemp::TlsConfig {
+            ca: Some(pki.path("ca.pem")),
+            ..Default::default()
+        };
+        gotemp_grpc::tls::client_tls(&config)
+            .unwrap()
+            .domain_name(name)
+    };
+    let at = |port: u16| format!("https://{}:{port}", net.inside_ip);
+    let mut created = 0;
+    // Fresh tokens (a token checked once is remembered), until the promotion process has tried
+    // the impostor a few times. The impostor turns up once the real user service answers.
+    for round in 0..40 {
+        if round == 1 {
+            announcer
+                .announce(&[ServiceName::User], rogue_addr)
+                .unwrap();
+        }
+        let mut login = GotempClient::connect_with(&at(user_port), &tls("user"))
+            .await
+            .unwrap();
+        let token = login
+            .login("ops@gotemp.example", "ops password")
+            .await
+            .unwrap()
+            .token;
+        let mut client = GotempClient::connect_with(&at(promotion_port), &tls("promotion"))
+            .await
+            .unwrap();
+        client.set_token(&token).unwrap();
+        client
+            .promotions()
+            .create_promotion(CreatePromotionRequest {
+                name: format!("Checked peers {round}"),
+                valid_from: future(0),
+                valid_thru: future(10),
+                customer_id: "ducksrus".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("every create succeeds: the token goes to the real user service");
+        created += 1;
+        if failed.load(Ordering::SeqCst) >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        failed.load(Ordering::SeqCst) >= 1,
+        "the impostor was found and tried ({created} creates)"
+    );
+    assert_eq!(
+        completed.load(Ordering::SeqCst),
+        0,
+        "no handshake with the impostor completed, so no token reached it"
+    );
+
+    announcer.withdraw().await;
+    impostor.abort();
+    stop(promotions).await;
+    stop(customers).await;
+    stop(users).await;
+    drop(net);
 }

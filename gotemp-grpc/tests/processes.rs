@@ -4,42 +4,13 @@
 
 mod common;
 
-use common::{future, stop};
+use common::{future, spawn, stop};
 
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::promotion::{CreatePromotionRequest, GetPromotionRequest};
 use gotemp_store::testing;
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::{Child, Command};
 
 const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
-
-/// Starts the binary with `env` only; returns it and the address it printed.
-async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gotemp-grpc"))
-        .env_clear()
-        .envs(env.iter().copied())
-        .env("GOTEMP_GRPC_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the gotemp-grpc binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("the server says where it listens within 30 s")
-        .unwrap()
-        .expect("a line on stdout");
-    let addr = line
-        .strip_prefix("gotemp-grpc listening on ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_owned();
-    (child, format!("http://{addr}"))
-}
 
 #[tokio::test]
 async fn user_and_promotion_services_in_separate_processes_work_together() {

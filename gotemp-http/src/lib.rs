@@ -40,6 +40,35 @@ use tracing::Instrument as _;
 
 pub use ops::install_metrics;
 
+/// Serves `router` on `listener` — over HTTPS when `tls` is given (from
+/// [`HttpConfig::server_tls`](gotemp::HttpConfig::server_tls)) — until `shutdown` completes,
+/// then lets the requests in flight finish. Each request knows its peer's address (the
+/// per-address limit of password attempts needs it).
+pub async fn serve(
+    router: Router,
+    listener: tokio::net::TcpListener,
+    tls: Option<&gotemp::tls::ServerTls>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    match tls {
+        None => {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(tls) => {
+            use axum::serve::ListenerExt as _;
+            // axum gives any tapped listener the peer's address as connect info (an untapped
+            // one only for a bare TcpListener); the tap itself does nothing.
+            let listener = tls.listen(listener).tap_io(|_| {});
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
+}
+
 /// What every handler reaches: the services and, for readiness, the event pipeline.
 #[derive(Clone)]
 pub struct ApiState {

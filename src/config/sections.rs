@@ -5,6 +5,7 @@
 use super::BackendUrl;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
+use std::path::PathBuf;
 
 /// Where the data lives.
 #[derive(Clone, Debug, Deserialize)]
@@ -153,6 +154,13 @@ pub struct HttpConfig {
     /// (`http_web_dir`).
     #[serde(rename = "http_web_dir", deserialize_with = "non_empty")]
     pub web_dir: Option<String>,
+    /// PEM certificate chain to serve HTTPS with (HTTP/2 by ALPN, HTTP/1.1 too); with
+    /// `http_tls_key`. None, the default: plain HTTP (`http_tls_cert`).
+    #[serde(rename = "http_tls_cert", deserialize_with = "non_empty")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key (`http_tls_key`).
+    #[serde(rename = "http_tls_key", deserialize_with = "non_empty")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for HttpConfig {
@@ -164,6 +172,8 @@ impl Default for HttpConfig {
             request_timeout_secs: 30,
             max_in_flight: 512,
             web_dir: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -175,14 +185,44 @@ pub struct GrpcConfig {
     /// Where `gotemp-grpc` listens (default `127.0.0.1:50051`) (`grpc_addr`).
     #[serde(rename = "grpc_addr")]
     pub addr: String,
+    /// PEM certificate chain to serve gRPC over TLS with; with `grpc_tls_key`. None, the
+    /// default: plaintext (`grpc_tls_cert`).
+    #[serde(rename = "grpc_tls_cert", deserialize_with = "non_empty")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key (`grpc_tls_key`).
+    #[serde(rename = "grpc_tls_key", deserialize_with = "non_empty")]
+    pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: only clients with a certificate from this PEM CA may connect
+    /// (`grpc_tls_client_ca`).
+    #[serde(rename = "grpc_tls_client_ca", deserialize_with = "non_empty")]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 impl Default for GrpcConfig {
     fn default() -> Self {
         Self {
             addr: "127.0.0.1:50051".into(),
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
         }
     }
+}
+
+/// How gotemp checks the servers it connects to (other gotemp services over `https://`, and
+/// TLS links to the backends), and the certificate it shows them under mutual TLS.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TlsConfig {
+    /// PEM CA the servers' certificates must chain to; none: the system's roots (`tls_ca`).
+    #[serde(rename = "tls_ca", deserialize_with = "non_empty")]
+    pub ca: Option<PathBuf>,
+    /// PEM client certificate for servers that require one (`tls_client_cert`).
+    #[serde(rename = "tls_client_cert", deserialize_with = "non_empty")]
+    pub client_cert: Option<PathBuf>,
+    /// Its PEM private key (`tls_client_key`).
+    #[serde(rename = "tls_client_key", deserialize_with = "non_empty")]
+    pub client_key: Option<PathBuf>,
 }
 
 /// An optional text setting: blank is the same as absent.
@@ -205,6 +245,7 @@ pub(super) fn known_names() -> Vec<&'static str> {
         serde_introspect::<AuthConfig>(),
         serde_introspect::<HttpConfig>(),
         serde_introspect::<GrpcConfig>(),
+        serde_introspect::<TlsConfig>(),
     ]
     .concat()
 }

@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 20] = [
+const EVERY_SETTING: [(&str, &str); 28] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -81,6 +81,14 @@ const EVERY_SETTING: [(&str, &str); 20] = [
     ("http_request_timeout_secs", "9"),
     ("http_max_in_flight", "7"),
     ("http_web_dir", "web/build"),
+    ("http_tls_cert", "/tls/http.pem"),
+    ("http_tls_key", "/tls/http.key"),
+    ("grpc_tls_cert", "/tls/grpc.pem"),
+    ("grpc_tls_key", "/tls/grpc.key"),
+    ("grpc_tls_client_ca", "/tls/clients.pem"),
+    ("tls_ca", "/tls/ca.pem"),
+    ("tls_client_cert", "/tls/client.pem"),
+    ("tls_client_key", "/tls/client.key"),
 ];
 
 /// What `c` holds for each of [`EVERY_SETTING`], as text.
@@ -88,6 +96,11 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
     use secrecy::ExposeSecret as _;
     let text = |s: &SecretString| s.expose_secret().to_owned();
     let url = |u: &Option<BackendUrl>| u.as_ref().map(|u| u.as_str().to_owned());
+    let path = |p: &Option<std::path::PathBuf>| {
+        p.as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
     vec![
         ("storage", c.storage.url.as_str().to_owned()),
         ("audit_storage", url(&c.storage.audit).unwrap_or_default()),
@@ -121,6 +134,14 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         ),
         ("http_max_in_flight", c.http.max_in_flight.to_string()),
         ("http_web_dir", c.http.web_dir.clone().unwrap_or_default()),
+        ("http_tls_cert", path(&c.http.tls_cert)),
+        ("http_tls_key", path(&c.http.tls_key)),
+        ("grpc_tls_cert", path(&c.grpc.tls_cert)),
+        ("grpc_tls_key", path(&c.grpc.tls_key)),
+        ("grpc_tls_client_ca", path(&c.grpc.tls_client_ca)),
+        ("tls_ca", path(&c.tls.ca)),
+        ("tls_client_cert", path(&c.tls.client_cert)),
+        ("tls_client_key", path(&c.tls.client_key)),
     ]
 }
 

@@ -9,7 +9,10 @@
 //!
 //! Settings come from `--config <file.toml>` and `GOTEMP_*` variables (see `gotemp::Config`);
 //! the options below also read `GOTEMP_SERVICES`, `GOTEMP_USER_SERVICE_URL`,
-//! `GOTEMP_CUSTOMER_SERVICE_URL`, `GOTEMP_DISCOVERY` and `GOTEMP_SEED`. On SIGTERM or ctrl-c it stops accepting calls, lets the ones in flight
+//! `GOTEMP_CUSTOMER_SERVICE_URL`, `GOTEMP_DISCOVERY` and `GOTEMP_SEED`. TLS: `GOTEMP_GRPC_TLS_CERT`
+//! and `GOTEMP_GRPC_TLS_KEY` to serve it (mutual with `GOTEMP_GRPC_TLS_CLIENT_CA`);
+//! `https://` service URLs are checked against `GOTEMP_TLS_CA` (the system's roots without it),
+//! showing `GOTEMP_TLS_CLIENT_CERT`/`GOTEMP_TLS_CLIENT_KEY` to servers that ask. On SIGTERM or ctrl-c it stops accepting calls, lets the ones in flight
 //! finish, and stops the outbox relay after its batch.
 
 use clap::Parser;
@@ -17,7 +20,7 @@ use gotemp::{Config, Gotemp};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier, RemoteVerifier, TokenVerifier};
 use gotemp_grpc::discovery::{Discovery, Instances, StaticDiscovery};
 use gotemp_grpc::remote::RemoteCustomerDirectory;
-use gotemp_grpc::server::{ServiceName, serve};
+use gotemp_grpc::server::{Listener, ServiceName, serve};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -74,7 +77,28 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if args.user_service.is_some() && services.contains(&ServiceName::User) {
         return Err("--user-service is for processes that do not serve the user service".into());
     }
-    let mdns = multicast(&args.discovery)?;
+    let wants_mdns = match args.discovery.as_str() {
+        "static" => false,
+        "mdns" => true,
+        other => return Err(format!("--discovery must be static or mdns, got {other:?}").into()),
+    };
+    let discovers = |given: &Option<String>| given.is_some() || wants_mdns;
+    let remote_users = !services.contains(&ServiceName::User) && discovers(&args.user_service);
+    let remote_customers = services.contains(&ServiceName::Promotion)
+        && !services.contains(&ServiceName::Customer)
+        && discovers(&args.customer_service);
+    let config = match remote_users {
+        true => Config::load_without_secret(args.config.as_deref())?,
+        false => Config::load(args.config.as_deref())?,
+    };
+    let server_tls = config.grpc.server_tls()?;
+    let client_tls = gotemp_grpc::tls::client_tls(&config.tls)?;
+    // A deployment that speaks TLS calls its discovered peers over TLS, and checks them.
+    let secure = server_tls.is_some() || config.tls.ca.is_some();
+    let mdns = match wants_mdns {
+        true => Some(multicast(secure)?),
+        false => None,
+    };
     let mut fixed = StaticDiscovery::new();
     if let Some(urls) = &args.user_service {
         fixed = fixed.with(ServiceName::User, urls);
@@ -86,18 +110,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Some(m) => m.clone(),
         None => Arc::new(fixed),
     };
-    let discovers = |given: &Option<String>| given.is_some() || mdns.is_some();
-    let remote_users = !services.contains(&ServiceName::User) && discovers(&args.user_service);
-    let remote_customers = services.contains(&ServiceName::Promotion)
-        && !services.contains(&ServiceName::Customer)
-        && discovers(&args.customer_service);
-    let config = match remote_users {
-        true => Config::load_without_secret(args.config.as_deref())?,
-        false => Config::load(args.config.as_deref())?,
-    };
+    let instances = |service| Instances::new(&*discovery, service).with_tls(client_tls.clone());
     let mut builder = Gotemp::builder().config(&config);
     if remote_customers {
-        let customers = Instances::new(&*discovery, ServiceName::Customer);
+        let customers = instances(ServiceName::Customer);
         builder = builder.customer_directory(Arc::new(RemoteCustomerDirectory::new(customers)));
     }
     let app = builder.build().await?;
@@ -106,10 +122,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         tracing::info!(?report, "demo data applied");
     }
     let verifier: Arc<dyn TokenVerifier> = match remote_users {
-        true => Arc::new(RemoteVerifier::discovered(Instances::new(
-            &*discovery,
-            ServiceName::User,
-        ))),
+        true => Arc::new(RemoteVerifier::discovered(instances(ServiceName::User))),
         false => Arc::new(LocalVerifier::new(app.users().clone())),
     };
     let events = app
@@ -119,8 +132,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let names: Vec<&str> = services.iter().map(|s| s.grpc_name()).collect();
     let local = listener.local_addr()?;
+    let over = match (&server_tls, &config.grpc.tls_client_ca) {
+        (None, _) => "plaintext",
+        (Some(_), None) => "TLS",
+        (Some(_), Some(_)) => "mutual TLS",
+    };
     println!(
-        "gotemp-grpc listening on {local} serving {}",
+        "gotemp-grpc listening on {local} serving {} over {over}",
         names.join(", ")
     );
     #[cfg(feature = "mdns")]
@@ -140,7 +158,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         app,
         &services,
         Authenticator::new(verifier),
-        listener,
+        Listener::new(listener, server_tls.as_ref()),
         stopping,
     )
     .await?;
@@ -155,24 +173,23 @@ type Multicast = gotemp_grpc::discovery::mdns::MdnsDiscovery;
 #[cfg(not(feature = "mdns"))]
 type Multicast = StaticDiscovery;
 
-/// The mDNS responder when `--discovery mdns` asks for it.
-fn multicast(discovery: &str) -> Result<Option<Arc<Multicast>>, Box<dyn std::error::Error>> {
-    match discovery {
-        "static" => Ok(None),
-        #[cfg(feature = "mdns")]
-        "mdns" => {
-            // Until gotemp speaks TLS, nothing proves that an announced peer is ours.
-            tracing::warn!(
-                "--discovery mdns: peers are not authenticated: any host on this network that \
-                 announces a gotemp service is trusted with tokens; use it only on a network you \
-                 control"
-            );
-            Ok(Some(Arc::new(Multicast::new()?)))
-        }
-        #[cfg(not(feature = "mdns"))]
-        "mdns" => Err("--discovery mdns needs gotemp-grpc's `mdns` feature".into()),
-        other => Err(format!("--discovery must be static or mdns, got {other:?}").into()),
+/// The mDNS responder, checking peers' certificates when the deployment speaks TLS.
+#[cfg(feature = "mdns")]
+fn multicast(secure: bool) -> Result<Arc<Multicast>, Box<dyn std::error::Error>> {
+    if secure {
+        return Ok(Arc::new(Multicast::secure()?));
     }
+    tracing::warn!(
+        "--discovery mdns: peers are not authenticated: any host on this network that announces \
+         a gotemp service is trusted with tokens; configure TLS (GOTEMP_GRPC_TLS_CERT, \
+         GOTEMP_TLS_CA) or use it only on a network you control"
+    );
+    Ok(Arc::new(Multicast::new()?))
+}
+
+#[cfg(not(feature = "mdns"))]
+fn multicast(_secure: bool) -> Result<Arc<Multicast>, Box<dyn std::error::Error>> {
+    Err("--discovery mdns needs gotemp-grpc's `mdns` feature".into())
 }
 
 async fn withdraw(mdns: Option<Arc<Multicast>>) {

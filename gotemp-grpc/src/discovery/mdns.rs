@@ -21,15 +21,29 @@ pub fn service_type(service: ServiceName) -> String {
 /// Announces and finds gotemp services by multicast DNS.
 pub struct MdnsDiscovery {
     daemon: ServiceDaemon,
+    secure: bool,
     watches: Mutex<HashMap<ServiceName, watch::Receiver<Vec<String>>>>,
     announced: Mutex<Vec<String>>,
 }
 
 impl MdnsDiscovery {
-    /// Starts the mDNS responder (a thread of its own).
+    /// Starts the mDNS responder (a thread of its own). Peers found are called in plaintext and
+    /// nothing proves they are gotemp's: only for a network you control.
     pub fn new() -> Result<Self, mdns_sd::Error> {
+        Self::start(false)
+    }
+
+    /// Like [`MdnsDiscovery::new`], but peers are called over TLS, and one is used only if its
+    /// certificate chains to the configured CA and names the service it announced (`user`,
+    /// `customer`, …): a host that merely announces gets no call and no token.
+    pub fn secure() -> Result<Self, mdns_sd::Error> {
+        Self::start(true)
+    }
+
+    fn start(secure: bool) -> Result<Self, mdns_sd::Error> {
         Ok(Self {
             daemon: ServiceDaemon::new()?,
+            secure,
             watches: Mutex::default(),
             announced: Mutex::default(),
         })
@@ -93,17 +107,26 @@ impl Discovery for MdnsDiscovery {
         let (tx, rx) = watch::channel(Vec::new());
         match self.daemon.browse(&service_type(service)) {
             Ok(events) => {
-                tokio::spawn(follow(events, tx));
+                let scheme = if self.secure { "https" } else { "http" };
+                tokio::spawn(follow(events, tx, scheme));
             }
             Err(e) => tracing::warn!(service = service.name(), error = %e, "mDNS browse failed"),
         }
         watches.insert(service, rx.clone());
         rx
     }
+
+    fn server_name(&self, service: ServiceName) -> Option<String> {
+        self.secure.then(|| service.name().to_owned())
+    }
 }
 
 /// Keeps `tx` at the endpoints the browse events describe, one per announced instance.
-async fn follow(events: mdns_sd::Receiver<ServiceEvent>, tx: watch::Sender<Vec<String>>) {
+async fn follow(
+    events: mdns_sd::Receiver<ServiceEvent>,
+    tx: watch::Sender<Vec<String>>,
+    scheme: &'static str,
+) {
     let mut instances: BTreeMap<String, String> = BTreeMap::new();
     while let Ok(event) = events.recv_async().await {
         let changed = match event {
@@ -113,7 +136,7 @@ async fn follow(events: mdns_sd::Receiver<ServiceEvent>, tx: watch::Sender<Vec<S
                 ips.sort_by_key(|ip| (ip.is_loopback(), ip.is_ipv6(), *ip));
                 match ips.first() {
                     Some(ip) => {
-                        let url = format!("http://{}", SocketAddr::new(*ip, found.port));
+                        let url = format!("{scheme}://{}", SocketAddr::new(*ip, found.port));
                         tracing::info!(instance = %found.fullname, %url, "mDNS: instance found");
                         let previous = instances.insert(found.fullname.clone(), url.clone());
                         previous.as_deref() != Some(url.as_str())

@@ -19,13 +19,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tonic::Status;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig};
 
 /// Where the instances of each service are, kept current in the background.
 pub trait Discovery: Send + Sync {
     /// The endpoints (`http://host:port`) of `service`'s live instances, updated as they come
     /// and go.
     fn watch(&self, service: ServiceName) -> watch::Receiver<Vec<String>>;
+
+    /// The name an instance's TLS certificate must carry, when the host in its URL proves
+    /// nothing (multicast DNS: any host may announce any service); `None`: the URL's host.
+    fn server_name(&self, _service: ServiceName) -> Option<String> {
+        None
+    }
 }
 
 /// Endpoints from configuration; they never change.
@@ -71,6 +77,8 @@ pub const FIRST_RESOLUTION: Duration = Duration::from_secs(5);
 pub struct Instances {
     service: ServiceName,
     endpoints: watch::Receiver<Vec<String>>,
+    tls: ClientTlsConfig,
+    server_name: Option<String>,
     state: Arc<Mutex<State>>,
 }
 
@@ -82,13 +90,22 @@ struct State {
 }
 
 impl Instances {
-    /// The instances of `service` that `discovery` finds.
+    /// The instances of `service` that `discovery` finds; `https://` ones are checked against
+    /// the system's roots until [`Instances::with_tls`] says otherwise.
     pub fn new(discovery: &dyn Discovery, service: ServiceName) -> Self {
         Self {
             service,
             endpoints: discovery.watch(service),
+            tls: ClientTlsConfig::new().with_native_roots(),
+            server_name: discovery.server_name(service),
             state: Arc::default(),
         }
+    }
+
+    /// Checks `https://` instances with `tls` (from [`crate::tls::client_tls`]).
+    pub fn with_tls(mut self, tls: ClientTlsConfig) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// One known channel (tests, and callers that bring their own).
@@ -96,6 +113,8 @@ impl Instances {
         let this = Self {
             service,
             endpoints: watch::channel(vec!["fixed".to_owned()]).1,
+            tls: ClientTlsConfig::new(),
+            server_name: None,
             state: Arc::default(),
         };
         lock(&this.state)
@@ -131,7 +150,11 @@ impl Instances {
             let channel = match state.channels.get(url) {
                 Some(c) => c.clone(),
                 None => {
-                    let endpoint = Endpoint::from_shared(url.clone()).map_err(|e| {
+                    let tls = match &self.server_name {
+                        Some(name) => self.tls.clone().domain_name(name.clone()),
+                        None => self.tls.clone(),
+                    };
+                    let endpoint = crate::tls::endpoint(url, &tls).map_err(|e| {
                         Status::unavailable(format!(
                             "bad endpoint {url:?} for {:?}: {e}",
                             self.service

@@ -2,8 +2,43 @@
 
 #![allow(dead_code)]
 
+use std::process::Stdio;
 use std::time::Duration;
-use tokio::process::Child;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+/// Starts the `gotemp-grpc` binary with `env` only, on a free port; returns it and the URL of
+/// the address it printed (`https://localhost:…` when it says it serves TLS).
+pub async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gotemp-grpc"))
+        .env_clear()
+        .envs(env.iter().copied())
+        .env("GOTEMP_GRPC_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the gotemp-grpc binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the server says where it listens within 30 s")
+        .unwrap()
+        .expect("a line on stdout");
+    let addr = line
+        .strip_prefix("gotemp-grpc listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    match line.ends_with("over plaintext") {
+        true => (child, format!("http://{addr}")),
+        // Certificates name localhost, not the address.
+        false => (
+            child,
+            format!("https://{}", addr.replace("127.0.0.1", "localhost")),
+        ),
+    }
+}
 
 /// Stops a server process with SIGTERM and asserts it exits cleanly within 15 s.
 pub async fn stop(mut child: Child) {

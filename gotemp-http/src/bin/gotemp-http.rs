@@ -7,7 +7,7 @@
 //!
 //! Settings come from `--config <file.toml>` and `GOTEMP_*` variables (see `gotemp::Config`:
 //! `http_addr`, `http_cors_origins`, `http_body_limit_bytes`, `http_request_timeout_secs`,
-//! `http_max_in_flight` and the backends). On SIGTERM or ctrl-c it stops accepting connections,
+//! `http_max_in_flight`, `http_tls_cert` and `http_tls_key` for HTTPS, and the backends). On SIGTERM or ctrl-c it stops accepting connections,
 //! lets the requests in flight finish, and stops the outbox relay after its batch.
 
 use clap::Parser;
@@ -69,15 +69,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Some(events.clone()),
         &HttpSettings::from_config(&config),
     );
+    let tls = config.http.server_tls()?;
     let addr = args.addr.as_deref().unwrap_or(&config.http.addr);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    println!("gotemp-http listening on http://{local} (API docs: http://{local}/docs)");
-    // Connect info: the per-address limit of password attempts needs the peer's address.
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(gotemp::shutdown_signal())
-        .await?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("gotemp-http listening on {scheme}://{local} (API docs: {scheme}://{local}/docs)");
+    gotemp_http::serve(router, listener, tls.as_ref(), gotemp::shutdown_signal()).await?;
     tracing::info!("requests finished; stopping the event pipeline");
     events.shutdown().await;
     Ok(())
