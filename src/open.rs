@@ -121,7 +121,7 @@ fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
         {
             let redis: Arc<dyn Cache> = Arc::new(gotemp_store::cache::RedisCache::new(
                 setting,
-                &Default::default(),
+                &redis_settings(config)?,
             )?);
             return Ok(Some(tiered(redis, config.cache.near_ttl_secs)));
         }
@@ -134,6 +134,31 @@ fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
         "cache must be `memory`, `none` or a redis:// URL, got {:?}",
         config::redact_url(setting)
     )))
+}
+
+/// The Redis connection's TLS: the deployment's CA and client certificate (`tls_*`).
+#[cfg(feature = "redis")]
+fn redis_settings(config: &Config) -> Result<gotemp_store::cache::RedisCacheSettings> {
+    let read = |path: &std::path::Path, setting: &str| {
+        std::fs::read(path)
+            .map_err(|e| config_error(format!("{setting}: cannot read {}: {e}", path.display())))
+    };
+    let ca_pem = match &config.tls.ca {
+        Some(ca) => Some(read(ca, "tls_ca")?),
+        None => None,
+    };
+    let client_pem = match config.tls.client_pair() {
+        Some((cert, key)) => Some((
+            read(&cert, "tls_client_cert")?,
+            read(&key, "tls_client_key")?,
+        )),
+        None => None,
+    };
+    Ok(gotemp_store::cache::RedisCacheSettings {
+        ca_pem,
+        client_pem,
+        ..Default::default()
+    })
 }
 
 /// Puts an in-process tier in front of `far` when `near_ttl_secs` asks for one.

@@ -73,23 +73,29 @@ impl Gotemp {
                 broker: Broker::InProcess,
             });
         }
-        if events.starts_with("nats://") {
-            return self.start_nats(events, record_audit).await;
+        if events.starts_with("nats://") || events.starts_with("tls://") {
+            return self.start_nats(config, record_audit).await;
         }
         Err(crate::config::config_error(format!(
-            "events must be `memory` or a nats:// URL, got {:?}",
+            "events must be `memory` or a nats:// (tls://) URL, got {:?}",
             crate::config::redact_url(events)
         )))
     }
 
     #[cfg(feature = "nats")]
-    async fn start_nats(&self, url: &str, record_audit: bool) -> Result<EventPipeline> {
+    async fn start_nats(&self, config: &Config, record_audit: bool) -> Result<EventPipeline> {
         use gotemp_events::nats::{
-            self, NatsAuditConsumer, NatsCacheInvalidator, NatsSettings, NatsSink,
+            self, NatsAuditConsumer, NatsCacheInvalidator, NatsConnect, NatsSettings, NatsSink,
         };
         use gotemp_events::{AuditRecorder, OutboxRelay, RelaySettings};
         use std::sync::Arc;
-        let client = nats::connect(url).await?;
+        let how = NatsConnect {
+            creds: config.events.nats_creds.clone(),
+            nkey: config.events.nats_nkey.clone(),
+            ca: config.tls.ca.clone(),
+            client_cert: config.tls.client_pair(),
+        };
+        let client = nats::connect_with(config.events.url.trim(), &how).await?;
         let sink = Arc::new(NatsSink::new(client.clone(), NatsSettings::default()));
         let relay = OutboxRelay::new(
             self.repositories.outbox.clone(),
@@ -116,7 +122,7 @@ impl Gotemp {
     }
 
     #[cfg(not(feature = "nats"))]
-    async fn start_nats(&self, _: &str, _: bool) -> Result<EventPipeline> {
+    async fn start_nats(&self, _: &Config, _: bool) -> Result<EventPipeline> {
         Err(crate::config::config_error(
             "nats:// events need gotemp's `nats` feature".into(),
         ))

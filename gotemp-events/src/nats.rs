@@ -19,7 +19,9 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+mod connect;
 mod invalidator;
+pub use connect::{NatsConnect, connect, connect_with};
 pub use invalidator::NatsCacheInvalidator;
 
 /// Where and how the audit stream lives.
@@ -51,21 +53,6 @@ impl Default for NatsSettings {
             max_attempts: 5,
         }
     }
-}
-
-/// Connects to NATS at `url`. Succeeds while the server is still down: the client keeps
-/// reconnecting, and publishing fails (and is retried by the relay) until it is back.
-pub async fn connect(url: &str) -> Result<Client> {
-    async_nats::ConnectOptions::new()
-        .retry_on_initial_connect()
-        .connection_timeout(Duration::from_secs(5))
-        .request_timeout(Some(Duration::from_secs(10)))
-        .connect(url)
-        .await
-        .map_err(|e| {
-            let shown = gotemp_core::urls::redact_url(url);
-            Error::unavailable_from(format!("NATS at {shown}: {e}"), e)
-        })
 }
 
 fn unavailable(what: &str, e: impl std::fmt::Display) -> Error {

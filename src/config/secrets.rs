@@ -102,7 +102,7 @@ fn entropy_bits(text: &str) -> f64 {
 
 /// The settings that are secrets, or URLs that may carry credentials: each may come from the
 /// file `GOTEMP_<NAME>_FILE` names.
-pub(super) const FILE_SETTINGS: [&str; 8] = [
+pub(super) const FILE_SETTINGS: [&str; 9] = [
     "jwt_secret",
     "admin_password",
     "demo_password",
@@ -111,6 +111,7 @@ pub(super) const FILE_SETTINGS: [&str; 8] = [
     "master_data_storage",
     "events",
     "cache",
+    "nats_nkey",
 ];
 
 /// The values of `GOTEMP_<NAME>_FILE` variables, read from their files (one trailing newline

@@ -40,16 +40,25 @@ impl Default for StorageConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default)]
 pub struct EventsConfig {
-    /// `memory` (the in-process bus) or `nats://host:4222` (JetStream, between processes)
+    /// `memory` (the in-process bus) or `nats://host:4222` (JetStream, between processes;
+    /// `tls://` for TLS; `nats://user:password@…` or `nats://token@…` to authenticate)
     /// (`events`).
     #[serde(rename = "events")]
     pub url: BackendUrl,
+    /// A NATS `.creds` file (user JWT and NKey seed) to authenticate with (`nats_creds`).
+    #[serde(rename = "nats_creds", deserialize_with = "non_empty")]
+    pub nats_creds: Option<PathBuf>,
+    /// A NATS NKey seed to authenticate with (`nats_nkey`; or `GOTEMP_NATS_NKEY_FILE`).
+    #[serde(rename = "nats_nkey", deserialize_with = "non_empty")]
+    pub nats_nkey: Option<SecretString>,
 }
 
 impl Default for EventsConfig {
     fn default() -> Self {
         Self {
             url: "memory".into(),
+            nats_creds: None,
+            nats_nkey: None,
         }
     }
 }

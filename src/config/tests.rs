@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 28] = [
+const EVERY_SETTING: [(&str, &str); 30] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -86,6 +86,8 @@ const EVERY_SETTING: [(&str, &str); 28] = [
     ("grpc_tls_cert", "/tls/grpc.pem"),
     ("grpc_tls_key", "/tls/grpc.key"),
     ("grpc_tls_client_ca", "/tls/clients.pem"),
+    ("nats_creds", "/secrets/gotemp.creds"),
+    ("nats_nkey", "SUAEXAMPLESEED"),
     ("tls_ca", "/tls/ca.pem"),
     ("tls_client_cert", "/tls/client.pem"),
     ("tls_client_key", "/tls/client.key"),
@@ -139,6 +141,11 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         ("grpc_tls_cert", path(&c.grpc.tls_cert)),
         ("grpc_tls_key", path(&c.grpc.tls_key)),
         ("grpc_tls_client_ca", path(&c.grpc.tls_client_ca)),
+        ("nats_creds", path(&c.events.nats_creds)),
+        (
+            "nats_nkey",
+            c.events.nats_nkey.as_ref().map(text).unwrap_or_default(),
+        ),
         ("tls_ca", path(&c.tls.ca)),
         ("tls_client_cert", path(&c.tls.client_cert)),
         ("tls_client_key", path(&c.tls.client_key)),

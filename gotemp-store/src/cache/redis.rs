@@ -19,6 +19,12 @@ pub struct RedisCacheSettings {
     pub connect_timeout: Duration,
     /// Longest wait for an answer to one command.
     pub response_timeout: Duration,
+    /// With `rediss://`: the PEM CA the server's certificate must chain to (the system's roots
+    /// when `None`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// With `rediss://`: PEM client certificate and key, for a server that verifies clients
+    /// (`tls-auth-clients yes`).
+    pub client_pem: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Default for RedisCacheSettings {
@@ -26,6 +32,8 @@ impl Default for RedisCacheSettings {
         Self {
             connect_timeout: Duration::from_millis(500),
             response_timeout: Duration::from_millis(250),
+            ca_pem: None,
+            client_pem: None,
         }
     }
 }
@@ -37,16 +45,35 @@ pub struct RedisCache {
 }
 
 impl RedisCache {
-    /// A cache on the Redis server at `url` (`redis://host:port/db`, `rediss://` for TLS if
-    /// the redis crate was built with it). Does not connect yet: the first command does, so
-    /// this only fails on a malformed URL.
+    /// A cache on the Redis server at `url` (`redis://host:port/db`, `rediss://` for TLS;
+    /// `redis://user:password@…` or `redis://:password@…` to authenticate). Does not connect
+    /// yet: the first command does, so this only fails on a malformed URL.
     pub fn new(url: &str, settings: &RedisCacheSettings) -> Result<Self> {
-        let client = redis::Client::open(url).map_err(|e| {
+        let malformed = |e: redis::RedisError| {
             Error::internal(format!(
                 "cache URL is not a valid redis:// URL ({:?})",
                 e.kind()
             ))
-        })?;
+        };
+        let client = match url.starts_with("rediss://")
+            && (settings.ca_pem.is_some() || settings.client_pem.is_some())
+        {
+            true => {
+                let certificates = redis::TlsCertificates {
+                    client_tls: settings
+                        .client_pem
+                        .clone()
+                        .map(|(client_cert, client_key)| redis::ClientTlsConfig {
+                            client_cert,
+                            client_key,
+                        }),
+                    root_cert: settings.ca_pem.clone(),
+                };
+                redis::Client::build_with_tls(url, certificates)
+            }
+            false => redis::Client::open(url),
+        }
+        .map_err(malformed)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(settings.connect_timeout))
             .set_response_timeout(Some(settings.response_timeout))
