@@ -195,6 +195,7 @@ impl Config {
         } else {
             c.check_jwt_secret()?;
         }
+        c.check_signing_key()?;
         Ok((c, given))
     }
 }

@@ -96,7 +96,11 @@ impl Gotemp {
             client_cert: config.tls.client_pair(),
         };
         let client = nats::connect_with(config.events.url.trim(), &how).await?;
-        let sink = Arc::new(NatsSink::new(client.clone(), NatsSettings::default()));
+        let settings = NatsSettings {
+            signing: signer(config)?,
+            ..NatsSettings::default()
+        };
+        let sink = Arc::new(NatsSink::new(client.clone(), settings.clone()));
         let relay = OutboxRelay::new(
             self.repositories.outbox.clone(),
             sink,
@@ -106,13 +110,12 @@ impl Gotemp {
         let mut stops: Vec<Stopper> = vec![Box::pin(relay.shutdown())];
         if record_audit {
             let recorder = AuditRecorder::new(self.audit.clone(), 5);
-            let consumer =
-                NatsAuditConsumer::new(client.clone(), NatsSettings::default(), recorder);
+            let consumer = NatsAuditConsumer::new(client.clone(), settings.clone(), recorder);
             stops.push(Box::pin(consumer.spawn().shutdown()));
         }
         if let Some(cache) = &self.cache {
             let follower =
-                NatsCacheInvalidator::new(client.clone(), NatsSettings::default(), cache.clone());
+                NatsCacheInvalidator::new(client.clone(), settings.clone(), cache.clone());
             stops.push(Box::pin(follower.spawn().shutdown()));
         }
         Ok(EventPipeline {
@@ -142,6 +145,27 @@ impl Gotemp {
             None => Ok(()),
         }
     }
+}
+
+/// The event signer `event_signing_key` asks for; without one, a warning that anyone who may
+/// publish to the stream can write audit records.
+#[cfg(feature = "nats")]
+fn signer(config: &Config) -> Result<Option<gotemp_events::nats::EventSigner>> {
+    use secrecy::ExposeSecret as _;
+    let Some(key) = &config.events.signing_key else {
+        tracing::warn!(
+            "events are not signed: anyone who may publish to gotemp.audit.> on this NATS can \
+             write audit records; set GOTEMP_EVENT_SIGNING_KEY on every gotemp process"
+        );
+        return Ok(None);
+    };
+    gotemp_events::nats::EventSigner::new(key.expose_secret().as_bytes())
+        .map(Some)
+        .ok_or_else(|| {
+            crate::config::config_error(
+                "event_signing_key (GOTEMP_EVENT_SIGNING_KEY) is shorter than 32 bytes".into(),
+            )
+        })
 }
 
 /// Completes on ctrl-c or SIGTERM, for a graceful shutdown of a server.

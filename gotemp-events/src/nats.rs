@@ -21,8 +21,10 @@ use tokio_util::sync::CancellationToken;
 
 mod connect;
 mod invalidator;
+pub mod signing;
 pub use connect::{NatsConnect, connect, connect_with};
 pub use invalidator::NatsCacheInvalidator;
+pub use signing::EventSigner;
 
 /// Where and how the audit stream lives.
 #[derive(Debug, Clone)]
@@ -40,6 +42,9 @@ pub struct NatsSettings {
     pub durable: String,
     /// Deliveries before a message the recorder cannot store is parked.
     pub max_attempts: u32,
+    /// Sign what is published, and take only messages signed with the same key; `None`: no
+    /// signatures made or checked.
+    pub signing: Option<EventSigner>,
 }
 
 impl Default for NatsSettings {
@@ -51,6 +56,7 @@ impl Default for NatsSettings {
             ack_timeout: Duration::from_secs(10),
             durable: "gotemp-audit".into(),
             max_attempts: 5,
+            signing: None,
         }
     }
 }
@@ -105,6 +111,10 @@ impl NatsSink {
             headers.insert(NATS_MESSAGE_ID, event.event_id.to_string().as_str());
             let payload = serde_json::to_vec(event)
                 .map_err(|e| Error::internal_from(format!("event does not serialize: {e}"), e))?;
+            if let Some(signer) = &self.settings.signing {
+                let signature = signer.sign(&event.event_id.to_string(), &payload);
+                headers.insert(signing::SIGNATURE_HEADER, signature.as_str());
+            }
             let ack = self
                 .js
                 .publish_with_headers(event.topic(), headers, payload.into())
@@ -252,15 +262,27 @@ impl NatsAuditConsumer {
 
     /// Stores a chunk in one commit and acknowledges it; if the batch cannot be stored, each
     /// message gets its own verdict (stored, redelivered later, or parked).
+    /// A message without a good signature (when signing is on) is parked with the reason.
     async fn store_chunk(&self, messages: Vec<jetstream::Message>) -> Result<()> {
+        let forged: Vec<Option<signing::Forged>> = messages
+            .iter()
+            .map(|m| match &self.settings.signing {
+                Some(signer) => signer.verify(m.headers.as_ref(), &m.payload).err(),
+                None => None,
+            })
+            .collect();
         let events: Vec<Option<AuditEvent>> = messages
             .iter()
-            .map(|m| serde_json::from_slice(&m.payload).ok())
+            .zip(&forged)
+            .map(|(m, forged)| match forged {
+                None => serde_json::from_slice(&m.payload).ok(),
+                Some(_) => None,
+            })
             .collect();
         let readable: Vec<AuditEvent> = events.iter().flatten().cloned().collect();
         let batch_stored =
             !readable.is_empty() && self.recorder.record_batch(&readable).await.is_ok();
-        for (message, event) in messages.iter().zip(&events) {
+        for ((message, event), forged) in messages.iter().zip(&events).zip(&forged) {
             let ack = if batch_stored && event.is_some() {
                 AckKind::Ack
             } else {
@@ -269,11 +291,17 @@ impl NatsAuditConsumer {
                     .map(|i| u32::try_from(i.delivered).unwrap_or(u32::MAX))
                     .unwrap_or(1);
                 let subject = message.subject.as_str();
-                match self
-                    .recorder
-                    .deliver(subject, &message.payload, attempt)
-                    .await
-                {
+                let payload = &message.payload;
+                let delivery = match forged {
+                    Some(why) => {
+                        let reason = why.to_string();
+                        self.recorder
+                            .refuse(subject, payload, reason, attempt)
+                            .await
+                    }
+                    None => self.recorder.deliver(subject, payload, attempt).await,
+                };
+                match delivery {
                     Delivery::Stored | Delivery::Duplicate | Delivery::Parked(_) => AckKind::Ack,
                     Delivery::Retry(reason) => {
                         tracing::warn!(subject, attempt, %reason, "audit message not stored; redelivering");

@@ -75,6 +75,17 @@ impl AuditRecorder {
         }
     }
 
+    /// Parks a message that must not be stored (a forged one), with `reason`.
+    pub async fn refuse(
+        &self,
+        subject: &str,
+        payload: &[u8],
+        reason: String,
+        attempt: u32,
+    ) -> Delivery {
+        self.park(subject, payload, None, reason, attempt).await
+    }
+
     async fn park(
         &self,
         subject: &str,

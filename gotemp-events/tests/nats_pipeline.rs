@@ -10,7 +10,8 @@ use common::*;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::EventSink;
 use gotemp_core::{Error, Result};
-use gotemp_events::nats::{self, NatsAuditConsumer, NatsSettings, NatsSink};
+use gotemp_events::nats::signing::SIGNATURE_HEADER;
+use gotemp_events::nats::{self, EventSigner, NatsAuditConsumer, NatsSettings, NatsSink};
 use gotemp_events::testing::NatsServer;
 use gotemp_events::{AuditRecorder, OutboxRelay, RelaySettings};
 use gotemp_store::testing::{self, TestStore};
@@ -188,5 +189,94 @@ async fn relay_killed_between_publish_and_mark_sent_is_absorbed() {
         n as u64,
         "Nats-Msg-Id dropped the re-sent events"
     );
+    f.store.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_messages_are_parked_and_signed_ones_stored() {
+    let Some(f) = fixture("forged_messages_are_parked_and_signed_ones_stored").await else {
+        return;
+    };
+    let signer = EventSigner::new(b"the deployment's event signing key, 32+ bytes").unwrap();
+    let signed = NatsSettings {
+        signing: Some(signer.clone()),
+        ..nats_settings()
+    };
+    let recorder = AuditRecorder::new(f.services.audit.clone(), 5);
+    let consumer = NatsAuditConsumer::new(f.client.clone(), signed.clone(), recorder).spawn();
+    let sink = Arc::new(NatsSink::new(f.client.clone(), signed));
+    let relay = f.relay(sink);
+    let made = make_changes(&f.services, "signed", 2).await;
+    let records = wait_for_records(&f.services.audit, made, Duration::from_secs(30)).await;
+    assert_eq!(records.len(), made, "signed events are stored");
+
+    // Straight to the stream, as anyone who may publish there could.
+    let js = async_nats::jetstream::new(f.client.clone());
+    let stranger = EventSigner::new(&[9u8; 32]).unwrap();
+    let mut forged_ids = Vec::new();
+    for signature in [None, Some(&stranger)] {
+        let event = AuditEvent {
+            event_id: uuid::Uuid::now_v7(),
+            schema_version: 1,
+            occurred_at: chrono::Utc::now(),
+            service: "customer".into(),
+            action_func: "delete_customer".into(),
+            action_type: gotemp_core::event::ActionType::Delete,
+            object_name: "customer".into(),
+            object_id: "signed0".into(),
+            performed_by: 1,
+            object_detail: serde_json::json!({}),
+        };
+        let payload = serde_json::to_vec(&event).unwrap();
+        let id = event.event_id.to_string();
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(async_nats::header::NATS_MESSAGE_ID, id.as_str());
+        if let Some(key) = signature {
+            headers.insert(SIGNATURE_HEADER, key.sign(&id, &payload).as_str());
+        }
+        js.publish_with_headers(event.topic(), headers, payload.into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        forged_ids.push(event.event_id);
+    }
+    let parked = async {
+        loop {
+            let letters = f.services.audit.dead_letters(10).await.unwrap();
+            if letters.len() >= 2 {
+                return letters;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let letters = tokio::time::timeout(Duration::from_secs(15), parked)
+        .await
+        .expect("both forged messages are parked");
+    let reasons: Vec<&str> = letters.iter().map(|l| l.reason.as_str()).collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with("unsigned message")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.starts_with("bad signature")),
+        "{reasons:?}"
+    );
+    let stored = all_records(&f.services.audit).await;
+    assert_eq!(stored.len(), made, "nothing forged is stored");
+    let parked_ids: Vec<_> = letters.iter().filter_map(|l| l.event_id).collect();
+    assert!(
+        parked_ids.is_empty(),
+        "a forged message's id is not taken as an event's"
+    );
+    let payloads: String = letters.iter().map(|l| l.payload.as_str()).collect();
+    for id in forged_ids {
+        assert!(
+            payloads.contains(&id.to_string()),
+            "the parked payload is kept for inspection"
+        );
+    }
+    relay.shutdown().await;
+    consumer.shutdown().await;
     f.store.finish().await;
 }

@@ -46,6 +46,19 @@ impl Config {
         })
     }
 
+    /// Refuses an event signing key anyone could guess, wherever it is set.
+    pub(super) fn check_signing_key(&self) -> Result<(), ConfigError> {
+        let Some(key) = &self.events.signing_key else {
+            return Ok(());
+        };
+        weak(key.expose_secret(), 32).map_or(Ok(()), |why| {
+            Err(ConfigError(format!(
+                "event_signing_key (GOTEMP_EVENT_SIGNING_KEY) {why}: use at least 32 random \
+                 bytes, e.g. `head -c 32 /dev/urandom | base64`"
+            )))
+        })
+    }
+
     /// Refuses to seed an administrator with the documented default password (or another
     /// placeholder) outside the embedded default.
     pub fn check_seed_password(&self) -> Result<(), ConfigError> {
@@ -102,7 +115,7 @@ fn entropy_bits(text: &str) -> f64 {
 
 /// The settings that are secrets, or URLs that may carry credentials: each may come from the
 /// file `GOTEMP_<NAME>_FILE` names.
-pub(super) const FILE_SETTINGS: [&str; 9] = [
+pub(super) const FILE_SETTINGS: [&str; 10] = [
     "jwt_secret",
     "admin_password",
     "demo_password",
@@ -112,6 +125,7 @@ pub(super) const FILE_SETTINGS: [&str; 9] = [
     "events",
     "cache",
     "nats_nkey",
+    "event_signing_key",
 ];
 
 /// The values of `GOTEMP_<NAME>_FILE` variables, read from their files (one trailing newline

@@ -51,6 +51,12 @@ pub struct EventsConfig {
     /// A NATS NKey seed to authenticate with (`nats_nkey`; or `GOTEMP_NATS_NKEY_FILE`).
     #[serde(rename = "nats_nkey", deserialize_with = "non_empty")]
     pub nats_nkey: Option<SecretString>,
+    /// Key every gotemp process shares to sign the events it publishes to NATS and check the
+    /// ones it receives (HMAC-SHA256; at least 32 random bytes): with it, a message anyone
+    /// else publishes is parked, not stored (`event_signing_key`; or
+    /// `GOTEMP_EVENT_SIGNING_KEY_FILE`).
+    #[serde(rename = "event_signing_key", deserialize_with = "non_empty")]
+    pub signing_key: Option<SecretString>,
 }
 
 impl Default for EventsConfig {
@@ -59,6 +65,7 @@ impl Default for EventsConfig {
             url: "memory".into(),
             nats_creds: None,
             nats_nkey: None,
+            signing_key: None,
         }
     }
 }

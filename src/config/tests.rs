@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 30] = [
+const EVERY_SETTING: [(&str, &str); 31] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -88,6 +88,10 @@ const EVERY_SETTING: [(&str, &str); 30] = [
     ("grpc_tls_client_ca", "/tls/clients.pem"),
     ("nats_creds", "/secrets/gotemp.creds"),
     ("nats_nkey", "SUAEXAMPLESEED"),
+    (
+        "event_signing_key",
+        "Vb3rT9x2Lq8Zp4Kd7Wm1Nc6Hy0Fs5Ej2Ga9Ru3Ot",
+    ),
     ("tls_ca", "/tls/ca.pem"),
     ("tls_client_cert", "/tls/client.pem"),
     ("tls_client_key", "/tls/client.key"),
@@ -145,6 +149,10 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         (
             "nats_nkey",
             c.events.nats_nkey.as_ref().map(text).unwrap_or_default(),
+        ),
+        (
+            "event_signing_key",
+            c.events.signing_key.as_ref().map(text).unwrap_or_default(),
         ),
         ("tls_ca", path(&c.tls.ca)),
         ("tls_client_cert", path(&c.tls.client_cert)),
@@ -326,4 +334,33 @@ fn urls_never_print_credentials() {
         assert_eq!(redact_url(url), shown);
         assert_eq!(BackendUrl::from(url).to_string(), shown);
     }
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn a_weak_event_signing_key_is_refused_naming_the_setting() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=",
+        );
+        for weak in [
+            "short",
+            "replace-me-with-32-random-bytes-or-more",
+            &"ab".repeat(20),
+        ] {
+            jail.set_env("GOTEMP_EVENT_SIGNING_KEY", weak);
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(
+                e.starts_with("event_signing_key (GOTEMP_EVENT_SIGNING_KEY)"),
+                "{e}"
+            );
+        }
+        jail.set_env(
+            "GOTEMP_EVENT_SIGNING_KEY",
+            "Vb3rT9x2Lq8Zp4Kd7Wm1Nc6Hy0Fs5Ej2Ga9Ru3Ot",
+        );
+        assert!(Config::load(None).is_ok());
+        Ok(())
+    });
 }

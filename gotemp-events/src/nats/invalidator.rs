@@ -107,9 +107,15 @@ impl NatsCacheInvalidator {
                         Some(Err(e)) => return Err(unavailable("messages", e)),
                         None => return Err(unavailable("messages", "the stream ended")),
                     };
-                    match serde_json::from_slice::<AuditEvent>(&message.payload) {
-                        Ok(event) => self.invalidator.apply(&event).await,
-                        Err(e) => tracing::debug!(subject = %message.subject, error = %e, "not an audit event; ignored"),
+                    let forged = match &self.settings.signing {
+                        Some(signer) => signer.verify(message.headers.as_ref(), &message.payload).err(),
+                        None => None,
+                    };
+                    match (forged, serde_json::from_slice::<AuditEvent>(&message.payload)) {
+                        // The audit consumer parks it; here it just evicts nothing.
+                        (Some(why), _) => tracing::warn!(subject = %message.subject, reason = %why, "change event refused"),
+                        (None, Ok(event)) => self.invalidator.apply(&event).await,
+                        (None, Err(e)) => tracing::debug!(subject = %message.subject, error = %e, "not an audit event; ignored"),
                     }
                     if let Ok(info) = message.info() {
                         *resume_after = Some(info.stream_sequence);
