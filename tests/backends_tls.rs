@@ -1,5 +1,5 @@
 //! The backends as a hardened deployment runs them: NATS over TLS with a user and password,
-//! Redis over TLS with a password, each a server of the test's own with certificates made for
+//! Redis over TLS with a password, events signed, each a server of the test's own with certificates made for
 //! the test. A change made through gotemp reaches the audit trail through the TLS broker, and
 //! the cache answers through TLS Redis; a wrong password or an untrusted server certificate
 //! leaves the backend unreachable instead of silently connecting.
@@ -92,6 +92,7 @@ fn config(pki: &Pki, nats: &ServerProcess, redis: &ServerProcess, ca: &str) -> C
         .replace("rediss://", &format!("rediss://:{REDIS_PASSWORD}@"));
     c.cache.url = redis_url.into();
     c.tls.ca = Some(pki.path(ca));
+    c.events.signing_key = Some(SecretString::from("9vJ2xQ7mTz4LrB8kWc1NdF6hYs3GpE0aUo5iKe7Z"));
     c
 }
 
@@ -147,6 +148,19 @@ async fn audit_events_cross_nats_over_tls_and_the_cache_answers_over_tls() {
         .expect("the change's audit record arrives through NATS over TLS");
     assert_eq!(history.items.len(), 1);
     events.check_broker().expect("connected to NATS");
+    // The deployment's NATS takes change events from gotemp's user only.
+    let tls_only = gotemp::events::nats::NatsConnect {
+        ca: Some(pki.path("ca.pem")),
+        ..Default::default()
+    };
+    let anonymous = gotemp::events::nats::connect_with(&nats.url("tls"), &tls_only)
+        .await
+        .unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(1), anonymous.flush()).await;
+    assert!(
+        !matches!(answered, Ok(Ok(()))),
+        "a client without the password is not let in"
+    );
     // Read twice: the second answer comes from the TLS Redis.
     for _ in 0..2 {
         let got = app.customers().get(&actor, "tls-co").await.unwrap();
