@@ -1,0 +1,17 @@
+#!/bin/sh
+# Runs once, when the PostgreSQL image initialises an empty data directory (compose mounts this
+# file; the k8s ConfigMap "postgres-init" holds the same text, checked by scripts/check-deploy).
+# gotemp connects as gotemp_app: it owns its database, so its migrations run, but it is no
+# superuser and can reach nothing else. Connections from the network must use TLS.
+set -eu
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+  --set app_password="$APP_DB_PASSWORD" <<'SQL'
+CREATE ROLE gotemp_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'app_password';
+SELECT format('ALTER DATABASE %I OWNER TO gotemp_app', current_database()) \gexec
+ALTER SCHEMA public OWNER TO gotemp_app;
+SQL
+cat >"$PGDATA/pg_hba.conf" <<'HBA'
+local   all all                 trust
+hostssl all all 0.0.0.0/0       scram-sha-256
+hostssl all all ::/0            scram-sha-256
+HBA
