@@ -196,6 +196,7 @@ impl Config {
             c.check_jwt_secret()?;
         }
         c.check_signing_key()?;
+        c.http.trusted_proxies()?;
         Ok((c, given))
     }
 }

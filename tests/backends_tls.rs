@@ -92,7 +92,9 @@ fn config(pki: &Pki, nats: &ServerProcess, redis: &ServerProcess, ca: &str) -> C
         .replace("rediss://", &format!("rediss://:{REDIS_PASSWORD}@"));
     c.cache.url = redis_url.into();
     c.tls.ca = Some(pki.path(ca));
-    c.events.signing_key = Some(SecretString::from("9vJ2xQ7mTz4LrB8kWc1NdF6hYs3GpE0aUo5iKe7Z"));
+    c.events.signing_key = Some(SecretString::from(
+        "9vJ2xQ7mTz4LrB8kWc1NdF6hYs3GpE0aUo5iKe7Z",
+    ));
     c
 }
 

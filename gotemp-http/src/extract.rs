@@ -234,17 +234,88 @@ impl FromRequestParts<ApiState> for Caller {
 
 /// The address the request came from, when the server was started with connect info
 /// (`into_make_service_with_connect_info::<SocketAddr>()`, as gotemp's binaries are): what the
-/// per-address limit of password attempts counts. Behind a reverse proxy it is the proxy's.
+/// per-address limit of password attempts counts. Behind a trusted reverse proxy
+/// (`http_trusted_proxies`) it is the client's, from `X-Forwarded-For`; otherwise the peer's.
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<ApiState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|info| info.0.ip());
-        Ok(Self(peer))
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter();
+        let hops = forwarded
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','));
+        Ok(Self(peer.map(|peer| {
+            client_address(peer, hops, &state.trusted_proxies)
+        })))
+    }
+}
+
+/// The client behind a chain of proxies: walking `X-Forwarded-For` from the nearest hop, the
+/// first address that is not a trusted proxy. Only a trusted peer's header is believed (anyone
+/// else could write any address there), and an entry that is not an address ends the walk.
+pub fn client_address<'a>(
+    peer: std::net::IpAddr,
+    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer;
+    for hop in forwarded_for.rev() {
+        if !is_trusted(&client) {
+            break;
+        }
+        match hop.trim().parse() {
+            Ok(ip) => client = ip,
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn only_a_trusted_proxys_forwarded_for_is_believed() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let via = |peer: &str, header: &str| {
+            client_address(
+                ip(peer),
+                header.split(',').filter(|h| !h.is_empty()),
+                &trusted,
+            )
+        };
+        // Through the ingress controller (trusted): the client it saw.
+        assert_eq!(via("10.1.2.3", "203.0.113.7"), ip("203.0.113.7"));
+        // A client's own header is passed along in front: the nearest untrusted hop wins.
+        assert_eq!(via("10.1.2.3", "6.6.6.6, 203.0.113.7"), ip("203.0.113.7"));
+        // Two trusted proxies in a row.
+        assert_eq!(via("10.1.2.3", "203.0.113.7, 10.9.9.9"), ip("203.0.113.7"));
+        // Straight from the internet: the header is the sender's word, not believed.
+        assert_eq!(via("198.51.100.1", "10.1.1.1"), ip("198.51.100.1"));
+        // Rubbish ends the walk at the last address known.
+        assert_eq!(via("10.1.2.3", "203.0.113.7, not-an-ip"), ip("10.1.2.3"));
+        // No header: the peer.
+        assert_eq!(via("10.1.2.3", ""), ip("10.1.2.3"));
+        // Nothing trusted: always the peer.
+        assert_eq!(
+            client_address(ip("10.1.2.3"), ["1.1.1.1"].into_iter(), &[]),
+            ip("10.1.2.3")
+        );
     }
 }

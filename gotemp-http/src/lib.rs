@@ -74,6 +74,7 @@ pub async fn serve(
 pub struct ApiState {
     app: Gotemp,
     events: Option<Arc<EventPipeline>>,
+    trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 /// Limits and browser access, from [`gotemp::Config`]'s `http_*` settings.
@@ -90,6 +91,8 @@ pub struct HttpSettings {
     /// Static files served at `/` (a built web front end), `index.html` for client-side
     /// routes; `None`: only the API.
     pub web_dir: Option<std::path::PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for HttpSettings {
@@ -112,6 +115,11 @@ impl HttpSettings {
             request_timeout: Duration::from_secs(config.http.request_timeout_secs.max(1)),
             max_in_flight: config.http.max_in_flight.max(1),
             web_dir: config.http.web_dir.as_ref().map(std::path::PathBuf::from),
+            // Checked when the configuration was loaded.
+            trusted_proxies: config.http.trusted_proxies().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "no proxy is trusted");
+                Vec::new()
+            }),
         }
     }
 }
@@ -121,7 +129,11 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole API over `app`. Pass the running event pipeline so `/readyz` can check the broker.
 pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSettings) -> Router {
     ops::install_metrics();
-    let state = ApiState { app, events };
+    let state = ApiState {
+        app,
+        events,
+        trusted_proxies: settings.trusted_proxies.clone().into(),
+    };
     let (api, openapi) = api::routes().split_for_parts();
     let openapi = api::document(openapi);
     let not_found = || async { Problem::new(StatusCode::NOT_FOUND, "no such route") };

@@ -177,6 +177,12 @@ pub struct HttpConfig {
     /// The certificate's PEM private key (`http_tls_key`).
     #[serde(rename = "http_tls_key", deserialize_with = "non_empty")]
     pub tls_key: Option<PathBuf>,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` is
+    /// believed: behind them, the per-address limit of password attempts counts the client's
+    /// address instead of the proxy's. Empty, the default: the header is ignored
+    /// (`http_trusted_proxies`).
+    #[serde(rename = "http_trusted_proxies")]
+    pub trusted_proxies: String,
 }
 
 impl Default for HttpConfig {
@@ -190,7 +196,30 @@ impl Default for HttpConfig {
             web_dir: None,
             tls_cert: None,
             tls_key: None,
+            trusted_proxies: String::new(),
         }
+    }
+}
+
+impl HttpConfig {
+    /// The ranges of `http_trusted_proxies`; an entry that is neither an address nor a CIDR
+    /// range is an error naming it.
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, super::ConfigError> {
+        (self.trusted_proxies.split(','))
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        super::ConfigError(format!(
+                            "http_trusted_proxies (GOTEMP_HTTP_TRUSTED_PROXIES): {entry:?} is \
+                             neither an IP address nor a CIDR range"
+                        ))
+                    })
+            })
+            .collect()
     }
 }
 
