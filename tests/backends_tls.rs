@@ -77,6 +77,15 @@ async fn redis_tls(test: &str, pki: &Pki) -> Option<ServerProcess> {
     .await
 }
 
+/// Certificates, and NATS and Redis servers using them; `None` (a loud skip) without the
+/// server binaries.
+async fn servers(test: &str) -> Option<(Pki, ServerProcess, ServerProcess)> {
+    let pki = Pki::new(&[]);
+    let nats = nats_tls(test, &pki).await?;
+    let redis = redis_tls(test, &pki).await?;
+    Some((pki, nats, redis))
+}
+
 fn config(pki: &Pki, nats: &ServerProcess, redis: &ServerProcess, ca: &str) -> Config {
     let mut c = Config::embedded(SecretString::from(
         "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=",
@@ -112,11 +121,7 @@ fn percent_encode(text: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_events_cross_nats_over_tls_and_the_cache_answers_over_tls() {
     let test = "audit_events_cross_nats_over_tls_and_the_cache_answers_over_tls";
-    let pki = Pki::new(&[]);
-    let Some(nats) = nats_tls(test, &pki).await else {
-        return;
-    };
-    let Some(redis) = redis_tls(test, &pki).await else {
+    let Some((pki, nats, redis)) = servers(test).await else {
         return;
     };
     let config = config(&pki, &nats, &redis, "ca.pem");
@@ -174,11 +179,7 @@ async fn audit_events_cross_nats_over_tls_and_the_cache_answers_over_tls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_or_an_untrusted_certificate_is_not_a_connection() {
     let test = "a_wrong_password_or_an_untrusted_certificate_is_not_a_connection";
-    let pki = Pki::new(&[]);
-    let Some(nats) = nats_tls(test, &pki).await else {
-        return;
-    };
-    let Some(redis) = redis_tls(test, &pki).await else {
+    let Some((pki, nats, redis)) = servers(test).await else {
         return;
     };
     let trusting_another = config(&pki, &nats, &redis, "rogue-ca.pem");

@@ -147,6 +147,61 @@ async fn spawn(net: &Network, args: &[&str], env: &[(&str, String)]) -> (Child, 
     (child, port, log)
 }
 
+/// The original's topology: the user, customer and promotion services, each its own process on
+/// a SQLite file in `dir`, finding each other by mDNS; only the user service has the token
+/// secret. `extra` settings go to all three.
+struct Trio {
+    users: Child,
+    customers: Child,
+    promotions: Child,
+    user_port: u16,
+    promotion_port: u16,
+    users_log: Log,
+    promotions_log: Log,
+}
+
+impl Trio {
+    async fn start(net: &Network, dir: &std::path::Path, extra: &[(&str, String)]) -> Self {
+        let with = |name: &str, secret: bool| {
+            let mut env = vec![
+                (
+                    "GOTEMP_STORAGE",
+                    format!("sqlite://{}/{name}.db", dir.display()),
+                ),
+                ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example".to_owned()),
+                ("GOTEMP_ADMIN_PASSWORD", "ops password".to_owned()),
+            ];
+            env.extend(extra.iter().cloned());
+            if secret {
+                env.push(("GOTEMP_JWT_SECRET", SECRET.to_owned()));
+            }
+            env
+        };
+        let user = ["--services", "user", "--seed"];
+        let (users, user_port, users_log) = spawn(net, &user, &with("users", true)).await;
+        let customer = ["--services", "customer", "--seed"];
+        let (customers, _, _) = spawn(net, &customer, &with("customers", false)).await;
+        let promotion = ["--services", "promotion"];
+        let (promotions, promotion_port, promotions_log) =
+            spawn(net, &promotion, &with("promotions", false)).await;
+        Self {
+            users,
+            customers,
+            promotions,
+            user_port,
+            promotion_port,
+            users_log,
+            promotions_log,
+        }
+    }
+
+    async fn stop(self) {
+        stop(self.promotions).await;
+        stop(self.customers).await;
+        stop(self.users).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_services_find_each_other_by_mdns_only() {
     let net = match Network::create() {
@@ -157,38 +212,10 @@ async fn three_services_find_each_other_by_mdns_only() {
     };
     let dir = std::env::temp_dir().join(format!("gotemp-mdns-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store = |name: &str| format!("sqlite://{}/{name}.db", dir.display());
-    let admin = [
-        ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example".to_owned()),
-        ("GOTEMP_ADMIN_PASSWORD", "ops password".to_owned()),
-    ];
-    let with = |storage: String, secret: bool| {
-        let mut env = vec![("GOTEMP_STORAGE", storage)];
-        env.extend(admin.iter().cloned());
-        if secret {
-            env.push(("GOTEMP_JWT_SECRET", SECRET.to_owned()));
-        }
-        env
-    };
     // Only the user service knows the secret; nobody is told where anybody is.
-    let (users, user_port, users_log) = spawn(
-        &net,
-        &["--services", "user", "--seed"],
-        &with(store("users"), true),
-    )
-    .await;
-    let (customers, _, _) = spawn(
-        &net,
-        &["--services", "customer", "--seed"],
-        &with(store("customers"), false),
-    )
-    .await;
-    let (promotions, promotion_port, _) = spawn(
-        &net,
-        &["--services", "promotion"],
-        &with(store("promotions"), false),
-    )
-    .await;
+    let trio = Trio::start(&net, &dir, &[]).await;
+    let (users_log, user_port, promotion_port) =
+        (&trio.users_log, trio.user_port, trio.promotion_port);
 
     // Without TLS nothing proves a discovered peer is ours, and each process says so at start.
     let warned = || {
@@ -245,9 +272,7 @@ async fn three_services_find_each_other_by_mdns_only() {
         .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::Unauthenticated);
 
-    stop(promotions).await;
-    stop(customers).await;
-    stop(users).await;
+    trio.stop().await;
     drop(net);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -266,21 +291,11 @@ async fn under_tls_a_rogue_announcer_gets_no_token() {
     };
     let pki = Pki::new(&["user", "customer", "promotion"]);
     let path = |f: &str| pki.path(f).display().to_string();
-    let store = |name: &str| format!("sqlite://{}/{name}.db", pki.dir().display());
-    let with = |storage: String, secret: bool| {
-        let mut env = vec![
-            ("GOTEMP_STORAGE", storage),
-            ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example".to_owned()),
-            ("GOTEMP_ADMIN_PASSWORD", "ops password".to_owned()),
-            ("GOTEMP_GRPC_TLS_CERT", path("server.pem")),
-            ("GOTEMP_GRPC_TLS_KEY", path("server.key")),
-            ("GOTEMP_TLS_CA", path("ca.pem")),
-        ];
-        if secret {
-            env.push(("GOTEMP_JWT_SECRET", SECRET.to_owned()));
-        }
-        env
-    };
+    let tls = [
+        ("GOTEMP_GRPC_TLS_CERT", path("server.pem")),
+        ("GOTEMP_GRPC_TLS_KEY", path("server.key")),
+        ("GOTEMP_TLS_CA", path("ca.pem")),
+    ];
 
     // The impostor: announces `user` at an address of its own, with a certificate of another CA.
     let files = gotemp::tls::ServerFiles {
@@ -310,26 +325,11 @@ async fn under_tls_a_rogue_announcer_gets_no_token() {
     });
     let announcer = MdnsDiscovery::new().unwrap();
 
-    let (users, user_port, _) = spawn(
-        &net,
-        &["--services", "user", "--seed"],
-        &with(store("users"), true),
-    )
-    .await;
-    let (customers, _, _) = spawn(
-        &net,
-        &["--services", "customer", "--seed"],
-        &with(store("customers"), false),
-    )
-    .await;
-    let (promotions, promotion_port, promotions_log) = spawn(
-        &net,
-        &["--services", "promotion"],
-        &with(store("promotions"), false),
-    )
-    .await;
+    let trio = Trio::start(&net, pki.dir(), &tls).await;
+    let (user_port, promotion_port) = (trio.user_port, trio.promotion_port);
     assert!(
-        !promotions_log
+        !trio
+            .promotions_log
             .lock()
             .unwrap()
             .contains("peers are not authenticated"),
@@ -396,8 +396,6 @@ async fn under_tls_a_rogue_announcer_gets_no_token() {
 
     announcer.withdraw().await;
     impostor.abort();
-    stop(promotions).await;
-    stop(customers).await;
-    stop(users).await;
+    trio.stop().await;
     drop(net);
 }
