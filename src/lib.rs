@@ -19,6 +19,7 @@
 
 mod builder;
 mod config;
+pub mod metrics;
 mod open;
 mod runtime;
 pub mod tls;

@@ -174,6 +174,13 @@ pub trait OutboxStore: Send + Sync {
     async fn prune_sent(&self, before: DateTime<Utc>) -> Result<u64>;
     /// How many events are not sent yet.
     async fn backlog(&self) -> Result<u64>;
+    /// When the oldest unsent event happened (`None`: nothing waits). Its age is how far the
+    /// audit trail and other instances' caches lag behind the store. Reads the first unsent
+    /// event (by position, on the index of unsent events).
+    async fn oldest_pending(&self) -> Result<Option<DateTime<Utc>>> {
+        let first = self.pending(1).await?;
+        Ok(first.first().map(|entry| entry.event.occurred_at))
+    }
     /// Returns when new events may have been written, or after `max_wait` at the latest. The
     /// default only sleeps; stores that can be told (a channel, LISTEN/NOTIFY) return sooner.
     async fn wait_for_new(&self, max_wait: std::time::Duration) {

@@ -314,6 +314,10 @@ impl NatsAuditConsumer {
                 .await
                 .map_err(|e| unavailable("ack", e))?;
         }
+        // How many messages the stream still holds for this consumer after the chunk.
+        if let Some(info) = messages.last().and_then(|m| m.info().ok()) {
+            metrics::gauge!("gotemp_audit_consumer_lag_events").set(info.pending as f64);
+        }
         Ok(())
     }
 }

@@ -103,6 +103,7 @@ impl OutboxRelay {
             return Err(e);
         }
         self.outbox.mark_sent(&positions).await?;
+        metrics::counter!("gotemp_relay_published_events_total").increment(positions.len() as u64);
         Ok(positions.len())
     }
 

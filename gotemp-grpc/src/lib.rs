@@ -13,6 +13,7 @@ mod convert;
 pub mod demo;
 pub mod discovery;
 pub mod forward;
+pub mod metrics;
 pub mod remote;
 pub mod server;
 mod service_name;

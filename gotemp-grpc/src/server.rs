@@ -76,12 +76,17 @@ pub async fn serve(
     let reflection = reflection
         .build_v1()
         .expect("the descriptor sets generated at build time are valid");
+    let known = (services.iter().map(|s| s.grpc_name().to_owned())).chain([
+        "grpc.health.v1.Health".to_owned(),
+        "grpc.reflection.v1.ServerReflection".to_owned(),
+    ]);
     let mut routes = Server::builder()
         .concurrency_limit_per_connection(CALLS_PER_CONNECTION)
         .max_concurrent_streams(STREAMS_PER_CONNECTION)
         .timeout(CALL_TIMEOUT)
         .http2_keepalive_interval(Some(Duration::from_secs(60)))
         .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .layer(crate::metrics::GrpcMetricsLayer::new(known))
         .add_service(health_service)
         .add_service(reflection);
     for service in services {

@@ -6,34 +6,14 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
-
 /// Installs the process-wide Prometheus recorder (once; later calls reuse it) so `/metrics`
-/// shows the request, cache and outbox figures. `None` when the embedding application installed
-/// another `metrics` recorder first: `/metrics` then says so instead of showing empty figures.
-pub fn install_metrics() -> Option<PrometheusHandle> {
-    METRICS
-        .get_or_init(|| {
-            let buckets = [
-                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                10.0,
-            ];
-            PrometheusBuilder::new()
-                .set_buckets_for_metric(
-                    Matcher::Full("gotemp_http_request_duration_seconds".into()),
-                    &buckets,
-                )
-                .and_then(|b| b.install_recorder())
-                .map_err(|e| tracing::warn!(error = %e, "Prometheus recorder not installed"))
-                .ok()
-        })
-        .clone()
+/// shows the request, cache and outbox figures: [`gotemp::metrics::install`].
+pub fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    gotemp::metrics::install()
 }
 
 /// Counts a finished request and its latency, labelled by route template (not the raw path,
@@ -112,22 +92,15 @@ async fn readyz(State(state): State<ApiState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// Prometheus text format. The outbox backlog is read at scrape time.
+/// Prometheus text format; the outbox and the parked audit messages are read at scrape time.
 async fn metrics_text(State(state): State<ApiState>) -> Response {
-    let Some(handle) = install_metrics() else {
-        return (
+    // The HTTP API serves the audit routes, so it reaches the audit store and its dead letters.
+    match gotemp::metrics::render(&state.app, true).await {
+        Some(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
+        None => (
             StatusCode::NOT_IMPLEMENTED,
             "another metrics recorder is installed in this process; scrape it instead\n",
         )
-            .into_response();
-    };
-    match state.app.check_storage().await {
-        Ok(backlog) => metrics::gauge!("gotemp_outbox_backlog").set(backlog as f64),
-        Err(e) => tracing::warn!(error = %e, "outbox backlog unreadable"),
+            .into_response(),
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle.render(),
-    )
-        .into_response()
 }

@@ -241,6 +241,10 @@ pub struct GrpcConfig {
     /// (`grpc_tls_client_ca`).
     #[serde(rename = "grpc_tls_client_ca", deserialize_with = "non_empty")]
     pub tls_client_ca: Option<PathBuf>,
+    /// Where `gotemp-grpc` serves Prometheus metrics (`/metrics`, nothing else), e.g.
+    /// `0.0.0.0:9090`; none by default (`metrics_addr`).
+    #[serde(rename = "metrics_addr", deserialize_with = "non_empty")]
+    pub metrics_addr: Option<String>,
 }
 
 impl Default for GrpcConfig {
@@ -250,6 +254,7 @@ impl Default for GrpcConfig {
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,
+            metrics_addr: None,
         }
     }
 }

@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 32] = [
+const EVERY_SETTING: [(&str, &str); 33] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -87,6 +87,7 @@ const EVERY_SETTING: [(&str, &str); 32] = [
     ("grpc_tls_cert", "/tls/grpc.pem"),
     ("grpc_tls_key", "/tls/grpc.key"),
     ("grpc_tls_client_ca", "/tls/clients.pem"),
+    ("metrics_addr", "0.0.0.0:9464"),
     ("nats_creds", "/secrets/gotemp.creds"),
     ("nats_nkey", "SUAEXAMPLESEED"),
     (
@@ -147,6 +148,10 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         ("grpc_tls_cert", path(&c.grpc.tls_cert)),
         ("grpc_tls_key", path(&c.grpc.tls_key)),
         ("grpc_tls_client_ca", path(&c.grpc.tls_client_ca)),
+        (
+            "metrics_addr",
+            c.grpc.metrics_addr.clone().unwrap_or_default(),
+        ),
         ("nats_creds", path(&c.events.nats_creds)),
         (
             "nats_nkey",

@@ -161,9 +161,13 @@ impl UserService {
         password: &SecretString,
     ) -> Result<LoginOutcome> {
         let account = account(email);
-        self.throttle.before_attempt(&account, source)?;
+        if let Err(refused) = self.throttle.before_attempt(&account, source) {
+            count_login(Err(&refused));
+            return Err(refused);
+        }
         let mut user_id = None;
         let outcome = self.try_login(email, password, &mut user_id).await;
+        count_login(outcome.as_ref().map(drop));
         match &outcome {
             Ok(done) => self.record_access("login", Some(done.user.id), None).await,
             Err(Error::Unauthenticated(_)) => {
@@ -277,6 +281,18 @@ impl UserService {
 /// The throttle's key for an e-mail as typed: normalized, and bounded however long the input.
 fn account(email: &str) -> String {
     email.trim().to_lowercase().chars().take(320).collect()
+}
+
+/// Counts a login by outcome (`gotemp_logins_total`): a surge of `failed` or `throttled` is
+/// someone guessing passwords.
+fn count_login(outcome: std::result::Result<(), &Error>) {
+    let label = match outcome {
+        Ok(_) => "success",
+        Err(Error::Unauthenticated(_)) => "failed",
+        Err(Error::TooManyRequests { .. }) => "throttled",
+        Err(_) => "error",
+    };
+    metrics::counter!("gotemp_logins_total", "outcome" => label).increment(1);
 }
 
 /// The one answer to every failed login or wrong current password.

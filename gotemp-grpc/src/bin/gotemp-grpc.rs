@@ -9,7 +9,8 @@
 //!
 //! Settings come from `--config <file.toml>` and `GOTEMP_*` variables (see `gotemp::Config`);
 //! the options below also read `GOTEMP_SERVICES`, `GOTEMP_USER_SERVICE_URL`,
-//! `GOTEMP_CUSTOMER_SERVICE_URL`, `GOTEMP_DISCOVERY` and `GOTEMP_SEED`. TLS: `GOTEMP_GRPC_TLS_CERT`
+//! `GOTEMP_CUSTOMER_SERVICE_URL`, `GOTEMP_DISCOVERY` and `GOTEMP_SEED`; `GOTEMP_METRICS_ADDR` serves
+//! Prometheus metrics at `/metrics` there. TLS: `GOTEMP_GRPC_TLS_CERT`
 //! and `GOTEMP_GRPC_TLS_KEY` to serve it (mutual with `GOTEMP_GRPC_TLS_CLIENT_CA`);
 //! `https://` service URLs are checked against `GOTEMP_TLS_CA` (the system's roots without it),
 //! showing `GOTEMP_TLS_CLIENT_CERT`/`GOTEMP_TLS_CLIENT_KEY` to servers that ask. On SIGTERM or ctrl-c it stops accepting calls, lets the ones in flight
@@ -91,6 +92,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         true => Config::load_without_secret(args.config.as_deref())?,
         false => Config::load(args.config.as_deref())?,
     };
+    // Before anything counts.
+    gotemp::metrics::install();
     let server_tls = config.grpc.server_tls()?;
     let client_tls = gotemp_grpc::tls::client_tls(&config.tls)?;
     // A deployment that speaks TLS calls its discovered peers over TLS, and checks them.
@@ -141,6 +144,26 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "gotemp-grpc listening on {local} serving {} over {over}",
         names.join(", ")
     );
+    let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(false);
+    let metrics = match &config.grpc.metrics_addr {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            println!("metrics on http://{}/metrics", listener.local_addr()?);
+            let mut stopped = metrics_stopped.clone();
+            let until = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            let records_audit = services.contains(&ServiceName::Audit);
+            let app = app.clone();
+            Some(tokio::spawn(gotemp::metrics::serve(
+                listener,
+                app,
+                records_audit,
+                until,
+            )))
+        }
+        None => None,
+    };
     #[cfg(feature = "mdns")]
     if let Some(m) = &mdns {
         m.announce(&services, local)?;
@@ -164,6 +187,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     .await?;
     tracing::info!("calls finished; stopping the event pipeline");
     events.shutdown().await;
+    let _ = stop_metrics.send(true);
+    if let Some(metrics) = metrics {
+        metrics.await??;
+    }
     Ok(())
 }
 

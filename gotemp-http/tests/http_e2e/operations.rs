@@ -109,7 +109,13 @@ async fn operations_endpoints_and_limits() {
         metrics.contains("gotemp_http_request_duration_seconds_bucket"),
         "{metrics}"
     );
-    assert!(metrics.contains("gotemp_outbox_backlog"), "{metrics}");
+    for name in [
+        "gotemp_outbox_pending_events",
+        "gotemp_outbox_oldest_pending_age_seconds",
+        "gotemp_audit_dead_letters",
+    ] {
+        assert!(metrics.contains(name), "{name} in {metrics}");
+    }
     assert!(metrics.contains("gotemp_cache_hits_total"), "{metrics}");
     assert!(metrics.contains("gotemp_cache_misses_total"), "{metrics}");
 

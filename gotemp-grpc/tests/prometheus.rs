@@ -1,0 +1,241 @@
+//! A gotemp-grpc process watched by the real Prometheus (Debian's package, started by the test
+//! on a free port, scraping every second): after calls, the request, login, relay, outbox,
+//! consumer and dead-letter figures are there and moved; while NATS is stopped the age of the
+//! oldest unsent event rises, and after it is back it falls to zero.
+
+mod common;
+
+use common::stop;
+use gotemp_grpc::client::GotempClient;
+use gotemp_grpc::pb::customer::CreateCustomerRequest;
+use gotemp_store::testing::{self, Backend, ServerProcess};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+const TEST: &str = "prometheus_sees_every_figure_move";
+const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
+
+/// gotemp-grpc serving everything on SQLite with events over `nats`; its gRPC URL and the
+/// address of its metrics.
+async fn gotemp(dir: &std::path::Path, nats: &str) -> (Child, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gotemp-grpc"))
+        .env_clear()
+        .env(
+            "GOTEMP_STORAGE",
+            format!("sqlite://{}/gotemp.db", dir.display()),
+        )
+        .env("GOTEMP_EVENTS", nats)
+        .env("GOTEMP_JWT_SECRET", SECRET)
+        .env("GOTEMP_ADMIN_PASSWORD", "ops password")
+        .env("GOTEMP_GRPC_ADDR", "127.0.0.1:0")
+        .env("GOTEMP_METRICS_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "error")
+        .arg("--seed")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("gotemp-grpc starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("a line within 30 s")
+            .unwrap()
+            .expect("a line on stdout")
+    };
+    let serving = next().await;
+    let grpc = serving
+        .strip_prefix("gotemp-grpc listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line: {serving}"))
+        .to_owned();
+    let metrics = next().await;
+    let metrics = metrics
+        .strip_prefix("metrics on http://")
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("unexpected second line: {metrics}"))
+        .to_owned();
+    (child, format!("http://{grpc}"), metrics)
+}
+
+/// Prometheus scraping `target` every second, on a free port; `None` (a loud skip) when it is
+/// not installed.
+async fn prometheus(dir: &std::path::Path, target: &str) -> Option<(Child, String)> {
+    let Some(binary) = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).is_file())
+    else {
+        return testing::skip_for_want_of("prometheus", TEST, "not installed (scripts/services)");
+    };
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global: {{ scrape_interval: 1s }}\nscrape_configs:\n  - job_name: gotemp\n    \
+             static_configs: [{{ targets: ['{target}'] }}]\n"
+        ),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let child = Command::new(binary)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("tsdb").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("prometheus starts");
+    Some((child, format!("http://127.0.0.1:{port}")))
+}
+
+/// The values Prometheus has now for `query` (an instant vector), by series.
+async fn query(prometheus: &str, query: &str) -> Vec<(serde_json::Value, f64)> {
+    let url = format!("{prometheus}/api/v1/query");
+    let Ok(answer) = reqwest::Client::new()
+        .get(url)
+        .query(&[("query", query)])
+        .send()
+        .await
+    else {
+        return Vec::new();
+    };
+    let body: serde_json::Value = answer.json().await.unwrap_or_default();
+    body["data"]["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|series| {
+            let value = series["value"][1].as_str().unwrap_or("NaN");
+            (series["metric"].clone(), value.parse().unwrap_or(f64::NAN))
+        })
+        .collect()
+}
+
+/// Waits (at most `limit`) until `query` has a series whose value passes `test`.
+async fn until(prometheus: &str, q: &str, limit: Duration, test: impl Fn(f64) -> bool) {
+    let started = std::time::Instant::now();
+    loop {
+        if query(prometheus, q).await.iter().any(|(_, v)| test(*v)) {
+            return;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "Prometheus never saw {q} pass within {limit:?}: {:?}",
+            query(prometheus, q).await
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_sees_every_figure_move() {
+    let dir = std::env::temp_dir().join(format!("gotemp-prom-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jetstream = dir.join("jetstream").display().to_string();
+    let Some(mut nats) = ServerProcess::start(Backend::Nats, TEST, "nats-server", |port| {
+        [
+            "-a",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-js",
+            "-sd",
+            &jetstream,
+        ]
+        .map(String::from)
+        .to_vec()
+    })
+    .await
+    else {
+        return;
+    };
+    let (server, grpc, metrics) = gotemp(&dir, &nats.url("nats")).await;
+    let Some((mut prom, prom_url)) = prometheus(&dir, &metrics).await else {
+        return;
+    };
+
+    let mut client = GotempClient::connect(&grpc).await.unwrap();
+    client
+        .login("admin@gotemp.local", "ops password")
+        .await
+        .unwrap();
+    let create = |client: &GotempClient, id: String| {
+        let mut customers = client.customers();
+        async move {
+            customers
+                .create_customer(CreateCustomerRequest {
+                    id: Some(id.clone()),
+                    name: format!("Customer {id}"),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        }
+    };
+    for n in 0..3 {
+        create(&client, format!("metered-{n}")).await;
+    }
+    let wait = Duration::from_secs(30);
+    let grpc_calls = r#"gotemp_grpc_requests_total{service="gotemp.customer.v1.CustomerService",method="CreateCustomer",code="OK"}"#;
+    until(&prom_url, grpc_calls, wait, |v| v >= 3.0).await;
+    until(
+        &prom_url,
+        r#"gotemp_logins_total{outcome="success"}"#,
+        wait,
+        |v| v >= 1.0,
+    )
+    .await;
+    until(
+        &prom_url,
+        "gotemp_relay_published_events_total",
+        wait,
+        |v| v >= 3.0,
+    )
+    .await;
+    let latency =
+        "gotemp_grpc_request_duration_seconds_bucket{method=\"CreateCustomer\",le=\"+Inf\"}";
+    until(&prom_url, latency, wait, |v| v >= 3.0).await;
+    until(&prom_url, "gotemp_outbox_pending_events", wait, |v| {
+        v == 0.0
+    })
+    .await;
+    until(&prom_url, "gotemp_audit_consumer_lag_events", wait, |v| {
+        v == 0.0
+    })
+    .await;
+    until(&prom_url, "gotemp_audit_dead_letters", wait, |v| v == 0.0).await;
+    let cache = "gotemp_cache_misses_total";
+    client
+        .customers()
+        .get_customer(gotemp_grpc::pb::customer::GetCustomerRequest {
+            id: "metered-0".into(),
+        })
+        .await
+        .unwrap();
+    until(&prom_url, cache, wait, |v| v >= 1.0).await;
+
+    // NATS away: changes wait in the outbox, and the oldest one ages.
+    nats.kill().await;
+    create(&client, "while-nats-is-down".into()).await;
+    let age = "gotemp_outbox_oldest_pending_age_seconds";
+    until(&prom_url, age, wait, |v| v >= 2.0).await;
+    until(&prom_url, "gotemp_outbox_pending_events", wait, |v| {
+        v >= 1.0
+    })
+    .await;
+    nats.resume().await;
+    until(&prom_url, age, Duration::from_secs(60), |v| v == 0.0).await;
+
+    stop(server).await;
+    let _ = prom.kill().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
