@@ -19,6 +19,7 @@
 
 mod builder;
 mod config;
+pub mod logging;
 pub mod metrics;
 mod open;
 mod runtime;

@@ -14,6 +14,8 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 /// Largest request message accepted (1 MiB, as the HTTP API's body limit): a bigger one is
 /// RESOURCE_EXHAUSTED before it is decoded.
@@ -86,6 +88,16 @@ pub async fn serve(
         .timeout(CALL_TIMEOUT)
         .http2_keepalive_interval(Some(Duration::from_secs(60)))
         .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        // A caller's x-request-id is kept (one is made otherwise) and returned; every log line
+        // of the call carries it.
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        // Statuses are answers, not server failures: nothing logged per failed call here.
+        .layer(
+            TraceLayer::new_for_grpc()
+                .make_span_with(call_span)
+                .on_failure(()),
+        )
         .layer(crate::metrics::GrpcMetricsLayer::new(known))
         .add_service(health_service)
         .add_service(reflection);
@@ -130,6 +142,14 @@ pub async fn serve(
     };
     watcher.abort();
     result
+}
+
+/// The span every log line of a call is in: its path and request id.
+fn call_span<B>(request: &tonic::codegen::http::Request<B>) -> tracing::Span {
+    let id = (request.headers().get("x-request-id"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("call", path = %request.uri().path(), request_id = %id)
 }
 
 /// A service as gotemp serves it: each call runs to completion in a task of its own, with the

@@ -1,7 +1,8 @@
 //! A gotemp-grpc process watched by the real Prometheus (Debian's package, started by the test
 //! on a free port, scraping every second): after calls, the request, login, relay, outbox,
 //! consumer and dead-letter figures are there and moved; while NATS is stopped the age of the
-//! oldest unsent event rises, and after it is back it falls to zero.
+//! oldest unsent event rises, and after it is back it falls to zero. The same process logs JSON
+//! lines carrying each call's request id, which it also returns.
 
 mod common;
 
@@ -19,7 +20,7 @@ const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
 
 /// gotemp-grpc serving everything on SQLite with events over `nats`; its gRPC URL and the
 /// address of its metrics.
-async fn gotemp(dir: &std::path::Path, nats: &str) -> (Child, String, String) {
+async fn gotemp(dir: &std::path::Path, nats: &str) -> (Child, String, String, Logs) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gotemp-grpc"))
         .env_clear()
         .env(
@@ -31,12 +32,22 @@ async fn gotemp(dir: &std::path::Path, nats: &str) -> (Child, String, String) {
         .env("GOTEMP_ADMIN_PASSWORD", "ops password")
         .env("GOTEMP_GRPC_ADDR", "127.0.0.1:0")
         .env("GOTEMP_METRICS_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "error")
+        .env("RUST_LOG", "error,gotemp_grpc=info,tower_http=debug")
+        .env("GOTEMP_LOG_FORMAT", "json")
         .arg("--seed")
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("gotemp-grpc starts");
+    let logs = Logs::default();
+    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    let kept = logs.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = errors.next_line().await {
+            kept.lock().unwrap().push(line);
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut next = async || {
         tokio::time::timeout(Duration::from_secs(30), lines.next_line())
@@ -57,8 +68,11 @@ async fn gotemp(dir: &std::path::Path, nats: &str) -> (Child, String, String) {
         .and_then(|rest| rest.strip_suffix("/metrics"))
         .unwrap_or_else(|| panic!("unexpected second line: {metrics}"))
         .to_owned();
-    (child, format!("http://{grpc}"), metrics)
+    (child, format!("http://{grpc}"), metrics, logs)
 }
+
+/// The lines a process wrote to its standard error so far.
+type Logs = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// Prometheus scraping `target` every second, on a free port; `None` (a loud skip) when it is
 /// not installed.
@@ -158,7 +172,7 @@ async fn prometheus_sees_every_figure_move() {
     else {
         return;
     };
-    let (server, grpc, metrics) = gotemp(&dir, &nats.url("nats")).await;
+    let (server, grpc, metrics, logs) = gotemp(&dir, &nats.url("nats")).await;
     let Some((mut prom, prom_url)) = prometheus(&dir, &metrics).await else {
         return;
     };
@@ -222,6 +236,45 @@ async fn prometheus_sees_every_figure_move() {
         .await
         .unwrap();
     until(&prom_url, cache, wait, |v| v >= 1.0).await;
+
+    // A caller's request id comes back and is in the call's log lines; without one, one is made.
+    let mut request = tonic::Request::new(gotemp_grpc::pb::customer::GetCustomerRequest {
+        id: "metered-1".into(),
+    });
+    request
+        .metadata_mut()
+        .insert("x-request-id", "trace-me-42".parse().unwrap());
+    let answer = client.customers().get_customer(request).await.unwrap();
+    assert_eq!(
+        answer.metadata().get("x-request-id").unwrap(),
+        "trace-me-42"
+    );
+    let made = client
+        .customers()
+        .get_customer(gotemp_grpc::pb::customer::GetCustomerRequest {
+            id: "metered-2".into(),
+        })
+        .await
+        .unwrap();
+    let made = made
+        .metadata()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(uuid::Uuid::parse_str(made).is_ok(), "{made}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logged = logs.lock().unwrap().clone();
+    let tagged = logged
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok());
+    let with_id = tagged
+        .filter(|line| line["span"]["request_id"] == "trace-me-42")
+        .count();
+    assert!(
+        with_id > 0,
+        "a JSON log line with the request id: {logged:?}"
+    );
 
     // NATS away: changes wait in the outbox, and the oldest one ages.
     nats.kill().await;

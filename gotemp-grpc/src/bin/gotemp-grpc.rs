@@ -58,12 +58,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Logs go to stderr; stdout carries only the line saying where the server listens.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    if let Err(e) = gotemp::logging::init("info") {
+        eprintln!("gotemp-grpc: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     match run(Args::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
