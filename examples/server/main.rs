@@ -26,11 +26,17 @@ use std::time::Instant;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if let Err(e) = gotemp::logging::init("warn") {
-        eprintln!("server: {e}");
-        return ExitCode::FAILURE;
-    }
-    match run().await {
+    let telemetry = match gotemp::logging::init("warn", "gotemp") {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = run().await;
+    // The spans of the last requests are sent before the process ends.
+    telemetry.shutdown().await;
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server: {e}");

@@ -148,6 +148,12 @@ pub fn set_bearer<T>(request: &mut Request<T>, token: &str) -> Result<(), Status
         .parse()
         .map_err(|_| Status::invalid_argument("the token is not valid metadata"))?;
     request.metadata_mut().insert("authorization", value);
+    // The call continues the trace of the request being served.
+    if let Some(traceparent) = gotemp::logging::current_traceparent()
+        && let Ok(value) = traceparent.parse()
+    {
+        request.metadata_mut().insert("traceparent", value);
+    }
     Ok(())
 }
 

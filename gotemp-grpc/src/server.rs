@@ -144,12 +144,32 @@ pub async fn serve(
     result
 }
 
-/// The span every log line of a call is in: its path and request id.
+/// The span every log line of a call is in: its path and request id, and — with tracing on —
+/// the OpenTelemetry server span of the call (semantic-convention `rpc.*` attributes), a child
+/// of the caller's `traceparent` when it sent one.
 fn call_span<B>(request: &tonic::codegen::http::Request<B>) -> tracing::Span {
     let id = (request.headers().get("x-request-id"))
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    tracing::info_span!("call", path = %request.uri().path(), request_id = %id)
+    let path = request.uri().path();
+    let (service, method) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((path, ""));
+    let span = tracing::info_span!(
+        "call",
+        otel.name = %path.trim_start_matches('/'),
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.service = %service,
+        rpc.method = %method,
+        path = %path,
+        request_id = %id,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+    );
+    gotemp::logging::continue_trace(&span, request.headers());
+    span
 }
 
 /// A service as gotemp serves it: each call runs to completion in a task of its own, with the

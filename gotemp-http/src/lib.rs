@@ -165,16 +165,41 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
     router
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req
-                    .headers()
-                    .get(REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(|response: &Response, _: Duration, span: &tracing::Span| {
+                    span.record("http.response.status_code", response.status().as_u16());
+                }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The span every log line of a request is in: method, path and request id, and — with tracing
+/// on — the OpenTelemetry server span of the request (semantic-convention `http.*` attributes;
+/// the route template, never ids), a child of the caller's `traceparent` when it sent one.
+fn request_span(request: &Request) -> tracing::Span {
+    let id = (request.headers().get(REQUEST_ID))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let route = (request.extensions().get::<MatchedPath>())
+        .map(|m| m.as_str())
+        .unwrap_or("");
+    let method = request.method();
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        http.request.method = %method,
+        http.route = %route,
+        http.response.status_code = tracing::field::Empty,
+        method = %method,
+        path = %request.uri().path(),
+        request_id = %id,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+    );
+    gotemp::logging::continue_trace(&span, request.headers());
+    span
 }
 
 /// The web front end in `dir`: its files at their paths, and `index.html` for any other path,

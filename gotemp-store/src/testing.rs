@@ -16,6 +16,7 @@ use std::time::Duration;
 #[cfg(all(feature = "arango", feature = "sqlite"))]
 mod arango;
 mod measure;
+pub mod otlp;
 pub mod pki;
 mod process;
 #[cfg(all(feature = "arango", feature = "sqlite"))]

@@ -58,11 +58,17 @@ struct Args {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Logs go to stderr; stdout carries only the line saying where the server listens.
-    if let Err(e) = gotemp::logging::init("info") {
-        eprintln!("gotemp-grpc: {e}");
-        return std::process::ExitCode::FAILURE;
-    }
-    match run(Args::parse()).await {
+    let telemetry = match gotemp::logging::init("info", "gotemp-grpc") {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("gotemp-grpc: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let outcome = run(Args::parse()).await;
+    // The spans of the last requests are sent before the process ends.
+    telemetry.shutdown().await;
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gotemp-grpc: {e}");
