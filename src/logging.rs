@@ -150,6 +150,8 @@ fn tracer_provider(
         opentelemetry_sdk::propagation::TraceContextPropagator::new(),
     );
     opentelemetry::global::set_tracer_provider(provider.clone());
+    // Changes carry their request's trace through the outbox and the broker.
+    gotemp_core::event::set_trace_source(current_traceparent);
     Ok(Some(provider))
 }
 
@@ -178,11 +180,5 @@ pub fn continue_trace(span: &tracing::Span, carrier: &http::HeaderMap) {
 /// The current span's W3C `traceparent`, to carry the trace across a hop gotemp makes itself
 /// (an outgoing call, the outbox, a broker message); `None` with tracing off.
 pub fn current_traceparent() -> Option<String> {
-    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
-    let context = tracing::Span::current().context();
-    let mut carrier = std::collections::HashMap::new();
-    opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.inject_context(&context, &mut carrier)
-    });
-    carrier.remove("traceparent")
+    gotemp_events::trace::traceparent_of(&tracing::Span::current())
 }

@@ -77,6 +77,8 @@ pub struct PendingEvent {
     pub object_name: &'static str,
     /// Who made the change; also the object's `modified_by`.
     pub performed_by: i64,
+    /// The trace of the request making the change (see [`set_trace_source`]).
+    pub traceparent: Option<String>,
 }
 
 impl PendingEvent {
@@ -96,6 +98,7 @@ impl PendingEvent {
             action_type,
             object_name: T::OBJECT_NAME,
             performed_by: actor.user_id,
+            traceparent: current_trace(),
         }
     }
 
@@ -114,8 +117,22 @@ impl PendingEvent {
             object_id: object.object_id(),
             performed_by: self.performed_by,
             object_detail: detail,
+            traceparent: self.traceparent,
         }
     }
+}
+
+static TRACE_SOURCE: std::sync::OnceLock<fn() -> Option<String>> = std::sync::OnceLock::new();
+
+/// Lets events carry the trace of the change that made them across the outbox and the broker:
+/// `source` gives the current W3C `traceparent`. Set once per process (gotemp's logging does it
+/// when tracing is on); without it events carry none.
+pub fn set_trace_source(source: fn() -> Option<String>) {
+    let _ = TRACE_SOURCE.set(source);
+}
+
+fn current_trace() -> Option<String> {
+    TRACE_SOURCE.get().and_then(|source| source())
 }
 
 /// A completed audit event, as written to the outbox and published.
@@ -141,6 +158,10 @@ pub struct AuditEvent {
     pub performed_by: i64,
     /// The object after the change (before it, for deletes), secrets removed.
     pub object_detail: Value,
+    /// The W3C `traceparent` of the request that made the change, when it was traced: the audit
+    /// record keeps its trace id, and the audit consumer's span joins that trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// What an access event records: the user it concerns, when known, and for a back-off how long
@@ -171,6 +192,14 @@ impl AuditEvent {
         let mut pending = PendingEvent::new::<Access>(ActionType::Access, &by, at);
         pending.action_func = action_func.to_owned();
         pending.complete(&access)
+    }
+
+    /// The trace id of [`AuditEvent::traceparent`] (32 hex digits), when there is one.
+    pub fn trace_id(&self) -> Option<&str> {
+        let mut parts = self.traceparent.as_deref()?.split('-');
+        let (_version, id) = (parts.next()?, parts.next()?);
+        (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && id != "0".repeat(32))
+            .then_some(id)
     }
 
     /// The subject the event is published on: `gotemp.audit.<service>.<action>`, so a subscriber

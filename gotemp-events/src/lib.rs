@@ -22,6 +22,7 @@ mod recorder;
 mod relay;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trace;
 
 pub use bus::{EventHandler, InProcessBus};
 pub use invalidation::CacheInvalidator;

@@ -106,9 +106,27 @@ impl NatsSink {
     async fn publish_all(&self, events: &[AuditEvent]) -> Result<()> {
         self.ensure_stream().await?;
         let mut acks = Vec::with_capacity(events.len());
+        // One producer span per event, in the trace of the change; held until acknowledged.
+        let mut spans = Vec::with_capacity(events.len());
         for event in events {
             let mut headers = HeaderMap::new();
             headers.insert(NATS_MESSAGE_ID, event.event_id.to_string().as_str());
+            let topic = event.topic();
+            let span = tracing::info_span!(
+                "publish",
+                otel.name = %format_args!("publish {topic}"),
+                otel.kind = "producer",
+                messaging.system = "nats",
+                messaging.destination.name = %topic,
+                messaging.message.id = %event.event_id,
+            );
+            if let Some(traceparent) = &event.traceparent {
+                crate::trace::continue_from(&span, traceparent);
+            }
+            if let Some(traceparent) = crate::trace::traceparent_of(&span) {
+                headers.insert("traceparent", traceparent.as_str());
+            }
+            spans.push(span);
             let payload = serde_json::to_vec(event)
                 .map_err(|e| Error::internal_from(format!("event does not serialize: {e}"), e))?;
             if let Some(signer) = &self.settings.signing {
@@ -117,7 +135,7 @@ impl NatsSink {
             }
             let ack = self
                 .js
-                .publish_with_headers(event.topic(), headers, payload.into())
+                .publish_with_headers(topic, headers, payload.into())
                 .await
                 .map_err(|e| unavailable("publish", e))?;
             acks.push(ack);
@@ -275,7 +293,9 @@ impl NatsAuditConsumer {
             .iter()
             .zip(&forged)
             .map(|(m, forged)| match forged {
-                None => serde_json::from_slice(&m.payload).ok(),
+                None => serde_json::from_slice(&m.payload)
+                    .ok()
+                    .map(|e| from_publisher(e, m)),
                 Some(_) => None,
             })
             .collect();
@@ -320,6 +340,18 @@ impl NatsAuditConsumer {
         }
         Ok(())
     }
+}
+
+/// The event a message carries, continuing the trace from the publisher's span (its
+/// `traceparent` header) rather than from the change itself, so the store is the publish's child.
+fn from_publisher(mut event: AuditEvent, message: &jetstream::Message) -> AuditEvent {
+    let header = (message.headers.as_ref())
+        .and_then(|h| h.get("traceparent"))
+        .map(|v| v.as_str().to_owned());
+    if header.is_some() && event.traceparent.is_some() {
+        event.traceparent = header;
+    }
+    event
 }
 
 /// Sleeps before the next reconnection attempt (100 ms doubling up to 6.4 s); `true` when

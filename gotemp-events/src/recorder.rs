@@ -115,8 +115,25 @@ impl AuditRecorder {
 impl AuditRecorder {
     /// Stores a batch in one commit. On failure nothing is stored and the caller handles the
     /// events one by one ([`AuditRecorder::deliver`]), which finds and parks a poison event.
+    /// Each traced event gets a span of its own in its change's trace, lasting the commit.
     pub async fn record_batch(&self, events: &[AuditEvent]) -> Result<()> {
-        self.audit.record_batch(events).await.map(drop)
+        let spans: Vec<tracing::Span> = (events.iter())
+            .filter_map(|event| {
+                let traceparent = event.traceparent.as_deref()?;
+                let span = tracing::info_span!(
+                    "audit.store",
+                    otel.name = %format_args!("store {}", event.topic()),
+                    otel.kind = "consumer",
+                    messaging.message.id = %event.event_id,
+                    messaging.batch.message_count = events.len(),
+                );
+                crate::trace::continue_from(&span, traceparent);
+                Some(span)
+            })
+            .collect();
+        let stored = self.audit.record_batch(events).await.map(drop);
+        drop(spans);
+        stored
     }
 }
 
@@ -179,6 +196,7 @@ mod tests {
             object_id: "1".into(),
             performed_by: 1,
             object_detail: serde_json::json!({"id": 1}),
+            traceparent: None,
         };
         serde_json::to_vec(&event).unwrap()
     }

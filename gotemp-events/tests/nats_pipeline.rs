@@ -226,6 +226,7 @@ async fn forged_messages_are_parked_and_signed_ones_stored() {
             object_id: "signed0".into(),
             performed_by: 1,
             object_detail: serde_json::json!({}),
+            traceparent: None,
         };
         let payload = serde_json::to_vec(&event).unwrap();
         let id = event.event_id.to_string();

@@ -1,14 +1,18 @@
 //! Traces across processes, received by an OTLP receiver inside the test: a gRPC call that
 //! carries a W3C `traceparent` is served as a child span of it (semantic-convention attributes),
-//! in the caller's trace, and the token check the service makes on the caller's behalf in
-//! another process continues the same trace.
+//! in the caller's trace; the token check the service makes on the caller's behalf in another
+//! process continues the same trace, and so does the change's way to the audit trail — the
+//! database write, the relay's publish to NATS, and the audit process storing it — whose record
+//! keeps the trace id.
 
 mod common;
 
 use common::{spawn, stop};
 use gotemp_grpc::client::GotempClient;
+use gotemp_grpc::pb::audit::{AuditFilter, ListAuditRecordsRequest};
 use gotemp_grpc::pb::customer::CreateCustomerRequest;
 use gotemp_store::testing::otlp::Receiver;
+use gotemp_store::testing::{Backend, ServerProcess};
 use std::time::Duration;
 
 const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
@@ -17,16 +21,37 @@ const PARENT: &str = "00f067aa0ba902b7";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_continues_the_callers_trace_across_processes() {
+    let test = "a_call_continues_the_callers_trace_across_processes";
     let receiver = Receiver::start().await;
     let dir = std::env::temp_dir().join(format!("gotemp-traces-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
+    let jetstream = dir.join("jetstream").display().to_string();
+    let Some(nats) = ServerProcess::start(Backend::Nats, test, "nats-server", |port| {
+        [
+            "-a",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-js",
+            "-sd",
+            &jetstream,
+        ]
+        .map(String::from)
+        .to_vec()
+    })
+    .await
+    else {
+        return;
+    };
+    let nats_url = nats.url("nats");
     let db = |name: &str| format!("sqlite://{}/{name}.db", dir.display());
-    let (users_db, customers_db) = (db("users"), db("customers"));
+    let (users_db, customers_db, audit_db) = (db("users"), db("customers"), db("audit"));
     let otel = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.as_str()),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         // Export every 200 ms instead of every 5 s.
         ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        ("GOTEMP_EVENTS", nats_url.as_str()),
     ];
     let mut env = vec![
         ("GOTEMP_STORAGE", users_db.as_str()),
@@ -45,6 +70,14 @@ async fn a_call_continues_the_callers_trace_across_processes() {
     ];
     env.extend(otel);
     let (customers, customers_url) = spawn(&env).await;
+    let mut env = vec![
+        ("GOTEMP_STORAGE", audit_db.as_str()),
+        ("GOTEMP_SERVICES", "audit"),
+        ("GOTEMP_USER_SERVICE_URL", users_url.as_str()),
+        ("OTEL_SERVICE_NAME", "audit"),
+    ];
+    env.extend(otel);
+    let (audit, audit_url) = spawn(&env).await;
 
     let mut login = GotempClient::connect(&users_url).await.unwrap();
     let token = login
@@ -84,6 +117,53 @@ async fn a_call_continues_the_callers_trace_across_processes() {
         .wait_for(wait, |s| s.trace_id == TRACE && s.service == "users")
         .await;
     assert_eq!(checked.kind, 2, "{checked:?}");
+    // The change's way to the audit trail, in the same trace: written, published, stored.
+    let written = receiver
+        .wait_for(wait, |s| s.trace_id == TRACE && s.name == "INSERT customer")
+        .await;
+    assert_eq!(written.attribute("db.system.name"), Some("sqlite"));
+    assert_eq!(
+        written.parent_span_id, served.span_id,
+        "the write is the call's child"
+    );
+    let published = receiver
+        .wait_for(wait, |s| {
+            s.trace_id == TRACE && s.name == "publish gotemp.audit.customer.insert"
+        })
+        .await;
+    assert_eq!(
+        (published.kind, published.service.as_str()),
+        (4, "gotemp-grpc")
+    );
+    assert_eq!(published.attribute("messaging.system"), Some("nats"));
+    let stored = receiver
+        .wait_for(wait, |s| {
+            s.trace_id == TRACE && s.service == "audit" && s.kind == 5
+        })
+        .await;
+    assert_eq!(
+        stored.parent_span_id, published.span_id,
+        "stored as the publish's child"
+    );
+    let mut auditor = GotempClient::connect(&audit_url).await.unwrap();
+    auditor.set_token(&token).unwrap();
+    let history = auditor
+        .audit()
+        .list_audit_records(ListAuditRecordsRequest {
+            filter: Some(AuditFilter {
+                object_name: Some("customer".into()),
+                object_id: Some("traced".into()),
+                ..Default::default()
+            }),
+            page_size: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let record = history.records.first().expect("the change's audit record");
+    assert_eq!(record.trace_id.as_deref(), Some(TRACE));
+
     // No span carries the token or the password.
     for span in receiver.spans() {
         for (key, value) in &span.attributes {
@@ -92,7 +172,9 @@ async fn a_call_continues_the_callers_trace_across_processes() {
         }
     }
 
+    stop(audit).await;
     stop(customers).await;
     stop(users).await;
+    drop(nats);
     let _ = std::fs::remove_dir_all(&dir);
 }

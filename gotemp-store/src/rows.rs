@@ -260,7 +260,7 @@ impl<T: StoredTime> From<PromotionRow<T>> for Promotion {
 /// Column list of `audit_records`.
 macro_rules! audit_columns {
     () => {
-        "id, event_id, action_time, recorded_time, topic, service, action_func, action_type, object_name, object_id, performed_by, object_detail"
+        "id, event_id, action_time, recorded_time, topic, service, action_func, action_type, object_name, object_id, performed_by, object_detail, trace_id"
     };
 }
 pub(crate) use audit_columns;
@@ -279,6 +279,7 @@ pub struct AuditRow<T> {
     pub object_id: String,
     pub performed_by: i64,
     pub object_detail: Json<serde_json::Value>,
+    pub trace_id: Option<String>,
 }
 
 impl<T: StoredTime> TryFrom<AuditRow<T>> for AuditRecord {
@@ -299,6 +300,7 @@ impl<T: StoredTime> TryFrom<AuditRow<T>> for AuditRecord {
             object_id: r.object_id,
             performed_by: r.performed_by,
             object_detail: r.object_detail.0,
+            trace_id: r.trace_id,
         })
     }
 }

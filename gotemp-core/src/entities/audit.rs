@@ -33,6 +33,10 @@ pub struct AuditRecord {
     /// The object after the change, secrets removed.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub object_detail: Value,
+    /// The trace id (32 hex digits) of the request that made the change, when it was traced:
+    /// look the whole change up in the tracing backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
 }
 
 /// Search filters for the audit trail.

@@ -43,6 +43,7 @@ fn record(r: AuditRecord) -> pb::AuditRecord {
         object_id: r.object_id,
         performed_by: r.performed_by,
         object_detail: Some(to_value(r.object_detail)),
+        trace_id: r.trace_id,
     }
 }
 

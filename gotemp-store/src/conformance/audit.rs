@@ -21,12 +21,14 @@ fn ev(object: &str, id: &str, action: ActionType, by: i64, at: DateTime<Utc>) ->
         object_id: id.into(),
         performed_by: by,
         object_detail: json!({"id": id, "n": 1}),
+        traceparent: None,
     }
 }
 
 /// The same event stored twice is one record; every field round-trips.
 pub async fn record_is_idempotent(r: &Repositories) {
-    let e = ev("user", "1", ActionType::Insert, 7, year(2024));
+    let mut e = ev("user", "1", ActionType::Insert, 7, year(2024));
+    e.traceparent = Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());
     let recorded = year(2024) + Duration::seconds(3);
     assert!(
         r.audit.record(&e, recorded).await.unwrap(),
@@ -59,6 +61,11 @@ pub async fn record_is_idempotent(r: &Repositories) {
         ("user", "1")
     );
     assert_eq!(rec.object_detail, e.object_detail);
+    assert_eq!(
+        rec.trace_id.as_deref(),
+        Some("4bf92f3577b34da6a3ce929d0e0e4736"),
+        "the trace of the change is kept"
+    );
     assert_eq!(r.audit.get(rec.id).await.unwrap().as_ref(), Some(rec));
     assert_eq!(r.audit.get(rec.id + 1000).await.unwrap(), None);
 }

@@ -91,6 +91,7 @@ impl sql::Sql for Postgres {
     type State = PgState;
     rows::dialect_rows!(DateTime<Utc>);
 
+    const SYSTEM: &'static str = "postgresql";
     /// Relays running at once skip the rows another relay is claiming instead of waiting.
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     /// A transaction-scoped advisory lock, the same number in every process.

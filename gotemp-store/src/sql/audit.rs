@@ -40,8 +40,8 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
     async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool> {
         sqlx::query(
             "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
-             action_type, object_name, object_id, performed_by, object_detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+             action_type, object_name, object_id, performed_by, object_detail, trace_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
         )
         .arg(event.event_id)
         .arg(event.occurred_at)
@@ -54,6 +54,7 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         .arg(&event.object_id)
         .arg(event.performed_by)
         .arg(Param::json(&event.object_detail))
+        .arg(event.trace_id())
         .execute(self.db())
         .await
         .map(|r| D::rows_affected(&r) == 1)
@@ -68,7 +69,7 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
             rest = tail;
             let mut q = QueryBuilder::<D>::new(
                 "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
-                 action_type, object_name, object_id, performed_by, object_detail) ",
+                 action_type, object_name, object_id, performed_by, object_detail, trace_id) ",
             );
             q.push_values(chunk, |mut row, e| {
                 row.push_arg(e.event_id)
@@ -81,7 +82,8 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
                     .push_arg(&e.object_name)
                     .push_arg(&e.object_id)
                     .push_arg(e.performed_by)
-                    .push_arg(Param::json(&e.object_detail));
+                    .push_arg(Param::json(&e.object_detail))
+                    .push_arg(e.trace_id());
             });
             q.push(" ON CONFLICT DO NOTHING");
             let result = q.build().execute(self.db()).await.map_err(map_sqlx)?;

@@ -55,6 +55,8 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     /// One integer column named `n`.
     type Number: Read<Self> + Into<i64>;
 
+    /// The database's name in traces (OpenTelemetry `db.system.name`).
+    const SYSTEM: &'static str;
     /// Appended to the relay's claim, so relays running at once skip each other's rows.
     const SKIP_LOCKED: &'static str;
     /// Taken inside a user write that could leave no active admin, so two such writes cannot

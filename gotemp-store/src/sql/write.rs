@@ -3,7 +3,7 @@
 use super::outbox::enqueue;
 use super::{Bind, Dialect, SqlStore};
 use crate::error::map_sqlx;
-use gotemp_core::event::{AuditEvent, Auditable, PendingEvent};
+use gotemp_core::event::{ActionType, AuditEvent, Auditable, PendingEvent};
 use gotemp_core::{Error, Result};
 use sqlx::Transaction;
 
@@ -27,13 +27,33 @@ impl<D: Dialect> SqlStore<D> {
     }
 
     /// Queues `event` in the same transaction, commits both, and wakes this process's relay.
+    /// Traced as the write's database span (operation and table, never values).
     pub(super) async fn commit_event(
         &self,
         mut tx: Transaction<'static, D>,
         event: &AuditEvent,
     ) -> Result<()> {
-        enqueue(&mut tx, event).await?;
-        tx.commit().await.map_err(map_sqlx)?;
+        use tracing::Instrument as _;
+        let operation = match event.action_type {
+            ActionType::Insert => "INSERT",
+            ActionType::Update => "UPDATE",
+            ActionType::Delete => "DELETE",
+            ActionType::Access => "INSERT",
+        };
+        let span = tracing::info_span!(
+            "db.write",
+            otel.name = %format_args!("{operation} {}", event.object_name),
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.operation.name = operation,
+            db.collection.name = %event.object_name,
+        );
+        async {
+            enqueue(&mut tx, event).await?;
+            tx.commit().await.map_err(map_sqlx)
+        }
+        .instrument(span)
+        .await?;
         self.signal.notify_one();
         Ok(())
     }

@@ -89,6 +89,7 @@ impl sql::Sql for Sqlite {
     type State = ();
     rows::dialect_rows!(i64);
 
+    const SYSTEM: &'static str = "sqlite";
     /// SQLite has no row locks to skip: its writers are serialized already.
     const SKIP_LOCKED: &'static str = "";
     const ADMINS_LOCK: Option<&'static str> = None;
