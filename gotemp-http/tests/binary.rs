@@ -1,5 +1,6 @@
 //! The `gotemp-http` binary as deployed: PostgreSQL storage and NATS events from `GOTEMP_*`
-//! variables, the audit trail filled through JetStream, readiness naming its backends, a clear
+//! variables, the audit trail filled through JetStream — traced from the request to the audit
+//! record when the caller sends a `traceparent` — readiness naming its backends, a clear
 //! refusal to start without a token secret, and a graceful stop on SIGTERM that lets a request
 //! in flight finish.
 
@@ -46,12 +47,16 @@ async fn the_binary_serves_audits_through_nats_and_stops_gracefully() {
     let Some(store) = testing::postgres_store(test).await else {
         return;
     };
+    let receiver = testing::otlp::Receiver::start().await;
     let (mut child, base) = spawn(&[
         ("GOTEMP_STORAGE", store.url.as_str()),
         ("GOTEMP_EVENTS", nats.as_str()),
         ("GOTEMP_JWT_SECRET", SECRET),
         ("GOTEMP_ADMIN_PASSWORD", "binary admin password"),
         ("GOTEMP_SEED", "true"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
     ])
     .await;
     let http = reqwest::Client::new();
@@ -75,9 +80,11 @@ async fn the_binary_serves_audits_through_nats_and_stops_gracefully() {
         .await
         .unwrap();
     let token = login["token"].as_str().expect("logged in").to_owned();
+    let trace = "0af7651916cd43dd8448eb211c80319c";
     let created = http
         .post(format!("{base}/v1/customers"))
         .bearer_auth(&token)
+        .header("traceparent", format!("00-{trace}-b7ad6b7169203331-01"))
         .json(&json!({"id": "via-nats", "name": "Via NATS"}))
         .send()
         .await
@@ -102,12 +109,37 @@ async fn the_binary_serves_audits_through_nats_and_stops_gracefully() {
             .is_some_and(|items| !items.is_empty())
         {
             assert_eq!(page["items"][0]["action_type"], "insert");
+            assert_eq!(
+                page["items"][0]["trace_id"], trace,
+                "the record keeps the trace"
+            );
             found = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(found, "the create was audited within 10 s");
+    // One trace: the request, its database write, the publish to NATS and the audit store.
+    let wait = Duration::from_secs(20);
+    let request = receiver
+        .wait_for(wait, |s| {
+            s.trace_id == trace && s.name == "POST /v1/customers"
+        })
+        .await;
+    assert_eq!(request.parent_span_id, "b7ad6b7169203331");
+    assert_eq!(request.attribute("http.route"), Some("/v1/customers"));
+    assert_eq!(request.attribute("http.response.status_code"), Some("201"));
+    for (name, kind) in [
+        ("INSERT customer", 3),
+        ("publish gotemp.audit.customer.insert", 4),
+        ("store gotemp.audit.customer.insert", 5),
+    ] {
+        receiver
+            .wait_for(wait, |s| {
+                s.trace_id == trace && s.name == name && s.kind == kind
+            })
+            .await;
+    }
 
     // SIGTERM while a login (deliberately slow hashing) is in flight: it still gets its answer.
     let in_flight = tokio::spawn({
