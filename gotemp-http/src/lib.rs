@@ -75,6 +75,7 @@ pub struct ApiState {
     app: Gotemp,
     events: Option<Arc<EventPipeline>>,
     trusted_proxies: Arc<[ipnet::IpNet]>,
+    trace_url: Option<Arc<str>>,
 }
 
 /// Limits and browser access, from [`gotemp::Config`]'s `http_*` settings.
@@ -93,6 +94,8 @@ pub struct HttpSettings {
     pub web_dir: Option<std::path::PathBuf>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where a trace can be seen (`{trace_id}` stands for its id); offered to the web UI.
+    pub trace_url: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -120,6 +123,7 @@ impl HttpSettings {
                 tracing::warn!(error = %e, "no proxy is trusted");
                 Vec::new()
             }),
+            trace_url: config.http.trace_url.clone(),
         }
     }
 }
@@ -133,6 +137,7 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
         app,
         events,
         trusted_proxies: settings.trusted_proxies.clone().into(),
+        trace_url: settings.trace_url.as_deref().map(Arc::from),
     };
     let (api, openapi) = api::routes().split_for_parts();
     let openapi = api::document(openapi);

@@ -183,6 +183,11 @@ pub struct HttpConfig {
     /// (`http_trusted_proxies`).
     #[serde(rename = "http_trusted_proxies")]
     pub trusted_proxies: String,
+    /// Where a trace can be seen, with `{trace_id}` in place of its id
+    /// (`https://jaeger.example/trace/{trace_id}`): the web UI links each audit record's trace
+    /// there. None by default (`trace_url`).
+    #[serde(rename = "trace_url", deserialize_with = "non_empty")]
+    pub trace_url: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -197,6 +202,7 @@ impl Default for HttpConfig {
             tls_cert: None,
             tls_key: None,
             trusted_proxies: String::new(),
+            trace_url: None,
         }
     }
 }

@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 33] = [
+const EVERY_SETTING: [(&str, &str); 34] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -84,6 +84,7 @@ const EVERY_SETTING: [(&str, &str); 33] = [
     ("http_tls_cert", "/tls/http.pem"),
     ("http_tls_key", "/tls/http.key"),
     ("http_trusted_proxies", "10.0.0.0/8, 192.0.2.1"),
+    ("trace_url", "https://jaeger.example/trace/{trace_id}"),
     ("grpc_tls_cert", "/tls/grpc.pem"),
     ("grpc_tls_key", "/tls/grpc.key"),
     ("grpc_tls_client_ca", "/tls/clients.pem"),
@@ -145,6 +146,7 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         ("http_tls_cert", path(&c.http.tls_cert)),
         ("http_tls_key", path(&c.http.tls_key)),
         ("http_trusted_proxies", c.http.trusted_proxies.clone()),
+        ("trace_url", c.http.trace_url.clone().unwrap_or_default()),
         ("grpc_tls_cert", path(&c.grpc.tls_cert)),
         ("grpc_tls_key", path(&c.grpc.tls_key)),
         ("grpc_tls_client_ca", path(&c.grpc.tls_client_ca)),

@@ -169,6 +169,10 @@ pub(super) struct AuthOptions {
     /// `open`: anyone may sign up (`POST /v1/auth/register`); `closed`: administrators create
     /// users.
     registration: &'static str,
+    /// Where a trace can be seen, `{trace_id}` standing for its id (`GOTEMP_TRACE_URL`): audit
+    /// records link their trace there. Absent when none is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_url: Option<String>,
 }
 
 /// Says whether anyone may sign up, so a sign-in page offers it only then.
@@ -179,5 +183,10 @@ pub(super) async fn options(State(state): State<ApiState>) -> ApiResult<Response
         true => "open",
         false => "closed",
     };
-    Ok(axum::Json(AuthOptions { registration }).into_response())
+    let trace_url = state.trace_url.as_deref().map(str::to_owned);
+    Ok(axum::Json(AuthOptions {
+        registration,
+        trace_url,
+    })
+    .into_response())
 }
