@@ -19,8 +19,9 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// What becomes a span of a trace: gotemp's own spans (requests, calls, operations, the event
 /// pipeline), not the internals of the HTTP/2, database and broker clients.
-const TRACED: &str = "info,h2=off,hyper=off,hyper_util=off,tonic=off,tower=off,sqlx=off,\
-                      async_nats=off,opentelemetry=off,opentelemetry_sdk=off,reqwest=off";
+const TRACED: &str = "info,gotemp_core::cache=debug,h2=off,hyper=off,hyper_util=off,tonic=off,\
+                      tower=off,sqlx=off,async_nats=off,opentelemetry=off,opentelemetry_sdk=off,\
+                      reqwest=off";
 
 /// Log line formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

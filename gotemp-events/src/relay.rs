@@ -97,7 +97,15 @@ impl OutboxRelay {
         }
         let positions: Vec<i64> = batch.iter().map(|e| e.position).collect();
         let events: Vec<_> = batch.into_iter().map(|e| e.event).collect();
-        if let Err(e) = self.sink.publish(&events).await {
+        // A batch mixes changes of many traces: its span is a trace of its own, and each event's
+        // publish span (NatsSink) joins its change's trace.
+        let span = tracing::info_span!(
+            "relay.batch",
+            otel.name = "relay batch",
+            messaging.batch.message_count = events.len(),
+        );
+        let published = tracing::Instrument::instrument(self.sink.publish(&events), span).await;
+        if let Err(e) = published {
             // Best effort: if this fails too, the lease runs out and the batch returns anyway.
             let _ = self.outbox.release(&positions).await;
             return Err(e);

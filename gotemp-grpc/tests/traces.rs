@@ -114,9 +114,18 @@ async fn a_call_continues_the_callers_trace_across_processes() {
     assert_eq!(served.attribute("rpc.method"), Some("CreateCustomer"));
     // The customer process asked the user process to check the token: the same trace.
     let checked = receiver
-        .wait_for(wait, |s| s.trace_id == TRACE && s.service == "users")
+        .wait_for(wait, |s| {
+            s.trace_id == TRACE && s.service == "users" && s.kind == 2
+        })
         .await;
-    assert_eq!(checked.kind, 2, "{checked:?}");
+    assert_eq!(checked.name, "gotemp.user.v1.UserService/ValidateToken");
+    // Which looked the token's user up through the cache: a client span, no key in it.
+    let cached = receiver
+        .wait_for(wait, |s| {
+            s.trace_id == TRACE && s.service == "users" && s.name == "GET"
+        })
+        .await;
+    assert_eq!(cached.attribute("db.system.name"), Some("memory"));
     // The change's way to the audit trail, in the same trace: written, published, stored.
     let written = receiver
         .wait_for(wait, |s| s.trace_id == TRACE && s.name == "INSERT customer")

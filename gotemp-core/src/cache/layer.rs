@@ -149,7 +149,7 @@ impl CacheLayer {
 
     /// Pings the cache, for readiness checks. Does not change the degraded state.
     pub async fn ping(&self) -> Result<()> {
-        self.bounded(self.inner.cache.ping()).await
+        self.bounded("PING", self.inner.cache.ping()).await
     }
 
     /// `T` with `id` from the cache, or from `load` (then stored for the TTL). Only `load`'s
@@ -170,7 +170,7 @@ impl CacheLayer {
             return load().await;
         }
         let key = self.key::<T>(id);
-        match self.bounded(self.inner.cache.get(&key)).await {
+        match self.bounded("GET", self.inner.cache.get(&key)).await {
             Ok(Some(bytes)) => match serde_json::from_slice::<T>(&bytes) {
                 Ok(value) => {
                     self.count(&self.inner.stats.hits, "gotemp_cache_hits_total", entity);
@@ -223,7 +223,7 @@ impl CacheLayer {
 
     async fn evict_keys(&self, keys: Vec<String>) {
         if let Access::Use = self.access().await {
-            match self.bounded(self.inner.cache.delete(&keys)).await {
+            match self.bounded("DEL", self.inner.cache.delete(&keys)).await {
                 Ok(()) => return,
                 Err(e) => self.failed(&e),
             }
@@ -240,7 +240,10 @@ impl CacheLayer {
             }
         };
         let ttl = self.inner.settings.ttl;
-        if let Err(e) = self.bounded(self.inner.cache.set(key, &bytes, ttl)).await {
+        if let Err(e) = self
+            .bounded("SET", self.inner.cache.set(key, &bytes, ttl))
+            .await
+        {
             self.failed(&e);
         }
     }
@@ -262,12 +265,15 @@ impl CacheLayer {
         };
         let cache = &self.inner.cache;
         let probe = if overflowed {
-            self.bounded(cache.clear(&format!("{}:", self.inner.settings.prefix)))
-                .await
+            self.bounded(
+                "CLEAR",
+                cache.clear(&format!("{}:", self.inner.settings.prefix)),
+            )
+            .await
         } else if keys.is_empty() {
-            self.bounded(cache.ping()).await
+            self.bounded("PING", cache.ping()).await
         } else {
-            self.bounded(cache.delete(&keys)).await
+            self.bounded("DEL", cache.delete(&keys)).await
         };
         match probe {
             Ok(()) => {
@@ -338,8 +344,23 @@ impl CacheLayer {
         metrics::counter!(metric, "entity" => entity).increment(1);
     }
 
-    async fn bounded<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
-        match tokio::time::timeout(self.inner.settings.timeout, call).await {
+    /// Runs one cache call within the timeout, traced (at debug level: a warm read is on every
+    /// request's path) as a client span naming the operation and the backend, never the key.
+    async fn bounded<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        use tracing::Instrument as _;
+        let span = tracing::debug_span!(
+            "cache",
+            otel.name = operation,
+            otel.kind = "client",
+            db.system.name = self.inner.cache.backend(),
+            db.operation.name = operation,
+        );
+        let call = tokio::time::timeout(self.inner.settings.timeout, call).instrument(span);
+        match call.await {
             Ok(result) => result,
             Err(_) => Err(Error::unavailable(format!(
                 "cache did not answer within {:?}",
