@@ -40,8 +40,9 @@ pub fn install() -> Option<PrometheusHandle> {
 }
 
 /// The Prometheus text of this process, after sampling what is read rather than counted: the
-/// outbox (`gotemp_outbox_pending_events`, `gotemp_outbox_oldest_pending_age_seconds`) and, in
-/// a process that stores the audit trail, `gotemp_audit_dead_letters`. `None` without the
+/// outbox (`gotemp_outbox_pending_events`, `gotemp_outbox_oldest_pending_age_seconds`), the
+/// connection pools (`gotemp_db_pool_connections` by db, pool and state `idle`|`in_use`) and,
+/// in a process that stores the audit trail, `gotemp_audit_dead_letters`. `None` without the
 /// recorder (see [`install`]).
 pub async fn render(app: &Gotemp, records_audit: bool) -> Option<String> {
     let handle = install()?;
@@ -58,6 +59,14 @@ pub async fn render(app: &Gotemp, records_audit: bool) -> Option<String> {
             metrics::gauge!("gotemp_outbox_oldest_pending_age_seconds").set(age);
         }
         Err(e) => tracing::warn!(error = %e, "oldest outbox event unreadable"),
+    }
+    for (serves, pool) in &app.repositories().pools {
+        let (open, idle) = pool.connections();
+        let labels =
+            |state: &'static str| [("db", pool.system()), ("pool", serves), ("state", state)];
+        metrics::gauge!("gotemp_db_pool_connections", &labels("idle")).set(f64::from(idle));
+        metrics::gauge!("gotemp_db_pool_connections", &labels("in_use"))
+            .set(f64::from(open.saturating_sub(idle)));
     }
     if records_audit {
         match app.audit().dead_letters(DEAD_LETTERS_COUNTED).await {

@@ -18,12 +18,15 @@ pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
     if let Some(url) =
         (config.storage.audit.as_deref()).filter(|u| *u != config.storage.url.as_str())
     {
-        repositories.audit = open_store(url).await?.audit;
+        let audit = open_store(url).await?;
+        repositories.audit = audit.audit;
+        (repositories.pools).extend(audit.pools.into_iter().map(|(_, pool)| ("audit", pool)));
     }
     if let Some(url) =
         (config.storage.master_data.as_deref()).filter(|u| *u != config.storage.url.as_str())
     {
-        let master = open_master_data(url).await?;
+        let (master, pools) = open_master_data(url).await?;
+        repositories.pools.extend(pools);
         repositories.customers = master.customers;
         repositories.products = master.products;
         repositories.outbox = Arc::new(gotemp_events::MergedOutbox::new(vec![
@@ -52,22 +55,33 @@ pub(crate) fn cache(config: &Config) -> Result<Option<CacheLayer>> {
     }))
 }
 
-/// Opens the store of customers and products: ArangoDB for `http(s)://`, else a SQL store.
-async fn open_master_data(url: &str) -> Result<gotemp_store::MasterData> {
+/// A store's connection pools, named for what they serve.
+type Pools = Vec<(&'static str, Arc<dyn gotemp_core::ports::ConnectionPool>)>;
+
+/// Opens the store of customers and products (ArangoDB for `http(s)://`, else a SQL store), with
+/// its connection pools.
+async fn open_master_data(url: &str) -> Result<(gotemp_store::MasterData, Pools)> {
     if url.starts_with("http://") || url.starts_with("https://") {
         #[cfg(feature = "arango")]
-        return Ok(gotemp_store::ArangoStore::connect(url).await?.master_data());
+        return Ok((
+            gotemp_store::ArangoStore::connect(url).await?.master_data(),
+            Vec::new(),
+        ));
         #[cfg(not(feature = "arango"))]
         return Err(config_error(
             "http:// (ArangoDB) master data storage needs gotemp's `arango` feature".into(),
         ));
     }
     let store = open_store(url).await?;
-    Ok(gotemp_store::MasterData {
+    let pools = (store.pools.into_iter())
+        .map(|(_, pool)| ("master_data", pool))
+        .collect();
+    let master = gotemp_store::MasterData {
         customers: store.customers,
         products: store.products,
         outbox: store.outbox,
-    })
+    };
+    Ok((master, pools))
 }
 
 /// Opens the store a URL names; the scheme picks the adapter.

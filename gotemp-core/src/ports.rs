@@ -278,4 +278,16 @@ pub struct Repositories {
     pub audit: Arc<dyn AuditRepository>,
     /// The outbox the writes above fill.
     pub outbox: Arc<dyn OutboxStore>,
+    /// The connection pools behind them, with what each serves (`main`, `audit`,
+    /// `master_data`), for the pool-usage metric; empty for stores without pools.
+    pub pools: Vec<(&'static str, Arc<dyn ConnectionPool>)>,
+}
+
+/// A store's connection pool, as operators watch it: a pool always full means requests wait
+/// for connections.
+pub trait ConnectionPool: Send + Sync {
+    /// The database it connects to (`postgresql`, `sqlite`).
+    fn system(&self) -> &'static str;
+    /// Connections open now, and how many of them are idle.
+    fn connections(&self) -> (u32, u32);
 }

@@ -227,6 +227,8 @@ async fn prometheus_sees_every_figure_move() {
     })
     .await;
     until(&prom_url, "gotemp_audit_dead_letters", wait, |v| v == 0.0).await;
+    let pool = r#"gotemp_db_pool_connections{db="sqlite",pool="main",state="idle"}"#;
+    until(&prom_url, pool, wait, |v| v >= 1.0).await;
     let cache = "gotemp_cache_misses_total";
     client
         .customers()

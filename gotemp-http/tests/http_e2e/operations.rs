@@ -113,6 +113,7 @@ async fn operations_endpoints_and_limits() {
         "gotemp_outbox_pending_events",
         "gotemp_outbox_oldest_pending_age_seconds",
         "gotemp_audit_dead_letters",
+        "gotemp_db_pool_connections",
     ] {
         assert!(metrics.contains(name), "{name} in {metrics}");
     }

@@ -47,7 +47,8 @@ impl<D: Dialect> SqlStore<D> {
             products: this.clone(),
             promotions: this.clone(),
             audit: this.clone(),
-            outbox: this,
+            outbox: this.clone(),
+            pools: vec![("main", this)],
         }
     }
 
@@ -73,5 +74,16 @@ impl<D: Dialect> SqlStore<D> {
     /// Where statements outside a transaction run.
     pub(super) fn db(&self) -> impl sqlx::Executor<'_, Database = D> {
         D::on_pool(&self.pool)
+    }
+}
+
+impl<D: Dialect> gotemp_core::ports::ConnectionPool for SqlStore<D> {
+    fn system(&self) -> &'static str {
+        D::SYSTEM
+    }
+
+    fn connections(&self) -> (u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (self.pool.size(), idle)
     }
 }
