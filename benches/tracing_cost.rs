@@ -119,13 +119,16 @@ async fn measure() {
              request = function() return wrk.format(\"GET\", \"/v1/customers/ducksrus\") end\n"
         )
     };
+    // Ids differ between wrk's threads (each has its own Lua state and the same random seed).
     let create = |token: &str, tag: &str| {
         format!(
             "wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n\
              wrk.headers[\"Content-Type\"] = \"application/json\"\n\
-             local n = 0\n\
+             local threads = 0\n\
+             function setup(thread)\n  threads = threads + 1\n  thread:set(\"tid\", threads)\nend\n\
+             n = 0\n\
              request = function()\n  n = n + 1\n  return wrk.format(\"POST\", \"/v1/customers\", nil, \
-             '{{\"id\": \"{tag}-' .. math.random(1, 1e9) .. '-' .. n .. '\", \"name\": \"Traced\"}}')\nend\n"
+             '{{\"id\": \"{tag}-' .. tid .. '-' .. n .. '\", \"name\": \"Traced\"}}')\nend\n"
         )
     };
     let mut rows: Vec<(&str, Vec<f64>, Vec<f64>)> = vec![

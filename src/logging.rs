@@ -17,9 +17,12 @@ use opentelemetry::trace::TracerProvider as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-/// What becomes a span of a trace: gotemp's own spans (requests, calls, operations, the event
-/// pipeline), not the internals of the HTTP/2, database and broker clients.
-const TRACED: &str = "info,gotemp_core::cache=debug,h2=off,hyper=off,hyper_util=off,tonic=off,\
+/// What becomes a span of a trace unless `GOTEMP_TRACE_FILTER` says otherwise: gotemp's own
+/// spans at info (requests, calls, writes, the event pipeline), not the internals of the HTTP/2,
+/// database and broker clients. The cache's spans are at debug: add `gotemp_core::cache=debug`
+/// to see each cache call — measured at a quarter of a warm read's throughput when on
+/// (benches/RESULTS.md), so they are not traced by default.
+const TRACED: &str = "info,h2=off,hyper=off,hyper_util=off,tonic=off,\
                       tower=off,sqlx=off,async_nats=off,opentelemetry=off,opentelemetry_sdk=off,\
                       reqwest=off";
 
@@ -85,7 +88,9 @@ pub fn init(default: &str, service: &str) -> Result<Telemetry, String> {
         tracing_opentelemetry::layer()
             .with_tracer(p.tracer("gotemp"))
             .with_error_records_to_exceptions(true)
-            .with_filter(tracing_subscriber::EnvFilter::new(TRACED))
+            .with_filter(tracing_subscriber::EnvFilter::new(
+                std::env::var("GOTEMP_TRACE_FILTER").unwrap_or_else(|_| TRACED.to_owned()),
+            ))
     });
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let registry = tracing_subscriber::registry().with(otel);

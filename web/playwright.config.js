@@ -41,6 +41,11 @@ export default defineConfig({
 			GOTEMP_ADMIN_EMAIL: admin.email,
 			GOTEMP_ADMIN_PASSWORD: admin.password,
 			GOTEMP_DEMO_PASSWORD: demoPassword,
+			// Traced (to a port nobody answers: the spans are dropped), so audit records carry
+			// trace ids and the UI links them.
+			OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+			OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+			GOTEMP_TRACE_URL: 'https://traces.example/trace/{trace_id}',
 			RUST_LOG: 'warn'
 		}
 	}

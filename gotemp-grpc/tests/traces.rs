@@ -60,6 +60,11 @@ async fn a_call_continues_the_callers_trace_across_processes() {
         ("GOTEMP_ADMIN_PASSWORD", "ops password"),
         ("GOTEMP_SEED", "true"),
         ("OTEL_SERVICE_NAME", "users"),
+        // Cache calls are traced on request only.
+        (
+            "GOTEMP_TRACE_FILTER",
+            "info,gotemp_core::cache=debug,h2=off,hyper=off,tonic=off,tower=off",
+        ),
     ];
     env.extend(otel);
     let (users, users_url) = spawn(&env).await;

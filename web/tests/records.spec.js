@@ -60,6 +60,8 @@ test('a user gets a duplicate e-mail and a bad period marked at their fields', a
 	await page.getByRole('button', { name: 'Create user' }).click();
 	await expect(page).toHaveURL(/\/users\/\d+\?created=1$/);
 	await expect(page.getByTestId('history')).toContainText('Created');
+	// The change was traced, and its record links the trace where the deployment keeps them.
+	await expect(page.getByTestId('trace-link').first()).toHaveAttribute('href', /^https:\/\/traces\.example\/trace\/[0-9a-f]{32}$/);
 	// The password never comes back, not even in the audit trail.
 	await expect(page.locator('body')).not.toContainText('argon2');
 

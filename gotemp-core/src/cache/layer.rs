@@ -344,8 +344,9 @@ impl CacheLayer {
         metrics::counter!(metric, "entity" => entity).increment(1);
     }
 
-    /// Runs one cache call within the timeout, traced (at debug level: a warm read is on every
-    /// request's path) as a client span naming the operation and the backend, never the key.
+    /// Runs one cache call within the timeout, traced as a client span naming the operation and
+    /// the backend, never the key — at debug level, traced only when asked for
+    /// (`GOTEMP_TRACE_FILTER`): a warm read is on every request's path.
     async fn bounded<T>(
         &self,
         operation: &'static str,
