@@ -7,9 +7,10 @@
 mod common;
 
 use common::stop;
+use gotemp_events::testing::NatsServer;
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::customer::CreateCustomerRequest;
-use gotemp_store::testing::{self, Backend, ServerProcess};
+use gotemp_store::testing;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
@@ -154,25 +155,10 @@ async fn until(prometheus: &str, q: &str, limit: Duration, test: impl Fn(f64) ->
 async fn prometheus_sees_every_figure_move() {
     let dir = std::env::temp_dir().join(format!("gotemp-prom-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let jetstream = dir.join("jetstream").display().to_string();
-    let Some(mut nats) = ServerProcess::start(Backend::Nats, TEST, "nats-server", |port| {
-        [
-            "-a",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-js",
-            "-sd",
-            &jetstream,
-        ]
-        .map(String::from)
-        .to_vec()
-    })
-    .await
-    else {
+    let Some(mut nats) = NatsServer::start(TEST).await else {
         return;
     };
-    let (server, grpc, metrics, logs) = gotemp(&dir, &nats.url("nats")).await;
+    let (server, grpc, metrics, logs) = gotemp(&dir, &nats.url()).await;
     let Some((mut prom, prom_url)) = prometheus(&dir, &metrics).await else {
         return;
     };

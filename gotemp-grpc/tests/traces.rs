@@ -8,11 +8,11 @@
 mod common;
 
 use common::{spawn, stop};
+use gotemp_events::testing::NatsServer;
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::audit::{AuditFilter, ListAuditRecordsRequest};
 use gotemp_grpc::pb::customer::CreateCustomerRequest;
 use gotemp_store::testing::otlp::Receiver;
-use gotemp_store::testing::{Backend, ServerProcess};
 use std::time::Duration;
 
 const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
@@ -25,25 +25,10 @@ async fn a_call_continues_the_callers_trace_across_processes() {
     let receiver = Receiver::start().await;
     let dir = std::env::temp_dir().join(format!("gotemp-traces-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
-    let jetstream = dir.join("jetstream").display().to_string();
-    let Some(nats) = ServerProcess::start(Backend::Nats, test, "nats-server", |port| {
-        [
-            "-a",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-js",
-            "-sd",
-            &jetstream,
-        ]
-        .map(String::from)
-        .to_vec()
-    })
-    .await
-    else {
+    let Some(nats) = NatsServer::start(test).await else {
         return;
     };
-    let nats_url = nats.url("nats");
+    let nats_url = nats.url();
     let db = |name: &str| format!("sqlite://{}/{name}.db", dir.display());
     let (users_db, customers_db, audit_db) = (db("users"), db("customers"), db("audit"));
     let otel = [
