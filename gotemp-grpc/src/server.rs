@@ -66,21 +66,30 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    // Reflection advertises what this process serves, not every service gotemp has.
-    let mut reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .with_service_name("grpc.health.v1.Health")
-        .with_service_name("grpc.reflection.v1.ServerReflection");
-    for service in services {
-        reflection = reflection.with_service_name(service.grpc_name());
-    }
-    let reflection = reflection
+    // Reflection advertises what this process serves, not every service gotemp has; in both
+    // versions clients speak (v1alpha: Python's grpcio client, older grpcurl, GUI clients).
+    let reflection = || {
+        let mut builder = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name("grpc.health.v1.Health")
+            .with_service_name("grpc.reflection.v1.ServerReflection")
+            .with_service_name("grpc.reflection.v1alpha.ServerReflection");
+        for service in services {
+            builder = builder.with_service_name(service.grpc_name());
+        }
+        builder
+    };
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .expect("the descriptor sets generated at build time are valid");
+    let reflection = reflection()
         .build_v1()
         .expect("the descriptor sets generated at build time are valid");
     let known = (services.iter().map(|s| s.grpc_name().to_owned())).chain([
         "grpc.health.v1.Health".to_owned(),
         "grpc.reflection.v1.ServerReflection".to_owned(),
+        "grpc.reflection.v1alpha.ServerReflection".to_owned(),
     ]);
     let mut routes = Server::builder()
         .concurrency_limit_per_connection(CALLS_PER_CONNECTION)
@@ -100,7 +109,8 @@ pub async fn serve(
         )
         .layer(crate::metrics::GrpcMetricsLayer::new(known))
         .add_service(health_service)
-        .add_service(reflection);
+        .add_service(reflection)
+        .add_service(reflection_v1alpha);
     for service in services {
         routes = match service {
             ServiceName::User => routes.add_service(wrap(

@@ -60,7 +60,7 @@ async fn health_and_reflection_let_standard_tools_find_everything() {
         "only the served services are known"
     );
 
-    let mut reflection = ServerReflectionClient::new(channel);
+    let mut reflection = ServerReflectionClient::new(channel.clone());
     let request = ServerReflectionRequest {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
@@ -92,6 +92,28 @@ async fn health_and_reflection_let_standard_tools_find_everything() {
             .any(|n| n.contains("Audit") || n.contains("Customer")),
         "only what this process serves: {names:?}"
     );
+    // The older protocol, which Python's grpcio and older grpcurl speak, lists the same.
+    {
+        use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+        use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut answers = ServerReflectionClient::new(channel)
+            .server_reflection_info(tokio_stream_once(request))
+            .await
+            .expect("v1alpha reflection is served")
+            .into_inner();
+        let answer = answers.message().await.unwrap().expect("one answer");
+        let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
+            panic!("not a service list: {answer:?}");
+        };
+        let old: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+        assert_eq!(old, names, "v1alpha lists what v1 does");
+    }
     running.stop().await;
     store.finish().await;
 }
