@@ -49,21 +49,14 @@ async fn gotemp(dir: &std::path::Path, nats: &str) -> (Child, String, String, Lo
             kept.lock().unwrap().push(line);
         }
     });
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = async || {
-        tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("a line within 30 s")
-            .unwrap()
-            .expect("a line on stdout")
-    };
-    let serving = next().await;
+    let mut lines = common::lines(&mut child);
+    let serving = common::next_line(&mut lines).await;
     let grpc = serving
         .strip_prefix("gotemp-grpc listening on ")
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("unexpected first line: {serving}"))
         .to_owned();
-    let metrics = next().await;
+    let metrics = common::next_line(&mut lines).await;
     let metrics = metrics
         .strip_prefix("metrics on http://")
         .and_then(|rest| rest.strip_suffix("/metrics"))

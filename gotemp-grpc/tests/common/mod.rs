@@ -7,6 +7,30 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod netns;
+
+/// The first line a server process writes to its standard output (where it listens), within
+/// 30 s; later lines stay readable through [`lines`].
+pub async fn first_line(child: &mut Child) -> String {
+    next_line(&mut lines(child)).await
+}
+
+/// The lines of a process's standard output (taken from it: call once).
+pub fn lines(child: &mut Child) -> tokio::io::Lines<BufReader<tokio::process::ChildStdout>> {
+    BufReader::new(child.stdout.take().expect("stdout is piped")).lines()
+}
+
+/// The next line of `lines`, within 30 s.
+pub async fn next_line(
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+) -> String {
+    tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the server says where it listens within 30 s")
+        .unwrap()
+        .expect("a line on stdout")
+}
+
 /// Starts the `gotemp-grpc` binary with `env` only, on a free port; returns it and the URL of
 /// the address it printed (`https://localhost:…` when it says it serves TLS).
 pub async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
@@ -19,12 +43,7 @@ pub async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
         .kill_on_drop(true)
         .spawn()
         .expect("the gotemp-grpc binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("the server says where it listens within 30 s")
-        .unwrap()
-        .expect("a line on stdout");
+    let line = first_line(&mut child).await;
     let addr = line
         .strip_prefix("gotemp-grpc listening on ")
         .and_then(|rest| rest.split_whitespace().next())
