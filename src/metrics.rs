@@ -20,9 +20,6 @@ pub const DURATION_BUCKETS: [f64; 16] = [
     5.0, 10.0,
 ];
 
-/// Most parked messages counted at a scrape: past this many, the figure says "at least".
-pub const DEAD_LETTERS_COUNTED: u32 = 10_000;
-
 /// Installs the process-wide Prometheus recorder (once; later calls reuse it). `None` when the
 /// embedding application installed another `metrics` recorder first: `/metrics` then says so
 /// instead of showing empty figures.
@@ -69,8 +66,8 @@ pub async fn render(app: &Gotemp, records_audit: bool) -> Option<String> {
             .set(f64::from(open.saturating_sub(idle)));
     }
     if records_audit {
-        match app.audit().dead_letters(DEAD_LETTERS_COUNTED).await {
-            Ok(parked) => metrics::gauge!("gotemp_audit_dead_letters").set(parked.len() as f64),
+        match app.audit().dead_letter_count().await {
+            Ok(parked) => metrics::gauge!("gotemp_audit_dead_letters").set(parked as f64),
             Err(e) => tracing::warn!(error = %e, "dead letters unreadable"),
         }
     }

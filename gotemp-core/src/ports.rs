@@ -142,6 +142,8 @@ pub trait AuditRepository: Send + Sync {
     async fn park(&self, letter: &DeadLetter) -> Result<()>;
     /// The most recently parked messages, newest first.
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>>;
+    /// How many messages are parked (the dead-letter metric reads it at every scrape).
+    async fn dead_letter_count(&self) -> Result<u64>;
 }
 
 /// An event waiting in an outbox to be published.

@@ -61,6 +61,11 @@ impl AuditService {
         self.repo.dead_letters(limit).await
     }
 
+    /// How many messages are parked.
+    pub async fn dead_letter_count(&self) -> Result<u64> {
+        self.repo.dead_letter_count().await
+    }
+
     /// The record with row id `id`.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<AuditRecord> {
         self.allow_read(actor)?;

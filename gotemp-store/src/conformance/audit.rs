@@ -243,6 +243,7 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
         [second, first.clone()]
     );
     assert_eq!(r.audit.dead_letters(1).await.unwrap().len(), 1);
+    assert_eq!(r.audit.dead_letter_count().await.unwrap(), 2);
 }
 
 /// A batch stores each new event once and skips those already stored, in one statement.

@@ -166,6 +166,14 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn dead_letter_count(&self) -> Result<u64> {
+        let n: D::Number = sqlx::query_as("SELECT COUNT(*) AS n FROM audit_dead_letters")
+            .fetch_one(self.db())
+            .await
+            .map_err(map_sqlx)?;
+        Ok(u64::try_from(n.into()).unwrap_or(0))
+    }
+
     async fn count_by_bucket(
         &self,
         filter: &AuditFilter,
