@@ -172,6 +172,7 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
             NewProduct {
                 id: Some("evented-duck".into()),
                 name: "Old Duck".into(),
+                hierarchy_level: "sku".into(),
                 ..Default::default()
             },
         )

@@ -218,7 +218,7 @@ pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedR
         let input = NewProduct {
             id: Some(id.into()),
             name: name.into(),
-            hierarchy_level: Some(level.into()),
+            hierarchy_level: level.into(),
             valid_from: Some(ymd(2000, 1, 1)),
             valid_thru: Some(ymd(2200, 1, 1)),
             extra_fields: None,

@@ -197,7 +197,9 @@ impl<T: StoredTime> From<ProductRow<T>> for Product {
         Product {
             id: r.id,
             name: r.name,
-            hierarchy_level: r.hierarchy_level,
+            hierarchy_level: r
+                .hierarchy_level
+                .unwrap_or_else(|| gotemp_core::entities::LEVEL_UNSET.into()),
             valid_from: r.valid_from.utc(),
             valid_thru: r.valid_thru.utc(),
             extra_fields: r.extra_fields.0,

@@ -124,7 +124,7 @@ macro_rules! master_fields {
                 valid_thru: input.valid_thru,
                 extra_fields: input.extra_fields,
             };
-            (common, ($(input.$own)?))
+            (common, ($(Some(input.$own))?))
         }
         fn split_changes(changes: $changes) -> (MasterInput, Self::RawExtras) {
             let common = MasterInput {

@@ -18,7 +18,8 @@ pub use link::{
 };
 pub use master::{MasterDraft, MasterEntity, MasterInput};
 pub use product::{
-    LEVEL_MAX, NewProduct, Product, ProductChanges, ProductDraft, ProductExtras, ProductFilter,
+    LEVEL_MAX, LEVEL_UNSET, NewProduct, Product, ProductChanges, ProductDraft, ProductExtras,
+    ProductFilter,
 };
 pub use promotion::{
     Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,

@@ -2,7 +2,7 @@ use super::master::{MasterDraft, MasterEntity, MasterInput, master_fields};
 use super::{ExtraFields, ProductLink};
 use crate::error::Violations;
 use crate::event::Auditable;
-use crate::values::{self, Text};
+use crate::values::Text;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +14,9 @@ pub struct Product {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// Level in the product hierarchy (`sku`, `cat`, …).
-    pub hierarchy_level: Option<String>,
+    /// Level in the product hierarchy (`sku`, `cat`, …); [`LEVEL_UNSET`] on products stored
+    /// before the level was required.
+    pub hierarchy_level: String,
     /// Start of validity.
     pub valid_from: DateTime<Utc>,
     /// End of validity.
@@ -55,9 +56,10 @@ pub struct NewProduct {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub name: String,
-    /// Optional, ≤50.
-    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
-    pub hierarchy_level: Option<String>,
+    /// Required, ≤50 (`sku`, `cat`, …), as the original required it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
+    pub hierarchy_level: String,
     /// Defaults to now.
     pub valid_from: Option<DateTime<Utc>>,
     /// Defaults to a year after `valid_from`.
@@ -74,8 +76,8 @@ pub struct ProductChanges {
     /// New name.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub name: Option<String>,
-    /// New hierarchy level; empty clears it.
-    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
+    /// New hierarchy level; it is required, so empty is refused rather than clearing it.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub hierarchy_level: Option<String>,
     /// New start of validity.
     pub valid_from: Option<DateTime<Utc>>,
@@ -90,10 +92,10 @@ pub struct ProductChanges {
 pub type ProductDraft = MasterDraft<Product>;
 
 /// What a product adds to the common fields of master data, validated.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProductExtras {
     /// Level in the product hierarchy.
-    pub hierarchy_level: Option<Text>,
+    pub hierarchy_level: Text,
 }
 
 /// Search filters for products.
@@ -112,11 +114,15 @@ pub struct ProductFilter {
 /// Longest hierarchy level accepted.
 pub const LEVEL_MAX: usize = 50;
 
+/// The level given to products stored before the level was required (migration 0006, and
+/// ArangoDB documents without one), so `hierarchy_level=unset` finds exactly those to fix.
+pub const LEVEL_UNSET: &str = "unset";
+
 /// Products add a hierarchy level; their parent links (categories) take any kind, and products
 /// alone have components.
 impl MasterEntity for Product {
     type Extras = ProductExtras;
-    /// The hierarchy level sent; on update `""` clears it.
+    /// The hierarchy level sent; absent on update keeps the stored one.
     type RawExtras = Option<String>;
     type New = NewProduct;
     type Changes = ProductChanges;
@@ -136,11 +142,11 @@ impl MasterEntity for Product {
         level: Option<String>,
         stored: Option<&Self>,
     ) -> Option<ProductExtras> {
-        let level = match stored {
-            Some(stored) => values::merged_optional(stored.hierarchy_level.clone(), level),
-            None => level,
+        let level = match (level, stored) {
+            (None, Some(stored)) => stored.hierarchy_level.clone(),
+            (level, _) => level.unwrap_or_default(),
         };
-        let level = Text::parse_optional("hierarchy_level", level.as_deref(), LEVEL_MAX);
+        let level = Text::parse("hierarchy_level", &level, LEVEL_MAX);
         v.check(level)
             .map(|hierarchy_level| ProductExtras { hierarchy_level })
     }
@@ -158,7 +164,6 @@ impl MasterEntity for Product {
     }
 
     fn stored_extras(extras: &ProductExtras) -> Vec<(&'static str, Option<&str>)> {
-        let level = extras.hierarchy_level.as_ref().map(Text::as_str);
-        vec![("hierarchy_level", level)]
+        vec![("hierarchy_level", Some(extras.hierarchy_level.as_str()))]
     }
 }

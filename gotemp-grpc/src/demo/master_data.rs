@@ -81,7 +81,7 @@ pub async fn product_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Tou
         .create_product(product::CreateProductRequest {
             id: Some(id.clone()),
             name: "Rubber Duck XL".into(),
-            hierarchy_level: Some("sku".into()),
+            hierarchy_level: "sku".into(),
             extra_fields: text_struct(&[("colour", "yellow"), ("upc", "0001112223334")]),
             ..Default::default()
         })
@@ -115,11 +115,7 @@ pub async fn product_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Tou
     log.step(
         "product",
         "get",
-        &format!(
-            "\"{}\" ({})",
-            got.name,
-            got.hierarchy_level.as_deref().unwrap_or("-")
-        ),
+        &format!("\"{}\" ({})", got.name, got.hierarchy_level),
     );
     let listed = c
         .products()

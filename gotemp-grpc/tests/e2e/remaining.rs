@@ -98,6 +98,7 @@ async fn the_remaining_rpcs_succeed_and_lists_page_with_tokens() {
         .products()
         .create_product(product::CreateProductRequest {
             name: "Temporary".into(),
+            hierarchy_level: "sku".into(),
             ..Default::default()
         })
         .await

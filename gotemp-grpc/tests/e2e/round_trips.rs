@@ -161,13 +161,23 @@ async fn every_service_round_trips_and_maps_its_errors() {
         .unwrap_err();
     assert_eq!(in_use.code(), Code::FailedPrecondition, "{in_use:?}");
 
-    // Products.
+    // Products: the hierarchy level is required, as in the original.
+    let no_level = c
+        .products()
+        .create_product(product::CreateProductRequest {
+            name: "Levelless".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(no_level.code(), Code::InvalidArgument);
+    assert!(no_level.message().contains("hierarchy_level is required"));
     let duck = c
         .products()
         .create_product(product::CreateProductRequest {
             id: Some("rubber-duck".into()),
             name: "Rubber duck".into(),
-            hierarchy_level: Some("L3".into()),
+            hierarchy_level: "L3".into(),
             ..Default::default()
         })
         .await

@@ -60,37 +60,43 @@ async fn customers_and_products_round_trip_with_every_rule() {
             .await;
         assert_eq!(r.json()["items"], json!([]), "not valid in 900 days");
 
+        // The kind's own required fields, added to every body below.
+        let with = |mut body: serde_json::Value| {
+            let fields = extra.as_object().unwrap().clone();
+            body.as_object_mut().unwrap().extend(fields);
+            body
+        };
         // Rules: name required and bounded, key format, validity order, extra fields an object.
-        api.post(&base, json!({})).await.invalid(&["name"]);
+        api.post(&base, with(json!({}))).await.invalid(&["name"]);
         api.post(
             &base,
-            json!({"name": "n".repeat(256), "id": "no spaces please"}),
+            with(json!({"name": "n".repeat(256), "id": "no spaces please"})),
         )
         .await
         .invalid(&["name", "id"]);
         api.post(
             &base,
-            json!({"name": "X", "valid_from": future(5), "valid_thru": future(1)}),
+            with(json!({"name": "X", "valid_from": future(5), "valid_thru": future(1)})),
         )
         .await
         .invalid(&["valid_thru"]);
-        api.post(&base, json!({"name": "X", "extra_fields": [1]}))
+        api.post(&base, with(json!({"name": "X", "extra_fields": [1]})))
             .await
             .invalid(&["extra_fields"]);
-        api.post(&base, json!({"name": "X", "valid_from": 12}))
+        api.post(&base, with(json!({"name": "X", "valid_from": 12})))
             .await
             .invalid(&["valid_from"]);
         // A taken key.
-        api.post(&base, json!({"name": "Again", "id": id}))
+        api.post(&base, with(json!({"name": "Again", "id": id})))
             .await
             .problem(409);
         // NUL characters cannot be stored anywhere: refused by name, never a server error.
-        api.post(&base, json!({"name": "a\u{0}b"}))
+        api.post(&base, with(json!({"name": "a\u{0}b"})))
             .await
             .invalid(&["name"]);
         api.post(
             &base,
-            json!({"name": "X", "extra_fields": {"k": ["\u{0}"]}}),
+            with(json!({"name": "X", "extra_fields": {"k": ["\u{0}"]}})),
         )
         .await
         .invalid(&["extra_fields"]);
@@ -115,6 +121,14 @@ async fn customers_and_products_round_trip_with_every_rule() {
         api.put(&path, json!({"name": ""}), None)
             .await
             .invalid(&["name"]);
+        if kind == "products" {
+            // Required, as the original had it: neither left out nor cleared.
+            let unlevelled = api.post(&base, json!({"name": "X"})).await;
+            unlevelled.invalid(&["hierarchy_level"]);
+            api.put(&path, json!({"hierarchy_level": " "}), None)
+                .await
+                .invalid(&["hierarchy_level"]);
+        }
         api.put(&format!("{base}/nothing-here"), json!({"name": "X"}), None)
             .await
             .problem(404);

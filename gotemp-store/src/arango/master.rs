@@ -82,7 +82,10 @@ impl Vertex for Product {
         Product {
             id: d.key,
             name: d.name,
-            hierarchy_level: d.hierarchy_level,
+            // Documents written before the level was required have none.
+            hierarchy_level: d
+                .hierarchy_level
+                .unwrap_or_else(|| gotemp_core::entities::LEVEL_UNSET.into()),
             valid_from: instant(d.valid_from),
             valid_thru: instant(d.valid_thru),
             extra_fields: d.extra_fields,

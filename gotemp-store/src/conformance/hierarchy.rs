@@ -60,7 +60,7 @@ async fn product(repos: &Repositories, id: &str) -> Product {
         id: key(id),
         name: text(&format!("Product {id}")),
         extras: ProductExtras {
-            hierarchy_level: Some(text("sku")),
+            hierarchy_level: text("sku"),
         },
         validity: period(2000, 2200),
         extra_fields: Default::default(),
@@ -269,7 +269,7 @@ pub async fn product_links(repos: &Repositories) {
     let used_in = r.related("intamd", &part_of).await.unwrap();
     assert_eq!(ids(&used_in, |p| &p.id), ["switch", "tele"]);
     assert_eq!(used_in[1].link.kind.as_deref(), Some("cpu"));
-    assert_eq!(used_in[1].object.hierarchy_level.as_deref(), Some("sku"));
+    assert_eq!(used_in[1].object.hierarchy_level, "sku");
     let parents = query(Relation::IsParentOf, Direction::Incoming, None);
     assert_eq!(
         ids(&r.related("tele", &parents).await.unwrap(), |p| &p.id),

@@ -227,20 +227,20 @@ pub async fn customers_stale_and_missing(r: &Repositories) {
 pub async fn products_crud(r: &Repositories) {
     crud::<Products>(r).await;
     let mut d = Products::draft("cat1", "Category", period(2000, 2100), ExtraFields::new());
-    d.extras.hierarchy_level = Some(text("cat"));
+    d.extras.hierarchy_level = text("cat");
     let p = r
         .products
         .create(&d, event::<Product>(ActionType::Insert))
         .await
         .unwrap();
-    assert_eq!(p.hierarchy_level.as_deref(), Some("cat"));
-    d.extras.hierarchy_level = None;
+    assert_eq!(p.hierarchy_level, "cat");
+    d.extras.hierarchy_level = text("sku");
     let p = r
         .products
         .update(&d, 1, event::<Product>(ActionType::Update))
         .await
         .unwrap();
-    assert_eq!(p.hierarchy_level, None);
+    assert_eq!(p.hierarchy_level, "sku");
 }
 /// Products: a taken id is a Duplicate conflict on `id`.
 pub async fn products_duplicate_id(r: &Repositories) {
@@ -250,7 +250,7 @@ pub async fn products_duplicate_id(r: &Repositories) {
 pub async fn products_filters_and_pages(r: &Repositories) {
     filters_and_pages::<Products>(r).await;
     let mut d = Products::draft("zcat", "Z", period(2000, 2100), ExtraFields::new());
-    d.extras.hierarchy_level = Some(text("cat"));
+    d.extras.hierarchy_level = text("cat");
     r.products
         .create(&d, event::<Product>(ActionType::Insert))
         .await

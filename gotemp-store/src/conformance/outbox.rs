@@ -64,7 +64,7 @@ pub async fn one_event_per_committed_write(r: &Repositories) {
         id: EntityKey::parse("id", "p1").unwrap(),
         name: text("P"),
         extras: ProductExtras {
-            hierarchy_level: None,
+            hierarchy_level: text("sku"),
         },
         validity: period(2000, 2100),
         extra_fields: ExtraFields::new(),

@@ -112,7 +112,8 @@ function masterData(noun, resource, extraFilters, extraColumns, extraForm) {
 				extra_fields: parseExtra(f.extra_fields, errors)
 			};
 			if (!record && trimmed(f.id)) body.id = trimmed(f.id);
-			if ('hierarchy_level' in f) body.hierarchy_level = trimmed(f.hierarchy_level) || undefined;
+			// Required: sent even when empty, so the server names the field.
+			if ('hierarchy_level' in f) body.hierarchy_level = trimmed(f.hierarchy_level);
 			return { body, errors };
 		}
 	};

@@ -187,7 +187,7 @@ fn product(id: &str) -> crate::entities::Product {
     crate::entities::Product {
         id: id.into(),
         name: format!("Product {id}"),
-        hierarchy_level: None,
+        hierarchy_level: "sku".into(),
         valid_from: year(2000),
         valid_thru: year(2100),
         extra_fields: Default::default(),

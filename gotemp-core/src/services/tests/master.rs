@@ -168,7 +168,7 @@ fn product(id: &str, version: i64) -> Product {
     Product {
         id: id.into(),
         name: "Play Switch Console".into(),
-        hierarchy_level: Some("sku".into()),
+        hierarchy_level: "sku".into(),
         valid_from: year(2000),
         valid_thru: year(2200),
         extra_fields: Default::default(),
@@ -184,7 +184,7 @@ async fn product_create_checks_its_fields() {
     let input = NewProduct {
         id: Some("switch".into()),
         name: " ".into(),
-        hierarchy_level: Some("l".repeat(51)),
+        hierarchy_level: "l".repeat(51),
         ..Default::default()
     };
     let err = ProductService::new(Arc::new(MockMasterRepository::<Product>::new()))
@@ -195,19 +195,30 @@ async fn product_create_checks_its_fields() {
 }
 
 #[tokio::test]
-async fn product_update_can_clear_the_level_and_create_keeps_the_given_id() {
+async fn product_level_is_required_and_kept_when_absent_from_an_update() {
+    let refused = ProductService::new(Arc::new(MockMasterRepository::<Product>::new()))
+        .create(
+            &actor(),
+            NewProduct {
+                name: "No level".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(fields(refused), ["hierarchy_level"]);
     let mut repo = MockMasterRepository::<Product>::new();
     repo.expect_create()
-        .withf(|d, _| {
-            d.id.as_str() == "switch"
-                && d.extras.hierarchy_level.as_ref().map(|l| l.as_str()) == Some("sku")
-        })
+        .withf(|d, _| d.id.as_str() == "switch" && d.extras.hierarchy_level.as_str() == "sku")
         .returning(|d, _| Ok(product(d.id.as_str(), 1)));
     repo.expect_get().returning(|id| Ok(Some(product(id, 1))));
     repo.expect_update()
         .withf(|d, v, e| {
-            d.extras.hierarchy_level.is_none() && *v == 1 && e.action_func == "update_product"
+            d.extras.hierarchy_level.as_str() == "sku"
+                && *v == 1
+                && e.action_func == "update_product"
         })
+        .times(1)
         .returning(|d, _, _| Ok(product(d.id.as_str(), 2)));
     repo.expect_delete()
         .withf(|id, v, _| id == "switch" && *v == 1)
@@ -216,14 +227,20 @@ async fn product_update_can_clear_the_level_and_create_keeps_the_given_id() {
     let input = NewProduct {
         id: Some("switch".into()),
         name: "Switch".into(),
-        hierarchy_level: Some("sku".into()),
+        hierarchy_level: "sku".into(),
         ..Default::default()
     };
     svc.create(&actor(), input).await.unwrap();
-    let changes = ProductChanges {
-        hierarchy_level: Some("".into()),
+    let cleared = ProductChanges {
+        hierarchy_level: Some(" ".into()),
         ..Default::default()
     };
-    svc.update(&actor(), "switch", changes, None).await.unwrap();
+    let refused = svc.update(&actor(), "switch", cleared, None).await;
+    assert_eq!(fields(refused.unwrap_err()), ["hierarchy_level"]);
+    let renamed = ProductChanges {
+        name: Some("Switch 2".into()),
+        ..Default::default()
+    };
+    svc.update(&actor(), "switch", renamed, None).await.unwrap();
     svc.delete(&actor(), "switch", Some(1)).await.unwrap();
 }

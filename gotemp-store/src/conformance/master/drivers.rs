@@ -111,7 +111,7 @@ impl MasterData for Products {
             id: EntityKey::parse("id", id).unwrap(),
             name: text(name),
             extras: ProductExtras {
-                hierarchy_level: Some(text("sku")),
+                hierarchy_level: text("sku"),
             },
             validity,
             extra_fields: extra,
