@@ -126,7 +126,9 @@ impl GotempBuilder {
     }
 
     /// Where the promotion service looks customers up, instead of this process's customer
-    /// service: a remote customer service when customers run in a process of their own.
+    /// service: a remote customer service when customers run in a process of their own. With a
+    /// lookup cache, its answers are cached (one call per customer, evicted by the customer's
+    /// change events).
     pub fn customer_directory(mut self, directory: Arc<dyn CustomerDirectory>) -> Self {
         self.directory = Some(directory);
         self

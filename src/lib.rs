@@ -152,7 +152,14 @@ impl Gotemp {
         }
         // The promotion service reads customers through the very service the transports write
         // through (same cache, same hooks), unless they live in another process.
-        let directory = directory.unwrap_or_else(|| Arc::new(customers.clone()));
+        // A directory in another process is asked through the cache, evicted by customer events.
+        let directory: Arc<dyn CustomerDirectory> = match (directory, &cache) {
+            (None, _) => Arc::new(customers.clone()),
+            (Some(remote), Some(cache)) => Arc::new(
+                gotemp_core::cache::CachedCustomerDirectory::new(remote, cache.clone()),
+            ),
+            (Some(remote), None) => remote,
+        };
         Self {
             users,
             customers,

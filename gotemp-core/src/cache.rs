@@ -102,6 +102,9 @@ impl Cache for TieredCache {
 pub trait Cacheable: Auditable + Serialize + DeserializeOwned + Send + Sync {
     /// Bumped whenever the serialized shape changes.
     const SCHEMA_VERSION: u32;
+    /// The name in its keys; differs from the object name when the object is also cached in
+    /// another shape (see [`CustomerName`]).
+    const CACHE_NAME: &'static str = Self::OBJECT_NAME;
 }
 
 impl Cacheable for Customer {
@@ -118,7 +121,9 @@ impl Cacheable for AuthStatus {
     const SCHEMA_VERSION: u32 = 1;
 }
 
+mod directory;
 mod layer;
+pub use directory::{CachedCustomerDirectory, CustomerName};
 pub use layer::{CacheLayer, CacheSettings, CacheStats};
 
 #[cfg(test)]

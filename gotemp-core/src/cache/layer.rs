@@ -1,10 +1,10 @@
 //! [`CacheLayer`]: typed access to a [`Cache`] that never fails a request and never serves an
 //! entry for longer than an eviction event takes to arrive.
 
+use super::CustomerName;
 use super::{Cache, Cacheable};
 use crate::entities::{AuthStatus, Customer, Product};
 use crate::error::{Error, Result};
-use crate::event::Auditable;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::future::Future;
@@ -13,12 +13,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Object names whose change events evict cache entries, with their schema versions.
-const CACHED_OBJECTS: [(&str, u32); 3] = [
-    (Customer::OBJECT_NAME, Customer::SCHEMA_VERSION),
-    (Product::OBJECT_NAME, Product::SCHEMA_VERSION),
-    (AuthStatus::OBJECT_NAME, AuthStatus::SCHEMA_VERSION),
+/// What is cached of each object whose change events evict entries: object name, the name its
+/// entries are kept under, and their schema version. One object may be cached in several
+/// shapes (a customer, and its name for a promotion service deployed apart); a change evicts
+/// them all.
+const CACHED_OBJECTS: [(&str, &str, u32); 4] = [
+    cached::<Customer>(),
+    cached::<CustomerName>(),
+    cached::<Product>(),
+    cached::<AuthStatus>(),
 ];
+
+const fn cached<T: Cacheable>() -> (&'static str, &'static str, u32) {
+    (T::OBJECT_NAME, T::CACHE_NAME, T::SCHEMA_VERSION)
+}
 
 /// How the cache layer behaves; the defaults suit a cache on the same host or network.
 #[derive(Debug, Clone)]
@@ -121,9 +129,9 @@ impl CacheLayer {
         &self.inner.settings
     }
 
-    /// The key of entity `T` with `id`: `<prefix>:<object>:v<schema>:<id>`.
+    /// The key of entity `T` with `id`: `<prefix>:<cache name>:v<schema>:<id>`.
     pub fn key<T: Cacheable>(&self, id: &str) -> String {
-        self.key_for(T::OBJECT_NAME, T::SCHEMA_VERSION, id)
+        self.key_for(T::CACHE_NAME, T::SCHEMA_VERSION, id)
     }
 
     fn key_for(&self, object: &str, version: u32, id: &str) -> String {
@@ -205,19 +213,32 @@ impl CacheLayer {
         Ok(loaded)
     }
 
-    /// Removes the cached `T` with `id`, after a change to it was committed.
+    /// Removes the cached `T` with `id`, in every shape it is cached in, after a change to it
+    /// was committed.
     pub async fn evict<T: Cacheable>(&self, id: &str) {
-        self.evict_keys(vec![self.key::<T>(id)]).await;
+        let mut keys = self.keys_of(T::OBJECT_NAME, id);
+        let own = self.key::<T>(id);
+        if !keys.contains(&own) {
+            keys.push(own);
+        }
+        self.evict_keys(keys).await;
+    }
+
+    fn keys_of(&self, object_name: &str, id: &str) -> Vec<String> {
+        (CACHED_OBJECTS.iter())
+            .filter(|(object, _, _)| *object == object_name)
+            .map(|(_, name, version)| self.key_for(name, *version, id))
+            .collect()
     }
 
     /// Removes the cached object a change event names; `false` when that kind of object is not
     /// cached. Used by the event subscribers that keep every instance's cache fresh.
     pub async fn evict_object(&self, object_name: &str, object_id: &str) -> bool {
-        let Some((name, version)) = CACHED_OBJECTS.iter().find(|(n, _)| *n == object_name) else {
+        let keys = self.keys_of(object_name, object_id);
+        if keys.is_empty() {
             return false;
-        };
-        self.evict_keys(vec![self.key_for(name, *version, object_id)])
-            .await;
+        }
+        self.evict_keys(keys).await;
         true
     }
 

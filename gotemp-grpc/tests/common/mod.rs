@@ -15,15 +15,16 @@ pub async fn first_line(child: &mut Child) -> String {
     next_line(&mut lines(child)).await
 }
 
+/// A server's standard output, line by line.
+pub type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
+
 /// The lines of a process's standard output (taken from it: call once).
-pub fn lines(child: &mut Child) -> tokio::io::Lines<BufReader<tokio::process::ChildStdout>> {
+pub fn lines(child: &mut Child) -> Lines {
     BufReader::new(child.stdout.take().expect("stdout is piped")).lines()
 }
 
 /// The next line of `lines`, within 30 s.
-pub async fn next_line(
-    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
-) -> String {
+pub async fn next_line(lines: &mut Lines) -> String {
     tokio::time::timeout(Duration::from_secs(30), lines.next_line())
         .await
         .expect("the server says where it listens within 30 s")
@@ -32,8 +33,16 @@ pub async fn next_line(
 }
 
 /// Starts the `gotemp-grpc` binary with `env` only, on a free port; returns it and the URL of
-/// the address it printed (`https://localhost:…` when it says it serves TLS).
+/// the address it printed (`https://localhost:…` when it says it serves TLS). Its later output
+/// is read and dropped, so it never writes to a closed pipe.
 pub async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
+    let (child, url, mut rest) = spawn_lines(env).await;
+    tokio::spawn(async move { while let Ok(Some(_)) = rest.next_line().await {} });
+    (child, url)
+}
+
+/// [`spawn`], with the lines after the first for the caller to read (and keep reading).
+pub async fn spawn_lines(env: &[(&str, &str)]) -> (Child, String, Lines) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gotemp-grpc"))
         .env_clear()
         .envs(env.iter().copied())
@@ -43,18 +52,20 @@ pub async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
         .kill_on_drop(true)
         .spawn()
         .expect("the gotemp-grpc binary starts");
-    let line = first_line(&mut child).await;
+    let mut output = lines(&mut child);
+    let line = next_line(&mut output).await;
     let addr = line
         .strip_prefix("gotemp-grpc listening on ")
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("unexpected first line: {line}"))
         .to_owned();
     match line.ends_with("over plaintext") {
-        true => (child, format!("http://{addr}")),
+        true => (child, format!("http://{addr}"), output),
         // Certificates name localhost, not the address.
         false => (
             child,
             format!("https://{}", addr.replace("127.0.0.1", "localhost")),
+            output,
         ),
     }
 }
