@@ -15,7 +15,10 @@ use std::sync::Arc;
 /// outboxes).
 pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
     let mut repositories = open_store(&config.storage.url).await?;
-    if let Some(url) =
+    if config.storage.audit_off() {
+        tracing::info!("audit trail switched off (audit_storage = none): no change is recorded");
+        repositories.audit = Arc::new(gotemp_store::NoAudit);
+    } else if let Some(url) =
         (config.storage.audit.as_deref()).filter(|u| *u != config.storage.url.as_str())
     {
         let audit = open_store(url).await?;

@@ -108,7 +108,8 @@ impl Gotemp {
         )
         .spawn();
         let mut stops: Vec<Stopper> = vec![Box::pin(relay.shutdown())];
-        if record_audit {
+        // With the trail off there is nothing to store: the stream keeps its events for nobody.
+        if record_audit && !config.storage.audit_off() {
             let recorder = AuditRecorder::new(self.audit.clone(), 5);
             let consumer = NatsAuditConsumer::new(client.clone(), settings.clone(), recorder);
             stops.push(Box::pin(consumer.spawn().shutdown()));

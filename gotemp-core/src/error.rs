@@ -85,6 +85,10 @@ pub enum Error {
         /// How long to wait before the next attempt.
         retry_after: std::time::Duration,
     },
+    /// The deployment switched this part of gotemp off (the audit trail with
+    /// `GOTEMP_AUDIT_STORAGE=none`): not a failure, and retrying will not help.
+    #[error("{0}")]
+    SwitchedOff(String),
     /// A backend is down or overloaded; the caller may retry.
     #[error("service unavailable: {0}")]
     Unavailable(#[source] Cause),

@@ -27,6 +27,8 @@ pub fn to_status(error: Error) -> Status {
         }
         Error::Unauthenticated(_) => Status::unauthenticated(error.to_string()),
         Error::PermissionDenied(_) => Status::permission_denied(error.to_string()),
+        // gRPC's code for an operation "not supported/enabled in this service".
+        Error::SwitchedOff(_) => Status::unimplemented(error.to_string()),
         Error::TooManyRequests { retry_after, .. } => {
             let mut details = ErrorDetails::new();
             details.set_retry_info(Some(retry_after));

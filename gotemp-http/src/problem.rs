@@ -153,6 +153,13 @@ impl From<Error> for Problem {
             }
             Error::Unauthenticated(message) => Self::unauthenticated(message),
             Error::PermissionDenied(message) => Self::new(StatusCode::FORBIDDEN, message),
+            // 404: for this deployment the resource does not exist, and the type says why.
+            Error::SwitchedOff(message) => Self::typed(
+                StatusCode::NOT_FOUND,
+                "urn:gotemp:problem:switched-off",
+                Some("Switched off"),
+                message,
+            ),
             Error::TooManyRequests {
                 message,
                 retry_after,

@@ -17,6 +17,7 @@ pub mod cache;
 pub mod conformance;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod error;
+mod no_audit;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -32,6 +33,7 @@ pub mod testing;
 pub use arango::ArangoStore;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use error::map_sqlx;
+pub use no_audit::NoAudit;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -15,7 +15,8 @@ pub struct StorageConfig {
     /// `postgres://user@host/db` (`storage`, `GOTEMP_STORAGE`).
     #[serde(rename = "storage")]
     pub url: BackendUrl,
-    /// The audit trail, when apart (a TimescaleDB, say); `None`: in `url`
+    /// The audit trail, when apart (a TimescaleDB, say); `none` switches it off (events still
+    /// flow, so caches keep following changes; the audit API answers 404); `None`: in `url`
     /// (`audit_storage`).
     #[serde(rename = "audit_storage", deserialize_with = "non_empty")]
     pub audit: Option<BackendUrl>,
@@ -24,6 +25,13 @@ pub struct StorageConfig {
     /// and the relay drains both outboxes. `None`: in `url` (`master_data_storage`).
     #[serde(rename = "master_data_storage", deserialize_with = "non_empty")]
     pub master_data: Option<BackendUrl>,
+}
+
+impl StorageConfig {
+    /// Whether `audit_storage = none` switched the audit trail off.
+    pub fn audit_off(&self) -> bool {
+        self.audit.as_deref().map(str::trim) == Some("none")
+    }
 }
 
 impl Default for StorageConfig {

@@ -1,0 +1,62 @@
+//! The audit trail switched off (`GOTEMP_AUDIT_STORAGE=none`, the original's
+//! `DISABLE_AUDIT_RECORDS`): change events still flow — other instances' caches follow them —
+//! but none is kept, and every question about the trail is answered with
+//! [`Error::SwitchedOff`], which the transports send as 404 (HTTP) or `UNIMPLEMENTED` (gRPC).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
+use gotemp_core::event::AuditEvent;
+use gotemp_core::page::{Page, PageSpec};
+use gotemp_core::ports::{AuditRepository, DeadLetter};
+use gotemp_core::{Error, Result};
+
+/// What the audit API answers when the trail is off.
+pub const SWITCHED_OFF: &str =
+    "the audit trail is switched off in this deployment (GOTEMP_AUDIT_STORAGE=none)";
+
+/// An audit repository that keeps nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAudit;
+
+fn off<T>() -> Result<T> {
+    Err(Error::SwitchedOff(SWITCHED_OFF.into()))
+}
+
+#[async_trait]
+impl AuditRepository for NoAudit {
+    /// Dropped; reported as new so the pipeline acknowledges it and moves on.
+    async fn record(&self, _: &AuditEvent, _: DateTime<Utc>) -> Result<bool> {
+        Ok(true)
+    }
+
+    async fn record_batch(&self, events: &[AuditEvent], _: DateTime<Utc>) -> Result<u64> {
+        Ok(events.len() as u64)
+    }
+
+    async fn get(&self, _: i64) -> Result<Option<AuditRecord>> {
+        off()
+    }
+
+    async fn list(&self, _: &AuditFilter, _: &PageSpec) -> Result<Page<AuditRecord>> {
+        off()
+    }
+
+    async fn count_by_bucket(&self, _: &AuditFilter, _: Duration) -> Result<Vec<BucketCount>> {
+        off()
+    }
+
+    /// Nothing is recorded, so nothing is parked either.
+    async fn park(&self, _: &DeadLetter) -> Result<()> {
+        Ok(())
+    }
+
+    async fn dead_letters(&self, _: u32) -> Result<Vec<DeadLetter>> {
+        off()
+    }
+
+    /// Zero, so the dead-letter gauge and its alert stay quiet.
+    async fn dead_letter_count(&self) -> Result<u64> {
+        Ok(0)
+    }
+}
