@@ -112,7 +112,8 @@ impl Cacheable for Customer {
 }
 
 impl Cacheable for Product {
-    const SCHEMA_VERSION: u32 = 1;
+    /// 2: `hierarchy_level` is always a string (it could be null).
+    const SCHEMA_VERSION: u32 = 2;
 }
 
 /// What authenticating a call needs of its user, cached under the user's id and evicted by the
