@@ -16,7 +16,6 @@ use std::sync::Arc;
 pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
     let mut repositories = open_store(&config.storage.url).await?;
     if config.storage.audit_off() {
-        tracing::info!("audit trail switched off (audit_storage = none): no change is recorded");
         repositories.audit = Arc::new(gotemp_store::NoAudit);
     } else if let Some(url) =
         (config.storage.audit.as_deref()).filter(|u| *u != config.storage.url.as_str())
@@ -25,6 +24,9 @@ pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
         repositories.audit = audit.audit;
         (repositories.pools).extend(audit.pools.into_iter().map(|(_, pool)| ("audit", pool)));
     }
+    // `table`, `hypertable` (TimescaleDB) or `off`: what an operator checks after a deployment.
+    let audit_storage = repositories.audit.storage_kind();
+    tracing::info!(audit_storage, "audit trail storage");
     if let Some(url) =
         (config.storage.master_data.as_deref()).filter(|u| *u != config.storage.url.as_str())
     {

@@ -132,6 +132,12 @@ impl Gotemp {
         ))
     }
 
+    /// How the audit trail is kept: `table`, `hypertable` (TimescaleDB) or `off`
+    /// (`audit_storage = none`); readiness reports it.
+    pub fn audit_storage(&self) -> &'static str {
+        self.repositories.audit.storage_kind()
+    }
+
     /// Whether the storage answers now; `Ok` carries the number of change events still waiting
     /// in the outbox (a growing number means the broker or relay is behind).
     pub async fn check_storage(&self) -> Result<u64> {

@@ -144,6 +144,11 @@ pub trait AuditRepository: Send + Sync {
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>>;
     /// How many messages are parked (the dead-letter metric reads it at every scrape).
     async fn dead_letter_count(&self) -> Result<u64>;
+    /// How the records are kept, for start-up logs and readiness reports: `table`,
+    /// `hypertable` (TimescaleDB), or `off`.
+    fn storage_kind(&self) -> &'static str {
+        "table"
+    }
 }
 
 /// An event waiting in an outbox to be published.

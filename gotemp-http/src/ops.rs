@@ -88,7 +88,12 @@ async fn readyz(State(state): State<ApiState>) -> Response {
         (true, false) => (StatusCode::OK, "degraded"),
         (true, true) => (StatusCode::OK, "ready"),
     };
-    let body = serde_json::json!({ "status": word, "failed": failed, "checks": checks });
+    let body = serde_json::json!({
+        "status": word,
+        "failed": failed,
+        "checks": checks,
+        "audit_storage": state.app.audit_storage(),
+    });
     (status, axum::Json(body)).into_response()
 }
 

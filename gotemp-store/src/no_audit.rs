@@ -59,4 +59,8 @@ impl AuditRepository for NoAudit {
     async fn dead_letter_count(&self) -> Result<u64> {
         Ok(0)
     }
+
+    fn storage_kind(&self) -> &'static str {
+        "off"
+    }
 }

@@ -19,6 +19,8 @@ mod measure;
 pub mod otlp;
 pub mod pki;
 mod process;
+#[cfg(feature = "timescale")]
+pub mod timescale;
 #[cfg(all(feature = "arango", feature = "sqlite"))]
 pub use arango::arango_store;
 pub use measure::{Measured, measure};

@@ -24,6 +24,7 @@ async fn operations_endpoints_and_limits() {
     let ready = anonymous.get("/readyz").await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.json()["status"], "ready");
+    assert_eq!(ready.json()["audit_storage"], "table");
 
     // The document is OpenAPI 3.1 and lists every route the API serves.
     let doc = anonymous.get("/openapi.json").await.json();

@@ -151,6 +151,13 @@ impl sql::Sql for Postgres {
             .push("::text))");
     }
 
+    fn audit_storage(store: &PgStore) -> &'static str {
+        match store.state.timescale.load(Ordering::Acquire) {
+            true => "hypertable",
+            false => "table",
+        }
+    }
+
     /// `date_bin` (PostgreSQL 14+) or TimescaleDB's `time_bucket`, buckets aligned to the epoch.
     async fn bucket_counts(
         store: &PgStore,

@@ -181,6 +181,10 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
     ) -> Result<Vec<BucketCount>> {
         D::bucket_counts(self, filter, width).await
     }
+
+    fn storage_kind(&self) -> &'static str {
+        D::audit_storage(self)
+    }
 }
 
 /// Rows in the next batch statement: 256 at most (far below every driver's parameter limit),

@@ -87,6 +87,11 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     /// Promotions that include a product.
     fn push_product_filter(q: &mut QueryBuilder<Self>, product_id: &str);
 
+    /// How the audit trail is kept (`table`, or `hypertable` on TimescaleDB).
+    fn audit_storage(_store: &SqlStore<Self>) -> &'static str {
+        "table"
+    }
+
     /// Audit counts per time bucket, buckets aligned to the epoch.
     fn bucket_counts(
         store: &SqlStore<Self>,

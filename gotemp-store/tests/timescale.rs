@@ -1,0 +1,55 @@
+//! The audit store on a real TimescaleDB (PGlite with TimescaleDB 2.23 in WebAssembly, started
+//! by each test): the migrations make `audit_records` a hypertable, and the audit conformance
+//! cases — idempotent single and batch inserts, filters and pages, dead letters, counts per bucket
+//! through `time_bucket` — pass on it.
+#![cfg(feature = "timescale")]
+
+use gotemp_store::conformance::audit;
+use gotemp_store::testing::timescale::timescale_store;
+
+macro_rules! on_timescale {
+    ($($name:ident => $case:path),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let Some(ts) = timescale_store(stringify!($name)).await else {
+                return;
+            };
+            $case(&ts.repos).await;
+            ts.store.close().await;
+        }
+    )*};
+}
+
+on_timescale! {
+    audit_record_is_idempotent => audit::record_is_idempotent,
+    audit_record_batch_is_idempotent => audit::record_batch_is_idempotent,
+    audit_filters_newest_first_and_pages => audit::filters_newest_first_and_pages,
+    audit_counts_per_bucket => audit::counts_per_bucket,
+    audit_dead_letters_are_kept => audit::dead_letters_are_kept,
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_a_hypertable_bucketed_by_time_bucket() {
+    let Some(ts) = timescale_store("the_audit_trail_is_a_hypertable_bucketed_by_time_bucket").await
+    else {
+        return;
+    };
+    let (version,): (String,) =
+        sqlx::query_as("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")
+            .fetch_one(ts.store.pool())
+            .await
+            .expect("TimescaleDB is installed");
+    let (dimension,): (String,) = sqlx::query_as(
+        "SELECT column_name::text FROM timescaledb_information.dimensions \
+         WHERE hypertable_name = 'audit_records'",
+    )
+    .fetch_one(ts.store.pool())
+    .await
+    .expect("audit_records is a hypertable");
+    assert_eq!(dimension, "action_time", "TimescaleDB {version}");
+    assert_eq!(ts.repos.audit.storage_kind(), "hypertable");
+    // Preparing again (a second process starting) changes nothing.
+    let again = ts.store.prepare_audit_storage().await.unwrap();
+    assert_eq!(again, gotemp_store::postgres::AuditStorage::Hypertable);
+    ts.store.close().await;
+}
