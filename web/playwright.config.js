@@ -37,7 +37,8 @@ export default defineConfig({
 		env: {
 			GOTEMP_HTTP_ADDR: `127.0.0.1:${port}`,
 			GOTEMP_GRPC_ADDR: '127.0.0.1:0',
-			GOTEMP_HTTP_WEB_DIR: join(import.meta.dirname, 'build'),
+			// No GOTEMP_HTTP_WEB_DIR: the example serves the committed web/dist by itself, as it
+			// does for a newcomer with only the Rust toolchain.
 			GOTEMP_ADMIN_EMAIL: admin.email,
 			GOTEMP_ADMIN_PASSWORD: admin.password,
 			GOTEMP_DEMO_PASSWORD: demoPassword,

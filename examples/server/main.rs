@@ -45,10 +45,10 @@ async fn main() -> ExitCode {
     }
 }
 
-/// The web front end built in this checkout (`web/build`) is served unless
-/// `GOTEMP_HTTP_WEB_DIR` names another; building the Rust code never needs Node.
+/// The web front end built in this checkout (`web/dist`, committed, so no Node.js is needed) is
+/// served unless `GOTEMP_HTTP_WEB_DIR` names another.
 fn serve_built_web_ui(config: &mut Config) {
-    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/build");
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist");
     if config.http.web_dir.is_none() && built.join("index.html").is_file() {
         config.http.web_dir = Some(built.display().to_string());
     }
@@ -75,7 +75,7 @@ async fn run() -> Result<(), all_in_one::BoxError> {
     match config.http.web_dir {
         Some(_) => println!("  web UI       {web}://{http}/"),
         None => println!(
-            "  web UI       not built: `npm --prefix web ci && npm --prefix web run build`, then restart"
+            "  web UI       missing: web/dist was removed (`npm --prefix web ci && npm --prefix web run build`)"
         ),
     }
     match (&config.grpc.tls_cert, &config.grpc.tls_client_ca) {

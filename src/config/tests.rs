@@ -80,7 +80,7 @@ const EVERY_SETTING: [(&str, &str); 34] = [
     ("http_body_limit_bytes", "2048"),
     ("http_request_timeout_secs", "9"),
     ("http_max_in_flight", "7"),
-    ("http_web_dir", "web/build"),
+    ("http_web_dir", "web/dist"),
     ("http_tls_cert", "/tls/http.pem"),
     ("http_tls_key", "/tls/http.key"),
     ("http_trusted_proxies", "10.0.0.0/8, 192.0.2.1"),

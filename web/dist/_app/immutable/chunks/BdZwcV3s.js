@@ -1,0 +1,1 @@
+import{rt as e}from"./Do4kC3JW.js";e();
