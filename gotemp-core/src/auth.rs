@@ -272,16 +272,16 @@ impl TokenService {
 
     /// Verifies signature, algorithm, issuer, audience and time claims.
     pub fn verify(&self, token: &str) -> Result<VerifiedToken> {
-        let invalid = || Error::Unauthenticated("invalid or expired token".into());
+        let invalid = || Error::Unauthenticated(crate::tr!("auth.invalid_token"));
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| invalid())?;
         let user_id: i64 = data
             .claims
             .sub
             .parse()
-            .map_err(|_| Error::Unauthenticated("no user in token".into()))?;
+            .map_err(|_| Error::Unauthenticated(crate::tr!("auth.no_user")))?;
         if user_id <= 0 {
-            return Err(Error::Unauthenticated("no user in token".into()));
+            return Err(Error::Unauthenticated(crate::tr!("auth.no_user")));
         }
         let expires_at = DateTime::from_timestamp(data.claims.exp, 0).ok_or_else(invalid)?;
         Ok(VerifiedToken {

@@ -20,11 +20,11 @@ pub const PRODUCT_LINK: &str = "product_links_pkey";
 /// does not know (a store then reports it as internal: it is a bug, not a user error).
 pub fn unique_violation(constraint: &str) -> Option<Error> {
     let (field, message) = match constraint {
-        USER_EMAIL => ("email", "email: a user with this e-mail already exists"),
-        CUSTOMER_ID => ("id", "id: a customer with this id already exists"),
-        PRODUCT_ID => ("id", "id: a product with this id already exists"),
-        CUSTOMER_LINK => ("id", "id: these customers are linked so already"),
-        PRODUCT_LINK => ("id", "id: these products are linked so already"),
+        USER_EMAIL => ("email", crate::tr!("conflict.user_email")),
+        CUSTOMER_ID => ("id", crate::tr!("conflict.customer_id")),
+        PRODUCT_ID => ("id", crate::tr!("conflict.product_id")),
+        CUSTOMER_LINK => ("id", crate::tr!("conflict.customer_link")),
+        PRODUCT_LINK => ("id", crate::tr!("conflict.product_link")),
         _ => return None,
     };
     Some(Error::conflict(

@@ -29,7 +29,11 @@ impl FieldError {
 
     /// The common "X is required" failure.
     pub fn required(field: &str) -> Self {
-        Self::new(field, "required", format!("{field} is required"))
+        Self::new(
+            field,
+            "required",
+            crate::tr!("field.required", field = field),
+        )
     }
 }
 
@@ -201,8 +205,11 @@ impl Error {
         Self::Conflict {
             kind: ConflictKind::StaleVersion,
             field: Some("version".into()),
-            message: format!(
-                "version: {entity} {id} was changed by someone else (expected version {expected}); reload and retry"
+            message: crate::tr!(
+                "conflict.stale_version",
+                entity = crate::i18n::entity(entity),
+                id = id,
+                expected = expected
             ),
         }
     }

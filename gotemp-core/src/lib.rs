@@ -13,6 +13,7 @@ pub mod entities;
 pub mod error;
 pub mod event;
 pub mod hooks;
+pub mod i18n;
 pub mod page;
 pub mod policy;
 pub mod ports;
@@ -21,6 +22,11 @@ pub mod services;
 pub mod throttle;
 pub mod urls;
 pub mod values;
+
+// The message catalogues (`locales/<lang>.yml`), compiled in; `i18n` reads them.
+#[macro_use]
+extern crate rust_i18n;
+i18n!("locales", fallback = "en");
 
 pub use actor::Actor;
 pub use error::{ConflictKind, Error, FieldError, Result};

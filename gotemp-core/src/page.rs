@@ -67,7 +67,7 @@ impl Cursor {
             FieldError::new(
                 "cursor",
                 "invalid_cursor",
-                "cursor is not a cursor this service issued",
+                crate::tr!("field.cursor_foreign"),
             )
         };
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
@@ -118,7 +118,7 @@ impl PageSpec {
             errors.push(FieldError::new(
                 "limit",
                 "out_of_range",
-                format!("limit must be between 1 and {MAX_LIMIT}"),
+                crate::tr!("field.limit_range", max = MAX_LIMIT),
             ));
         }
         let after = match req.cursor.as_deref() {
@@ -192,7 +192,7 @@ fn wrong_cursor() -> Error {
     Error::invalid(FieldError::new(
         "cursor",
         "invalid_cursor",
-        "cursor belongs to another list",
+        crate::tr!("field.cursor_other_list"),
     ))
 }
 

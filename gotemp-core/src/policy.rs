@@ -95,8 +95,10 @@ impl Roles {
             let name = name.as_ref();
             match Role::parse(name) {
                 Some(role) => Ok(Roles(roles.0 | role.bit())),
-                None => Err(format!(
-                    "{field}: {name:?} is not a role; the roles are admin, editor, viewer, auditor"
+                None => Err(crate::tr!(
+                    "field.unknown_role",
+                    field = field,
+                    name = format!("{name:?}")
                 )),
             }
         })
@@ -280,10 +282,9 @@ pub fn authorize(
     if policy.allows(&request) {
         Ok(())
     } else {
-        Err(Error::PermissionDenied(format!(
-            "permission denied: {}:{} is not granted to this user",
-            resource.as_str(),
-            action.as_str()
+        Err(Error::PermissionDenied(crate::tr!(
+            "denied.permission",
+            permission = format_args!("{}:{}", resource.as_str(), action.as_str())
         )))
     }
 }

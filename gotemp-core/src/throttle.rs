@@ -134,15 +134,12 @@ impl Throttle {
         let now = Instant::now();
         let until = self.blocked().get(account).copied();
         if let Some(until) = until.filter(|u| *u > now) {
-            return Err(too_many(
-                until - now,
-                "too many failed attempts for this account",
-            ));
+            return Err(too_many(until - now, "throttle.account"));
         }
         if let Some(ip) = source
             && let Err(wait) = self.address.check(&ip)
         {
-            return Err(too_many(wait, "too many attempts from this address"));
+            return Err(too_many(wait, "throttle.address"));
         }
         Ok(())
     }
@@ -218,10 +215,11 @@ impl Default for Throttle {
     }
 }
 
+/// `why`: the catalogue key of the reason.
 fn too_many(wait: Duration, why: &str) -> Error {
     let retry_after = Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
     Error::TooManyRequests {
-        message: format!("{why}; retry in {} s", retry_after.as_secs()),
+        message: crate::i18n::text(why, &[("secs", &retry_after.as_secs())]),
         retry_after,
     }
 }

@@ -28,7 +28,7 @@ pub fn nul_in(field: &str) -> FieldError {
     FieldError::new(
         field,
         "invalid_character",
-        format!("{field} must not contain NUL characters"),
+        crate::tr!("field.nul", field = field),
     )
 }
 
@@ -43,7 +43,7 @@ impl Text {
             return Err(FieldError::new(
                 field,
                 "too_long",
-                format!("{field} must be at most {max} characters"),
+                crate::tr!("field.too_long", field = field, max = max),
             ));
         }
         if trimmed.contains('\0') {
@@ -107,14 +107,14 @@ impl Email {
             return Err(FieldError::new(
                 field,
                 "too_long",
-                format!("{field} must be at most {} characters", Self::MAX_LEN),
+                crate::tr!("field.too_long", field = field, max = Self::MAX_LEN),
             ));
         }
         if !email_address::EmailAddress::is_valid(trimmed) || !trimmed.contains('.') {
             return Err(FieldError::new(
                 field,
                 "invalid_email",
-                format!("{field} must be a valid e-mail address"),
+                crate::tr!("field.invalid_email", field = field),
             ));
         }
         Ok(Self(trimmed.to_owned()))
@@ -184,7 +184,7 @@ impl ValidityPeriod {
             return Err(FieldError::new(
                 "valid_thru",
                 "invalid_period",
-                "valid_thru must be after valid_from",
+                crate::tr!("field.invalid_period"),
             ));
         }
         Ok(Self {
@@ -233,10 +233,7 @@ impl EntityKey {
             return Err(FieldError::new(
                 field,
                 "invalid_key",
-                format!(
-                    "{field} must be 1 to {} letters, digits, '_' or '-'",
-                    Self::MAX_LEN
-                ),
+                crate::tr!("field.invalid_key", field = field, max = Self::MAX_LEN),
             ));
         }
         Ok(Self(v.to_owned()))
@@ -298,10 +295,11 @@ impl Password {
             return Err(FieldError::new(
                 field,
                 "invalid_length",
-                format!(
-                    "{field} must be {} to {} characters",
-                    Self::MIN_LEN,
-                    Self::MAX_LEN
+                crate::tr!(
+                    "field.invalid_length",
+                    field = field,
+                    min = Self::MIN_LEN,
+                    max = Self::MAX_LEN
                 ),
             ));
         }
@@ -354,7 +352,7 @@ impl DiscountValue {
             return Err(FieldError::new(
                 field,
                 "must_be_positive",
-                format!("{field} must be a positive number"),
+                crate::tr!("field.must_be_positive", field = field),
             ));
         }
         Ok(Self(value))

@@ -17,6 +17,7 @@ use gotemp_core::policy::Roles;
 use gotemp_core::services::UserService;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
@@ -127,7 +128,9 @@ impl TokenVerifier for RemoteVerifier {
             }
         };
         if !answer.valid {
-            return Err(Status::unauthenticated("invalid token"));
+            return Err(Status::unauthenticated(gotemp_core::tr!(
+                "auth.invalid_token"
+            )));
         }
         let roles = Roles::parse("roles", &answer.roles)
             .map_err(|e| Status::internal(format!("the user service answered unknown {e}")))?;
@@ -142,7 +145,8 @@ impl TokenVerifier for RemoteVerifier {
     }
 }
 
-/// Puts `token` into a request's `authorization` metadata.
+/// Puts `token` into a request's `authorization` metadata, with the trace and the language of
+/// the request being served.
 pub fn set_bearer<T>(request: &mut Request<T>, token: &str) -> Result<(), Status> {
     let value = format!("Bearer {token}")
         .parse()
@@ -154,6 +158,9 @@ pub fn set_bearer<T>(request: &mut Request<T>, token: &str) -> Result<(), Status
     {
         request.metadata_mut().insert("traceparent", value);
     }
+    // ...and asks for answers in the caller's language.
+    let language = gotemp_core::i18n::current().as_str();
+    (request.metadata_mut()).insert("accept-language", MetadataValue::from_static(language));
     Ok(())
 }
 
@@ -181,11 +188,9 @@ pub fn bearer<T>(request: &Request<T>) -> Result<&str, Status> {
     let value = request
         .metadata()
         .get("authorization")
-        .ok_or_else(|| {
-            Status::unauthenticated("authorization metadata is required: Bearer <token>")
-        })?
+        .ok_or_else(|| Status::unauthenticated(gotemp_core::tr!("auth.metadata_missing")))?
         .to_str()
-        .map_err(|_| Status::unauthenticated("authorization metadata is not text"))?;
+        .map_err(|_| Status::unauthenticated(gotemp_core::tr!("auth.metadata_not_text")))?;
     gotemp_core::auth::bearer_token(value)
-        .ok_or_else(|| Status::unauthenticated("authorization metadata must be: Bearer <token>"))
+        .ok_or_else(|| Status::unauthenticated(gotemp_core::tr!("auth.metadata_malformed")))
 }

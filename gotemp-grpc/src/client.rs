@@ -15,22 +15,31 @@
 //! ```
 
 use crate::pb;
+use gotemp_core::i18n::Locale;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, ClientTlsConfig};
 use tonic::{Request, Status};
 
-/// Adds `authorization: Bearer <token>` to every request, when there is a token.
+/// Adds `authorization: Bearer <token>` to every request, when there is a token, and
+/// `accept-language` when a language was chosen.
 #[derive(Clone, Default)]
-pub struct Bearer(Option<MetadataValue<Ascii>>);
+pub struct Bearer {
+    token: Option<MetadataValue<Ascii>>,
+    language: Option<Locale>,
+}
 
 impl Interceptor for Bearer {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        if let Some(value) = &self.0 {
+        if let Some(value) = &self.token {
             request
                 .metadata_mut()
                 .insert("authorization", value.clone());
+        }
+        if let Some(language) = self.language {
+            let value = MetadataValue::from_static(language.as_str());
+            request.metadata_mut().insert("accept-language", value);
         }
         Ok(request)
     }
@@ -94,13 +103,19 @@ impl GotempClient {
         let value = format!("Bearer {token}")
             .parse()
             .map_err(|_| Status::invalid_argument("the token is not valid metadata"))?;
-        self.bearer = Bearer(Some(value));
+        self.bearer.token = Some(value);
         Ok(())
     }
 
     /// Calls without a token from now on.
     pub fn clear_token(&mut self) {
-        self.bearer = Bearer::default();
+        self.bearer.token = None;
+    }
+
+    /// Asks for messages (errors above all) in `language` from now on; the server's default,
+    /// English, otherwise.
+    pub fn set_language(&mut self, language: Locale) {
+        self.bearer.language = Some(language);
     }
 
     fn authed(&self) -> Authed {

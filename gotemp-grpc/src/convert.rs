@@ -25,7 +25,7 @@ pub fn instant(field: &str, t: Option<Timestamp>) -> Result<Option<DateTime<Utc>
             Error::invalid(FieldError::new(
                 field,
                 "invalid_timestamp",
-                format!("{field} is not a valid timestamp"),
+                gotemp_core::tr!("field.invalid_timestamp", field = field),
             ))
         })
 }

@@ -213,7 +213,8 @@ async fn watch_readiness(app: Gotemp, services: Vec<ServiceName>, health: Health
     }
 }
 
-/// Runs each call in a task of its own. A client that cancels or goes away then does not cancel
+/// Runs each call in a task of its own, in the language its `accept-language` metadata asks
+/// for. A client that cancels or goes away then does not cancel
 /// a write half-way: a transaction cancelled while it begins leaves its pooled connection
 /// inside an open transaction (sqlx 0.9), and every later statement on it uncommitted. The call
 /// finishes or fails as a whole; the client just stops waiting.
@@ -246,15 +247,22 @@ where
     }
 
     fn call(&mut self, request: tonic::codegen::http::Request<B>) -> Self::Future {
+        use gotemp_core::i18n::{self, Locale};
         use tracing::Instrument as _;
-        let call = self.0.call(request).instrument(tracing::Span::current());
+        // Messages in the language the caller asked for (`accept-language` metadata).
+        let locale = (request.headers().get("accept-language"))
+            .and_then(|v| v.to_str().ok())
+            .map(Locale::from_accept_language)
+            .unwrap_or_default();
+        let call = i18n::sync_scope(locale, || self.0.call(request));
+        let call = i18n::scope(locale, call).instrument(tracing::Span::current());
         let work = tokio::spawn(call);
         Box::pin(async move {
             match work.await {
                 Ok(outcome) => outcome,
                 Err(failed) => {
                     tracing::error!(error = %failed, "gRPC handler failed");
-                    Ok(tonic::Status::internal("internal error").into_http())
+                    Ok(tonic::Status::internal(gotemp_core::tr!("error.internal")).into_http())
                 }
             }
         })

@@ -9,13 +9,18 @@ use tonic_types::{ErrorDetails, StatusExt as _};
 /// with a reference and reach the client only as that reference.
 pub fn to_status(error: Error) -> Status {
     match error {
-        Error::NotFound { .. } => Status::not_found(error.to_string()),
+        Error::NotFound { entity, ref id } => {
+            Status::not_found(gotemp_core::i18n::not_found(entity, id))
+        }
         Error::Validation(ref fields) => {
             let mut details = ErrorDetails::new();
+            let mut messages = Vec::with_capacity(fields.len());
             for f in fields {
                 details.add_bad_request_violation(f.field.clone(), f.message.clone());
+                messages.push(f.message.as_str());
             }
-            Status::with_error_details(Code::InvalidArgument, error.to_string(), details)
+            let message = gotemp_core::tr!("error.invalid_input", detail = messages.join("; "));
+            Status::with_error_details(Code::InvalidArgument, message, details)
         }
         Error::Conflict { kind, .. } => {
             let code = match kind {
@@ -37,13 +42,16 @@ pub fn to_status(error: Error) -> Status {
         Error::Unavailable(_) => {
             let error = gotemp_core::error::report(&error);
             tracing::warn!(%error, "a backend is unavailable");
-            Status::unavailable("a backend is unavailable; retry later")
+            Status::unavailable(gotemp_core::tr!("error.unavailable"))
         }
         Error::Internal(_) => {
             let reference = uuid::Uuid::now_v7();
             let error = gotemp_core::error::report(&error);
             tracing::error!(%reference, %error, "internal error");
-            Status::internal(format!("internal error (reference {reference})"))
+            Status::internal(gotemp_core::tr!(
+                "error.internal_reference",
+                reference = reference
+            ))
         }
     }
 }

@@ -35,7 +35,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if !is_json {
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "the request body must be JSON (Content-Type: application/json)",
+                gotemp_core::tr!("http.body_not_json"),
             ));
         }
         let bytes = Bytes::from_request(req, state)
@@ -55,7 +55,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         return Err(Problem::validation(vec![FieldError::new(
             "body",
             "not_an_object",
-            "body must be a JSON object",
+            gotemp_core::tr!("field.not_an_object"),
         )]));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -70,7 +70,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             let inner = e.into_inner();
             if inner.is_data() {
                 let field = if path == "." { "body".to_owned() } else { path };
-                let message = format!("{field}: {}", without_position(&inner));
+                let detail = without_position(&inner);
+                let message =
+                    gotemp_core::tr!("field.invalid_type", field = field, detail = detail);
                 return Err(Problem::validation(vec![FieldError::new(
                     field,
                     "invalid_type",
@@ -83,7 +85,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     Err(Problem::validation(vec![FieldError::new(
         "body",
         "malformed_json",
-        format!("body: malformed JSON: {}", error),
+        gotemp_core::tr!("field.malformed_json", detail = error),
     )]))
 }
 
@@ -108,7 +110,7 @@ pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem>
         Problem::validation(vec![FieldError::new(
             field.clone(),
             "invalid_parameter",
-            format!("{field}: {text}"),
+            gotemp_core::tr!("field.invalid_parameter", field = field, detail = text),
         )])
     })
 }
@@ -124,7 +126,11 @@ pub fn int<T: std::str::FromStr>(
         FieldError::new(
             field,
             "invalid_integer",
-            format!("{field} must be a whole number, got {raw:?}"),
+            gotemp_core::tr!(
+                "field.invalid_integer",
+                field = field,
+                got = format!("{raw:?}")
+            ),
         )
     }))
 }
@@ -139,8 +145,10 @@ pub fn instant(v: &mut Violations, field: &str, raw: Option<String>) -> Option<D
                 FieldError::new(
                     field,
                     "invalid_time",
-                    format!(
-                        "{field} must be an RFC 3339 time such as 2026-01-31T12:00:00Z, got {raw:?}"
+                    gotemp_core::tr!(
+                        "field.invalid_time",
+                        field = field,
+                        got = format!("{raw:?}")
                     ),
                 )
             }),
@@ -194,8 +202,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         }
         let bare = text.trim_start_matches("W/").trim_matches('"');
         bare.parse().map(|v| Self(Some(v))).map_err(|_| {
-            Problem::precondition_failed(format!(
-                "If-Match {text:?} names no version of this object; send the ETag a GET returned"
+            Problem::precondition_failed(gotemp_core::tr!(
+                "http.bad_if_match",
+                got = format!("{text:?}")
             ))
         })
     }
@@ -219,14 +228,11 @@ impl FromRequestParts<ApiState> for Caller {
         let value = parts
             .headers
             .get(header::AUTHORIZATION)
-            .ok_or_else(|| {
-                Problem::unauthenticated("Authorization header is required: Bearer <token>")
-            })?
+            .ok_or_else(|| Problem::unauthenticated(gotemp_core::tr!("auth.header_missing")))?
             .to_str()
-            .map_err(|_| Problem::unauthenticated("Authorization header is not text"))?;
-        let token = gotemp_core::auth::bearer_token(value).ok_or_else(|| {
-            Problem::unauthenticated("Authorization header must be: Bearer <token>")
-        })?;
+            .map_err(|_| Problem::unauthenticated(gotemp_core::tr!("auth.header_not_text")))?;
+        let token = gotemp_core::auth::bearer_token(value)
+            .ok_or_else(|| Problem::unauthenticated(gotemp_core::tr!("auth.header_malformed")))?;
         let found = state.app.users().authenticate(token).await?;
         Ok(Self(found.actor))
     }

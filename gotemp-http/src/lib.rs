@@ -30,6 +30,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use gotemp::{EventPipeline, Gotemp};
+use gotemp_core::i18n::{self, Locale};
 use problem::Problem;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -141,7 +142,8 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
     };
     let (api, openapi) = api::routes().split_for_parts();
     let openapi = api::document(openapi);
-    let not_found = || async { Problem::new(StatusCode::NOT_FOUND, "no such route") };
+    let not_found =
+        || async { Problem::new(StatusCode::NOT_FOUND, gotemp_core::tr!("http.no_route")) };
     let routes = Router::new()
         .merge(api)
         .merge(ops::routes())
@@ -264,13 +266,15 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::ACCEPT_LANGUAGE,
         ])
         .expose_headers([header::ETAG, header::LOCATION, REQUEST_ID])
         .max_age(Duration::from_secs(600))
 }
 
-/// Around every request: the request id for error bodies, the timeout, metrics, and a problem
-/// body for the errors the framework answers by itself (unknown method, body too large, …).
+/// Around every request: the language of its messages (`Accept-Language`), the request id for
+/// error bodies, the timeout, metrics, and a problem body for the errors the framework answers
+/// by itself (unknown method, body too large, …).
 async fn per_request(
     axum::extract::State(timeout): axum::extract::State<Duration>,
     req: Request,
@@ -293,30 +297,39 @@ async fn per_request(
     // must not cancel a write half-way (a transaction cancelled while it begins leaves its
     // pooled connection inside an open transaction — sqlx 0.9 — and every later statement on
     // it uncommitted). The caller stops waiting; the work finishes or fails as a whole.
+    let locale = (req.headers().get(header::ACCEPT_LANGUAGE))
+        .and_then(|v| v.to_str().ok())
+        .map(Locale::from_accept_language)
+        .unwrap_or_default();
     let work = tokio::spawn(
-        problem::REQUEST_ID
-            .scope(id.clone(), next.run(req))
+        i18n::scope(locale, problem::REQUEST_ID.scope(id.clone(), next.run(req)))
             .instrument(tracing::Span::current()),
     );
     let response = problem::REQUEST_ID
-        .scope(id.clone(), async {
-            match tokio::time::timeout(timeout, work).await {
-                Ok(Ok(response)) => bare_error_as_problem(response),
-                Ok(Err(failed)) => {
-                    tracing::error!(error = %failed, "request handler failed");
-                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        .scope(
+            id.clone(),
+            i18n::scope(locale, async {
+                match tokio::time::timeout(timeout, work).await {
+                    Ok(Ok(response)) => bare_error_as_problem(response),
+                    Ok(Err(failed)) => {
+                        tracing::error!(error = %failed, "request handler failed");
+                        Problem::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            gotemp_core::tr!("error.internal"),
+                        )
                         .into_response()
+                    }
+                    Err(_) => {
+                        tracing::warn!(?timeout, "request timed out");
+                        Problem::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            gotemp_core::tr!("http.timeout", limit = format!("{timeout:?}")),
+                        )
+                        .into_response()
+                    }
                 }
-                Err(_) => {
-                    tracing::warn!(?timeout, "request timed out");
-                    Problem::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        format!("the request took longer than {timeout:?}; retry later"),
-                    )
-                    .into_response()
-                }
-            }
-        })
+            }),
+        )
         .await;
     ops::record_request(&method, &route, response.status(), started.elapsed());
     response
@@ -336,8 +349,8 @@ fn bare_error_as_problem(response: Response) -> Response {
         return response;
     }
     let detail = match status {
-        StatusCode::METHOD_NOT_ALLOWED => "this route does not support this method".to_owned(),
-        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => gotemp_core::tr!("http.method_not_allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => gotemp_core::tr!("http.too_large"),
         other => other.canonical_reason().unwrap_or("error").to_owned(),
     };
     let mut problem = Problem::new(status, detail).into_response();

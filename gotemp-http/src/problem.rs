@@ -60,9 +60,10 @@ impl Problem {
         title: Option<&str>,
         detail: impl Into<String>,
     ) -> Self {
-        let title = title
-            .map(str::to_owned)
-            .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+        let title = match title {
+            Some(key) => gotemp_core::i18n::text(key, &[]),
+            None => status_title(status),
+        };
         Self {
             status,
             body: Box::new(ProblemDetails {
@@ -87,7 +88,7 @@ impl Problem {
         let mut problem = Self::typed(
             StatusCode::UNPROCESSABLE_ENTITY,
             "urn:gotemp:problem:validation",
-            Some("Invalid input"),
+            Some("title.validation"),
             detail,
         );
         problem.body.errors = errors;
@@ -104,7 +105,7 @@ impl Problem {
         Self::typed(
             StatusCode::PRECONDITION_FAILED,
             "urn:gotemp:problem:stale-version",
-            Some("Stale version"),
+            Some("title.stale_version"),
             detail,
         )
     }
@@ -123,7 +124,10 @@ impl Problem {
 impl From<Error> for Problem {
     fn from(error: Error) -> Self {
         match error {
-            Error::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, error.to_string()),
+            Error::NotFound { entity, id } => Self::new(
+                StatusCode::NOT_FOUND,
+                gotemp_core::i18n::not_found(entity, &id),
+            ),
             Error::Validation(errors) => Self::validation(errors),
             Error::Conflict {
                 kind,
@@ -138,14 +142,12 @@ impl From<Error> for Problem {
                     _ => Vec::new(),
                 };
                 let (kind, title) = match kind {
-                    ConflictKind::Duplicate => ("urn:gotemp:problem:duplicate", "Already exists"),
+                    ConflictKind::Duplicate => ("urn:gotemp:problem:duplicate", "title.duplicate"),
                     ConflictKind::StaleVersion => {
-                        ("urn:gotemp:problem:stale-version", "Stale version")
+                        ("urn:gotemp:problem:stale-version", "title.stale_version")
                     }
-                    ConflictKind::InUse => ("urn:gotemp:problem:in-use", "Still in use"),
-                    ConflictKind::State => {
-                        ("urn:gotemp:problem:state", "Not allowed in this state")
-                    }
+                    ConflictKind::InUse => ("urn:gotemp:problem:in-use", "title.in_use"),
+                    ConflictKind::State => ("urn:gotemp:problem:state", "title.state"),
                 };
                 let mut problem = Self::typed(StatusCode::CONFLICT, kind, Some(title), message);
                 problem.body.errors = taken;
@@ -157,7 +159,7 @@ impl From<Error> for Problem {
             Error::SwitchedOff(message) => Self::typed(
                 StatusCode::NOT_FOUND,
                 "urn:gotemp:problem:switched-off",
-                Some("Switched off"),
+                Some("title.switched_off"),
                 message,
             ),
             Error::TooManyRequests {
@@ -174,7 +176,7 @@ impl From<Error> for Problem {
                 tracing::warn!(%error, "backend unavailable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "a backend is unavailable; retry shortly",
+                    gotemp_core::tr!("error.unavailable"),
                 )
             }
             Error::Internal(_) => {
@@ -184,7 +186,7 @@ impl From<Error> for Problem {
                 tracing::error!(%error, "internal error");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error; quote the request id when reporting it",
+                    gotemp_core::tr!("error.internal_quote_id"),
                 )
             }
         }
@@ -197,6 +199,10 @@ impl IntoResponse for Problem {
         let mut response = (status, axum::Json(*self.body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        // The words are in the language the request asked for; the codes in none.
+        let language = gotemp_core::i18n::current().as_str();
+        headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(language));
+        headers.insert(header::VARY, HeaderValue::from_static("accept-language"));
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(
                 header::WWW_AUTHENTICATE,
@@ -209,6 +215,16 @@ impl IntoResponse for Problem {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
+    }
+}
+
+/// The title of a problem whose status says it all, in the language in force.
+fn status_title(status: StatusCode) -> String {
+    let key = format!("title.status_{}", status.as_u16());
+    let title = gotemp_core::i18n::text(&key, &[]);
+    match title.ends_with(&key) {
+        true => status.canonical_reason().unwrap_or("Error").to_owned(),
+        false => title,
     }
 }
 

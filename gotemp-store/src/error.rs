@@ -21,7 +21,7 @@ pub fn map_sqlx(err: sqlx::Error) -> Error {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::conflict(
             gotemp_core::ConflictKind::State,
             Some("id"),
-            "id: the object to link was deleted meanwhile",
+            gotemp_core::tr!("conflict.link_target_deleted"),
         ),
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)

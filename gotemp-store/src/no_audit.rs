@@ -11,16 +11,12 @@ use gotemp_core::page::{Page, PageSpec};
 use gotemp_core::ports::{AuditRepository, DeadLetter};
 use gotemp_core::{Error, Result};
 
-/// What the audit API answers when the trail is off.
-pub const SWITCHED_OFF: &str =
-    "the audit trail is switched off in this deployment (GOTEMP_AUDIT_STORAGE=none)";
-
 /// An audit repository that keeps nothing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoAudit;
 
 fn off<T>() -> Result<T> {
-    Err(Error::SwitchedOff(SWITCHED_OFF.into()))
+    Err(Error::SwitchedOff(gotemp_core::tr!("error.audit_off")))
 }
 
 #[async_trait]

@@ -36,7 +36,7 @@ impl Relation {
             _ => Err(FieldError::new(
                 field,
                 "invalid_relation",
-                format!("{field} must be is_parent_of or is_component_of"),
+                crate::tr!("field.invalid_relation", field = field),
             )),
         }
     }

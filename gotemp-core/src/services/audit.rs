@@ -117,7 +117,7 @@ impl AuditService {
             return Err(Error::invalid(FieldError::new(
                 "width",
                 "out_of_range",
-                "width must be at least one second",
+                crate::tr!("field.width_min"),
             )));
         }
         if let (Some(from), Some(to)) = (filter.from, filter.to)
@@ -126,7 +126,7 @@ impl AuditService {
             return Err(Error::invalid(FieldError::new(
                 "width",
                 "too_many_buckets",
-                format!("width is too small for this range: at most {MAX_BUCKETS} buckets"),
+                crate::tr!("field.too_many_buckets", max = MAX_BUCKETS),
             )));
         }
         self.repo.count_by_bucket(filter, width).await
@@ -143,7 +143,7 @@ fn check_range(filter: &AuditFilter) -> Result<()> {
         (Some(from), Some(to)) if to <= from => Err(Error::invalid(FieldError::new(
             "to",
             "invalid_range",
-            "to must be after from",
+            crate::tr!("field.invalid_range"),
         ))),
         _ => Ok(()),
     }

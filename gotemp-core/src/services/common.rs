@@ -50,7 +50,7 @@ pub fn parse_extra_fields(fields: Option<ExtraFields>) -> Result<ExtraFields, Fi
         return Err(FieldError::new(
             "extra_fields",
             "too_large",
-            format!("extra_fields must be at most {MAX_EXTRA_FIELDS_BYTES} bytes as JSON"),
+            crate::tr!("field.extra_too_large", max = MAX_EXTRA_FIELDS_BYTES),
         ));
     }
     Ok(fields)

@@ -59,7 +59,7 @@ impl LinkRules {
             v.push(FieldError::new(
                 "id",
                 "self_link",
-                format!("id: a {} cannot be linked to itself", self.entity),
+                crate::tr!("field.self_link", entity = crate::i18n::entity(self.entity)),
             ));
         }
         let kind = match input.kind.as_deref().map(str::trim) {
@@ -68,7 +68,7 @@ impl LinkRules {
                 v.push(FieldError::new(
                     "kind",
                     "required",
-                    format!("kind is required: one of {}", self.kinds.join(", ")),
+                    crate::tr!("field.kind_required", kinds = self.kinds.join(", ")),
                 ));
                 None
             }
@@ -76,7 +76,7 @@ impl LinkRules {
                 v.push(FieldError::new(
                     "kind",
                     "invalid_kind",
-                    format!("kind must be one of {}", self.kinds.join(", ")),
+                    crate::tr!("field.invalid_kind", kinds = self.kinds.join(", ")),
                 ));
                 None
             }
@@ -122,9 +122,11 @@ impl LinkRules {
                     return Err(Error::invalid(FieldError::new(
                         "id",
                         "cycle",
-                        format!(
-                            "id: linking {from} {} {to} would make a loop: {to} is already above {from}",
-                            self.relation.as_str()
+                        crate::tr!(
+                            "field.cycle",
+                            from = from,
+                            relation = self.relation.as_str(),
+                            to = to
                         ),
                     )));
                 }
@@ -172,7 +174,11 @@ pub(super) async fn add<E: MasterEntity>(
         return Err(Error::invalid(FieldError::new(
             "id",
             "unknown",
-            format!("id: no {} {} exists", rules.entity, other.as_str()),
+            crate::tr!(
+                "field.unknown_object",
+                entity = crate::i18n::entity(rules.entity),
+                id = other.as_str()
+            ),
         )));
     }
     rules.check_no_cycle(&draft, port).await?;

@@ -44,9 +44,9 @@ impl UserService {
     /// transports answer as if the route did not exist.
     pub async fn register(&self, source: Option<IpAddr>, input: NewRegistration) -> Result<User> {
         if !self.registration_open {
-            return Err(Error::PermissionDenied(
-                "registration is closed: an administrator creates users".into(),
-            ));
+            return Err(Error::PermissionDenied(crate::tr!(
+                "denied.registration_closed"
+            )));
         }
         let account = format!("register {}", account(&input.email));
         self.throttle.before_attempt(&account, source)?;
@@ -116,7 +116,7 @@ impl UserService {
     /// its user is gone, inactive or outside its validity, and when the user's tokens were
     /// revoked after it was issued. The roles are the user's current ones.
     pub async fn authenticate(&self, token: &str) -> Result<Authenticated> {
-        let refused = || Error::Unauthenticated("invalid or expired token".into());
+        let refused = || Error::Unauthenticated(crate::tr!("auth.invalid_token"));
         let verified = self.tokens.verify(token)?;
         let Some(status) = self.auth_status(verified.user_id).await? else {
             return Err(refused());
@@ -297,7 +297,7 @@ fn count_login(outcome: std::result::Result<(), &Error>) {
 
 /// The one answer to every failed login or wrong current password.
 fn denied() -> Error {
-    Error::Unauthenticated("invalid e-mail or password".into())
+    Error::Unauthenticated(crate::tr!("auth.invalid_credentials"))
 }
 
 /// What a user may change of itself without `users:manage`: names and company. Anything else
@@ -312,11 +312,10 @@ pub(super) fn self_service_only(changes: &UserChanges) -> Result<()> {
         ("password", changes.password.is_some()),
     ];
     match refused.into_iter().find(|(_, given)| *given) {
-        Some(("password", _)) => Err(Error::PermissionDenied(
-            "password: change your own with POST /v1/auth/password and the current one".into(),
-        )),
-        Some((field, _)) => Err(Error::PermissionDenied(format!(
-            "{field}: only a user with users:manage may change it"
+        Some(("password", _)) => Err(Error::PermissionDenied(crate::tr!("denied.own_password"))),
+        Some((field, _)) => Err(Error::PermissionDenied(crate::tr!(
+            "denied.manage_field",
+            field = field
         ))),
         None => Ok(()),
     }

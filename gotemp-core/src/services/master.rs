@@ -232,7 +232,12 @@ impl<E: MasterEntity> MasterDataService<E> {
             return Err(Error::conflict(
                 ConflictKind::InUse,
                 Some("id"),
-                format!("id: {object} {id} is still named by {holders}; delete or move them first"),
+                crate::tr!(
+                    "conflict.in_use",
+                    entity = crate::i18n::entity(object),
+                    id = id,
+                    holders = crate::i18n::entity(holders)
+                ),
             ));
         }
         self.hooks.before_delete(actor, &current).await?;

@@ -185,7 +185,7 @@ impl PromotionService {
             return Err(Error::conflict(
                 ConflictKind::State,
                 Some("approval_status"),
-                "approval_status: only promotions in their initial state can be deleted",
+                crate::tr!("conflict.promotion_state"),
             ));
         }
         self.hooks.before_delete(actor, &current).await?;
@@ -223,7 +223,7 @@ impl PromotionService {
                 v.push(FieldError::new(
                     field,
                     "out_of_range",
-                    format!("{field} must not be negative"),
+                    crate::tr!("field.negative", field = field),
                 ));
             }
         }
@@ -244,7 +244,7 @@ impl PromotionService {
             return Err(Error::invalid(FieldError::new(
                 "customer_id",
                 "unknown_customer",
-                format!("customer_id: no customer {customer_id} exists"),
+                crate::tr!("field.unknown_customer", id = customer_id),
             )));
         }
         Ok(PromotionDraft {
@@ -310,7 +310,7 @@ fn check_products(
                 v.push(FieldError::new(
                     format!("{dat}.id"),
                     "out_of_range",
-                    format!("{dat}.id must not be negative"),
+                    crate::tr!("field.negative", field = format!("{dat}.id")),
                 ));
             }
             let id = if d.id == 0 {
@@ -324,9 +324,7 @@ fn check_products(
                         v.push(FieldError::new(
                             format!("{dat}.id"),
                             "out_of_range",
-                            format!(
-                                "{dat}.id: no id is left after the largest one given; give one"
-                            ),
+                            crate::tr!("field.no_id_left", field = format!("{dat}.id")),
                         ));
                         0
                     }

@@ -275,7 +275,7 @@ impl UserService {
             return Err(Error::conflict(
                 ConflictKind::State,
                 Some("active"),
-                "active: an active user cannot be deleted; deactivate it first",
+                crate::tr!("conflict.active_user_delete"),
             ));
         }
         self.hooks.before_delete(actor, &current).await?;
@@ -356,7 +356,7 @@ fn email_taken_by_another(e: Error) -> Error {
         } if f == "email" => Error::conflict(
             ConflictKind::Duplicate,
             Some("email"),
-            "email: another user already has this e-mail",
+            crate::tr!("conflict.user_email_other"),
         ),
         other => other,
     }
@@ -373,7 +373,7 @@ fn last_admin(e: Error, deactivated: bool) -> Error {
         } if f == "roles" && deactivated => Error::conflict(
             ConflictKind::State,
             Some("active"),
-            "active: the last active admin cannot be deactivated",
+            crate::tr!("conflict.last_admin_deactivated"),
         ),
         Error::Conflict {
             kind: ConflictKind::State,
@@ -382,7 +382,7 @@ fn last_admin(e: Error, deactivated: bool) -> Error {
         } if f == "roles" => Error::conflict(
             ConflictKind::State,
             Some("roles"),
-            format!("roles: the last active admin cannot lose {}", Role::Admin),
+            crate::tr!("conflict.last_admin_role", role = Role::Admin),
         ),
         other => other,
     }

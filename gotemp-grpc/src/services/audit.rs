@@ -55,7 +55,7 @@ fn filter(f: Option<pb::AuditFilter>) -> Result<AuditFilter> {
             Error::invalid(FieldError::new(
                 "action_type",
                 "invalid_choice",
-                "action_type must be insert, update, delete or access",
+                gotemp_core::tr!("field.invalid_choice_action_type"),
             ))
         })?),
     };
@@ -115,7 +115,7 @@ impl pb::audit_service_server::AuditService for AuditGrpc {
                 Error::invalid(FieldError::new(
                     "width",
                     "required",
-                    "width is required (a duration of at least one second)",
+                    gotemp_core::tr!("field.width_required"),
                 ))
             })
             .or_status()?;

@@ -49,7 +49,7 @@ fn audit_filter(
             FieldError::new(
                 "action_type",
                 "invalid_action_type",
-                format!("action_type must be insert, update, delete or access, got {raw:?}"),
+                gotemp_core::tr!("field.invalid_action_type", got = format!("{raw:?}")),
             )
         }))
     });
@@ -161,7 +161,7 @@ pub(super) async fn audit_buckets(
                     FieldError::new(
                         "width",
                         "invalid_duration",
-                        format!("width must be a duration such as 30s, 15m, 1h or 1d, got {raw:?}"),
+                        gotemp_core::tr!("field.invalid_duration", got = format!("{raw:?}")),
                     )
                 }),
         ),

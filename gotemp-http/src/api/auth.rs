@@ -152,7 +152,7 @@ pub(super) async fn register(
     if !users.registration_open() {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
-            "registration is closed: an administrator creates users",
+            gotemp_core::tr!("denied.registration_closed"),
         ));
     }
     let user = users.register(source, input).await?;

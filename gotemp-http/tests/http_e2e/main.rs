@@ -7,6 +7,7 @@ mod access;
 mod audit;
 mod auth;
 mod hierarchy;
+mod languages;
 mod master_data;
 mod operations;
 mod permissions;

@@ -275,7 +275,7 @@ fn map_arango(e: ClientError) -> Error {
             1210 => Error::conflict(
                 ConflictKind::Duplicate,
                 Some("id"),
-                "id: an object with this id, or a link between these two, already exists",
+                gotemp_core::tr!("conflict.arango_duplicate"),
             ),
             1202 | 1203 => Error::not_found("document", a.message()),
             // Write-write conflict, lock timeout, server shutting down or overloaded.

@@ -174,7 +174,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
             return Err(Error::conflict(
                 ConflictKind::State,
                 Some("roles"),
-                "roles: the last active admin must stay an active admin",
+                gotemp_core::tr!("conflict.last_admin_stays"),
             ));
         }
         self.commit(tx, row.into(), event).await
