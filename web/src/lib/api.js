@@ -2,6 +2,7 @@
 // errors turned into ApiError with per-field messages, and a lapsed session sent back to login.
 
 import { session, signOut } from './session.svelte.js';
+import { language, t } from './i18n/index.js';
 
 /** A failed call, carrying the problem details the API returned. */
 export class ApiError extends Error {
@@ -10,7 +11,7 @@ export class ApiError extends Error {
 		this.status = status;
 		this.type = problem.type ?? 'about:blank';
 		// A refusal by the caller's roles says so in words; the detail names the permission.
-		this.title = status === 403 ? 'You do not have permission for this' : (problem.title ?? '');
+		this.title = status === 403 ? t('problem.forbidden') : (problem.title ?? '');
 		this.errors = problem.errors ?? [];
 		this.requestId = problem.request_id;
 	}
@@ -32,7 +33,7 @@ async function problemOf(response) {
 	try {
 		return await response.json();
 	} catch {
-		return { title: response.statusText, detail: `The server answered ${response.status}.` };
+		return { title: response.statusText, detail: t('problem.status', { status: response.status }) };
 	}
 }
 
@@ -42,7 +43,8 @@ async function problemOf(response) {
  * `own401`: a 401 is the caller's to handle instead of ending the session.
  */
 export async function call(method, path, { body, ifMatch, auth = true, own401 = false } = {}) {
-	const headers = { accept: 'application/json' };
+	// The API answers (its error messages above all) in the page's language.
+	const headers = { accept: 'application/json', 'accept-language': language() };
 	if (body !== undefined) headers['content-type'] = 'application/json';
 	if (auth && session.current) headers.authorization = `Bearer ${session.current.token}`;
 	if (ifMatch !== undefined && ifMatch !== null) headers['if-match'] = `"${ifMatch}"`;
@@ -54,7 +56,7 @@ export async function call(method, path, { body, ifMatch, auth = true, own401 = 
 			body: body === undefined ? undefined : JSON.stringify(body)
 		});
 	} catch {
-		throw new ApiError(0, { title: 'Network error', detail: 'The server could not be reached; check your connection and retry.' });
+		throw new ApiError(0, { title: t('problem.network_title'), detail: t('problem.network_detail') });
 	}
 	// The layout sees the session end and sends the person to login, then back here; a caller
 	// whose 401 can mean something else (a wrong current password) decides for itself.

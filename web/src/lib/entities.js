@@ -3,13 +3,14 @@
 // stay generic over these.
 
 import { day, fromLocalInput, toLocalInput } from './format.js';
+import { t } from './i18n/index.js';
 
-const validOn = { name: 'valid_on', label: 'Valid on', type: 'datetime-local', hint: 'Only records valid at this moment' };
+const validOn = { name: 'valid_on', label: t('field.valid_on'), type: 'datetime-local', hint: t('hint.valid_on') };
 const period = [
-	{ key: 'valid_from', label: 'Valid from', value: (r) => day(r.valid_from) },
-	{ key: 'valid_thru', label: 'Valid thru', value: (r) => day(r.valid_thru) }
+	{ key: 'valid_from', label: t('field.valid_from'), value: (r) => day(r.valid_from) },
+	{ key: 'valid_thru', label: t('field.valid_thru'), value: (r) => day(r.valid_thru) }
 ];
-const yesNo = (b) => (b ? 'Yes' : 'No');
+const yesNo = (b) => (b ? t('common.yes') : t('common.no'));
 
 /** A year from now, the period a new record gets unless the person chooses another. */
 function defaultPeriod() {
@@ -30,7 +31,7 @@ function parseExtra(text, errors) {
 	} catch {
 		// reported below
 	}
-	errors.extra_fields = 'extra_fields must be a JSON object, such as {"external_id": "12345"}';
+	errors.extra_fields = t('check.extra_fields');
 	return undefined;
 }
 
@@ -39,20 +40,20 @@ export const users = {
 	resource: 'users',
 	objectName: 'user',
 	filters: [
-		{ name: 'id', label: 'Id' },
-		{ name: 'first_name', label: 'First name' },
-		{ name: 'last_name', label: 'Last name' },
-		{ name: 'email', label: 'E-mail' },
-		{ name: 'company', label: 'Company' },
+		{ name: 'id', label: t('field.id') },
+		{ name: 'first_name', label: t('field.first_name') },
+		{ name: 'last_name', label: t('field.last_name') },
+		{ name: 'email', label: t('field.email') },
+		{ name: 'company', label: t('field.company') },
 		validOn
 	],
 	columns: [
-		{ key: 'id', label: 'Id' },
-		{ key: 'name', label: 'Name' },
-		{ key: 'email', label: 'E-mail' },
-		{ key: 'company', label: 'Company' },
-		{ key: 'active', label: 'Active', value: (r) => yesNo(r.active) },
-		{ key: 'roles', label: 'Roles', value: (r) => (r.roles ?? []).join(', ') },
+		{ key: 'id', label: t('field.id') },
+		{ key: 'name', label: t('field.name') },
+		{ key: 'email', label: t('field.email') },
+		{ key: 'company', label: t('field.company') },
+		{ key: 'active', label: t('field.active'), value: (r) => yesNo(r.active) },
+		{ key: 'roles', label: t('field.roles'), value: (r) => (r.roles ?? []).join(', ') },
 		...period
 	],
 	heading: (u) => u.name,
@@ -91,8 +92,8 @@ function masterData(noun, resource, extraFilters, extraColumns, extraForm) {
 		noun,
 		resource,
 		objectName: noun,
-		filters: [{ name: 'id', label: 'Key' }, { name: 'name', label: 'Name' }, ...extraFilters, validOn],
-		columns: [{ key: 'id', label: 'Key' }, { key: 'name', label: 'Name' }, ...extraColumns, ...period],
+		filters: [{ name: 'id', label: t('field.key') }, { name: 'name', label: t('field.name') }, ...extraFilters, validOn],
+		columns: [{ key: 'id', label: t('field.key') }, { key: 'name', label: t('field.name') }, ...extraColumns, ...period],
 		heading: (r) => r.name,
 		empty: () => ({ id: '', name: '', extra_fields: '{}', ...extraForm(null), ...defaultPeriod() }),
 		toForm: (r) => ({
@@ -124,15 +125,15 @@ export const customers = masterData('customer', 'customers', [], [], () => ({}))
 export const products = masterData(
 	'product',
 	'products',
-	[{ name: 'hierarchy_level', label: 'Hierarchy level', hint: 'sku, cat, …' }],
-	[{ key: 'hierarchy_level', label: 'Level' }],
+	[{ name: 'hierarchy_level', label: t('field.hierarchy_level'), hint: 'sku, cat, …' }],
+	[{ key: 'hierarchy_level', label: t('field.level') }],
 	(r) => ({ hierarchy_level: r?.hierarchy_level ?? '' })
 );
 
 /** Discount type codes the demo data uses; other codes are kept and shown by number. */
 export const discountKinds = [
-	{ value: 1, label: 'percent' },
-	{ value: 2, label: 'amount' }
+	{ value: 1, label: t('discount.percent') },
+	{ value: 2, label: t('discount.amount') }
 ];
 
 export const promotions = {
@@ -140,18 +141,18 @@ export const promotions = {
 	resource: 'promotions',
 	objectName: 'promotion',
 	filters: [
-		{ name: 'id', label: 'Id' },
-		{ name: 'name', label: 'Name' },
-		{ name: 'customer_id', label: 'Customer key' },
-		{ name: 'product_id', label: 'Product key' },
+		{ name: 'id', label: t('field.id') },
+		{ name: 'name', label: t('field.name') },
+		{ name: 'customer_id', label: t('field.customer_key') },
+		{ name: 'product_id', label: t('field.product_key') },
 		validOn
 	],
 	columns: [
-		{ key: 'id', label: 'Id' },
-		{ key: 'name', label: 'Name' },
-		{ key: 'customer_name', label: 'Customer', value: (r) => r.customer_name ?? r.customer_id },
-		{ key: 'products', label: 'Products', value: (r) => r.products.map((p) => p.product_id).join(', ') },
-		{ key: 'active', label: 'Active', value: (r) => yesNo(r.active) },
+		{ key: 'id', label: t('field.id') },
+		{ key: 'name', label: t('field.name') },
+		{ key: 'customer_name', label: t('field.customer'), value: (r) => r.customer_name ?? r.customer_id },
+		{ key: 'products', label: t('nav.products'), value: (r) => r.products.map((p) => p.product_id).join(', ') },
+		{ key: 'active', label: t('field.active'), value: (r) => yesNo(r.active) },
 		...period
 	],
 	heading: (p) => p.name,
@@ -181,14 +182,15 @@ export const promotions = {
 	toBody(f) {
 		const errors = {};
 		const status = Number(f.approval_status);
-		if (!Number.isInteger(status)) errors.approval_status = 'approval_status must be a whole number';
+		if (!Number.isInteger(status)) errors.approval_status = t('check.whole_number', { field: 'approval_status' });
 		const products = f.products.map((line, i) => ({
 			product_id: trimmed(line.product_id),
 			upc_code: trimmed(line.upc_code) || undefined,
 			discounts: line.discounts.map((d, j) => {
 				const value = Number(d.value);
 				if (d.value === '' || d.value === null || Number.isNaN(value)) {
-					errors[`products[${i}].discounts[${j}].value`] = `products[${i}].discounts[${j}].value must be a number`;
+					const field = `products[${i}].discounts[${j}].value`;
+					errors[field] = t('check.number', { field });
 				}
 				return { id: d.id ?? 0, value, kind: Number(d.kind), description: trimmed(d.description) || undefined };
 			})

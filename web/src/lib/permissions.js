@@ -2,6 +2,8 @@
 // would allow. The server decides every call (a 403 is still possible when a deployment plugs in
 // its own policy); this mirrors the built-in table of docs/services.md.
 
+import { t } from './i18n/index.js';
+
 const master = ['customers', 'products', 'promotions'];
 
 /**
@@ -17,10 +19,5 @@ export function can(user, action, resource) {
 	return ['create', 'update', 'delete'].includes(action) && roles.has('editor');
 }
 
-/** The role names, in the order the interface lists them. */
-export const ROLES = [
-	['admin', 'Admin — everything'],
-	['editor', 'Editor — reads and changes customers, products, promotions'],
-	['viewer', 'Viewer — reads customers, products, promotions'],
-	['auditor', 'Auditor — reads everything, changes nothing']
-];
+/** The role names, in the order the interface lists them, with what each allows. */
+export const ROLES = ['admin', 'editor', 'viewer', 'auditor'].map((role) => [role, t(`role.${role}`)]);

@@ -1,0 +1,1 @@
+import{at as e}from"./C8yynGHe.js";e();

@@ -1,1 +1,0 @@
-import{rt as e}from"./Do4kC3JW.js";e();

@@ -1,0 +1,1 @@
+import"./D6twt0Fy.js";

@@ -1,0 +1,1 @@
+import"./C8yynGHe.js";

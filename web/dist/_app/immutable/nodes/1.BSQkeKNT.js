@@ -1,1 +1,0 @@
-import"../chunks/xihTtKlq.js";import{D as e,G as t,K as n,T as r,W as i,et as a,tt as o,w as s,z as c}from"../chunks/Do4kC3JW.js";import{t as l}from"../chunks/DuHAPsjw.js";var u=e(`<h1> </h1> <p> </p>`,1);function d(e,d){o(d,!0);var f=u(),p=i(f),m=t(p,!0),h=n(p,2),g=t(h,!0);c(()=>{s(m,l.status),s(g,l.error?.message)}),r(e,f),a()}export{d as component};
