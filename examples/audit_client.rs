@@ -14,6 +14,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let shown =
         gotemp_grpc::demo::audit_flow(&client, &touched, &mut gotemp_grpc::demo::Print).await?;
-    println!("[audit] {shown} records");
+    println!(
+        "{}",
+        gotemp::domain::tr!("cli.audit.records", shown = shown)
+    );
     Ok(())
 }

@@ -18,6 +18,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::time::Duration::from_secs(10),
     )
     .await?;
-    println!("[demo] done: every step succeeded; {shown} audit records show the changes above");
+    println!("{}", gotemp::domain::tr!("cli.demo.done", shown = shown));
     Ok(())
 }

@@ -5,6 +5,8 @@
 //! for a server under mutual TLS, `GOTEMP_ADMIN_EMAIL` and `GOTEMP_ADMIN_PASSWORD` (defaults:
 //! the server's).
 
+use gotemp::domain::i18n::{self, Locale};
+use gotemp::domain::tr;
 use gotemp_grpc::client::GotempClient;
 
 /// Connects to the server and logs in as the administrator, saying what it does.
@@ -19,18 +21,23 @@ pub async fn login() -> Result<GotempClient, Box<dyn std::error::Error>> {
         client_cert: file("GOTEMP_TLS_CLIENT_CERT"),
         client_key: file("GOTEMP_TLS_CLIENT_KEY"),
     })?;
-    let mut client = GotempClient::connect_with(&url, &tls).await.map_err(|e| {
-        format!("cannot reach {url} ({e}); start it with `cargo run --release --example server`")
-    })?;
+    // Printed text, and the server's error messages, in the language of the environment.
+    let language = Locale::from_env();
+    i18n::set_process_default(language);
+    let mut client = GotempClient::connect_with(&url, &tls)
+        .await
+        .map_err(|e| tr!("cli.client.unreachable", url = url, error = e))?;
+    client.set_language(language);
     let login = client.login(&email, &password).await?;
-    println!(
-        "[login] {email} at {url}: token valid until {}",
-        login
-            .expires_at
-            .map(|t| chrono::DateTime::from_timestamp(t.seconds, 0)
-                .unwrap_or_default()
-                .to_rfc3339())
-            .unwrap_or_default()
+    let until = (login.expires_at)
+        .map(|t| (chrono::DateTime::from_timestamp(t.seconds, 0).unwrap_or_default()).to_rfc3339())
+        .unwrap_or_default();
+    let line = tr!(
+        "cli.client.logged_in",
+        email = email,
+        url = url,
+        until = until
     );
+    println!("{line}");
     Ok(client)
 }

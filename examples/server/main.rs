@@ -20,6 +20,8 @@
 
 mod all_in_one;
 
+use gotemp::domain::i18n::{self, Locale};
+use gotemp::domain::tr;
 use gotemp::{Config, SecretSource};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -56,76 +58,89 @@ fn serve_built_web_ui(config: &mut Config) {
 
 async fn run() -> Result<(), all_in_one::BoxError> {
     let started = Instant::now();
+    // What it prints, in the language of the environment (GOTEMP_LANG, LANG); the API answers
+    // each request in the language that request asks for.
+    i18n::set_process_default(Locale::from_env());
     gotemp_http::install_metrics();
     let file = std::env::var_os("GOTEMP_CONFIG").map(std::path::PathBuf::from);
     let (mut config, secret) = Config::load_or_keep_secret(file.as_deref())?;
     serve_built_web_ui(&mut config);
     let running = all_in_one::start(&config).await?;
     let (http, grpc) = (running.http, running.grpc);
-    println!(
-        "gotemp is ready in {:.2} s",
-        started.elapsed().as_secs_f64()
-    );
+    let secs = format!("{:.2}", started.elapsed().as_secs_f64());
+    println!("{}", tr!("cli.server.ready", secs = secs));
     let web = match config.http.tls_cert {
         Some(_) => "https",
         None => "http",
     };
-    println!("  HTTP API     {web}://{http}");
-    println!("  Swagger UI   {web}://{http}/docs");
+    let base = format!("{web}://{http}");
+    println!("{}", tr!("cli.server.http", url = base));
+    println!("{}", tr!("cli.server.swagger", url = base));
     match config.http.web_dir {
-        Some(_) => println!("  web UI       {web}://{http}/"),
-        None => println!(
-            "  web UI       missing: web/dist was removed (`npm --prefix web ci && npm --prefix web run build`)"
-        ),
+        Some(_) => println!("{}", tr!("cli.server.web", url = base)),
+        None => println!("{}", tr!("cli.server.web_missing")),
     }
-    match (&config.grpc.tls_cert, &config.grpc.tls_client_ca) {
-        (None, _) => println!("  gRPC         {grpc}   (grpcurl -plaintext {grpc} list)"),
-        (Some(_), None) => {
-            println!("  gRPC         {grpc} over TLS   (grpcurl -cacert <ca.pem> {grpc} list)")
-        }
-        (Some(_), Some(_)) => println!(
-            "  gRPC         {grpc} over mutual TLS   (grpcurl -cacert <ca.pem> -cert <client.pem> -key <client.key> {grpc} list)"
-        ),
-    }
+    let grpc_line = match (&config.grpc.tls_cert, &config.grpc.tls_client_ca) {
+        (None, _) => tr!("cli.server.grpc", addr = grpc),
+        (Some(_), None) => tr!("cli.server.grpc_tls", addr = grpc),
+        (Some(_), Some(_)) => tr!("cli.server.grpc_mtls", addr = grpc),
+    };
+    println!("{grpc_line}");
     println!(
-        "  backends     storage {}, events {}, cache {}",
-        gotemp::redact_url(&config.storage.url),
-        gotemp::redact_url(&config.events.url),
-        gotemp::redact_url(&config.cache.url)
+        "{}",
+        tr!(
+            "cli.server.backends",
+            storage = gotemp::redact_url(&config.storage.url),
+            events = gotemp::redact_url(&config.events.url),
+            cache = gotemp::redact_url(&config.cache.url)
+        )
     );
     let default_password = Config::embedded(gotemp::SecretString::from(""))
         .auth
         .admin_password;
     use secrecy::ExposeSecret as _;
     if config.auth.admin_password.expose_secret() == default_password.expose_secret() {
+        let password = default_password.expose_secret();
+        let email = &config.auth.admin_email;
         println!(
-            "  log in as    {} / {}   (the default: set GOTEMP_ADMIN_PASSWORD before the first start anywhere but a laptop)",
-            config.auth.admin_email,
-            default_password.expose_secret()
+            "{}",
+            tr!(
+                "cli.server.login_default",
+                email = email,
+                password = password
+            )
         );
     } else {
-        println!(
-            "  log in as    {} with the password of GOTEMP_ADMIN_PASSWORD",
-            config.auth.admin_email
-        );
+        let email = &config.auth.admin_email;
+        println!("{}", tr!("cli.server.login_configured", email = email));
     }
     match &secret {
         SecretSource::Configured => {}
-        SecretSource::Kept(path) => println!("  token secret kept in {}", path.display()),
+        SecretSource::Kept(path) => {
+            println!("{}", tr!("cli.server.secret_kept", path = path.display()))
+        }
         SecretSource::Created(path) => {
-            println!("  token secret created in {} (owner-only)", path.display())
+            println!(
+                "{}",
+                tr!("cli.server.secret_created", path = path.display())
+            )
         }
     }
-    match &running.seeded {
-        Some(r) => println!(
-            "  demo data    seeded: {} users, {} customers, {} products, {} promotions, {} hierarchy links",
-            r.users, r.customers, r.products, r.promotions, r.links
+    let seeded = match &running.seeded {
+        Some(r) => tr!(
+            "cli.server.seeded",
+            users = r.users,
+            customers = r.customers,
+            products = r.products,
+            promotions = r.promotions,
+            links = r.links
         ),
-        None => println!("  demo data    already there"),
-    }
-    println!("Try `cargo run --example demo`; ctrl-c stops.");
+        None => tr!("cli.server.seeded_before"),
+    };
+    println!("{seeded}");
+    println!("{}", tr!("cli.server.try"));
     gotemp::shutdown_signal().await;
     running.stop().await?;
-    println!("stopped");
+    println!("{}", tr!("cli.server.stopped"));
     Ok(())
 }

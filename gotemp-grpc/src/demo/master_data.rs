@@ -3,6 +3,7 @@
 use super::{Log, Touched, run_tag, text_struct};
 use crate::client::GotempClient;
 use crate::pb::{customer, product};
+use gotemp_core::tr;
 use tonic::Status;
 
 /// Creates a customer with extra fields, renames it, gets it, lists customers, deletes it.
@@ -20,8 +21,8 @@ pub async fn customer_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<To
         .into_inner();
     log.step(
         "customer",
-        "create",
-        &format!("{} \"{}\" with extra fields", created.id, created.name),
+        &tr!("demo.step.create"),
+        &tr!("demo.master_created", id = created.id, name = created.name),
     );
     let updated = c
         .customers()
@@ -35,8 +36,12 @@ pub async fn customer_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<To
         .into_inner();
     log.step(
         "customer",
-        "update",
-        &format!("renamed \"{}\" (version {})", updated.name, updated.version),
+        &tr!("demo.step.update"),
+        &tr!(
+            "demo.renamed",
+            name = updated.name,
+            version = updated.version
+        ),
     );
     let got = c
         .customers()
@@ -50,8 +55,8 @@ pub async fn customer_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<To
         .unwrap_or(0);
     log.step(
         "customer",
-        "get",
-        &format!("\"{}\", {extra} extra fields", got.name),
+        &tr!("demo.step.get"),
+        &tr!("demo.customer_got", name = got.name, extra = extra),
     );
     let listed = c
         .customers()
@@ -62,14 +67,15 @@ pub async fn customer_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<To
         .await?
         .into_inner();
     let ids: Vec<&str> = listed.customers.iter().map(|x| x.id.as_str()).collect();
-    log.step("customer", "list", &ids.join(", "));
+    log.step("customer", &tr!("demo.step.list"), &ids.join(", "));
     c.customers()
         .delete_customer(customer::DeleteCustomerRequest {
             id: id.clone(),
             version: Some(got.version),
         })
         .await?;
-    log.step("customer", "delete", &format!("{id} deleted"));
+    let deleted = tr!("demo.deleted", what = id);
+    log.step("customer", &tr!("demo.step.delete"), &deleted);
     Ok(vec![("customer".into(), id)])
 }
 
@@ -89,8 +95,8 @@ pub async fn product_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Tou
         .into_inner();
     log.step(
         "product",
-        "create",
-        &format!("{} \"{}\" with extra fields", created.id, created.name),
+        &tr!("demo.step.create"),
+        &tr!("demo.master_created", id = created.id, name = created.name),
     );
     let updated = c
         .products()
@@ -104,8 +110,12 @@ pub async fn product_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Tou
         .into_inner();
     log.step(
         "product",
-        "update",
-        &format!("renamed \"{}\" (version {})", updated.name, updated.version),
+        &tr!("demo.step.update"),
+        &tr!(
+            "demo.renamed",
+            name = updated.name,
+            version = updated.version
+        ),
     );
     let got = c
         .products()
@@ -114,8 +124,12 @@ pub async fn product_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Tou
         .into_inner();
     log.step(
         "product",
-        "get",
-        &format!("\"{}\" ({})", got.name, got.hierarchy_level),
+        &tr!("demo.step.get"),
+        &tr!(
+            "demo.product_got",
+            name = got.name,
+            level = got.hierarchy_level
+        ),
     );
     let listed = c
         .products()
@@ -126,13 +140,14 @@ pub async fn product_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Tou
         .await?
         .into_inner();
     let ids: Vec<&str> = listed.products.iter().map(|x| x.id.as_str()).collect();
-    log.step("product", "list", &ids.join(", "));
+    log.step("product", &tr!("demo.step.list"), &ids.join(", "));
     c.products()
         .delete_product(product::DeleteProductRequest {
             id: id.clone(),
             version: Some(got.version),
         })
         .await?;
-    log.step("product", "delete", &format!("{id} deleted"));
+    let deleted = tr!("demo.deleted", what = id);
+    log.step("product", &tr!("demo.step.delete"), &deleted);
     Ok(vec![("product".into(), id)])
 }

@@ -7,6 +7,7 @@
 
 use crate::client::GotempClient;
 use crate::pb::{audit, promotion, user};
+use gotemp_core::tr;
 use prost_types::{Struct, Timestamp, Value, value::Kind};
 use tonic::Status;
 
@@ -91,8 +92,13 @@ pub async fn user_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Touche
         .into_inner();
     log.step(
         "user",
-        "create",
-        &format!("user {} {} <{}>", created.id, created.name, created.email),
+        &tr!("demo.step.create"),
+        &tr!(
+            "demo.user_created",
+            id = created.id,
+            name = created.name,
+            email = created.email
+        ),
     );
     let updated = c
         .users()
@@ -107,12 +113,12 @@ pub async fn user_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Touche
         .into_inner();
     log.step(
         "user",
-        "update",
-        &format!(
-            "{} at {} (version {})",
-            updated.name,
-            updated.company.as_deref().unwrap_or("-"),
-            updated.version
+        &tr!("demo.step.update"),
+        &tr!(
+            "demo.user_updated",
+            name = updated.name,
+            company = updated.company.as_deref().unwrap_or("-"),
+            version = updated.version
         ),
     );
     let got = c
@@ -120,7 +126,8 @@ pub async fn user_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Touche
         .get_user(user::GetUserRequest { id: created.id })
         .await?
         .into_inner();
-    log.step("user", "get", &format!("{} <{}>", got.name, got.email));
+    let shown = format!("{} <{}>", got.name, got.email);
+    log.step("user", &tr!("demo.step.get"), &shown);
     let listed = c
         .users()
         .list_users(user::ListUsersRequest {
@@ -130,14 +137,15 @@ pub async fn user_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<Touche
         .await?
         .into_inner();
     let names: Vec<&str> = listed.users.iter().map(|u| u.name.as_str()).collect();
-    log.step("user", "list", &names.join(", "));
+    log.step("user", &tr!("demo.step.list"), &names.join(", "));
     c.users()
         .delete_user(user::DeleteUserRequest {
             id: created.id,
             version: Some(got.version),
         })
         .await?;
-    log.step("user", "delete", &format!("user {} deleted", created.id));
+    let deleted = tr!("demo.deleted", what = tr!("demo.user", id = created.id));
+    log.step("user", &tr!("demo.step.delete"), &deleted);
     Ok(vec![("user".into(), created.id.to_string())])
 }
 
@@ -178,13 +186,14 @@ pub async fn promotion_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<T
     let discounts: usize = created.products.iter().map(|p| p.discounts.len()).sum();
     log.step(
         "promotion",
-        "create",
-        &format!(
-            "promotion {} \"{}\" for {}: {} products, {discounts} discounts",
-            created.id,
-            created.name,
-            created.customer_id,
-            created.products.len()
+        &tr!("demo.step.create"),
+        &tr!(
+            "demo.promotion_created",
+            id = created.id,
+            name = created.name,
+            customer = created.customer_id,
+            products = created.products.len(),
+            discounts = discounts
         ),
     );
     let updated = c
@@ -200,11 +209,11 @@ pub async fn promotion_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<T
         .into_inner();
     log.step(
         "promotion",
-        "update",
-        &format!(
-            "description now \"{}\", valid 120 days (version {})",
-            updated.description.as_deref().unwrap_or("-"),
-            updated.version
+        &tr!("demo.step.update"),
+        &tr!(
+            "demo.promotion_updated",
+            description = updated.description.as_deref().unwrap_or("-"),
+            version = updated.version
         ),
     );
     let got = c
@@ -214,12 +223,12 @@ pub async fn promotion_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<T
         .into_inner();
     log.step(
         "promotion",
-        "get",
-        &format!(
-            "\"{}\" for customer {} ({})",
-            got.name,
-            got.customer_id,
-            got.customer_name.as_deref().unwrap_or("name unavailable")
+        &tr!("demo.step.get"),
+        &tr!(
+            "demo.promotion_got",
+            name = got.name,
+            customer = got.customer_id,
+            customer_name = (got.customer_name.clone()).unwrap_or_else(|| tr!("demo.no_name"))
         ),
     );
     let listed = c
@@ -232,7 +241,8 @@ pub async fn promotion_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<T
         .await?
         .into_inner();
     let names: Vec<&str> = listed.promotions.iter().map(|p| p.name.as_str()).collect();
-    log.step("promotion", "list for ducksrus", &names.join(", "));
+    let step = tr!("demo.step.list_for", customer = "ducksrus");
+    log.step("promotion", &step, &names.join(", "));
     c.promotions()
         .delete_promotion(promotion::DeletePromotionRequest {
             id: created.id,
@@ -241,8 +251,11 @@ pub async fn promotion_flow(c: &GotempClient, log: &mut dyn Log) -> Result<Vec<T
         .await?;
     log.step(
         "promotion",
-        "delete",
-        &format!("promotion {} deleted", created.id),
+        &tr!("demo.step.delete"),
+        &tr!(
+            "demo.deleted",
+            what = tr!("demo.promotion", id = created.id)
+        ),
     );
     Ok(vec![("promotion".into(), created.id.to_string())])
 }
@@ -269,8 +282,8 @@ pub async fn audit_flow(
     };
     for filter in filters {
         let what = match (&filter.object_name, &filter.object_id) {
-            (Some(n), Some(i)) => format!("history of {n} {i}"),
-            _ => "latest changes".to_owned(),
+            (Some(n), Some(i)) => tr!("demo.history_of", object = n, id = i),
+            _ => tr!("demo.latest"),
         };
         let page = c
             .audit()
@@ -286,9 +299,12 @@ pub async fn audit_flow(
             .iter()
             .rev()
             .map(|r| {
-                format!(
-                    "{} {} {} by user {}",
-                    r.action_func, r.object_name, r.object_id, r.performed_by
+                tr!(
+                    "demo.audit_line",
+                    func = r.action_func,
+                    object = r.object_name,
+                    id = r.object_id,
+                    user = r.performed_by
                 )
             })
             .collect();
