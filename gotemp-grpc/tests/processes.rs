@@ -5,15 +5,13 @@
 
 mod common;
 
-use common::{future, next_line, spawn, spawn_lines, stop};
+use common::{SECRET, future, next_line, spawn, spawn_lines, stop, user_service};
 
 use gotemp_events::testing::NatsServer;
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::customer::UpdateCustomerRequest;
 use gotemp_grpc::pb::promotion::{CreatePromotionRequest, GetPromotionRequest};
 use gotemp_store::testing;
-
-const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
 
 #[tokio::test]
 async fn user_and_promotion_services_in_separate_processes_work_together() {
@@ -98,13 +96,7 @@ async fn a_promotion_process_asks_the_customer_process_once_per_customer() {
         ("GOTEMP_EVENTS", nats.as_str()),
         ("GOTEMP_CACHE", redis.as_str()),
     ];
-    let mut env = vec![
-        ("GOTEMP_STORAGE", users_db.as_str()),
-        ("GOTEMP_SERVICES", "user"),
-        ("GOTEMP_JWT_SECRET", SECRET),
-        ("GOTEMP_ADMIN_PASSWORD", "ops password"),
-        ("GOTEMP_SEED", "true"),
-    ];
+    let mut env = user_service(&users_db);
     env.extend(shared);
     let (users, users_url) = spawn(&env).await;
     let mut env = vec![

