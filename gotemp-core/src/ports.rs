@@ -144,6 +144,10 @@ pub trait AuditRepository: Send + Sync {
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>>;
     /// How many messages are parked (the dead-letter metric reads it at every scrape).
     async fn dead_letter_count(&self) -> Result<u64>;
+    /// The parked message with number `id`, if any.
+    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>>;
+    /// Forgets a parked message (it was replayed); whether there was one.
+    async fn remove_dead_letter(&self, id: i64) -> Result<bool>;
     /// How the records are kept, for start-up logs and readiness reports: `table`,
     /// `hypertable` (TimescaleDB), or `off`.
     fn storage_kind(&self) -> &'static str {
@@ -206,8 +210,11 @@ pub trait EventSink: Send + Sync {
 }
 
 /// A message the audit service could not store, kept with the reason instead of being dropped.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadLetter {
+    /// Its number, to look at it or replay it; 0 before it is parked.
+    pub id: i64,
     /// The event's id, when the payload could be read at all.
     pub event_id: Option<uuid::Uuid>,
     /// Subject it arrived on.

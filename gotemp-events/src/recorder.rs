@@ -95,6 +95,7 @@ impl AuditRecorder {
         attempt: u32,
     ) -> Delivery {
         let letter = DeadLetter {
+            id: 0,
             event_id,
             subject: subject.to_owned(),
             payload: String::from_utf8_lossy(payload).into_owned(),

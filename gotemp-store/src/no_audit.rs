@@ -56,6 +56,14 @@ impl AuditRepository for NoAudit {
         Ok(0)
     }
 
+    async fn dead_letter(&self, _: i64) -> Result<Option<DeadLetter>> {
+        off()
+    }
+
+    async fn remove_dead_letter(&self, _: i64) -> Result<bool> {
+        off()
+    }
+
     fn storage_kind(&self) -> &'static str {
         "off"
     }

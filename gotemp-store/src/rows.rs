@@ -325,6 +325,7 @@ impl From<OutboxRow> for OutboxEntry {
 
 #[derive(sqlx::FromRow)]
 pub struct DeadLetterRow<T> {
+    pub id: i64,
     pub event_id: Option<Uuid>,
     pub subject: String,
     pub payload: String,
@@ -336,6 +337,7 @@ pub struct DeadLetterRow<T> {
 impl<T: StoredTime> From<DeadLetterRow<T>> for gotemp_core::ports::DeadLetter {
     fn from(r: DeadLetterRow<T>) -> Self {
         Self {
+            id: r.id,
             event_id: r.event_id,
             subject: r.subject,
             payload: r.payload,

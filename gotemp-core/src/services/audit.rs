@@ -14,6 +14,19 @@ use std::sync::Arc;
 /// Most buckets one count may return; bounds the work of a request over a long range.
 pub const MAX_BUCKETS: i64 = 10_000;
 
+/// Most parked messages one listing returns.
+pub const MAX_DEAD_LETTERS: u32 = 500;
+
+/// What replaying a parked message did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Replayed {
+    /// The event it carried.
+    pub event_id: uuid::Uuid,
+    /// `true`: stored now; `false`: it was stored already (a redelivery got through meanwhile).
+    pub stored: bool,
+}
+
 /// The audit service.
 #[derive(Clone)]
 pub struct AuditService {
@@ -64,6 +77,44 @@ impl AuditService {
     /// How many messages are parked.
     pub async fn dead_letter_count(&self) -> Result<u64> {
         self.repo.dead_letter_count().await
+    }
+
+    /// The parked messages, newest first, for an administrator to look at (they may hold
+    /// anything a publisher sent, so only `audit:manage` — administrators — may read them).
+    pub async fn list_dead_letters(&self, actor: &Actor, limit: u32) -> Result<Vec<DeadLetter>> {
+        authorize(&*self.policy, actor, Action::Manage, Resource::Audit, None)?;
+        self.repo
+            .dead_letters(limit.clamp(1, MAX_DEAD_LETTERS))
+            .await
+    }
+
+    /// Stores a parked message after its cause was fixed, and forgets it. Idempotent through the
+    /// event id: an event stored meanwhile is not stored twice. A message that was never an
+    /// event of this deployment (unreadable, unsigned, forged) cannot be replayed; a store that
+    /// still refuses it keeps it parked and says why.
+    pub async fn replay_dead_letter(&self, actor: &Actor, id: i64) -> Result<Replayed> {
+        authorize(&*self.policy, actor, Action::Manage, Resource::Audit, None)?;
+        let letter = (self.repo.dead_letter(id).await?)
+            .ok_or_else(|| Error::not_found("dead letter", id))?;
+        let not_replayable = || {
+            Error::conflict(
+                crate::ConflictKind::State,
+                Some("id"),
+                crate::tr!("conflict.not_replayable", reason = letter.reason),
+            )
+        };
+        if letter.event_id.is_none() {
+            return Err(not_replayable());
+        }
+        let event: AuditEvent =
+            serde_json::from_str(&letter.payload).map_err(|_| not_replayable())?;
+        let stored = self.repo.record(&event, values::now()).await?;
+        self.repo.remove_dead_letter(id).await?;
+        tracing::info!(dead_letter = id, event_id = %event.event_id, stored, "dead letter replayed");
+        Ok(Replayed {
+            event_id: event.event_id,
+            stored,
+        })
     }
 
     /// The record with row id `id`.

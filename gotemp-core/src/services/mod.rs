@@ -9,7 +9,7 @@ mod master;
 mod promotion;
 mod user;
 
-pub use audit::AuditService;
+pub use audit::{AuditService, MAX_DEAD_LETTERS, Replayed};
 pub use login::{Authenticated, LoginOutcome};
 pub use master::{CustomerService, MasterDataService, NAME_MAX, ProductService};
 pub use promotion::PromotionService;

@@ -70,8 +70,58 @@ fn filter(f: Option<pb::AuditFilter>) -> Result<AuditFilter> {
     })
 }
 
+fn dead_letter(d: gotemp_core::ports::DeadLetter) -> pb::DeadLetter {
+    pb::DeadLetter {
+        id: d.id,
+        event_id: d.event_id.map(|id| id.to_string()),
+        subject: d.subject,
+        payload: d.payload,
+        reason: d.reason,
+        attempts: d.attempts,
+        failed_at: timestamp(d.failed_at),
+    }
+}
+
 #[tonic::async_trait]
 impl pb::audit_service_server::AuditService for AuditGrpc {
+    async fn list_dead_letters(
+        &self,
+        request: Request<pb::ListDeadLettersRequest>,
+    ) -> std::result::Result<Response<pb::ListDeadLettersResponse>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let limit = match request.into_inner().limit {
+            0 => 100,
+            n => n,
+        };
+        let found = self
+            .audit
+            .list_dead_letters(&actor, limit)
+            .await
+            .or_status()?;
+        let total = self.audit.dead_letter_count().await.or_status()?;
+        Ok(Response::new(pb::ListDeadLettersResponse {
+            dead_letters: found.into_iter().map(dead_letter).collect(),
+            total,
+        }))
+    }
+
+    async fn replay_dead_letter(
+        &self,
+        request: Request<pb::ReplayDeadLetterRequest>,
+    ) -> std::result::Result<Response<pb::ReplayDeadLetterResponse>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let id = request.into_inner().id;
+        let replayed = self
+            .audit
+            .replay_dead_letter(&actor, id)
+            .await
+            .or_status()?;
+        Ok(Response::new(pb::ReplayDeadLetterResponse {
+            event_id: replayed.event_id.to_string(),
+            stored: replayed.stored,
+        }))
+    }
+
     async fn get_audit_record(
         &self,
         request: Request<pb::GetAuditRecordRequest>,

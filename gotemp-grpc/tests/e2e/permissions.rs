@@ -34,6 +34,8 @@ fn allowed(who: Who, rpc: &str) -> bool {
         "GetAuditRecord" | "ListAuditRecords" | "CountAuditRecords" => {
             matches!(who, Admin | Auditor)
         }
+        // Parked messages may hold anything a publisher sent: administrators only.
+        "ListDeadLetters" | "ReplayDeadLetter" => who == Admin,
         _ if read => who != Nobody,
         _ => matches!(who, Admin | Editor),
     }

@@ -242,6 +242,22 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             ),
         ),
         (
+            "ListDeadLetters",
+            done(
+                c.audit()
+                    .list_dead_letters(audit::ListDeadLettersRequest::default())
+                    .await,
+            ),
+        ),
+        (
+            "ReplayDeadLetter",
+            done(
+                c.audit()
+                    .replay_dead_letter(audit::ReplayDeadLetterRequest { id: 999_999 })
+                    .await,
+            ),
+        ),
+        (
             "Customer.ListChildren",
             done(c.customers().list_children(linked("ducksrus")).await),
         ),

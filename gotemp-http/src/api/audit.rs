@@ -189,3 +189,65 @@ pub(super) async fn audit_buckets(
     })
     .into_response())
 }
+
+/// Listing parked messages.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(super) struct DeadLetterQuery {
+    /// How many, newest first: 1 to 500 (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+}
+
+/// Parked messages: the audit events that could not be stored, newest first.
+#[derive(Serialize, ToSchema)]
+pub(super) struct DeadLetters {
+    /// How many are parked in all.
+    total: u64,
+    /// The newest of them.
+    items: Vec<gotemp_core::ports::DeadLetter>,
+}
+
+/// Lists the parked audit messages (administrators only).
+#[utoipa::path(get, path = "/v1/audit/dead-letters", tag = "audit", params(DeadLetterQuery),
+    responses(
+        (status = 200, description = "The parked messages, newest first", body = DeadLetters),
+        (status = 403, description = "Not an administrator", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn list_dead_letters(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let q: DeadLetterQuery = parse_query(raw.as_deref())?;
+    let mut v = Violations::default();
+    let limit = int::<u32>(&mut v, "limit", q.limit).unwrap_or(100);
+    finish(v)?;
+    let audit = state.app.audit();
+    let items = audit.list_dead_letters(&actor, limit).await?;
+    let total = audit.dead_letter_count().await?;
+    Ok(axum::Json(DeadLetters { total, items }).into_response())
+}
+
+/// Stores a parked message now that its cause is fixed, and forgets it; idempotent through the
+/// event id (administrators only).
+#[utoipa::path(post, path = "/v1/audit/dead-letters/{id}/replay", tag = "audit",
+    params(("id" = i64, Path, description = "Dead letter number")),
+    responses(
+        (status = 200, description = "Stored (or found stored already)", body = gotemp_core::services::Replayed),
+        (status = 404, description = "No such dead letter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Not an event this deployment published", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn replay_dead_letter(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let replayed = state
+        .app
+        .audit()
+        .replay_dead_letter(&actor, path_id(&id)?)
+        .await?;
+    Ok(axum::Json(replayed).into_response())
+}

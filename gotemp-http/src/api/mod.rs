@@ -91,6 +91,8 @@ pub(crate) fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::audit_buckets))
         .routes(routes!(audit::get_audit))
+        .routes(routes!(audit::list_dead_letters))
+        .routes(routes!(audit::replay_dead_letter))
         .merge(crate::hierarchy::routes())
 }
 

@@ -6,6 +6,7 @@
 mod access;
 mod audit;
 mod auth;
+mod dead_letters;
 mod hierarchy;
 mod languages;
 mod master_data;

@@ -223,10 +223,12 @@ pub async fn counts_per_bucket(r: &Repositories) {
     );
 }
 
-/// Parked messages are kept with their reason, newest first.
+/// Parked messages are kept with their reason, newest first, numbered; one is read and forgotten
+/// by its number.
 pub async fn dead_letters_are_kept(r: &Repositories) {
     use gotemp_core::ports::DeadLetter;
     let letter = |n: u32, id: Option<Uuid>| DeadLetter {
+        id: 0,
         event_id: id,
         subject: "gotemp.audit.user.insert".into(),
         payload: format!("{{\"broken\": {n}}}"),
@@ -238,12 +240,25 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
     let second = letter(5, None);
     r.audit.park(&first).await.unwrap();
     r.audit.park(&second).await.unwrap();
-    assert_eq!(
-        r.audit.dead_letters(10).await.unwrap(),
-        [second, first.clone()]
-    );
+    let listed = r.audit.dead_letters(10).await.unwrap();
+    let numbered = |mut letter: DeadLetter, id: i64| {
+        letter.id = id;
+        letter
+    };
+    let (newest, oldest) = (listed[0].id, listed[1].id);
+    assert!(oldest > 0 && newest != oldest, "{listed:?}");
+    let expected = [numbered(second, newest), numbered(first.clone(), oldest)];
+    assert_eq!(listed, expected);
     assert_eq!(r.audit.dead_letters(1).await.unwrap().len(), 1);
     assert_eq!(r.audit.dead_letter_count().await.unwrap(), 2);
+    assert_eq!(
+        r.audit.dead_letter(oldest).await.unwrap(),
+        Some(expected[1].clone())
+    );
+    assert!(r.audit.remove_dead_letter(oldest).await.unwrap());
+    assert!(!r.audit.remove_dead_letter(oldest).await.unwrap());
+    assert_eq!(r.audit.dead_letter(oldest).await.unwrap(), None);
+    assert_eq!(r.audit.dead_letter_count().await.unwrap(), 1);
 }
 
 /// A batch stores each new event once and skips those already stored, in one statement.

@@ -156,7 +156,7 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
 
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>> {
         let rows: Vec<D::DeadLetterRow> = sqlx::query_as(
-            "SELECT event_id, subject, payload, reason, attempts, failed_at FROM audit_dead_letters \
+            "SELECT id, event_id, subject, payload, reason, attempts, failed_at FROM audit_dead_letters \
              ORDER BY failed_at DESC, id DESC LIMIT $1",
         )
         .arg(i64::from(limit))
@@ -164,6 +164,27 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         .await
         .map_err(map_sqlx)?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>> {
+        let row: Option<D::DeadLetterRow> = sqlx::query_as(
+            "SELECT id, event_id, subject, payload, reason, attempts, failed_at FROM audit_dead_letters \
+             WHERE id = $1",
+        )
+        .arg(id)
+        .fetch_optional(self.db())
+        .await
+        .map_err(map_sqlx)?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn remove_dead_letter(&self, id: i64) -> Result<bool> {
+        sqlx::query("DELETE FROM audit_dead_letters WHERE id = $1")
+            .arg(id)
+            .execute(self.db())
+            .await
+            .map(|r| D::rows_affected(&r) == 1)
+            .map_err(map_sqlx)
     }
 
     async fn dead_letter_count(&self) -> Result<u64> {

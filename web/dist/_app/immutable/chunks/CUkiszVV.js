@@ -1,1 +1,0 @@
-import"./D6twt0Fy.js";

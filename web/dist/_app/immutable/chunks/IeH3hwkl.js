@@ -1,0 +1,1 @@
+import"./zt_B6p-y.js";
