@@ -13,6 +13,9 @@ use sqlx::{Executor, Pool, QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod backup;
+pub use backup::restore;
+
 /// The SQLite store: every repository of gotemp on one database file.
 pub type SqliteStore = SqlStore<Sqlite>;
 

@@ -1,0 +1,121 @@
+//! Backups of the embedded store: one consistent copy of the whole database — users, master
+//! data, promotions, the audit trail and the outbox — taken while the server runs, and put back
+//! while it is stopped. Events committed but not yet relayed when the copy was taken are in its
+//! outbox, so after a restore they are relayed (the audit trail drops any it has already).
+
+use super::SqliteStore;
+use crate::error::map_sqlx;
+use gotemp_core::{Error, Result};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions as _, Connection as _};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+impl SqliteStore {
+    /// Writes a consistent copy of the database to `target` (SQLite's `VACUUM INTO` reads one
+    /// snapshot, so writes going on meanwhile are either wholly in it or not), readable by its
+    /// owner only. Refuses to overwrite an existing file.
+    pub async fn backup_to(&self, target: &Path) -> Result<()> {
+        if target.exists() {
+            return Err(Error::conflict(
+                gotemp_core::ConflictKind::Duplicate,
+                Some("file"),
+                format!("{} exists already; back up to a new file", target.display()),
+            ));
+        }
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
+        }
+        let path = utf8(target)?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(self.pool())
+            .await
+            .map_err(map_sqlx)?;
+        owner_only(target)
+    }
+}
+
+/// Puts the backup at `backup` in place of the database at `url`, then applies the migrations
+/// this version has and the backup lacks. The server must be stopped: a database in use (its
+/// write-ahead log is there) is refused unless `force` (a crash left the log behind). The backup
+/// is checked first (`PRAGMA integrity_check`) and copied beside the database before it
+/// replaces it in one rename, so a failed restore leaves the database as it was.
+pub async fn restore(backup: &Path, url: &str, force: bool) -> Result<PathBuf> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| Error::internal_from(format!("invalid SQLite URL {url:?}: {e}"), e))?;
+    let target = options.get_filename().to_path_buf();
+    let wal = with_suffix(&target, "-wal");
+    if wal.exists() && !force {
+        return Err(Error::conflict(
+            gotemp_core::ConflictKind::State,
+            Some("file"),
+            format!(
+                "{} is in use (its {} exists): stop the server first, or pass --force after a crash",
+                target.display(),
+                wal.display()
+            ),
+        ));
+    }
+    if !backup.is_file() {
+        return Err(Error::not_found("backup", backup.display()));
+    }
+    let mut source = SqliteConnectOptions::new()
+        .filename(backup)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(map_sqlx)?;
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&mut source)
+        .await
+        .map_err(map_sqlx)?;
+    if check != "ok" {
+        return Err(Error::internal(format!(
+            "{} is damaged: {check}",
+            backup.display()
+        )));
+    }
+    let staged = with_suffix(&target, ".restoring");
+    let _ = std::fs::remove_file(&staged);
+    sqlx::query("VACUUM INTO $1")
+        .bind(utf8(&staged)?)
+        .execute(&mut source)
+        .await
+        .map_err(map_sqlx)?;
+    source.close().await.map_err(map_sqlx)?;
+    owner_only(&staged)?;
+    for stale in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(with_suffix(&target, stale));
+    }
+    std::fs::rename(&staged, &target).map_err(|e| io("replace", &target, e))?;
+    // Brings an older backup up to this version's schema.
+    SqliteStore::connect(url).await?.close().await;
+    Ok(target)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn utf8(path: &Path) -> Result<&str> {
+    path.to_str()
+        .ok_or_else(|| Error::internal(format!("{} is not UTF-8", path.display())))
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
+    Error::unavailable(format!("cannot {what} {}: {e}", path.display()))
+}
+
+/// The copy holds every password hash: readable by its owner only.
+fn owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| io("protect", path, e))?;
+    }
+    Ok(())
+}
