@@ -3,7 +3,8 @@
 //! `GOTEMP_GRPC_URL` (default `http://127.0.0.1:50051`; `https://…` is checked against
 //! `GOTEMP_TLS_CA`, or the system's roots), `GOTEMP_TLS_CLIENT_CERT` and `GOTEMP_TLS_CLIENT_KEY`
 //! for a server under mutual TLS, `GOTEMP_ADMIN_EMAIL` and `GOTEMP_ADMIN_PASSWORD` (defaults:
-//! the server's).
+//! the server's), `GOTEMP_LOGIN_URL` when the user service runs in another process than the one
+//! called.
 
 use gotemp::domain::i18n::{self, Locale};
 use gotemp::domain::tr;
@@ -24,11 +25,26 @@ pub async fn login() -> Result<GotempClient, Box<dyn std::error::Error>> {
     // Printed text, and the server's error messages, in the language of the environment.
     let language = Locale::from_env();
     i18n::set_process_default(language);
-    let mut client = GotempClient::connect_with(&url, &tls)
-        .await
-        .map_err(|e| tr!("cli.client.unreachable", url = url, error = e))?;
+    let connect = |url: String| {
+        let tls = tls.clone();
+        async move {
+            GotempClient::connect_with(&url, &tls)
+                .await
+                .map_err(|e| tr!("cli.client.unreachable", url = url, error = e))
+        }
+    };
+    let mut client = connect(url.clone()).await?;
     client.set_language(language);
-    let login = client.login(&email, &password).await?;
+    // Services deployed apart: log in at the user service, call this one with its token.
+    let login = match std::env::var("GOTEMP_LOGIN_URL") {
+        Ok(login_url) => {
+            let mut users = connect(login_url).await?;
+            let login = users.login(&email, &password).await?;
+            client.set_token(&login.token)?;
+            login
+        }
+        Err(_) => client.login(&email, &password).await?,
+    };
     let until = (login.expires_at)
         .map(|t| (chrono::DateTime::from_timestamp(t.seconds, 0).unwrap_or_default()).to_rfc3339())
         .unwrap_or_default();
