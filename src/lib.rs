@@ -270,6 +270,8 @@ impl Gotemp {
             products: &self.products,
             promotions: &self.promotions,
         };
+        // Replicas starting together would each add the demo objects that have no key.
+        let _one_at_a_time = self.repositories.exclusive.enter("gotemp.seed").await?;
         gotemp_core::seed::apply(&targets, &settings).await
     }
 }

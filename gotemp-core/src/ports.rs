@@ -277,6 +277,31 @@ impl References for PromotionsOfCustomer {
     }
 }
 
+/// Keeps work that must not run in two processes at once — seeding the demo data, when several
+/// replicas start together — to one process at a time. Within one process callers serialise
+/// themselves.
+#[async_trait]
+pub trait ExclusiveSection: Send + Sync {
+    /// Waits until no other process is in the section `name`, and holds it until the returned
+    /// guard is dropped.
+    async fn enter(&self, name: &str) -> Result<SectionGuard>;
+}
+
+/// Held while in an [`ExclusiveSection`]; dropping it leaves.
+pub struct SectionGuard(#[allow(dead_code)] Option<Box<dyn std::any::Any + Send + Sync>>);
+
+impl SectionGuard {
+    /// A guard holding `held` (a connection whose session holds a lock, say) until dropped.
+    pub fn holding(held: impl std::any::Any + Send + Sync) -> Self {
+        Self(Some(Box::new(held)))
+    }
+
+    /// A guard for a store where one process is all there is (nothing to hold).
+    pub fn none() -> Self {
+        Self(None)
+    }
+}
+
 /// Every repository of one store, as an adapter hands them out.
 #[derive(Clone)]
 pub struct Repositories {
@@ -295,6 +320,8 @@ pub struct Repositories {
     /// The connection pools behind them, with what each serves (`main`, `audit`,
     /// `master_data`), for the pool-usage metric; empty for stores without pools.
     pub pools: Vec<(&'static str, Arc<dyn ConnectionPool>)>,
+    /// Sections only one process at a time may be in.
+    pub exclusive: Arc<dyn ExclusiveSection>,
 }
 
 /// A store's connection pool, as operators watch it: a pool always full means requests wait

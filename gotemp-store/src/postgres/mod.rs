@@ -151,6 +151,22 @@ impl sql::Sql for Postgres {
             .push("::text))");
     }
 
+    /// A session-level advisory lock on a connection of its own: released when the guard drops
+    /// the connection (its session ends), or when the process dies.
+    async fn enter_section(
+        store: &PgStore,
+        name: &str,
+    ) -> Result<gotemp_core::ports::SectionGuard> {
+        let mut conn = store.pool.acquire().await.map_err(map_sqlx)?;
+        sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+            .bind(name)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_sqlx)?;
+        // Never back into the pool with the lock held.
+        Ok(gotemp_core::ports::SectionGuard::holding(conn.detach()))
+    }
+
     fn audit_storage(store: &PgStore) -> &'static str {
         match store.state.timescale.load(Ordering::Acquire) {
             true => "hypertable",

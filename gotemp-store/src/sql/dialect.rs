@@ -87,6 +87,13 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     /// Promotions that include a product.
     fn push_product_filter(q: &mut QueryBuilder<Self>, product_id: &str);
 
+    /// Enters the section `name`, which one process at a time may be in (see
+    /// [`gotemp_core::ports::ExclusiveSection`]).
+    fn enter_section(
+        store: &SqlStore<Self>,
+        name: &str,
+    ) -> impl Future<Output = Result<gotemp_core::ports::SectionGuard>> + Send;
+
     /// How the audit trail is kept (`table`, or `hypertable` on TimescaleDB).
     fn audit_storage(_store: &SqlStore<Self>) -> &'static str {
         "table"

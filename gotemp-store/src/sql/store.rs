@@ -48,6 +48,7 @@ impl<D: Dialect> SqlStore<D> {
             promotions: this.clone(),
             audit: this.clone(),
             outbox: this.clone(),
+            exclusive: this.clone(),
             pools: vec![("main", this)],
         }
     }
@@ -85,5 +86,12 @@ impl<D: Dialect> gotemp_core::ports::ConnectionPool for SqlStore<D> {
     fn connections(&self) -> (u32, u32) {
         let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
         (self.pool.size(), idle)
+    }
+}
+
+#[async_trait::async_trait]
+impl<D: super::Dialect> gotemp_core::ports::ExclusiveSection for SqlStore<D> {
+    async fn enter(&self, name: &str) -> gotemp_core::Result<gotemp_core::ports::SectionGuard> {
+        D::enter_section(self, name).await
     }
 }

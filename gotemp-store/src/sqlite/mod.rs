@@ -119,6 +119,11 @@ impl sql::Sql for Sqlite {
         pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)
     }
 
+    /// One process serves the file.
+    async fn enter_section(_: &SqliteStore, _: &str) -> Result<gotemp_core::ports::SectionGuard> {
+        Ok(gotemp_core::ports::SectionGuard::none())
+    }
+
     /// Only this process writes the file: nothing to listen to.
     async fn listen_for_other_writers(_: &SqliteStore) {}
 
