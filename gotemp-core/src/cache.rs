@@ -122,6 +122,21 @@ impl Cacheable for AuthStatus {
     const SCHEMA_VERSION: u32 = 1;
 }
 
+/// What is cached of each object whose change events evict entries: object name, the name its
+/// entries are kept under, and their schema version. One object may be cached in several
+/// shapes (a customer, and its name for a promotion service deployed apart); a change evicts
+/// them all.
+pub(crate) const CACHED_OBJECTS: [(&str, &str, u32); 4] = [
+    cached::<Customer>(),
+    cached::<CustomerName>(),
+    cached::<Product>(),
+    cached::<AuthStatus>(),
+];
+
+const fn cached<T: Cacheable>() -> (&'static str, &'static str, u32) {
+    (T::OBJECT_NAME, T::CACHE_NAME, T::SCHEMA_VERSION)
+}
+
 mod directory;
 mod layer;
 pub use directory::{CachedCustomerDirectory, CustomerName};

@@ -1,9 +1,7 @@
 //! [`CacheLayer`]: typed access to a [`Cache`] that never fails a request and never serves an
 //! entry for longer than an eviction event takes to arrive.
 
-use super::CustomerName;
-use super::{Cache, Cacheable};
-use crate::entities::{AuthStatus, Customer, Product};
+use super::{CACHED_OBJECTS, Cache, Cacheable};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -12,21 +10,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
-
-/// What is cached of each object whose change events evict entries: object name, the name its
-/// entries are kept under, and their schema version. One object may be cached in several
-/// shapes (a customer, and its name for a promotion service deployed apart); a change evicts
-/// them all.
-const CACHED_OBJECTS: [(&str, &str, u32); 4] = [
-    cached::<Customer>(),
-    cached::<CustomerName>(),
-    cached::<Product>(),
-    cached::<AuthStatus>(),
-];
-
-const fn cached<T: Cacheable>() -> (&'static str, &'static str, u32) {
-    (T::OBJECT_NAME, T::CACHE_NAME, T::SCHEMA_VERSION)
-}
 
 /// How the cache layer behaves; the defaults suit a cache on the same host or network.
 #[derive(Debug, Clone)]
