@@ -120,6 +120,24 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
     relay.shutdown().await;
     store.close().await;
 
+    // Onto a machine that has no data yet.
+    let elsewhere = format!("sqlite://{}/fresh/data/gotemp.db", dir.display());
+    let fresh = gotemp(&elsewhere, &["restore", copy]);
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    let store = SqliteStore::connect(&elsewhere).await.unwrap();
+    assert!(
+        app(&store)
+            .customers()
+            .get(&actor, "before-backup")
+            .await
+            .is_ok()
+    );
+    store.close().await;
+
     // Other stores are backed up with their own tools.
     let postgres = gotemp("postgres://db/gotemp", &["backup", "x.db"]);
     assert!(String::from_utf8_lossy(&postgres.stderr).contains("pg_dump"));

@@ -76,6 +76,10 @@ pub async fn restore(backup: &Path, url: &str, force: bool) -> Result<PathBuf> {
             backup.display()
         )));
     }
+    // A restore onto a fresh machine: the data directory may not be there yet.
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
+    }
     let staged = with_suffix(&target, ".restoring");
     let _ = std::fs::remove_file(&staged);
     sqlx::query("VACUUM INTO $1")
