@@ -58,6 +58,7 @@ test('in Spanish, a record is created after a validation failure shown in Spanis
 	await page.getByRole('link', { name: 'Clientes', exact: true }).click();
 	await page.getByRole('link', { name: 'Nuevo cliente' }).click();
 	await page.getByLabel('Clave').fill('e2e-tienda');
+	await expect(page.getByLabel('Clave')).toHaveValue('e2e-tienda');
 	await page.getByRole('button', { name: 'Crear cliente' }).click();
 	// The server's rule, in the language the page asked for, next to its field.
 	const name = page.getByLabel('Nombre', { exact: true });

@@ -1,1 +1,0 @@
-import"./zt_B6p-y.js";

@@ -1,0 +1,1 @@
+import"./D9iHFx-e.js";
