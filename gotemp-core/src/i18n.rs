@@ -115,15 +115,20 @@ pub fn text_in(locale: Locale, key: &str, args: &[(&str, &dyn Display)]) -> Stri
     message
 }
 
+/// The message `key` (no arguments) in the language in force, or `fallback` when no catalogue
+/// has it (rust-i18n answers a missing key with the key itself).
+pub fn text_or(key: &str, fallback: impl FnOnce() -> String) -> String {
+    let found = text(key, &[]);
+    match found.ends_with(key) {
+        true => fallback(),
+        false => found,
+    }
+}
+
 /// What the language in force calls an object (`customer` → `el cliente`); the name itself
 /// when the catalogue has none.
 pub fn entity(name: &str) -> String {
-    let key = format!("entity.{name}");
-    let named = text(&key, &[]);
-    match named.ends_with(&key) {
-        true => name.to_owned(),
-        false => named,
-    }
+    text_or(&format!("entity.{name}"), || name.to_owned())
 }
 
 /// "`entity` `id` not found", in the language in force.

@@ -221,11 +221,9 @@ impl IntoResponse for Problem {
 /// The title of a problem whose status says it all, in the language in force.
 fn status_title(status: StatusCode) -> String {
     let key = format!("title.status_{}", status.as_u16());
-    let title = gotemp_core::i18n::text(&key, &[]);
-    match title.ends_with(&key) {
-        true => status.canonical_reason().unwrap_or("Error").to_owned(),
-        false => title,
-    }
+    gotemp_core::i18n::text_or(&key, || {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    })
 }
 
 /// A handler's result: a response, or a problem.
