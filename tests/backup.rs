@@ -138,6 +138,15 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
     );
     store.close().await;
 
+    // A backup opens nothing it would change: a missing database is an error, not a new one.
+    let missing = format!("sqlite://{}/nothing-here.db", dir.display());
+    assert!(
+        !gotemp(&missing, &["backup", &format!("{copy}.2")])
+            .status
+            .success()
+    );
+    assert!(!dir.join("nothing-here.db").exists());
+
     // Other stores are backed up with their own tools.
     let postgres = gotemp("postgres://db/gotemp", &["backup", "x.db"]);
     assert!(String::from_utf8_lossy(&postgres.stderr).contains("pg_dump"));

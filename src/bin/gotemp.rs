@@ -78,10 +78,7 @@ async fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
     }
     match args.command {
         Command::Backup { file } => {
-            let store = gotemp::store::SqliteStore::connect(&url).await?;
-            let copied = store.backup_to(&file).await;
-            store.close().await;
-            copied?;
+            gotemp::store::sqlite::backup(&url, &file).await?;
             Ok(format!("backed up {url} to {}", file.display()))
         }
         Command::Restore { file, force } => {

@@ -6,34 +6,48 @@
 use super::SqliteStore;
 use crate::error::map_sqlx;
 use gotemp_core::{Error, Result};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions as _, Connection as _};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions as _, Connection as _, Executor, Sqlite};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-impl SqliteStore {
-    /// Writes a consistent copy of the database to `target` (SQLite's `VACUUM INTO` reads one
-    /// snapshot, so writes going on meanwhile are either wholly in it or not), readable by its
-    /// owner only. Refuses to overwrite an existing file.
-    pub async fn backup_to(&self, target: &Path) -> Result<()> {
-        if target.exists() {
-            return Err(Error::conflict(
-                gotemp_core::ConflictKind::Duplicate,
-                Some("file"),
-                format!("{} exists already; back up to a new file", target.display()),
-            ));
-        }
-        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
-        }
-        let path = utf8(target)?;
-        sqlx::query("VACUUM INTO $1")
-            .bind(path)
-            .execute(self.pool())
-            .await
-            .map_err(map_sqlx)?;
-        owner_only(target)
+/// Writes a consistent copy of the database at `url` to `target` while it may be in use
+/// (SQLite's `VACUUM INTO` reads one snapshot, so writes going on meanwhile are either wholly in
+/// it or not), readable by its owner only, never overwriting a file. The database is opened
+/// read-only: nothing is migrated or created.
+pub async fn backup(url: &str, target: &Path) -> Result<()> {
+    let mut source = open_read_only(
+        SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::internal_from(format!("invalid SQLite URL {url:?}: {e}"), e))?,
+    )
+    .await?;
+    let copied = copy_into(&mut source, target).await;
+    source.close().await.map_err(map_sqlx)?;
+    copied
+}
+
+async fn open_read_only(options: SqliteConnectOptions) -> Result<SqliteConnection> {
+    options.read_only(true).connect().await.map_err(map_sqlx)
+}
+
+/// `VACUUM INTO` a new, owner-only file.
+async fn copy_into<'e>(db: impl Executor<'e, Database = Sqlite>, target: &Path) -> Result<()> {
+    if target.exists() {
+        return Err(Error::conflict(
+            gotemp_core::ConflictKind::Duplicate,
+            Some("file"),
+            format!("{} exists already; back up to a new file", target.display()),
+        ));
     }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
+    }
+    sqlx::query("VACUUM INTO $1")
+        .bind(utf8(target)?)
+        .execute(db)
+        .await
+        .map_err(map_sqlx)?;
+    owner_only(target)
 }
 
 /// Puts the backup at `backup` in place of the database at `url`, then applies the migrations
@@ -60,12 +74,7 @@ pub async fn restore(backup: &Path, url: &str, force: bool) -> Result<PathBuf> {
     if !backup.is_file() {
         return Err(Error::not_found("backup", backup.display()));
     }
-    let mut source = SqliteConnectOptions::new()
-        .filename(backup)
-        .read_only(true)
-        .connect()
-        .await
-        .map_err(map_sqlx)?;
+    let mut source = open_read_only(SqliteConnectOptions::new().filename(backup)).await?;
     let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
         .fetch_one(&mut source)
         .await
@@ -76,19 +85,11 @@ pub async fn restore(backup: &Path, url: &str, force: bool) -> Result<PathBuf> {
             backup.display()
         )));
     }
-    // A restore onto a fresh machine: the data directory may not be there yet.
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
-    }
+    // Beside the target (a fresh machine's data directory is made on the way), then one rename.
     let staged = with_suffix(&target, ".restoring");
     let _ = std::fs::remove_file(&staged);
-    sqlx::query("VACUUM INTO $1")
-        .bind(utf8(&staged)?)
-        .execute(&mut source)
-        .await
-        .map_err(map_sqlx)?;
+    copy_into(&mut source, &staged).await?;
     source.close().await.map_err(map_sqlx)?;
-    owner_only(&staged)?;
     for stale in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(with_suffix(&target, stale));
     }

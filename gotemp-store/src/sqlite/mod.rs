@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod backup;
-pub use backup::restore;
+pub use backup::{backup, restore};
 
 /// The SQLite store: every repository of gotemp on one database file.
 pub type SqliteStore = SqlStore<Sqlite>;
