@@ -1,0 +1,744 @@
+//! The load: workers that each keep a few customers of their own (renamed, read, each with a
+//! promotion) and a queue of short-lived ones (created, renamed, deleted), alternating between
+//! HTTP and gRPC and between the replicas; every answer is recorded as a sample, every write in
+//! the ledger that `verify` checks the stores against.
+
+use crate::Error;
+use crate::cluster::Cluster;
+use gotemp_grpc::client::GotempClient;
+use gotemp_grpc::pb::{audit, customer, product, promotion, user};
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tonic::Code;
+
+/// What a request did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Op {
+    Create,
+    Rename,
+    Delete,
+    GetCustomer,
+    GetPromotion,
+    GetProduct,
+    Audit,
+    Login,
+}
+
+/// How a request ended: answered, refused in a way a client retries (the server was away or
+/// overloaded), or failed otherwise — which must not happen whatever the fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Ok,
+    Retriable,
+    Failed,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub kind: Kind,
+    pub detail: String,
+}
+
+impl Outcome {
+    fn retriable(detail: impl Into<String>) -> Self {
+        Self {
+            kind: Kind::Retriable,
+            detail: detail.into(),
+        }
+    }
+    fn failed(detail: impl Into<String>) -> Self {
+        Self {
+            kind: Kind::Failed,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// One answered (or not) request: when it ended (seconds since the start), how long it took.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    pub at: f64,
+    pub latency: f32,
+    pub op: Op,
+    pub kind: Kind,
+    pub phase: usize,
+}
+
+/// Which process a request goes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Via {
+    Http(usize),
+    Grpc(usize),
+}
+
+impl Via {
+    /// Turn `n`: HTTP and gRPC alternately, each over its replicas in turn.
+    fn of(n: usize, replicas: usize) -> Self {
+        let replica = (n / 2) % replicas.max(1);
+        if n.is_multiple_of(2) {
+            Via::Http(replica)
+        } else {
+            Via::Grpc(replica)
+        }
+    }
+
+    /// Every process a read can go to.
+    pub fn all(replicas: usize) -> Vec<Via> {
+        (0..replicas)
+            .map(Via::Http)
+            .chain((0..replicas).map(Via::Grpc))
+            .collect()
+    }
+}
+
+/// Whether a write took effect as far as its client knows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ack {
+    /// Not tried.
+    #[default]
+    None,
+    /// Answered: it must have taken effect.
+    Acked,
+    /// Not answered: it may or may not have.
+    Ambiguous,
+}
+
+/// A rename: its sequence number (in the name) and, when answered, the version it made.
+#[derive(Clone, Debug)]
+pub struct Rename {
+    pub seq: u64,
+    pub version: Option<i64>,
+    pub phase: usize,
+}
+
+/// What the clients did to one customer.
+#[derive(Clone, Debug, Default)]
+pub struct Object {
+    pub create: Ack,
+    pub create_phase: usize,
+    pub renames: Vec<Rename>,
+    pub delete: Ack,
+    pub delete_phase: usize,
+}
+
+impl Object {
+    /// The newest rename the client knows took effect: the stored name may be newer, never older.
+    pub fn acked_seq(&self) -> Option<&Rename> {
+        self.renames.iter().rev().find(|r| r.version.is_some())
+    }
+}
+
+/// The name a customer gets from its `seq`-th write.
+pub fn name_of(id: &str, seq: u64) -> String {
+    format!("{id} #{seq}")
+}
+
+/// The sequence number in a stored name.
+pub fn seq_of(name: &str) -> Option<u64> {
+    name.rsplit_once(" #")?.1.parse().ok()
+}
+
+/// A customer kept for the whole run, with its promotion.
+#[derive(Clone, Debug)]
+pub struct Stable {
+    pub id: String,
+    pub promotion: i64,
+}
+
+/// What the workers and the driver share.
+pub struct Shared {
+    pub started: Instant,
+    pub run: String,
+    pub phase: AtomicUsize,
+    pub paused: AtomicBool,
+    pub stop: AtomicBool,
+    pub in_flight: AtomicUsize,
+    pub samples: Mutex<Vec<Sample>>,
+    pub failures: Mutex<Vec<(usize, Op, String)>>,
+    pub ledger: Mutex<HashMap<String, Object>>,
+}
+
+impl Shared {
+    pub fn new() -> Arc<Self> {
+        let run = format!(
+            "{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default()
+        );
+        Arc::new(Self {
+            started: Instant::now(),
+            run,
+            phase: AtomicUsize::new(0),
+            paused: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            samples: Mutex::new(Vec::new()),
+            failures: Mutex::new(Vec::new()),
+            ledger: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Seconds since the start.
+    pub fn now(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    fn record(&self, phase: usize, op: Op, start: Instant, outcome: &Outcome) {
+        let sample = Sample {
+            at: self.now(),
+            latency: start.elapsed().as_secs_f32(),
+            op,
+            kind: outcome.kind,
+            phase,
+        };
+        self.samples.lock().unwrap().push(sample);
+        if outcome.kind == Kind::Failed {
+            let mut failures = self.failures.lock().unwrap();
+            if failures.len() < 200 {
+                failures.push((phase, op, outcome.detail.clone()));
+            }
+        }
+    }
+
+    fn ledger(&self, id: &str, change: impl FnOnce(&mut Object)) {
+        change(
+            self.ledger
+                .lock()
+                .unwrap()
+                .entry(id.to_owned())
+                .or_default(),
+        );
+    }
+
+    /// Stops the workers between requests and waits until none is in flight.
+    pub async fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+        while self.in_flight.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    pub fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Logged-in clients of every process.
+pub struct Fleet {
+    http: reqwest::Client,
+    http_urls: Vec<String>,
+    http_token: String,
+    customers: Vec<GotempClient>,
+    products: Vec<GotempClient>,
+    promotions: Vec<GotempClient>,
+    audits: Vec<GotempClient>,
+    users: Vec<GotempClient>,
+    email: String,
+    password: String,
+}
+
+/// How long a client waits for an answer before it counts the request as unanswered.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Fleet {
+    pub async fn connect(cluster: &Cluster) -> Result<Self, Error> {
+        let email = cluster.get("admin_email")?.to_owned();
+        let password = cluster.get("admin_password")?.to_owned();
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .pool_max_idle_per_host(64)
+            .build()?;
+        let http_urls = cluster.replicas("http");
+        let first = http_urls.first().ok_or("the cluster has no http1")?;
+        let login: Value = http
+            .post(format!("{first}/v1/auth/login"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let http_token = login["token"]
+            .as_str()
+            .ok_or("the login answered no token")?
+            .to_owned();
+        let users = connect_all(&cluster.replicas("user"), None).await?;
+        let mut first_user = users.first().ok_or("the cluster has no user1")?.clone();
+        let token = first_user.login(&email, &password).await?.token;
+        Ok(Self {
+            http,
+            http_urls,
+            http_token,
+            customers: connect_all(&cluster.replicas("customer"), Some(&token)).await?,
+            products: connect_all(&cluster.replicas("product"), Some(&token)).await?,
+            promotions: connect_all(&cluster.replicas("promotion"), Some(&token)).await?,
+            audits: connect_all(&cluster.replicas("audit"), Some(&token)).await?,
+            users,
+            email,
+            password,
+        })
+    }
+
+    /// Replicas per service (the same for every service in the cluster).
+    pub fn replicas(&self) -> usize {
+        self.http_urls.len()
+    }
+
+    async fn http(
+        &self,
+        replica: usize,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, Outcome> {
+        let url = format!("{}{path}", self.http_urls[replica % self.http_urls.len()]);
+        let mut request = self.http.request(method, url).bearer_auth(&self.http_token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Outcome::retriable(format!("http{}: {e}", replica + 1)))?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
+        }
+        let detail = format!("http{}: {status} {text}", replica + 1);
+        // What a client retries: overload and the server's own "not now".
+        if matches!(status.as_u16(), 429 | 502 | 503 | 504) {
+            Err(Outcome::retriable(detail))
+        } else {
+            Err(Outcome::failed(detail))
+        }
+    }
+
+    pub async fn create(&self, via: Via, id: &str, name: &str) -> Result<(), Outcome> {
+        match via {
+            Via::Http(r) => {
+                let body = json!({ "id": id, "name": name });
+                self.http(r, reqwest::Method::POST, "/v1/customers", Some(body))
+                    .await
+                    .map(drop)
+            }
+            Via::Grpc(r) => {
+                let c = &self.customers[r % self.customers.len()];
+                grpc(
+                    r,
+                    c.customers()
+                        .create_customer(timed(customer::CreateCustomerRequest {
+                            id: Some(id.into()),
+                            name: name.into(),
+                            ..Default::default()
+                        })),
+                )
+                .await
+                .map(drop)
+            }
+        }
+    }
+
+    /// Renames without a version (last writer wins): the version it made comes back.
+    pub async fn rename(&self, via: Via, id: &str, name: &str) -> Result<i64, Outcome> {
+        match via {
+            Via::Http(r) => {
+                let path = format!("/v1/customers/{id}");
+                let body = json!({ "name": name });
+                let answer = self
+                    .http(r, reqwest::Method::PUT, &path, Some(body))
+                    .await?;
+                answer["version"]
+                    .as_i64()
+                    .ok_or_else(|| Outcome::failed(format!("no version in {answer}")))
+            }
+            Via::Grpc(r) => {
+                let c = &self.customers[r % self.customers.len()];
+                let request = customer::UpdateCustomerRequest {
+                    id: id.into(),
+                    name: Some(name.into()),
+                    ..Default::default()
+                };
+                let answer = grpc(r, c.customers().update_customer(timed(request))).await?;
+                Ok(answer.version)
+            }
+        }
+    }
+
+    pub async fn delete(&self, via: Via, id: &str) -> Result<(), Outcome> {
+        match via {
+            Via::Http(r) => {
+                let path = format!("/v1/customers/{id}");
+                self.http(r, reqwest::Method::DELETE, &path, None)
+                    .await
+                    .map(drop)
+            }
+            Via::Grpc(r) => {
+                let c = &self.customers[r % self.customers.len()];
+                let request = customer::DeleteCustomerRequest {
+                    id: id.into(),
+                    version: None,
+                };
+                grpc(r, c.customers().delete_customer(timed(request)))
+                    .await
+                    .map(drop)
+            }
+        }
+    }
+
+    /// The customer's name as this process answers it (from its cache when it has it).
+    pub async fn customer_name(&self, via: Via, id: &str) -> Result<String, Outcome> {
+        match via {
+            Via::Http(r) => {
+                let path = format!("/v1/customers/{id}");
+                let answer = self.http(r, reqwest::Method::GET, &path, None).await?;
+                Ok(answer["name"].as_str().unwrap_or_default().to_owned())
+            }
+            Via::Grpc(r) => {
+                let c = &self.customers[r % self.customers.len()];
+                let request = customer::GetCustomerRequest { id: id.into() };
+                Ok(grpc(r, c.customers().get_customer(timed(request)))
+                    .await?
+                    .name)
+            }
+        }
+    }
+
+    /// The customer name a promotion is shown with (looked up in the customer service).
+    pub async fn promotion_customer(&self, via: Via, id: i64) -> Result<String, Outcome> {
+        match via {
+            Via::Http(r) => {
+                let path = format!("/v1/promotions/{id}");
+                let answer = self.http(r, reqwest::Method::GET, &path, None).await?;
+                Ok(answer["customer_name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned())
+            }
+            Via::Grpc(r) => {
+                let c = &self.promotions[r % self.promotions.len()];
+                let request = promotion::GetPromotionRequest { id };
+                let answer = grpc(r, c.promotions().get_promotion(timed(request))).await?;
+                Ok(answer.customer_name.unwrap_or_default())
+            }
+        }
+    }
+
+    async fn product(&self, via: Via) -> Result<(), Outcome> {
+        match via {
+            Via::Http(r) => self
+                .http(r, reqwest::Method::GET, "/v1/products/switch", None)
+                .await
+                .map(drop),
+            Via::Grpc(r) => {
+                let c = &self.products[r % self.products.len()];
+                let request = product::GetProductRequest {
+                    id: "switch".into(),
+                };
+                grpc(r, c.products().get_product(timed(request)))
+                    .await
+                    .map(drop)
+            }
+        }
+    }
+
+    async fn audit(&self, via: Via, id: &str) -> Result<(), Outcome> {
+        match via {
+            Via::Http(r) => {
+                let path = format!("/v1/audit?object_name=customer&object_id={id}&limit=5");
+                self.http(r, reqwest::Method::GET, &path, None)
+                    .await
+                    .map(drop)
+            }
+            Via::Grpc(r) => {
+                let c = &self.audits[r % self.audits.len()];
+                let request = audit::ListAuditRecordsRequest {
+                    filter: Some(audit::AuditFilter {
+                        object_name: Some("customer".into()),
+                        object_id: Some(id.into()),
+                        ..Default::default()
+                    }),
+                    page_size: 5,
+                    ..Default::default()
+                };
+                grpc(r, c.audit().list_audit_records(timed(request)))
+                    .await
+                    .map(drop)
+            }
+        }
+    }
+
+    async fn login(&self, via: Via) -> Result<(), Outcome> {
+        match via {
+            Via::Http(r) => {
+                let body = json!({ "email": self.email, "password": self.password });
+                self.http(r, reqwest::Method::POST, "/v1/auth/login", Some(body))
+                    .await
+                    .map(drop)
+            }
+            Via::Grpc(r) => {
+                let c = &self.users[r % self.users.len()];
+                let request = user::LoginRequest {
+                    email: self.email.clone(),
+                    password: self.password.clone(),
+                };
+                grpc(r, c.users().login(timed(request))).await.map(drop)
+            }
+        }
+    }
+
+    /// A customer and a promotion for it, made before the load starts (no fault yet: any error
+    /// ends the run).
+    pub async fn make_stable(&self, shared: &Shared, id: String) -> Result<Stable, Error> {
+        let name = name_of(&id, 0);
+        self.create(Via::Http(0), &id, &name)
+            .await
+            .map_err(|o| o.detail)?;
+        shared.ledger(&id, |o| o.create = Ack::Acked);
+        let days = |n: i64| {
+            let t = chrono::Utc::now() + chrono::Duration::days(n);
+            Some(prost_types::Timestamp {
+                seconds: t.timestamp(),
+                nanos: 0,
+            })
+        };
+        let request = promotion::CreatePromotionRequest {
+            name: format!("load promotion for {id}"),
+            valid_from: days(-1),
+            valid_thru: days(30),
+            active: true,
+            customer_id: id.clone(),
+            products: vec![promotion::PromotionProduct {
+                product_id: "switch".into(),
+                upc_code: None,
+                discounts: vec![promotion::Discount {
+                    id: 0,
+                    value: 10.0,
+                    r#type: 1,
+                    description: None,
+                }],
+            }],
+            ..Default::default()
+        };
+        let c = self.promotions.first().ok_or("no promotion replica")?;
+        let made = grpc(0, c.promotions().create_promotion(timed(request)))
+            .await
+            .map_err(|o| o.detail)?;
+        Ok(Stable {
+            id,
+            promotion: made.id,
+        })
+    }
+}
+
+async fn connect_all(urls: &[String], token: Option<&str>) -> Result<Vec<GotempClient>, Error> {
+    let mut clients = Vec::new();
+    for url in urls {
+        let mut client = GotempClient::connect(url).await?;
+        if let Some(token) = token {
+            client.set_token(token)?;
+        }
+        clients.push(client);
+    }
+    Ok(clients)
+}
+
+fn timed<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(REQUEST_TIMEOUT);
+    request
+}
+
+/// A gRPC answer, with the status sorted the way a client sorts it.
+async fn grpc<T>(
+    replica: usize,
+    call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> Result<T, Outcome> {
+    let answer = tokio::time::timeout(REQUEST_TIMEOUT + Duration::from_secs(1), call)
+        .await
+        .map_err(|_| Outcome::retriable(format!("grpc replica {}: no answer", replica + 1)))?;
+    answer.map(tonic::Response::into_inner).map_err(|s| {
+        let detail = format!(
+            "grpc replica {}: {:?} {}",
+            replica + 1,
+            s.code(),
+            s.message()
+        );
+        // A broken connection reaches the client as Unknown/Internal with a transport error
+        // and no answer from the server: nothing the server decided.
+        let transport = s.metadata().is_empty()
+            && matches!(s.code(), Code::Unknown | Code::Internal)
+            && (s.message().contains("transport") || s.message().contains("connection"));
+        match s.code() {
+            Code::Unavailable
+            | Code::DeadlineExceeded
+            | Code::ResourceExhausted
+            | Code::Aborted
+            | Code::Cancelled => Outcome::retriable(detail),
+            _ if transport => Outcome::retriable(detail),
+            _ => Outcome::failed(detail),
+        }
+    })
+}
+
+/// A small deterministic generator (the mix need not be random, only varied).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// One worker: requests back to back (`pace` None) or one every `pace`, until told to stop.
+pub async fn worker(
+    fleet: Arc<Fleet>,
+    shared: Arc<Shared>,
+    n: usize,
+    stable: Vec<Stable>,
+    pace: Option<Duration>,
+) {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1));
+    let mut churn: VecDeque<String> = VecDeque::new();
+    let mut made = 0u64;
+    let mut seq: HashMap<String, u64> = HashMap::new();
+    let mut ticks = pace.map(|p| {
+        let mut t = tokio::time::interval(p);
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        t
+    });
+    let mut turn = n;
+    while !shared.stop.load(Ordering::SeqCst) {
+        if let Some(t) = ticks.as_mut() {
+            t.tick().await;
+        }
+        if shared.paused.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        }
+        shared.in_flight.fetch_add(1, Ordering::SeqCst);
+        if shared.paused.load(Ordering::SeqCst) {
+            shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+            continue;
+        }
+        turn += 1;
+        let via = Via::of(turn, fleet.replicas());
+        let phase = shared.phase.load(Ordering::SeqCst);
+        let start = Instant::now();
+        let mine = &stable[rng.below(stable.len())];
+        // Weights out of 100: reads first, then writes, a few audit queries and logins.
+        let roll = rng.below(100);
+        let (op, outcome) = match roll {
+            0..=24 => {
+                let r = fleet.customer_name(via, &mine.id).await;
+                (Op::GetCustomer, r.map(drop))
+            }
+            25..=44 => {
+                let r = fleet.promotion_customer(via, mine.promotion).await;
+                (Op::GetPromotion, r.map(drop))
+            }
+            45..=51 => (Op::GetProduct, fleet.product(via).await),
+            52..=55 => (Op::Audit, fleet.audit(via, &mine.id).await),
+            56..=57 => (Op::Login, fleet.login(via).await),
+            58..=69 => {
+                made += 1;
+                let id = format!("load-{}-{n}-{made}", shared.run);
+                let r = fleet.create(via, &id, &name_of(&id, 0)).await;
+                let ack = if r.is_ok() {
+                    Ack::Acked
+                } else {
+                    Ack::Ambiguous
+                };
+                shared.ledger(&id, |o| {
+                    o.create = ack;
+                    o.create_phase = phase;
+                });
+                if r.is_ok() {
+                    churn.push_back(id);
+                }
+                (Op::Create, r)
+            }
+            70..=79 if churn.len() > 2 => {
+                let id = churn.pop_front().unwrap_or_default();
+                let r = fleet.delete(via, &id).await;
+                let ack = if r.is_ok() {
+                    Ack::Acked
+                } else {
+                    Ack::Ambiguous
+                };
+                shared.ledger(&id, |o| {
+                    o.delete = ack;
+                    o.delete_phase = phase;
+                });
+                (Op::Delete, r)
+            }
+            _ => {
+                // Mostly the long-lived customers (their promotions show the name), sometimes
+                // a short-lived one.
+                let id = match churn.back() {
+                    Some(c) if roll.is_multiple_of(3) => c.clone(),
+                    _ => mine.id.clone(),
+                };
+                let s = seq.entry(id.clone()).or_default();
+                *s += 1;
+                let s = *s;
+                let r = fleet.rename(via, &id, &name_of(&id, s)).await;
+                let version = r.as_ref().ok().copied();
+                shared.ledger(&id, |o| {
+                    o.renames.push(Rename {
+                        seq: s,
+                        version,
+                        phase,
+                    })
+                });
+                (Op::Rename, r.map(drop))
+            }
+        };
+        let outcome = match outcome {
+            Ok(()) => Outcome {
+                kind: Kind::Ok,
+                detail: String::new(),
+            },
+            Err(o) => o,
+        };
+        shared.record(phase, op, start, &outcome);
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Makes `per_worker` long-lived customers for each of `workers` workers and starts them.
+pub async fn start(
+    fleet: &Arc<Fleet>,
+    shared: &Arc<Shared>,
+    workers: usize,
+    per_worker: usize,
+    pace: Option<Duration>,
+) -> Result<(Vec<Stable>, Vec<tokio::task::JoinHandle<()>>), Error> {
+    let mut all = Vec::new();
+    let mut handles = Vec::new();
+    for n in 0..workers {
+        let mut mine = Vec::new();
+        for k in 0..per_worker {
+            let id = format!("load-{}-{n}-s{k}", shared.run);
+            mine.push(fleet.make_stable(shared, id).await?);
+        }
+        all.extend(mine.iter().cloned());
+        handles.push(tokio::spawn(worker(
+            fleet.clone(),
+            shared.clone(),
+            n,
+            mine,
+            pace,
+        )));
+    }
+    Ok((all, handles))
+}
