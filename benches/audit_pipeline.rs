@@ -113,6 +113,55 @@ async fn wait_for(repos: &Repositories, n: i64) {
     }
 }
 
+/// The most audit rows PostgreSQL takes on this machine: pgbench (a process of its own) inserting
+/// 100 rows a statement — `INSERT … ON CONFLICT DO NOTHING` into the same table and indexes, rows
+/// like the pipeline's — from `clients` connections for 5 s. Rows per second, or why not.
+fn pgbench_ceiling(url: &str, clients: usize) -> Result<f64, String> {
+    let detail = r#"{"id": "bench", "name": "Bench customer", "version": 1, "extra_fields": {}}"#;
+    let rows: Vec<String> = (0..100)
+        .map(|i| {
+            format!(
+                "(gen_random_uuid(), now(), now(), 'gotemp.audit.customer.insert', 'customer', \
+                 'create_customer', 'insert', 'customer', 'pgb-{i}', 1, '{detail}', NULL)"
+            )
+        })
+        .collect();
+    let script = format!(
+        "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
+         action_type, object_name, object_id, performed_by, object_detail, trace_id) VALUES {} \
+         ON CONFLICT DO NOTHING;\n",
+        rows.join(", ")
+    );
+    let file =
+        std::env::temp_dir().join(format!("gotemp-audit-ceiling-{}.sql", std::process::id()));
+    std::fs::write(&file, script).map_err(|e| e.to_string())?;
+    let out = std::process::Command::new("pgbench")
+        .args(["-n", "-M", "prepared", "-T", "5"])
+        .args([
+            "-c",
+            &clients.to_string(),
+            "-j",
+            &clients.min(2).to_string(),
+        ])
+        .arg("-f")
+        .arg(&file)
+        .arg(url)
+        .output()
+        .map_err(|e| format!("pgbench: {e}"))?;
+    let _ = std::fs::remove_file(&file);
+    if !out.status.success() {
+        return Err(format!("pgbench: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("tps = "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .ok_or_else(|| format!("pgbench printed no tps: {text}"))?;
+    Ok(tps * 100.0)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -123,7 +172,7 @@ async fn measure(
     transport: Transport,
     nats_url: Option<&str>,
     n: usize,
-) {
+) -> f64 {
     write(&repos, "drain", n).await;
     let started = Instant::now();
     let running = start(&repos, transport, nats_url).await;
@@ -181,6 +230,7 @@ async fn measure(
         percentile(&lags, 0.99),
         lags.last().copied().unwrap_or(0.0),
     );
+    n as f64 / drain.as_secs_f64()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -204,7 +254,27 @@ async fn main() {
     let Some(pg) = testing::postgres_store("audit_pipeline bench").await else {
         return;
     };
-    measure(
+    // The ceiling, measured first, on a database of its own (same schema).
+    let ceiling = [1, 2].map(|clients| pgbench_ceiling(&pg.url, clients));
+    for (clients, rows) in [1, 2].iter().zip(&ceiling) {
+        match rows {
+            Ok(rows) => println!(
+                "{:<28} pgbench, 100-row INSERT … ON CONFLICT DO NOTHING, {clients} connection(s): {rows:>8.0} rows/s",
+                "ceiling, PostgreSQL"
+            ),
+            Err(e) => println!("ceiling, PostgreSQL          pgbench did not run: {e}"),
+        }
+    }
+    pg.finish().await;
+    let ratio = |drained: f64| match &ceiling[0] {
+        Ok(rows) => format!("{:.2} × the one-connection ceiling", drained / rows),
+        Err(_) => "no ceiling measured".into(),
+    };
+
+    let Some(pg) = testing::postgres_store("audit_pipeline bench").await else {
+        return;
+    };
+    let drained = measure(
         "in-process, PostgreSQL",
         pg.repos.clone(),
         Transport::InProcess,
@@ -212,6 +282,7 @@ async fn main() {
         n,
     )
     .await;
+    println!("{:<28} {}", "in-process, PostgreSQL", ratio(drained));
     pg.finish().await;
 
     let Some(pg) = testing::postgres_store("audit_pipeline bench").await else {
@@ -220,7 +291,7 @@ async fn main() {
     let Some(server) = NatsServer::start("audit_pipeline bench").await else {
         return;
     };
-    measure(
+    let drained = measure(
         "NATS JetStream, PostgreSQL",
         pg.repos.clone(),
         Transport::Nats,
@@ -228,5 +299,6 @@ async fn main() {
         n,
     )
     .await;
+    println!("{:<28} {}", "NATS JetStream, PostgreSQL", ratio(drained));
     pg.finish().await;
 }

@@ -159,6 +159,8 @@ pub struct Shared {
     pub in_flight: AtomicUsize,
     pub samples: Mutex<Vec<Sample>>,
     pub failures: Mutex<Vec<(usize, Op, String)>>,
+    /// Why requests were refused retriably: the answer without its details, and how often.
+    pub refusals: Mutex<std::collections::BTreeMap<String, usize>>,
     pub ledger: Mutex<HashMap<String, Object>>,
 }
 
@@ -180,6 +182,7 @@ impl Shared {
             in_flight: AtomicUsize::new(0),
             samples: Mutex::new(Vec::new()),
             failures: Mutex::new(Vec::new()),
+            refusals: Mutex::new(std::collections::BTreeMap::new()),
             ledger: Mutex::new(HashMap::new()),
         })
     }
@@ -198,6 +201,17 @@ impl Shared {
             phase,
         };
         self.samples.lock().unwrap().push(sample);
+        if outcome.kind == Kind::Retriable {
+            // "http1: 429 Too Many Requests {…}" → "http: 429 Too Many Requests"
+            let reason: String = (outcome.detail.split(['{', '(']).next())
+                .unwrap_or_default()
+                .replace(char::is_numeric, "#")
+                .chars()
+                .take(80)
+                .collect();
+            let reason = format!("{op:?}: {}", reason.trim());
+            *self.refusals.lock().unwrap().entry(reason).or_default() += 1;
+        }
         if outcome.kind == Kind::Failed {
             let mut failures = self.failures.lock().unwrap();
             if failures.len() < 200 {
@@ -647,8 +661,10 @@ pub async fn worker(
                 (Op::GetPromotion, r.map(drop))
             }
             45..=51 => (Op::GetProduct, fleet.product(via).await),
-            52..=55 => (Op::Audit, fleet.audit(via, &mine.id).await),
-            56..=57 => (Op::Login, fleet.login(via).await),
+            52..=56 => (Op::Audit, fleet.audit(via, &mine.id).await),
+            // One in a hundred: more from one address would meet the login throttle (60 a
+            // minute per address and process), which is not what the load is about.
+            57 => (Op::Login, fleet.login(via).await),
             58..=69 => {
                 made += 1;
                 let id = format!("load-{}-{n}-{made}", shared.run);

@@ -211,8 +211,7 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
 /// Rows in the next batch statement: 256 at most (far below every driver's parameter limit),
 /// else the largest power of two that fits. Batches arrive in every size; cutting them into a
 /// handful of shapes lets the driver reuse nine prepared statements instead of preparing one
-/// per size, which on PostgreSQL costs a round trip and (sqlx 0.9.0 leaves Nagle on) often a
-/// 40 ms delayed-ACK stall.
+/// per size, which on PostgreSQL costs a round trip per new size.
 fn batch_statement_rows(remaining: usize) -> usize {
     if remaining >= 256 {
         256
