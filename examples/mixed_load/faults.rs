@@ -174,6 +174,7 @@ async fn kill_relay_after_publish(
         "CREATE OR REPLACE FUNCTION gotemp_fault_hold() RETURNS trigger LANGUAGE plpgsql AS $$ \
          BEGIN IF OLD.sent_at IS NULL AND NEW.sent_at IS NOT NULL THEN \
          PERFORM pg_advisory_xact_lock_shared({HOLD_KEY}); END IF; RETURN NEW; END $$; \
+         DROP TRIGGER IF EXISTS gotemp_fault_hold ON outbox; \
          CREATE TRIGGER gotemp_fault_hold BEFORE UPDATE ON outbox \
          FOR EACH ROW EXECUTE FUNCTION gotemp_fault_hold();"
     )))
@@ -201,11 +202,14 @@ async fn kill_relay_after_publish(
         Some((backend, name)) => {
             let at = shared.now();
             let killed = cluster.control(&["signal", &name, "KILL"]).await;
-            sqlx::query("SELECT pg_terminate_backend($1)")
+            // Its connection is gone; what matters is that its backend is too, before the lock.
+            let ended = sqlx::query("SELECT pg_terminate_backend($1)")
                 .bind(backend)
                 .execute(&mut conn)
-                .await?;
-            killed.map(|()| (name, at))
+                .await;
+            killed
+                .and(ended.map(drop).map_err(Error::from))
+                .map(|()| (name, at))
         }
         None => Err("no relay reached mark-sent within 15 s".into()),
     };

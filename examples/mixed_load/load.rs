@@ -488,7 +488,7 @@ impl Fleet {
         }
     }
 
-    async fn login(&self, via: Via) -> Result<(), Outcome> {
+    pub async fn login(&self, via: Via) -> Result<(), Outcome> {
         match via {
             Via::Http(r) => {
                 let body = json!({ "email": self.email, "password": self.password });
