@@ -24,7 +24,9 @@
 
 mod cluster;
 mod faults;
+mod fleet;
 mod load;
+mod relay_fault;
 mod soak;
 mod verify;
 
