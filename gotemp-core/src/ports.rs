@@ -60,13 +60,10 @@ pub trait MasterRepository<E: MasterEntity>: Send + Sync {
     async fn list(&self, filter: &E::Filter, page: &PageSpec) -> Result<Page<E>>;
     /// Stores a new object; a taken id is a Duplicate conflict.
     async fn create(&self, draft: &MasterDraft<E>, event: PendingEvent) -> Result<E>;
-    /// Replaces an object's fields if its version is still `expected_version`.
-    async fn update(
-        &self,
-        draft: &MasterDraft<E>,
-        expected_version: i64,
-        event: PendingEvent,
-    ) -> Result<E>;
+    /// Replaces the fields of `current` (the stored object the draft was made from) with the
+    /// draft's, if its version is still `current`'s; else a stale-version conflict, or not found.
+    /// Given the object, a store can write the change and its event in one statement.
+    async fn update(&self, draft: &MasterDraft<E>, current: &E, event: PendingEvent) -> Result<E>;
     /// Deletes an object if its version is still `expected_version`.
     async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent) -> Result<E>;
     /// Stores a link between two objects; an existing one (same ends and relation) is a
@@ -194,6 +191,12 @@ pub trait OutboxStore: Send + Sync {
     }
     /// Returns when new events may have been written, or after `max_wait` at the latest. The
     /// default only sleeps; stores that can be told (a channel, LISTEN/NOTIFY) return sooner.
+    /// Whether a claim can run while a claimed batch is being stored and marked, without
+    /// waiting for it: the relay then claims the next batch meanwhile. Not where writers take
+    /// turns (SQLite), where the two would only queue for the same lock.
+    fn claims_concurrently(&self) -> bool {
+        true
+    }
     async fn wait_for_new(&self, max_wait: std::time::Duration) {
         tokio::time::sleep(max_wait).await;
     }

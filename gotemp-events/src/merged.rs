@@ -109,6 +109,10 @@ impl OutboxStore for MergedOutbox {
         Ok(backlog)
     }
 
+    fn claims_concurrently(&self) -> bool {
+        self.stores.iter().all(|s| s.claims_concurrently())
+    }
+
     async fn wait_for_new(&self, max_wait: Duration) {
         let waits = self.stores.iter().map(|s| s.wait_for_new(max_wait));
         futures::future::select_all(waits).await;

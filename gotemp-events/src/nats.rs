@@ -253,23 +253,35 @@ impl NatsAuditConsumer {
             tracing::info!(after_failures = *failures, "audit consumer reconnected");
             *failures = 0;
         }
-        // A continuous pull with heartbeats; `ready_chunks` hands over whatever has arrived (up
-        // to 256) without waiting for more, so a quiet stream costs no latency and a busy one is
-        // stored a batch per commit.
-        let mut chunks = consumer
+        // A pull of its own keeps fetching while a batch is stored: the client asks the server
+        // for more only while its stream is polled, so storing and fetching in one loop would
+        // take turns. The bounded channel holds two store batches, then holds the pull back.
+        let mut messages = consumer
+            .stream()
+            .max_messages_per_batch(STORE_BATCH)
             .messages()
             .await
-            .map_err(|e| unavailable("messages", e))?
-            .ready_chunks(256);
+            .map_err(|e| unavailable("messages", e))?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2 * STORE_BATCH);
+        let _pump = AbortOnDrop(tokio::spawn(async move {
+            while let Some(message) = messages.next().await {
+                if tx.send(message).await.is_err() {
+                    break;
+                }
+            }
+        }));
+        // Whatever has arrived (up to STORE_BATCH) is stored at once, without waiting for more:
+        // a quiet stream costs no latency and a busy one is stored a large batch per commit.
+        let mut chunk = Vec::with_capacity(STORE_BATCH);
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => return Ok(()),
-                chunk = chunks.next() => {
-                    let Some(chunk) = chunk else {
+                received = rx.recv_many(&mut chunk, STORE_BATCH) => {
+                    if received == 0 {
                         return Err(unavailable("messages", "the pull stream ended"));
-                    };
+                    }
                     let messages = chunk
-                        .into_iter()
+                        .drain(..)
                         .collect::<std::result::Result<Vec<_>, _>>()
                         .map_err(|e| unavailable("message", e))?;
                     self.store_chunk(messages).await?;
@@ -352,6 +364,19 @@ fn from_publisher(mut event: AuditEvent, message: &jetstream::Message) -> AuditE
         event.traceparent = header;
     }
     event
+}
+
+/// Most messages stored in one commit, and asked of the server in one pull request: large
+/// enough that a burst is stored at close to the database's batched-insert rate.
+const STORE_BATCH: usize = 1024;
+
+/// Ends the task when its owner goes (a consumer that stops or reconnects stops its pull).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Sleeps before the next reconnection attempt (100 ms doubling up to 6.4 s); `true` when

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use gotemp_core::Result;
-use gotemp_core::ports::{EventSink, OutboxStore};
+use gotemp_core::ports::{EventSink, OutboxEntry, OutboxStore};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -88,10 +88,18 @@ impl OutboxRelay {
     /// Publishes one batch: claims it, publishes it, marks it sent, or gives the claims back if
     /// the sink failed. Returns how many events were sent.
     pub async fn run_once(&self) -> Result<usize> {
-        let batch = self
-            .outbox
+        let batch = self.claim().await?;
+        self.send(batch).await
+    }
+
+    async fn claim(&self) -> Result<Vec<OutboxEntry>> {
+        self.outbox
             .claim(self.settings.batch_size, self.settings.lease)
-            .await?;
+            .await
+    }
+
+    /// Publishes a claimed batch and marks it sent, or gives it back.
+    async fn send(&self, batch: Vec<OutboxEntry>) -> Result<usize> {
         if batch.is_empty() {
             return Ok(0);
         }
@@ -115,14 +123,55 @@ impl OutboxRelay {
         Ok(positions.len())
     }
 
+    /// Sends `batch`; when it is full (more is probably waiting) and the outbox allows it, claims
+    /// the next one meanwhile, so the outbox and the sink work at once. Order holds: the next batch is published only
+    /// after this one is marked sent, and given back if this one failed.
+    async fn send_and_claim_next(
+        &self,
+        batch: Vec<OutboxEntry>,
+    ) -> (Result<usize>, Option<Vec<OutboxEntry>>) {
+        if batch.len() < self.settings.batch_size as usize || !self.outbox.claims_concurrently() {
+            return (self.send(batch).await, None);
+        }
+        match tokio::join!(self.send(batch), self.claim()) {
+            (Ok(sent), Ok(next)) => (Ok(sent), Some(next)),
+            (Ok(sent), Err(_)) => (Ok(sent), None),
+            (Err(e), next) => {
+                if let Ok(next) = next {
+                    self.give_back(next).await;
+                }
+                (Err(e), None)
+            }
+        }
+    }
+
+    async fn give_back(&self, batch: Vec<OutboxEntry>) {
+        let positions: Vec<i64> = batch.iter().map(|e| e.position).collect();
+        // Best effort: if this fails, the lease runs out and the batch returns anyway.
+        let _ = self.outbox.release(&positions).await;
+    }
+
     /// Runs until `cancel` fires: drains the outbox, waits for new events without a fixed polling
     /// delay, backs off while the sink or store fails, and prunes old sent events. A failure is
     /// logged once when it starts and once when it ends, not per retry.
     pub async fn run(self, cancel: CancellationToken) {
         let mut failures: u32 = 0;
         let mut last_prune = tokio::time::Instant::now();
+        let mut claimed = None;
         while !cancel.is_cancelled() {
-            match self.run_once().await {
+            let batch = match claimed.take() {
+                Some(batch) => Ok(batch),
+                None => self.claim().await,
+            };
+            let outcome = match batch {
+                Ok(batch) => {
+                    let (sent, next) = self.send_and_claim_next(batch).await;
+                    claimed = next;
+                    sent
+                }
+                Err(e) => Err(e),
+            };
+            match outcome {
                 Ok(sent) => {
                     if failures > 0 {
                         tracing::info!(after_failures = failures, "outbox relay recovered");
@@ -150,6 +199,9 @@ impl OutboxRelay {
                 last_prune = tokio::time::Instant::now();
                 self.prune().await;
             }
+        }
+        if let Some(batch) = claimed {
+            self.give_back(batch).await;
         }
     }
 

@@ -41,6 +41,8 @@ pub trait MasterEntity: Cacheable + Clone + Debug + PartialEq + Send + Sync + 's
     fn name(&self) -> &str;
     /// The stored version.
     fn version(&self) -> i64;
+    /// When it was created.
+    fn created_at(&self) -> DateTime<Utc>;
     /// The stored validity, from and thru.
     fn validity(&self) -> (DateTime<Utc>, DateTime<Utc>);
     /// The stored free-form attributes.
@@ -64,6 +66,15 @@ pub trait MasterEntity: Cacheable + Clone + Debug + PartialEq + Send + Sync + 's
     fn valid_on(filter: &Self::Filter) -> Option<DateTime<Utc>>;
     /// The kind's own fields as stored, by column or attribute name; `None` is stored as null.
     fn stored_extras(extras: &Self::Extras) -> Vec<(&'static str, Option<&str>)>;
+    /// The object a store holds after writing `draft` with `event` (its `updated_at` and
+    /// `modified_by`): a store that writes a change and its audit event in one statement needs it
+    /// before the database answers.
+    fn stored(
+        draft: &MasterDraft<Self>,
+        created_at: DateTime<Utc>,
+        event: &crate::event::PendingEvent,
+        version: i64,
+    ) -> Self;
 }
 
 /// The common fields of a create or change input, as a client sent them.
@@ -109,6 +120,9 @@ macro_rules! master_fields {
         }
         fn version(&self) -> i64 {
             self.version
+        }
+        fn created_at(&self) -> DateTime<Utc> {
+            self.created_at
         }
         fn validity(&self) -> (DateTime<Utc>, DateTime<Utc>) {
             (self.valid_from, self.valid_thru)

@@ -179,12 +179,12 @@ impl<E: MasterEntity> MasterDataService<E> {
     ) -> Result<E> {
         let current = self.load(id).await?;
         self.allow(actor, Action::Update, Some(&current))?;
-        let expected = expected_version(E::OBJECT_NAME, id, version, current.version())?;
+        expected_version(E::OBJECT_NAME, id, version, current.version())?;
         let (changes, extras) = E::split_changes(changes);
         let draft = Self::changed(&current, changes, extras)?;
         self.hooks.before_update(actor, &current, &draft).await?;
         let event = PendingEvent::new::<E>(ActionType::Update, actor, values::now());
-        let updated = self.repo.update(&draft, expected, event).await?;
+        let updated = self.repo.update(&draft, &current, event).await?;
         evict_after_commit::<E>(self.cache.as_ref(), id).await;
         self.hooks.after_update(actor, &current, &updated).await;
         Ok(updated)

@@ -25,14 +25,9 @@ impl<E: MasterEntity + Vertex> MasterRepository<E> for ArangoStore {
         self.create_vertex(draft.id.as_str(), doc, event).await
     }
 
-    async fn update(
-        &self,
-        draft: &MasterDraft<E>,
-        expected: i64,
-        event: PendingEvent,
-    ) -> Result<E> {
+    async fn update(&self, draft: &MasterDraft<E>, current: &E, event: PendingEvent) -> Result<E> {
         let doc = fields(draft, &event);
-        self.update_vertex(draft.id.as_str(), doc, expected, event)
+        self.update_vertex(draft.id.as_str(), doc, current.version(), event)
             .await
     }
 

@@ -283,12 +283,12 @@ pub async fn record_batch_is_idempotent(r: &Repositories) {
         .await
         .unwrap();
     assert_eq!(page.items.len(), 3);
-    let many: Vec<AuditEvent> = (0..600)
+    let many: Vec<AuditEvent> = (0..1500)
         .map(|i| ev("bulk", &i.to_string(), ActionType::Insert, 1, year(2026)))
         .collect();
     assert_eq!(
         r.audit.record_batch(&many, Utc::now()).await.unwrap(),
-        600,
+        1500,
         "more rows than one statement takes"
     );
 }

@@ -20,7 +20,8 @@ fn customer(id: &str, name: &str) -> CustomerDraft {
 /// Sixteen updates naming the same version at once: exactly one wins, the others are
 /// StaleVersion conflicts, and exactly one update event is queued.
 pub async fn one_of_concurrent_updates_wins(r: &Repositories) {
-    r.customers
+    let start = r
+        .customers
         .create(
             &customer("race", "Start"),
             event::<Customer>(ActionType::Insert),
@@ -29,11 +30,11 @@ pub async fn one_of_concurrent_updates_wins(r: &Repositories) {
         .unwrap();
     let tasks: Vec<_> = (0..16)
         .map(|i| {
-            let repo = r.customers.clone();
+            let (repo, start) = (r.customers.clone(), start.clone());
             tokio::spawn(async move {
                 repo.update(
                     &customer("race", &format!("Writer {i}")),
-                    1,
+                    &start,
                     event::<Customer>(ActionType::Update),
                 )
                 .await

@@ -237,7 +237,7 @@ pub async fn products_crud(r: &Repositories) {
     d.extras.hierarchy_level = text("sku");
     let p = r
         .products
-        .update(&d, 1, event::<Product>(ActionType::Update))
+        .update(&d, &p, event::<Product>(ActionType::Update))
         .await
         .unwrap();
     assert_eq!(p.hierarchy_level, "sku");

@@ -62,6 +62,7 @@ macro_rules! conformance_tests {
             audit_counts_per_bucket => audit::counts_per_bucket,
             outbox_one_event_per_committed_write => outbox::one_event_per_committed_write,
             outbox_nothing_for_failed_writes => outbox::nothing_for_failed_writes,
+            outbox_master_events_hold_the_stored_object => outbox::master_events_hold_the_stored_object,
             outbox_mark_sent_and_prune => outbox::mark_sent_and_prune,
             outbox_claims_lease_and_release => outbox::claims_lease_and_release,
             outbox_wait_for_new_wakes_on_commit => outbox::wait_for_new_wakes_on_commit,

@@ -52,8 +52,9 @@ pub async fn one_event_per_committed_write(r: &Repositories) {
         .create(&customer("c1"), event::<Customer>(ActionType::Insert))
         .await
         .unwrap();
+    let c1 = r.customers.get("c1").await.unwrap().unwrap();
     r.customers
-        .update(&customer("c1"), 1, event::<Customer>(ActionType::Update))
+        .update(&customer("c1"), &c1, event::<Customer>(ActionType::Update))
         .await
         .unwrap();
     r.customers
@@ -69,12 +70,13 @@ pub async fn one_event_per_committed_write(r: &Repositories) {
         validity: period(2000, 2100),
         extra_fields: ExtraFields::new(),
     };
-    r.products
+    let p1 = r
+        .products
         .create(&pd, event::<Product>(ActionType::Insert))
         .await
         .unwrap();
     r.products
-        .update(&pd, 1, event::<Product>(ActionType::Update))
+        .update(&pd, &p1, event::<Product>(ActionType::Update))
         .await
         .unwrap();
     r.products
@@ -196,7 +198,82 @@ pub async fn nothing_for_failed_writes(r: &Repositories) {
             .is_err(),
         "stale"
     );
+    let c1 = r.customers.get("c1").await.unwrap().unwrap();
+    let stale = Customer { version: 5, ..c1 };
+    assert!(
+        r.customers
+            .update(
+                &customer("c1"),
+                &stale,
+                event::<Customer>(ActionType::Update)
+            )
+            .await
+            .is_err(),
+        "stale"
+    );
+    let gone = Customer {
+        id: "c2".into(),
+        ..stale
+    };
+    assert!(
+        r.customers
+            .update(
+                &customer("c2"),
+                &gone,
+                event::<Customer>(ActionType::Update)
+            )
+            .await
+            .is_err(),
+        "missing"
+    );
     assert_eq!(pending_events(r).await, 2, "failed writes added no event");
+}
+
+/// A customer's and a product's create and update queue an event whose detail is exactly the
+/// object as stored and returned — whether the store writes the event with the change in one
+/// statement or after it — free-form attributes of every JSON kind included.
+pub async fn master_events_hold_the_stored_object(r: &Repositories) {
+    let mut draft = customer("exact");
+    draft.extra_fields = serde_json::json!({
+        "b": 1.5, "a": {"z": [1, "x", null, true]}, "n": null, "big": 9007199254740993_i64,
+        "text": "ünïcode ✓ \"quoted\"", "neg": -0.25,
+    })
+    .as_object()
+    .unwrap()
+    .clone();
+    let created = (r.customers)
+        .create(&draft, event::<Customer>(ActionType::Insert))
+        .await
+        .unwrap();
+    draft.name = text("Exact, renamed");
+    let updated = (r.customers)
+        .update(&draft, &created, event::<Customer>(ActionType::Update))
+        .await
+        .unwrap();
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.created_at, created.created_at);
+    let pd = ProductDraft {
+        id: EntityKey::parse("id", "exact-p").unwrap(),
+        name: text("P"),
+        extras: ProductExtras {
+            hierarchy_level: text("sku"),
+        },
+        validity: period(2000, 2100),
+        extra_fields: ExtraFields::new(),
+    };
+    let product = (r.products)
+        .create(&pd, event::<Product>(ActionType::Insert))
+        .await
+        .unwrap();
+    let stored = [
+        serde_json::to_value(&created).unwrap(),
+        serde_json::to_value(&updated).unwrap(),
+        serde_json::to_value(&product).unwrap(),
+    ];
+    let pending = r.outbox.pending(10).await.unwrap();
+    let details: Vec<&serde_json::Value> = pending.iter().map(|e| &e.event.object_detail).collect();
+    assert_eq!(details, stored.iter().collect::<Vec<_>>());
+    assert_eq!(updated.extra_fields, draft.extra_fields);
 }
 
 /// Sent events leave the pending list; pruning removes only sent events older than the cut.

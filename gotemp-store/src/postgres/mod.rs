@@ -98,7 +98,7 @@ impl sql::Sql for Postgres {
     const ADMINS_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(8123300001)");
     const IS_ADMIN: &'static str = "roles @> '[\"admin\"]'";
     /// PostgreSQL delivers it to listeners when the write's transaction commits.
-    const OUTBOX_NOTIFY: Option<&'static str> = Some("SELECT pg_notify('gotemp_outbox', '')");
+    const NOTIFY_IN_STATEMENT: Option<&'static str> = Some("pg_notify('gotemp_outbox', '')");
 
     fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
         pool

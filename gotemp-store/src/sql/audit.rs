@@ -62,33 +62,22 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
     }
 
     async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64> {
+        // One statement where one takes the batch; else one transaction, so one commit either way.
+        if events.is_empty() {
+            return Ok(0);
+        }
+        if events.len() <= MAX_STATEMENT_ROWS {
+            return insert_audit_rows(self.db(), events, recorded_at).await;
+        }
+        let mut tx = self.begin_write().await?;
         let mut stored = 0;
         let mut rest = events;
         while !rest.is_empty() {
             let (chunk, tail) = rest.split_at(batch_statement_rows(rest.len()));
             rest = tail;
-            let mut q = QueryBuilder::<D>::new(
-                "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
-                 action_type, object_name, object_id, performed_by, object_detail, trace_id) ",
-            );
-            q.push_values(chunk, |mut row, e| {
-                row.push_arg(e.event_id)
-                    .push_arg(e.occurred_at)
-                    .push_arg(recorded_at)
-                    .push_arg(e.topic())
-                    .push_arg(&e.service)
-                    .push_arg(&e.action_func)
-                    .push_arg(e.action_type.as_str())
-                    .push_arg(&e.object_name)
-                    .push_arg(&e.object_id)
-                    .push_arg(e.performed_by)
-                    .push_arg(Param::json(&e.object_detail))
-                    .push_arg(e.trace_id());
-            });
-            q.push(" ON CONFLICT DO NOTHING");
-            let result = q.build().execute(self.db()).await.map_err(map_sqlx)?;
-            stored += D::rows_affected(&result);
+            stored += insert_audit_rows(D::on_connection(&mut tx), chunk, recorded_at).await?;
         }
+        tx.commit().await.map_err(map_sqlx)?;
         Ok(stored)
     }
 
@@ -208,14 +197,48 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
     }
 }
 
-/// Rows in the next batch statement: 256 at most (far below every driver's parameter limit),
-/// else the largest power of two that fits. Batches arrive in every size; cutting them into a
-/// handful of shapes lets the driver reuse nine prepared statements instead of preparing one
-/// per size, which on PostgreSQL costs a round trip per new size.
+/// The most audit rows one statement inserts (3,072 parameters): larger statements are no faster
+/// on PostgreSQL, and PGlite (TimescaleDB in WebAssembly, the test server) fails on much larger.
+const MAX_STATEMENT_ROWS: usize = 256;
+
+/// Rows in the next batch statement: [`MAX_STATEMENT_ROWS`] at most, else the largest power of
+/// two that fits. Batches arrive in every size; cutting them into a handful of shapes lets the
+/// driver reuse nine prepared statements instead of preparing one per size, which on PostgreSQL
+/// costs a round trip per new size.
 fn batch_statement_rows(remaining: usize) -> usize {
-    if remaining >= 256 {
-        256
+    if remaining >= MAX_STATEMENT_ROWS {
+        MAX_STATEMENT_ROWS
     } else {
         1 << remaining.ilog2()
     }
+}
+
+/// One `INSERT … ON CONFLICT DO NOTHING` of `events` (at most [`MAX_STATEMENT_ROWS`]): a known
+/// event id is skipped, so a re-sent event changes nothing. How many rows were new.
+async fn insert_audit_rows<'e, D: Dialect>(
+    db: impl sqlx::Executor<'e, Database = D>,
+    events: &[AuditEvent],
+    recorded_at: DateTime<Utc>,
+) -> Result<u64> {
+    let mut q = QueryBuilder::<D>::new(
+        "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
+         action_type, object_name, object_id, performed_by, object_detail, trace_id) ",
+    );
+    q.push_values(events, |mut row, e| {
+        row.push_arg(e.event_id)
+            .push_arg(e.occurred_at)
+            .push_arg(recorded_at)
+            .push_arg(e.topic())
+            .push_arg(&e.service)
+            .push_arg(&e.action_func)
+            .push_arg(e.action_type.as_str())
+            .push_arg(&e.object_name)
+            .push_arg(&e.object_id)
+            .push_arg(e.performed_by)
+            .push_arg(Param::json(&e.object_detail))
+            .push_arg(e.trace_id());
+    });
+    q.push(" ON CONFLICT DO NOTHING");
+    let result = q.build().execute(db).await.map_err(map_sqlx)?;
+    Ok(D::rows_affected(&result))
 }

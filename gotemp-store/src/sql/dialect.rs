@@ -64,8 +64,11 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     const ADMINS_LOCK: Option<&'static str>;
     /// A condition on `users` rows: the user has the `admin` role.
     const IS_ADMIN: &'static str;
-    /// Sent inside each write's transaction to wake relays in other processes at commit.
-    const OUTBOX_NOTIFY: Option<&'static str>;
+    /// An expression that wakes relays in other processes when the write's transaction
+    /// commits, on a database where a write and its event can be one statement (a
+    /// data-modifying `WITH`). `None`: one process owns the database (SQLite), and each write is
+    /// a transaction of several statements.
+    const NOTIFY_IN_STATEMENT: Option<&'static str>;
 
     /// The pool as the executor of statements outside a transaction.
     fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self>;

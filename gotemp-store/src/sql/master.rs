@@ -4,18 +4,18 @@
 //! entity ([`MasterEntity::stored_extras`]).
 
 use super::links::Edges;
-use super::write::missing_or_stale;
+use super::write::{missing_or_stale, write_span};
 use super::{Bind, Dialect, Param, PushArg, Read, SqlStore};
 use crate::error::map_sqlx;
 use crate::rows::{customer_columns, product_columns};
 use async_trait::async_trait;
-use gotemp_core::Result;
 use gotemp_core::entities::{
     Customer, Link, LinkDraft, LinkQuery, MasterDraft, MasterEntity, Product, Related, Relation,
 };
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::MasterRepository;
+use gotemp_core::{Error, Result};
 use sqlx::{AssertSqlSafe, QueryBuilder, Transaction};
 
 /// Where and how one kind of master data is stored.
@@ -67,9 +67,46 @@ impl<D: Dialect> SqlStore<D> {
         let Some(row) = row else {
             let (table, entity) = (E::EDGES.vertices, E::OBJECT_NAME);
             let id = id.to_owned();
-            return Err(missing_or_stale(&mut tx, table, entity, id, expected_version).await);
+            let db = D::on_connection(&mut tx);
+            return Err(missing_or_stale(db, table, entity, id, expected_version).await);
         };
         self.commit(tx, row.into(), event).await
+    }
+
+    /// Runs `q` — a write and its event as one statement ([`SqlStore::with_event_sql`]) — given
+    /// `predicted`, the object the write stores, whose event it queues. `None` when a guarded
+    /// update matched no row.
+    async fn write_with_event<'q, E: MasterTable<D>>(
+        &self,
+        q: sqlx::query::QueryAs<'q, D, E::Row, <D as sqlx::Database>::Arguments>,
+        predicted: &E,
+        event: PendingEvent,
+    ) -> Result<Option<E>> {
+        use tracing::Instrument as _;
+        let event = event.complete(predicted);
+        let q = (q.arg(event.event_id).arg(event.topic()))
+            .arg(Param::json(&event))
+            .arg(event.occurred_at);
+        let row = q
+            .fetch_optional(self.db())
+            .instrument(write_span::<D>(&event))
+            .await
+            .map_err(map_sqlx)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        self.signal.notify_one();
+        let stored: E = row.into();
+        if stored != *predicted {
+            // The event is committed with what the database was asked to store; say so loudly if
+            // the database stored something else (a normalisation this code does not know of).
+            tracing::error!(
+                object = E::OBJECT_NAME,
+                id = stored.id(),
+                "the audit event of a write differs from the stored object"
+            );
+        }
+        Ok(Some(stored))
     }
 }
 
@@ -130,8 +167,8 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
              updated_at, modified_by, version{own_columns}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1{own_values}) RETURNING {columns}"
         );
-        let mut tx = self.begin_write().await?;
-        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+        let one = Self::with_event_sql(&sql, columns, 8 + own.len());
+        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(one.clone().unwrap_or(sql)))
             .arg(draft.id.as_str())
             .arg(draft.name.as_str())
             .arg(draft.validity.valid_from())
@@ -143,6 +180,12 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         for (_, value) in own {
             q = q.arg(value);
         }
+        if one.is_some() {
+            let predicted = E::stored(draft, event.occurred_at, &event, 1);
+            let created = self.write_with_event(q, &predicted, event).await?;
+            return created.ok_or_else(|| Error::internal("an INSERT … RETURNING returned no row"));
+        }
+        let mut tx = self.begin_write().await?;
         let row = q
             .fetch_one(D::on_connection(&mut tx))
             .await
@@ -150,16 +193,11 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         self.commit(tx, row.into(), event).await
     }
 
-    async fn update(
-        &self,
-        draft: &MasterDraft<E>,
-        expected_version: i64,
-        event: PendingEvent,
-    ) -> Result<E> {
+    async fn update(&self, draft: &MasterDraft<E>, current: &E, event: PendingEvent) -> Result<E> {
         let Edges {
             vertices, columns, ..
         } = E::EDGES;
-        let id = draft.id.as_str();
+        let (id, expected_version) = (draft.id.as_str(), current.version());
         let own = E::stored_extras(&draft.extras);
         // Placeholders in the order they appear: SQLite numbers `$n` by first appearance.
         let (set_own, next) = (own_assignments(&own, 7), 7 + own.len());
@@ -169,8 +207,8 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
              WHERE id = ${next} AND version = ${} RETURNING {columns}",
             next + 1
         );
-        let mut tx = self.begin_write().await?;
-        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+        let one = Self::with_event_sql(&sql, columns, next + 1);
+        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(one.clone().unwrap_or(sql)))
             .arg(draft.name.as_str())
             .arg(draft.validity.valid_from())
             .arg(draft.validity.valid_thru())
@@ -180,7 +218,22 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         for (_, value) in own {
             q = q.arg(value);
         }
-        let row = (q.arg(id).arg(expected_version))
+        let q = q.arg(id).arg(expected_version);
+        if one.is_some() {
+            // The version guard holds only while the row is still `current`: what it becomes is
+            // the draft over `current`, so the event can be written with the change.
+            let predicted = E::stored(draft, current.created_at(), &event, expected_version + 1);
+            return match self.write_with_event(q, &predicted, event).await? {
+                Some(updated) => Ok(updated),
+                None => {
+                    let (table, entity) = (vertices, E::OBJECT_NAME);
+                    let id = id.to_owned();
+                    Err(missing_or_stale(self.db(), table, entity, id, expected_version).await)
+                }
+            };
+        }
+        let mut tx = self.begin_write().await?;
+        let row = q
             .fetch_optional(D::on_connection(&mut tx))
             .await
             .map_err(map_sqlx)?;

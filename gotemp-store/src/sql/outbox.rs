@@ -8,32 +8,32 @@ use chrono::{DateTime, Utc};
 use gotemp_core::Result;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::{OutboxEntry, OutboxStore};
-use sqlx::{QueryBuilder, Transaction};
+use sqlx::{AssertSqlSafe, QueryBuilder, Transaction};
 use std::time::Duration;
 
-/// Writes `event` to the outbox inside the caller's transaction (and, where the database can,
-/// tells listening relays in other processes once it commits).
+/// Writes `event` to the outbox inside the caller's transaction and, where the database can,
+/// tells listening relays in other processes once it commits, in the same statement.
 pub(super) async fn enqueue<D: Dialect>(
     tx: &mut Transaction<'static, D>,
     event: &AuditEvent,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox (event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .arg(event.event_id)
-    .arg(event.topic())
-    .arg(Param::json(event))
-    .arg(event.occurred_at)
-    .execute(D::on_connection(tx))
-    .await
-    .map_err(map_sqlx)?;
-    if let Some(notify) = D::OUTBOX_NOTIFY {
-        sqlx::query(notify)
-            .execute(D::on_connection(tx))
-            .await
-            .map_err(map_sqlx)?;
-    }
-    Ok(())
+    const INSERT: &str =
+        "INSERT INTO outbox (event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4)";
+    let sql = match D::NOTIFY_IN_STATEMENT {
+        Some(notify) => {
+            format!("WITH queued AS ({INSERT} RETURNING 1) SELECT {notify} IS NULL FROM queued")
+        }
+        None => INSERT.to_owned(),
+    };
+    sqlx::query(AssertSqlSafe(sql))
+        .arg(event.event_id)
+        .arg(event.topic())
+        .arg(Param::json(event))
+        .arg(event.occurred_at)
+        .execute(D::on_connection(tx))
+        .await
+        .map(drop)
+        .map_err(map_sqlx)
 }
 
 /// The entries in publishing order (an UPDATE … RETURNING does not keep the subquery's order).
@@ -129,6 +129,11 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
             .await
             .map_err(map_sqlx)?;
         Ok(u64::try_from(n.into()).unwrap_or(0))
+    }
+
+    fn claims_concurrently(&self) -> bool {
+        // Relays skip each other's locked rows where the database lets writers work at once.
+        !D::SKIP_LOCKED.is_empty()
     }
 
     async fn wait_for_new(&self, max_wait: Duration) {

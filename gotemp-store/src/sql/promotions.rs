@@ -118,9 +118,14 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
-            return Err(
-                missing_or_stale(&mut tx, "promotions", "promotion", id, expected_version).await,
-            );
+            return Err(missing_or_stale(
+                D::on_connection(&mut tx),
+                "promotions",
+                "promotion",
+                id,
+                expected_version,
+            )
+            .await);
         };
         self.commit(tx, row.into(), event).await
     }
@@ -142,9 +147,14 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
-            return Err(
-                missing_or_stale(&mut tx, "promotions", "promotion", id, expected_version).await,
-            );
+            return Err(missing_or_stale(
+                D::on_connection(&mut tx),
+                "promotions",
+                "promotion",
+                id,
+                expected_version,
+            )
+            .await);
         };
         self.commit(tx, row.into(), event).await
     }

@@ -34,35 +34,57 @@ impl<D: Dialect> SqlStore<D> {
         event: &AuditEvent,
     ) -> Result<()> {
         use tracing::Instrument as _;
-        let operation = match event.action_type {
-            ActionType::Insert => "INSERT",
-            ActionType::Update => "UPDATE",
-            ActionType::Delete => "DELETE",
-            ActionType::Access => "INSERT",
-        };
-        let span = tracing::info_span!(
-            "db.write",
-            otel.name = %format_args!("{operation} {}", event.object_name),
-            otel.kind = "client",
-            db.system.name = D::SYSTEM,
-            db.operation.name = operation,
-            db.collection.name = %event.object_name,
-        );
         async {
             enqueue(&mut tx, event).await?;
             tx.commit().await.map_err(map_sqlx)
         }
-        .instrument(span)
+        .instrument(write_span::<D>(event))
         .await?;
         self.signal.notify_one();
         Ok(())
     }
+
+    /// On a database that can (PostgreSQL), `write` — an INSERT or a version-guarded UPDATE,
+    /// `RETURNING columns`, with `params` parameters — and the outbox INSERT of its event as one
+    /// statement: one round trip, and no transaction to open and commit (a statement is atomic).
+    /// The event's four parameters follow the write's. `None` where the database cannot.
+    pub(super) fn with_event_sql(write: &str, columns: &str, params: usize) -> Option<String> {
+        let notify = D::NOTIFY_IN_STATEMENT?;
+        let p = |n: usize| params + n;
+        Some(format!(
+            "WITH written AS ({write}), queued AS (INSERT INTO outbox (event_id, topic, payload, \
+             created_at) SELECT ${}, ${}, ${}, ${} FROM written) \
+             SELECT {columns}, {notify} IS NULL AS notified FROM written",
+            p(1),
+            p(2),
+            p(3),
+            p(4)
+        ))
+    }
+}
+
+/// The database span of a write (operation and table, never values).
+pub(super) fn write_span<D: Dialect>(event: &AuditEvent) -> tracing::Span {
+    let operation = match event.action_type {
+        ActionType::Insert => "INSERT",
+        ActionType::Update => "UPDATE",
+        ActionType::Delete => "DELETE",
+        ActionType::Access => "INSERT",
+    };
+    tracing::info_span!(
+        "db.write",
+        otel.name = %format_args!("{operation} {}", event.object_name),
+        otel.kind = "client",
+        db.system.name = D::SYSTEM,
+        db.operation.name = operation,
+        db.collection.name = %event.object_name,
+    )
 }
 
 /// After a guarded UPDATE/DELETE matched no row: the object is either gone (not found) or was
 /// changed in between (stale version).
-pub(super) async fn missing_or_stale<D: Dialect, I>(
-    tx: &mut Transaction<'static, D>,
+pub(super) async fn missing_or_stale<'e, D: Dialect, I>(
+    db: impl sqlx::Executor<'e, Database = D>,
     table: &'static str,
     entity: &'static str,
     id: I,
@@ -74,7 +96,7 @@ where
     let sql = format!("SELECT version AS n FROM {table} WHERE id = $1");
     match sqlx::query_as::<_, D::Number>(sqlx::AssertSqlSafe(sql))
         .arg(id.clone())
-        .fetch_optional(D::on_connection(tx))
+        .fetch_optional(db)
         .await
     {
         Ok(Some(_)) => Error::stale_version(entity, id, expected),

@@ -99,7 +99,7 @@ impl sql::Sql for Sqlite {
     const IS_ADMIN: &'static str =
         "EXISTS (SELECT 1 FROM json_each(users.roles) AS r WHERE r.value = 'admin')";
     /// One process owns an SQLite file; the in-process signal is all the notice a relay needs.
-    const OUTBOX_NOTIFY: Option<&'static str> = None;
+    const NOTIFY_IN_STATEMENT: Option<&'static str> = None;
 
     fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
         pool

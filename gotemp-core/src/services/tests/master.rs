@@ -52,8 +52,8 @@ async fn customer_update_keeps_what_is_not_given() {
     let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_get().returning(|id| Ok(Some(customer(id, 2))));
     repo.expect_update()
-        .withf(|d, v, _| {
-            *v == 2
+        .withf(|d, current, _| {
+            current.version == 2
                 && d.name.as_str() == "Ducks Are Us"
                 && d.extra_fields["external_id"] == "1"
                 && d.validity.valid_from() == year(2000)
@@ -213,9 +213,9 @@ async fn product_level_is_required_and_kept_when_absent_from_an_update() {
         .returning(|d, _| Ok(product(d.id.as_str(), 1)));
     repo.expect_get().returning(|id| Ok(Some(product(id, 1))));
     repo.expect_update()
-        .withf(|d, v, e| {
+        .withf(|d, current, e| {
             d.extras.hierarchy_level.as_str() == "sku"
-                && *v == 1
+                && current.version == 1
                 && e.action_func == "update_product"
         })
         .times(1)

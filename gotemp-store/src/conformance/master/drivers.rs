@@ -81,9 +81,13 @@ impl MasterData for Customers {
             .await
     }
     async fn update(r: &Repositories, d: &CustomerDraft, version: i64) -> Result<Customer> {
-        r.customers
-            .update(d, version, event::<Customer>(ActionType::Update))
-            .await
+        let event = event::<Customer>(ActionType::Update);
+        // The stored object the draft was made from, as of `version`.
+        let current = match r.customers.get(d.id.as_str()).await? {
+            Some(found) => Customer { version, ..found },
+            None => Customer::stored(d, event.occurred_at, &event, version),
+        };
+        r.customers.update(d, &current, event).await
     }
     async fn delete(r: &Repositories, id: &str, version: i64) -> Result<Customer> {
         r.customers
@@ -141,9 +145,13 @@ impl MasterData for Products {
             .await
     }
     async fn update(r: &Repositories, d: &ProductDraft, version: i64) -> Result<Product> {
-        r.products
-            .update(d, version, event::<Product>(ActionType::Update))
-            .await
+        let event = event::<Product>(ActionType::Update);
+        // The stored object the draft was made from, as of `version`.
+        let current = match r.products.get(d.id.as_str()).await? {
+            Some(found) => Product { version, ..found },
+            None => Product::stored(d, event.occurred_at, &event, version),
+        };
+        r.products.update(d, &current, event).await
     }
     async fn delete(r: &Repositories, id: &str, version: i64) -> Result<Product> {
         r.products
