@@ -150,6 +150,7 @@ pub fn redis_get(clients: usize, total: usize, value_bytes: usize) -> Result<Mea
 }
 
 /// What one HTTP row sends, for wrk's request generator.
+#[derive(Clone, Copy)]
 pub enum HttpOp {
     /// `GET {prefix}/customers/bench-<n>`
     Get,
@@ -263,4 +264,72 @@ pub fn wrk(
         p50_ms: p50,
         p99_ms: p99,
     })
+}
+
+/// nginx with one worker answering every request with the same bytes: the fastest HTTP/1.1
+/// answer this machine gives, the floor a cached read is compared with. Stopped when dropped.
+pub struct Nginx {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+}
+
+impl Nginx {
+    /// Starts nginx (Debian's package) answering `body` as `application/json`, keep-alive without
+    /// a request limit (as gotemp's server has none).
+    pub fn start(body: &str) -> Result<Self, String> {
+        let dir =
+            std::env::temp_dir().join(format!("gotemp-nginx-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let d = dir.display();
+        let body = body.replace('\\', "\\\\").replace('\'', "\\'");
+        let conf = format!(
+            "worker_processes 1;\ndaemon off;\nmaster_process off;\npid {d}/nginx.pid;\n\
+             error_log {d}/error.log;\nevents {{ worker_connections 1024; }}\n\
+             http {{\n  access_log off;\n  keepalive_requests 100000000;\n\
+             client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+             server {{\n    listen 127.0.0.1:{port};\n    location / {{\n\
+             default_type application/json;\n      return 200 '{body}';\n    }}\n  }}\n}}\n"
+        );
+        let file = dir.join("nginx.conf");
+        std::fs::write(&file, conf).map_err(|e| e.to_string())?;
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(&dir)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .arg("-c")
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("nginx: {e} (apt-get install nginx-light)"))?;
+        let nginx = Self {
+            child,
+            dir,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(nginx);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let log = std::fs::read_to_string(nginx.dir.join("error.log")).unwrap_or_default();
+        Err(format!("nginx did not listen on {port}: {log}"))
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

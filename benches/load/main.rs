@@ -14,7 +14,9 @@
 
 mod baseline;
 mod external;
+mod grpc_client;
 mod report;
+mod server_process;
 
 use external::HttpOp;
 use gotemp::domain::actor::Actor;
@@ -23,11 +25,9 @@ use gotemp::domain::cache::{CacheLayer, CacheSettings};
 use gotemp::domain::entities::NewCustomer;
 use gotemp::{Gotemp, SecretString};
 use gotemp_grpc::auth::{Authenticator, LocalVerifier};
-use gotemp_grpc::client::GotempClient;
-use gotemp_grpc::pb::customer as pb;
 use gotemp_grpc::server::{ServiceName, serve};
 use gotemp_http::HttpSettings;
-use gotemp_store::testing::{self, Measured, measure};
+use gotemp_store::testing::{self, Measured};
 use report::{Row, System};
 use std::sync::Arc;
 use std::time::Instant;
@@ -83,8 +83,8 @@ async fn http(app: Gotemp) -> String {
     base
 }
 
-/// A gRPC server of `app`'s customer service on a free port, and a client holding `token`.
-async fn grpc(app: Gotemp, token: &str) -> GotempClient {
+/// A gRPC server of `app`'s customer service on a free port; its URL.
+async fn grpc(app: Gotemp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
@@ -99,9 +99,7 @@ async fn grpc(app: Gotemp, token: &str) -> GotempClient {
         .await
         .unwrap()
     });
-    let mut client = GotempClient::connect(&url).await.unwrap();
-    client.set_token(token).unwrap();
-    client
+    url
 }
 
 fn rss_kib(field: &str) -> u64 {
@@ -113,8 +111,13 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+fn main() {
+    grpc_client::serve_as_load_generator(SEEDED);
+    run();
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+async fn run() {
     let calls: usize = std::env::var("GOTEMP_BENCH_CALLS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -152,8 +155,8 @@ async fn main() {
     let warm_http = http(warm.clone()).await;
     let cold_http = http(cold.clone()).await;
     let embedded_http = http(embedded.clone()).await;
-    let warm_grpc = grpc(warm.clone(), &token).await;
-    let cold_grpc = grpc(cold.clone(), &token).await;
+    let warm_grpc = grpc(warm.clone()).await;
+    let cold_grpc = grpc(cold.clone()).await;
     let db = sqlx::postgres::PgPoolOptions::new()
         .max_connections(10)
         .connect(&pg.url)
@@ -175,15 +178,52 @@ async fn main() {
         client.get(&url).bearer_auth(&token).send().await.unwrap();
     }
     let rss_idle = rss_kib("VmRSS:");
+    // The HTTP floor: nginx answering the very bytes of a cached customer read.
+    let cached = client
+        .get(format!("{warm_http}/v1/customers/bench-1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let nginx = external::Nginx::start(&cached);
+    if let Err(e) = &nginx {
+        eprintln!("the HTTP floor is not measured: {e}");
+    }
+    let floor = nginx.as_ref().map(|n| n.base.clone()).ok();
+    // The server example, a process of its own on the same database, its cache warmed as ours.
+    let server = match server_process::ServerProcess::start(&pg.url, SECRET, "bench password").await
+    {
+        Ok(server) => {
+            for n in 1..=SEEDED {
+                let url = format!("{}/v1/customers/bench-{n}", server.base);
+                client.get(&url).bearer_auth(&token).send().await.unwrap();
+            }
+            Some(server)
+        }
+        Err(e) => {
+            eprintln!("the server example is not measured: {e}");
+            None
+        }
+    };
+    let server_idle = server.as_ref().map(|s| s.memory_kib("VmRSS:"));
+    let server_rows = server.as_ref().map(|s| {
+        [1, 4].map(|op| {
+            let request = if op == 1 { HttpOp::Get } else { HttpOp::Update };
+            (op, System::Server, s.base.clone(), "/v1", true, request)
+        })
+    });
 
     let mut rows = Vec::new();
     let mut failures = Vec::new();
+    let mut spreads = Vec::new();
     let seconds: u64 = std::env::var("GOTEMP_BENCH_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let scripts = external::pgbench_scripts(SEEDED);
-    let pick = |i: usize| format!("bench-{}", 1 + i % SEEDED);
     // Each row starts on a quiet system: the audit relay has drained what earlier rows wrote.
     let quiet = || async {
         let limit = std::time::Duration::from_secs(120);
@@ -276,7 +316,12 @@ async fn main() {
                 HttpOp::Update,
             ),
         ];
-        for (op, system, base, prefix, auth, request) in http_rows {
+        let floor_row = floor
+            .clone()
+            .map(|base| (1, System::Nginx, base, "/v1", true, HttpOp::Get));
+        let server_rows = server_rows.clone().into_iter().flatten();
+        let all_rows = http_rows.into_iter().chain(floor_row).chain(server_rows);
+        for (op, system, base, prefix, auth, request) in all_rows {
             let token = auth.then(|| token.clone());
             let tag = format!("{}-{c}", system.tag());
             quiet().await;
@@ -296,65 +341,32 @@ async fn main() {
             .unwrap();
             record(op, system, outcome);
         }
-        // gRPC, from this process (tonic's client).
-        for (op, g) in [(0, cold_grpc.clone()), (1, warm_grpc.clone())] {
+        // gRPC, from a load generator of its own (this binary started again), three runs a row.
+        for (op, url) in [
+            (0, &cold_grpc),
+            (1, &warm_grpc),
+            (2, &warm_grpc),
+            (3, &warm_grpc),
+            (4, &warm_grpc),
+        ] {
             quiet().await;
-            let m = measure(&label(op, System::Grpc), c, calls, move |i| {
-                let g = g.clone();
-                async move {
-                    g.customers()
-                        .get_customer(pb::GetCustomerRequest { id: pick(i) })
-                        .await
-                        .unwrap();
+            let row = grpc_client::Row {
+                url,
+                token: &token,
+                op,
+                clients: c,
+                seconds,
+                tag: format!("grpc-{c}"),
+            };
+            let outcome = tokio::task::block_in_place(|| grpc_client::three_runs(&row));
+            match outcome {
+                Ok((m, spread)) => {
+                    spreads.push((op, c, spread));
+                    record(op, System::Grpc, Ok(m));
                 }
-            })
-            .await;
-            record(op, System::Grpc, Ok(m));
+                Err(e) => record(op, System::Grpc, Err(e)),
+            }
         }
-        quiet().await;
-        let g = warm_grpc.clone();
-        let m = measure(&label(2, System::Grpc), c, calls, move |_| {
-            let g = g.clone();
-            async move {
-                let r = pb::ListCustomersRequest {
-                    page_size: 50,
-                    ..Default::default()
-                };
-                g.customers().list_customers(r).await.unwrap();
-            }
-        })
-        .await;
-        record(2, System::Grpc, Ok(m));
-        quiet().await;
-        let g = warm_grpc.clone();
-        let m = measure(&label(3, System::Grpc), c, calls, move |i| {
-            let g = g.clone();
-            async move {
-                let r = pb::CreateCustomerRequest {
-                    id: Some(format!("grpc-{c}-{i}")),
-                    name: "Load".into(),
-                    ..Default::default()
-                };
-                g.customers().create_customer(r).await.unwrap();
-            }
-        })
-        .await;
-        record(3, System::Grpc, Ok(m));
-        quiet().await;
-        let g = warm_grpc.clone();
-        let m = measure(&label(4, System::Grpc), c, calls, move |i| {
-            let g = g.clone();
-            async move {
-                let r = pb::UpdateCustomerRequest {
-                    id: pick(i),
-                    name: Some(format!("Load {i}")),
-                    ..Default::default()
-                };
-                g.customers().update_customer(r).await.unwrap();
-            }
-        })
-        .await;
-        record(4, System::Grpc, Ok(m));
         // The physical limits: pgbench with the same SQL, redis-benchmark GET.
         for (op, (_, script)) in [0usize, 2, 3, 4].into_iter().zip(scripts.iter().cloned()) {
             quiet().await;
@@ -371,6 +383,12 @@ async fn main() {
         record(1, System::Redis, outcome);
     }
     let rss_peak = rss_kib("VmHWM:");
+    drop(nginx);
+    let server_memory = server
+        .as_ref()
+        .zip(server_idle)
+        .map(|(s, idle)| (idle, s.memory_kib("VmHWM:")));
+    drop(server);
     // Every event written during the run — gotemp's, the hand-written handler's, pgbench's — is
     // drained by gotemp's relay into the audit trail; a stuck relay would flatter the figures.
     let draining = Instant::now();
@@ -386,6 +404,8 @@ async fn main() {
             drain_ms,
             rss_idle_kib: rss_idle,
             rss_peak_kib: rss_peak,
+            grpc_spreads: spreads,
+            server_memory_kib: server_memory,
             failures,
         },
     );
