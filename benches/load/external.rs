@@ -333,3 +333,20 @@ impl Drop for Nginx {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// CPU seconds used so far by this process (the servers) and by its children that have ended
+/// (wrk, the gRPC load generator): `utime + stime` and `cutime + cstime` of `/proc/self/stat`.
+pub fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<f64> = stat
+        .rsplit_once(") ")
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|f| f.parse().unwrap_or(0.0))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Clock ticks of 1/100 s on Linux; fields 14–17 of the file are 11–14 after the name.
+    let ticks = |i: usize| fields.get(i).copied().unwrap_or(0.0) / 100.0;
+    (ticks(11) + ticks(12), ticks(13) + ticks(14))
+}

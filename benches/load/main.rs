@@ -102,6 +102,37 @@ async fn grpc(app: Gotemp) -> String {
     url
 }
 
+/// CPU used during a row, to tell a server that is slow from a load generator that takes the
+/// cores: the servers' (this process) and the load generator's (a child that ended).
+struct Usage {
+    started: Instant,
+    servers: f64,
+    generator: f64,
+}
+
+impl Usage {
+    fn start() -> Self {
+        let (servers, generator) = external::cpu_seconds();
+        Self {
+            started: Instant::now(),
+            servers,
+            generator,
+        }
+    }
+
+    /// Cores used on average: (how, c, servers, load generator).
+    fn stop(self, how: &'static str, c: usize) -> (&'static str, usize, f64, f64) {
+        let (servers, generator) = external::cpu_seconds();
+        let wall = self.started.elapsed().as_secs_f64();
+        (
+            how,
+            c,
+            (servers - self.servers) / wall,
+            (generator - self.generator) / wall,
+        )
+    }
+}
+
 fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
@@ -219,6 +250,7 @@ async fn run() {
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     let mut spreads = Vec::new();
+    let mut cpu = Vec::new();
     let seconds: u64 = std::env::var("GOTEMP_BENCH_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -325,6 +357,7 @@ async fn run() {
             let token = auth.then(|| token.clone());
             let tag = format!("{}-{c}", system.tag());
             quiet().await;
+            let watched = (op == 1 && system == System::Http).then(Usage::start);
             let outcome = tokio::task::spawn_blocking(move || {
                 external::wrk(
                     &base,
@@ -339,6 +372,9 @@ async fn run() {
             })
             .await
             .unwrap();
+            if let Some(usage) = watched {
+                cpu.push(usage.stop("HTTP, wrk", c));
+            }
             record(op, system, outcome);
         }
         // gRPC, from a load generator of its own (this binary started again), three runs a row.
@@ -358,7 +394,11 @@ async fn run() {
                 seconds,
                 tag: format!("grpc-{c}"),
             };
+            let usage = Usage::start();
             let outcome = tokio::task::block_in_place(|| grpc_client::three_runs(&row));
+            if op == 1 {
+                cpu.push(usage.stop("gRPC, its load generator", c));
+            }
             match outcome {
                 Ok((m, spread)) => {
                     spreads.push((op, c, spread));
@@ -406,6 +446,7 @@ async fn run() {
             rss_peak_kib: rss_peak,
             grpc_spreads: spreads,
             server_memory_kib: server_memory,
+            warm_get_cpu: cpu,
             failures,
         },
     );

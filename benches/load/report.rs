@@ -75,6 +75,8 @@ pub struct Facts {
     pub rss_peak_kib: u64,
     /// (operation, concurrency, (max − min) / median) of each gRPC row's three runs.
     pub grpc_spreads: Vec<(usize, usize, f64)>,
+    /// Cores used during each warm get row: (how, c, servers, load generator).
+    pub warm_get_cpu: Vec<(&'static str, usize, f64, f64)>,
     /// The server example's resident memory (KiB) idle after warming its cache, and at peak.
     pub server_memory_kib: Option<(u64, u64)>,
     pub failures: Vec<String>,
@@ -222,6 +224,13 @@ pub fn render(rows: &[Row], facts: &Facts) -> String {
         facts.rss_idle_kib as f64 / 1024.0,
         facts.rss_peak_kib as f64 / 1024.0
     );
+    for (how, c, servers, generator) in &facts.warm_get_cpu {
+        let _ = writeln!(
+            s,
+            "- Warm get over {how}, c = {c}: the servers used {servers:.2} cores, the load generator {generator:.2} (of the machine's {})",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
+    }
     match facts.server_memory_kib {
         Some((idle, peak)) => {
             let _ = writeln!(
