@@ -46,18 +46,29 @@ async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str
     }
 }
 
-/// `n` valid logins one after the other; their latencies in milliseconds, sorted.
-async fn valid_logins(base: &str, n: usize) -> Vec<f64> {
+/// `n` valid logins one after the other, each tried again 100 ms after a 503 (the hashing queue
+/// full: shed, as a client retrying would see it); how long each took until it got in, in
+/// milliseconds, sorted, and how many tries were shed.
+async fn valid_logins(base: &str, n: usize) -> (Vec<f64>, usize) {
     let client = reqwest::Client::new();
     let mut ms = Vec::with_capacity(n);
+    let mut shed = 0;
     for _ in 0..n {
         let started = Instant::now();
-        let status = login(&client, base, ADMIN, PASSWORD).await;
-        assert_eq!(status, 200, "a valid login");
+        loop {
+            match login(&client, base, ADMIN, PASSWORD).await {
+                200 => break,
+                503 => {
+                    shed += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => panic!("a valid login answered {other}"),
+            }
+        }
         ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     ms.sort_by(f64::total_cmp);
-    ms
+    (ms, shed)
 }
 
 /// The server side: the embedded default on a scratch SQLite file, seeded; prints its address.
@@ -112,7 +123,7 @@ async fn main() {
     .unwrap();
     let base = line.trim().trim_start_matches("listening on ").to_owned();
 
-    let calm = valid_logins(&base, 5).await;
+    let (calm, _) = valid_logins(&base, 5).await;
     let (before, _) = memory(pid);
     let started = Instant::now();
     let attempts: Vec<_> = (0..flood)
@@ -136,7 +147,7 @@ async fn main() {
         .collect();
     // A valid login while the flood is in flight.
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let during = valid_logins(&base, 3).await;
+    let (during, shed) = valid_logins(&base, 3).await;
     let mut answers: BTreeMap<u16, usize> = BTreeMap::new();
     for attempt in attempts {
         *answers.entry(attempt.await.unwrap_or(0)).or_default() += 1;
@@ -152,7 +163,8 @@ async fn main() {
          Resident memory of the server: {before:.1} MiB before, peak {peak:.1} MiB, \
          {after:.1} MiB after.\n\
          A valid login: {:.0} ms with no flood (median of 5); during the flood {:.0} ms \
-         (first), {:.0} ms (slowest of 3): {:.1} × the calm one.\n",
+         (fastest), {:.0} ms (slowest of 3, until it got in; {shed} tries shed with 503 and \
+         tried again): {:.1} × the calm one.\n",
         took.as_secs_f64(),
         answered.join(", "),
         calm[calm.len() / 2],

@@ -141,7 +141,7 @@ pub fn render(rows: &[Row], facts: &Facts) -> String {
     );
     let _ = writeln!(
         s,
-        "HTTP rows: wrk (a process of its own, `{seconds}` s per row); gRPC rows: a load generator of its own (this benchmark's binary started again, tonic's client, a connection per caller as wrk has), `{seconds}` s per run, three runs per row: the median run and the spread, (fastest − slowest) / median; nginx answers the bytes of a cached customer read (one worker, wrk as for gotemp); pgbench ({} transactions per row) and redis-benchmark ({} GETs) are processes of their own. Every server shares the machine's cores with its load generator. Cells: calls/s (p50 / p99 ms).\n",
+        "HTTP rows: wrk (a process of its own, `{seconds}` s per row); gRPC rows: reads by h2load (nghttp2's load generator, the same call every time), writes by a load generator of this benchmark's own (its binary started again, tonic's client), a connection per caller as wrk has, `{seconds}` s per run, three runs per row: the median run and the spread, (fastest − slowest) / median; nginx answers the bytes of a cached customer read (one worker, wrk as for gotemp); pgbench ({} transactions per row) and redis-benchmark ({} GETs) are processes of their own. Every server shares the machine's cores with its load generator. Cells: calls/s (p50 / p99 ms).\n",
         facts.calls,
         facts.calls * 5
     );

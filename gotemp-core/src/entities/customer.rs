@@ -1,7 +1,7 @@
 use super::master::{MasterDraft, MasterEntity, MasterInput, master_fields};
 use super::{CustomerLink, ExtraFields};
 use crate::error::Violations;
-use crate::event::{Auditable, PendingEvent};
+use crate::event::Auditable;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -125,25 +125,5 @@ impl MasterEntity for Customer {
 
     fn stored_extras(_: &()) -> Vec<(&'static str, Option<&str>)> {
         Vec::new()
-    }
-
-    fn stored(
-        draft: &MasterDraft<Self>,
-        created_at: DateTime<Utc>,
-        event: &PendingEvent,
-        version: i64,
-    ) -> Self {
-        let (valid_from, valid_thru) = (draft.validity.valid_from(), draft.validity.valid_thru());
-        Self {
-            id: draft.id.as_str().to_owned(),
-            name: draft.name.as_str().to_owned(),
-            valid_from,
-            valid_thru,
-            extra_fields: draft.extra_fields.clone(),
-            created_at,
-            updated_at: event.occurred_at,
-            modified_by: event.performed_by,
-            version,
-        }
     }
 }

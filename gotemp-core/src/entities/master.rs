@@ -130,6 +130,25 @@ macro_rules! master_fields {
         fn extra_fields(&self) -> &ExtraFields {
             &self.extra_fields
         }
+        fn stored(
+            draft: &MasterDraft<Self>,
+            created_at: DateTime<Utc>,
+            event: &crate::event::PendingEvent,
+            version: i64,
+        ) -> Self {
+            Self {
+                id: draft.id.as_str().to_owned(),
+                name: draft.name.as_str().to_owned(),
+                $($own: draft.extras.$own.as_str().to_owned(),)?
+                valid_from: draft.validity.valid_from(),
+                valid_thru: draft.validity.valid_thru(),
+                extra_fields: draft.extra_fields.clone(),
+                created_at,
+                updated_at: event.occurred_at,
+                modified_by: event.performed_by,
+                version,
+            }
+        }
         fn split_new(input: $new) -> (MasterInput, Self::RawExtras) {
             let common = MasterInput {
                 id: input.id,

@@ -118,14 +118,10 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
-            return Err(missing_or_stale(
-                D::on_connection(&mut tx),
-                "promotions",
-                "promotion",
-                id,
-                expected_version,
-            )
-            .await);
+            let db = D::on_connection(&mut tx);
+            return Err(
+                missing_or_stale(db, "promotions", "promotion", id, expected_version).await,
+            );
         };
         self.commit(tx, row.into(), event).await
     }
@@ -147,14 +143,10 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
-            return Err(missing_or_stale(
-                D::on_connection(&mut tx),
-                "promotions",
-                "promotion",
-                id,
-                expected_version,
-            )
-            .await);
+            let db = D::on_connection(&mut tx);
+            return Err(
+                missing_or_stale(db, "promotions", "promotion", id, expected_version).await,
+            );
         };
         self.commit(tx, row.into(), event).await
     }

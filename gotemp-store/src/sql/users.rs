@@ -168,14 +168,8 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
-            return Err(missing_or_stale(
-                D::on_connection(&mut tx),
-                "users",
-                "user",
-                id,
-                expected_version,
-            )
-            .await);
+            let db = D::on_connection(&mut tx);
+            return Err(missing_or_stale(db, "users", "user", id, expected_version).await);
         };
         if had_admin && !has_active_admin(&mut tx).await? {
             return Err(Error::conflict(
@@ -199,14 +193,8 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
-            return Err(missing_or_stale(
-                D::on_connection(&mut tx),
-                "users",
-                "user",
-                id,
-                expected_version,
-            )
-            .await);
+            let db = D::on_connection(&mut tx);
+            return Err(missing_or_stale(db, "users", "user", id, expected_version).await);
         };
         self.commit(tx, row.into(), event).await
     }
