@@ -169,8 +169,14 @@ async fn run() {
     let _ = http(reopened).await;
     let ready_ms = started.elapsed().as_secs_f64() * 1e3;
 
-    let warm = Gotemp::with_parts(pg.repos.clone(), tokens(), Some(memory_cache()));
-    let cold = Gotemp::with_parts(pg.repos.clone(), tokens(), None);
+    // The servers' pool as a deployment's (16 connections; a test store keeps 4), and the
+    // hand-written handler's as large.
+    let deployed = gotemp_store::PgStore::connect(&pg.url)
+        .await
+        .unwrap()
+        .repositories();
+    let warm = Gotemp::with_parts(deployed.clone(), tokens(), Some(memory_cache()));
+    let cold = Gotemp::with_parts(deployed, tokens(), None);
     let embedded = Gotemp::with_parts(sqlite.repos.clone(), tokens(), Some(memory_cache()));
     for app in [&warm, &embedded] {
         app.seed(&config).await.unwrap();
@@ -189,7 +195,7 @@ async fn run() {
     let warm_grpc = grpc(warm.clone()).await;
     let cold_grpc = grpc(cold.clone()).await;
     let db = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(10)
+        .max_connections(16)
         .connect(&pg.url)
         .await
         .unwrap();
