@@ -1,0 +1,106 @@
+//! The servers the load benchmark measures, started in this process, and what it reads of the
+//! process while they run.
+
+use crate::{SECRET, SEEDED, external};
+use gotemp::Gotemp;
+use gotemp::SecretString;
+use gotemp::domain::actor::Actor;
+use gotemp::domain::auth::{TokenService, TokenSettings};
+use gotemp::domain::cache::{CacheLayer, CacheSettings};
+use gotemp::domain::entities::NewCustomer;
+use gotemp_grpc::auth::{Authenticator, LocalVerifier};
+use gotemp_grpc::server::{ServiceName, serve};
+use gotemp_http::HttpSettings;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub fn tokens() -> Arc<TokenService> {
+    Arc::new(TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap())
+}
+
+pub fn memory_cache() -> CacheLayer {
+    CacheLayer::new(
+        Arc::new(gotemp::store::cache::MemoryCache::default()),
+        CacheSettings::default(),
+    )
+}
+
+pub async fn seed(app: &Gotemp) {
+    let actor = Actor::system();
+    for n in 1..=SEEDED {
+        let input = NewCustomer {
+            id: Some(format!("bench-{n}")),
+            name: format!("Bench customer {n}"),
+            ..Default::default()
+        };
+        app.customers().create(&actor, input).await.unwrap();
+    }
+}
+
+/// An HTTP server of `app` on a free port; its base URL.
+pub async fn http(app: Gotemp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = gotemp_http::router(app, None, &HttpSettings::default());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+/// A gRPC server of `app`'s customer service on a free port; its URL.
+pub async fn grpc(app: Gotemp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
+    tokio::spawn(async move {
+        serve(
+            app,
+            &[ServiceName::Customer],
+            auth,
+            listener,
+            std::future::pending(),
+        )
+        .await
+        .unwrap()
+    });
+    url
+}
+
+/// CPU used during a row, to tell a server that is slow from a load generator that takes the
+/// cores: the servers' (this process) and the load generator's (a child that ended).
+pub struct Usage {
+    started: Instant,
+    servers: f64,
+    generator: f64,
+}
+
+impl Usage {
+    pub fn start() -> Self {
+        let (servers, generator) = external::cpu_seconds();
+        Self {
+            started: Instant::now(),
+            servers,
+            generator,
+        }
+    }
+
+    /// Cores used on average: (how, c, servers, load generator).
+    pub fn stop(self, how: &'static str, c: usize) -> (&'static str, usize, f64, f64) {
+        let (servers, generator) = external::cpu_seconds();
+        let wall = self.started.elapsed().as_secs_f64();
+        (
+            how,
+            c,
+            (servers - self.servers) / wall,
+            (generator - self.generator) / wall,
+        )
+    }
+}
+
+pub fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
