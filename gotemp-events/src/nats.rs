@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 mod connect;
 mod invalidator;
@@ -263,7 +264,8 @@ impl NatsAuditConsumer {
             .await
             .map_err(|e| unavailable("messages", e))?;
         let (tx, mut rx) = tokio::sync::mpsc::channel(2 * STORE_BATCH);
-        let _pump = AbortOnDrop(tokio::spawn(async move {
+        // Ends with this call (a consumer that stops or reconnects stops its pull).
+        let _pump = AbortOnDropHandle::new(tokio::spawn(async move {
             while let Some(message) = messages.next().await {
                 if tx.send(message).await.is_err() {
                     break;
@@ -366,18 +368,9 @@ fn from_publisher(mut event: AuditEvent, message: &jetstream::Message) -> AuditE
     event
 }
 
-/// Most messages stored in one commit, and asked of the server in one pull request: large
-/// enough that a burst is stored at close to the database's batched-insert rate.
+/// Most messages stored in one commit, and asked of the server in one pull request: a burst is
+/// stored in few commits, and one statement's rows stay in a handful of prepared shapes.
 const STORE_BATCH: usize = 1024;
-
-/// Ends the task when its owner goes (a consumer that stops or reconnects stops its pull).
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
 
 /// Sleeps before the next reconnection attempt (100 ms doubling up to 6.4 s); `true` when
 /// cancelled meanwhile.

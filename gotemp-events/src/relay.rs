@@ -124,8 +124,8 @@ impl OutboxRelay {
     }
 
     /// Sends `batch`; when it is full (more is probably waiting) and the outbox allows it, claims
-    /// the next one meanwhile, so the outbox and the sink work at once. Order holds: the next batch is published only
-    /// after this one is marked sent, and given back if this one failed.
+    /// the next one meanwhile, so the outbox and the sink work at once. Order holds: the next
+    /// batch is published only after this one is marked sent, and given back if this one failed.
     async fn send_and_claim_next(
         &self,
         batch: Vec<OutboxEntry>,
@@ -234,6 +234,95 @@ impl OutboxRelay {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gotemp_core::Error;
+    use gotemp_core::event::{ActionType, AuditEvent};
+    use gotemp_core::ports::{MockEventSink, MockOutboxStore};
+    use std::sync::Mutex;
+
+    fn entry(position: i64) -> OutboxEntry {
+        OutboxEntry {
+            position,
+            event: AuditEvent {
+                event_id: uuid::Uuid::now_v7(),
+                schema_version: 1,
+                occurred_at: chrono::Utc::now(),
+                service: "customer".into(),
+                action_func: "update_customer".into(),
+                action_type: ActionType::Update,
+                object_name: "customer".into(),
+                object_id: position.to_string(),
+                performed_by: 1,
+                object_detail: serde_json::json!({}),
+                traceparent: None,
+            },
+        }
+    }
+
+    /// An outbox of full batches of two (positions 100, 101, then 200, 201, …) that records
+    /// what is marked sent and what is given back.
+    fn outbox(
+        sent: Arc<Mutex<Vec<Vec<i64>>>>,
+        released: Arc<Mutex<Vec<Vec<i64>>>>,
+    ) -> MockOutboxStore {
+        let mut outbox = MockOutboxStore::new();
+        let mut claims = 0;
+        outbox.expect_claim().returning(move |limit, _| {
+            claims += 1;
+            Ok((0..i64::from(limit))
+                .map(|i| entry(claims * 100 + i))
+                .collect())
+        });
+        outbox.expect_claims_concurrently().return_const(true);
+        outbox.expect_mark_sent().returning(move |p| {
+            sent.lock().unwrap().push(p.to_vec());
+            Ok(())
+        });
+        outbox.expect_release().returning(move |p| {
+            released.lock().unwrap().push(p.to_vec());
+            Ok(())
+        });
+        outbox
+    }
+
+    fn relay(outbox: MockOutboxStore, sink: MockEventSink) -> OutboxRelay {
+        let settings = RelaySettings {
+            batch_size: 2,
+            ..Default::default()
+        };
+        OutboxRelay::new(Arc::new(outbox), Arc::new(sink), settings)
+    }
+
+    #[tokio::test]
+    async fn a_full_batch_is_sent_while_the_next_is_claimed() {
+        let (sent, released) = Default::default();
+        let mut sink = MockEventSink::new();
+        sink.expect_publish().times(1).returning(|_| Ok(()));
+        let relay = relay(outbox(Arc::clone(&sent), Arc::clone(&released)), sink);
+        let batch = relay.claim().await.unwrap();
+        let (outcome, next) = relay.send_and_claim_next(batch).await;
+        assert_eq!(outcome.unwrap(), 2);
+        let next: Vec<i64> = next.unwrap().iter().map(|e| e.position).collect();
+        assert_eq!(next, [200, 201], "claimed meanwhile, published next");
+        assert_eq!(*sent.lock().unwrap(), [vec![100, 101]]);
+        assert!(released.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_gives_back_the_next_one_claimed_meanwhile() {
+        let (sent, released) = Default::default();
+        let mut sink = MockEventSink::new();
+        sink.expect_publish()
+            .returning(|_| Err(Error::unavailable("the broker is down")));
+        let relay = relay(outbox(Arc::clone(&sent), Arc::clone(&released)), sink);
+        let batch = relay.claim().await.unwrap();
+        let (outcome, next) = relay.send_and_claim_next(batch).await;
+        assert!(outcome.is_err());
+        assert!(next.is_none(), "nothing goes ahead of the failed batch");
+        assert!(sent.lock().unwrap().is_empty());
+        let mut released = released.lock().unwrap().clone();
+        released.sort();
+        assert_eq!(released, [vec![100, 101], vec![200, 201]]);
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
