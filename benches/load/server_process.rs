@@ -66,13 +66,18 @@ impl ServerProcess {
 
     /// A field of the process's `/proc/<pid>/status` in KiB (`VmRSS:` now, `VmHWM:` the peak).
     pub fn memory_kib(&self, field: &str) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default()
-            .lines()
-            .find(|l| l.starts_with(field))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            .unwrap_or(0)
+        status_kib(&self.child.id().to_string(), field)
     }
+}
+
+/// A field in KiB of `/proc/<process>/status` (`self`, or a pid); 0 when unreadable.
+pub fn status_kib(process: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
 }
 
 impl Drop for ServerProcess {

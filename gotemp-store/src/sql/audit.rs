@@ -38,27 +38,8 @@ pub(crate) fn push_filter<D: Dialect>(q: &mut QueryBuilder<D>, f: &AuditFilter) 
 #[async_trait]
 impl<D: Dialect> AuditRepository for SqlStore<D> {
     async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool> {
-        sqlx::query(
-            "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
-             action_type, object_name, object_id, performed_by, object_detail, trace_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
-        )
-        .arg(event.event_id)
-        .arg(event.occurred_at)
-        .arg(recorded_at)
-        .arg(event.topic())
-        .arg(&event.service)
-        .arg(&event.action_func)
-        .arg(event.action_type.as_str())
-        .arg(&event.object_name)
-        .arg(&event.object_id)
-        .arg(event.performed_by)
-        .arg(Param::json(&event.object_detail))
-        .arg(event.trace_id())
-        .execute(self.db())
-        .await
-        .map(|r| D::rows_affected(&r) == 1)
-        .map_err(map_sqlx)
+        let stored = insert_audit_rows(self.db(), std::slice::from_ref(event), recorded_at).await?;
+        Ok(stored == 1)
     }
 
     async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64> {

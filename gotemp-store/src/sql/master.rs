@@ -167,8 +167,11 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
              updated_at, modified_by, version{own_columns}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1{own_values}) RETURNING {columns}"
         );
-        let one = Self::with_event_sql(&sql, columns, 8 + own.len());
-        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(one.clone().unwrap_or(sql)))
+        let (sql, one_statement) = match Self::with_event_sql(&sql, columns, 8 + own.len()) {
+            Some(with_event) => (with_event, true),
+            None => (sql, false),
+        };
+        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
             .arg(draft.id.as_str())
             .arg(draft.name.as_str())
             .arg(draft.validity.valid_from())
@@ -180,7 +183,7 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         for (_, value) in own {
             q = q.arg(value);
         }
-        if one.is_some() {
+        if one_statement {
             let predicted = E::stored(draft, event.occurred_at, &event, 1);
             let created = self.write_with_event(q, &predicted, event).await?;
             return created.ok_or_else(|| Error::internal("an INSERT … RETURNING returned no row"));
@@ -207,8 +210,11 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
              WHERE id = ${next} AND version = ${} RETURNING {columns}",
             next + 1
         );
-        let one = Self::with_event_sql(&sql, columns, next + 1);
-        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(one.clone().unwrap_or(sql)))
+        let (sql, one_statement) = match Self::with_event_sql(&sql, columns, next + 1) {
+            Some(with_event) => (with_event, true),
+            None => (sql, false),
+        };
+        let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
             .arg(draft.name.as_str())
             .arg(draft.validity.valid_from())
             .arg(draft.validity.valid_thru())
@@ -219,7 +225,7 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
             q = q.arg(value);
         }
         let q = q.arg(id).arg(expected_version);
-        if one.is_some() {
+        if one_statement {
             // The version guard holds only while the row is still `current`: what it becomes is
             // the draft over `current`, so the event can be written with the change.
             let predicted = E::stored(draft, current.created_at(), &event, expected_version + 1);
