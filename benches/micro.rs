@@ -61,7 +61,7 @@ fn serialization(c: &mut Criterion) {
             b.iter(|| {
                 let pending =
                     PendingEvent::new::<Customer>(ActionType::Update, &actor, customer.updated_at);
-                serde_json::to_vec(&pending.complete(black_box(&customer))).unwrap()
+                serde_json::to_vec(&pending.complete(black_box(&customer)).unwrap()).unwrap()
             })
         },
     );

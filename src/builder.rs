@@ -152,6 +152,9 @@ impl GotempBuilder {
     /// Opens what the config names (migrating the stores) and wires every service.
     pub async fn build(self) -> Result<Gotemp> {
         let config = self.config.as_ref();
+        if let Some(config) = config {
+            gotemp_core::event::set_max_event_bytes(config.events.max_event_bytes);
+        }
         let repositories = match (self.repositories, config) {
             (Some(given), _) => given,
             (None, Some(config)) => open::repositories(config).await?,

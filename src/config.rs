@@ -196,6 +196,12 @@ impl Config {
             c.check_jwt_secret()?;
         }
         c.check_signing_key()?;
+        if c.events.max_event_bytes < 1024 {
+            return Err(ConfigError(format!(
+                "max_event_bytes (GOTEMP_MAX_EVENT_BYTES) must be at least 1024, got {}",
+                c.events.max_event_bytes
+            )));
+        }
         c.http.trusted_proxies()?;
         Ok((c, given))
     }

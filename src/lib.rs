@@ -167,7 +167,9 @@ impl Gotemp {
             promotions: PromotionService::new(r.promotions.clone(), directory)
                 .with_hooks(hooks.promotions)
                 .with_policy(policy.clone()),
-            audit: AuditService::new(r.audit.clone()).with_policy(policy),
+            audit: AuditService::new(r.audit.clone())
+                .with_policy(policy)
+                .with_outbox(r.outbox.clone()),
             repositories,
             cache,
             tokens,

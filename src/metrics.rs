@@ -37,7 +37,8 @@ pub fn install() -> Option<PrometheusHandle> {
 }
 
 /// The Prometheus text of this process, after sampling what is read rather than counted: the
-/// outbox (`gotemp_outbox_pending_events`, `gotemp_outbox_oldest_pending_age_seconds`), the
+/// outbox (`gotemp_outbox_pending_events`, `gotemp_outbox_oldest_pending_age_seconds`, and
+/// `gotemp_outbox_dead_letters`: events the relay set aside because the broker refused them), the
 /// connection pools (`gotemp_db_pool_connections` by db, pool and state `idle`|`in_use`) and,
 /// in a process that stores the audit trail, `gotemp_audit_dead_letters`. `None` without the
 /// recorder (see [`install`]).
@@ -56,6 +57,10 @@ pub async fn render(app: &Gotemp, records_audit: bool) -> Option<String> {
             metrics::gauge!("gotemp_outbox_oldest_pending_age_seconds").set(age);
         }
         Err(e) => tracing::warn!(error = %e, "oldest outbox event unreadable"),
+    }
+    match outbox.set_aside_count().await {
+        Ok(n) => metrics::gauge!("gotemp_outbox_dead_letters").set(n as f64),
+        Err(e) => tracing::warn!(error = %e, "set-aside outbox events unreadable"),
     }
     for (serves, pool) in &app.repositories().pools {
         let (open, idle) = pool.connections();

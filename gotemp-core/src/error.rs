@@ -261,9 +261,19 @@ impl Error {
     }
 }
 
-/// Collects field failures so a service reports all of them at once.
+/// Most failures one validation error lists. A list of 100,000 broken lines would otherwise
+/// answer with megabytes of messages; past this, the error says how many more there were and
+/// where the first of them is.
+pub const MAX_FIELD_ERRORS: usize = 100;
+
+/// Collects field failures so a service reports all of them at once (at most
+/// [`MAX_FIELD_ERRORS`] of them, and how many more).
 #[derive(Debug, Default)]
-pub struct Violations(Vec<FieldError>);
+pub struct Violations {
+    listed: Vec<FieldError>,
+    /// How many failures were recorded past the cap, and the field of the first of them.
+    more: Option<(usize, String)>,
+}
 
 impl Violations {
     /// Keeps the value of a successful parse, or records its failure and yields `None`.
@@ -271,7 +281,7 @@ impl Violations {
         match parsed {
             Ok(value) => Some(value),
             Err(error) => {
-                self.0.push(error);
+                self.push(error);
                 None
             }
         }
@@ -282,7 +292,9 @@ impl Violations {
         match parsed {
             Ok(value) => Some(value),
             Err(errors) => {
-                self.0.extend(errors);
+                for error in errors {
+                    self.push(error);
+                }
                 None
             }
         }
@@ -290,22 +302,35 @@ impl Violations {
 
     /// Records a failure directly.
     pub fn push(&mut self, error: FieldError) {
-        self.0.push(error);
+        if self.listed.len() < MAX_FIELD_ERRORS {
+            self.listed.push(error);
+            return;
+        }
+        match &mut self.more {
+            Some((count, _)) => *count += 1,
+            None => self.more = Some((1, error.field)),
+        }
     }
 
     /// Whether nothing failed so far.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.listed.is_empty()
     }
 
     /// The validation error with everything recorded (call only when not empty).
     pub fn into_error(self) -> Error {
-        Error::Validation(self.0)
+        Error::Validation(self.into_vec())
     }
 
-    /// The recorded failures.
-    pub fn into_vec(self) -> Vec<FieldError> {
-        self.0
+    /// The recorded failures; past the cap, one last entry (code `too_many_errors`, on the
+    /// field of the first failure left out) says how many more there were.
+    pub fn into_vec(mut self) -> Vec<FieldError> {
+        if let Some((count, field)) = self.more.take() {
+            let message = crate::tr!("field.too_many_errors", count = count, field = field);
+            self.listed
+                .push(FieldError::new(field, "too_many_errors", message));
+        }
+        self.listed
     }
 }
 
@@ -340,6 +365,23 @@ mod tests {
         let c: Option<i32> = v.check_all(Err(vec![FieldError::required("c")]));
         assert_eq!((a, b, c), (None, Some(2), None));
         assert_eq!(v.into_vec().len(), 2);
+    }
+
+    #[test]
+    fn a_long_list_of_failures_is_cut_and_says_how_many_more() {
+        let mut v = Violations::default();
+        let errors =
+            (0..100_000).map(|i| FieldError::required(&format!("products[{i}].product_id")));
+        assert_eq!(v.check_all::<()>(Err(errors.collect())), None);
+        let listed = v.into_vec();
+        assert_eq!(listed.len(), MAX_FIELD_ERRORS + 1);
+        let last = listed.last().unwrap();
+        assert_eq!(last.code, "too_many_errors");
+        assert_eq!(
+            last.field, "products[100].product_id",
+            "where the first one left out is"
+        );
+        assert!(last.message.contains("99900"), "{}", last.message);
     }
 
     #[test]

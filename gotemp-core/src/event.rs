@@ -6,6 +6,7 @@ use crate::actor::Actor;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use uuid::Uuid;
 
 /// Version of the event's JSON shape; consumers use it to read old events after a change.
@@ -103,7 +104,40 @@ impl PendingEvent {
     }
 
     /// Completes the event with the object as stored after the change (before it, for deletes).
-    pub fn complete<T: Auditable>(self, object: &T) -> AuditEvent {
+    ///
+    /// An event larger than [`max_event_bytes`] could never be published (the broker refuses
+    /// it, and the relay would retry it forever): the change is refused instead, a validation
+    /// error naming the object's largest field, and the write's transaction does not commit. A
+    /// delete is never refused for it — the object was accepted before the limit was lowered —
+    /// its event keeps the object's id and says how large the rest was.
+    pub fn complete<T: Auditable>(self, object: &T) -> crate::Result<AuditEvent> {
+        let mut event = self.build(object);
+        let (bytes, max) = (json_size(&event), max_event_bytes());
+        if bytes <= max {
+            return Ok(event);
+        }
+        if event.action_type == ActionType::Delete {
+            event.object_detail = serde_json::json!({
+                "id": event.object_id,
+                "omitted": {"reason": "object_detail over the event size limit", "bytes": bytes},
+            });
+            return Ok(event);
+        }
+        let field = largest_field(&event.object_detail).unwrap_or("object_detail");
+        Err(crate::Error::Validation(vec![crate::FieldError::new(
+            field,
+            "event_too_large",
+            crate::tr!(
+                "field.event_too_large",
+                field = field,
+                bytes = bytes,
+                max = max
+            ),
+        )]))
+    }
+
+    /// The event of `object`, secrets removed, whatever its size.
+    fn build<T: Auditable>(self, object: &T) -> AuditEvent {
         let mut detail = serde_json::to_value(object).unwrap_or(Value::Null);
         redact(&mut detail);
         AuditEvent {
@@ -120,6 +154,50 @@ impl PendingEvent {
             traceparent: self.traceparent,
         }
     }
+}
+
+/// What an event may weigh by default, serialized: half of NATS's default `max_payload` (1 MiB),
+/// leaving room for headers and a broker configured a little lower.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 512 * 1024;
+
+static MAX_EVENT_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_EVENT_BYTES);
+
+/// Sets the largest event (serialized JSON, in bytes) a write may produce in this process; a
+/// change whose event would be larger is refused at write time. One value per process because
+/// it follows the broker the process publishes to (`GOTEMP_MAX_EVENT_BYTES` sets it). Keep it
+/// below the broker's message limit.
+pub fn set_max_event_bytes(max: usize) {
+    MAX_EVENT_BYTES.store(max.max(1024), Ordering::Relaxed);
+}
+
+/// The largest event a write may produce in this process ([`set_max_event_bytes`]).
+pub fn max_event_bytes() -> usize {
+    MAX_EVENT_BYTES.load(Ordering::Relaxed)
+}
+
+/// The length of `value` as compact JSON, without building the text.
+fn json_size(value: &impl Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// The top-level field of `detail` that takes the most room: the one to name when it is too big.
+fn largest_field(detail: &Value) -> Option<&str> {
+    let map = detail.as_object()?;
+    map.iter()
+        .max_by_key(|(_, value)| json_size(value))
+        .map(|(key, _)| key.as_str())
 }
 
 static TRACE_SOURCE: std::sync::OnceLock<fn() -> Option<String>> = std::sync::OnceLock::new();
@@ -191,7 +269,8 @@ impl AuditEvent {
         let by = Actor::new(access.user_id.unwrap_or(0), crate::policy::Roles::NONE);
         let mut pending = PendingEvent::new::<Access>(ActionType::Access, &by, at);
         pending.action_func = action_func.to_owned();
-        pending.complete(&access)
+        // An access event is a few fields, always within the limit.
+        pending.build(&access)
     }
 
     /// The trace id of [`AuditEvent::traceparent`] (32 hex digits), when there is one.
@@ -253,11 +332,14 @@ mod tests {
     fn complete_fills_ids_and_redacts_secrets_at_any_depth() {
         let actor = Actor::admin(7);
         let pending = PendingEvent::new::<Thing>(ActionType::Update, &actor, Utc::now());
-        let event = pending.clone().complete(&Thing {
-            id: 42,
-            password: "hunter2",
-            nested: json!({"a": [{"Password_Hash": "x", "keep": 1}]}),
-        });
+        let event = pending
+            .clone()
+            .complete(&Thing {
+                id: 42,
+                password: "hunter2",
+                nested: json!({"a": [{"Password_Hash": "x", "keep": 1}]}),
+            })
+            .unwrap();
         assert_eq!(event.event_id, pending.event_id);
         assert_eq!(event.object_id, "42");
         assert_eq!(event.action_func, "update_thing");
@@ -267,6 +349,33 @@ mod tests {
             event.object_detail,
             json!({"id": 42, "nested": {"a": [{"keep": 1}]}})
         );
+    }
+
+    #[test]
+    fn an_event_over_the_limit_is_refused_naming_the_largest_field_but_a_delete_goes_through() {
+        let actor = Actor::admin(7);
+        let big = Thing {
+            id: 42,
+            password: "x",
+            nested: json!(["y".repeat(DEFAULT_MAX_EVENT_BYTES)]),
+        };
+        let pending = PendingEvent::new::<Thing>(ActionType::Update, &actor, Utc::now());
+        let Err(crate::Error::Validation(errors)) = pending.complete(&big) else {
+            panic!("an update whose event is over the limit must be refused");
+        };
+        assert_eq!(errors[0].field, "nested");
+        assert_eq!(errors[0].code, "event_too_large");
+        let pending = PendingEvent::new::<Thing>(ActionType::Delete, &actor, Utc::now());
+        let deleted = pending.complete(&big).expect("a delete is never refused");
+        assert_eq!(deleted.object_detail["id"], "42");
+        assert!(json_size(&deleted) < 1024);
+        let small = Thing {
+            id: 1,
+            password: "x",
+            nested: json!("z".repeat(DEFAULT_MAX_EVENT_BYTES - 500)),
+        };
+        let pending = PendingEvent::new::<Thing>(ActionType::Insert, &actor, Utc::now());
+        assert!(pending.complete(&small).is_ok(), "just under the limit");
     }
 
     #[test]

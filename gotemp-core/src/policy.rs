@@ -23,11 +23,21 @@ pub enum Role {
     Viewer,
     /// Reads everything, users and the audit trail included; changes nothing.
     Auditor,
+    /// Reads promotions and moves them forward through the approval workflow
+    /// (`promotions:approve`); kept apart from `editor`, so nobody approves their own work
+    /// unless an administrator gave them both roles.
+    Approver,
 }
 
 impl Role {
     /// Every role, in the order they are listed.
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Viewer, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Editor,
+        Role::Viewer,
+        Role::Auditor,
+        Role::Approver,
+    ];
 
     /// The name clients use.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +46,7 @@ impl Role {
             Role::Editor => "editor",
             Role::Viewer => "viewer",
             Role::Auditor => "auditor",
+            Role::Approver => "approver",
         }
     }
 
@@ -137,6 +148,9 @@ pub enum Action {
     Delete,
     /// Users only: create, change and delete other users, set roles, reset passwords.
     Manage,
+    /// Promotions only: move one forward through the approval workflow (its
+    /// `approval_status`).
+    Approve,
 }
 
 impl Action {
@@ -148,6 +162,7 @@ impl Action {
             Action::Update => "update",
             Action::Delete => "delete",
             Action::Manage => "manage",
+            Action::Approve => "approve",
         }
     }
 }
@@ -236,9 +251,10 @@ pub trait Policy: Send + Sync + 'static {
 /// | `editor` | read and change itself | read, create, update, delete | — |
 /// | `viewer` | read and change itself | read | — |
 /// | `auditor` | read all | read | read |
+/// | `approver` | read and change itself | promotions: read, approve | — |
 ///
-/// "Change itself" is self-service: names, company and password; the user service keeps roles,
-/// `active`, validity and e-mail for `users:manage`.
+/// "Change itself" is self-service: names and password (with the current one); the user
+/// service keeps roles, `active`, validity, company and e-mail for `users:manage`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RolePolicy;
 
@@ -254,13 +270,18 @@ impl Policy for RolePolicy {
             (Resource::Users, _) => false,
             (Resource::Audit, Action::Read) => roles.contains(Role::Auditor),
             (Resource::Audit, _) => false,
+            (Resource::Promotions, Action::Read | Action::Approve)
+                if roles.contains(Role::Approver) =>
+            {
+                true
+            }
             (_, Action::Read) => {
                 roles.contains(Role::Viewer)
                     || roles.contains(Role::Editor)
                     || roles.contains(Role::Auditor)
             }
             (_, Action::Create | Action::Update | Action::Delete) => roles.contains(Role::Editor),
-            (_, Action::Manage) => false,
+            (_, Action::Manage | Action::Approve) => false,
         }
     }
 }

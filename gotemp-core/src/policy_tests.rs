@@ -1,11 +1,12 @@
 use super::*;
 
-const ACTIONS: [Action; 5] = [
+const ACTIONS: [Action; 6] = [
     Action::Read,
     Action::Create,
     Action::Update,
     Action::Delete,
     Action::Manage,
+    Action::Approve,
 ];
 const RESOURCES: [Resource; 5] = [
     Resource::Users,
@@ -39,18 +40,23 @@ fn granted(role: Option<Role>) -> Vec<String> {
                 }
             }
             Some(Role::Viewer | Role::Auditor) => all.push(format!("{r}:read")),
-            None => {}
+            Some(Role::Approver) | None => {}
         }
     }
     match role {
         Some(Role::Admin) => {
-            for a in ["read", "create", "update", "delete", "manage"] {
+            for a in ["read", "create", "update", "delete", "manage", "approve"] {
                 all.push(format!("users:{a}"));
                 all.push(format!("audit:{a}"));
             }
             for r in master {
                 all.push(format!("{r}:manage"));
+                all.push(format!("{r}:approve"));
             }
+        }
+        Some(Role::Approver) => {
+            all.push("promotions:read".into());
+            all.push("promotions:approve".into());
         }
         Some(Role::Auditor) => {
             all.push("users:read".into());

@@ -200,6 +200,45 @@ pub trait OutboxStore: Send + Sync {
     async fn wait_for_new(&self, max_wait: std::time::Duration) {
         tokio::time::sleep(max_wait).await;
     }
+    /// Takes the event at `position` out of the queue, with the reason it cannot be published
+    /// (the broker refuses it, or it failed again and again while everything else went
+    /// through), so the events behind it flow on. It stays in the outbox, outside pruning, until
+    /// [`OutboxStore::requeue`] puts it back.
+    async fn set_aside(&self, position: i64, reason: &str) -> Result<()> {
+        let _ = (position, reason);
+        Err(crate::Error::internal(
+            "this outbox cannot set events aside",
+        ))
+    }
+    /// The events set aside, newest first, at most `limit`.
+    async fn set_aside_events(&self, limit: u32) -> Result<Vec<SetAside>> {
+        let _ = limit;
+        Ok(Vec::new())
+    }
+    /// How many events are set aside.
+    async fn set_aside_count(&self) -> Result<u64> {
+        Ok(0)
+    }
+    /// Puts the event set aside at `position` back in the queue (its cause was fixed: the
+    /// broker's limit raised, say); `false` when no event is set aside there.
+    async fn requeue(&self, position: i64) -> Result<bool> {
+        let _ = position;
+        Ok(false)
+    }
+}
+
+/// An event the relay could not publish and took out of the queue, so one event cannot hold up
+/// every other.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside {
+    /// Its position in the outbox, to requeue it by.
+    pub position: i64,
+    /// The event.
+    pub event: AuditEvent,
+    /// Why it could not be published.
+    pub reason: String,
+    /// When it was set aside.
+    pub failed_at: DateTime<Utc>,
 }
 
 /// Where the relay publishes events: the in-process bus or a broker.
@@ -230,6 +269,21 @@ pub struct DeadLetter {
     pub attempts: u32,
     /// When it was parked.
     pub failed_at: DateTime<Utc>,
+    /// Where it waits: parked by the audit consumer, or set aside by a relay because the broker
+    /// would not take it (then `id` is below zero).
+    pub source: DeadLetterSource,
+}
+
+/// Where a dead letter waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeadLetterSource {
+    /// The audit store parked it: it arrived but could not be stored.
+    #[default]
+    Audit,
+    /// A relay set it aside: it never left its outbox.
+    Outbox,
 }
 
 /// What the promotion service needs to know of a customer: that it exists, and its name.

@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::collections::HashMap;
+use hashlink::LruCache;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -43,17 +43,27 @@ impl Default for ThrottleSettings {
     }
 }
 
-/// Tracked keys at most per limiter; past it, idle ones are dropped, then all of them.
+/// Tracked keys at most: accounts in the account table, addresses in the address limiter.
 const MAX_KEYS: usize = 100_000;
 
-/// One keyed limiter (governor's GCRA per key), replaced by a fresh one when strangers made it
-/// track too many keys at once.
-struct Keyed<K: std::hash::Hash + Eq + Clone> {
+/// Password checks of one account that may run at once; more wait their turn by being refused
+/// (429, retry in a second). Without it, sixty guesses sent at once were all checked before
+/// the first failure could start the back-off.
+pub const MAX_CHECKS_IN_FLIGHT: u32 = 2;
+
+/// How far down the least recently used accounts a full table looks for one it may forget
+/// (neither in back-off nor being checked).
+const EVICTION_SCAN: usize = 64;
+
+/// The address limiter (governor's GCRA per key), replaced by a fresh one when strangers made
+/// it track too many addresses at once. An address is an IPv4 address or an IPv6 /64: one
+/// machine holds a whole /64, so counting each IPv6 address apart let it guess without limit.
+struct Addresses {
     quota: Quota,
-    limiter: std::sync::RwLock<DefaultKeyedRateLimiter<K>>,
+    limiter: std::sync::RwLock<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
-impl<K: std::hash::Hash + Eq + Clone> Keyed<K> {
+impl Addresses {
     fn new(quota: Quota) -> Self {
         Self {
             quota,
@@ -61,11 +71,11 @@ impl<K: std::hash::Hash + Eq + Clone> Keyed<K> {
         }
     }
 
-    /// Takes one attempt for `key`; `Err(wait)` when it has none left.
-    fn check(&self, key: &K) -> std::result::Result<(), Duration> {
+    /// Takes one attempt for `ip`'s network; `Err(wait)` when it has none left.
+    fn check(&self, ip: IpAddr) -> std::result::Result<(), Duration> {
         let limiter = self.limiter.read().unwrap_or_else(|p| p.into_inner());
         limiter
-            .check_key(key)
+            .check_key(&network(ip))
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
@@ -78,14 +88,82 @@ impl<K: std::hash::Hash + Eq + Clone> Keyed<K> {
     }
 }
 
+/// The key an address is counted under: IPv4 as it is, IPv6 by its /64 (an IPv4-mapped IPv6
+/// address as the IPv4 address it is).
+pub fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
+    }
+}
+
+/// Failures of one account in a fixed window.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    started: Instant,
+    failures: u32,
+}
+
+impl Window {
+    /// The window running at `now`, a fresh one when `length` has passed.
+    fn at(&mut self, now: Instant, length: Duration) -> &mut Self {
+        if now.duration_since(self.started) >= length {
+            *self = Window {
+                started: now,
+                failures: 0,
+            };
+        }
+        self
+    }
+
+    fn ends(&self, length: Duration) -> Instant {
+        self.started + length
+    }
+}
+
+/// What the throttle knows of one account.
+#[derive(Debug, Clone, Copy)]
+struct Account {
+    minute: Window,
+    hour: Window,
+    /// Attempts reserved and not settled yet: counted as failures until they are settled.
+    in_flight: u32,
+    blocked_until: Option<Instant>,
+}
+
+impl Account {
+    fn new(now: Instant) -> Self {
+        let window = Window {
+            started: now,
+            failures: 0,
+        };
+        Self {
+            minute: window,
+            hour: window,
+            in_flight: 0,
+            blocked_until: None,
+        }
+    }
+
+    fn forgettable(&self, now: Instant) -> bool {
+        self.in_flight == 0 && self.blocked_until.is_none_or(|until| until <= now)
+    }
+}
+
 /// The limits of one user service.
 pub struct Throttle {
-    account_minute: Keyed<String>,
-    account_hour: Keyed<String>,
-    address: Keyed<IpAddr>,
-    /// Accounts that must wait, and until when: consulted before an attempt, so only failures
-    /// count against an account.
-    blocked: Mutex<HashMap<String, Instant>>,
+    account_per_minute: u32,
+    account_per_hour: u32,
+    /// Every account with recent attempts, least recently used first. Bounded: a full table
+    /// forgets the least recently used account that is neither in back-off nor being checked,
+    /// and never forgets a back-off.
+    accounts: Mutex<LruCache<String, Account>>,
+    address: Addresses,
     /// Turns at hashing: a bounded queue with a deadline in front of the hashing threads.
     hashing: Semaphore,
     /// The threads that hash, as many as there are turns. A fixed few, not the blocking pool:
@@ -107,15 +185,51 @@ fn quota_per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
 }
 
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// An attempt on an account, reserved before its password is checked: until it is settled it
+/// counts as a failure, so attempts sent at once cannot outrun the back-off. Settle it with
+/// [`Attempt::failed`] or [`Attempt::succeeded`]; dropped unsettled (the check could not run:
+/// hashing busy, a database error) it is given back uncounted.
+#[must_use = "an attempt counts until it is settled"]
+pub struct Attempt<'a> {
+    throttle: &'a Throttle,
+    account: String,
+    settled: bool,
+}
+
+impl Attempt<'_> {
+    /// The password was wrong: counts the failure, and starts a back-off when the account ran
+    /// out of attempts (a minute's, then an hour's); returns the back-off it started.
+    pub fn failed(mut self) -> Option<Duration> {
+        self.settled = true;
+        self.throttle.settle(&self.account, true)
+    }
+
+    /// The password was right: the attempt is not counted.
+    pub fn succeeded(mut self) {
+        self.settled = true;
+        self.throttle.settle(&self.account, false);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.throttle.settle(&self.account, false);
+        }
+    }
+}
+
 impl Throttle {
     /// Limits as `settings` say.
     pub fn new(settings: &ThrottleSettings) -> Self {
-        let hour = NonZeroU32::new(settings.account_per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
         Self {
-            account_minute: Keyed::new(quota_per_minute(settings.account_per_minute)),
-            account_hour: Keyed::new(Quota::per_hour(hour)),
-            address: Keyed::new(quota_per_minute(settings.address_per_minute)),
-            blocked: Mutex::new(HashMap::new()),
+            account_per_minute: settings.account_per_minute.max(1),
+            account_per_hour: settings.account_per_hour.max(1),
+            accounts: Mutex::new(LruCache::new_unbounded()),
+            address: Addresses::new(quota_per_minute(settings.address_per_minute)),
             hashing: Semaphore::new(settings.hashing_at_once.max(1)),
             hashers: rayon::ThreadPoolBuilder::new()
                 .num_threads(settings.hashing_at_once.max(1))
@@ -127,39 +241,106 @@ impl Throttle {
         }
     }
 
-    /// Before an attempt on `account` (a normalized e-mail or a user id) from `source`: refused
-    /// while the account is in back-off or the address over its limit.
-    pub fn before_attempt(&self, account: &str, source: Option<IpAddr>) -> Result<()> {
+    /// Reserves an attempt on `account` (a normalized e-mail or a user id) from `source`
+    /// before its password is checked. Refused while the account is in back-off, while
+    /// [`MAX_CHECKS_IN_FLIGHT`] of its checks run, when its attempts in flight and failed
+    /// already use up its budget, or when the address (IPv6: its /64) is over its limit.
+    pub fn reserve(&self, account: &str, source: Option<IpAddr>) -> Result<Attempt<'_>> {
         self.tidy();
         let now = Instant::now();
-        let until = self.blocked().get(account).copied();
-        if let Some(until) = until.filter(|u| *u > now) {
-            return Err(too_many(until - now, "throttle.account"));
+        {
+            let mut accounts = self.accounts();
+            if !accounts.contains_key(account) && accounts.len() >= MAX_KEYS {
+                Self::forget_one(&mut accounts, now)?;
+            }
+            let state = accounts
+                .entry(account.to_owned())
+                .or_insert_with(|| Account::new(now));
+            if let Some(until) = state.blocked_until.filter(|until| *until > now) {
+                return Err(too_many(until - now, "throttle.account"));
+            }
+            if state.in_flight >= MAX_CHECKS_IN_FLIGHT {
+                return Err(too_many(Duration::from_secs(1), "throttle.account"));
+            }
+            let in_flight = state.in_flight;
+            let budget = [
+                (
+                    state.minute.at(now, MINUTE),
+                    MINUTE,
+                    self.account_per_minute,
+                ),
+                (state.hour.at(now, HOUR), HOUR, self.account_per_hour),
+            ];
+            // A budget of n lets n failures pass and the attempt after them be checked; the
+            // failure of that one starts the back-off.
+            for (window, length, allowed) in budget {
+                if window.failures + in_flight > allowed {
+                    return Err(too_many(window.ends(length) - now, "throttle.account"));
+                }
+            }
+            state.in_flight += 1;
         }
+        let attempt = Attempt {
+            throttle: self,
+            account: account.to_owned(),
+            settled: false,
+        };
         if let Some(ip) = source
-            && let Err(wait) = self.address.check(&ip)
+            && let Err(wait) = self.address.check(ip)
         {
             return Err(too_many(wait, "throttle.address"));
         }
-        Ok(())
+        Ok(attempt)
     }
 
-    /// After a failed attempt on `account`: counts it, and starts a back-off when the account
-    /// ran out of attempts (a minute's, then an hour's); returns the back-off it started.
-    pub fn failed(&self, account: &str) -> Option<Duration> {
-        let key = account.to_owned();
-        let wait = [&self.account_hour, &self.account_minute]
-            .into_iter()
-            .filter_map(|limiter| limiter.check(&key).err())
-            .max();
+    /// Settles a reserved attempt: it no longer runs, and with `failed` it counts.
+    fn settle(&self, account: &str, failed: bool) -> Option<Duration> {
+        let now = Instant::now();
+        let mut accounts = self.accounts();
+        let state = accounts.get_mut(account)?;
+        state.in_flight = state.in_flight.saturating_sub(1);
+        if !failed {
+            return None;
+        }
+        let mut wait = None;
+        for (window, length, allowed) in [
+            (
+                state.minute.at(now, MINUTE),
+                MINUTE,
+                self.account_per_minute,
+            ),
+            (state.hour.at(now, HOUR), HOUR, self.account_per_hour),
+        ] {
+            window.failures += 1;
+            if window.failures > allowed {
+                let ends = window.ends(length) - now;
+                wait = Some(wait.map_or(ends, |w: Duration| w.max(ends)));
+            }
+        }
         if let Some(wait) = wait {
-            self.blocked().insert(key, Instant::now() + wait);
+            state.blocked_until = Some(now + wait);
             tracing::warn!(
                 wait_secs = wait.as_secs(),
                 "an account is in back-off after repeated failed attempts"
             );
         }
         wait
+    }
+
+    /// Makes room for one account in a full table: the least recently used one that may be
+    /// forgotten. When the oldest [`EVICTION_SCAN`] are all in back-off or being checked, the
+    /// attempt is refused rather than a back-off forgotten.
+    fn forget_one(accounts: &mut LruCache<String, Account>, now: Instant) -> Result<()> {
+        let candidate = (accounts.iter().take(EVICTION_SCAN))
+            .find(|(_, state)| state.forgettable(now))
+            .map(|(key, _)| key.clone());
+        match candidate {
+            Some(key) => {
+                accounts.remove(&key);
+                Ok(())
+            }
+            None => Err(too_many(Duration::from_secs(60), "throttle.address")),
+        }
     }
 
     /// Runs `hash` (argon2, bcrypt) when a turn is free; refused as unavailable when none
@@ -184,11 +365,11 @@ impl Throttle {
         result
     }
 
-    fn blocked(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.blocked.lock().unwrap_or_else(|p| p.into_inner())
+    fn accounts(&self) -> std::sync::MutexGuard<'_, LruCache<String, Account>> {
+        self.accounts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Now and then: forgets idle keys, and bounds how many are kept.
+    /// Now and then: forgets accounts with nothing left to remember, and idle addresses.
     fn tidy(&self) {
         if !self
             .checks
@@ -197,15 +378,13 @@ impl Throttle {
         {
             return;
         }
-        self.account_minute.tidy();
-        self.account_hour.tidy();
         self.address.tidy();
         let now = Instant::now();
-        let mut blocked = self.blocked();
-        blocked.retain(|_, until| *until > now);
-        if blocked.len() > MAX_KEYS {
-            blocked.clear();
-        }
+        self.accounts().retain(|_, state| {
+            !(state.forgettable(now)
+                && now.duration_since(state.hour.started) >= HOUR
+                && now.duration_since(state.minute.started) >= MINUTE)
+        });
     }
 }
 
@@ -243,18 +422,82 @@ mod tests {
         let t = strict();
         let ip: Option<IpAddr> = Some("10.0.0.1".parse().unwrap());
         for _ in 0..2 {
-            t.before_attempt("ann", ip).unwrap();
-            t.failed("ann");
+            assert_eq!(t.reserve("ann", ip).unwrap().failed(), None);
         }
-        t.before_attempt("ann", ip).unwrap();
-        t.failed("ann"); // the third failure in a minute starts the back-off
-        let e = t.before_attempt("ann", ip).unwrap_err();
+        // The third failure in a minute starts the back-off.
+        assert!(t.reserve("ann", ip).unwrap().failed().is_some());
+        let e = t.reserve("ann", ip).err().unwrap();
         let Error::TooManyRequests { retry_after, .. } = e else {
             panic!("{e:?}")
         };
-        assert!(retry_after >= Duration::from_secs(1) && retry_after <= Duration::from_secs(30));
-        t.before_attempt("bob", ip)
-            .expect("another account from the same address");
+        assert!(retry_after >= Duration::from_secs(1) && retry_after <= Duration::from_secs(60));
+        t.reserve("bob", ip)
+            .expect("another account from the same address")
+            .succeeded();
+    }
+
+    #[test]
+    fn attempts_in_flight_count_before_their_hash_is_checked() {
+        let t = strict();
+        let first = t.reserve("ann", None).unwrap();
+        let second = t.reserve("ann", None).unwrap();
+        assert!(
+            t.reserve("ann", None).is_err(),
+            "at most {MAX_CHECKS_IN_FLIGHT} checks of one account at once"
+        );
+        first.failed();
+        second.failed();
+        // Two failed, budget 2: one more may be checked, and while it runs nothing else.
+        let third = t.reserve("ann", None).unwrap();
+        assert!(
+            t.reserve("ann", None).is_err(),
+            "the budget holds the one in flight"
+        );
+        third.succeeded();
+        let fourth = t.reserve("ann", None).unwrap();
+        drop(fourth);
+        t.reserve("ann", None)
+            .expect("an unsettled attempt is given back")
+            .succeeded();
+    }
+
+    #[test]
+    fn sixty_guesses_at_once_are_not_sixty_checks() {
+        let t = Throttle::new(&ThrottleSettings::default());
+        let ip = Some("10.0.0.9".parse().unwrap());
+        let mut checked = 0;
+        let mut running = Vec::new();
+        for round in 0..60 {
+            if let Ok(attempt) = t.reserve("target", ip) {
+                checked += 1;
+                running.push(attempt);
+            }
+            if round % 3 == 2 {
+                running.drain(..).for_each(|a| {
+                    a.failed();
+                });
+            }
+        }
+        assert!(checked <= 10, "{checked} checked");
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_address() {
+        let t = strict();
+        for n in 0..5 {
+            let ip: IpAddr = format!("2001:db8:1:2::{n:x}").parse().unwrap();
+            t.reserve(&format!("user{n}"), Some(ip))
+                .unwrap()
+                .succeeded();
+        }
+        let same_64: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
+        assert!(t.reserve("user9", Some(same_64)).is_err());
+        let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        t.reserve("user9", Some(other_64)).unwrap().succeeded();
+        assert_eq!(
+            network("::ffff:10.1.2.3".parse().unwrap()),
+            "10.1.2.3".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]
@@ -262,14 +505,38 @@ mod tests {
         let t = strict();
         let ip: Option<IpAddr> = Some("10.0.0.2".parse().unwrap());
         for n in 0..5 {
-            t.before_attempt(&format!("user{n}"), ip).unwrap();
+            t.reserve(&format!("user{n}"), ip).unwrap().succeeded();
         }
         assert!(matches!(
-            t.before_attempt("user9", ip),
+            t.reserve("user9", ip),
             Err(Error::TooManyRequests { .. })
         ));
-        t.before_attempt("user9", Some("10.0.0.3".parse().unwrap()))
-            .expect("another address");
+        t.reserve("user9", Some("10.0.0.3".parse().unwrap()))
+            .expect("another address")
+            .succeeded();
+    }
+
+    #[test]
+    fn a_full_table_forgets_the_least_recently_used_but_never_a_back_off() {
+        let t = strict();
+        let now = Instant::now();
+        {
+            let mut accounts = t.accounts();
+            let mut blocked = Account::new(now);
+            blocked.blocked_until = Some(now + HOUR);
+            accounts.insert("blocked".into(), blocked);
+            for n in 0..MAX_KEYS - 1 {
+                accounts.insert(format!("idle{n}"), Account::new(now));
+            }
+        }
+        t.reserve("newcomer", None).unwrap().succeeded();
+        let accounts = t.accounts();
+        assert_eq!(accounts.len(), MAX_KEYS);
+        assert!(accounts.contains_key("blocked"), "the back-off is kept");
+        assert!(
+            !accounts.contains_key("idle0"),
+            "the least recently used idle one went"
+        );
     }
 
     #[tokio::test]

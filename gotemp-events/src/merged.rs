@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::Result;
-use gotemp_core::ports::{OutboxEntry, OutboxStore};
+use gotemp_core::ports::{OutboxEntry, OutboxStore, SetAside};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +34,16 @@ impl MergedOutbox {
             e.position = (e.position << INDEX_BITS) | index as i64;
         }
         entries
+    }
+
+    /// The store a merged position belongs to, and the position in its own numbering.
+    fn store_of(&self, position: i64) -> Result<(&Arc<dyn OutboxStore>, i64)> {
+        let index = (position & ((1 << INDEX_BITS) - 1)) as usize;
+        let store = self
+            .stores
+            .get(index)
+            .ok_or_else(|| gotemp_core::Error::not_found("set-aside event", position))?;
+        Ok((store, position >> INDEX_BITS))
     }
 
     /// The positions of each store, in the store's own numbering.
@@ -107,6 +117,39 @@ impl OutboxStore for MergedOutbox {
             backlog += store.backlog().await?;
         }
         Ok(backlog)
+    }
+
+    async fn set_aside(&self, position: i64, reason: &str) -> Result<()> {
+        let (store, own) = self.store_of(position)?;
+        store.set_aside(own, reason).await
+    }
+
+    async fn set_aside_events(&self, limit: u32) -> Result<Vec<SetAside>> {
+        let mut all = Vec::new();
+        for (i, store) in self.stores.iter().enumerate() {
+            for mut event in store.set_aside_events(limit).await? {
+                event.position = (event.position << INDEX_BITS) | i as i64;
+                all.push(event);
+            }
+        }
+        all.sort_by_key(|l| std::cmp::Reverse(l.failed_at));
+        all.truncate(limit as usize);
+        Ok(all)
+    }
+
+    async fn set_aside_count(&self) -> Result<u64> {
+        let mut count = 0;
+        for store in &self.stores {
+            count += store.set_aside_count().await?;
+        }
+        Ok(count)
+    }
+
+    async fn requeue(&self, position: i64) -> Result<bool> {
+        match self.store_of(position) {
+            Ok((store, own)) => store.requeue(own).await,
+            Err(_) => Ok(false),
+        }
     }
 
     fn claims_concurrently(&self) -> bool {

@@ -66,6 +66,27 @@ fn unavailable(what: &str, e: impl std::fmt::Display) -> Error {
     Error::unavailable(format!("NATS {what}: {e}"))
 }
 
+/// A failed publish: an event larger than the server takes can never be published, so the
+/// error is not retriable (the relay sets the event aside); anything else is the broker being
+/// unreachable for now.
+fn publish_error(
+    event: &AuditEvent,
+    size: usize,
+    e: async_nats::jetstream::context::PublishError,
+) -> Error {
+    use async_nats::jetstream::context::PublishErrorKind;
+    if e.kind() == PublishErrorKind::MaxPayloadExceeded {
+        return Error::internal_from(
+            format!(
+                "NATS publish: event {} is {size} bytes, more than the server's max_payload",
+                event.event_id
+            ),
+            e,
+        );
+    }
+    unavailable("publish", e)
+}
+
 fn stream_config(s: &NatsSettings) -> stream::Config {
     stream::Config {
         name: s.stream.clone(),
@@ -75,6 +96,12 @@ fn stream_config(s: &NatsSettings) -> stream::Config {
         ..Default::default()
     }
 }
+
+/// Most bytes one pull request asks for: with up to 1,024 messages of up to the event size
+/// limit each, a pull by count alone could bring half a gigabyte into the consumer at once.
+/// It is above the largest message NATS recommends allowing (`max_payload` 8 MB), so no single
+/// message can exceed a pull.
+const PULL_BYTES: usize = 8 * 1024 * 1024;
 
 /// Publishes audit events to JetStream.
 pub struct NatsSink {
@@ -134,11 +161,12 @@ impl NatsSink {
                 let signature = signer.sign(&event.event_id.to_string(), &payload);
                 headers.insert(signing::SIGNATURE_HEADER, signature.as_str());
             }
+            let size = payload.len();
             let ack = self
                 .js
                 .publish_with_headers(topic, headers, payload.into())
                 .await
-                .map_err(|e| unavailable("publish", e))?;
+                .map_err(|e| publish_error(event, size, e))?;
             acks.push(ack);
         }
         // Pipelined: every message is in flight before the first acknowledgement is awaited.
@@ -260,6 +288,7 @@ impl NatsAuditConsumer {
         let mut messages = consumer
             .stream()
             .max_messages_per_batch(STORE_BATCH)
+            .max_bytes_per_batch(PULL_BYTES)
             .messages()
             .await
             .map_err(|e| unavailable("messages", e))?;

@@ -102,6 +102,7 @@ impl AuditRecorder {
             reason: reason.clone(),
             attempts: attempt,
             failed_at: gotemp_core::values::now(),
+            source: gotemp_core::ports::DeadLetterSource::Audit,
         };
         match self.audit.park(&letter).await {
             Ok(()) => {

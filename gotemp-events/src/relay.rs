@@ -27,6 +27,10 @@ pub struct RelaySettings {
     pub retention: Duration,
     /// How often to prune.
     pub prune_every: Duration,
+    /// Failures in a row after which the relay publishes a batch one event at a time, to find an
+    /// event that fails while the others go through and set it aside (an event the broker
+    /// refuses outright is set aside at once).
+    pub isolate_after: u32,
 }
 
 impl Default for RelaySettings {
@@ -39,6 +43,7 @@ impl Default for RelaySettings {
             max_backoff: Duration::from_secs(10),
             retention: Duration::from_secs(7 * 24 * 3600),
             prune_every: Duration::from_secs(600),
+            isolate_after: 5,
         }
     }
 }
@@ -89,7 +94,7 @@ impl OutboxRelay {
     /// the sink failed. Returns how many events were sent.
     pub async fn run_once(&self) -> Result<usize> {
         let batch = self.claim().await?;
-        self.send(batch).await
+        self.send(batch, 0).await
     }
 
     async fn claim(&self) -> Result<Vec<OutboxEntry>> {
@@ -98,13 +103,18 @@ impl OutboxRelay {
             .await
     }
 
-    /// Publishes a claimed batch and marks it sent, or gives it back.
-    async fn send(&self, batch: Vec<OutboxEntry>) -> Result<usize> {
+    /// Publishes a claimed batch and marks it sent, or gives it back. `failures` is how many
+    /// attempts failed in a row before this one. When the sink refuses an event for good, or the
+    /// batch keeps failing, the batch goes one event at a time ([`OutboxRelay::isolate`]).
+    async fn send(&self, batch: Vec<OutboxEntry>, failures: u32) -> Result<usize> {
         if batch.is_empty() {
             return Ok(0);
         }
-        let positions: Vec<i64> = batch.iter().map(|e| e.position).collect();
-        let events: Vec<_> = batch.into_iter().map(|e| e.event).collect();
+        if failures >= self.settings.isolate_after {
+            return self.isolate(batch, true).await;
+        }
+        let (positions, events): (Vec<i64>, Vec<_>) =
+            batch.into_iter().map(|e| (e.position, e.event)).unzip();
         // A batch mixes changes of many traces: its span is a trace of its own, and each event's
         // publish span (NatsSink) joins its change's trace.
         let span = tracing::info_span!(
@@ -113,14 +123,80 @@ impl OutboxRelay {
             messaging.batch.message_count = events.len(),
         );
         let published = tracing::Instrument::instrument(self.sink.publish(&events), span).await;
-        if let Err(e) = published {
-            // Best effort: if this fails too, the lease runs out and the batch returns anyway.
-            let _ = self.outbox.release(&positions).await;
-            return Err(e);
+        match published {
+            Ok(()) => {}
+            Err(e) if !e.is_retriable() => {
+                let batch = (positions.into_iter().zip(events))
+                    .map(|(position, event)| OutboxEntry { position, event })
+                    .collect();
+                return self.isolate(batch, false).await;
+            }
+            Err(e) => {
+                // Best effort: if this fails too, the lease runs out and the batch returns anyway.
+                let _ = self.outbox.release(&positions).await;
+                return Err(e);
+            }
         }
         self.outbox.mark_sent(&positions).await?;
         metrics::counter!("gotemp_relay_published_events_total").increment(positions.len() as u64);
         Ok(positions.len())
+    }
+
+    /// Publishes `batch` one event at a time, in order, so that one event the sink cannot take
+    /// does not hold up the others. An event the sink refuses for good (a non-retriable error:
+    /// too large for the broker, say) is set aside with the reason. With `persistent` (the
+    /// batch failed again and again), an event that fails retriably while the event after it
+    /// goes through is set aside too; when that one fails as well the sink itself is down, and
+    /// the rest is given back for the usual back-off — two publishes, not one per event.
+    async fn isolate(&self, batch: Vec<OutboxEntry>, persistent: bool) -> Result<usize> {
+        let mut sent = 0;
+        let mut suspect: Option<(OutboxEntry, gotemp_core::Error)> = None;
+        let mut rest = batch.into_iter();
+        while let Some(entry) = rest.next() {
+            match self.sink.publish(std::slice::from_ref(&entry.event)).await {
+                Ok(()) => {
+                    self.outbox.mark_sent(&[entry.position]).await?;
+                    metrics::counter!("gotemp_relay_published_events_total").increment(1);
+                    sent += 1;
+                    if let Some((failed, error)) = suspect.take() {
+                        self.set_aside(&failed, &error).await?;
+                    }
+                }
+                Err(e) if !e.is_retriable() => self.set_aside(&entry, &e).await?,
+                Err(e) if persistent && sent == 0 && suspect.is_none() => {
+                    suspect = Some((entry, e))
+                }
+                Err(e) => {
+                    let mut back: Vec<i64> = vec![entry.position];
+                    back.extend(suspect.iter().map(|(failed, _)| failed.position));
+                    back.extend(rest.map(|left| left.position));
+                    let _ = self.outbox.release(&back).await;
+                    return Err(e);
+                }
+            }
+        }
+        if let Some((failed, error)) = suspect {
+            // Nothing after it to tell a bad event from a sink that is down: try again later.
+            let _ = self.outbox.release(&[failed.position]).await;
+            if sent == 0 {
+                return Err(error);
+            }
+        }
+        Ok(sent)
+    }
+
+    async fn set_aside(&self, entry: &OutboxEntry, error: &gotemp_core::Error) -> Result<()> {
+        let reason = gotemp_core::error::report(error);
+        tracing::error!(
+            event_id = %entry.event.event_id,
+            object = %entry.event.object_name,
+            object_id = %entry.event.object_id,
+            %reason,
+            "an event cannot be published; set aside so the others flow on (list: GET /v1/audit/dead-letters)"
+        );
+        self.outbox.set_aside(entry.position, &reason).await?;
+        metrics::counter!("gotemp_relay_set_aside_events_total").increment(1);
+        Ok(())
     }
 
     /// Sends `batch`; when it is full (more is probably waiting) and the outbox allows it, claims
@@ -129,11 +205,15 @@ impl OutboxRelay {
     async fn send_and_claim_next(
         &self,
         batch: Vec<OutboxEntry>,
+        failures: u32,
     ) -> (Result<usize>, Option<Vec<OutboxEntry>>) {
-        if batch.len() < self.settings.batch_size as usize || !self.outbox.claims_concurrently() {
-            return (self.send(batch).await, None);
+        if batch.len() < self.settings.batch_size as usize
+            || !self.outbox.claims_concurrently()
+            || failures > 0
+        {
+            return (self.send(batch, failures).await, None);
         }
-        match tokio::join!(self.send(batch), self.claim()) {
+        match tokio::join!(self.send(batch, 0), self.claim()) {
             (Ok(sent), Ok(next)) => (Ok(sent), Some(next)),
             (Ok(sent), Err(_)) => (Ok(sent), None),
             (Err(e), next) => {
@@ -165,7 +245,7 @@ impl OutboxRelay {
             };
             let outcome = match batch {
                 Ok(batch) => {
-                    let (sent, next) = self.send_and_claim_next(batch).await;
+                    let (sent, next) = self.send_and_claim_next(batch, failures).await;
                     claimed = next;
                     sent
                 }
@@ -299,7 +379,7 @@ mod tests {
         sink.expect_publish().times(1).returning(|_| Ok(()));
         let relay = relay(outbox(Arc::clone(&sent), Arc::clone(&released)), sink);
         let batch = relay.claim().await.unwrap();
-        let (outcome, next) = relay.send_and_claim_next(batch).await;
+        let (outcome, next) = relay.send_and_claim_next(batch, 0).await;
         assert_eq!(outcome.unwrap(), 2);
         let next: Vec<i64> = next.unwrap().iter().map(|e| e.position).collect();
         assert_eq!(next, [200, 201], "claimed meanwhile, published next");
@@ -315,13 +395,116 @@ mod tests {
             .returning(|_| Err(Error::unavailable("the broker is down")));
         let relay = relay(outbox(Arc::clone(&sent), Arc::clone(&released)), sink);
         let batch = relay.claim().await.unwrap();
-        let (outcome, next) = relay.send_and_claim_next(batch).await;
+        let (outcome, next) = relay.send_and_claim_next(batch, 0).await;
         assert!(outcome.is_err());
         assert!(next.is_none(), "nothing goes ahead of the failed batch");
         assert!(sent.lock().unwrap().is_empty());
         let mut released = released.lock().unwrap().clone();
         released.sort();
         assert_eq!(released, [vec![100, 101], vec![200, 201]]);
+    }
+
+    /// An outbox holding one batch of `n` events (positions 1..=n) that records what is sent,
+    /// given back and set aside.
+    #[derive(Default, Clone)]
+    struct Ledger {
+        sent: Arc<Mutex<Vec<i64>>>,
+        released: Arc<Mutex<Vec<i64>>>,
+        aside: Arc<Mutex<Vec<(i64, String)>>>,
+    }
+
+    fn ledger_outbox(ledger: &Ledger) -> MockOutboxStore {
+        let mut outbox = MockOutboxStore::new();
+        let l = ledger.clone();
+        outbox.expect_mark_sent().returning(move |p| {
+            l.sent.lock().unwrap().extend(p);
+            Ok(())
+        });
+        let l = ledger.clone();
+        outbox.expect_release().returning(move |p| {
+            l.released.lock().unwrap().extend(p);
+            Ok(())
+        });
+        let l = ledger.clone();
+        outbox.expect_set_aside().returning(move |p, reason| {
+            l.aside.lock().unwrap().push((p, reason.to_owned()));
+            Ok(())
+        });
+        outbox
+    }
+
+    /// A sink that fails every publish holding the event at `bad` with `error`, and counts
+    /// its calls.
+    fn sink_refusing(bad: i64, error: Error, calls: Arc<Mutex<u32>>) -> MockEventSink {
+        let mut sink = MockEventSink::new();
+        sink.expect_publish().returning(move |events| {
+            *calls.lock().unwrap() += 1;
+            if events.iter().any(|e| e.object_id == bad.to_string()) {
+                return Err(error.clone());
+            }
+            Ok(())
+        });
+        sink
+    }
+
+    fn batch(n: i64) -> Vec<OutboxEntry> {
+        (1..=n).map(entry).collect()
+    }
+
+    #[tokio::test]
+    async fn an_event_the_sink_refuses_for_good_is_set_aside_and_the_rest_sent() {
+        let ledger = Ledger::default();
+        let refused = Error::internal("event is 2000000 bytes, more than max_payload");
+        let sink = sink_refusing(3, refused, Default::default());
+        let relay = relay(ledger_outbox(&ledger), sink);
+        assert_eq!(relay.send(batch(5), 0).await.unwrap(), 4);
+        assert_eq!(*ledger.sent.lock().unwrap(), [1, 2, 4, 5]);
+        let aside = ledger.aside.lock().unwrap().clone();
+        assert_eq!(aside.len(), 1);
+        assert_eq!(aside[0].0, 3);
+        assert!(aside[0].1.contains("max_payload"), "{}", aside[0].1);
+        assert!(ledger.released.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_retriable_failure_is_retried_until_it_persists_while_others_go_through() {
+        let ledger = Ledger::default();
+        let sink = sink_refusing(1, Error::unavailable("no ack"), Default::default());
+        let relay = relay(ledger_outbox(&ledger), sink);
+        assert!(
+            relay.send(batch(3), 1).await.is_err(),
+            "retried as usual at first"
+        );
+        assert_eq!(*ledger.released.lock().unwrap(), [1, 2, 3]);
+        assert!(ledger.aside.lock().unwrap().is_empty());
+        let failures = relay.settings.isolate_after;
+        assert_eq!(relay.send(batch(3), failures).await.unwrap(), 2);
+        assert_eq!(*ledger.sent.lock().unwrap(), [2, 3]);
+        assert_eq!(ledger.aside.lock().unwrap()[0].0, 1);
+    }
+
+    #[tokio::test]
+    async fn a_sink_that_is_down_costs_two_publishes_and_sets_nothing_aside() {
+        let ledger = Ledger::default();
+        let calls = Arc::new(Mutex::new(0));
+        let mut sink = MockEventSink::new();
+        let counted = Arc::clone(&calls);
+        sink.expect_publish().returning(move |_| {
+            *counted.lock().unwrap() += 1;
+            Err(Error::unavailable("the broker is down"))
+        });
+        let relay = relay(ledger_outbox(&ledger), sink);
+        let failures = relay.settings.isolate_after + 10;
+        assert!(relay.send(batch(50), failures).await.is_err());
+        assert_eq!(*calls.lock().unwrap(), 2);
+        assert!(
+            ledger.aside.lock().unwrap().is_empty(),
+            "an outage is not a bad event"
+        );
+        let mut released = ledger.released.lock().unwrap().clone();
+        released.sort();
+        assert_eq!(released, (1..=50).collect::<Vec<_>>(), "all given back");
+        assert!(ledger.sent.lock().unwrap().is_empty());
     }
 
     #[test]

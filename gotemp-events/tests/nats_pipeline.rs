@@ -281,3 +281,79 @@ async fn forged_messages_are_parked_and_signed_ones_stored() {
     consumer.shutdown().await;
     f.store.finish().await;
 }
+
+/// A change whose event the broker refuses (larger than its `max_payload`) must not hold up the
+/// events behind it: the relay sets it aside with the reason, administrators see it among the
+/// dead letters, and a requeue tries it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_the_broker_refuses_is_set_aside_and_the_rest_flow_on() {
+    use gotemp_core::actor::Actor;
+    use gotemp_core::entities::NewCustomer;
+    use gotemp_core::ports::DeadLetterSource;
+    let test = "an_event_the_broker_refuses_is_set_aside_and_the_rest_flow_on";
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let Some(server) = NatsServer::start_with_max_payload(test, 16 * 1024).await else {
+        return;
+    };
+    let client = nats::connect(&server.url()).await.unwrap();
+    let services = services(&store.repos);
+    let audit = (services.audit.clone()).with_outbox(store.repos.outbox.clone());
+    let admin = Actor::admin(7);
+    let mut extra = gotemp_core::entities::ExtraFields::new();
+    extra.insert("notes".into(), "n".repeat(40 * 1024).into());
+    let big = NewCustomer {
+        id: Some("too-big-for-the-broker".into()),
+        name: "Big".into(),
+        extra_fields: Some(extra),
+        ..Default::default()
+    };
+    services.customers.create(&admin, big).await.unwrap();
+    let n = make_changes(&services, "after", 10).await;
+
+    let recorder = AuditRecorder::new(services.audit.clone(), 5);
+    let consumer = NatsAuditConsumer::new(client.clone(), nats_settings(), recorder).spawn();
+    let sink = Arc::new(NatsSink::new(client.clone(), nats_settings()));
+    let relay = OutboxRelay::new(store.repos.outbox.clone(), sink, relay_settings()).spawn();
+    let records = wait_for_records(&services.audit, n, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_exactly(&records, n);
+    assert_eq!(
+        store.repos.outbox.backlog().await.unwrap(),
+        0,
+        "nothing waits"
+    );
+
+    let letters = audit.list_dead_letters(&admin, 10).await.unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = &letters[0];
+    assert_eq!(letter.source, DeadLetterSource::Outbox);
+    assert!(letter.id < 0, "set-aside events have ids below zero");
+    assert!(letter.reason.contains("max_payload"), "{}", letter.reason);
+    assert!(
+        letter.payload.len() <= 16 * 1024 + 4,
+        "the listing shows a bounded payload"
+    );
+    assert_eq!(audit.undelivered_count().await.unwrap(), 1);
+
+    // Requeued while the broker still refuses it: set aside again, and nothing else stalls.
+    let replayed = audit.replay_dead_letter(&admin, letter.id).await.unwrap();
+    assert!(replayed.requeued);
+    let more = make_changes(&services, "later", 3).await;
+    let records = wait_for_records(&services.audit, n + more, Duration::from_secs(30)).await;
+    assert_exactly(&records, n + more);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store.repos.outbox.set_aside_count().await.unwrap() != 1 {
+        assert!(std::time::Instant::now() < deadline, "set aside again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let unknown = audit
+        .replay_dead_letter(&admin, -999_999)
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, Error::NotFound { .. }), "{unknown:?}");
+    relay.shutdown().await;
+    consumer.shutdown().await;
+    store.finish().await;
+}

@@ -9,7 +9,7 @@ use gotemp_core::entities::{
 };
 use gotemp_core::event::ActionType;
 use gotemp_core::policy::Roles;
-use gotemp_core::ports::OutboxEntry;
+use gotemp_core::ports::{OutboxEntry, SetAside};
 use gotemp_core::values::PasswordHash;
 use gotemp_core::{Error, Result};
 use sqlx::types::Json;
@@ -30,6 +30,7 @@ macro_rules! dialect_rows {
         type AuditRow = $crate::rows::AuditRow<$time>;
         type DeadLetterRow = $crate::rows::DeadLetterRow<$time>;
         type OutboxRow = $crate::rows::OutboxRow;
+        type SetAsideRow = $crate::rows::SetAsideRow<$time>;
         type Number = $crate::rows::Number;
     };
 }
@@ -323,6 +324,26 @@ impl From<OutboxRow> for OutboxEntry {
     }
 }
 
+/// An outbox row the relay set aside.
+#[derive(sqlx::FromRow)]
+pub struct SetAsideRow<T> {
+    pub position: i64,
+    pub payload: Json<gotemp_core::event::AuditEvent>,
+    pub failed_reason: String,
+    pub failed_at: T,
+}
+
+impl<T: StoredTime> From<SetAsideRow<T>> for SetAside {
+    fn from(r: SetAsideRow<T>) -> Self {
+        SetAside {
+            position: r.position,
+            event: r.payload.0,
+            reason: r.failed_reason,
+            failed_at: r.failed_at.utc(),
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub struct DeadLetterRow<T> {
     pub id: i64,
@@ -344,6 +365,7 @@ impl<T: StoredTime> From<DeadLetterRow<T>> for gotemp_core::ports::DeadLetter {
             reason: r.reason,
             attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
             failed_at: r.failed_at.utc(),
+            source: gotemp_core::ports::DeadLetterSource::Audit,
         }
     }
 }

@@ -65,6 +65,12 @@ pub struct EventsConfig {
     /// `GOTEMP_EVENT_SIGNING_KEY_FILE`).
     #[serde(rename = "event_signing_key", deserialize_with = "non_empty")]
     pub signing_key: Option<SecretString>,
+    /// The largest change event, serialized, in bytes (`max_event_bytes`,
+    /// `GOTEMP_MAX_EVENT_BYTES`; default 512 KiB, at least 1 KiB). A write whose event would be
+    /// larger is refused with a 422 naming the field, instead of being accepted and then never
+    /// published. Keep it below the broker's message limit (NATS's `max_payload`, 1 MiB unless
+    /// set).
+    pub max_event_bytes: usize,
 }
 
 impl Default for EventsConfig {
@@ -74,6 +80,7 @@ impl Default for EventsConfig {
             nats_creds: None,
             nats_nkey: None,
             signing_key: None,
+            max_event_bytes: gotemp_core::event::DEFAULT_MAX_EVENT_BYTES,
         }
     }
 }

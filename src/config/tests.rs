@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 34] = [
+const EVERY_SETTING: [(&str, &str); 35] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -95,6 +95,7 @@ const EVERY_SETTING: [(&str, &str); 34] = [
         "event_signing_key",
         "Vb3rT9x2Lq8Zp4Kd7Wm1Nc6Hy0Fs5Ej2Ga9Ru3Ot",
     ),
+    ("max_event_bytes", "262144"),
     ("tls_ca", "/tls/ca.pem"),
     ("tls_client_cert", "/tls/client.pem"),
     ("tls_client_key", "/tls/client.key"),
@@ -163,6 +164,7 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
             "event_signing_key",
             c.events.signing_key.as_ref().map(text).unwrap_or_default(),
         ),
+        ("max_event_bytes", c.events.max_event_bytes.to_string()),
         ("tls_ca", path(&c.tls.ca)),
         ("tls_client_cert", path(&c.tls.client_cert)),
         ("tls_client_key", path(&c.tls.client_key)),

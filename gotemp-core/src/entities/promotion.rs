@@ -64,8 +64,9 @@ pub struct PromotionProduct {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub upc_code: Option<String>,
-    /// Discounts on this product.
+    /// Discounts on this product, at most 50.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub discounts: Vec<Discount>,
 }
 
@@ -114,8 +115,9 @@ pub struct NewPromotion {
         schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")
     )]
     pub customer_id: String,
-    /// Products and discounts.
+    /// Products and discounts, at most 1,000 lines.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub products: Vec<PromotionProduct>,
     /// Defaults to 0 (initial state).
     #[serde(default)]
@@ -144,10 +146,25 @@ pub struct PromotionChanges {
         schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")
     )]
     pub customer_id: Option<String>,
-    /// New product list.
+    /// New product list, at most 1,000 lines.
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub products: Option<Vec<PromotionProduct>>,
     /// New approval state; the old one moves to `prev_approval_status`.
     pub approval_status: Option<i32>,
+}
+
+impl PromotionChanges {
+    /// Whether it changes anything besides the approval status (which takes a permission of
+    /// its own).
+    pub fn changes_more_than_approval(&self) -> bool {
+        self.name.is_some()
+            || self.description.is_some()
+            || self.valid_from.is_some()
+            || self.valid_thru.is_some()
+            || self.active.is_some()
+            || self.customer_id.is_some()
+            || self.products.is_some()
+    }
 }
 
 /// A promotion that passed every rule.

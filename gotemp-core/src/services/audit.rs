@@ -6,7 +6,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::event::AuditEvent;
 use crate::page::{Page, PageRequest, PageSpec};
 use crate::policy::{Action, Policy, Resource, RolePolicy, authorize};
-use crate::ports::{AuditRepository, DeadLetter};
+use crate::ports::{AuditRepository, DeadLetter, OutboxStore, SetAside};
 use crate::values;
 use chrono::Duration;
 use std::sync::Arc;
@@ -23,8 +23,12 @@ pub const MAX_DEAD_LETTERS: u32 = 500;
 pub struct Replayed {
     /// The event it carried.
     pub event_id: uuid::Uuid,
-    /// `true`: stored now; `false`: it was stored already (a redelivery got through meanwhile).
+    /// `true`: stored now; `false`: it was stored already (a redelivery got through meanwhile),
+    /// or it went back to the outbox to be published again (`requeued`).
     pub stored: bool,
+    /// `true`: an event the relay had set aside is back in the outbox's queue; the relay
+    /// publishes it, and it reaches the trail like any other event.
+    pub requeued: bool,
 }
 
 /// The audit service.
@@ -32,7 +36,12 @@ pub struct Replayed {
 pub struct AuditService {
     repo: Arc<dyn AuditRepository>,
     policy: Arc<dyn Policy>,
+    outbox: Option<Arc<dyn OutboxStore>>,
 }
+
+/// Most of a set-aside event's payload a listing shows: it was set aside because it is large,
+/// and a page of them must stay small. Requeueing uses the stored event, not this text.
+const SET_ASIDE_PAYLOAD_SHOWN: usize = 16 * 1024;
 
 impl AuditService {
     /// A service over `repo`.
@@ -40,7 +49,15 @@ impl AuditService {
         Self {
             repo,
             policy: Arc::new(RolePolicy),
+            outbox: None,
         }
+    }
+
+    /// Lists and requeues the events this process's relay set aside in `outbox` beside the
+    /// messages the audit store parked: both are changes that have not reached the trail.
+    pub fn with_outbox(mut self, outbox: Arc<dyn OutboxStore>) -> Self {
+        self.outbox = Some(outbox);
+        self
     }
 
     /// Decides every read with `policy` instead of the built-in roles' table.
@@ -74,26 +91,58 @@ impl AuditService {
         self.repo.dead_letters(limit).await
     }
 
-    /// How many messages are parked.
+    /// How many messages the audit store parked.
     pub async fn dead_letter_count(&self) -> Result<u64> {
         self.repo.dead_letter_count().await
     }
 
-    /// The parked messages, newest first, for an administrator to look at (they may hold
-    /// anything a publisher sent, so only `audit:manage` — administrators — may read them).
+    /// How many events this process's relay set aside (`gotemp_outbox_dead_letters`).
+    pub async fn set_aside_count(&self) -> Result<u64> {
+        match &self.outbox {
+            Some(outbox) => outbox.set_aside_count().await,
+            None => Ok(0),
+        }
+    }
+
+    /// Everything [`AuditService::list_dead_letters`] can list: parked messages and set-aside
+    /// events.
+    pub async fn undelivered_count(&self) -> Result<u64> {
+        Ok(self.dead_letter_count().await? + self.set_aside_count().await?)
+    }
+
+    /// What has not reached the trail, newest first, for an administrator to look at (it may
+    /// hold anything a publisher sent, so only `audit:manage` — administrators — may read it):
+    /// messages the audit store parked, and events this process's relay set aside because the
+    /// broker would not take them (those have ids below zero and `source` `outbox`).
     pub async fn list_dead_letters(&self, actor: &Actor, limit: u32) -> Result<Vec<DeadLetter>> {
         authorize(&*self.policy, actor, Action::Manage, Resource::Audit, None)?;
-        self.repo
-            .dead_letters(limit.clamp(1, MAX_DEAD_LETTERS))
-            .await
+        let limit = limit.clamp(1, MAX_DEAD_LETTERS);
+        let mut letters = self.repo.dead_letters(limit).await?;
+        if let Some(outbox) = &self.outbox {
+            letters.extend(
+                outbox
+                    .set_aside_events(limit)
+                    .await?
+                    .into_iter()
+                    .map(set_aside),
+            );
+            letters.sort_by_key(|l| std::cmp::Reverse(l.failed_at));
+            letters.truncate(limit as usize);
+        }
+        Ok(letters)
     }
 
     /// Stores a parked message after its cause was fixed, and forgets it. Idempotent through the
     /// event id: an event stored meanwhile is not stored twice. A message that was never an
     /// event of this deployment (unreadable, unsigned, forged) cannot be replayed; a store that
-    /// still refuses it keeps it parked and says why.
+    /// still refuses it keeps it parked and says why. An id below zero is an event the relay set
+    /// aside: it goes back to the outbox's queue (should the broker still refuse it, it is set
+    /// aside again).
     pub async fn replay_dead_letter(&self, actor: &Actor, id: i64) -> Result<Replayed> {
         authorize(&*self.policy, actor, Action::Manage, Resource::Audit, None)?;
+        if id < 0 {
+            return self.requeue(id).await;
+        }
         let letter = (self.repo.dead_letter(id).await?)
             .ok_or_else(|| Error::not_found("dead letter", id))?;
         let not_replayable = || {
@@ -114,6 +163,25 @@ impl AuditService {
         Ok(Replayed {
             event_id: event.event_id,
             stored,
+            requeued: false,
+        })
+    }
+
+    /// Puts the event set aside at outbox position `-id` back in the queue.
+    async fn requeue(&self, id: i64) -> Result<Replayed> {
+        let missing = || Error::not_found("dead letter", id);
+        let outbox = self.outbox.as_ref().ok_or_else(missing)?;
+        let position = id.checked_neg().ok_or_else(missing)?;
+        let letters = outbox.set_aside_events(MAX_DEAD_LETTERS).await?;
+        let letter = (letters.into_iter().find(|l| l.position == position)).ok_or_else(missing)?;
+        if !outbox.requeue(position).await? {
+            return Err(missing());
+        }
+        tracing::info!(dead_letter = id, event_id = %letter.event.event_id, "set-aside event requeued");
+        Ok(Replayed {
+            event_id: letter.event.event_id,
+            stored: false,
+            requeued: true,
         })
     }
 
@@ -181,6 +249,29 @@ impl AuditService {
             )));
         }
         self.repo.count_by_bucket(filter, width).await
+    }
+}
+
+/// A set-aside event as a dead letter: its id is minus its outbox position.
+fn set_aside(letter: SetAside) -> DeadLetter {
+    let mut payload = serde_json::to_string(&letter.event).unwrap_or_default();
+    if payload.len() > SET_ASIDE_PAYLOAD_SHOWN {
+        let mut end = SET_ASIDE_PAYLOAD_SHOWN;
+        while !payload.is_char_boundary(end) {
+            end -= 1;
+        }
+        payload.truncate(end);
+        payload.push('…');
+    }
+    DeadLetter {
+        id: -letter.position,
+        event_id: Some(letter.event.event_id),
+        subject: letter.event.topic(),
+        payload,
+        reason: letter.reason,
+        attempts: 1,
+        failed_at: letter.failed_at,
+        source: crate::ports::DeadLetterSource::Outbox,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::entities::{AuthStatus, NewRegistration, NewUser, User, UserChanges};
 use crate::error::{Error, Result, Violations};
 use crate::event::{Access, AuditEvent};
 use crate::policy::Roles;
+use crate::throttle::Attempt;
 use crate::values::{self, Email, Password, PasswordHash, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -49,9 +50,8 @@ impl UserService {
             )));
         }
         let account = format!("register {}", account(&input.email));
-        self.throttle.before_attempt(&account, source)?;
         // Every sign-up counts against the e-mail, so one address cannot be tried at length.
-        self.throttle.failed(&account);
+        let _ = self.throttle.reserve(&account, source)?.failed();
         let now = values::now();
         let new = NewUser {
             first_name: input.first_name,
@@ -77,7 +77,7 @@ impl UserService {
         source: Option<IpAddr>,
     ) -> Result<()> {
         let account = format!("user {}", actor.user_id);
-        self.throttle.before_attempt(&account, source)?;
+        let attempt = self.throttle.reserve(&account, source)?;
         let new_password = Password::parse("new_password", new_password)?;
         let user = self.load(actor.user_id).await?;
         let email = Email::parse("email", &user.email)?;
@@ -88,9 +88,10 @@ impl UserService {
             let user_id = Some(actor.user_id);
             self.record_access("change_password_failed", user_id, None)
                 .await;
-            self.failed_attempt(&account, user_id).await;
+            self.failed_attempt(attempt, user_id).await;
             return Err(denied());
         }
+        attempt.succeeded();
         let user = status.user;
         let mut draft = user_draft(
             &mut Violations::default(),
@@ -161,27 +162,34 @@ impl UserService {
         password: &SecretString,
     ) -> Result<LoginOutcome> {
         let account = account(email);
-        if let Err(refused) = self.throttle.before_attempt(&account, source) {
-            count_login(Err(&refused));
-            return Err(refused);
-        }
+        let attempt = match self.throttle.reserve(&account, source) {
+            Ok(attempt) => attempt,
+            Err(refused) => {
+                count_login(Err(&refused));
+                return Err(refused);
+            }
+        };
         let mut user_id = None;
         let outcome = self.try_login(email, password, &mut user_id).await;
         count_login(outcome.as_ref().map(drop));
         match &outcome {
-            Ok(done) => self.record_access("login", Some(done.user.id), None).await,
+            Ok(done) => {
+                attempt.succeeded();
+                self.record_access("login", Some(done.user.id), None).await
+            }
             Err(Error::Unauthenticated(_)) => {
                 self.record_access("login_failed", user_id, None).await;
-                self.failed_attempt(&account, user_id).await;
+                self.failed_attempt(attempt, user_id).await;
             }
-            Err(_) => {}
+            // The check could not run (hashing busy, a database error): not counted.
+            Err(_) => drop(attempt),
         }
         outcome
     }
 
     /// Counts a failed attempt; a back-off it starts is an access event too.
-    async fn failed_attempt(&self, account: &str, user_id: Option<i64>) {
-        if let Some(wait) = self.throttle.failed(account) {
+    async fn failed_attempt(&self, attempt: Attempt<'_>, user_id: Option<i64>) {
+        if let Some(wait) = attempt.failed() {
             self.record_access("lockout", user_id, Some(wait)).await;
         }
     }
@@ -300,10 +308,15 @@ fn denied() -> Error {
     Error::Unauthenticated(crate::tr!("auth.invalid_credentials"))
 }
 
-/// What a user may change of itself without `users:manage`: names and company. Anything else
-/// is refused, naming the field.
-pub(super) fn self_service_only(changes: &UserChanges) -> Result<()> {
+/// What a user may change of itself without `users:manage`: its names. Anything else is
+/// refused, naming the field (the company included: a company-scoped policy trusts it).
+pub(super) fn self_service_only(changes: &UserChanges, current: &User) -> Result<()> {
+    // The form of one's own profile may send the company back as it is: only a change counts.
+    let company = values::merged_optional(current.company.clone(), changes.company.clone());
+    let moves_company = changes.company.is_some()
+        && company.as_deref().map(str::trim) != current.company.as_deref().map(str::trim);
     let refused = [
+        ("company", moves_company),
         ("email", changes.email.is_some()),
         ("valid_from", changes.valid_from.is_some()),
         ("valid_thru", changes.valid_thru.is_some()),

@@ -19,6 +19,11 @@ use std::sync::Arc;
 const NAME_MAX: usize = 50;
 const DESCRIPTION_MAX: usize = 255;
 const UPC_MAX: usize = 50;
+/// Most product lines one promotion holds. Bounds what one write stores, what its audit event
+/// carries (every event must fit the broker's message size) and what one read returns.
+pub const MAX_PRODUCT_LINES: usize = 1_000;
+/// Most discounts one product line holds.
+pub const MAX_DISCOUNTS_PER_LINE: usize = 50;
 
 /// The promotion service.
 #[derive(Clone)]
@@ -106,6 +111,10 @@ impl PromotionService {
     /// Creates a promotion for an existing customer.
     pub async fn create(&self, actor: &Actor, input: NewPromotion) -> Result<Promotion> {
         self.allow(actor, Action::Create, None)?;
+        if input.approval_status != 0 {
+            // Created already past its initial state: that is an approval.
+            self.allow(actor, Action::Approve, None)?;
+        }
         let draft = self
             .draft(Fields {
                 name: &input.name,
@@ -138,11 +147,33 @@ impl PromotionService {
         version: Option<i64>,
     ) -> Result<Promotion> {
         let current = self.stored(id).await?;
-        self.allow(actor, Action::Update, Some(Object::Promotion(&current)))?;
+        let object = Some(Object::Promotion(&current));
+        let moves = changes
+            .approval_status
+            .filter(|s| *s != current.approval_status);
+        // Approving alone needs `promotions:approve`, anything else `promotions:update` too: an
+        // approver need not be an editor, and an editor cannot approve its own promotion.
+        if moves.is_none() || changes.changes_more_than_approval() {
+            self.allow(actor, Action::Update, object)?;
+        }
+        if moves.is_some() {
+            self.allow(actor, Action::Approve, object)?;
+        }
         let expected = expected_version("promotion", id, version, current.version)?;
-        let (approval_status, prev_approval_status) = match changes.approval_status {
-            Some(s) if s != current.approval_status => (s, current.approval_status),
-            _ => (current.approval_status, current.prev_approval_status),
+        let (approval_status, prev_approval_status) = match moves {
+            Some(s) if s < current.approval_status => {
+                return Err(Error::conflict(
+                    ConflictKind::State,
+                    Some("approval_status"),
+                    crate::tr!(
+                        "conflict.approval_backwards",
+                        from = current.approval_status,
+                        to = s
+                    ),
+                ));
+            }
+            Some(s) => (s, current.approval_status),
+            None => (current.approval_status, current.prev_approval_status),
         };
         let description = values::merged_optional(current.description.clone(), changes.description);
         let draft = self
@@ -214,7 +245,7 @@ impl PromotionService {
         ));
         let validity = v.check_all(f.period);
         let customer_id = v.check(EntityKey::parse("customer_id", f.customer_id));
-        let products = v.check_all(check_products(f.products));
+        let products = check_products(&mut v, f.products);
         for (field, status) in [
             ("approval_status", f.approval_status),
             ("prev_approval_status", f.prev_approval_status),
@@ -281,12 +312,23 @@ impl PromotionService {
     }
 }
 
-/// Checks product lines: product id required, values positive, texts bounded; discount ids
-/// left at 0 get the next free number within their line.
+/// Checks product lines: at most [`MAX_PRODUCT_LINES`] of at most [`MAX_DISCOUNTS_PER_LINE`]
+/// discounts, product id required, values positive, texts bounded; discount ids left at 0 get
+/// the next free number within their line. A list over its limit is refused as a whole, before
+/// its items are looked at, so an oversized request costs no per-item work.
 fn check_products(
+    v: &mut Violations,
     products: Vec<PromotionProduct>,
-) -> Result<Vec<PromotionProduct>, Vec<FieldError>> {
-    let mut v = Violations::default();
+) -> Option<Vec<PromotionProduct>> {
+    if products.len() > MAX_PRODUCT_LINES {
+        v.push(too_many_items(
+            "products",
+            MAX_PRODUCT_LINES,
+            products.len(),
+        ));
+        return None;
+    }
+    let mut failed = false;
     let mut checked = Vec::with_capacity(products.len());
     for (i, p) in products.into_iter().enumerate() {
         let at = format!("products[{i}]");
@@ -296,62 +338,83 @@ fn check_products(
             p.upc_code.as_deref(),
             UPC_MAX,
         ));
-        let mut next_id = p.discounts.iter().map(|d| d.id).max().unwrap_or(0).max(0);
-        let mut discounts = Vec::with_capacity(p.discounts.len());
-        for (j, d) in p.discounts.into_iter().enumerate() {
-            let dat = format!("{at}.discounts[{j}]");
-            let value = v.check(DiscountValue::parse(&format!("{dat}.value"), d.value));
-            let description = v.check(Text::parse_optional(
-                &format!("{dat}.description"),
-                d.description.as_deref(),
-                DESCRIPTION_MAX,
-            ));
-            if d.id < 0 {
-                v.push(FieldError::new(
-                    format!("{dat}.id"),
-                    "out_of_range",
-                    crate::tr!("field.negative", field = format!("{dat}.id")),
-                ));
-            }
-            let id = if d.id == 0 {
-                // The largest id given may leave no number after it: a field error, not a panic.
-                match next_id.checked_add(1) {
-                    Some(id) => {
-                        next_id = id;
-                        id
-                    }
-                    None => {
-                        v.push(FieldError::new(
-                            format!("{dat}.id"),
-                            "out_of_range",
-                            crate::tr!("field.no_id_left", field = format!("{dat}.id")),
-                        ));
-                        0
-                    }
-                }
-            } else {
-                d.id
-            };
-            if let (Some(value), Some(description)) = (value, description) {
-                discounts.push(Discount {
-                    id,
-                    value: value.get(),
-                    kind: d.kind,
-                    description: description.map(Text::into_inner),
-                });
-            }
-        }
-        if let (Some(product_id), Some(upc)) = (product_id, upc) {
-            checked.push(PromotionProduct {
+        let discounts = check_discounts(v, &at, p.discounts);
+        match (product_id, upc, discounts) {
+            (Some(product_id), Some(upc), Some(discounts)) => checked.push(PromotionProduct {
                 product_id: product_id.as_str().to_owned(),
                 upc_code: upc.map(Text::into_inner),
                 discounts,
-            });
+            }),
+            _ => failed = true,
         }
     }
-    if v.is_empty() {
-        Ok(checked)
-    } else {
-        Err(v.into_vec())
+    (!failed).then_some(checked)
+}
+
+/// Checks the discounts of the product line at `at`.
+fn check_discounts(v: &mut Violations, at: &str, given: Vec<Discount>) -> Option<Vec<Discount>> {
+    if given.len() > MAX_DISCOUNTS_PER_LINE {
+        let field = format!("{at}.discounts");
+        v.push(too_many_items(&field, MAX_DISCOUNTS_PER_LINE, given.len()));
+        return None;
     }
+    let mut failed = false;
+    let mut next_id = given.iter().map(|d| d.id).max().unwrap_or(0).max(0);
+    let mut discounts = Vec::with_capacity(given.len());
+    for (j, d) in given.into_iter().enumerate() {
+        let dat = format!("{at}.discounts[{j}]");
+        let value = v.check(DiscountValue::parse(&format!("{dat}.value"), d.value));
+        let description = v.check(Text::parse_optional(
+            &format!("{dat}.description"),
+            d.description.as_deref(),
+            DESCRIPTION_MAX,
+        ));
+        if d.id < 0 {
+            failed = true;
+            v.push(FieldError::new(
+                format!("{dat}.id"),
+                "out_of_range",
+                crate::tr!("field.negative", field = format!("{dat}.id")),
+            ));
+        }
+        let id = if d.id == 0 {
+            // The largest id given may leave no number after it: a field error, not a panic.
+            match next_id.checked_add(1) {
+                Some(id) => {
+                    next_id = id;
+                    id
+                }
+                None => {
+                    failed = true;
+                    v.push(FieldError::new(
+                        format!("{dat}.id"),
+                        "out_of_range",
+                        crate::tr!("field.no_id_left", field = format!("{dat}.id")),
+                    ));
+                    0
+                }
+            }
+        } else {
+            d.id
+        };
+        match (value, description) {
+            (Some(value), Some(description)) => discounts.push(Discount {
+                id,
+                value: value.get(),
+                kind: d.kind,
+                description: description.map(Text::into_inner),
+            }),
+            _ => failed = true,
+        }
+    }
+    (!failed).then_some(discounts)
+}
+
+/// The failure of a list longer than its limit.
+fn too_many_items(field: &str, max: usize, got: usize) -> FieldError {
+    FieldError::new(
+        field,
+        "too_many_items",
+        crate::tr!("field.too_many_items", field = field, max = max, got = got),
+    )
 }

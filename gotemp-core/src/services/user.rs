@@ -188,8 +188,9 @@ impl UserService {
     }
 
     /// Changes a user; absent fields keep their value, a new password is hashed again. With
-    /// `users:manage` every field; a user on itself only its names and company (self-service:
-    /// nobody gives themselves a role). A new password, other roles or a deactivation end
+    /// `users:manage` every field; a user on itself only its names (self-service: nobody gives
+    /// themselves a role, or moves themselves to another company, which a company-scoped
+    /// policy trusts). A new password, other roles or a deactivation end
     /// every token issued before.
     pub async fn update(
         &self,
@@ -198,11 +199,14 @@ impl UserService {
         changes: UserChanges,
         version: Option<i64>,
     ) -> Result<User> {
-        if !self.manages(actor, id) {
+        let manages = self.manages(actor, id);
+        if !manages {
             self.allow(actor, Action::Update, Some(Object::UserId(id)))?;
-            super::login::self_service_only(&changes)?;
         }
         let current = self.load(id).await?;
+        if !manages {
+            super::login::self_service_only(&changes, &current)?;
+        }
         let expected = expected_version("user", id, version, current.version)?;
         let mut v = Violations::default();
         let password = match &changes.password {

@@ -244,7 +244,7 @@ impl ArangoStore {
             return Ok(None);
         };
         let object = parse(row)?;
-        let event = event.complete(&object);
+        let event = event.complete(&object)?;
         let now = gotemp_core::values::now().timestamp_micros();
         let document =
             json!({"event": event, "sent": false, "claimed_until": null, "created_at": now});

@@ -122,6 +122,6 @@ mod tests {
             modified_by: 1,
             version: 1,
         };
-        serde_json::to_value(event.complete(&customer)).unwrap()
+        serde_json::to_value(event.complete(&customer).unwrap()).unwrap()
     }
 }

@@ -235,6 +235,7 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
         reason: format!("reason {n}"),
         attempts: n,
         failed_at: year(2024) + Duration::minutes(i64::from(n)),
+        source: gotemp_core::ports::DeadLetterSource::Audit,
     };
     let first = letter(1, Some(Uuid::now_v7()));
     let second = letter(5, None);

@@ -65,6 +65,7 @@ macro_rules! conformance_tests {
             outbox_master_events_hold_the_stored_object => outbox::master_events_hold_the_stored_object,
             outbox_mark_sent_and_prune => outbox::mark_sent_and_prune,
             outbox_claims_lease_and_release => outbox::claims_lease_and_release,
+            outbox_set_aside_and_requeue => outbox::set_aside_and_requeue,
             outbox_wait_for_new_wakes_on_commit => outbox::wait_for_new_wakes_on_commit,
             audit_dead_letters_are_kept => audit::dead_letters_are_kept,
             concurrent_updates_one_wins => concurrency::one_of_concurrent_updates_wins,

@@ -6,6 +6,7 @@ use gotemp_core::entities::*;
 use gotemp_core::event::ActionType;
 use gotemp_core::ports::Repositories;
 use gotemp_core::values::{Email, EntityKey, PasswordHash};
+use std::time::Duration as StdDuration;
 
 fn user() -> UserDraft {
     UserDraft {
@@ -311,6 +312,57 @@ pub async fn mark_sent_and_prune(r: &Repositories) {
         1
     );
     assert_eq!(pending_events(r).await, 2, "unsent events are never pruned");
+}
+
+/// An event set aside leaves the queue (no claim, backlog or lag sees it) but not the outbox:
+/// it is listed with its reason, never pruned, and a requeue puts it back in its place.
+pub async fn set_aside_and_requeue(r: &Repositories) {
+    for id in ["a", "b"] {
+        r.customers
+            .create(&customer(id), event::<Customer>(ActionType::Insert))
+            .await
+            .unwrap();
+    }
+    let claimed = r
+        .outbox
+        .claim(10, StdDuration::from_secs(30))
+        .await
+        .unwrap();
+    let (first, second) = (claimed[0].position, claimed[1].position);
+    r.outbox
+        .set_aside(first, "too large for the broker")
+        .await
+        .unwrap();
+    r.outbox.mark_sent(&[second]).await.unwrap();
+    assert_eq!(r.outbox.backlog().await.unwrap(), 0);
+    assert_eq!(r.outbox.oldest_pending().await.unwrap(), None);
+    assert_eq!(r.outbox.set_aside_count().await.unwrap(), 1);
+    let aside = r.outbox.set_aside_events(10).await.unwrap();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(aside[0].position, first);
+    assert_eq!(aside[0].event.object_id, "a");
+    assert_eq!(aside[0].reason, "too large for the broker");
+    let pruned = r.outbox.prune_sent(Utc::now() + Duration::hours(1)).await;
+    assert_eq!(pruned.unwrap(), 1, "only the sent one");
+    assert_eq!(r.outbox.set_aside_count().await.unwrap(), 1, "never pruned");
+
+    assert!(r.outbox.requeue(first).await.unwrap());
+    assert!(!r.outbox.requeue(first).await.unwrap(), "once");
+    assert!(
+        !r.outbox.requeue(second).await.unwrap(),
+        "only what was set aside"
+    );
+    assert_eq!(r.outbox.set_aside_count().await.unwrap(), 0);
+    let again = r
+        .outbox
+        .claim(10, StdDuration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        (again[0].position, again[0].event.object_id.as_str()),
+        (first, "a")
+    );
 }
 
 /// Claims lease rows to one relay: others skip them until released, sent, or the lease ends.

@@ -7,7 +7,7 @@ use chrono::Duration;
 use gotemp_core::entities::{
     AuditFilter, AuditRecord, AuthStatus, BucketCount, Customer, Link, Product, Promotion, User,
 };
-use gotemp_core::ports::{DeadLetter, OutboxEntry};
+use gotemp_core::ports::{DeadLetter, OutboxEntry, SetAside};
 use gotemp_core::values::PasswordHash;
 use gotemp_core::{Error, Result};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, QueryBuilder, Transaction};
@@ -52,6 +52,8 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     type DeadLetterRow: Read<Self> + Into<DeadLetter>;
     /// An outbox row.
     type OutboxRow: Read<Self> + Into<OutboxEntry>;
+    /// An event of the outbox set aside by the relay.
+    type SetAsideRow: Read<Self> + Into<SetAside>;
     /// One integer column named `n`.
     type Number: Read<Self> + Into<i64>;
 

@@ -83,7 +83,7 @@ impl<D: Dialect> SqlStore<D> {
         event: PendingEvent,
     ) -> Result<Option<E>> {
         use tracing::Instrument as _;
-        let event = event.complete(predicted);
+        let event = event.complete(predicted)?;
         let q = (q.arg(event.event_id).arg(event.topic()))
             .arg(Param::json(&event))
             .arg(event.occurred_at);

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::Result;
 use gotemp_core::event::AuditEvent;
-use gotemp_core::ports::{OutboxEntry, OutboxStore};
+use gotemp_core::ports::{OutboxEntry, OutboxStore, SetAside};
 use sqlx::{AssertSqlSafe, QueryBuilder, Transaction};
 use std::time::Duration;
 
@@ -115,7 +115,9 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
     }
 
     async fn prune_sent(&self, before: DateTime<Utc>) -> Result<u64> {
-        sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
+        sqlx::query(
+            "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1 AND failed_reason IS NULL",
+        )
             .arg(before)
             .execute(self.db())
             .await
@@ -139,5 +141,57 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
     async fn wait_for_new(&self, max_wait: Duration) {
         D::listen_for_other_writers(self).await;
         let _ = tokio::time::timeout(max_wait, self.signal.notified()).await;
+    }
+
+    async fn set_aside(&self, position: i64, reason: &str) -> Result<()> {
+        // Marked sent, so no claim, backlog or lag query sees it; failed_reason keeps it.
+        sqlx::query(
+            "UPDATE outbox SET sent_at = $1, failed_at = $1, failed_reason = $2, \
+             claimed_until = NULL WHERE position = $3",
+        )
+        .arg(Utc::now())
+        .arg(reason.to_owned())
+        .arg(position)
+        .execute(self.db())
+        .await
+        .map(drop)
+        .map_err(map_sqlx)
+    }
+
+    async fn set_aside_events(&self, limit: u32) -> Result<Vec<SetAside>> {
+        let rows: Vec<D::SetAsideRow> = sqlx::query_as(
+            "SELECT position, payload, failed_reason, failed_at FROM outbox \
+             WHERE failed_reason IS NOT NULL ORDER BY position DESC LIMIT $1",
+        )
+        .arg(i64::from(limit))
+        .fetch_all(self.db())
+        .await
+        .map_err(map_sqlx)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn set_aside_count(&self) -> Result<u64> {
+        let n: D::Number =
+            sqlx::query_as("SELECT COUNT(*) AS n FROM outbox WHERE failed_reason IS NOT NULL")
+                .fetch_one(self.db())
+                .await
+                .map_err(map_sqlx)?;
+        Ok(u64::try_from(n.into()).unwrap_or(0))
+    }
+
+    async fn requeue(&self, position: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET sent_at = NULL, failed_at = NULL, failed_reason = NULL, \
+             claimed_until = NULL WHERE position = $1 AND failed_reason IS NOT NULL",
+        )
+        .arg(position)
+        .execute(self.db())
+        .await
+        .map_err(map_sqlx)?;
+        if D::rows_affected(&done) > 0 {
+            self.signal.notify_one();
+            return Ok(true);
+        }
+        Ok(false)
     }
 }

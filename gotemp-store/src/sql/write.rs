@@ -22,7 +22,7 @@ impl<D: Dialect> SqlStore<D> {
         object: T,
         event: PendingEvent,
     ) -> Result<T> {
-        self.commit_event(tx, &event.complete(&object)).await?;
+        self.commit_event(tx, &event.complete(&object)?).await?;
         Ok(object)
     }
 

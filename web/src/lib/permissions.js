@@ -7,12 +7,14 @@ import { t } from './i18n/index.js';
 const master = ['customers', 'products', 'promotions'];
 
 /**
- * Whether `user` may `action` (`read`, `create`, `update`, `delete`, `manage`) on `resource`
- * (`users`, `customers`, `products`, `promotions`, `audit`) — other records than their own.
+ * Whether `user` may `action` (`read`, `create`, `update`, `delete`, `manage`, `approve`) on
+ * `resource` (`users`, `customers`, `products`, `promotions`, `audit`) — other records than
+ * their own.
  */
 export function can(user, action, resource) {
 	const roles = new Set(user?.roles ?? []);
 	if (roles.has('admin')) return true;
+	if (resource === 'promotions' && roles.has('approver') && ['read', 'approve'].includes(action)) return true;
 	if (resource === 'users' || resource === 'audit') return action === 'read' && roles.has('auditor');
 	if (!master.includes(resource)) return false;
 	if (action === 'read') return roles.has('viewer') || roles.has('editor') || roles.has('auditor');
@@ -20,4 +22,4 @@ export function can(user, action, resource) {
 }
 
 /** The role names, in the order the interface lists them, with what each allows. */
-export const ROLES = ['admin', 'editor', 'viewer', 'auditor'].map((role) => [role, t(`role.${role}`)]);
+export const ROLES = ['admin', 'editor', 'viewer', 'auditor', 'approver'].map((role) => [role, t(`role.${role}`)]);

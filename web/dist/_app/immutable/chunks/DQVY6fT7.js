@@ -1,0 +1,1 @@
+import"./Dfh8Orh2.js";

@@ -1,1 +1,0 @@
-import"./D9iHFx-e.js";
