@@ -179,6 +179,9 @@ impl GotempBuilder {
             hooks: self.hooks,
             policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
             registration: config.map_or(Registration::Closed, |c| c.auth.registration),
+            registration_roles: config.map_or(gotemp_core::policy::Roles::NONE, |c| {
+                c.auth.registration_roles
+            }),
         };
         Ok(Gotemp::wire(parts))
     }

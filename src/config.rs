@@ -196,6 +196,16 @@ impl Config {
             c.check_jwt_secret()?;
         }
         c.check_signing_key()?;
+        if c.auth
+            .registration_roles
+            .contains(gotemp_core::policy::Role::Admin)
+        {
+            return Err(ConfigError(
+                "registration_roles (GOTEMP_REGISTRATION_ROLES) must not give admin to whoever \
+                 signs up"
+                    .into(),
+            ));
+        }
         if c.events.max_event_bytes < 1024 {
             return Err(ConfigError(format!(
                 "max_event_bytes (GOTEMP_MAX_EVENT_BYTES) must be at least 1024, got {}",

@@ -79,6 +79,7 @@ struct Parts {
     hooks: builder::EntityHooks,
     policy: Arc<dyn Policy>,
     registration: Registration,
+    registration_roles: gotemp_core::policy::Roles,
 }
 
 impl Gotemp {
@@ -114,6 +115,7 @@ impl Gotemp {
             hooks: Default::default(),
             policy: Arc::new(RolePolicy),
             registration: Registration::Closed,
+            registration_roles: gotemp_core::policy::Roles::NONE,
         })
     }
 
@@ -127,6 +129,7 @@ impl Gotemp {
             hooks,
             policy,
             registration,
+            registration_roles,
         } = parts;
         let r = &repositories;
         let references: Arc<dyn References> = Arc::new(PromotionsOfCustomer(r.promotions.clone()));
@@ -144,7 +147,8 @@ impl Gotemp {
         )
         .with_hooks(hooks.users)
         .with_policy(policy.clone())
-        .with_registration(registration == Registration::Open);
+        .with_registration(registration == Registration::Open)
+        .with_registration_roles(registration_roles);
         if let Some(cache) = &cache {
             customers = customers.with_cache(cache.clone());
             products = products.with_cache(cache.clone());

@@ -129,9 +129,37 @@ pub struct AuthConfig {
     pub admin_password: SecretString,
     /// Password of the demo users; `None`: they cannot log in (`demo_password`).
     pub demo_password: Option<SecretString>,
-    /// Whether anyone may sign up as a `viewer` (`open`) or only administrators create users
-    /// (`closed`, the default) (`registration`).
+    /// Whether anyone may sign up (`open`) or only administrators create users (`closed`, the
+    /// default) (`registration`).
     pub registration: Registration,
+    /// The roles a user who signs up gets: role names, comma-separated or a TOML list
+    /// (`registration_roles`, `GOTEMP_REGISTRATION_ROLES`). Default none: a stranger who signs
+    /// up sees only itself until an administrator grants roles. `admin` is refused.
+    #[serde(deserialize_with = "role_list")]
+    pub registration_roles: gotemp_core::policy::Roles,
+}
+
+/// Role names as a list or as comma-separated text (an environment variable is text).
+fn role_list<'de, D>(deserializer: D) -> Result<gotemp_core::policy::Roles, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Names {
+        Text(String),
+        List(Vec<String>),
+    }
+    let names = match Names::deserialize(deserializer)? {
+        Names::Text(text) => (text.split(','))
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Names::List(list) => list,
+    };
+    gotemp_core::policy::Roles::parse("registration_roles", &names)
+        .map_err(serde::de::Error::custom)
 }
 
 /// Who creates users.
@@ -141,7 +169,8 @@ pub enum Registration {
     /// Only a user with `users:manage`.
     #[default]
     Closed,
-    /// Anyone, as an active `viewer`, through `POST /v1/auth/register` (gRPC `Register`).
+    /// Anyone, as an active user with the `registration_roles`, through
+    /// `POST /v1/auth/register` (gRPC `Register`).
     Open,
 }
 
@@ -154,6 +183,7 @@ impl Default for AuthConfig {
             admin_password: SecretString::from("change-me-now"),
             demo_password: None,
             registration: Registration::Closed,
+            registration_roles: gotemp_core::policy::Roles::NONE,
         }
     }
 }

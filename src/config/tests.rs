@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 35] = [
+const EVERY_SETTING: [(&str, &str); 36] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -96,6 +96,7 @@ const EVERY_SETTING: [(&str, &str); 35] = [
         "Vb3rT9x2Lq8Zp4Kd7Wm1Nc6Hy0Fs5Ej2Ga9Ru3Ot",
     ),
     ("max_event_bytes", "262144"),
+    ("registration_roles", "viewer,approver"),
     ("tls_ca", "/tls/ca.pem"),
     ("tls_client_cert", "/tls/client.pem"),
     ("tls_client_key", "/tls/client.key"),
@@ -165,6 +166,10 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
             c.events.signing_key.as_ref().map(text).unwrap_or_default(),
         ),
         ("max_event_bytes", c.events.max_event_bytes.to_string()),
+        (
+            "registration_roles",
+            c.auth.registration_roles.names().join(","),
+        ),
         ("tls_ca", path(&c.tls.ca)),
         ("tls_client_cert", path(&c.tls.client_cert)),
         ("tls_client_key", path(&c.tls.client_key)),
@@ -372,6 +377,27 @@ fn a_weak_event_signing_key_is_refused_naming_the_setting() {
             "Vb3rT9x2Lq8Zp4Kd7Wm1Nc6Hy0Fs5Ej2Ga9Ru3Ot",
         );
         assert!(Config::load(None).is_ok());
+        Ok(())
+    });
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn registration_never_gives_admin() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "Vb3rT9x2Lq8Zp4Kd7Wm1Nc6Hy0Fs5Ej2Ga9Ru3Ot",
+        );
+        jail.set_env("GOTEMP_REGISTRATION_ROLES", "viewer, admin");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(e.contains("registration_roles"), "{e}");
+        jail.set_env("GOTEMP_REGISTRATION_ROLES", "viewer, root");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(e.contains("root"), "{e}");
+        jail.set_env("GOTEMP_REGISTRATION_ROLES", "");
+        let c = Config::load(None).unwrap();
+        assert_eq!(c.auth.registration_roles, gotemp_core::policy::Roles::NONE);
         Ok(())
     });
 }

@@ -10,7 +10,6 @@ use crate::auth::Verification;
 use crate::entities::{AuthStatus, NewRegistration, NewUser, User, UserChanges};
 use crate::error::{Error, Result, Violations};
 use crate::event::{Access, AuditEvent};
-use crate::policy::Roles;
 use crate::throttle::Attempt;
 use crate::values::{self, Email, Password, PasswordHash, ValidityPeriod};
 use chrono::{DateTime, Utc};
@@ -40,8 +39,8 @@ pub struct Authenticated {
 }
 
 impl UserService {
-    /// Signs a stranger up, when registration is open: an active `viewer`, valid from now for a
-    /// hundred years, limited like a login (per e-mail and per address). Closed: refused, and the
+    /// Signs a stranger up, when registration is open: an active user with the registration
+    /// roles (none unless the deployment set some), valid from now for a hundred years, limited like a login (per e-mail and per address). Closed: refused, and the
     /// transports answer as if the route did not exist.
     pub async fn register(&self, source: Option<IpAddr>, input: NewRegistration) -> Result<User> {
         if !self.registration_open {
@@ -61,7 +60,7 @@ impl UserService {
             valid_from: Some(now),
             valid_thru: Some(now + chrono::Duration::days(365 * 100)),
             active: true,
-            roles: Some(Roles::default_for_new_user()),
+            roles: Some(self.registration_roles),
             password: input.password,
         };
         self.create(&Actor::system(), new).await

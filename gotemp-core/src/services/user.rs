@@ -32,6 +32,7 @@ pub struct UserService {
     pub(super) cache: Option<CacheLayer>,
     pub(super) throttle: Arc<Throttle>,
     pub(super) registration_open: bool,
+    pub(super) registration_roles: Roles,
     /// A hash of a random password, verified when the e-mail is unknown so that an unknown
     /// e-mail costs the same time as a wrong password and cannot be told apart.
     pub(super) decoy: Arc<OnceCell<PasswordHash>>,
@@ -53,6 +54,7 @@ impl UserService {
             cache: None,
             throttle: Arc::new(Throttle::default()),
             registration_open: false,
+            registration_roles: Roles::NONE,
             decoy: Arc::new(OnceCell::new()),
         }
     }
@@ -82,11 +84,22 @@ impl UserService {
         self
     }
 
-    /// Lets anyone sign up as an active `viewer` ([`register`](Self::register)); closed by
-    /// default.
+    /// Lets anyone sign up ([`register`](Self::register)) as an active user with no role (it
+    /// sees only itself until an administrator grants roles); closed by default.
     pub fn with_registration(mut self, open: bool) -> Self {
         self.registration_open = open;
         self
+    }
+
+    /// The roles a user who signs up gets (none by default).
+    pub fn with_registration_roles(mut self, roles: Roles) -> Self {
+        self.registration_roles = roles;
+        self
+    }
+
+    /// The roles a user who signs up gets.
+    pub fn registration_roles(&self) -> Roles {
+        self.registration_roles
     }
 
     /// Whether anyone may sign up.

@@ -134,8 +134,9 @@ pub(super) async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Signs up as an active `viewer`, when the deployment opened registration
-/// (`GOTEMP_REGISTRATION=open`); otherwise the route does not exist (404).
+/// Signs up as an active user with the roles of `GOTEMP_REGISTRATION_ROLES` (none by default:
+/// it sees only itself until an administrator grants roles), when the deployment opened
+/// registration (`GOTEMP_REGISTRATION=open`); otherwise the route does not exist (404).
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = NewRegistration,
     responses(
         (status = 201, description = "Signed up; log in with the password", body = User, headers(("Location" = String), ("ETag" = String))),
@@ -169,6 +170,9 @@ pub(super) struct AuthOptions {
     /// `open`: anyone may sign up (`POST /v1/auth/register`); `closed`: administrators create
     /// users.
     registration: &'static str,
+    /// The roles a user who signs up gets; empty: none until an administrator grants some.
+    #[schema(value_type = Vec<String>)]
+    registration_roles: gotemp_core::policy::Roles,
     /// Where a trace can be seen, `{trace_id}` standing for its id (`GOTEMP_TRACE_URL`): audit
     /// records link their trace there. Absent when none is configured.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,6 +190,7 @@ pub(super) async fn options(State(state): State<ApiState>) -> ApiResult<Response
     let trace_url = state.trace_url.as_deref().map(str::to_owned);
     Ok(axum::Json(AuthOptions {
         registration,
+        registration_roles: state.app.users().registration_roles(),
         trace_url,
     })
     .into_response())

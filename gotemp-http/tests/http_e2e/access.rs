@@ -259,6 +259,27 @@ async fn repeated_wrong_passwords_lock_the_account_not_the_address() {
     store.finish().await;
 }
 
+/// Guesses sent all at once must not outrun the back-off: each reserves its attempt before its
+/// hash runs, so of sixty at once from one address only a handful are checked at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_guesses_at_once_get_at_most_ten_checks() {
+    let (store, api) = seeded().await;
+    let anonymous = api.with_token(None);
+    let wrong = json!({"email": "ann.smith@ducksrus.example", "password": "a guess"});
+    let guesses = (0..60).map(|_| anonymous.post("/v1/auth/login", wrong.clone()));
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|r| r.status == 401).count();
+    let refused = answers.iter().filter(|r| r.status == 429).count();
+    assert_eq!(checked + refused, 60, "every guess is a 401 or a 429");
+    assert!(checked <= 10, "{checked} of 60 guesses were checked");
+    for r in answers.iter().filter(|r| r.status == 429) {
+        let wait: u64 = r.header("retry-after").parse().unwrap();
+        assert!(wait >= 1, "Retry-After: {wait}");
+    }
+    api.stop().await;
+    store.finish().await;
+}
+
 #[tokio::test]
 async fn registration_is_a_missing_route_until_it_is_opened() {
     let (store, api) = seeded().await;
@@ -288,21 +309,47 @@ async fn registration_is_a_missing_route_until_it_is_opened() {
         anonymous.get("/v1/auth/options").await.json()["registration"],
         "open"
     );
+    assert_eq!(
+        anonymous.get("/v1/auth/options").await.json()["registration_roles"],
+        json!([])
+    );
     let r = anonymous.post("/v1/auth/register", stranger.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let user = r.json();
     assert_eq!(
         (user["roles"].clone(), user["active"].clone()),
-        (json!(["viewer"]), json!(true))
+        (json!([]), json!(true)),
+        "a stranger gets no role unless the deployment says so"
     );
     let p = anonymous
         .post("/v1/auth/register", stranger)
         .await
         .problem(409);
     assert!(p["detail"].as_str().unwrap().starts_with("email:"), "{p}");
-    let (sue, _) = as_user(&api, "sue@new.example", "first password").await;
-    assert_eq!(sue.get("/v1/customers").await.status, 200);
-    sue.post("/v1/customers", json!({"name": "X"}))
+    let (sue, me) = as_user(&api, "sue@new.example", "first password").await;
+    sue.get("/v1/customers").await.problem(403);
+    sue.get("/v1/promotions").await.problem(403);
+    assert_eq!(sue.get("/v1/users/me").await.json()["id"], me["id"]);
+    api.stop().await;
+
+    // A deployment that wants sign-ups to read says which roles they get.
+    c.auth.registration_roles =
+        gotemp_core::policy::Roles::of(&[gotemp_core::policy::Role::Viewer]);
+    let app = Gotemp::builder()
+        .config(&c)
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .unwrap();
+    let api = Api::start(app, HttpSettings::default()).await;
+    let tom = json!({"first_name": "Tom", "last_name": "New",
+        "email": "tom@new.example", "password": "first password"});
+    let r = api.with_token(None).post("/v1/auth/register", tom).await;
+    assert_eq!(r.json()["roles"], json!(["viewer"]), "{}", r.text);
+    let (tom, _) = as_user(&api, "tom@new.example", "first password").await;
+    assert_eq!(tom.get("/v1/customers").await.status, 200);
+    tom.post("/v1/customers", json!({"name": "X"}))
         .await
         .problem(403);
     api.stop().await;

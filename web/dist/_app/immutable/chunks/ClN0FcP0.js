@@ -1,0 +1,1 @@
+import"./CM5qR520.js";

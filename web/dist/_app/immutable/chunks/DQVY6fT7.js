@@ -1,1 +1,0 @@
-import"./Dfh8Orh2.js";
