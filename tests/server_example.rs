@@ -119,6 +119,11 @@ async fn https_checks(port: u16, pki: &Pki) {
         reqwest::Version::HTTP_2,
         "HTTP/2 negotiated by ALPN"
     );
+    assert_eq!(
+        h2.headers()["strict-transport-security"],
+        "max-age=31536000",
+        "served over TLS, browsers are told to stay on it"
+    );
     assert!(h2.text().await.unwrap().contains("\"ready\""));
     let h1 = trusting("ca.pem").http1_only().build().unwrap();
     let answer = h1.get(&url).send().await.unwrap();

@@ -51,6 +51,11 @@ pub async fn serve(
     tls: Option<&gotemp::tls::ServerTls>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Served over TLS, browsers are told to come back only that way.
+    let router = match tls {
+        Some(_) => router.layer(middleware::map_response(strict_transport)),
+        None => router,
+    };
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     match tls {
         None => {
@@ -66,6 +71,73 @@ pub async fn serve(
             axum::serve(listener, service)
                 .with_graceful_shutdown(shutdown)
                 .await
+        }
+    }
+}
+
+/// `Strict-Transport-Security` for a year: only when gotemp itself serves TLS (behind a proxy
+/// that terminates TLS, the proxy says it).
+async fn strict_transport(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    response
+}
+
+/// Admission of requests: at most `max_in_flight` handled at once, at most as many more
+/// waiting for a turn; beyond that a 503 at once. The permit is taken before the handler's task
+/// is spawned and held by that task until the work ends — after a timeout's 503 too — so the
+/// limit counts the work the server really does.
+#[derive(Clone)]
+struct Admission {
+    permits: Arc<tokio::sync::Semaphore>,
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    max_waiting: usize,
+    timeout: Duration,
+}
+
+impl Admission {
+    fn new(settings: &HttpSettings) -> Self {
+        Self {
+            permits: Arc::new(tokio::sync::Semaphore::new(settings.max_in_flight)),
+            waiting: Arc::default(),
+            max_waiting: settings.max_in_flight,
+            timeout: settings.request_timeout,
+        }
+    }
+
+    /// A turn, or a 503 (with `Retry-After`) when the queue is full or the turn does not come
+    /// within the request timeout.
+    async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+        use std::sync::atomic::Ordering;
+        if let Ok(permit) = self.permits.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let busy = || {
+            let mut response = Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                gotemp_core::tr!("http.busy"),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        };
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            metrics::counter!("gotemp_http_shed_requests_total").increment(1);
+            return Err(busy());
+        }
+        let turn = tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        match turn {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => {
+                metrics::counter!("gotemp_http_shed_requests_total").increment(1);
+                Err(busy())
+            }
         }
     }
 }
@@ -88,7 +160,8 @@ pub struct HttpSettings {
     pub body_limit_bytes: usize,
     /// Requests taking longer are answered 503.
     pub request_timeout: Duration,
-    /// Requests handled at once; more wait (within the timeout) for a slot.
+    /// Requests handled at once; as many more wait (within the timeout) for a slot, and the
+    /// rest are answered 503 at once.
     pub max_in_flight: usize,
     /// Static files served at `/` (a built web front end), `index.html` for client-side
     /// routes; `None`: only the API.
@@ -159,11 +232,8 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
     let mut router = routes
         .with_state(state)
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            settings.max_in_flight,
-        ))
         .layer(middleware::from_fn_with_state(
-            settings.request_timeout,
+            Admission::new(settings),
             per_request,
         ));
     if !settings.cors_origins.is_empty() {
@@ -272,15 +342,22 @@ fn cors(origins: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// Around every request: the language of its messages (`Accept-Language`), the request id for
-/// error bodies, the timeout, metrics, and a problem body for the errors the framework answers
-/// by itself (unknown method, body too large, …).
+/// Around every request: admission ([`Admission`]), the language of its messages
+/// (`Accept-Language`), the request id for error bodies, the timeout, metrics, the headers every
+/// answer carries, and a problem body for the errors the framework answers by itself (unknown
+/// method, body too large, …).
 async fn per_request(
-    axum::extract::State(timeout): axum::extract::State<Duration>,
+    axum::extract::State(admission): axum::extract::State<Admission>,
     req: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
+    let timeout = admission.timeout;
+    // Answers with credentials or a person's own data are never kept by a cache.
+    let private = {
+        let path = req.uri().path();
+        path.starts_with("/v1/auth/") || path == "/v1/users/me"
+    };
     let method = req.method().clone();
     let route = req
         .extensions()
@@ -301,9 +378,23 @@ async fn per_request(
         .and_then(|v| v.to_str().ok())
         .map(Locale::from_accept_language)
         .unwrap_or_default();
+    let permit = match admission.admit().await {
+        Ok(permit) => permit,
+        Err(busy) => {
+            ops::record_request(&method, &route, busy.status(), started.elapsed());
+            return with_common_headers(busy, private);
+        }
+    };
     let work = tokio::spawn(
-        i18n::scope(locale, problem::REQUEST_ID.scope(id.clone(), next.run(req)))
-            .instrument(tracing::Span::current()),
+        i18n::scope(
+            locale,
+            problem::REQUEST_ID.scope(id.clone(), async move {
+                let response = next.run(req).await;
+                drop(permit);
+                response
+            }),
+        )
+        .instrument(tracing::Span::current()),
     );
     let response = problem::REQUEST_ID
         .scope(
@@ -332,6 +423,20 @@ async fn per_request(
         )
         .await;
     ops::record_request(&method, &route, response.status(), started.elapsed());
+    with_common_headers(response, private)
+}
+
+/// `nosniff` on every answer (a JSON body is never run as a script or styled as a page), and
+/// `no-store` on `private` ones.
+fn with_common_headers(mut response: Response, private: bool) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

@@ -206,7 +206,8 @@ pub struct HttpConfig {
     /// (`http_request_timeout_secs`).
     #[serde(rename = "http_request_timeout_secs")]
     pub request_timeout_secs: u64,
-    /// Requests handled at once; more wait for a slot, within the timeout (default 512)
+    /// Requests handled at once; as many more wait for a slot, within the timeout, and past
+    /// that a request is answered 503 with `Retry-After` at once (default 512)
     /// (`http_max_in_flight`).
     #[serde(rename = "http_max_in_flight")]
     pub max_in_flight: usize,

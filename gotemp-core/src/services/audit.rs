@@ -223,13 +223,16 @@ impl AuditService {
         self.list(actor, &filter, page).await
     }
 
-    /// Counts per time bucket of `width` (at least a second), oldest first.
+    /// Counts per time bucket of `width` (at least a second), oldest first, over the range the
+    /// answer states: an end left open is now, a start left open the last
+    /// [`MAX_BUCKETS`] widths before the end — so a count without a range is never a scan of
+    /// the whole trail — and a range of more buckets than that is refused, naming `width`.
     pub async fn count_by_bucket(
         &self,
         actor: &Actor,
         filter: &AuditFilter,
         width: Duration,
-    ) -> Result<Vec<BucketCount>> {
+    ) -> Result<Buckets> {
         self.allow_read(actor)?;
         check_range(filter)?;
         if width < Duration::seconds(1) {
@@ -239,17 +242,45 @@ impl AuditService {
                 crate::tr!("field.width_min"),
             )));
         }
-        if let (Some(from), Some(to)) = (filter.from, filter.to)
-            && (to - from).num_seconds() / width.num_seconds() > MAX_BUCKETS
-        {
+        let to = filter.to.unwrap_or_else(values::now);
+        let from = filter.from.unwrap_or_else(|| {
+            (width.checked_mul(MAX_BUCKETS as i32))
+                .and_then(|span| to.checked_sub_signed(span))
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+        });
+        if to <= from {
+            return Err(Error::invalid(FieldError::new(
+                "to",
+                "invalid_range",
+                crate::tr!("field.invalid_range"),
+            )));
+        }
+        if (to - from).num_seconds() / width.num_seconds() > MAX_BUCKETS {
             return Err(Error::invalid(FieldError::new(
                 "width",
                 "too_many_buckets",
                 crate::tr!("field.too_many_buckets", max = MAX_BUCKETS),
             )));
         }
-        self.repo.count_by_bucket(filter, width).await
+        let bounded = AuditFilter {
+            from: Some(from),
+            to: Some(to),
+            ..filter.clone()
+        };
+        let counts = self.repo.count_by_bucket(&bounded, width).await?;
+        Ok(Buckets { from, to, counts })
     }
+}
+
+/// Change counts per bucket, and the range they cover.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buckets {
+    /// The start of the range counted (the one asked for, or the last `MAX_BUCKETS` widths).
+    pub from: chrono::DateTime<chrono::Utc>,
+    /// The end of the range counted (the one asked for, or now).
+    pub to: chrono::DateTime<chrono::Utc>,
+    /// Buckets with at least one change, oldest first.
+    pub counts: Vec<BucketCount>,
 }
 
 /// A set-aside event as a dead letter: its id is minus its outbox position.

@@ -1,7 +1,7 @@
 //! The five services: every operation of `docs/services.md`, the built-in rules, hooks, and the
 //! audit event of every write. They decide; repositories only store.
 
-mod audit;
+pub mod audit;
 mod common;
 mod links;
 mod login;
@@ -9,7 +9,7 @@ mod master;
 mod promotion;
 mod user;
 
-pub use audit::{AuditService, MAX_DEAD_LETTERS, Replayed};
+pub use audit::{AuditService, Buckets, MAX_DEAD_LETTERS, Replayed};
 pub use login::{Authenticated, LoginOutcome};
 pub use master::{CustomerService, MasterDataService, NAME_MAX, ProductService};
 pub use promotion::PromotionService;

@@ -169,17 +169,17 @@ impl pb::audit_service_server::AuditService for AuditGrpc {
                 ))
             })
             .or_status()?;
-        let buckets = self
-            .audit
-            .count_by_bucket(&actor, &filter, width)
-            .await
-            .or_status()?
-            .into_iter()
+        let counted = (self.audit.count_by_bucket(&actor, &filter, width).await).or_status()?;
+        let buckets = (counted.counts.into_iter())
             .map(|b| pb::BucketCount {
                 bucket_start: timestamp(b.bucket_start),
                 count: b.count,
             })
             .collect();
-        Ok(Response::new(pb::CountAuditRecordsResponse { buckets }))
+        Ok(Response::new(pb::CountAuditRecordsResponse {
+            buckets,
+            from: timestamp(counted.from),
+            to: timestamp(counted.to),
+        }))
     }
 }

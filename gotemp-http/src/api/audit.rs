@@ -137,6 +137,11 @@ pub(super) struct BucketQuery {
 pub(super) struct BucketsResponse {
     /// The bucket width in seconds.
     width_secs: i64,
+    /// The start of the range counted: `from` as given, or as many widths before `to` as one
+    /// count may return (10,000).
+    from: chrono::DateTime<chrono::Utc>,
+    /// The end of the range counted: `to` as given, or now.
+    to: chrono::DateTime<chrono::Utc>,
     /// Buckets with at least one change, oldest first.
     buckets: Vec<BucketCount>,
 }
@@ -178,14 +183,14 @@ pub(super) async fn audit_buckets(
     );
     finish(v)?;
     let width = width.unwrap_or_else(|| chrono::Duration::hours(1));
-    let buckets = state
-        .app
-        .audit()
+    let counted = (state.app.audit())
         .count_by_bucket(&actor, &filter, width)
         .await?;
     Ok(axum::Json(BucketsResponse {
         width_secs: width.num_seconds(),
-        buckets,
+        from: counted.from,
+        to: counted.to,
+        buckets: counted.counts,
     })
     .into_response())
 }

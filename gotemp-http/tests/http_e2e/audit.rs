@@ -83,6 +83,20 @@ async fn the_audit_trail_is_searchable_and_counted() {
         .map(|b| b["count"].as_i64().unwrap())
         .sum();
     assert_eq!(total, 2);
+    // Without a range: up to now, and back 10,000 widths — never the whole trail — as the
+    // answer says.
+    let open = api.get("/v1/audit/buckets?width=1s").await.json();
+    let (from, to) = (open["from"].as_str().unwrap(), open["to"].as_str().unwrap());
+    let from = chrono::DateTime::parse_from_rfc3339(from).unwrap();
+    let to = chrono::DateTime::parse_from_rfc3339(to).unwrap();
+    assert_eq!((to - from).num_seconds(), 10_000, "{open}");
+    assert!((chrono::Utc::now() - to.to_utc()).num_seconds().abs() < 60);
+    api.get(&format!(
+        "/v1/audit/buckets?width=1s&from={}",
+        urlencode(&future(-1))
+    ))
+    .await
+    .invalid(&["width"]);
     api.get("/v1/audit/buckets?width=soon")
         .await
         .invalid(&["width"]);

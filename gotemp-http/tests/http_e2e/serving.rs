@@ -228,3 +228,102 @@ async fn a_web_front_end_is_served_beside_the_api() {
     let _ = std::fs::remove_dir_all(&dir);
     store.finish().await;
 }
+
+/// Sleeps before every create of a customer whose id starts with `slow`.
+struct SlowEveryCreate;
+
+#[async_trait::async_trait]
+impl Hooks<Customer, CustomerDraft> for SlowEveryCreate {
+    async fn before_create(
+        &self,
+        _: &gotemp::domain::Actor,
+        draft: &CustomerDraft,
+    ) -> gotemp::domain::Result<()> {
+        if draft.id.as_str().starts_with("slow") {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        }
+        Ok(())
+    }
+}
+
+/// The concurrency limit counts the work, not the waiting: one request handled, one waiting,
+/// the rest answered 503 with Retry-After at once; and a request answered 503 by its timeout
+/// keeps its slot until its work has ended, so a flood of slow requests cannot pile up behind
+/// their answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_concurrency_limit_holds_the_work_and_sheds_beyond_its_queue() {
+    let Some(store) = testing::postgres_store("the_concurrency_limit_holds_the_work").await else {
+        return;
+    };
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .hook::<Customer>(Arc::new(SlowEveryCreate))
+        .build()
+        .await
+        .unwrap();
+    app.seed(&config()).await.unwrap();
+    let settings = HttpSettings {
+        max_in_flight: 1,
+        request_timeout: std::time::Duration::from_millis(500),
+        ..HttpSettings::default()
+    };
+    let mut api = Api::start(app.clone(), settings).await;
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    let creates = (0..5).map(|n| {
+        let api = &api;
+        async move {
+            let body = json!({"id": format!("slow{n}"), "name": "Slow"});
+            api.post("/v1/customers", body).await
+        }
+    });
+    let answers = futures::future::join_all(creates).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 503), "{statuses:?}");
+    let shed = answers
+        .iter()
+        .filter(|r| r.json()["detail"].as_str().unwrap().contains("busy"))
+        .count();
+    assert!(
+        shed >= 3,
+        "beyond one in flight and one waiting: {statuses:?}"
+    );
+    for r in &answers {
+        r.problem(503);
+    }
+    assert!(
+        answers
+            .iter()
+            .any(|r| r.headers.contains_key("retry-after"))
+    );
+    // The first create timed out but still holds the only slot while its hook sleeps.
+    api.get("/healthz").await.problem(503);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(api.get("/healthz").await.status, 200, "the slot is back");
+    api.stop().await;
+    store.finish().await;
+}
+
+/// Every answer says not to sniff its type; answers with credentials or the caller's own data
+/// are never stored by a cache.
+#[tokio::test]
+async fn answers_carry_nosniff_and_private_ones_no_store() {
+    let Some((store, _app, api)) = fixture("answers_carry_nosniff_and_private_ones_no_store").await
+    else {
+        return;
+    };
+    for path in ["/healthz", "/v1/customers", "/v1/users/me", "/v1/nowhere"] {
+        let r = api.get(path).await;
+        assert_eq!(r.header("x-content-type-options"), "nosniff", "{path}");
+        let private = path == "/v1/users/me";
+        assert_eq!(
+            r.headers.get("cache-control").map(|v| v.to_str().unwrap()) == Some("no-store"),
+            private,
+            "{path}"
+        );
+    }
+    let login = json!({"email": "root@gotemp.example", "password": ADMIN_PASSWORD});
+    let r = api.with_token(None).post("/v1/auth/login", login).await;
+    assert_eq!(r.header("cache-control"), "no-store");
+    store.finish().await;
+}

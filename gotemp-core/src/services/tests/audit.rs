@@ -55,6 +55,28 @@ async fn bucket_width_and_range_are_checked() {
 }
 
 #[tokio::test]
+async fn a_count_without_a_range_covers_the_last_max_buckets_widths() {
+    let mut repo = MockAuditRepository::new();
+    repo.expect_count_by_bucket()
+        .withf(|filter, width| {
+            let (Some(from), Some(to)) = (filter.from, filter.to) else {
+                return false;
+            };
+            to - from == *width * crate::services::audit::MAX_BUCKETS as i32
+        })
+        .times(1)
+        .returning(|_, _| Ok(vec![]));
+    let svc = AuditService::new(Arc::new(repo));
+    let before = crate::values::now();
+    let counted = svc
+        .count_by_bucket(&actor(), &AuditFilter::default(), Duration::seconds(1))
+        .await
+        .unwrap();
+    assert!(counted.to >= before, "up to now");
+    assert_eq!(counted.to - counted.from, Duration::seconds(10_000));
+}
+
+#[tokio::test]
 async fn history_filters_one_object_and_get_reports_missing_records() {
     let mut repo = MockAuditRepository::new();
     repo.expect_list()
