@@ -45,6 +45,14 @@ pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
 /// The token service `config`'s secret and lifetime make.
 pub(crate) fn tokens(config: &Config) -> Result<Arc<TokenService>> {
     let mut settings = TokenSettings::new(config.auth.jwt_secret.clone());
+    if let Some(previous) = &config.auth.jwt_previous_secrets {
+        use secrecy::ExposeSecret as _;
+        settings.previous_secrets = (previous.expose_secret().split(','))
+            .map(str::trim)
+            .filter(|secret| !secret.is_empty())
+            .map(|secret| secrecy::SecretString::from(secret.to_owned()))
+            .collect();
+    }
     settings.ttl = chrono::Duration::seconds(config.auth.token_ttl_secs);
     Ok(Arc::new(TokenService::new(settings)?))
 }

@@ -127,6 +127,10 @@ fn verify_argon2(password: &[u8], stored: &str) -> bool {
 pub struct TokenSettings {
     /// HS256 signing secret, at least 32 bytes.
     pub secret: SecretString,
+    /// Secrets tokens were signed with before the current one, still accepted when verifying
+    /// (never used to sign), so a secret rotates without logging everyone out: add the old one
+    /// here, and remove it once the tokens it signed have expired.
+    pub previous_secrets: Vec<SecretString>,
     /// `iss` claim; the original's is `gotemp.user`.
     pub issuer: String,
     /// `aud` claim the services expect.
@@ -143,6 +147,7 @@ impl TokenSettings {
     pub fn new(secret: SecretString) -> Self {
         Self {
             secret,
+            previous_secrets: Vec::new(),
             issuer: "gotemp.user".into(),
             audience: "gotemp".into(),
             ttl: Duration::hours(24),
@@ -154,6 +159,7 @@ impl std::fmt::Debug for TokenSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenSettings")
             .field("secret", &"[REDACTED]")
+            .field("previous_secrets", &self.previous_secrets.len())
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("ttl", &self.ttl)
@@ -207,28 +213,56 @@ pub struct VerifiedToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The JOSE type of a gotemp token (RFC 9068, JWT access tokens): required when verifying, so
+/// that no other JWT signed with the same secret — an ID token, another system's token — passes
+/// for one.
+pub const TOKEN_TYPE: &str = "at+jwt";
+
 /// Issues and verifies gotemp tokens.
 #[derive(Clone)]
 pub struct TokenService {
     settings: TokenSettings,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// The key id of the current secret, named in every token issued.
+    kid: String,
+    /// Every secret a token may be signed with, by key id, the current one first.
+    decoding: Vec<(String, DecodingKey)>,
     validation: Validation,
+}
+
+/// The key id of `secret`: a digest that names it without telling anything of it.
+fn key_id(secret: &[u8]) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"gotemp token key id\0")
+        .chain_update(secret)
+        .finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl TokenService {
     /// Checks the settings and prepares the keys.
     pub fn new(settings: TokenSettings) -> Result<Self> {
         let secret = settings.secret.expose_secret().as_bytes();
-        if secret.len() < TokenSettings::MIN_SECRET_LEN {
+        let secrets = std::iter::once(&settings.secret).chain(&settings.previous_secrets);
+        if secrets
+            .clone()
+            .any(|s| s.expose_secret().len() < TokenSettings::MIN_SECRET_LEN)
+        {
             return Err(Error::internal(format!(
-                "the JWT secret must be at least {} bytes",
+                "every JWT secret must be at least {} bytes",
                 TokenSettings::MIN_SECRET_LEN
             )));
         }
         if settings.ttl <= Duration::zero() {
             return Err(Error::internal("the token lifetime must be positive"));
         }
+        let decoding = secrets
+            .map(|s| {
+                let bytes = s.expose_secret().as_bytes();
+                (key_id(bytes), DecodingKey::from_secret(bytes))
+            })
+            .collect();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[settings.issuer.as_str()]);
         validation.set_audience(&[settings.audience.as_str()]);
@@ -237,7 +271,8 @@ impl TokenService {
         validation.leeway = 30;
         Ok(Self {
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            kid: key_id(secret),
+            decoding,
             validation,
             settings,
         })
@@ -262,7 +297,12 @@ impl TokenService {
             jti: uuid::Uuid::now_v7().to_string(),
             ver: token_version,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let header = Header {
+            typ: Some(TOKEN_TYPE.to_owned()),
+            kid: Some(self.kid.clone()),
+            ..Header::new(Algorithm::HS256)
+        };
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
             .map_err(|e| Error::internal(format!("token signing failed: {e}")))?;
         Ok(IssuedToken {
             token,
@@ -270,11 +310,20 @@ impl TokenService {
         })
     }
 
-    /// Verifies signature, algorithm, issuer, audience and time claims.
+    /// Verifies the type (`at+jwt`), the key id (the current secret or a previous one),
+    /// signature, algorithm, issuer, audience and time claims.
     pub fn verify(&self, token: &str) -> Result<VerifiedToken> {
         let invalid = || Error::Unauthenticated(crate::tr!("auth.invalid_token"));
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| invalid())?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+        let typed = (header.typ.as_deref()).is_some_and(|typ| typ.eq_ignore_ascii_case(TOKEN_TYPE));
+        let key = (self.decoding.iter())
+            .find(|(kid, _)| header.kid.as_deref() == Some(kid.as_str()))
+            .map(|(_, key)| key);
+        let (true, Some(key)) = (typed, key) else {
+            return Err(invalid());
+        };
+        let data =
+            jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|_| invalid())?;
         let user_id: i64 = data
             .claims
             .sub

@@ -136,6 +136,80 @@ fn other_algorithms_are_rejected() {
 }
 
 #[test]
+fn only_an_access_token_of_a_known_key_passes() {
+    let t = tokens();
+    let issued = t.issue(1, 1, Utc::now()).unwrap();
+    let header = jsonwebtoken::decode_header(&issued.token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    let kid = header.kid.clone().expect("a key id");
+    assert!(kid.len() == 16 && !SECRET.contains(&kid), "{kid}");
+    let now = Utc::now().timestamp();
+    let claims = Claims {
+        sub: "1".into(),
+        iss: "gotemp.user".into(),
+        aud: "gotemp".into(),
+        iat: now,
+        nbf: now,
+        exp: now + 60,
+        jti: "j".into(),
+        ver: 1,
+    };
+    let sign = |header: &Header| {
+        jsonwebtoken::encode(
+            header,
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+    // Same secret, issuer and audience, but a plain JWT (an ID token, say): not ours.
+    let plain = Header {
+        kid: Some(kid.clone()),
+        ..Header::new(Algorithm::HS256)
+    };
+    assert!(t.verify(&sign(&plain)).is_err(), "typ JWT");
+    let no_kid = Header {
+        typ: Some("at+jwt".into()),
+        ..Header::new(Algorithm::HS256)
+    };
+    assert!(t.verify(&sign(&no_kid)).is_err(), "no key id");
+    let ours = Header {
+        typ: Some("at+jwt".into()),
+        kid: Some(kid),
+        ..Header::new(Algorithm::HS256)
+    };
+    assert!(t.verify(&sign(&ours)).is_ok(), "the same header passes");
+}
+
+#[test]
+fn a_rotated_secret_keeps_its_tokens_valid_until_it_is_dropped() {
+    let old = tokens();
+    let before = old.issue(1, 1, Utc::now()).unwrap();
+    let new_secret = "a-brand-new-secret-of-enough-bytes-0123456789";
+    let mut rotated = TokenSettings::new(SecretString::from(new_secret));
+    rotated.previous_secrets = vec![SecretString::from(SECRET)];
+    let rotated = TokenService::new(rotated).unwrap();
+    assert_eq!(rotated.verify(&before.token).unwrap().user_id, 1);
+    let after = rotated.issue(2, 1, Utc::now()).unwrap();
+    assert_eq!(rotated.verify(&after.token).unwrap().user_id, 2);
+    assert!(
+        old.verify(&after.token).is_err(),
+        "the old secret cannot verify the new"
+    );
+    let dropped = TokenService::new(TokenSettings::new(SecretString::from(new_secret))).unwrap();
+    assert!(
+        dropped.verify(&before.token).is_err(),
+        "once the old secret is gone"
+    );
+    let mut short = TokenSettings::new(SecretString::from(new_secret));
+    short.previous_secrets = vec![SecretString::from("short")];
+    assert!(
+        TokenService::new(short).is_err(),
+        "a previous secret is held to the rule too"
+    );
+}
+
+#[test]
 fn wrong_issuer_audience_or_secret_is_rejected() {
     let mut s = TokenSettings::new(SecretString::from(SECRET));
     s.issuer = "someone.else".into();

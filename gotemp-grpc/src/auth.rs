@@ -127,7 +127,9 @@ impl TokenVerifier for RemoteVerifier {
                 ));
             }
         };
-        if !answer.valid {
+        // No token stands for the system actor (id 0) or a made-up negative id, whatever a
+        // user service answers: such an actor would pass every check.
+        if !answer.valid || answer.user_id <= 0 {
             return Err(Status::unauthenticated(gotemp_core::tr!(
                 "auth.invalid_token"
             )));

@@ -121,6 +121,12 @@ impl Default for CacheConfig {
 pub struct AuthConfig {
     /// HS256 signing secret for tokens, at least 32 bytes; no default (`jwt_secret`).
     pub jwt_secret: SecretString,
+    /// Secrets tokens were signed with before `jwt_secret`, comma-separated: still accepted
+    /// when verifying, never used to sign, so a secret rotates without logging anyone out
+    /// (`jwt_previous_secrets`, `GOTEMP_JWT_PREVIOUS_SECRETS`). Remove one once the tokens it
+    /// signed have expired (`token_ttl_secs`).
+    #[serde(deserialize_with = "non_empty")]
+    pub jwt_previous_secrets: Option<SecretString>,
     /// Token lifetime in seconds (default 24 hours, as the original) (`token_ttl_secs`).
     pub token_ttl_secs: i64,
     /// E-mail of the administrator seeding creates (`admin_email`).
@@ -178,6 +184,7 @@ impl Default for AuthConfig {
     fn default() -> Self {
         Self {
             jwt_secret: SecretString::from(String::new()),
+            jwt_previous_secrets: None,
             token_ttl_secs: 24 * 3600,
             admin_email: "admin@gotemp.local".into(),
             admin_password: SecretString::from("change-me-now"),

@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 36] = [
+const EVERY_SETTING: [(&str, &str); 37] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -97,6 +97,10 @@ const EVERY_SETTING: [(&str, &str); 36] = [
     ),
     ("max_event_bytes", "262144"),
     ("registration_roles", "viewer,approver"),
+    (
+        "jwt_previous_secrets",
+        "Pq7Lm2Xc9Vb4Nz8Kd1Wf6Hj3Rt5Gy0Se,Aa9Zz8Yy7Xx6Ww5Vv4Uu3Tt2Ss1Rr0Qq",
+    ),
     ("tls_ca", "/tls/ca.pem"),
     ("tls_client_cert", "/tls/client.pem"),
     ("tls_client_key", "/tls/client.key"),
@@ -169,6 +173,14 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         (
             "registration_roles",
             c.auth.registration_roles.names().join(","),
+        ),
+        (
+            "jwt_previous_secrets",
+            c.auth
+                .jwt_previous_secrets
+                .as_ref()
+                .map(text)
+                .unwrap_or_default(),
         ),
         ("tls_ca", path(&c.tls.ca)),
         ("tls_client_cert", path(&c.tls.client_cert)),

@@ -92,22 +92,23 @@ impl UserService {
         }
         attempt.succeeded();
         let user = status.user;
-        let mut draft = user_draft(
-            &mut Violations::default(),
-            Fields {
-                first_name: &user.first_name,
-                last_name: &user.last_name,
-                email: &user.email,
-                company: user.company.as_deref(),
-                period: ValidityPeriod::new(user.valid_from, user.valid_thru).map_err(|e| vec![e]),
-                active: user.active,
-                roles: user.roles,
-            },
-        )
-        .ok_or_else(|| Error::internal("a stored user no longer passes its own rules"))?;
+        let mut draft = unchanged(&user)?;
         self.hooks.before_update(actor, &user, &draft).await?;
         draft.password_hash = Some(self.hash(new_password).await?);
         self.write_update(actor, &user, draft, user.version, Some("change_password"))
+            .await
+            .map(drop)
+    }
+
+    /// Ends the caller's sessions: every token of the caller issued so far — the one of this
+    /// call included — is refused from now on (within the 2 s revocation bound on services
+    /// deployed apart). Tokens are not told apart per device, so this logs the caller out
+    /// everywhere; the audit trail records it as `logout`.
+    pub async fn logout(&self, actor: &Actor) -> Result<()> {
+        let user = self.load(actor.user_id).await?;
+        let mut draft = unchanged(&user)?;
+        draft.revoke_tokens = true;
+        self.write_update(actor, &user, draft, user.version, Some("logout"))
             .await
             .map(drop)
     }
@@ -300,6 +301,23 @@ fn count_login(outcome: std::result::Result<(), &Error>) {
         Err(_) => "error",
     };
     metrics::counter!("gotemp_logins_total", "outcome" => label).increment(1);
+}
+
+/// The draft of `user` as it is stored, for a write that changes only its password or tokens.
+fn unchanged(user: &User) -> Result<crate::entities::UserDraft> {
+    user_draft(
+        &mut Violations::default(),
+        Fields {
+            first_name: &user.first_name,
+            last_name: &user.last_name,
+            email: &user.email,
+            company: user.company.as_deref(),
+            period: ValidityPeriod::new(user.valid_from, user.valid_thru).map_err(|e| vec![e]),
+            active: user.active,
+            roles: user.roles,
+        },
+    )
+    .ok_or_else(|| Error::internal("a stored user no longer passes its own rules"))
 }
 
 /// The one answer to every failed login or wrong current password.

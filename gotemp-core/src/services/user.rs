@@ -268,7 +268,7 @@ impl UserService {
     ) -> Result<User> {
         let deactivated = current.active && !draft.active;
         let roles_changed = draft.roles != current.roles;
-        draft.revoke_tokens = draft.password_hash.is_some() || roles_changed || deactivated;
+        draft.revoke_tokens |= draft.password_hash.is_some() || roles_changed || deactivated;
         let mut event = PendingEvent::new::<User>(ActionType::Update, actor, values::now());
         // The audit trail tells a role change and a password change apart from other updates.
         if let Some(name) = action_func.or(roles_changed.then_some("change_roles")) {

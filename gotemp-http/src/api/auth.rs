@@ -134,6 +134,21 @@ pub(super) async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Logs the caller out: every token of the caller issued so far, this one included, is refused
+/// from now on (tokens are not told apart per device, so every session of the caller ends).
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth",
+    responses(
+        (status = 204, description = "Logged out; the token no longer works"),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub(super) async fn logout(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+) -> ApiResult<StatusCode> {
+    state.app.users().logout(&actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Signs up as an active user with the roles of `GOTEMP_REGISTRATION_ROLES` (none by default:
 /// it sees only itself until an administrator grants roles), when the deployment opened
 /// registration (`GOTEMP_REGISTRATION=open`); otherwise the route does not exist (404).

@@ -55,6 +55,7 @@ pub(crate) fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::validate))
         .routes(routes!(auth::change_password))
+        .routes(routes!(auth::logout))
         .routes(routes!(auth::register))
         .routes(routes!(auth::options))
         .routes(routes!(users::get_me))

@@ -76,6 +76,30 @@ async fn a_user_reads_and_changes_itself_but_never_its_rights() {
 }
 
 #[tokio::test]
+async fn logout_ends_the_token_at_once_and_every_other_session_of_the_user() {
+    let (store, api) = seeded().await;
+    let email = "ann.smith@ducksrus.example";
+    let (ann, _) = as_user(&api, email, DEMO_PASSWORD).await;
+    let (phone, _) = as_user(&api, email, DEMO_PASSWORD).await;
+    let r = ann.call("POST", "/v1/auth/logout", None, None).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(r.header("cache-control"), "no-store");
+    ann.get("/v1/users/me").await.problem(401);
+    phone.get("/v1/users/me").await.problem(401);
+    ann.call("POST", "/v1/auth/logout", None, None)
+        .await
+        .problem(401);
+    api.with_token(None)
+        .call("POST", "/v1/auth/logout", None, None)
+        .await
+        .problem(401);
+    let (again, _) = as_user(&api, email, DEMO_PASSWORD).await;
+    assert_eq!(again.get("/v1/users/me").await.status, 200);
+    api.stop().await;
+    store.finish().await;
+}
+
+#[tokio::test]
 async fn a_password_change_needs_the_current_one_and_ends_every_older_token() {
     let (store, api) = seeded().await;
     let email = "ann.smith@ducksrus.example";

@@ -29,7 +29,7 @@ export function signIn(answer) {
 	sessionStorage.setItem(KEY, JSON.stringify(session.current));
 }
 
-/** Forgets the token; the server keeps no session, so this is the whole of logging out. */
+/** Forgets the token in this tab (logging out also asks the server to end it: the layout). */
 export function signOut(reason = 'out') {
 	session.current = null;
 	session.ended = reason;

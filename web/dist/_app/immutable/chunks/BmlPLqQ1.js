@@ -1,0 +1,1 @@
+import"./D29HkG4v.js";

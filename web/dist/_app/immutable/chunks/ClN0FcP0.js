@@ -1,1 +1,0 @@
-import"./CM5qR520.js";
