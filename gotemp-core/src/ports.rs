@@ -44,9 +44,16 @@ pub trait UserRepository: Send + Sync {
     /// Writes an access event (a login, a failed one, a lock-out) to the outbox on its own, for
     /// the audit trail like every change.
     async fn record_access(&self, event: &AuditEvent) -> Result<()>;
-    /// Replaces a hash after login upgraded it (bcrypt → argon2id). Not an audited change: no
-    /// field a client can see changes.
-    async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()>;
+    /// Replaces the hash `replacing` with `hash` after login upgraded it (bcrypt → argon2id),
+    /// only while `replacing` is still the stored one — a password reset that committed
+    /// meanwhile is kept — and says whether it did. Not an audited change: no field a client
+    /// can see changes.
+    async fn set_password_hash(
+        &self,
+        id: i64,
+        hash: &PasswordHash,
+        replacing: &PasswordHash,
+    ) -> Result<bool>;
 }
 
 /// Storage of one kind of master data (`MasterRepository<Customer>`,

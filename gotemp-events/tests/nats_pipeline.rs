@@ -153,8 +153,14 @@ struct CrashAfterPublish {
 impl EventSink for CrashAfterPublish {
     async fn publish(&self, events: &[AuditEvent]) -> Result<()> {
         self.inner.publish(events).await?;
-        if self.failures.load(Ordering::SeqCst) > 0 {
-            self.failures.fetch_sub(1, Ordering::SeqCst);
+        // One decrement per failure, whichever relay gets there first (a load, then a
+        // subtraction, let two relays take the last failure and wrap the count around).
+        let crashed = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            });
+        if crashed.is_ok() {
             return Err(Error::unavailable("relay killed before mark-sent"));
         }
         Ok(())

@@ -155,6 +155,10 @@ pub struct UserChanges {
     /// New password; hashed again.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Password, min_length = 8, max_length = 1024))]
     pub password: Option<SecretString>,
+    /// The caller's current password: required to change one's own password or e-mail,
+    /// administrators included, so a stolen token cannot take the account for good.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Password))]
+    pub current_password: Option<SecretString>,
 }
 
 /// A user that passed every rule, ready to store.

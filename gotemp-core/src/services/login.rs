@@ -100,6 +100,42 @@ impl UserService {
             .map(drop)
     }
 
+    /// Checks `given` against the caller's own password before a change of its password or
+    /// e-mail made through an ordinary update (`users:manage` on oneself): missing or wrong, the
+    /// change is refused naming `current_password`; wrong guesses count like failed logins.
+    pub(super) async fn confirm_own_password(
+        &self,
+        actor: &Actor,
+        given: Option<&SecretString>,
+    ) -> Result<()> {
+        let field = |code: &'static str, key: &str| {
+            Error::invalid(crate::FieldError::new(
+                "current_password",
+                code,
+                crate::i18n::text(key, &[]),
+            ))
+        };
+        let Some(given) = given else {
+            return Err(field("required", "field.current_password_required"));
+        };
+        let account = format!("user {}", actor.user_id);
+        let attempt = self.throttle.reserve(&account, None)?;
+        let user = self.load(actor.user_id).await?;
+        let email = Email::parse("email", &user.email)?;
+        let Some((_, hash)) = self.repo.credentials(&email).await? else {
+            return Err(Error::not_found("user", actor.user_id));
+        };
+        if self.verify(given, hash).await? == Verification::Mismatch {
+            let user_id = Some(actor.user_id);
+            self.record_access("change_password_failed", user_id, None)
+                .await;
+            self.failed_attempt(attempt, user_id).await;
+            return Err(field("wrong_password", "field.current_password_wrong"));
+        }
+        attempt.succeeded();
+        Ok(())
+    }
+
     /// Ends the caller's sessions: every token of the caller issued so far — the one of this
     /// call included — is refused from now on (within the 2 s revocation bound on services
     /// deployed apart). Tokens are not told apart per device, so this logs the caller out
@@ -224,7 +260,7 @@ impl UserService {
             None => (None, self.decoy_hash().await?),
         };
         *user_id = status.as_ref().map(|s| s.user.id);
-        let verdict = self.verify(password, hash).await?;
+        let verdict = self.verify(password, hash.clone()).await?;
         let Some(AuthStatus {
             user,
             token_version,
@@ -237,7 +273,7 @@ impl UserService {
             return Err(denied());
         }
         if verdict == Verification::MatchNeedsRehash {
-            self.upgrade_hash(&user, password).await;
+            self.upgrade_hash(&user, password, &hash).await;
         }
         let issued = self.tokens.issue(user.id, token_version, now)?;
         Ok(LoginOutcome {
@@ -270,17 +306,22 @@ impl UserService {
             .cloned()
     }
 
-    /// Re-hashes an old-style hash with the current algorithm. A failure here must not fail the
-    /// login the user just passed: it is logged and retried at the next login.
-    async fn upgrade_hash(&self, user: &User, password: &SecretString) {
+    /// Re-hashes an old-style hash (`old`, the one just verified) with the current algorithm.
+    /// A failure here must not fail the login the user just passed: it is logged and retried at
+    /// the next login. A hash changed meanwhile (a password reset) is left as it is.
+    async fn upgrade_hash(&self, user: &User, password: &SecretString, old: &PasswordHash) {
         let result = async {
             let password = Password::parse("password", password)?;
             let hash = self.hash(password).await?;
-            self.repo.set_password_hash(user.id, &hash).await
+            self.repo.set_password_hash(user.id, &hash, old).await
         }
         .await;
         match result {
-            Ok(()) => tracing::info!(user_id = user.id, "password hash upgraded to argon2id"),
+            Ok(true) => tracing::info!(user_id = user.id, "password hash upgraded to argon2id"),
+            Ok(false) => tracing::info!(
+                user_id = user.id,
+                "password changed meanwhile; the old hash was not upgraded"
+            ),
             Err(e) => tracing::warn!(user_id = user.id, error = %e, "password hash upgrade failed"),
         }
     }

@@ -220,6 +220,12 @@ impl UserService {
         if !manages {
             super::login::self_service_only(&changes, &current)?;
         }
+        let new_email = (changes.email.as_deref())
+            .is_some_and(|e| !e.trim().eq_ignore_ascii_case(current.email.trim()));
+        if actor.user_id == id && (changes.password.is_some() || new_email) {
+            self.confirm_own_password(actor, changes.current_password.as_ref())
+                .await?;
+        }
         let expected = expected_version("user", id, version, current.version)?;
         let mut v = Violations::default();
         let password = match &changes.password {

@@ -100,6 +100,7 @@ fn changes(r: pb::UpdateUserRequest) -> Result<UserChanges> {
         active: r.active,
         roles: roles(r.roles)?,
         password: r.password.map(SecretString::from),
+        current_password: r.current_password.map(SecretString::from),
     })
 }
 

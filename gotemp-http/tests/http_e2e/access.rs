@@ -75,6 +75,57 @@ async fn a_user_reads_and_changes_itself_but_never_its_rights() {
     store.finish().await;
 }
 
+/// A stolen administrator's token must not take the account for good: changing one's own
+/// password or e-mail needs the current password, whoever one is.
+#[tokio::test]
+async fn an_administrator_changing_its_own_password_or_email_gives_the_current_one() {
+    let (store, api) = seeded().await;
+    let me = api.get("/v1/users/me").await.json();
+    let path = format!("/v1/users/{}", me["id"]);
+    for change in [
+        json!({"password": "a brand new password"}),
+        json!({"email": "root@elsewhere.example"}),
+    ] {
+        let r = api.put(&path, change.clone(), None).await;
+        r.invalid(&["current_password"]);
+        let mut wrong = change.clone();
+        wrong["current_password"] = json!("not the password");
+        api.put(&path, wrong, None)
+            .await
+            .invalid(&["current_password"]);
+    }
+    // The e-mail it has, sent back with the form, is no change.
+    let same = api
+        .put(
+            &path,
+            json!({"email": me["email"], "last_name": "Root"}),
+            None,
+        )
+        .await;
+    assert_eq!(same.status, 200, "{}", same.text);
+    let right = json!({"password": "a brand new password", "current_password": ADMIN_PASSWORD});
+    let r = api.put(&path, right, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    api.get("/v1/users/me").await.problem(401);
+    let (admin, _) = as_user(&api, "root@gotemp.example", "a brand new password").await;
+    // Another user's password is an administrator's to reset without it.
+    let bob = admin
+        .get("/v1/users?email=bob.jones@patoloco.example")
+        .await
+        .json()["items"][0]["id"]
+        .clone();
+    let r = admin
+        .put(
+            &format!("/v1/users/{bob}"),
+            json!({"password": "reset by the admin"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    api.stop().await;
+    store.finish().await;
+}
+
 #[tokio::test]
 async fn logout_ends_the_token_at_once_and_every_other_session_of_the_user() {
     let (store, api) = seeded().await;

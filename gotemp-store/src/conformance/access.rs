@@ -93,6 +93,11 @@ pub async fn last_active_admin_stays(repos: &Repositories) {
             active: false,
             ..admin_draft.clone()
         },
+        // Active and an admin, but no longer valid: it administers nothing.
+        UserDraft {
+            validity: super::period(2000, 2001),
+            ..admin_draft.clone()
+        },
     ] {
         let err = update(repos, &admin, &change).await.unwrap_err();
         assert!(

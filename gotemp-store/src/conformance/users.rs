@@ -348,11 +348,15 @@ pub async fn credentials_and_hash(repos: &Repositories) {
     );
 
     let new_hash = PasswordHash::new("$argon2id$new");
-    repos
-        .users
-        .set_password_hash(u.id, &new_hash)
-        .await
-        .unwrap();
+    let stale = PasswordHash::new("$2b$not-the-stored-one");
+    let replaced = repos.users.set_password_hash(u.id, &new_hash, &stale);
+    assert!(
+        !replaced.await.unwrap(),
+        "only the hash that was verified is replaced"
+    );
+    let stored = d.password_hash.clone().unwrap();
+    let replaced = repos.users.set_password_hash(u.id, &new_hash, &stored);
+    assert!(replaced.await.unwrap());
     let (found, hash) = repos.users.credentials(&email).await.unwrap().unwrap();
     assert_eq!(hash, new_hash);
     assert_eq!(

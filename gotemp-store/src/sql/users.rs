@@ -127,8 +127,11 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         event: PendingEvent,
     ) -> Result<User> {
         let hash = draft.password_hash.as_ref().map(PasswordHash::as_str);
-        // Only a write that leaves this user no active admin can leave the system without one.
-        let may_remove_admin = !(draft.active && draft.roles.contains(Role::Admin));
+        // Only a write that leaves this user no active admin valid now can leave the system
+        // without one (an administrator made to expire administers nothing).
+        let now = event.occurred_at;
+        let may_remove_admin =
+            !(draft.active && draft.roles.contains(Role::Admin) && draft.validity.contains(now));
         let mut tx = self.begin_write().await?;
         let had_admin = if may_remove_admin {
             if let Some(lock) = D::ADMINS_LOCK {
@@ -137,7 +140,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
                     .await
                     .map_err(map_sqlx)?;
             }
-            has_active_admin(&mut tx).await?
+            has_active_admin(&mut tx, now).await?
         } else {
             false
         };
@@ -171,7 +174,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
             let db = D::on_connection(&mut tx);
             return Err(missing_or_stale(db, "users", "user", id, expected_version).await);
         };
-        if had_admin && !has_active_admin(&mut tx).await? {
+        if had_admin && !has_active_admin(&mut tx, now).await? {
             return Err(Error::conflict(
                 ConflictKind::State,
                 Some("roles"),
@@ -204,24 +207,35 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         self.commit_event(tx, event).await
     }
 
-    async fn set_password_hash(&self, id: i64, hash: &PasswordHash) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+    async fn set_password_hash(
+        &self,
+        id: i64,
+        hash: &PasswordHash,
+        replacing: &PasswordHash,
+    ) -> Result<bool> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
             .arg(hash.as_str())
             .arg(id)
+            .arg(replacing.as_str())
             .execute(self.db())
             .await
-            .map(drop)
+            .map(|done| D::rows_affected(&done) == 1)
             .map_err(map_sqlx)
     }
 }
 
-/// Whether some user is still an active admin, as the transaction sees it.
-async fn has_active_admin<D: Dialect>(tx: &mut Transaction<'static, D>) -> Result<bool> {
+/// Whether some user is still an active admin valid at `now`, as the transaction sees it.
+async fn has_active_admin<D: Dialect>(
+    tx: &mut Transaction<'static, D>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM users WHERE active AND {}",
+        "SELECT COUNT(*) AS n FROM users WHERE active AND valid_from <= $1 AND valid_thru >= $1 \
+         AND {}",
         D::IS_ADMIN
     );
     let admins: D::Number = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .arg(now)
         .fetch_one(D::on_connection(tx))
         .await
         .map_err(map_sqlx)?;

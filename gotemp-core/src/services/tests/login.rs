@@ -106,9 +106,13 @@ async fn every_login_failure_is_the_same_error_after_a_password_check() {
 async fn login_upgrades_an_old_hash_and_survives_a_failed_upgrade() {
     let mut repo = credentials(user(7, 1));
     repo.expect_set_password_hash()
-        .withf(|id, h| *id == 7 && *h == PasswordHash::new("$argon2id$new"))
+        .withf(|id, h, old| {
+            *id == 7
+                && *h == PasswordHash::new("$argon2id$new")
+                && *old == PasswordHash::new("stored")
+        })
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(true));
     let mut hasher = verifying(Verification::MatchNeedsRehash);
     hasher
         .expect_hash()
@@ -121,7 +125,7 @@ async fn login_upgrades_an_old_hash_and_survives_a_failed_upgrade() {
 
     let mut repo = credentials(user(7, 1));
     repo.expect_set_password_hash()
-        .returning(|_, _| Err(Error::unavailable("db")));
+        .returning(|_, _, _| Err(Error::unavailable("db")));
     let mut hasher = verifying(Verification::MatchNeedsRehash);
     hasher
         .expect_hash()
