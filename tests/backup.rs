@@ -49,6 +49,29 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
     let store = SqliteStore::connect(&url).await.unwrap();
     let serving = app(&store);
     customer(&serving, "before-backup").await;
+    // A signed-in user, whose token the restore must end along with any revoked since.
+    let password = SecretString::from("a password for the backup test");
+    let user = gotemp::domain::entities::NewUser {
+        first_name: "Back".into(),
+        last_name: "Up".into(),
+        email: "back.up@example.com".into(),
+        company: None,
+        valid_from: Some(chrono::Utc::now() - chrono::Duration::days(1)),
+        valid_thru: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+        active: true,
+        roles: None,
+        password: password.clone(),
+    };
+    serving
+        .users()
+        .create(&Actor::system(), user)
+        .await
+        .unwrap();
+    let before = serving
+        .users()
+        .login("back.up@example.com", &password)
+        .await
+        .unwrap();
     let unrelayed = store.repositories().outbox.backlog().await.unwrap();
     assert!(unrelayed >= 1);
     let done = gotemp(&url, &["backup", copy]);
@@ -88,12 +111,25 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
 
     let store = SqliteStore::connect(&url).await.unwrap();
     let back = app(&store);
+    assert!(
+        back.users().authenticate(&before.token).await.is_err(),
+        "a token issued before the restore (maybe revoked since) is refused"
+    );
     let actor = Actor::admin(1);
     assert!(back.customers().get(&actor, "before-backup").await.is_ok());
     assert!(back.customers().get(&actor, "after-backup").await.is_err());
     assert_eq!(
         store.repositories().outbox.backlog().await.unwrap(),
         unrelayed
+    );
+    let after = back
+        .users()
+        .login("back.up@example.com", &password)
+        .await
+        .unwrap();
+    assert!(
+        back.users().authenticate(&after.token).await.is_ok(),
+        "a new login works"
     );
     // The next start relays what was waiting when the copy was taken.
     let relay = back.start_audit_pipeline();

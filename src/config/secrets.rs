@@ -1,6 +1,7 @@
-//! Secrets that can't be weak: outside the embedded default (every store a SQLite file), a
-//! server refuses to sign tokens with a short, placeholder or low-entropy secret, and refuses to
-//! seed an administrator whose password is the documented default. The embedded default stays
+//! Secrets that can't be weak: unless the server is private (every store a SQLite file and every
+//! listener on loopback), it refuses to sign tokens with a short, placeholder or low-entropy
+//! secret, and refuses to seed an administrator whose password is the documented default; the
+//! demo users' password only ever on loopback. The embedded default stays
 //! as easy as it is: it keeps a random secret of its own. And secrets that need not be in the
 //! environment: every secret setting can be read from a file (`GOTEMP_<NAME>_FILE`, the Docker
 //! and Kubernetes secrets convention).
@@ -33,9 +34,25 @@ impl Config {
         stores.iter().flatten().all(|u| u.starts_with("sqlite://"))
     }
 
-    /// Refuses a token secret anyone could guess, outside the embedded default.
+    /// Whether every listener is on a loopback address (`127.0.0.1`, `::1`, `localhost`): only
+    /// this machine can reach the server. What decides how careful secrets must be is who can
+    /// reach the server, not where it keeps its data.
+    pub fn listens_on_loopback_only(&self) -> bool {
+        [&self.http.addr, &self.grpc.addr]
+            .into_iter()
+            .all(|addr| is_loopback(addr))
+    }
+
+    /// Whether the easy secrets of a first start are acceptable: every store a SQLite file and
+    /// every listener on loopback. Anywhere else, weak secrets are refused.
+    pub fn is_private(&self) -> bool {
+        self.is_embedded() && self.listens_on_loopback_only()
+    }
+
+    /// Refuses a token secret anyone could guess, unless the server is private
+    /// ([`Config::is_private`]).
     pub(super) fn check_jwt_secret(&self) -> Result<(), ConfigError> {
-        if self.is_embedded() {
+        if self.is_private() {
             return Ok(());
         }
         weak(self.auth.jwt_secret.expose_secret(), 32).map_or(Ok(()), |why| {
@@ -60,9 +77,18 @@ impl Config {
     }
 
     /// Refuses to seed an administrator with the documented default password (or another
-    /// placeholder) outside the embedded default.
+    /// placeholder) unless the server is private ([`Config::is_private`]), and the demo users'
+    /// password anywhere but on loopback listeners: the demo users' e-mails are in the docs.
     pub fn check_seed_password(&self) -> Result<(), ConfigError> {
-        if self.is_embedded() {
+        if self.auth.demo_password.is_some() && !self.listens_on_loopback_only() {
+            return Err(ConfigError(format!(
+                "demo_password (GOTEMP_DEMO_PASSWORD) lets anyone who reads the docs log in as \
+                 the demo users: it is for a server on loopback only, and this one listens on \
+                 {} and {}",
+                self.http.addr, self.grpc.addr
+            )));
+        }
+        if self.is_private() {
             return Ok(());
         }
         let password = self.auth.admin_password.expose_secret();
@@ -75,6 +101,16 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Whether `addr` (`host:port`) is a loopback address only this machine reaches.
+fn is_loopback(addr: &str) -> bool {
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn is_placeholder(text: &str) -> bool {

@@ -296,6 +296,46 @@ fn the_default_admin_password_is_not_seeded_outside_the_embedded_default() {
     assert!(c.check_seed_password().is_ok());
 }
 
+/// Who can reach the server decides, not where it keeps its data: the embedded default on a
+/// public address is held to the same rules as a deployment, and the demo password is for
+/// loopback only.
+#[test]
+fn exposure_decides_how_careful_secrets_must_be() {
+    let mut c = Config::embedded(SecretString::from("a".repeat(32)));
+    c.auth.demo_password = Some(SecretString::from("demo password"));
+    assert!(c.is_private());
+    assert!(
+        c.check_seed_password().is_ok(),
+        "on loopback the quick start may"
+    );
+    assert!(c.check_jwt_secret().is_ok());
+    for public in [
+        "0.0.0.0:8080",
+        "192.0.2.7:8080",
+        "[::]:8080",
+        "gotemp.example:8080",
+    ] {
+        c.http.addr = public.into();
+        assert!(!c.is_private(), "{public}");
+        let err = c.check_seed_password().unwrap_err().to_string();
+        assert!(err.contains("GOTEMP_DEMO_PASSWORD"), "{err}");
+        let err = c.check_jwt_secret().unwrap_err().to_string();
+        assert!(err.contains("GOTEMP_JWT_SECRET"), "{err}");
+    }
+    c.auth.demo_password = None;
+    let err = c.check_seed_password().unwrap_err().to_string();
+    assert!(
+        err.contains("GOTEMP_ADMIN_PASSWORD"),
+        "the default admin password: {err}"
+    );
+    for private in ["127.0.0.1:8080", "[::1]:8080", "localhost:8080"] {
+        c.http.addr = private.into();
+        assert!(c.is_private(), "{private}");
+    }
+    c.grpc.addr = "0.0.0.0:50051".into();
+    assert!(!c.is_private(), "every listener counts");
+}
+
 /// Secrets from files, the Docker and Kubernetes secrets convention: `GOTEMP_<NAME>_FILE` names
 /// the file; one trailing newline is dropped; setting the variable too, or an unreadable file,
 /// is said, naming the variable.

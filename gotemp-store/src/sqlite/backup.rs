@@ -42,11 +42,23 @@ async fn copy_into<'e>(db: impl Executor<'e, Database = Sqlite>, target: &Path) 
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
     }
-    sqlx::query("VACUUM INTO $1")
+    // Made empty and owner-only first, exclusively (a file that appeared meanwhile is not
+    // taken over): SQLite then writes into it, so the copy is never readable by others, not
+    // even for a moment.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(target).map_err(|e| io("create", target, e))?;
+    let copied = sqlx::query("VACUUM INTO $1")
         .bind(utf8(target)?)
         .execute(db)
         .await
-        .map_err(map_sqlx)?;
+        .map_err(map_sqlx);
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(target);
+        return Err(e);
+    }
     owner_only(target)
 }
 
@@ -95,8 +107,25 @@ pub async fn restore(backup: &Path, url: &str, force: bool) -> Result<PathBuf> {
     }
     std::fs::rename(&staged, &target).map_err(|e| io("replace", &target, e))?;
     // Brings an older backup up to this version's schema.
-    SqliteStore::connect(url).await?.close().await;
+    let store = SqliteStore::connect(url).await?;
+    let ended = end_earlier_tokens(&store).await;
+    store.close().await;
+    ended?;
     Ok(target)
+}
+
+/// Every token issued before a restore is refused after it: the backup holds the users' token
+/// versions as they were, so tokens revoked since (a log-out, a new password, a deactivation)
+/// would otherwise be good again. Each version moves past any issued before — by the seconds
+/// since the epoch, more than the revocations any user could have had — and everyone logs in
+/// again.
+async fn end_earlier_tokens(store: &SqliteStore) -> Result<()> {
+    sqlx::query("UPDATE users SET token_version = token_version + $1")
+        .bind(chrono::Utc::now().timestamp())
+        .execute(store.pool())
+        .await
+        .map(drop)
+        .map_err(map_sqlx)
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
