@@ -9,8 +9,10 @@ use crate::services::{AuditGrpc, CustomerGrpc, ProductGrpc, PromotionGrpc, UserG
 use gotemp::Gotemp;
 use gotemp::tls::{NoDelay, TlsAcceptor, TlsListener};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
@@ -29,6 +31,12 @@ pub const STREAMS_PER_CONNECTION: u32 = 128;
 
 /// Longest a call may take before it is answered CANCELLED (`grpc-timeout` may ask for less).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Calls one process works on at once, over every connection; more wait for a turn.
+pub const CALLS_AT_ONCE: usize = 512;
+
+/// Longest a call waits for a turn before it is answered UNAVAILABLE (retry).
+pub const TURN_WAIT: Duration = Duration::from_secs(5);
 
 /// Where calls come in: a plain TCP listener, or TLS over one (from
 /// [`GrpcConfig::server_tls`](gotemp::GrpcConfig::server_tls)).
@@ -91,6 +99,9 @@ pub async fn serve(
         "grpc.reflection.v1.ServerReflection".to_owned(),
         "grpc.reflection.v1alpha.ServerReflection".to_owned(),
     ]);
+    // One count of the calls at work over every connection and service: a connection's own
+    // limit bounds one client, this bounds the process.
+    let turns = Arc::new(Semaphore::new(CALLS_AT_ONCE));
     let mut routes = Server::builder()
         .concurrency_limit_per_connection(CALLS_PER_CONNECTION)
         .max_concurrent_streams(STREAMS_PER_CONNECTION)
@@ -115,18 +126,23 @@ pub async fn serve(
         routes = match service {
             ServiceName::User => routes.add_service(wrap(
                 UserGrpc::new(app.users().clone(), auth.clone()).into_server(),
+                &turns,
             )),
             ServiceName::Customer => routes.add_service(wrap(
                 CustomerGrpc::new(app.customers().clone(), auth.clone()).into_server(),
+                &turns,
             )),
             ServiceName::Product => routes.add_service(wrap(
                 ProductGrpc::new(app.products().clone(), auth.clone()).into_server(),
+                &turns,
             )),
             ServiceName::Promotion => routes.add_service(wrap(
                 PromotionGrpc::new(app.promotions().clone(), auth.clone()).into_server(),
+                &turns,
             )),
             ServiceName::Audit => routes.add_service(wrap(
                 AuditGrpc::new(app.audit().clone(), auth.clone()).into_server(),
+                &turns,
             )),
         };
     }
@@ -184,8 +200,8 @@ fn call_span<B>(request: &tonic::codegen::http::Request<B>) -> tracing::Span {
 
 /// A service as gotemp serves it: each call runs to completion in a task of its own, with the
 /// caller's token at hand for the calls it makes on the caller's behalf.
-fn wrap<S>(service: S) -> RunToCompletion<ForwardCallerToken<S>> {
-    RunToCompletion(ForwardCallerToken::new(service))
+fn wrap<S>(service: S, turns: &Arc<Semaphore>) -> RunToCompletion<ForwardCallerToken<S>> {
+    RunToCompletion::new(ForwardCallerToken::new(service), turns.clone())
 }
 
 /// Keeps health statuses in step with the storage: SERVING while it answers, NOT_SERVING while
@@ -218,8 +234,22 @@ async fn watch_readiness(app: Gotemp, services: Vec<ServiceName>, health: Health
 /// a write half-way: a transaction cancelled while it begins leaves its pooled connection
 /// inside an open transaction (sqlx 0.9), and every later statement on it uncommitted. The call
 /// finishes or fails as a whole; the client just stops waiting.
+///
+/// A call takes its turn (one of [`CALLS_AT_ONCE`]) before its task is spawned, and the task
+/// holds it until the work ends: a client that resets its stream stops waiting, but the turn
+/// stays taken while the work goes on, so resets cannot pile up work beyond the limit.
 #[derive(Clone)]
-pub struct RunToCompletion<S>(pub S);
+pub struct RunToCompletion<S> {
+    inner: S,
+    turns: Arc<Semaphore>,
+}
+
+impl<S> RunToCompletion<S> {
+    /// `inner`, with its calls counted in `turns`.
+    pub fn new(inner: S, turns: Arc<Semaphore>) -> Self {
+        Self { inner, turns }
+    }
+}
 
 impl<S: tonic::server::NamedService> tonic::server::NamedService for RunToCompletion<S> {
     const NAME: &'static str = S::NAME;
@@ -243,7 +273,7 @@ where
         &mut self,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: tonic::codegen::http::Request<B>) -> Self::Future {
@@ -254,10 +284,22 @@ where
             .and_then(|v| v.to_str().ok())
             .map(Locale::from_accept_language)
             .unwrap_or_default();
-        let call = i18n::sync_scope(locale, || self.0.call(request));
+        let call = i18n::sync_scope(locale, || self.inner.call(request));
         let call = i18n::scope(locale, call).instrument(tracing::Span::current());
-        let work = tokio::spawn(call);
+        let turns = self.turns.clone();
         Box::pin(async move {
+            let Ok(Ok(turn)) = tokio::time::timeout(TURN_WAIT, turns.acquire_owned()).await else {
+                metrics::counter!("gotemp_grpc_shed_calls_total").increment(1);
+                return Ok(tonic::Status::unavailable(
+                    i18n::scope(locale, async { gotemp_core::tr!("http.busy") }).await,
+                )
+                .into_http());
+            };
+            let work = tokio::spawn(async move {
+                let outcome = call.await;
+                drop(turn);
+                outcome
+            });
             match work.await {
                 Ok(outcome) => outcome,
                 Err(failed) => {
@@ -266,5 +308,49 @@ where
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic::codegen::Service as _;
+    use tonic::codegen::http::{Request, Response};
+
+    /// A call that works for `ms` milliseconds.
+    fn slow(
+        ms: u64,
+    ) -> impl tonic::codegen::Service<
+        Request<()>,
+        Response = Response<tonic::body::Body>,
+        Error = std::convert::Infallible,
+        Future = impl Future<Output = Result<Response<tonic::body::Body>, std::convert::Infallible>>
+                 + Send
+                 + 'static,
+    > + Clone {
+        tower::service_fn(move |_: Request<()>| async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok::<_, std::convert::Infallible>(Response::new(tonic::body::Body::empty()))
+        })
+    }
+
+    #[tokio::test]
+    async fn a_reset_call_keeps_its_turn_until_its_work_ends() {
+        let turns = Arc::new(Semaphore::new(1));
+        let mut service = RunToCompletion::new(slow(300), turns.clone());
+        let call = service.call(Request::new(()));
+        // The client resets the stream as soon as the call is under way.
+        let _ = tokio::time::timeout(Duration::from_millis(50), call).await;
+        assert_eq!(
+            turns.available_permits(),
+            0,
+            "the work goes on, and holds the turn"
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(
+            turns.available_permits(),
+            1,
+            "given back when the work ended"
+        );
     }
 }
