@@ -33,7 +33,7 @@ pub use config::{
 pub use gotemp_core as domain;
 pub use gotemp_events as events;
 pub use gotemp_store as store;
-pub use runtime::{EventPipeline, shutdown_signal};
+pub use runtime::{EventPipeline, readiness, shutdown_signal};
 pub use secrecy::SecretString;
 
 #[doc = include_str!("../README.md")]

@@ -197,3 +197,50 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutdown requested");
 }
+
+/// What a readiness probe reports: whether anything can be served (the storage answers), and
+/// the whole report — each backend's state, the failed ones, the audit storage — for operators.
+/// The storage down means unavailable; a broker or cache outage means `degraded`, because
+/// requests still succeed (events wait in the outbox, lookups bypass the cache).
+pub async fn readiness(app: &Gotemp, events: Option<&EventPipeline>) -> (bool, serde_json::Value) {
+    let limit = std::time::Duration::from_secs(2);
+    let storage = match tokio::time::timeout(limit, app.check_storage()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {limit:?}")),
+    };
+    let cache = match tokio::time::timeout(limit, app.check_cache()).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {limit:?}")),
+    };
+    let broker = match events {
+        Some(events) => events.check_broker().map_err(|e| e.to_string()),
+        None => Ok(()),
+    };
+    let storage_ok = storage.is_ok();
+    let mut failed = Vec::new();
+    let mut checks = serde_json::Map::new();
+    for (name, result) in [("storage", storage), ("broker", broker), ("cache", cache)] {
+        let check = match &result {
+            Ok(()) => serde_json::json!({ "ok": true }),
+            Err(e) => {
+                tracing::warn!(backend = name, error = %e, "readiness check failed");
+                failed.push(name);
+                serde_json::json!({ "ok": false, "error": e })
+            }
+        };
+        checks.insert(name.to_owned(), check);
+    }
+    let status = match (storage_ok, failed.is_empty()) {
+        (false, _) => "unavailable",
+        (true, false) => "degraded",
+        (true, true) => "ready",
+    };
+    let report = serde_json::json!({
+        "status": status,
+        "failed": failed,
+        "checks": checks,
+        "audit_storage": app.audit_storage(),
+    });
+    (storage_ok, report)
+}

@@ -18,6 +18,7 @@ fn config(storage: String) -> Config {
     c.storage.url = storage.into();
     c.http.addr = "127.0.0.1:0".into();
     c.grpc.addr = "127.0.0.1:0".into();
+    c.grpc.metrics_addr = Some("127.0.0.1:0".into());
     // Only the embedded default seeds an administrator with the documented default password.
     c.auth.admin_password = SecretString::from("the server example's admin password");
     c
@@ -88,9 +89,34 @@ async fn demo_against(config: &Config, pki: Option<&Pki>) {
     match pki {
         None => {
             let ready = reqwest_get(&format!("http://{}/readyz", running.http)).await;
-            assert!(ready.contains("\"ready\""), "{ready}");
+            assert!(
+                ready.ends_with(r#"{"status":"ready"}"#),
+                "a stranger sees the status only: {ready}"
+            );
+            let public = reqwest_get(&format!("http://{}/metrics", running.http)).await;
+            assert!(
+                !public.contains("gotemp_"),
+                "no metrics on the public API: {public}"
+            );
         }
         Some(pki) => https_checks(running.http.port(), pki).await,
+    }
+    // Metrics on their own listener, the sampled figures among them.
+    let metrics = running.metrics.expect("GOTEMP_METRICS_ADDR was set");
+    let started = std::time::Instant::now();
+    loop {
+        let text = reqwest_get(&format!("http://{metrics}/metrics")).await;
+        if text.contains("gotemp_outbox_pending_events") {
+            assert!(text.contains("gotemp_grpc_requests_total"), "{text}");
+            break;
+        }
+        let ready = reqwest_get(&format!("http://{metrics}/readyz")).await;
+        assert!(
+            ready.contains("\"audit_storage\""),
+            "the whole report here: {ready}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(15), "{text}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     running.stop().await.expect("a graceful stop");
 }

@@ -21,6 +21,8 @@ pub struct Running {
     pub http: SocketAddr,
     /// Where gRPC listens.
     pub grpc: SocketAddr,
+    /// Where Prometheus metrics are served, when `GOTEMP_METRICS_ADDR` asks for them.
+    pub metrics: Option<SocketAddr>,
     /// What seeding created, when this start found an empty store.
     pub seeded: Option<SeedReport>,
     stop: watch::Sender<bool>,
@@ -69,6 +71,27 @@ pub async fn start(config: &Config) -> Result<Running, BoxError> {
             .await
             .map_err(BoxError::from)
     });
+    let mut tasks = vec![http_task];
+    // Metrics apart from the API, for operators only.
+    let metrics = match &config.grpc.metrics_addr {
+        Some(addr) => {
+            let server = gotemp::metrics::MetricsServer::start(
+                addr,
+                app.clone(),
+                Some(events.clone()),
+                true,
+            )
+            .await?;
+            let addr = server.addr;
+            let metrics_stopped = until_stopped();
+            tasks.push(tokio::spawn(async move {
+                metrics_stopped.await;
+                server.stop().await.map_err(BoxError::from)
+            }));
+            Some(addr)
+        }
+        None => None,
+    };
     let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let grpc_stopped = until_stopped();
     let grpc_task = tokio::spawn(async move {
@@ -77,12 +100,14 @@ pub async fn start(config: &Config) -> Result<Running, BoxError> {
             .await
             .map_err(BoxError::from)
     });
+    tasks.push(grpc_task);
     Ok(Running {
         http,
         grpc,
+        metrics,
         seeded,
         stop,
-        tasks: vec![http_task, grpc_task],
+        tasks,
         events,
     })
 }

@@ -86,6 +86,15 @@ async fn run() -> Result<(), all_in_one::BoxError> {
         (Some(_), Some(_)) => tr!("cli.server.grpc_mtls", addr = grpc),
     };
     println!("{grpc_line}");
+    if let Some(metrics) = running.metrics {
+        println!(
+            "{}",
+            tr!(
+                "cli.server.metrics",
+                url = format!("http://{metrics}/metrics")
+            )
+        );
+    }
     println!(
         "{}",
         tr!(

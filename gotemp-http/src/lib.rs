@@ -1,8 +1,10 @@
 //! gotemp-http: gotemp's five services as a REST/JSON API for people, browsers and scripts.
 //!
 //! [`router`] builds the whole API over a [`gotemp::Gotemp`]: `/v1/…` resources (bearer-token
-//! authenticated), `/healthz`, `/readyz`, `/metrics` (Prometheus), `/openapi.json` (generated
-//! from the handlers, so it cannot drift from them) and Swagger UI at `/docs`. Errors are
+//! authenticated), `/healthz`, `/readyz` (details for administrators), `/openapi.json`
+//! (generated from the handlers, so it cannot drift from them) and Swagger UI at `/docs` (both
+//! switched off by `GOTEMP_HTTP_DOCS=false`). Prometheus metrics are served apart, on
+//! `GOTEMP_METRICS_ADDR` ([`gotemp::metrics::serve`]). Errors are
 //! `application/problem+json` ([`problem`]); `GET /{id}` returns the version as `ETag`, and `PUT` /
 //! `DELETE` honour `If-Match`.
 //!
@@ -170,6 +172,8 @@ pub struct HttpSettings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where a trace can be seen (`{trace_id}` stands for its id); offered to the web UI.
     pub trace_url: Option<String>,
+    /// Serve Swagger UI at `/docs` and the OpenAPI document at `/openapi.json`.
+    pub docs: bool,
 }
 
 impl Default for HttpSettings {
@@ -198,6 +202,7 @@ impl HttpSettings {
                 Vec::new()
             }),
             trace_url: config.http.trace_url.clone(),
+            docs: config.http.docs,
         }
     }
 }
@@ -217,10 +222,11 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
     let openapi = api::document(openapi);
     let not_found =
         || async { Problem::new(StatusCode::NOT_FOUND, gotemp_core::tr!("http.no_route")) };
-    let routes = Router::new()
-        .merge(api)
-        .merge(ops::routes())
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi));
+    let mut routes = Router::new().merge(api).merge(ops::routes());
+    if settings.docs {
+        routes =
+            routes.merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi));
+    }
     let routes = match &settings.web_dir {
         None => routes.fallback(not_found),
         // The web front end answers every path outside the API; unknown API paths stay

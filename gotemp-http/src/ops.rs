@@ -1,4 +1,5 @@
-//! What operators and orchestrators call: liveness, readiness and Prometheus metrics.
+//! What operators and orchestrators call: liveness and readiness. Prometheus metrics are not
+//! here: they are served apart from the API, on `GOTEMP_METRICS_ADDR` ([`gotemp::metrics::serve`]).
 
 use crate::ApiState;
 use axum::Router;
@@ -6,8 +7,6 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Installs the process-wide Prometheus recorder (once; later calls reuse it) so `/metrics`
@@ -32,7 +31,6 @@ pub(crate) fn routes() -> Router<ApiState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
 }
 
 /// Liveness: the process answers.
@@ -40,72 +38,28 @@ async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// One backend's state in a readiness report.
-#[derive(Debug, Serialize)]
-struct Check {
-    ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
 /// Readiness: 503 while the storage does not answer (nothing can be served); a broker or cache
 /// outage is reported as `degraded` with 200, because requests still succeed (events wait in the
 /// outbox, lookups bypass the cache) and taking every instance out of rotation for it would turn
-/// a slowdown into an outage.
-async fn readyz(State(state): State<ApiState>) -> Response {
-    let limit = Duration::from_secs(2);
-    let mut checks = BTreeMap::new();
-    let storage = match tokio::time::timeout(limit, state.app.check_storage()).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {limit:?}")),
+/// a slowdown into an outage. A stranger (an orchestrator's probe) gets the status alone; which
+/// backend failed and why is for an administrator's token.
+async fn readyz(State(state): State<ApiState>, headers: axum::http::HeaderMap) -> Response {
+    let caller = (headers.get(header::AUTHORIZATION))
+        .and_then(|v| v.to_str().ok())
+        .and_then(gotemp_core::auth::bearer_token);
+    let detailed = match caller {
+        Some(token) => (state.app.users().authenticate(token).await)
+            .is_ok_and(|who| who.actor.roles.contains(gotemp_core::policy::Role::Admin)),
+        None => false,
     };
-    let cache = match tokio::time::timeout(limit, state.app.check_cache()).await {
-        Ok(result) => result.map_err(|e| e.to_string()),
-        Err(_) => Err(format!("no answer within {limit:?}")),
+    let (ready, report) = gotemp::readiness(&state.app, state.events.as_deref()).await;
+    let status = match ready {
+        true => StatusCode::OK,
+        false => StatusCode::SERVICE_UNAVAILABLE,
     };
-    let broker = match &state.events {
-        Some(events) => events.check_broker().map_err(|e| e.to_string()),
-        None => Ok(()),
+    let body = match detailed {
+        true => report,
+        false => serde_json::json!({ "status": report["status"] }),
     };
-    let storage_ok = storage.is_ok();
-    let mut failed = Vec::new();
-    for (name, result) in [("storage", storage), ("broker", broker), ("cache", cache)] {
-        if let Err(e) = &result {
-            tracing::warn!(backend = name, error = %e, "readiness check failed");
-            failed.push(name);
-        }
-        checks.insert(
-            name,
-            Check {
-                ok: result.is_ok(),
-                error: result.err(),
-            },
-        );
-    }
-    let (status, word) = match (storage_ok, failed.is_empty()) {
-        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-        (true, false) => (StatusCode::OK, "degraded"),
-        (true, true) => (StatusCode::OK, "ready"),
-    };
-    let body = serde_json::json!({
-        "status": word,
-        "failed": failed,
-        "checks": checks,
-        "audit_storage": state.app.audit_storage(),
-    });
     (status, axum::Json(body)).into_response()
-}
-
-/// Prometheus text format; the outbox and the parked audit messages are read at scrape time.
-async fn metrics_text(State(state): State<ApiState>) -> Response {
-    // The HTTP API serves the audit routes, so it reaches the audit store and its dead letters.
-    match gotemp::metrics::render(&state.app, true).await {
-        Some(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
-        None => (
-            StatusCode::NOT_IMPLEMENTED,
-            "another metrics recorder is installed in this process; scrape it instead\n",
-        )
-            .into_response(),
-    }
 }

@@ -241,6 +241,11 @@ pub struct HttpConfig {
     /// there. None by default (`trace_url`).
     #[serde(rename = "trace_url", deserialize_with = "non_empty")]
     pub trace_url: Option<String>,
+    /// Whether Swagger UI (`/docs`) and the OpenAPI document (`/openapi.json`) are served
+    /// (default `true`); `false` for a public edge that should not describe itself
+    /// (`http_docs`, `GOTEMP_HTTP_DOCS`).
+    #[serde(rename = "http_docs")]
+    pub docs: bool,
 }
 
 impl Default for HttpConfig {
@@ -256,6 +261,7 @@ impl Default for HttpConfig {
             tls_key: None,
             trusted_proxies: String::new(),
             trace_url: None,
+            docs: true,
         }
     }
 }

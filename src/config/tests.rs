@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 37] = [
+const EVERY_SETTING: [(&str, &str); 38] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -96,6 +96,7 @@ const EVERY_SETTING: [(&str, &str); 37] = [
         "Vb3rT9x2Lq8Zp4Kd7Wm1Nc6Hy0Fs5Ej2Ga9Ru3Ot",
     ),
     ("max_event_bytes", "262144"),
+    ("http_docs", "false"),
     ("registration_roles", "viewer,approver"),
     (
         "jwt_previous_secrets",
@@ -170,6 +171,7 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
             c.events.signing_key.as_ref().map(text).unwrap_or_default(),
         ),
         ("max_event_bytes", c.events.max_event_bytes.to_string()),
+        ("http_docs", c.http.docs.to_string()),
         (
             "registration_roles",
             c.auth.registration_roles.names().join(","),

@@ -132,9 +132,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         true => Arc::new(RemoteVerifier::discovered(instances(ServiceName::User))),
         false => Arc::new(LocalVerifier::new(app.users().clone())),
     };
-    let events = app
-        .start_events(&config, services.contains(&ServiceName::Audit))
-        .await?;
+    let events = Arc::new(
+        app.start_events(&config, services.contains(&ServiceName::Audit))
+            .await?,
+    );
     let addr = args.addr.as_deref().unwrap_or(&config.grpc.addr);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let names: Vec<&str> = services.iter().map(|s| s.grpc_name()).collect();
@@ -148,23 +149,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "gotemp-grpc listening on {local} serving {} over {over}",
         names.join(", ")
     );
-    let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(false);
     let metrics = match &config.grpc.metrics_addr {
         Some(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr).await?;
-            println!("metrics on http://{}/metrics", listener.local_addr()?);
-            let mut stopped = metrics_stopped.clone();
-            let until = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
             let records_audit = services.contains(&ServiceName::Audit);
-            let app = app.clone();
-            Some(tokio::spawn(gotemp::metrics::serve(
-                listener,
-                app,
-                records_audit,
-                until,
-            )))
+            let pipeline = Some(events.clone());
+            let metrics =
+                gotemp::metrics::MetricsServer::start(addr, app.clone(), pipeline, records_audit)
+                    .await?;
+            println!("metrics on http://{}/metrics", metrics.addr);
+            Some(metrics)
         }
         None => None,
     };
@@ -191,9 +184,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     .await?;
     tracing::info!("calls finished; stopping the event pipeline");
     events.shutdown().await;
-    let _ = stop_metrics.send(true);
     if let Some(metrics) = metrics {
-        metrics.await??;
+        metrics.stop().await?;
     }
     Ok(())
 }

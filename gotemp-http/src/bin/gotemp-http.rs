@@ -7,7 +7,8 @@
 //!
 //! Settings come from `--config <file.toml>` and `GOTEMP_*` variables (see `gotemp::Config`:
 //! `http_addr`, `http_cors_origins`, `http_body_limit_bytes`, `http_request_timeout_secs`,
-//! `http_max_in_flight`, `http_tls_cert` and `http_tls_key` for HTTPS, and the backends). On SIGTERM or ctrl-c it stops accepting connections,
+//! `http_max_in_flight`, `http_tls_cert` and `http_tls_key` for HTTPS, `http_docs`,
+//! `metrics_addr` for Prometheus metrics on a listener of their own, and the backends). On SIGTERM or ctrl-c it stops accepting connections,
 //! lets the requests in flight finish, and stops the outbox relay after its batch.
 
 use clap::Parser;
@@ -69,7 +70,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // This process serves the audit routes, so it also stores the audit trail.
     let events = Arc::new(app.start_events(&config, true).await?);
     let router = gotemp_http::router(
-        app,
+        app.clone(),
         Some(events.clone()),
         &HttpSettings::from_config(&config),
     );
@@ -79,8 +80,26 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let local = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("gotemp-http listening on {scheme}://{local} (API docs: {scheme}://{local}/docs)");
+    // Metrics apart from the API, for operators only (this process stores the audit trail).
+    let metrics = match &config.grpc.metrics_addr {
+        Some(addr) => {
+            let metrics = gotemp::metrics::MetricsServer::start(
+                addr,
+                app.clone(),
+                Some(events.clone()),
+                true,
+            )
+            .await?;
+            println!("metrics on http://{}/metrics", metrics.addr);
+            Some(metrics)
+        }
+        None => None,
+    };
     gotemp_http::serve(router, listener, tls.as_ref(), gotemp::shutdown_signal()).await?;
     tracing::info!("requests finished; stopping the event pipeline");
     events.shutdown().await;
+    if let Some(metrics) = metrics {
+        metrics.stop().await?;
+    }
     Ok(())
 }

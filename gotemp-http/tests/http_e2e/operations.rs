@@ -23,8 +23,19 @@ async fn operations_endpoints_and_limits() {
     assert_eq!(anonymous.get("/healthz").await.json()["status"], "ok");
     let ready = anonymous.get("/readyz").await;
     assert_eq!(ready.status, 200);
+    assert_eq!(
+        ready.json(),
+        json!({"status": "ready"}),
+        "a stranger sees the status only"
+    );
+    api.login("root@gotemp.example", ADMIN_PASSWORD).await;
+    let ready = api.get("/readyz").await;
     assert_eq!(ready.json()["status"], "ready");
-    assert_eq!(ready.json()["audit_storage"], "table");
+    assert_eq!(
+        ready.json()["audit_storage"],
+        "table",
+        "an administrator sees the details"
+    );
 
     // The document is OpenAPI 3.1 and lists every route the API serves.
     let doc = anonymous.get("/openapi.json").await.json();
@@ -48,6 +59,15 @@ async fn operations_endpoints_and_limits() {
     let docs = anonymous.get("/docs/").await;
     assert_eq!(docs.status, 200);
     assert!(docs.text.contains("swagger"), "Swagger UI");
+    // A public edge may keep its description to itself.
+    let quiet = HttpSettings {
+        docs: false,
+        ..HttpSettings::default()
+    };
+    let undocumented = Api::start(app.clone(), quiet).await;
+    undocumented.get("/docs/").await.problem(404);
+    undocumented.get("/openapi.json").await.problem(404);
+    undocumented.stop().await;
 
     // Framework-level errors are problems too, and the request id comes back.
     anonymous.get("/v2/nothing").await.problem(404);
@@ -99,7 +119,12 @@ async fn operations_endpoints_and_limits() {
         .await;
     api.get("/v1/customers/metered").await;
     api.get("/v1/customers/metered").await;
-    let metrics = anonymous.get("/metrics").await.text;
+    // Never on the public API: on GOTEMP_METRICS_ADDR (gotemp::metrics::serve), whose
+    // sampler and renderer these are.
+    anonymous.get("/metrics").await.problem(404);
+    api.get("/metrics").await.problem(404);
+    gotemp::metrics::sample(&app, true).await;
+    let metrics = gotemp::metrics::render().expect("the recorder is installed");
     assert!(
         metrics.contains(
             r#"gotemp_http_requests_total{method="GET",route="/v1/customers/{id}",status="200"}"#
@@ -147,6 +172,11 @@ async fn operations_endpoints_and_limits() {
     store.finish().await;
     let r = api.get("/readyz").await;
     assert_eq!(r.status, 503, "{}", r.text);
-    assert_eq!(r.json()["failed"], json!(["storage"]));
+    assert_eq!(r.json(), json!({"status": "unavailable"}));
+    // The whole report is on the metrics listener, where no token is needed (nor could be
+    // checked without the storage).
+    let (ready, report) = gotemp::readiness(&app, None).await;
+    assert!(!ready);
+    assert_eq!(report["failed"], json!(["storage"]));
     api.stop().await;
 }
