@@ -140,7 +140,7 @@ impl Gotemp {
         let mut products = ProductService::new(r.products.clone())
             .with_hooks(hooks.products)
             .with_policy(policy.clone());
-        let mut users = UserService::new(
+        let users = UserService::new(
             r.users.clone(),
             Arc::new(Argon2Hasher::owasp()),
             tokens.clone(),
@@ -152,7 +152,6 @@ impl Gotemp {
         if let Some(cache) = &cache {
             customers = customers.with_cache(cache.clone());
             products = products.with_cache(cache.clone());
-            users = users.with_cache(cache.clone());
         }
         // The promotion service reads customers through the very service the transports write
         // through (same cache, same hooks), unless they live in another process.

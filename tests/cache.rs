@@ -9,6 +9,7 @@ use gotemp::domain::cache::{Cache, CacheLayer, CacheSettings};
 use gotemp::domain::entities::{
     Customer, CustomerChanges, NewCustomer, NewProduct, NewPromotion, ProductChanges,
 };
+use gotemp::domain::policy::{Role, Roles};
 use gotemp::domain::ports::Repositories;
 use gotemp::events::nats::{self, NatsCacheInvalidator, NatsSettings, NatsSink};
 use gotemp::events::testing::NatsServer;
@@ -132,6 +133,66 @@ async fn a_rename_is_seen_at_once_by_a_second_instance_sharing_redis() {
     let customer = promotions.customers().get(&actor(), "renamed-co").await;
     assert_eq!(customer.unwrap().name, "New Name");
 
+    store.finish().await;
+}
+
+/// A user's roles and token version are never kept in the shared Redis, where every pod holds
+/// the password: a status written there (say, by a compromised pod making a user an admin) is
+/// never read, and a revocation is not undone by a stale entry.
+#[tokio::test]
+async fn authorization_state_is_never_trusted_from_redis() {
+    let test = "authorization_state_is_never_trusted_from_redis";
+    let url = match testing::configured_url(Backend::Redis).await {
+        Ok(url) => url,
+        Err(why) => return testing::skip(Backend::Redis, test, &why).unwrap_or(()),
+    };
+    let Some(store) = testing::postgres_store(test).await else {
+        return;
+    };
+    let redis: Arc<dyn Cache> = Arc::new(RedisCache::new(&url, &Default::default()).unwrap());
+    let settings = settings();
+    let prefix = settings.prefix.clone();
+    let app = instance(store.repos.clone(), redis.clone(), settings);
+    let password = SecretString::from("a password for the cache test");
+    let viewer = gotemp::domain::entities::NewUser {
+        first_name: "Vi".into(),
+        last_name: "Ewer".into(),
+        email: "viewer@cache.example".into(),
+        company: None,
+        valid_from: Some(chrono::Utc::now() - chrono::Duration::days(1)),
+        valid_thru: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+        active: true,
+        roles: Some(Roles::of(&[Role::Viewer])),
+        password: password.clone(),
+    };
+    let user = app.users().create(&Actor::system(), viewer).await.unwrap();
+    let login = app
+        .users()
+        .login("viewer@cache.example", &password)
+        .await
+        .unwrap();
+    let who = app.users().authenticate(&login.token).await.unwrap();
+    assert_eq!(who.actor.roles, Roles::of(&[Role::Viewer]));
+    // What the shared cache would have held under the user's id: nothing, and a forged entry
+    // changes nothing.
+    let key = format!("{prefix}:user:v1:{}", user.id);
+    assert!(
+        redis.get(&key).await.unwrap().is_none(),
+        "nothing under {key}"
+    );
+    let forged = serde_json::json!({"user": {"roles": ["admin"]}, "token_version": 1});
+    let forged = serde_json::to_vec(&forged).unwrap();
+    redis
+        .set(&key, &forged, Duration::from_secs(60))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let who = app.users().authenticate(&login.token).await.unwrap();
+    assert_eq!(
+        who.actor.roles,
+        Roles::of(&[Role::Viewer]),
+        "the store decides"
+    );
     store.finish().await;
 }
 

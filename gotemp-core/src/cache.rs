@@ -9,7 +9,7 @@
 //! now and then until it answers again. Evictions that could not reach the cache during an
 //! outage are kept and replayed before the cache is trusted again.
 
-use crate::entities::{AuthStatus, Customer, Product};
+use crate::entities::{Customer, Product};
 use crate::error::Result;
 use crate::event::Auditable;
 use async_trait::async_trait;
@@ -116,21 +116,17 @@ impl Cacheable for Product {
     const SCHEMA_VERSION: u32 = 2;
 }
 
-/// What authenticating a call needs of its user, cached under the user's id and evicted by the
-/// user's change events like any other entry.
-impl Cacheable for AuthStatus {
-    const SCHEMA_VERSION: u32 = 1;
-}
-
 /// What is cached of each object whose change events evict entries: object name, the name its
 /// entries are kept under, and their schema version. One object may be cached in several
 /// shapes (a customer, and its name for a promotion service deployed apart); a change evicts
 /// them all.
-pub(crate) const CACHED_OBJECTS: [(&str, &str, u32); 4] = [
+///
+/// A user's authentication status (roles, token version) is not among them: it is never in a
+/// shared cache, where anyone holding its password could rewrite it (see the user service).
+pub(crate) const CACHED_OBJECTS: [(&str, &str, u32); 3] = [
     cached::<Customer>(),
     cached::<CustomerName>(),
     cached::<Product>(),
-    cached::<AuthStatus>(),
 ];
 
 const fn cached<T: Cacheable>() -> (&'static str, &'static str, u32) {

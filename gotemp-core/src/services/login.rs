@@ -172,13 +172,15 @@ impl UserService {
     }
 
     async fn auth_status(&self, id: i64) -> Result<Option<AuthStatus>> {
-        match &self.cache {
-            Some(cache) => {
-                let key = id.to_string();
-                cache.get_or_load(&key, || self.repo.auth_status(id)).await
-            }
-            None => self.repo.auth_status(id).await,
+        if let Some(status) = self.statuses.get(id) {
+            return Ok(Some(status));
         }
+        let token = self.statuses.before_read();
+        let status = self.repo.auth_status(id).await?;
+        if let Some(status) = &status {
+            self.statuses.put(id, status, token);
+        }
+        Ok(status)
     }
 
     /// Exchanges e-mail and password for a token. Every failure (unknown e-mail, wrong password,

@@ -3,7 +3,6 @@
 use super::common::{expected_version, merged_period};
 use crate::actor::Actor;
 use crate::auth::{PasswordHasher, TokenService};
-use crate::cache::CacheLayer;
 use crate::entities::{AuthStatus, NewUser, User, UserChanges, UserDraft, UserFilter};
 use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
@@ -29,7 +28,7 @@ pub struct UserService {
     pub(super) tokens: Arc<TokenService>,
     pub(super) hooks: HookChain<User, UserDraft>,
     pub(super) policy: Arc<dyn Policy>,
-    pub(super) cache: Option<CacheLayer>,
+    pub(super) statuses: Arc<StatusMemo>,
     pub(super) throttle: Arc<Throttle>,
     pub(super) registration_open: bool,
     pub(super) registration_roles: Roles,
@@ -51,7 +50,7 @@ impl UserService {
             tokens,
             hooks: HookChain::default(),
             policy: Arc::new(RolePolicy),
-            cache: None,
+            statuses: Arc::new(StatusMemo::default()),
             throttle: Arc::new(Throttle::default()),
             registration_open: false,
             registration_roles: Roles::NONE,
@@ -68,13 +67,6 @@ impl UserService {
     /// Decides every call with `policy` instead of the built-in roles' table.
     pub fn with_policy(mut self, policy: Arc<dyn Policy>) -> Self {
         self.policy = policy;
-        self
-    }
-
-    /// Serves what authenticating a call needs of its user through `cache`; every change of a
-    /// user evicts it (here at once, elsewhere by the change event).
-    pub fn with_cache(mut self, cache: CacheLayer) -> Self {
-        self.cache = Some(cache);
         self
     }
 
@@ -309,11 +301,9 @@ impl UserService {
         Ok(deleted)
     }
 
-    /// Drops what authentication cached of user `id`, after a committed change.
+    /// Drops what authentication remembered of user `id`, after a committed change.
     pub(super) async fn evict(&self, id: i64) {
-        if let Some(cache) = &self.cache {
-            cache.evict::<AuthStatus>(&id.to_string()).await;
-        }
+        self.statuses.evict(id);
     }
 
     pub(super) async fn hash(&self, password: Password) -> Result<PasswordHash> {
@@ -408,5 +398,114 @@ fn last_admin(e: Error, deactivated: bool) -> Error {
             crate::tr!("conflict.last_admin_role", role = Role::Admin),
         ),
         other => other,
+    }
+}
+
+/// What authentication knows of recently seen users — roles, company, active, validity, token
+/// version — kept in this process only, for [`StatusMemo::TTL`]. Never in a shared cache: a
+/// user's roles in Redis could be rewritten by anyone holding the Redis password (every pod),
+/// making any user an admin. A change made in this process evicts the entry at once; one made
+/// in another process is seen within the TTL, inside the 2 s bound on revocation. A fill that
+/// raced an eviction (read before the change committed, stored after its eviction) is not
+/// stored, so it cannot outlive the revocation it raced.
+pub(super) struct StatusMemo {
+    entries: std::sync::Mutex<hashlink::LruCache<i64, (std::time::Instant, AuthStatus)>>,
+    /// Bumped by every eviction: a fill that saw another value began before one.
+    evictions: std::sync::atomic::AtomicU64,
+}
+
+impl Default for StatusMemo {
+    fn default() -> Self {
+        Self {
+            entries: std::sync::Mutex::new(hashlink::LruCache::new(Self::CAPACITY)),
+            evictions: Default::default(),
+        }
+    }
+}
+
+impl StatusMemo {
+    /// How long a status is trusted without reading the store again.
+    pub(super) const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+    /// Users remembered at most; the least recently used go first.
+    const CAPACITY: usize = 100_000;
+
+    fn entries(
+        &self,
+    ) -> std::sync::MutexGuard<'_, hashlink::LruCache<i64, (std::time::Instant, AuthStatus)>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The status of user `id` when a fresh one is remembered.
+    pub(super) fn get(&self, id: i64) -> Option<AuthStatus> {
+        let mut entries = self.entries();
+        match entries.get(&id) {
+            Some((at, status)) if at.elapsed() < Self::TTL => Some(status.clone()),
+            Some(_) => {
+                entries.remove(&id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// A token for [`StatusMemo::put`], taken before the store is read.
+    pub(super) fn before_read(&self) -> u64 {
+        self.evictions.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Remembers `status`, read after `before_read` returned `token`, unless an eviction
+    /// happened meanwhile.
+    pub(super) fn put(&self, id: i64, status: &AuthStatus, token: u64) {
+        let mut entries = self.entries();
+        if self.evictions.load(std::sync::atomic::Ordering::Acquire) == token {
+            entries.insert(id, (std::time::Instant::now(), status.clone()));
+        }
+    }
+
+    /// Forgets user `id` (and keeps fills that began before from being stored).
+    pub(super) fn evict(&self, id: i64) {
+        let mut entries = self.entries();
+        self.evictions
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        entries.remove(&id);
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::*;
+    use crate::entities::User;
+
+    fn status(version: i64) -> AuthStatus {
+        AuthStatus {
+            user: User {
+                id: 7,
+                ..crate::services::tests::user(7, 1)
+            },
+            token_version: version,
+        }
+    }
+
+    #[test]
+    fn a_fill_that_raced_an_eviction_is_not_kept() {
+        let memo = StatusMemo::default();
+        let token = memo.before_read();
+        // The revocation commits and evicts while the stale status is on its way.
+        memo.evict(7);
+        memo.put(7, &status(1), token);
+        assert_eq!(memo.get(7), None, "the stale fill is dropped");
+        let token = memo.before_read();
+        memo.put(7, &status(2), token);
+        assert_eq!(memo.get(7).map(|s| s.token_version), Some(2));
+    }
+
+    #[test]
+    fn a_status_is_trusted_for_one_second_only() {
+        let memo = StatusMemo::default();
+        let token = memo.before_read();
+        memo.put(7, &status(1), token);
+        assert!(memo.get(7).is_some());
+        memo.entries().get_mut(&7).unwrap().0 -= StatusMemo::TTL;
+        assert_eq!(memo.get(7), None, "read from the store again");
     }
 }
