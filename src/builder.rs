@@ -12,6 +12,7 @@ use gotemp_core::entities::{Promotion, PromotionDraft, User, UserDraft};
 use gotemp_core::hooks::{HookChain, Hooks};
 use gotemp_core::policy::{Policy, RolePolicy};
 use gotemp_core::ports::{CustomerDirectory, EventSink, Repositories};
+use gotemp_core::throttle::SharedAttempts;
 use std::sync::Arc;
 
 /// Builds a [`Gotemp`]: `Gotemp::builder().config(&config).hook::<Customer>(…).build().await`.
@@ -27,6 +28,7 @@ pub struct GotempBuilder {
     directory: Option<Arc<dyn CustomerDirectory>>,
     hooks: EntityHooks,
     policy: Option<Arc<dyn Policy>>,
+    attempts: Option<Arc<dyn SharedAttempts>>,
 }
 
 /// Where the lookup cache comes from.
@@ -141,6 +143,13 @@ impl GotempBuilder {
         self
     }
 
+    /// Where every replica counts password attempts, instead of the config's (the cache's
+    /// Redis when it is one): so that replicas do not multiply an account's budget.
+    pub fn shared_attempts(mut self, store: Arc<dyn SharedAttempts>) -> Self {
+        self.attempts = Some(store);
+        self
+    }
+
     /// Who may do what, instead of the built-in roles' table ([`RolePolicy`]): every service
     /// asks it on every call, whichever transport the call came through. Wrap `RolePolicy` to
     /// add rules to it.
@@ -170,7 +179,13 @@ impl GotempBuilder {
             (CacheChoice::FromConfig, Some(config)) => open::cache(config)?,
             (CacheChoice::FromConfig, None) | (CacheChoice::Off, _) => None,
         };
+        let attempts = match (self.attempts, config) {
+            (Some(given), _) => Some(given),
+            (None, Some(config)) => open::shared_attempts(config)?,
+            (None, None) => None,
+        };
         let parts = crate::Parts {
+            attempts,
             repositories,
             tokens,
             cache,

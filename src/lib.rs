@@ -80,6 +80,7 @@ struct Parts {
     policy: Arc<dyn Policy>,
     registration: Registration,
     registration_roles: gotemp_core::policy::Roles,
+    attempts: Option<Arc<dyn gotemp_core::throttle::SharedAttempts>>,
 }
 
 impl Gotemp {
@@ -116,6 +117,7 @@ impl Gotemp {
             policy: Arc::new(RolePolicy),
             registration: Registration::Closed,
             registration_roles: gotemp_core::policy::Roles::NONE,
+            attempts: None,
         })
     }
 
@@ -130,6 +132,7 @@ impl Gotemp {
             policy,
             registration,
             registration_roles,
+            attempts,
         } = parts;
         let r = &repositories;
         let references: Arc<dyn References> = Arc::new(PromotionsOfCustomer(r.promotions.clone()));
@@ -140,7 +143,7 @@ impl Gotemp {
         let mut products = ProductService::new(r.products.clone())
             .with_hooks(hooks.products)
             .with_policy(policy.clone());
-        let users = UserService::new(
+        let mut users = UserService::new(
             r.users.clone(),
             Arc::new(Argon2Hasher::owasp()),
             tokens.clone(),
@@ -149,6 +152,9 @@ impl Gotemp {
         .with_policy(policy.clone())
         .with_registration(registration == Registration::Open)
         .with_registration_roles(registration_roles);
+        if let Some(attempts) = attempts {
+            users = users.with_shared_attempts(attempts);
+        }
         if let Some(cache) = &cache {
             customers = customers.with_cache(cache.clone());
             products = products.with_cache(cache.clone());

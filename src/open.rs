@@ -163,6 +163,29 @@ fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
     )))
 }
 
+/// The password-attempt counters every replica shares: on the cache's Redis when the cache is
+/// one (`None` otherwise: each replica counts for itself).
+pub(crate) fn shared_attempts(
+    config: &Config,
+) -> Result<Option<Arc<dyn gotemp_core::throttle::SharedAttempts>>> {
+    let setting = config.cache.url.trim();
+    if !(setting.starts_with("redis://") || setting.starts_with("rediss://")) {
+        return Ok(None);
+    }
+    #[cfg(feature = "redis")]
+    {
+        let redis = gotemp_store::cache::RedisCache::new(setting, &redis_settings(config)?)?;
+        let prefix = gotemp_core::cache::CacheSettings::default().prefix;
+        Ok(Some(Arc::new(gotemp_store::cache::RedisAttempts::new(
+            &redis, &prefix,
+        ))))
+    }
+    #[cfg(not(feature = "redis"))]
+    Err(config_error(
+        "redis:// cache needs gotemp's `redis` feature".into(),
+    ))
+}
+
 /// The Redis connection's TLS: the deployment's CA and client certificate (`tls_*`).
 #[cfg(feature = "redis")]
 fn redis_settings(config: &Config) -> Result<gotemp_store::cache::RedisCacheSettings> {

@@ -155,6 +155,48 @@ impl Account {
     }
 }
 
+/// The account limits, as a shared store of counters applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountLimits {
+    /// Failures a minute before the back-off.
+    pub per_minute: u32,
+    /// Failures an hour before the longer back-off.
+    pub per_hour: u32,
+    /// Checks of one account at once.
+    pub in_flight: u32,
+    /// How long a reserved attempt counts at most, should its process die before settling it.
+    pub reservation: Duration,
+}
+
+/// Account counters several replicas share (Redis), so that each replica does not grant an
+/// account a budget of its own. Keys are digests of the accounts, never the e-mails. A store
+/// that fails is bypassed: the replica's own counters apply meanwhile.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait SharedAttempts: Send + Sync {
+    /// Reserves attempt `id` of `account` at `now_ms` (milliseconds since the epoch): `Ok(None)`
+    /// when it may run, `Ok(Some(wait))` when the account is in back-off, has
+    /// `limits.in_flight` checks running, or its failures and attempts in flight use up its
+    /// budget.
+    async fn reserve(
+        &self,
+        account: &str,
+        id: &str,
+        now_ms: i64,
+        limits: &AccountLimits,
+    ) -> Result<Option<Duration>>;
+    /// Settles attempt `id`: it no longer runs, and with `failed` it counts; returns the
+    /// back-off it started.
+    async fn settle(
+        &self,
+        account: &str,
+        id: &str,
+        failed: bool,
+        now_ms: i64,
+        limits: &AccountLimits,
+    ) -> Result<Option<Duration>>;
+}
+
 /// The limits of one user service.
 pub struct Throttle {
     account_per_minute: u32,
@@ -164,6 +206,8 @@ pub struct Throttle {
     /// and never forgets a back-off.
     accounts: Mutex<LruCache<String, Account>>,
     address: Addresses,
+    /// Counters shared with the other replicas, when there are some.
+    shared: Option<std::sync::Arc<dyn SharedAttempts>>,
     /// Turns at hashing: a bounded queue with a deadline in front of the hashing threads.
     hashing: Semaphore,
     /// The threads that hash, as many as there are turns. A fixed few, not the blocking pool:
@@ -196,28 +240,49 @@ const HOUR: Duration = Duration::from_secs(3600);
 pub struct Attempt<'a> {
     throttle: &'a Throttle,
     account: String,
+    /// Its id in the shared counters, when they took it.
+    shared: Option<String>,
     settled: bool,
 }
 
 impl Attempt<'_> {
     /// The password was wrong: counts the failure, and starts a back-off when the account ran
     /// out of attempts (a minute's, then an hour's); returns the back-off it started.
-    pub fn failed(mut self) -> Option<Duration> {
+    pub async fn failed(mut self) -> Option<Duration> {
         self.settled = true;
-        self.throttle.settle(&self.account, true)
+        self.throttle
+            .settle(&self.account, self.shared.as_deref(), true)
+            .await
     }
 
     /// The password was right: the attempt is not counted.
-    pub fn succeeded(mut self) {
+    pub async fn succeeded(mut self) {
         self.settled = true;
-        self.throttle.settle(&self.account, false);
+        self.throttle
+            .settle(&self.account, self.shared.as_deref(), false)
+            .await;
     }
 }
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        if !self.settled {
-            self.throttle.settle(&self.account, false);
+        if self.settled {
+            return;
+        }
+        match (&self.throttle.shared, self.shared.take()) {
+            (None, _) | (_, None) => {
+                self.throttle.settle_local(&self.account, false);
+            }
+            // Given back in the background; should that fail, the reservation ends by itself.
+            (Some(store), Some(id)) => {
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    let (store, key) = (store.clone(), digest(&self.account));
+                    let limits = self.throttle.limits();
+                    runtime.spawn(async move {
+                        let _ = store.settle(&key, &id, false, now_ms(), &limits).await;
+                    });
+                }
+            }
         }
     }
 }
@@ -230,6 +295,7 @@ impl Throttle {
             account_per_hour: settings.account_per_hour.max(1),
             accounts: Mutex::new(LruCache::new_unbounded()),
             address: Addresses::new(quota_per_minute(settings.address_per_minute)),
+            shared: None,
             hashing: Semaphore::new(settings.hashing_at_once.max(1)),
             hashers: rayon::ThreadPoolBuilder::new()
                 .num_threads(settings.hashing_at_once.max(1))
@@ -245,56 +311,131 @@ impl Throttle {
     /// before its password is checked. Refused while the account is in back-off, while
     /// [`MAX_CHECKS_IN_FLIGHT`] of its checks run, when its attempts in flight and failed
     /// already use up its budget, or when the address (IPv6: its /64) is over its limit.
-    pub fn reserve(&self, account: &str, source: Option<IpAddr>) -> Result<Attempt<'_>> {
+    pub async fn reserve(&self, account: &str, source: Option<IpAddr>) -> Result<Attempt<'_>> {
         self.tidy();
-        let now = Instant::now();
-        {
-            let mut accounts = self.accounts();
-            if !accounts.contains_key(account) && accounts.len() >= MAX_KEYS {
-                Self::forget_one(&mut accounts, now)?;
-            }
-            let state = accounts
-                .entry(account.to_owned())
-                .or_insert_with(|| Account::new(now));
-            if let Some(until) = state.blocked_until.filter(|until| *until > now) {
-                return Err(too_many(until - now, "throttle.account"));
-            }
-            if state.in_flight >= MAX_CHECKS_IN_FLIGHT {
-                return Err(too_many(Duration::from_secs(1), "throttle.account"));
-            }
-            let in_flight = state.in_flight;
-            let budget = [
-                (
-                    state.minute.at(now, MINUTE),
-                    MINUTE,
-                    self.account_per_minute,
-                ),
-                (state.hour.at(now, HOUR), HOUR, self.account_per_hour),
-            ];
-            // A budget of n lets n failures pass and the attempt after them be checked; the
-            // failure of that one starts the back-off.
-            for (window, length, allowed) in budget {
-                if window.failures + in_flight > allowed {
-                    return Err(too_many(window.ends(length) - now, "throttle.account"));
-                }
-            }
-            state.in_flight += 1;
-        }
-        let attempt = Attempt {
-            throttle: self,
-            account: account.to_owned(),
-            settled: false,
-        };
         if let Some(ip) = source
             && let Err(wait) = self.address.check(ip)
         {
             return Err(too_many(wait, "throttle.address"));
         }
-        Ok(attempt)
+        if let Some(store) = &self.shared
+            && let Some(id) = self.reserve_shared(store.as_ref(), account).await?
+        {
+            return Ok(Attempt {
+                throttle: self,
+                account: account.to_owned(),
+                shared: Some(id),
+                settled: false,
+            });
+        }
+        self.reserve_local(account)
     }
 
-    /// Settles a reserved attempt: it no longer runs, and with `failed` it counts.
-    fn settle(&self, account: &str, failed: bool) -> Option<Duration> {
+    /// Counters shared with the other replicas: `Ok(Some(id))` reserved there, `Ok(None)` when
+    /// the store failed (the local counters apply), `Err` when refused.
+    async fn reserve_shared(
+        &self,
+        store: &dyn SharedAttempts,
+        account: &str,
+    ) -> Result<Option<String>> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let key = digest(account);
+        match store.reserve(&key, &id, now_ms(), &self.limits()).await {
+            Ok(None) => Ok(Some(id)),
+            Ok(Some(wait)) => Err(too_many(wait, "throttle.account")),
+            Err(e) => {
+                let error = crate::error::report(&e);
+                tracing::warn!(%error, "shared attempt counters unreachable; this replica's own apply");
+                Ok(None)
+            }
+        }
+    }
+
+    fn limits(&self) -> AccountLimits {
+        AccountLimits {
+            per_minute: self.account_per_minute,
+            per_hour: self.account_per_hour,
+            in_flight: MAX_CHECKS_IN_FLIGHT,
+            reservation: Duration::from_secs(60),
+        }
+    }
+
+    /// Shares the account counters with the other replicas through `store`.
+    pub fn with_shared(mut self, store: std::sync::Arc<dyn SharedAttempts>) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
+    /// The account part of [`Throttle::reserve`] in this replica's own counters.
+    fn reserve_local(&self, account: &str) -> Result<Attempt<'_>> {
+        let now = Instant::now();
+        let mut accounts = self.accounts();
+        if !accounts.contains_key(account) && accounts.len() >= MAX_KEYS {
+            Self::forget_one(&mut accounts, now)?;
+        }
+        let state = accounts
+            .entry(account.to_owned())
+            .or_insert_with(|| Account::new(now));
+        if let Some(until) = state.blocked_until.filter(|until| *until > now) {
+            return Err(too_many(until - now, "throttle.account"));
+        }
+        if state.in_flight >= MAX_CHECKS_IN_FLIGHT {
+            return Err(too_many(Duration::from_secs(1), "throttle.account"));
+        }
+        let in_flight = state.in_flight;
+        let budget = [
+            (
+                state.minute.at(now, MINUTE),
+                MINUTE,
+                self.account_per_minute,
+            ),
+            (state.hour.at(now, HOUR), HOUR, self.account_per_hour),
+        ];
+        // A budget of n lets n failures pass and the attempt after them be checked; the
+        // failure of that one starts the back-off.
+        for (window, length, allowed) in budget {
+            if window.failures + in_flight > allowed {
+                return Err(too_many(window.ends(length) - now, "throttle.account"));
+            }
+        }
+        state.in_flight += 1;
+        Ok(Attempt {
+            throttle: self,
+            account: account.to_owned(),
+            shared: None,
+            settled: false,
+        })
+    }
+
+    /// Settles a reserved attempt: it no longer runs, and with `failed` it counts — in the
+    /// shared counters when it was reserved there (`shared`), else in this replica's.
+    async fn settle(&self, account: &str, shared: Option<&str>, failed: bool) -> Option<Duration> {
+        let (Some(store), Some(id)) = (&self.shared, shared) else {
+            return self.settle_local(account, failed);
+        };
+        match store
+            .settle(&digest(account), id, failed, now_ms(), &self.limits())
+            .await
+        {
+            Ok(wait) => {
+                if let Some(wait) = wait {
+                    tracing::warn!(
+                        wait_secs = wait.as_secs(),
+                        "an account is in back-off after repeated failed attempts"
+                    );
+                }
+                wait
+            }
+            Err(e) => {
+                let error = crate::error::report(&e);
+                tracing::warn!(%error, "shared attempt counters unreachable; counting here");
+                self.settle_local(account, failed)
+            }
+        }
+    }
+
+    /// Settles a reserved attempt in this replica's counters.
+    fn settle_local(&self, account: &str, failed: bool) -> Option<Duration> {
         let now = Instant::now();
         let mut accounts = self.accounts();
         let state = accounts.get_mut(account)?;
@@ -394,6 +535,18 @@ impl Default for Throttle {
     }
 }
 
+/// The key an account is counted under in a shared store: a digest, so the store never holds
+/// an e-mail.
+fn digest(account: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(account.as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 /// `why`: the catalogue key of the reason.
 fn too_many(wait: Duration, why: &str) -> Error {
     let retry_after = Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
@@ -417,107 +570,123 @@ mod tests {
         })
     }
 
-    #[test]
-    fn failures_put_an_account_in_back_off_and_leave_others_alone() {
+    #[tokio::test]
+    async fn failures_put_an_account_in_back_off_and_leave_others_alone() {
         let t = strict();
         let ip: Option<IpAddr> = Some("10.0.0.1".parse().unwrap());
         for _ in 0..2 {
-            assert_eq!(t.reserve("ann", ip).unwrap().failed(), None);
+            assert_eq!(t.reserve("ann", ip).await.unwrap().failed().await, None);
         }
         // The third failure in a minute starts the back-off.
-        assert!(t.reserve("ann", ip).unwrap().failed().is_some());
-        let e = t.reserve("ann", ip).err().unwrap();
+        assert!(t.reserve("ann", ip).await.unwrap().failed().await.is_some());
+        let e = t.reserve("ann", ip).await.err().unwrap();
         let Error::TooManyRequests { retry_after, .. } = e else {
             panic!("{e:?}")
         };
         assert!(retry_after >= Duration::from_secs(1) && retry_after <= Duration::from_secs(60));
         t.reserve("bob", ip)
+            .await
             .expect("another account from the same address")
-            .succeeded();
+            .succeeded()
+            .await;
     }
 
-    #[test]
-    fn attempts_in_flight_count_before_their_hash_is_checked() {
+    #[tokio::test]
+    async fn attempts_in_flight_count_before_their_hash_is_checked() {
         let t = strict();
-        let first = t.reserve("ann", None).unwrap();
-        let second = t.reserve("ann", None).unwrap();
+        let first = t.reserve("ann", None).await.unwrap();
+        let second = t.reserve("ann", None).await.unwrap();
         assert!(
-            t.reserve("ann", None).is_err(),
+            t.reserve("ann", None).await.is_err(),
             "at most {MAX_CHECKS_IN_FLIGHT} checks of one account at once"
         );
-        first.failed();
-        second.failed();
+        first.failed().await;
+        second.failed().await;
         // Two failed, budget 2: one more may be checked, and while it runs nothing else.
-        let third = t.reserve("ann", None).unwrap();
+        let third = t.reserve("ann", None).await.unwrap();
         assert!(
-            t.reserve("ann", None).is_err(),
+            t.reserve("ann", None).await.is_err(),
             "the budget holds the one in flight"
         );
-        third.succeeded();
-        let fourth = t.reserve("ann", None).unwrap();
+        third.succeeded().await;
+        let fourth = t.reserve("ann", None).await.unwrap();
         drop(fourth);
         t.reserve("ann", None)
+            .await
             .expect("an unsettled attempt is given back")
-            .succeeded();
+            .succeeded()
+            .await;
     }
 
-    #[test]
-    fn sixty_guesses_at_once_are_not_sixty_checks() {
+    #[tokio::test]
+    async fn sixty_guesses_at_once_are_not_sixty_checks() {
         let t = Throttle::new(&ThrottleSettings::default());
         let ip = Some("10.0.0.9".parse().unwrap());
         let mut checked = 0;
         let mut running = Vec::new();
         for round in 0..60 {
-            if let Ok(attempt) = t.reserve("target", ip) {
+            if let Ok(attempt) = t.reserve("target", ip).await {
                 checked += 1;
                 running.push(attempt);
             }
             if round % 3 == 2 {
-                running.drain(..).for_each(|a| {
-                    a.failed();
-                });
+                for attempt in running.drain(..) {
+                    attempt.failed().await;
+                }
             }
         }
         assert!(checked <= 10, "{checked} checked");
     }
 
-    #[test]
-    fn an_ipv6_network_is_one_address() {
+    #[tokio::test]
+    async fn an_ipv6_network_is_one_address() {
         let t = strict();
         for n in 0..5 {
             let ip: IpAddr = format!("2001:db8:1:2::{n:x}").parse().unwrap();
             t.reserve(&format!("user{n}"), Some(ip))
+                .await
                 .unwrap()
-                .succeeded();
+                .succeeded()
+                .await;
         }
         let same_64: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
-        assert!(t.reserve("user9", Some(same_64)).is_err());
+        assert!(t.reserve("user9", Some(same_64)).await.is_err());
         let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        t.reserve("user9", Some(other_64)).unwrap().succeeded();
+        t.reserve("user9", Some(other_64))
+            .await
+            .unwrap()
+            .succeeded()
+            .await;
         assert_eq!(
             network("::ffff:10.1.2.3".parse().unwrap()),
             "10.1.2.3".parse::<IpAddr>().unwrap()
         );
     }
 
-    #[test]
-    fn an_address_is_limited_whatever_the_account() {
+    #[tokio::test]
+    async fn an_address_is_limited_whatever_the_account() {
         let t = strict();
         let ip: Option<IpAddr> = Some("10.0.0.2".parse().unwrap());
         for n in 0..5 {
-            t.reserve(&format!("user{n}"), ip).unwrap().succeeded();
+            t.reserve(&format!("user{n}"), ip)
+                .await
+                .unwrap()
+                .succeeded()
+                .await;
         }
         assert!(matches!(
-            t.reserve("user9", ip),
+            t.reserve("user9", ip).await,
             Err(Error::TooManyRequests { .. })
         ));
         t.reserve("user9", Some("10.0.0.3".parse().unwrap()))
+            .await
             .expect("another address")
-            .succeeded();
+            .succeeded()
+            .await;
     }
 
-    #[test]
-    fn a_full_table_forgets_the_least_recently_used_but_never_a_back_off() {
+    #[tokio::test]
+    async fn a_full_table_forgets_the_least_recently_used_but_never_a_back_off() {
         let t = strict();
         let now = Instant::now();
         {
@@ -529,7 +698,7 @@ mod tests {
                 accounts.insert(format!("idle{n}"), Account::new(now));
             }
         }
-        t.reserve("newcomer", None).unwrap().succeeded();
+        t.reserve("newcomer", None).await.unwrap().succeeded().await;
         let accounts = t.accounts();
         assert_eq!(accounts.len(), MAX_KEYS);
         assert!(accounts.contains_key("blocked"), "the back-off is kept");

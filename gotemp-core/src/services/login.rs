@@ -50,7 +50,12 @@ impl UserService {
         }
         let account = format!("register {}", account(&input.email));
         // Every sign-up counts against the e-mail, so one address cannot be tried at length.
-        let _ = self.throttle.reserve(&account, source)?.failed();
+        let _ = self
+            .throttle
+            .reserve(&account, source)
+            .await?
+            .failed()
+            .await;
         let now = values::now();
         let new = NewUser {
             first_name: input.first_name,
@@ -76,7 +81,7 @@ impl UserService {
         source: Option<IpAddr>,
     ) -> Result<()> {
         let account = format!("user {}", actor.user_id);
-        let attempt = self.throttle.reserve(&account, source)?;
+        let attempt = self.throttle.reserve(&account, source).await?;
         let new_password = Password::parse("new_password", new_password)?;
         let user = self.load(actor.user_id).await?;
         let email = Email::parse("email", &user.email)?;
@@ -90,7 +95,7 @@ impl UserService {
             self.failed_attempt(attempt, user_id).await;
             return Err(denied());
         }
-        attempt.succeeded();
+        attempt.succeeded().await;
         let user = status.user;
         let mut draft = unchanged(&user)?;
         self.hooks.before_update(actor, &user, &draft).await?;
@@ -119,7 +124,7 @@ impl UserService {
             return Err(field("required", "field.current_password_required"));
         };
         let account = format!("user {}", actor.user_id);
-        let attempt = self.throttle.reserve(&account, None)?;
+        let attempt = self.throttle.reserve(&account, None).await?;
         let user = self.load(actor.user_id).await?;
         let email = Email::parse("email", &user.email)?;
         let Some((_, hash)) = self.repo.credentials(&email).await? else {
@@ -132,7 +137,7 @@ impl UserService {
             self.failed_attempt(attempt, user_id).await;
             return Err(field("wrong_password", "field.current_password_wrong"));
         }
-        attempt.succeeded();
+        attempt.succeeded().await;
         Ok(())
     }
 
@@ -200,7 +205,7 @@ impl UserService {
         password: &SecretString,
     ) -> Result<LoginOutcome> {
         let account = account(email);
-        let attempt = match self.throttle.reserve(&account, source) {
+        let attempt = match self.throttle.reserve(&account, source).await {
             Ok(attempt) => attempt,
             Err(refused) => {
                 count_login(Err(&refused));
@@ -212,7 +217,7 @@ impl UserService {
         count_login(outcome.as_ref().map(drop));
         match &outcome {
             Ok(done) => {
-                attempt.succeeded();
+                attempt.succeeded().await;
                 self.record_access("login", Some(done.user.id), None).await
             }
             Err(Error::Unauthenticated(_)) => {
@@ -227,7 +232,7 @@ impl UserService {
 
     /// Counts a failed attempt; a back-off it starts is an access event too.
     async fn failed_attempt(&self, attempt: Attempt<'_>, user_id: Option<i64>) {
-        if let Some(wait) = attempt.failed() {
+        if let Some(wait) = attempt.failed().await {
             self.record_access("lockout", user_id, Some(wait)).await;
         }
     }

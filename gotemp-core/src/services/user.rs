@@ -30,6 +30,8 @@ pub struct UserService {
     pub(super) policy: Arc<dyn Policy>,
     pub(super) statuses: Arc<StatusMemo>,
     pub(super) throttle: Arc<Throttle>,
+    throttle_settings: ThrottleSettings,
+    shared_attempts: Option<Arc<dyn crate::throttle::SharedAttempts>>,
     pub(super) registration_open: bool,
     pub(super) registration_roles: Roles,
     /// A hash of a random password, verified when the e-mail is unknown so that an unknown
@@ -52,6 +54,8 @@ impl UserService {
             policy: Arc::new(RolePolicy),
             statuses: Arc::new(StatusMemo::default()),
             throttle: Arc::new(Throttle::default()),
+            throttle_settings: ThrottleSettings::default(),
+            shared_attempts: None,
             registration_open: false,
             registration_roles: Roles::NONE,
             decoy: Arc::new(OnceCell::new()),
@@ -72,8 +76,26 @@ impl UserService {
 
     /// Limits password attempts and hashing as `settings` say instead of the defaults.
     pub fn with_throttle(mut self, settings: &ThrottleSettings) -> Self {
-        self.throttle = Arc::new(Throttle::new(settings));
+        self.throttle_settings = settings.clone();
+        self.rebuild_throttle();
         self
+    }
+
+    /// Counts every account's password attempts in `store`, shared with the other replicas,
+    /// so that replicas do not multiply an account's budget (the source addresses' limits stay
+    /// per replica).
+    pub fn with_shared_attempts(mut self, store: Arc<dyn crate::throttle::SharedAttempts>) -> Self {
+        self.shared_attempts = Some(store);
+        self.rebuild_throttle();
+        self
+    }
+
+    fn rebuild_throttle(&mut self) {
+        let throttle = Throttle::new(&self.throttle_settings);
+        self.throttle = Arc::new(match &self.shared_attempts {
+            Some(store) => throttle.with_shared(store.clone()),
+            None => throttle,
+        });
     }
 
     /// Lets anyone sign up ([`register`](Self::register)) as an active user with no role (it

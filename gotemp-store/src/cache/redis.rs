@@ -41,7 +41,7 @@ impl Default for RedisCacheSettings {
 /// [`Cache`] on Redis. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct RedisCache {
-    conn: ConnectionManager,
+    pub(super) conn: ConnectionManager,
 }
 
 impl RedisCache {
@@ -87,7 +87,7 @@ impl RedisCache {
     }
 }
 
-fn unavailable(e: redis::RedisError) -> Error {
+pub(super) fn unavailable(e: redis::RedisError) -> Error {
     Error::unavailable_from(format!("redis: {e}"), e)
 }
 
