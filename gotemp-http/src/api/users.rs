@@ -106,6 +106,7 @@ pub(super) async fn get_me(
         (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The e-mail is taken, the change would leave no active admin, or the user changed meanwhile", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords (changing one's own password or e-mail); `Retry-After` says when to try again", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(super) async fn update_user(
     State(state): State<ApiState>,
