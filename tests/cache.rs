@@ -99,17 +99,23 @@ async fn shown_name(app: &Gotemp, promotion: i64) -> String {
         .expect("the lookup found the customer")
 }
 
+/// The configured Redis (the one of `scripts/test`) and a fresh PostgreSQL store, or a loud skip.
+async fn shared_redis_and_store(test: &str) -> Option<(Arc<dyn Cache>, testing::TestStore)> {
+    let url = match testing::configured_url(Backend::Redis).await {
+        Ok(url) => url,
+        Err(why) => return testing::skip(Backend::Redis, test, &why),
+    };
+    let store = testing::postgres_store(test).await?;
+    let redis: Arc<dyn Cache> = Arc::new(RedisCache::new(&url, &Default::default()).unwrap());
+    Some((redis, store))
+}
+
 #[tokio::test]
 async fn a_rename_is_seen_at_once_by_a_second_instance_sharing_redis() {
     let test = "a_rename_is_seen_at_once_by_a_second_instance_sharing_redis";
-    let url = match testing::configured_url(Backend::Redis).await {
-        Ok(url) => url,
-        Err(why) => return testing::skip(Backend::Redis, test, &why).unwrap_or(()),
-    };
-    let Some(store) = testing::postgres_store(test).await else {
+    let Some((redis, store)) = shared_redis_and_store(test).await else {
         return;
     };
-    let redis: Arc<dyn Cache> = Arc::new(RedisCache::new(&url, &Default::default()).unwrap());
     let settings = settings();
     let customers = instance(store.repos.clone(), redis.clone(), settings.clone());
     let promotions = instance(store.open_again().await, redis.clone(), settings);
@@ -142,14 +148,9 @@ async fn a_rename_is_seen_at_once_by_a_second_instance_sharing_redis() {
 #[tokio::test]
 async fn authorization_state_is_never_trusted_from_redis() {
     let test = "authorization_state_is_never_trusted_from_redis";
-    let url = match testing::configured_url(Backend::Redis).await {
-        Ok(url) => url,
-        Err(why) => return testing::skip(Backend::Redis, test, &why).unwrap_or(()),
-    };
-    let Some(store) = testing::postgres_store(test).await else {
+    let Some((redis, store)) = shared_redis_and_store(test).await else {
         return;
     };
-    let redis: Arc<dyn Cache> = Arc::new(RedisCache::new(&url, &Default::default()).unwrap());
     let settings = settings();
     let prefix = settings.prefix.clone();
     let app = instance(store.repos.clone(), redis.clone(), settings);

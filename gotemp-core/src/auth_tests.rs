@@ -12,6 +12,21 @@ fn fast_hasher() -> Argon2Hasher {
     Argon2Hasher::with_params(1024, 1, 1).unwrap()
 }
 
+/// The claims of a token for user 1, valid for a minute.
+fn valid_claims() -> Claims {
+    let now = Utc::now().timestamp();
+    Claims {
+        sub: "1".into(),
+        iss: "gotemp.user".into(),
+        aud: "gotemp".into(),
+        iat: now,
+        nbf: now,
+        exp: now + 60,
+        jti: "j".into(),
+        ver: 1,
+    }
+}
+
 fn pw(s: &str) -> Password {
     Password::parse("password", &SecretString::from(s)).unwrap()
 }
@@ -109,17 +124,7 @@ fn tampered_token_is_rejected() {
 #[test]
 fn other_algorithms_are_rejected() {
     let t = tokens();
-    let now = Utc::now().timestamp();
-    let claims = Claims {
-        sub: "1".into(),
-        iss: "gotemp.user".into(),
-        aud: "gotemp".into(),
-        iat: now,
-        nbf: now,
-        exp: now + 60,
-        jti: "j".into(),
-        ver: 1,
-    };
+    let claims = valid_claims();
     let hs512 = jsonwebtoken::encode(
         &Header::new(Algorithm::HS512),
         &claims,
@@ -143,17 +148,7 @@ fn only_an_access_token_of_a_known_key_passes() {
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
     let kid = header.kid.clone().expect("a key id");
     assert!(kid.len() == 16 && !SECRET.contains(&kid), "{kid}");
-    let now = Utc::now().timestamp();
-    let claims = Claims {
-        sub: "1".into(),
-        iss: "gotemp.user".into(),
-        aud: "gotemp".into(),
-        iat: now,
-        nbf: now,
-        exp: now + 60,
-        jti: "j".into(),
-        ver: 1,
-    };
+    let claims = valid_claims();
     let sign = |header: &Header| {
         jsonwebtoken::encode(
             header,

@@ -67,6 +67,7 @@ export const users = {
 		active: u.active,
 		roles: [...(u.roles ?? [])],
 		password: '',
+		current_password: '',
 		valid_from: toLocalInput(u.valid_from),
 		valid_thru: toLocalInput(u.valid_thru)
 	}),
@@ -83,6 +84,7 @@ export const users = {
 		};
 		// An empty password on an edit keeps the current one.
 		if (f.password || !record) body.password = f.password;
+		if (f.current_password) body.current_password = f.current_password;
 		return { body };
 	}
 };

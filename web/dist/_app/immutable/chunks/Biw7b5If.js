@@ -1,0 +1,1 @@
+import"./zDxfk2Lp.js";

@@ -1,1 +1,0 @@
-import"./D29HkG4v.js";
