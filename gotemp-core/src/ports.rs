@@ -142,7 +142,11 @@ pub trait AuditRepository: Send + Sync {
         filter: &AuditFilter,
         width: Duration,
     ) -> Result<Vec<BucketCount>>;
-    /// Parks a message that cannot be stored, so it is kept for a person to look at.
+    /// Parks a message that cannot be stored, so it is kept for a person to look at. Messages
+    /// that were never an event of this deployment (no event id: unreadable, unsigned, forged)
+    /// are kept at most [`MAX_UNVERIFIED_DEAD_LETTERS`], the oldest dropped: whoever can
+    /// publish to the broker must not be able to fill the audit store. A parked event of this
+    /// deployment is never dropped.
     async fn park(&self, letter: &DeadLetter) -> Result<()>;
     /// The most recently parked messages, newest first.
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>>;
@@ -257,6 +261,9 @@ pub trait EventSink: Send + Sync {
     /// batch again later, so a sink must tolerate re-sent events.
     async fn publish(&self, events: &[AuditEvent]) -> Result<()>;
 }
+
+/// Most messages without an event id (unreadable, unsigned, forged) the audit store keeps.
+pub const MAX_UNVERIFIED_DEAD_LETTERS: i64 = 1_000;
 
 /// A message the audit service could not store, kept with the reason instead of being dropped.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

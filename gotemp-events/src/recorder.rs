@@ -83,6 +83,7 @@ impl AuditRecorder {
         reason: String,
         attempt: u32,
     ) -> Delivery {
+        metrics::counter!("gotemp_audit_refused_messages_total").increment(1);
         self.park(subject, payload, None, reason, attempt).await
     }
 

@@ -260,6 +260,28 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
     assert!(!r.audit.remove_dead_letter(oldest).await.unwrap());
     assert_eq!(r.audit.dead_letter(oldest).await.unwrap(), None);
     assert_eq!(r.audit.dead_letter_count().await.unwrap(), 1);
+
+    // A flood of messages that were never events of this deployment keeps the newest of them
+    // only; a parked event of this deployment is never dropped.
+    r.audit.park(&first).await.unwrap();
+    let max = gotemp_core::ports::MAX_UNVERIFIED_DEAD_LETTERS;
+    for n in 0..max + 5 {
+        let mut forged = letter(7, None);
+        forged.payload = format!("forged {n}");
+        r.audit.park(&forged).await.unwrap();
+    }
+    assert_eq!(r.audit.dead_letter_count().await.unwrap(), max as u64 + 1);
+    let newest = r.audit.dead_letters(1).await.unwrap();
+    assert_eq!(newest[0].payload, format!("forged {}", max + 4));
+    let kept = r.audit.dead_letters(max as u32 + 1).await.unwrap();
+    assert!(
+        kept.iter().any(|l| l.event_id == first.event_id),
+        "the real event stays"
+    );
+    assert!(
+        !kept.iter().any(|l| l.payload == "forged 0"),
+        "the oldest forged one went"
+    );
 }
 
 /// A batch stores each new event once and skips those already stored, in one statement.

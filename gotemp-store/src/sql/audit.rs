@@ -120,6 +120,18 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         .arg(letter.failed_at)
         .execute(self.db())
         .await
+        .map_err(map_sqlx)?;
+        if letter.event_id.is_some() {
+            return Ok(());
+        }
+        // Bounded: a flood of forged messages drops the oldest of its kind, nothing else.
+        sqlx::query(
+            "DELETE FROM audit_dead_letters WHERE event_id IS NULL AND id NOT IN \
+             (SELECT id FROM audit_dead_letters WHERE event_id IS NULL ORDER BY id DESC LIMIT $1)",
+        )
+        .arg(gotemp_core::ports::MAX_UNVERIFIED_DEAD_LETTERS)
+        .execute(self.db())
+        .await
         .map(drop)
         .map_err(map_sqlx)
     }
