@@ -13,20 +13,27 @@ use std::time::Duration;
 
 /// The counters of one account: a hash (`ms`/`mf`: the minute window's start and failures,
 /// `hs`/`hf`: the hour's, `bu`: in back-off until) and a sorted set of the attempts in flight,
-/// scored by when their reservation ends (so one whose replica died stops counting).
-const RESERVE: &str = r"
+/// scored by when their reservation ends (so one whose replica died stops counting). Both
+/// scripts begin by reading the windows as they stand at `now` (ARGV[1]).
+const WINDOWS: &str = r"
 local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local bu = tonumber(redis.call('HGET', KEYS[1], 'bu') or '0')
-if bu > now then return bu - now end
-local inflight = redis.call('ZCARD', KEYS[2])
-if inflight >= tonumber(ARGV[4]) then return 1000 end
 local ms = tonumber(redis.call('HGET', KEYS[1], 'ms') or '0')
 local mf = tonumber(redis.call('HGET', KEYS[1], 'mf') or '0')
 local hs = tonumber(redis.call('HGET', KEYS[1], 'hs') or '0')
 local hf = tonumber(redis.call('HGET', KEYS[1], 'hf') or '0')
 if now - ms >= 60000 then ms = now; mf = 0 end
 if now - hs >= 3600000 then hs = now; hf = 0 end
+";
+
+/// Reserves an attempt: refused (the wait in milliseconds) in back-off, with ARGV[4] checks in
+/// flight, or when failures and attempts in flight use up the minute's (ARGV[2]) or hour's
+/// (ARGV[3]) budget; else the attempt ARGV[6] is in flight until now + ARGV[5].
+const RESERVE: &str = r"
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local bu = tonumber(redis.call('HGET', KEYS[1], 'bu') or '0')
+if bu > now then return bu - now end
+local inflight = redis.call('ZCARD', KEYS[2])
+if inflight >= tonumber(ARGV[4]) then return 1000 end
 if mf + inflight > tonumber(ARGV[2]) then return ms + 60000 - now end
 if hf + inflight > tonumber(ARGV[3]) then return hs + 3600000 - now end
 redis.call('HSET', KEYS[1], 'ms', ms, 'mf', mf, 'hs', hs, 'hf', hf)
@@ -39,15 +46,8 @@ return 0
 /// Settles an attempt: out of the set in flight, and with ARGV[4] = 1 a failure counted, a
 /// back-off started when the budget is spent; returns the back-off in milliseconds (0: none).
 const SETTLE: &str = r"
-local now = tonumber(ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[5])
 if ARGV[4] ~= '1' then return 0 end
-local ms = tonumber(redis.call('HGET', KEYS[1], 'ms') or '0')
-local mf = tonumber(redis.call('HGET', KEYS[1], 'mf') or '0')
-local hs = tonumber(redis.call('HGET', KEYS[1], 'hs') or '0')
-local hf = tonumber(redis.call('HGET', KEYS[1], 'hf') or '0')
-if now - ms >= 60000 then ms = now; mf = 0 end
-if now - hs >= 3600000 then hs = now; hf = 0 end
 mf = mf + 1
 hf = hf + 1
 local wait = 0
@@ -58,6 +58,10 @@ if wait > 0 then redis.call('HSET', KEYS[1], 'bu', now + wait) end
 redis.call('PEXPIRE', KEYS[1], 3600000)
 return wait
 ";
+
+/// The two scripts, each after the windows' prelude.
+static SCRIPTS: std::sync::LazyLock<[String; 2]> =
+    std::sync::LazyLock::new(|| [format!("{WINDOWS}{RESERVE}"), format!("{WINDOWS}{SETTLE}")]);
 
 /// [`SharedAttempts`] on the Redis of a [`RedisCache`] (same connection), under `prefix`.
 #[derive(Clone)]
@@ -98,7 +102,7 @@ impl SharedAttempts for RedisAttempts {
         let [key, running] = self.keys(account);
         let reservation = i64::try_from(limits.reservation.as_millis()).unwrap_or(60_000);
         let millis: i64 = redis::cmd("EVAL")
-            .arg(RESERVE)
+            .arg(&SCRIPTS[0])
             .arg(2)
             .arg(key)
             .arg(running)
@@ -124,7 +128,7 @@ impl SharedAttempts for RedisAttempts {
     ) -> Result<Option<Duration>> {
         let [key, running] = self.keys(account);
         let millis: i64 = redis::cmd("EVAL")
-            .arg(SETTLE)
+            .arg(&SCRIPTS[1])
             .arg(2)
             .arg(key)
             .arg(running)
