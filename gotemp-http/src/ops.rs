@@ -42,14 +42,14 @@ async fn healthz() -> impl IntoResponse {
 /// outage is reported as `degraded` with 200, because requests still succeed (events wait in the
 /// outbox, lookups bypass the cache) and taking every instance out of rotation for it would turn
 /// a slowdown into an outage. A stranger (an orchestrator's probe) gets the status alone; which
-/// backend failed and why is for an administrator's token.
+/// backend failed and why is for a token the policy grants `audit:manage` (administrators).
 async fn readyz(State(state): State<ApiState>, headers: axum::http::HeaderMap) -> Response {
     let caller = (headers.get(header::AUTHORIZATION))
         .and_then(|v| v.to_str().ok())
         .and_then(gotemp_core::auth::bearer_token);
     let detailed = match caller {
         Some(token) => (state.app.users().authenticate(token).await)
-            .is_ok_and(|who| who.actor.roles.contains(gotemp_core::policy::Role::Admin)),
+            .is_ok_and(|who| state.app.audit().may_manage(&who.actor)),
         None => false,
     };
     let (ready, report) = gotemp::readiness(&state.app, state.events.as_deref()).await;

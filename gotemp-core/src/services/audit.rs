@@ -66,6 +66,12 @@ impl AuditService {
         self
     }
 
+    /// Whether `actor` may manage the audit pipeline (`audit:manage`: administrators): read its
+    /// dead letters, and the backends' readiness details. Asks the policy; no I/O.
+    pub fn may_manage(&self, actor: &Actor) -> bool {
+        authorize(&*self.policy, actor, Action::Manage, Resource::Audit, None).is_ok()
+    }
+
     /// Reading the trail needs `audit:read`.
     fn allow_read(&self, actor: &Actor) -> Result<()> {
         authorize(&*self.policy, actor, Action::Read, Resource::Audit, None)

@@ -90,6 +90,31 @@ fn wait(millis: i64) -> Option<Duration> {
     (millis > 0).then(|| Duration::from_millis(u64::try_from(millis).unwrap_or(0)))
 }
 
+impl RedisAttempts {
+    /// Runs `script` on `account`'s two keys with `args` after `now_ms`; its answer is a wait
+    /// in milliseconds (0: none).
+    async fn run(
+        &self,
+        script: &str,
+        account: &str,
+        now_ms: i64,
+        args: impl redis::ToRedisArgs,
+    ) -> Result<Option<Duration>> {
+        let [key, running] = self.keys(account);
+        let millis: i64 = redis::cmd("EVAL")
+            .arg(script)
+            .arg(2)
+            .arg(key)
+            .arg(running)
+            .arg(now_ms)
+            .arg(args)
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(wait(millis))
+    }
+}
+
 #[async_trait]
 impl SharedAttempts for RedisAttempts {
     async fn reserve(
@@ -99,23 +124,11 @@ impl SharedAttempts for RedisAttempts {
         now_ms: i64,
         limits: &AccountLimits,
     ) -> Result<Option<Duration>> {
-        let [key, running] = self.keys(account);
         let reservation = i64::try_from(limits.reservation.as_millis()).unwrap_or(60_000);
-        let millis: i64 = redis::cmd("EVAL")
-            .arg(&SCRIPTS[0])
-            .arg(2)
-            .arg(key)
-            .arg(running)
-            .arg(now_ms)
-            .arg(limits.per_minute)
-            .arg(limits.per_hour)
-            .arg(limits.in_flight)
-            .arg(reservation)
-            .arg(id)
-            .query_async(&mut self.conn.clone())
-            .await
-            .map_err(unavailable)?;
-        Ok(wait(millis))
+        let (per_minute, per_hour, in_flight) =
+            (limits.per_minute, limits.per_hour, limits.in_flight);
+        let args = (per_minute, per_hour, in_flight, reservation, id);
+        self.run(&SCRIPTS[0], account, now_ms, args).await
     }
 
     async fn settle(
@@ -126,20 +139,8 @@ impl SharedAttempts for RedisAttempts {
         now_ms: i64,
         limits: &AccountLimits,
     ) -> Result<Option<Duration>> {
-        let [key, running] = self.keys(account);
-        let millis: i64 = redis::cmd("EVAL")
-            .arg(&SCRIPTS[1])
-            .arg(2)
-            .arg(key)
-            .arg(running)
-            .arg(now_ms)
-            .arg(limits.per_minute)
-            .arg(limits.per_hour)
-            .arg(if failed { "1" } else { "0" })
-            .arg(id)
-            .query_async(&mut self.conn.clone())
-            .await
-            .map_err(unavailable)?;
-        Ok(wait(millis))
+        let failed = if failed { "1" } else { "0" };
+        let args = (limits.per_minute, limits.per_hour, failed, id);
+        self.run(&SCRIPTS[1], account, now_ms, args).await
     }
 }
