@@ -4,8 +4,7 @@
 //! bounded pool for the hashing itself (argon2 takes 19 MiB and tens of milliseconds a call).
 
 use crate::error::{Error, Result};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::Quota;
 use hashlink::LruCache;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -43,9 +42,6 @@ impl Default for ThrottleSettings {
     }
 }
 
-/// Tracked keys at most: accounts in the account table, addresses in the address limiter.
-const MAX_KEYS: usize = 100_000;
-
 /// Password checks of one account that may run at once; more wait their turn by being refused
 /// (429, retry in a second). Without it, sixty guesses sent at once were all checked before
 /// the first failure could start the back-off.
@@ -55,147 +51,14 @@ pub const MAX_CHECKS_IN_FLIGHT: u32 = 2;
 /// (neither in back-off nor being checked).
 const EVICTION_SCAN: usize = 64;
 
-/// The address limiter (governor's GCRA per key), replaced by a fresh one when strangers made
-/// it track too many addresses at once. An address is an IPv4 address or an IPv6 /64: one
-/// machine holds a whole /64, so counting each IPv6 address apart let it guess without limit.
-struct Addresses {
-    quota: Quota,
-    limiter: std::sync::RwLock<DefaultKeyedRateLimiter<IpAddr>>,
-}
+mod local;
+mod shared;
 
-impl Addresses {
-    fn new(quota: Quota) -> Self {
-        Self {
-            quota,
-            limiter: std::sync::RwLock::new(RateLimiter::keyed(quota)),
-        }
-    }
-
-    /// Takes one attempt for `ip`'s network; `Err(wait)` when it has none left.
-    fn check(&self, ip: IpAddr) -> std::result::Result<(), Duration> {
-        let limiter = self.limiter.read().unwrap_or_else(|p| p.into_inner());
-        limiter
-            .check_key(&network(ip))
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
-    }
-
-    fn tidy(&self) {
-        let mut limiter = self.limiter.write().unwrap_or_else(|p| p.into_inner());
-        limiter.retain_recent();
-        if limiter.len() > MAX_KEYS {
-            *limiter = RateLimiter::keyed(self.quota);
-        }
-    }
-}
-
-/// The key an address is counted under: IPv4 as it is, IPv6 by its /64 (an IPv4-mapped IPv6
-/// address as the IPv4 address it is).
-pub fn network(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(std::net::Ipv6Addr::from(
-                u128::from(v6) & !((1u128 << 64) - 1),
-            )),
-        },
-    }
-}
-
-/// Failures of one account in a fixed window.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    started: Instant,
-    failures: u32,
-}
-
-impl Window {
-    /// The window running at `now`, a fresh one when `length` has passed.
-    fn at(&mut self, now: Instant, length: Duration) -> &mut Self {
-        if now.duration_since(self.started) >= length {
-            *self = Window {
-                started: now,
-                failures: 0,
-            };
-        }
-        self
-    }
-
-    fn ends(&self, length: Duration) -> Instant {
-        self.started + length
-    }
-}
-
-/// What the throttle knows of one account.
-#[derive(Debug, Clone, Copy)]
-struct Account {
-    minute: Window,
-    hour: Window,
-    /// Attempts reserved and not settled yet: counted as failures until they are settled.
-    in_flight: u32,
-    blocked_until: Option<Instant>,
-}
-
-impl Account {
-    fn new(now: Instant) -> Self {
-        let window = Window {
-            started: now,
-            failures: 0,
-        };
-        Self {
-            minute: window,
-            hour: window,
-            in_flight: 0,
-            blocked_until: None,
-        }
-    }
-
-    fn forgettable(&self, now: Instant) -> bool {
-        self.in_flight == 0 && self.blocked_until.is_none_or(|until| until <= now)
-    }
-}
-
-/// The account limits, as a shared store of counters applies them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AccountLimits {
-    /// Failures a minute before the back-off.
-    pub per_minute: u32,
-    /// Failures an hour before the longer back-off.
-    pub per_hour: u32,
-    /// Checks of one account at once.
-    pub in_flight: u32,
-    /// How long a reserved attempt counts at most, should its process die before settling it.
-    pub reservation: Duration,
-}
-
-/// Account counters several replicas share (Redis), so that each replica does not grant an
-/// account a budget of its own. Keys are digests of the accounts, never the e-mails. A store
-/// that fails is bypassed: the replica's own counters apply meanwhile.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait::async_trait]
-pub trait SharedAttempts: Send + Sync {
-    /// Reserves attempt `id` of `account` at `now_ms` (milliseconds since the epoch): `Ok(None)`
-    /// when it may run, `Ok(Some(wait))` when the account is in back-off, has
-    /// `limits.in_flight` checks running, or its failures and attempts in flight use up its
-    /// budget.
-    async fn reserve(
-        &self,
-        account: &str,
-        id: &str,
-        now_ms: i64,
-        limits: &AccountLimits,
-    ) -> Result<Option<Duration>>;
-    /// Settles attempt `id`: it no longer runs, and with `failed` it counts; returns the
-    /// back-off it started.
-    async fn settle(
-        &self,
-        account: &str,
-        id: &str,
-        failed: bool,
-        now_ms: i64,
-        limits: &AccountLimits,
-    ) -> Result<Option<Duration>>;
-}
+pub use local::network;
+use local::{Account, Addresses, HOUR, MAX_KEYS, MINUTE};
+#[cfg(any(test, feature = "mocks"))]
+pub use shared::MockSharedAttempts;
+pub use shared::{AccountLimits, SharedAttempts};
 
 /// The limits of one user service.
 pub struct Throttle {
@@ -228,9 +91,6 @@ impl std::fmt::Debug for Throttle {
 fn quota_per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
 }
-
-const MINUTE: Duration = Duration::from_secs(60);
-const HOUR: Duration = Duration::from_secs(3600);
 
 /// An attempt on an account, reserved before its password is checked: until it is settled it
 /// counts as a failure, so attempts sent at once cannot outrun the back-off. Settle it with
@@ -557,181 +417,4 @@ fn too_many(wait: Duration, why: &str) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn strict() -> Throttle {
-        Throttle::new(&ThrottleSettings {
-            account_per_minute: 2,
-            account_per_hour: 4,
-            address_per_minute: 5,
-            hashing_at_once: 1,
-            hashing_wait: Duration::from_millis(50),
-        })
-    }
-
-    #[tokio::test]
-    async fn failures_put_an_account_in_back_off_and_leave_others_alone() {
-        let t = strict();
-        let ip: Option<IpAddr> = Some("10.0.0.1".parse().unwrap());
-        for _ in 0..2 {
-            assert_eq!(t.reserve("ann", ip).await.unwrap().failed().await, None);
-        }
-        // The third failure in a minute starts the back-off.
-        assert!(t.reserve("ann", ip).await.unwrap().failed().await.is_some());
-        let e = t.reserve("ann", ip).await.err().unwrap();
-        let Error::TooManyRequests { retry_after, .. } = e else {
-            panic!("{e:?}")
-        };
-        assert!(retry_after >= Duration::from_secs(1) && retry_after <= Duration::from_secs(60));
-        t.reserve("bob", ip)
-            .await
-            .expect("another account from the same address")
-            .succeeded()
-            .await;
-    }
-
-    #[tokio::test]
-    async fn attempts_in_flight_count_before_their_hash_is_checked() {
-        let t = strict();
-        let first = t.reserve("ann", None).await.unwrap();
-        let second = t.reserve("ann", None).await.unwrap();
-        assert!(
-            t.reserve("ann", None).await.is_err(),
-            "at most {MAX_CHECKS_IN_FLIGHT} checks of one account at once"
-        );
-        first.failed().await;
-        second.failed().await;
-        // Two failed, budget 2: one more may be checked, and while it runs nothing else.
-        let third = t.reserve("ann", None).await.unwrap();
-        assert!(
-            t.reserve("ann", None).await.is_err(),
-            "the budget holds the one in flight"
-        );
-        third.succeeded().await;
-        let fourth = t.reserve("ann", None).await.unwrap();
-        drop(fourth);
-        t.reserve("ann", None)
-            .await
-            .expect("an unsettled attempt is given back")
-            .succeeded()
-            .await;
-    }
-
-    #[tokio::test]
-    async fn sixty_guesses_at_once_are_not_sixty_checks() {
-        let t = Throttle::new(&ThrottleSettings::default());
-        let ip = Some("10.0.0.9".parse().unwrap());
-        let mut checked = 0;
-        let mut running = Vec::new();
-        for round in 0..60 {
-            if let Ok(attempt) = t.reserve("target", ip).await {
-                checked += 1;
-                running.push(attempt);
-            }
-            if round % 3 == 2 {
-                for attempt in running.drain(..) {
-                    attempt.failed().await;
-                }
-            }
-        }
-        assert!(checked <= 10, "{checked} checked");
-    }
-
-    #[tokio::test]
-    async fn an_ipv6_network_is_one_address() {
-        let t = strict();
-        for n in 0..5 {
-            let ip: IpAddr = format!("2001:db8:1:2::{n:x}").parse().unwrap();
-            t.reserve(&format!("user{n}"), Some(ip))
-                .await
-                .unwrap()
-                .succeeded()
-                .await;
-        }
-        let same_64: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
-        assert!(t.reserve("user9", Some(same_64)).await.is_err());
-        let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        t.reserve("user9", Some(other_64))
-            .await
-            .unwrap()
-            .succeeded()
-            .await;
-        assert_eq!(
-            network("::ffff:10.1.2.3".parse().unwrap()),
-            "10.1.2.3".parse::<IpAddr>().unwrap()
-        );
-    }
-
-    #[tokio::test]
-    async fn an_address_is_limited_whatever_the_account() {
-        let t = strict();
-        let ip: Option<IpAddr> = Some("10.0.0.2".parse().unwrap());
-        for n in 0..5 {
-            t.reserve(&format!("user{n}"), ip)
-                .await
-                .unwrap()
-                .succeeded()
-                .await;
-        }
-        assert!(matches!(
-            t.reserve("user9", ip).await,
-            Err(Error::TooManyRequests { .. })
-        ));
-        t.reserve("user9", Some("10.0.0.3".parse().unwrap()))
-            .await
-            .expect("another address")
-            .succeeded()
-            .await;
-    }
-
-    #[tokio::test]
-    async fn a_full_table_forgets_the_least_recently_used_but_never_a_back_off() {
-        let t = strict();
-        let now = Instant::now();
-        {
-            let mut accounts = t.accounts();
-            let mut blocked = Account::new(now);
-            blocked.blocked_until = Some(now + HOUR);
-            accounts.insert("blocked".into(), blocked);
-            for n in 0..MAX_KEYS - 1 {
-                accounts.insert(format!("idle{n}"), Account::new(now));
-            }
-        }
-        t.reserve("newcomer", None).await.unwrap().succeeded().await;
-        let accounts = t.accounts();
-        assert_eq!(accounts.len(), MAX_KEYS);
-        assert!(accounts.contains_key("blocked"), "the back-off is kept");
-        assert!(
-            !accounts.contains_key("idle0"),
-            "the least recently used idle one went"
-        );
-    }
-
-    #[tokio::test]
-    async fn hashing_waits_its_turn_then_gives_up() {
-        let t = Arc::new(strict());
-        let (started, release) = (
-            Arc::new(tokio::sync::Notify::new()),
-            Arc::new(std::sync::Barrier::new(2)),
-        );
-        let busy = {
-            let (t, started, release) = (t.clone(), started.clone(), release.clone());
-            tokio::spawn(async move {
-                t.hashing(move || {
-                    started.notify_one();
-                    release.wait();
-                })
-                .await
-            })
-        };
-        started.notified().await;
-        let refused = t.hashing(|| ()).await.unwrap_err();
-        assert!(matches!(refused, Error::Unavailable(_)), "{refused:?}");
-        release.wait();
-        busy.await.unwrap().unwrap();
-        t.hashing(|| ()).await.expect("a free turn again");
-    }
-
-    use std::sync::Arc;
-}
+mod tests;
