@@ -57,6 +57,9 @@ test('in Spanish, a record is created after a validation failure shown in Spanis
 	await expect(page.locator('html')).toHaveAttribute('lang', 'es');
 	await page.getByRole('link', { name: 'Clientes', exact: true }).click();
 	await page.getByRole('link', { name: 'Nuevo cliente' }).click();
+	// The list has a "Clave" filter too: fill the form only once the new record's page is shown.
+	await expect(page).toHaveURL(/\/new\/customers$/);
+	await expect(page.getByRole('button', { name: 'Crear cliente' })).toBeVisible();
 	await page.getByLabel('Clave').fill('e2e-tienda');
 	await expect(page.getByLabel('Clave')).toHaveValue('e2e-tienda');
 	await page.getByRole('button', { name: 'Crear cliente' }).click();
