@@ -103,7 +103,7 @@ pub trait Cacheable: Auditable + Serialize + DeserializeOwned + Send + Sync {
     /// Bumped whenever the serialized shape changes.
     const SCHEMA_VERSION: u32;
     /// The name in its keys; differs from the object name when the object is also cached in
-    /// another shape (see [`CustomerName`]).
+    /// another shape.
     const CACHE_NAME: &'static str = Self::OBJECT_NAME;
 }
 
@@ -117,17 +117,13 @@ impl Cacheable for Product {
 }
 
 /// What is cached of each object whose change events evict entries: object name, the name its
-/// entries are kept under, and their schema version. One object may be cached in several
-/// shapes (a customer, and its name for a promotion service deployed apart); a change evicts
-/// them all.
+/// entries are kept under, and their schema version. Were one object cached in several shapes,
+/// each would be listed, and a change would evict them all.
 ///
 /// A user's authentication status (roles, token version) is not among them: it is never in a
 /// shared cache, where anyone holding its password could rewrite it (see the user service).
-pub(crate) const CACHED_OBJECTS: [(&str, &str, u32); 3] = [
-    cached::<Customer>(),
-    cached::<CustomerName>(),
-    cached::<Product>(),
-];
+pub(crate) const CACHED_OBJECTS: [(&str, &str, u32); 2] =
+    [cached::<Customer>(), cached::<Product>()];
 
 const fn cached<T: Cacheable>() -> (&'static str, &'static str, u32) {
     (T::OBJECT_NAME, T::CACHE_NAME, T::SCHEMA_VERSION)
@@ -135,7 +131,7 @@ const fn cached<T: Cacheable>() -> (&'static str, &'static str, u32) {
 
 mod directory;
 mod layer;
-pub use directory::{CachedCustomerDirectory, CustomerName};
+pub use directory::CachedCustomerDirectory;
 pub use layer::{CacheLayer, CacheSettings, CacheStats};
 
 #[cfg(test)]

@@ -195,8 +195,14 @@ impl Resource {
     }
 }
 
-/// The object a decision is about, when there is one: the stored object for reads, changes
-/// and deletes, the new object for creates.
+/// The object a decision is about. Every call is asked first without one ("may this caller
+/// do this to any object of the kind?", so a caller with no business there is refused before
+/// anything is looked up), then with each object it touches: the stored object for reads,
+/// changes and deletes; the object as it would be stored for creates; for changes also the
+/// result, so a change cannot move an object out of the caller's reach (a promotion to another
+/// company's customer); both ends of a link; every item of a list or a hierarchy (items the
+/// caller may not read are left out). An object the caller may not read is answered as not
+/// found, whatever else was asked.
 #[derive(Debug, Clone, Copy)]
 pub enum Object<'a> {
     /// A user.
@@ -284,6 +290,43 @@ impl Policy for RolePolicy {
             (_, Action::Manage | Action::Approve) => false,
         }
     }
+}
+
+/// Whether `policy` lets `actor` read `object`: what decides whether an object is shown (in a
+/// list, a hierarchy, a promotion's customer name) or answered as not found.
+pub fn may_read(
+    policy: &dyn Policy,
+    actor: &Actor,
+    resource: Resource,
+    object: Object<'_>,
+) -> bool {
+    policy.allows(&Request {
+        actor,
+        action: Action::Read,
+        resource,
+        object: Some(object),
+    })
+}
+
+/// Asks `policy` about `action` on a stored `object`. An object the caller may not read is
+/// `hidden` (the caller learns nothing of it, not even that it exists: `hidden` is the
+/// not-found error of a missing one); one it may read but not act on is refused naming the
+/// permission.
+pub fn authorize_stored(
+    policy: &dyn Policy,
+    actor: &Actor,
+    action: Action,
+    resource: Resource,
+    object: Object<'_>,
+    hidden: impl FnOnce() -> Error,
+) -> Result<()> {
+    if !may_read(policy, actor, resource, object) {
+        return Err(hidden());
+    }
+    if action == Action::Read {
+        return Ok(());
+    }
+    authorize(policy, actor, action, resource, Some(object))
 }
 
 /// Asks `policy` and turns a refusal into [`Error::PermissionDenied`] naming the permission.

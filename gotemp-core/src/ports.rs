@@ -300,20 +300,21 @@ pub enum DeadLetterSource {
     Outbox,
 }
 
-/// What the promotion service needs to know of a customer: that it exists, and its name.
-/// Separate from [`CustomerRepository`] so it can be served by a cache or a remote customer
-/// service.
+/// What the promotion service needs to know of a customer: that it exists, its name, and what
+/// a policy decides on (the promotion service asks its policy whether the caller may read the
+/// customer before it shows the name or accepts the key). Separate from
+/// [`CustomerRepository`] so it can be served by a cache or a remote customer service.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait CustomerDirectory: Send + Sync {
-    /// The customer's name, or `None` when no such customer exists.
-    async fn customer_name(&self, id: &str) -> Result<Option<String>>;
+    /// The customer, or `None` when no such customer exists.
+    async fn customer(&self, id: &str) -> Result<Option<Customer>>;
 }
 
 #[async_trait]
 impl CustomerDirectory for Arc<CustomerRepository> {
-    async fn customer_name(&self, id: &str) -> Result<Option<String>> {
-        Ok(self.get(id).await?.map(|c| c.name))
+    async fn customer(&self, id: &str) -> Result<Option<Customer>> {
+        self.get(id).await
     }
 }
 

@@ -2,16 +2,19 @@
 //! directory the promotion service needs when customers are deployed apart.
 
 use crate::auth::set_bearer;
+use crate::convert::{from_struct, instant};
 use crate::discovery::Instances;
 use crate::forward::{caller_token, is_forwarding};
+use crate::pb::customer::Customer as CustomerMessage;
 use crate::pb::customer::GetCustomerRequest;
 use crate::pb::customer::customer_service_client::CustomerServiceClient;
 use async_trait::async_trait;
+use gotemp_core::entities::Customer;
 use gotemp_core::ports::CustomerDirectory;
 use gotemp_core::{Error, Result};
 use tonic::{Code, Request};
 
-/// Customer names and existence from a customer service deployed apart. Calls carry the token
+/// Customers (their existence, name and what a policy decides on) from a customer service deployed apart. Calls carry the token
 /// of the request being served (the caller's rights, nothing more), and go to any live
 /// instance.
 pub struct RemoteCustomerDirectory {
@@ -27,7 +30,7 @@ impl RemoteCustomerDirectory {
 
 #[async_trait]
 impl CustomerDirectory for RemoteCustomerDirectory {
-    async fn customer_name(&self, id: &str) -> Result<Option<String>> {
+    async fn customer(&self, id: &str) -> Result<Option<Customer>> {
         let token = caller_token().ok_or_else(|| match is_forwarding() {
             // Authentication let the call in, so a served call always has a token here.
             true => {
@@ -54,7 +57,7 @@ impl CustomerDirectory for RemoteCustomerDirectory {
             })
             .await;
         match answer {
-            Ok(customer) => Ok(Some(customer.into_inner().name)),
+            Ok(customer) => customer_of(customer.into_inner()).map(Some),
             Err(status) if status.code() == Code::NotFound => Ok(None),
             Err(status) if status.code() == Code::Unavailable => Err(Error::unavailable(format!(
                 "customer service: {}",
@@ -63,4 +66,25 @@ impl CustomerDirectory for RemoteCustomerDirectory {
             Err(status) => Err(Error::internal(format!("customer service: {status}"))),
         }
     }
+}
+
+/// The customer a customer service answered. Its timestamps are always set; one missing is the
+/// other service's fault, reported as such rather than guessed.
+fn customer_of(m: CustomerMessage) -> Result<Customer> {
+    let at = |field: &str, t| {
+        instant(field, t)
+            .map_err(|e| Error::internal(format!("customer service: {e}")))?
+            .ok_or_else(|| Error::internal(format!("customer service: no {field}")))
+    };
+    Ok(Customer {
+        valid_from: at("valid_from", m.valid_from)?,
+        valid_thru: at("valid_thru", m.valid_thru)?,
+        created_at: at("created_at", m.created_at)?,
+        updated_at: at("updated_at", m.updated_at)?,
+        extra_fields: m.extra_fields.map(from_struct).unwrap_or_default(),
+        id: m.id,
+        name: m.name,
+        modified_by: m.modified_by,
+        version: m.version,
+    })
 }

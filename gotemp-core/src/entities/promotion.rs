@@ -188,6 +188,36 @@ pub struct PromotionDraft {
     pub prev_approval_status: i32,
 }
 
+impl PromotionDraft {
+    /// The promotion this draft becomes once stored as `id` with `event` (its `updated_at` and
+    /// `modified_by`): what the policy is asked about before a create or change is written.
+    pub fn stored(
+        &self,
+        id: i64,
+        created_at: DateTime<Utc>,
+        event: &crate::event::PendingEvent,
+        version: i64,
+    ) -> Promotion {
+        Promotion {
+            id,
+            name: self.name.as_str().to_owned(),
+            description: self.description.as_ref().map(|d| d.as_str().to_owned()),
+            valid_from: self.validity.valid_from(),
+            valid_thru: self.validity.valid_thru(),
+            active: self.active,
+            customer_id: self.customer_id.as_str().to_owned(),
+            customer_name: None,
+            products: self.products.clone(),
+            approval_status: self.approval_status,
+            prev_approval_status: self.prev_approval_status,
+            created_at,
+            updated_at: event.occurred_at,
+            modified_by: event.performed_by,
+            version,
+        }
+    }
+}
+
 /// Search filters for promotions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromotionFilter {

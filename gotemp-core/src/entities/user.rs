@@ -185,6 +185,36 @@ pub struct UserDraft {
     pub revoke_tokens: bool,
 }
 
+impl UserDraft {
+    /// The user this draft becomes once stored as `id` with `event` (its `updated_at` and
+    /// `modified_by`): what the policy is asked about before a create or change is written.
+    pub fn stored(
+        &self,
+        id: i64,
+        created_at: DateTime<Utc>,
+        event: &crate::event::PendingEvent,
+        version: i64,
+    ) -> User {
+        let (first_name, last_name) = (self.first_name.as_str(), self.last_name.as_str());
+        User {
+            id,
+            first_name: first_name.to_owned(),
+            last_name: last_name.to_owned(),
+            name: User::full_name(first_name, last_name),
+            email: self.email.as_str().to_owned(),
+            company: self.company.as_ref().map(|c| c.as_str().to_owned()),
+            valid_from: self.validity.valid_from(),
+            valid_thru: self.validity.valid_thru(),
+            active: self.active,
+            roles: self.roles,
+            created_at,
+            updated_at: event.occurred_at,
+            modified_by: event.performed_by,
+            version,
+        }
+    }
+}
+
 /// What authenticating a token needs to know of its user now: the user as stored and the
 /// version of its tokens, which [`UserDraft::revoke_tokens`] increments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 use crate::cache::{CacheLayer, Cacheable};
 use crate::entities::ExtraFields;
 use crate::error::{Error, FieldError, Result};
+use crate::page::{Page, PageRequest, PageSpec};
 use crate::values::ValidityPeriod;
 use chrono::{DateTime, Utc};
 use std::future::Future;
@@ -22,6 +23,44 @@ pub fn expected_version(
     match caller {
         Some(v) if v != stored => Err(Error::stale_version(entity, id, v)),
         _ => Ok(stored),
+    }
+}
+
+/// Most reads one page of a list makes to fill itself when the policy left items out.
+pub const MAX_FILL_READS: usize = 8;
+
+/// A page of a list holding only what `visible` lets the caller see. Items left out are made
+/// up for from the rows after them, at most [`MAX_FILL_READS`] reads in all: a caller who may
+/// see little of a long list gets a short page with a `next_cursor` rather than making the
+/// server scan everything at once. The cursor continues after the last row read, seen or not,
+/// so paging on never repeats or skips a row.
+pub async fn visible_page<T, F, Fut>(
+    page: &PageRequest,
+    visible: impl Fn(&T) -> bool,
+    mut read: F,
+) -> Result<Page<T>>
+where
+    F: FnMut(PageSpec) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    let mut spec = PageSpec::parse(page)?;
+    let limit = spec.limit as usize;
+    let mut items = Vec::new();
+    let mut reads = 0;
+    loop {
+        reads += 1;
+        let found = read(spec).await?;
+        items.extend(found.items.into_iter().filter(|item| visible(item)));
+        match found.next_cursor {
+            Some(cursor) if items.len() < limit && reads < MAX_FILL_READS => {
+                let rest = PageRequest {
+                    limit: Some((limit - items.len()) as u32),
+                    cursor: Some(cursor),
+                };
+                spec = PageSpec::parse(&rest)?;
+            }
+            next_cursor => return Ok(Page { items, next_cursor }),
+        }
     }
 }
 

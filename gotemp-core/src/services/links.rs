@@ -5,7 +5,8 @@ use crate::entities::{
     Direction, Link, LinkDraft, LinkQuery, MasterEntity, NewLink, RELATED_MAX, Related, Relation,
 };
 use crate::error::{Error, FieldError, Result, Violations};
-use crate::event::{ActionType, PendingEvent};
+use crate::event::{ActionType, Auditable, PendingEvent};
+use crate::policy::{Action, Policy, authorize, may_read};
 use crate::ports::MasterRepository;
 use crate::values::{self, EntityKey, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
@@ -148,29 +149,54 @@ impl LinkRules {
     }
 }
 
-/// Whether the object with `id` exists.
-async fn exists<E: MasterEntity>(repo: &dyn MasterRepository<E>, id: &str) -> Result<bool> {
-    Ok(repo.get(id).await?.is_some())
+/// What the policy says of the objects at a link's ends, asked by the service of their kind:
+/// whether the caller may read one (one it may not is treated as missing), and whether it may
+/// change one (linking changes both ends).
+pub(super) struct Ends<'a> {
+    /// The service's policy.
+    pub policy: &'a dyn Policy,
+    /// Who links or reads.
+    pub actor: &'a Actor,
+}
+
+impl Ends<'_> {
+    fn readable<E: MasterEntity>(&self, object: &E) -> bool {
+        may_read(self.policy, self.actor, E::RESOURCE, object.policy_object())
+    }
+
+    fn changeable<E: MasterEntity>(&self, object: &E) -> Result<()> {
+        let object = Some(object.policy_object());
+        authorize(self.policy, self.actor, Action::Update, E::RESOURCE, object)
+    }
+}
+
+/// The object with `id`, if it exists and the caller may read it.
+async fn visible<E: MasterEntity>(
+    repo: &dyn MasterRepository<E>,
+    ends: &Ends<'_>,
+    id: &str,
+) -> Result<Option<E>> {
+    Ok(repo.get(id).await?.filter(|o| ends.readable(o)))
 }
 
 /// Links `this` and `input.id` (`this → other`, or `other → this` when `reversed`): checks every
-/// field, that both ends exist (an unknown `this` is NotFound, an unknown other end a field
-/// error), that no loop forms, then stores the link with its audit event.
+/// field, that both ends exist for the caller (an unknown `this` is NotFound, an unknown other
+/// end a field error) and that it may change both, that no loop forms, then stores the link
+/// with its audit event.
 pub(super) async fn add<E: MasterEntity>(
     port: &dyn MasterRepository<E>,
     rules: &LinkRules,
-    actor: &Actor,
-    this: &str,
-    input: NewLink,
+    (this, input): (&str, NewLink),
     reversed: bool,
+    ends: &Ends<'_>,
 ) -> Result<Link> {
     let now = values::now();
     let draft = rules.draft(this, input, reversed, now)?;
-    if !exists(port, this).await? {
+    let Some(this_end) = visible(port, ends, this).await? else {
         return Err(Error::not_found(rules.entity, this));
-    }
+    };
     let other = if reversed { &draft.from } else { &draft.to };
-    if !exists(port, other.as_str()).await? {
+    let Some(other_end) = visible(port, ends, other.as_str()).await? else {
         return Err(Error::invalid(FieldError::new(
             "id",
             "unknown",
@@ -180,33 +206,43 @@ pub(super) async fn add<E: MasterEntity>(
                 id = other.as_str()
             ),
         )));
-    }
+    };
+    ends.changeable(&this_end)?;
+    ends.changeable(&other_end)?;
     rules.check_no_cycle(&draft, port).await?;
-    let event = PendingEvent::new::<E::Link>(ActionType::Insert, actor, now);
+    let event = PendingEvent::new::<E::Link>(ActionType::Insert, ends.actor, now);
     port.link(&draft, event).await
 }
 
-/// Removes the link `from relation to` with its audit event.
+/// Removes the link `from relation to` with its audit event, if the caller may change both
+/// ends; a link to an end it may not read is not found, like one that does not exist.
 pub(super) async fn remove<E: MasterEntity>(
     port: &dyn MasterRepository<E>,
-    actor: &Actor,
-    from: &str,
-    relation: Relation,
-    to: &str,
+    (from, relation, to): (&str, Relation, &str),
+    ends: &Ends<'_>,
 ) -> Result<Link> {
-    let event = PendingEvent::new::<E::Link>(ActionType::Delete, actor, values::now());
+    for end in [from, to] {
+        match visible(port, ends, end).await? {
+            Some(object) => ends.changeable(&object)?,
+            None => {
+                let link = format!("{from} {} {to}", relation.as_str());
+                return Err(Error::not_found(<E::Link as Auditable>::OBJECT_NAME, link));
+            }
+        }
+    }
+    let event = PendingEvent::new::<E::Link>(ActionType::Delete, ends.actor, values::now());
     port.unlink(from, relation, to, event).await
 }
 
-/// The neighbours of `id` (NotFound when `id` does not exist) along `relation` in `direction`.
+/// The neighbours of `id` (NotFound when `id` does not exist for the caller) along `relation`
+/// in `direction`: those the caller may read.
 pub(super) async fn neighbours<E: MasterEntity>(
     port: &dyn MasterRepository<E>,
-    id: &str,
-    relation: Relation,
-    direction: Direction,
+    (id, relation, direction): (&str, Relation, Direction),
     valid_on: Option<DateTime<Utc>>,
+    ends: &Ends<'_>,
 ) -> Result<Vec<Related<E>>> {
-    if !exists(port, id).await? {
+    if visible(port, ends, id).await?.is_none() {
         return Err(Error::not_found(E::OBJECT_NAME, id));
     }
     let query = LinkQuery {
@@ -214,5 +250,7 @@ pub(super) async fn neighbours<E: MasterEntity>(
         direction,
         valid_on,
     };
-    port.related(id, &query).await
+    let mut related = port.related(id, &query).await?;
+    related.retain(|r| ends.readable(&r.object));
+    Ok(related)
 }

@@ -4,7 +4,7 @@
 //!
 //! [`Throttle`]: crate::throttle::Throttle
 
-use super::user::{Fields, UserService, user_draft};
+use super::user::{Fields, UserService, update_event, user_draft};
 use crate::actor::Actor;
 use crate::auth::Verification;
 use crate::entities::{AuthStatus, NewRegistration, NewUser, User, UserChanges};
@@ -100,7 +100,8 @@ impl UserService {
         let mut draft = unchanged(&user)?;
         self.hooks.before_update(actor, &user, &draft).await?;
         draft.password_hash = Some(self.hash(new_password).await?);
-        self.write_update(actor, &user, draft, user.version, Some("change_password"))
+        let change = (draft, update_event(actor));
+        self.write_update(actor, &user, change, user.version, Some("change_password"))
             .await
             .map(drop)
     }
@@ -149,7 +150,8 @@ impl UserService {
         let user = self.load(actor.user_id).await?;
         let mut draft = unchanged(&user)?;
         draft.revoke_tokens = true;
-        self.write_update(actor, &user, draft, user.version, Some("logout"))
+        let change = (draft, update_event(actor));
+        self.write_update(actor, &user, change, user.version, Some("logout"))
             .await
             .map(drop)
     }

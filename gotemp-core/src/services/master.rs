@@ -4,7 +4,7 @@
 
 use super::common::{
     check_filters, evict_after_commit, expected_version, get_by_id, merged_period,
-    parse_extra_fields,
+    parse_extra_fields, visible_page,
 };
 use super::links::{self, LinkRules};
 use crate::actor::Actor;
@@ -16,8 +16,8 @@ use crate::entities::{
 use crate::error::{ConflictKind, Error, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
-use crate::page::{Page, PageRequest, PageSpec};
-use crate::policy::{Action, Policy, RolePolicy, authorize};
+use crate::page::{Page, PageRequest};
+use crate::policy::{Action, Policy, RolePolicy, authorize, authorize_stored, may_read};
 use crate::ports::{CustomerDirectory, MasterRepository, References};
 use crate::values::{self, EntityKey, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
@@ -78,6 +78,34 @@ impl<E: MasterEntity> MasterDataService<E> {
         authorize(&*self.policy, actor, action, E::RESOURCE, object)
     }
 
+    /// Whether `actor` may do `action` on the stored `object`; one it may not read is not
+    /// found.
+    fn allow_stored(&self, actor: &Actor, action: Action, object: &E) -> Result<()> {
+        let hidden = || Error::not_found(E::OBJECT_NAME, object.id());
+        let policy_object = object.policy_object();
+        authorize_stored(
+            &*self.policy,
+            actor,
+            action,
+            E::RESOURCE,
+            policy_object,
+            hidden,
+        )
+    }
+
+    /// Whether `actor` may read `object` (lists and hierarchies show only those).
+    fn readable(&self, actor: &Actor, object: &E) -> bool {
+        may_read(&*self.policy, actor, E::RESOURCE, object.policy_object())
+    }
+
+    /// The policy's view of a link's ends, for `actor`.
+    fn ends<'a>(&'a self, actor: &'a Actor) -> links::Ends<'a> {
+        links::Ends {
+            policy: &*self.policy,
+            actor,
+        }
+    }
+
     /// Refuses deleting an object something still refers to (customers named by promotions).
     pub fn with_references(mut self, references: Arc<dyn References>) -> Self {
         self.references = Some(references);
@@ -99,8 +127,9 @@ impl<E: MasterEntity> MasterDataService<E> {
 
     /// The object with `id`.
     pub async fn get(&self, actor: &Actor, id: &str) -> Result<E> {
+        self.allow(actor, Action::Read, None)?;
         let found = self.find(id).await?;
-        self.allow(actor, Action::Read, Some(&found))?;
+        self.allow_stored(actor, Action::Read, &found)?;
         Ok(found)
     }
 
@@ -125,9 +154,12 @@ impl<E: MasterEntity> MasterDataService<E> {
         page: &PageRequest,
     ) -> Result<Page<E>> {
         self.allow(actor, Action::Read, None)?;
-        let spec = PageSpec::parse(page)?;
         check_filters(&E::text_filters(filter))?;
-        self.repo.list(filter, &spec).await
+        let visible = |object: &E| self.readable(actor, object);
+        visible_page(page, visible, |spec| async move {
+            self.repo.list(filter, &spec).await
+        })
+        .await
     }
 
     /// Creates an object; the id is generated from the name when absent, the validity defaults
@@ -162,8 +194,13 @@ impl<E: MasterEntity> MasterDataService<E> {
             extra_fields,
             extras,
         };
-        self.hooks.before_create(actor, &draft).await?;
         let event = PendingEvent::new::<E>(ActionType::Insert, actor, now);
+        self.allow(
+            actor,
+            Action::Create,
+            Some(&E::stored(&draft, now, &event, 1)),
+        )?;
+        self.hooks.before_create(actor, &draft).await?;
         let created = self.repo.create(&draft, event).await?;
         self.hooks.after_create(actor, &created).await;
         Ok(created)
@@ -177,13 +214,16 @@ impl<E: MasterEntity> MasterDataService<E> {
         changes: E::Changes,
         version: Option<i64>,
     ) -> Result<E> {
+        self.allow(actor, Action::Update, None)?;
         let current = self.load(id).await?;
-        self.allow(actor, Action::Update, Some(&current))?;
+        self.allow_stored(actor, Action::Update, &current)?;
         expected_version(E::OBJECT_NAME, id, version, current.version())?;
         let (changes, extras) = E::split_changes(changes);
         let draft = Self::changed(&current, changes, extras)?;
-        self.hooks.before_update(actor, &current, &draft).await?;
         let event = PendingEvent::new::<E>(ActionType::Update, actor, values::now());
+        let result = E::stored(&draft, current.created_at(), &event, current.version() + 1);
+        self.allow(actor, Action::Update, Some(&result))?;
+        self.hooks.before_update(actor, &current, &draft).await?;
         let updated = self.repo.update(&draft, &current, event).await?;
         evict_after_commit::<E>(self.cache.as_ref(), id).await;
         self.hooks.after_update(actor, &current, &updated).await;
@@ -222,8 +262,9 @@ impl<E: MasterEntity> MasterDataService<E> {
 
     /// Deletes an object, unless something still names it.
     pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<E> {
+        self.allow(actor, Action::Delete, None)?;
         let current = self.load(id).await?;
-        self.allow(actor, Action::Delete, Some(&current))?;
+        self.allow_stored(actor, Action::Delete, &current)?;
         let expected = expected_version(E::OBJECT_NAME, id, version, current.version())?;
         if let Some(refs) = &self.references
             && refs.is_referenced(id).await?
@@ -254,13 +295,15 @@ impl<E: MasterEntity> MasterDataService<E> {
     pub async fn add_child(&self, actor: &Actor, parent: &str, input: NewLink) -> Result<Link> {
         self.allow(actor, Action::Update, None)?;
         let rules = LinkRules::parents::<E>();
-        links::add(&*self.repo, &rules, actor, parent, input, false).await
+        let ends = self.ends(actor);
+        links::add(&*self.repo, &rules, (parent, input), false, &ends).await
     }
 
     /// Removes the link between `parent` and `child`.
     pub async fn remove_child(&self, actor: &Actor, parent: &str, child: &str) -> Result<Link> {
         self.allow(actor, Action::Update, None)?;
-        links::remove(&*self.repo, actor, parent, Relation::IsParentOf, child).await
+        let link = (parent, Relation::IsParentOf, child);
+        links::remove(&*self.repo, link, &self.ends(actor)).await
     }
 
     /// The objects `id` is parent of, with their links; only links valid on `valid_on` when
@@ -272,8 +315,8 @@ impl<E: MasterEntity> MasterDataService<E> {
         valid_on: Option<DateTime<Utc>>,
     ) -> Result<Vec<Related<E>>> {
         self.allow(actor, Action::Read, None)?;
-        let (relation, direction) = (Relation::IsParentOf, Direction::Outgoing);
-        links::neighbours(&*self.repo, id, relation, direction, valid_on).await
+        let along = (id, Relation::IsParentOf, Direction::Outgoing);
+        links::neighbours(&*self.repo, along, valid_on, &self.ends(actor)).await
     }
 
     /// The objects that are parents of `id` (customers above it, categories of a product), with
@@ -285,8 +328,8 @@ impl<E: MasterEntity> MasterDataService<E> {
         valid_on: Option<DateTime<Utc>>,
     ) -> Result<Vec<Related<E>>> {
         self.allow(actor, Action::Read, None)?;
-        let (relation, direction) = (Relation::IsParentOf, Direction::Incoming);
-        links::neighbours(&*self.repo, id, relation, direction, valid_on).await
+        let along = (id, Relation::IsParentOf, Direction::Incoming);
+        links::neighbours(&*self.repo, along, valid_on, &self.ends(actor)).await
     }
 }
 
@@ -301,7 +344,8 @@ impl MasterDataService<Product> {
     ) -> Result<Link> {
         self.allow(actor, Action::Update, None)?;
         let rules = LinkRules::components::<Product>();
-        links::add(&*self.repo, &rules, actor, product, input, true).await
+        let ends = self.ends(actor);
+        links::add(&*self.repo, &rules, (product, input), true, &ends).await
     }
 
     /// Removes `component` from `product`.
@@ -312,8 +356,8 @@ impl MasterDataService<Product> {
         component: &str,
     ) -> Result<Link> {
         self.allow(actor, Action::Update, None)?;
-        let relation = Relation::IsComponentOf;
-        links::remove(&*self.repo, actor, component, relation, product).await
+        let link = (component, Relation::IsComponentOf, product);
+        links::remove(&*self.repo, link, &self.ends(actor)).await
     }
 
     /// The components of `id`.
@@ -324,18 +368,19 @@ impl MasterDataService<Product> {
         valid_on: Option<DateTime<Utc>>,
     ) -> Result<Vec<Related<Product>>> {
         self.allow(actor, Action::Read, None)?;
-        let (relation, direction) = (Relation::IsComponentOf, Direction::Incoming);
-        links::neighbours(&*self.repo, id, relation, direction, valid_on).await
+        let along = (id, Relation::IsComponentOf, Direction::Incoming);
+        links::neighbours(&*self.repo, along, valid_on, &self.ends(actor)).await
     }
 }
 
 /// The promotion service's view of customers, served through this service's cache when it has
-/// one, so a renamed customer shows its new name as soon as the change is committed.
+/// one, so a renamed customer shows its new name as soon as the change is committed. Whether a
+/// caller may see it is the promotion service's question to the policy.
 #[async_trait::async_trait]
 impl CustomerDirectory for MasterDataService<Customer> {
-    async fn customer_name(&self, id: &str) -> Result<Option<String>> {
+    async fn customer(&self, id: &str) -> Result<Option<Customer>> {
         match self.find(id).await {
-            Ok(customer) => Ok(Some(customer.name)),
+            Ok(customer) => Ok(Some(customer)),
             Err(Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }

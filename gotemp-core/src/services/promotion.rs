@@ -1,16 +1,19 @@
 //! Promotions: a customer's discounts on products, with the customer's name looked up.
 
+use super::common::visible_page;
 use super::common::{expected_version, merged_period};
 use crate::actor::Actor;
 use crate::entities::{
-    Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,
+    Customer, Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,
     PromotionProduct,
 };
 use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
-use crate::page::{Page, PageRequest, PageSpec};
-use crate::policy::{Action, Object, Policy, Resource, RolePolicy, authorize};
+use crate::page::{Page, PageRequest};
+use crate::policy::{
+    Action, Object, Policy, Resource, RolePolicy, authorize, authorize_stored, may_read,
+};
 use crate::ports::{CustomerDirectory, PromotionRepository};
 use crate::values::{self, DiscountValue, EntityKey, Text, ValidityPeriod};
 use std::collections::HashMap;
@@ -41,6 +44,10 @@ struct Fields<'a> {
     period: std::result::Result<ValidityPeriod, Vec<FieldError>>,
     active: bool,
     customer_id: &'a str,
+    /// Whether the caller chose the customer (a create, or a change of `customer_id`): only
+    /// then must it be one the caller may read. An approver changes a promotion's state without
+    /// reading customers.
+    customer_chosen: bool,
     products: Vec<PromotionProduct>,
     approval_status: i32,
     prev_approval_status: i32,
@@ -67,6 +74,31 @@ impl PromotionService {
         authorize(&*self.policy, actor, action, Resource::Promotions, object)
     }
 
+    /// Whether `actor` may do `action` on the stored `promotion`; one it may not read is not
+    /// found.
+    fn allow_stored(&self, actor: &Actor, action: Action, promotion: &Promotion) -> Result<()> {
+        let hidden = || Error::not_found("promotion", promotion.id);
+        let object = Object::Promotion(promotion);
+        authorize_stored(
+            &*self.policy,
+            actor,
+            action,
+            Resource::Promotions,
+            object,
+            hidden,
+        )
+    }
+
+    /// Whether `actor` may read `promotion` (lists show only those).
+    fn readable(&self, actor: &Actor, promotion: &Promotion) -> bool {
+        may_read(
+            &*self.policy,
+            actor,
+            Resource::Promotions,
+            Object::Promotion(promotion),
+        )
+    }
+
     /// Adds hooks around promotion writes.
     pub fn with_hooks(mut self, hooks: HookChain<Promotion, PromotionDraft>) -> Self {
         self.hooks = hooks;
@@ -75,12 +107,10 @@ impl PromotionService {
 
     /// The promotion with `id`, with its customer's name.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<Promotion> {
+        self.allow(actor, Action::Read, None)?;
         let mut p = self.stored(id).await?;
-        self.allow(actor, Action::Read, Some(Object::Promotion(&p)))?;
-        p.customer_name = self
-            .lookup_names(&[&p.customer_id])
-            .await
-            .remove(&p.customer_id);
+        self.allow_stored(actor, Action::Read, &p)?;
+        p.customer_name = self.customer_name(actor, &p.customer_id).await;
         self.hooks.after_read(&p).await;
         Ok(p)
     }
@@ -93,15 +123,16 @@ impl PromotionService {
         page: &PageRequest,
     ) -> Result<Page<Promotion>> {
         self.allow(actor, Action::Read, None)?;
-        let spec = PageSpec::parse(page)?;
         super::common::check_filters(&[
             ("name", filter.name.as_deref()),
             ("product_id", filter.product_id.as_deref()),
             ("customer_id", filter.customer_id.as_deref()),
         ])?;
-        let mut page = self.repo.list(filter, &spec).await?;
+        let visible = |p: &Promotion| self.readable(actor, p);
+        let read = |spec| async move { self.repo.list(filter, &spec).await };
+        let mut page = visible_page(page, visible, read).await?;
         let ids: Vec<&String> = page.items.iter().map(|p| &p.customer_id).collect();
-        let names = self.lookup_names(&ids).await;
+        let names = self.lookup_names(actor, &ids).await;
         for p in &mut page.items {
             p.customer_name = names.get(&p.customer_id).cloned();
         }
@@ -116,25 +147,29 @@ impl PromotionService {
             self.allow(actor, Action::Approve, None)?;
         }
         let draft = self
-            .draft(Fields {
-                name: &input.name,
-                description: input.description.as_deref(),
-                period: ValidityPeriod::parse(input.valid_from, input.valid_thru),
-                active: input.active,
-                customer_id: &input.customer_id,
-                products: input.products,
-                approval_status: input.approval_status,
-                prev_approval_status: 0,
-            })
+            .draft(
+                actor,
+                Fields {
+                    name: &input.name,
+                    description: input.description.as_deref(),
+                    period: ValidityPeriod::parse(input.valid_from, input.valid_thru),
+                    active: input.active,
+                    customer_id: &input.customer_id,
+                    customer_chosen: true,
+                    products: input.products,
+                    approval_status: input.approval_status,
+                    prev_approval_status: 0,
+                },
+            )
             .await?;
+        let now = values::now();
+        let event = PendingEvent::new::<Promotion>(ActionType::Insert, actor, now);
+        let new = draft.stored(0, now, &event, 1);
+        self.allow(actor, Action::Create, Some(Object::Promotion(&new)))?;
         self.hooks.before_create(actor, &draft).await?;
-        let event = PendingEvent::new::<Promotion>(ActionType::Insert, actor, values::now());
         let mut created = self.repo.create(&draft, event).await?;
         self.hooks.after_create(actor, &created).await;
-        created.customer_name = self
-            .lookup_names(&[&created.customer_id])
-            .await
-            .remove(&created.customer_id);
+        created.customer_name = self.customer_name(actor, &created.customer_id).await;
         Ok(created)
     }
 
@@ -146,18 +181,28 @@ impl PromotionService {
         changes: PromotionChanges,
         version: Option<i64>,
     ) -> Result<Promotion> {
+        // A caller who may neither change nor approve promotions learns nothing of this one.
+        if let Err(refused) = self.allow(actor, Action::Update, None)
+            && self.allow(actor, Action::Approve, None).is_err()
+        {
+            return Err(refused);
+        }
         let current = self.stored(id).await?;
-        let object = Some(Object::Promotion(&current));
         let moves = changes
             .approval_status
             .filter(|s| *s != current.approval_status);
         // Approving alone needs `promotions:approve`, anything else `promotions:update` too: an
-        // approver need not be an editor, and an editor cannot approve its own promotion.
+        // approver need not be an editor, and an editor cannot approve its own promotion. Each
+        // is asked of the promotion as stored and, once the change is checked, as it would be.
+        let mut needs = Vec::with_capacity(2);
         if moves.is_none() || changes.changes_more_than_approval() {
-            self.allow(actor, Action::Update, object)?;
+            needs.push(Action::Update);
         }
         if moves.is_some() {
-            self.allow(actor, Action::Approve, object)?;
+            needs.push(Action::Approve);
+        }
+        for action in &needs {
+            self.allow_stored(actor, *action, &current)?;
         }
         let expected = expected_version("promotion", id, version, current.version)?;
         let (approval_status, prev_approval_status) = match moves {
@@ -177,40 +222,47 @@ impl PromotionService {
         };
         let description = values::merged_optional(current.description.clone(), changes.description);
         let draft = self
-            .draft(Fields {
-                name: changes.name.as_deref().unwrap_or(&current.name),
-                description: description.as_deref(),
-                period: merged_period(
-                    (current.valid_from, current.valid_thru),
-                    changes.valid_from,
-                    changes.valid_thru,
-                )
-                .map_err(|e| vec![e]),
-                active: changes.active.unwrap_or(current.active),
-                customer_id: changes
-                    .customer_id
-                    .as_deref()
-                    .unwrap_or(&current.customer_id),
-                products: changes.products.unwrap_or_else(|| current.products.clone()),
-                approval_status,
-                prev_approval_status,
-            })
+            .draft(
+                actor,
+                Fields {
+                    name: changes.name.as_deref().unwrap_or(&current.name),
+                    description: description.as_deref(),
+                    period: merged_period(
+                        (current.valid_from, current.valid_thru),
+                        changes.valid_from,
+                        changes.valid_thru,
+                    )
+                    .map_err(|e| vec![e]),
+                    active: changes.active.unwrap_or(current.active),
+                    customer_id: changes
+                        .customer_id
+                        .as_deref()
+                        .unwrap_or(&current.customer_id),
+                    customer_chosen: (changes.customer_id.as_deref())
+                        .is_some_and(|id| id.trim() != current.customer_id),
+                    products: changes.products.unwrap_or_else(|| current.products.clone()),
+                    approval_status,
+                    prev_approval_status,
+                },
+            )
             .await?;
-        self.hooks.before_update(actor, &current, &draft).await?;
         let event = PendingEvent::new::<Promotion>(ActionType::Update, actor, values::now());
+        let result = draft.stored(id, current.created_at, &event, current.version + 1);
+        for action in needs {
+            self.allow(actor, action, Some(Object::Promotion(&result)))?;
+        }
+        self.hooks.before_update(actor, &current, &draft).await?;
         let mut updated = self.repo.update(id, &draft, expected, event).await?;
         self.hooks.after_update(actor, &current, &updated).await;
-        updated.customer_name = self
-            .lookup_names(&[&updated.customer_id])
-            .await
-            .remove(&updated.customer_id);
+        updated.customer_name = self.customer_name(actor, &updated.customer_id).await;
         Ok(updated)
     }
 
     /// Deletes a promotion that is still in its initial approval state.
     pub async fn delete(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<Promotion> {
+        self.allow(actor, Action::Delete, None)?;
         let current = self.stored(id).await?;
-        self.allow(actor, Action::Delete, Some(Object::Promotion(&current)))?;
+        self.allow_stored(actor, Action::Delete, &current)?;
         let expected = expected_version("promotion", id, version, current.version)?;
         if current.approval_status != 0 {
             return Err(Error::conflict(
@@ -234,8 +286,9 @@ impl PromotionService {
     }
 
     /// Checks every field, then that the customer exists (only once the rest is valid, so bad
-    /// input costs no look-up).
-    async fn draft(&self, f: Fields<'_>) -> Result<PromotionDraft> {
+    /// input costs no look-up); a customer `actor` chose and may not read is as unknown as a
+    /// missing one.
+    async fn draft(&self, actor: &Actor, f: Fields<'_>) -> Result<PromotionDraft> {
         let mut v = Violations::default();
         let name = v.check(Text::parse("name", f.name, NAME_MAX));
         let description = v.check(Text::parse_optional(
@@ -266,12 +319,8 @@ impl PromotionService {
         if !v.is_empty() {
             return Err(v.into_error());
         }
-        if self
-            .customers
-            .customer_name(customer_id.as_str())
-            .await?
-            .is_none()
-        {
+        let customer = self.customers.customer(customer_id.as_str()).await?;
+        if !customer.is_some_and(|c| !f.customer_chosen || self.may_read_customer(actor, &c)) {
             return Err(Error::invalid(FieldError::new(
                 "customer_id",
                 "unknown_customer",
@@ -290,19 +339,35 @@ impl PromotionService {
         })
     }
 
-    /// Looks up customer names; a failure is logged and leaves the name out, it never fails the
-    /// request.
-    async fn lookup_names(&self, ids: &[&String]) -> HashMap<String, String> {
+    /// Whether the policy lets `actor` read `customer` (and so see its name or choose it).
+    fn may_read_customer(&self, actor: &Actor, customer: &Customer) -> bool {
+        may_read(
+            &*self.policy,
+            actor,
+            Resource::Customers,
+            Object::Customer(customer),
+        )
+    }
+
+    /// The name of one customer as `actor` may see it (see [`Self::lookup_names`]).
+    async fn customer_name(&self, actor: &Actor, id: &String) -> Option<String> {
+        self.lookup_names(actor, &[id]).await.remove(id)
+    }
+
+    /// Looks up the names of customers `actor` may read: the others' are left out, as are those
+    /// whose look-up failed (logged; it never fails the request).
+    async fn lookup_names(&self, actor: &Actor, ids: &[&String]) -> HashMap<String, String> {
         let mut names = HashMap::new();
+        let mut asked = std::collections::HashSet::new();
         for id in ids {
-            if names.contains_key(*id) {
+            if !asked.insert(*id) {
                 continue;
             }
-            match self.customers.customer_name(id).await {
-                Ok(Some(name)) => {
-                    names.insert((*id).clone(), name);
+            match self.customers.customer(id).await {
+                Ok(Some(customer)) if self.may_read_customer(actor, &customer) => {
+                    names.insert((*id).clone(), customer.name);
                 }
-                Ok(None) => {}
+                Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(customer_id = %id, error = %e, "customer name look-up failed")
                 }

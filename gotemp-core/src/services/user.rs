@@ -7,9 +7,10 @@ use crate::entities::{AuthStatus, NewUser, User, UserChanges, UserDraft, UserFil
 use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
-use crate::page::{Page, PageRequest, PageSpec};
+use crate::page::{Page, PageRequest};
 use crate::policy::{
     Action, Object, Policy, Request, Resource, Role, RolePolicy, Roles, authorize,
+    authorize_stored, may_read,
 };
 use crate::ports::UserRepository;
 use crate::throttle::{Throttle, ThrottleSettings};
@@ -125,6 +126,20 @@ impl UserService {
         authorize(&*self.policy, actor, action, Resource::Users, object)
     }
 
+    /// Whether `actor` may do `action` on the stored `user`; one it may not read is not found.
+    fn allow_stored(&self, actor: &Actor, action: Action, user: &User) -> Result<()> {
+        let hidden = || Error::not_found("user", user.id);
+        let object = Object::User(user);
+        authorize_stored(
+            &*self.policy,
+            actor,
+            action,
+            Resource::Users,
+            object,
+            hidden,
+        )
+    }
+
     /// Whether `actor` may manage the user with `id` (change anything, delete it).
     fn manages(&self, actor: &Actor, id: i64) -> bool {
         self.policy.allows(&Request {
@@ -140,6 +155,7 @@ impl UserService {
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<User> {
         self.allow(actor, Action::Read, Some(Object::UserId(id)))?;
         let found = self.load(id).await?;
+        self.allow_stored(actor, Action::Read, &found)?;
         self.hooks.after_read(&found).await;
         Ok(found)
     }
@@ -161,14 +177,16 @@ impl UserService {
         page: &PageRequest,
     ) -> Result<Page<User>> {
         self.allow(actor, Action::Read, None)?;
-        let spec = PageSpec::parse(page)?;
         super::common::check_filters(&[
             ("first_name", filter.first_name.as_deref()),
             ("last_name", filter.last_name.as_deref()),
             ("email", filter.email.as_deref()),
             ("company", filter.company.as_deref()),
         ])?;
-        self.repo.list(filter, &spec).await
+        let visible =
+            |user: &User| may_read(&*self.policy, actor, Resource::Users, Object::User(user));
+        let read = |spec| async move { self.repo.list(filter, &spec).await };
+        super::common::visible_page(page, visible, read).await
     }
 
     /// Users with this e-mail (the original's GetUsersByEmail), compared case-insensitively.
@@ -206,9 +224,12 @@ impl UserService {
         let (Some(mut draft), Some(password)) = (draft, password) else {
             return Err(v.into_error());
         };
+        let now = values::now();
+        let event = PendingEvent::new::<User>(ActionType::Insert, actor, now);
+        let new = draft.stored(0, now, &event, 1);
+        self.allow(actor, Action::Manage, Some(Object::User(&new)))?;
         self.hooks.before_create(actor, &draft).await?;
         draft.password_hash = Some(self.hash(password).await?);
-        let event = PendingEvent::new::<User>(ActionType::Insert, actor, values::now());
         let user = self.repo.create(&draft, event).await?;
         self.hooks.after_create(actor, &user).await;
         Ok(user)
@@ -231,6 +252,12 @@ impl UserService {
             self.allow(actor, Action::Update, Some(Object::UserId(id)))?;
         }
         let current = self.load(id).await?;
+        let action = if manages {
+            Action::Manage
+        } else {
+            Action::Update
+        };
+        self.allow_stored(actor, action, &current)?;
         if !manages {
             super::login::self_service_only(&changes, &current)?;
         }
@@ -268,28 +295,30 @@ impl UserService {
         let (Some(mut draft), Some(password)) = (draft, password) else {
             return Err(v.into_error());
         };
+        let event = update_event(actor);
+        let result = draft.stored(id, current.created_at, &event, current.version + 1);
+        self.allow(actor, action, Some(Object::User(&result)))?;
         self.hooks.before_update(actor, &current, &draft).await?;
         if let Some(password) = password {
             draft.password_hash = Some(self.hash(password).await?);
         }
-        self.write_update(actor, &current, draft, expected, None)
+        self.write_update(actor, &current, (draft, event), expected, None)
             .await
     }
 
-    /// Stores a changed user: ends its tokens when the change takes rights or the password,
+    /// Stores a changed user (`draft`, with the `event` of its change, made by [`update_event`]): ends its tokens when the change takes rights or the password,
     /// keeps the last active admin, evicts what authentication cached of it.
     pub(super) async fn write_update(
         &self,
         actor: &Actor,
         current: &User,
-        mut draft: UserDraft,
+        (mut draft, mut event): (UserDraft, PendingEvent),
         expected: i64,
         action_func: Option<&str>,
     ) -> Result<User> {
         let deactivated = current.active && !draft.active;
         let roles_changed = draft.roles != current.roles;
         draft.revoke_tokens |= draft.password_hash.is_some() || roles_changed || deactivated;
-        let mut event = PendingEvent::new::<User>(ActionType::Update, actor, values::now());
         // The audit trail tells a role change and a password change apart from other updates.
         if let Some(name) = action_func.or(roles_changed.then_some("change_roles")) {
             event.action_func = name.to_owned();
@@ -307,6 +336,7 @@ impl UserService {
     pub async fn delete(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<User> {
         self.allow(actor, Action::Manage, Some(Object::UserId(id)))?;
         let current = self.load(id).await?;
+        self.allow_stored(actor, Action::Manage, &current)?;
         let expected = expected_version("user", id, version, current.version)?;
         if current.active {
             return Err(Error::conflict(
@@ -491,6 +521,12 @@ impl StatusMemo {
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         entries.remove(&id);
     }
+}
+
+/// The event of a change of a user by `actor`, made before the change is checked so the
+/// policy sees the user as it will be stored.
+pub(super) fn update_event(actor: &Actor) -> PendingEvent {
+    PendingEvent::new::<User>(ActionType::Update, actor, values::now())
 }
 
 #[cfg(test)]

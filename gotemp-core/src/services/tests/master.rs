@@ -244,3 +244,42 @@ async fn product_level_is_required_and_kept_when_absent_from_an_update() {
     svc.update(&actor(), "switch", renamed, None).await.unwrap();
     svc.delete(&actor(), "switch", Some(1)).await.unwrap();
 }
+
+/// Ids 1.. in pages: the cursor is the last id, `limit` rows a read.
+async fn numbers(spec: crate::page::PageSpec) -> crate::Result<crate::page::Page<i64>> {
+    let from = spec.after_int()?.unwrap_or(0);
+    let rows = (from + 1..=from + spec.fetch_limit()).collect();
+    Ok(spec.into_page(rows, |id| crate::page::Cursor::Int(*id)))
+}
+
+#[tokio::test]
+async fn a_page_the_policy_thinned_fills_up_from_the_rows_after_it() {
+    use crate::services::common::visible_page;
+    let even = |id: &i64| id % 2 == 0;
+    let page = visible_page(&PageRequest::first(5), even, numbers)
+        .await
+        .unwrap();
+    assert_eq!(page.items, [2, 4, 6, 8, 10]);
+    // The next page starts after the last row read, seen or not: nothing repeats or is skipped.
+    let next = PageRequest::first(5).after(&page).unwrap();
+    let page = visible_page(&next, even, numbers).await.unwrap();
+    assert_eq!(page.items, [12, 14, 16, 18, 20]);
+}
+
+#[tokio::test]
+async fn a_page_the_policy_emptied_stops_after_a_bounded_number_of_reads() {
+    use crate::services::common::{MAX_FILL_READS, visible_page};
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    let read = |spec| {
+        reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        numbers(spec)
+    };
+    let page = visible_page(&PageRequest::first(50), |_: &i64| false, read)
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
+    assert_eq!(reads.into_inner(), MAX_FILL_READS);
+    // A short (here empty) page still says where to go on.
+    let cursor = crate::page::Cursor::decode(&page.next_cursor.unwrap()).unwrap();
+    assert_eq!(cursor, crate::page::Cursor::Int(50 * MAX_FILL_READS as i64));
+}

@@ -6,14 +6,22 @@ use std::sync::Arc;
 
 fn known_customers() -> MockCustomerDirectory {
     let mut d = MockCustomerDirectory::new();
-    d.expect_customer_name().returning(|id| {
+    d.expect_customer().returning(|id| {
         Ok(match id {
-            "ducksrus" => Some("Ducks R Us".into()),
-            "patoloco" => Some("Pato Loco Inc".into()),
+            "ducksrus" => Some(named(id, "Ducks R Us")),
+            "patoloco" => Some(named(id, "Pato Loco Inc")),
             _ => None,
         })
     });
     d
+}
+
+/// The customer `id` called `name`.
+fn named(id: &str, name: &str) -> Customer {
+    Customer {
+        name: name.into(),
+        ..customer(id, 1)
+    }
 }
 
 fn new_promotion() -> NewPromotion {
@@ -153,7 +161,7 @@ async fn a_failed_name_lookup_never_fails_the_read() {
     repo.expect_get()
         .returning(|id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
     let mut dir = MockCustomerDirectory::new();
-    dir.expect_customer_name()
+    dir.expect_customer()
         .returning(|_| Err(Error::unavailable("customer service down")));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(dir));
     let p = svc.get(&actor(), 1).await.unwrap();
@@ -174,9 +182,9 @@ async fn list_looks_each_customer_up_once() {
         })
     });
     let mut dir = MockCustomerDirectory::new();
-    dir.expect_customer_name()
+    dir.expect_customer()
         .times(2)
-        .returning(|id| Ok(Some(format!("name of {id}"))));
+        .returning(|id| Ok(Some(named(id, &format!("name of {id}")))));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(dir));
     let page = svc
         .list(
@@ -260,4 +268,75 @@ async fn update_to_an_unknown_customer_is_rejected() {
         fields(svc.update(&actor(), 1, changes, None).await.unwrap_err()),
         ["customer_id"]
     );
+}
+
+/// A policy that keeps customer `hidden` from everyone and lets promotions change only while
+/// they are for customer `ours`.
+struct Scoped {
+    hidden: &'static str,
+    ours: &'static str,
+}
+
+impl crate::policy::Policy for Scoped {
+    fn allows(&self, r: &crate::policy::Request<'_>) -> bool {
+        use crate::policy::{Action, Object};
+        match r.object {
+            Some(Object::Customer(c)) => c.id != self.hidden,
+            Some(Object::Promotion(p)) if r.action != Action::Read => p.customer_id == self.ours,
+            _ => true,
+        }
+    }
+}
+
+fn scoped(repo: MockPromotionRepository, hidden: &'static str) -> PromotionService {
+    let policy = Arc::new(Scoped {
+        hidden,
+        ours: "ducksrus",
+    });
+    PromotionService::new(Arc::new(repo), Arc::new(known_customers())).with_policy(policy)
+}
+
+#[tokio::test]
+async fn a_customer_the_caller_may_not_read_is_neither_named_nor_accepted() {
+    let mut repo = MockPromotionRepository::new();
+    repo.expect_get()
+        .returning(|id| Ok(Some(promotion(id, 1, "patoloco", 0))));
+    let svc = scoped(repo, "patoloco");
+    let p = svc.get(&actor(), 1).await.unwrap();
+    assert_eq!(
+        (p.customer_id.as_str(), p.customer_name),
+        ("patoloco", None)
+    );
+    // Choosing it is as refused as choosing a customer that does not exist (no write expected).
+    let input = NewPromotion {
+        customer_id: "patoloco".into(),
+        ..new_promotion()
+    };
+    let err = svc.create(&actor(), input).await.unwrap_err();
+    assert_eq!(fields(err), ["customer_id"]);
+}
+
+#[tokio::test]
+async fn a_change_is_asked_of_its_result_too() {
+    let mut repo = MockPromotionRepository::new();
+    repo.expect_get()
+        .returning(|id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
+    // The caller may change this promotion and read the other customer, but not hold a
+    // promotion for it: moving it there is refused, and nothing is written.
+    let svc = scoped(repo, "nobody");
+    let to_patoloco = PromotionChanges {
+        customer_id: Some("patoloco".into()),
+        ..Default::default()
+    };
+    let err = svc
+        .update(&actor(), 1, to_patoloco, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
+    let create = NewPromotion {
+        customer_id: "patoloco".into(),
+        ..new_promotion()
+    };
+    let err = svc.create(&actor(), create).await.unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
 }
