@@ -161,19 +161,27 @@ fn tracer_provider(
     Ok(Some(provider))
 }
 
-/// Continues the trace a caller started: makes `span` (a request's or call's span, declared with
-/// empty `trace_id` and `span_id` fields) a child of the W3C `traceparent`/`tracestate` in
-/// `carrier` (HTTP headers, gRPC metadata as headers), and records the trace and span ids on it
-/// so every log line inside shows them. Without a `traceparent` the span starts a trace; with
-/// tracing off it only records nothing.
-pub fn continue_trace(span: &tracing::Span, carrier: &http::HeaderMap) {
+/// Continues the trace a caller started, if the caller is `trusted`: makes `span` (a request's
+/// or call's span, declared with empty `trace_id` and `span_id` fields) a child of the W3C
+/// `traceparent`/`tracestate` in `carrier` (HTTP headers, gRPC metadata as headers), and records
+/// the trace and span ids on it so every log line inside shows them. A caller that is not
+/// trusted (a stranger at the public edge) does not get to choose the trace, its id or whether
+/// it is sampled: the span starts a trace of its own with a link to the caller's, so the two can
+/// still be found together. Without a `traceparent` the span starts a trace; with tracing off it
+/// only records nothing.
+pub fn continue_trace(span: &tracing::Span, carrier: &http::HeaderMap, trusted: bool) {
     use opentelemetry::trace::TraceContextExt as _;
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
     let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.extract(&opentelemetry_http::HeaderExtractor(carrier))
     });
-    if parent.span().span_context().is_valid() {
-        let _ = span.set_parent(parent);
+    let caller = parent.span().span_context().clone();
+    if caller.is_valid() {
+        if trusted {
+            let _ = span.set_parent(parent);
+        } else {
+            span.add_link(caller);
+        }
     }
     let context = span.context();
     let ids = context.span().span_context().clone();

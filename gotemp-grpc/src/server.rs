@@ -194,7 +194,9 @@ fn call_span<B>(request: &tonic::codegen::http::Request<B>) -> tracing::Span {
         trace_id = tracing::field::Empty,
         span_id = tracing::field::Empty,
     );
-    gotemp::logging::continue_trace(&span, request.headers());
+    // gRPC is the services' interface to one another (the deployments expose only HTTP), so a
+    // caller's trace is continued.
+    gotemp::logging::continue_trace(&span, request.headers(), true);
     span
 }
 

@@ -219,6 +219,7 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
         trace_url: settings.trace_url.as_deref().map(Arc::from),
     };
     let (api, openapi) = api::routes().split_for_parts();
+    let trusted_proxies = state.trusted_proxies.clone();
     let openapi = api::document(openapi);
     let not_found =
         || async { Problem::new(StatusCode::NOT_FOUND, gotemp_core::tr!("http.no_route")) };
@@ -249,7 +250,7 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(request_span)
+                .make_span_with(move |request: &Request| request_span(request, &trusted_proxies))
                 .on_response(|response: &Response, _: Duration, span: &tracing::Span| {
                     span.record("http.response.status_code", response.status().as_u16());
                 }),
@@ -259,8 +260,9 @@ pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSe
 
 /// The span every log line of a request is in: method, path and request id, and — with tracing
 /// on — the OpenTelemetry server span of the request (semantic-convention `http.*` attributes;
-/// the route template, never ids), a child of the caller's `traceparent` when it sent one.
-fn request_span(request: &Request) -> tracing::Span {
+/// the route template, never ids). It continues the caller's `traceparent` only when the
+/// request came through a trusted proxy (`http_trusted_proxies`); a stranger's is a link.
+fn request_span(request: &Request, trusted_proxies: &[ipnet::IpNet]) -> tracing::Span {
     let id = (request.headers().get(REQUEST_ID))
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
@@ -281,7 +283,11 @@ fn request_span(request: &Request) -> tracing::Span {
         trace_id = tracing::field::Empty,
         span_id = tracing::field::Empty,
     );
-    gotemp::logging::continue_trace(&span, request.headers());
+    let peer = (request.extensions())
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let trusted = peer.is_some_and(|ip| trusted_proxies.iter().any(|net| net.contains(&ip)));
+    gotemp::logging::continue_trace(&span, request.headers(), trusted);
     span
 }
 

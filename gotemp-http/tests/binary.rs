@@ -57,6 +57,8 @@ async fn the_binary_serves_audits_through_nats_and_stops_gracefully() {
         ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.as_str()),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        // The test's own address stands for the reverse proxy, whose `traceparent` is believed.
+        ("GOTEMP_HTTP_TRUSTED_PROXIES", "127.0.0.1/32"),
     ])
     .await;
     let http = reqwest::Client::new();
@@ -127,6 +129,28 @@ async fn the_binary_serves_audits_through_nats_and_stops_gracefully() {
         })
         .await;
     assert_eq!(request.parent_span_id, "b7ad6b7169203331");
+    // A caller that is not a trusted proxy (another loopback address) does not choose the
+    // trace: the request starts one of its own, linked to the caller's.
+    let stranger = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let foreign = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let read = stranger
+        .get(format!("{base}/v1/customers/via-nats"))
+        .bearer_auth(&token)
+        .header("traceparent", format!("00-{foreign}-00f067aa0ba902b7-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    let linked = receiver
+        .wait_for(wait, |s| {
+            s.name == "GET /v1/customers/{id}" && s.links.iter().any(|l| l == foreign)
+        })
+        .await;
+    assert_ne!(linked.trace_id, foreign);
+    assert_eq!(linked.parent_span_id, "");
     assert_eq!(request.attribute("http.route"), Some("/v1/customers"));
     assert_eq!(request.attribute("http.response.status_code"), Some("201"));
     for (name, kind) in [

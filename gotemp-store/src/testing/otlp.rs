@@ -28,6 +28,8 @@ pub struct Received {
     pub kind: i32,
     /// Attributes as text.
     pub attributes: Vec<(String, String)>,
+    /// Hex trace ids of the spans it links to.
+    pub links: Vec<String>,
 }
 
 impl Received {
@@ -76,6 +78,7 @@ impl TraceService for Collector {
                         attributes: (span.attributes.iter())
                             .map(|a| (a.key.clone(), text(&a.value)))
                             .collect(),
+                        links: (span.links.iter()).map(|l| hex(&l.trace_id)).collect(),
                     });
                 }
             }
