@@ -235,6 +235,15 @@ impl pb::user_service_server::UserService for UserGrpc {
         Ok(Response::new(pb::ChangePasswordResponse {}))
     }
 
+    async fn logout(
+        &self,
+        request: Request<pb::LogoutRequest>,
+    ) -> std::result::Result<Response<pb::LogoutResponse>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        self.users.logout(&actor).await.or_status()?;
+        Ok(Response::new(pb::LogoutResponse {}))
+    }
+
     async fn register(
         &self,
         request: Request<pb::RegisterRequest>,
