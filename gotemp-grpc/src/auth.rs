@@ -196,3 +196,6 @@ pub fn bearer<T>(request: &Request<T>) -> Result<&str, Status> {
     gotemp_core::auth::bearer_token(value)
         .ok_or_else(|| Status::unauthenticated(gotemp_core::tr!("auth.metadata_malformed")))
 }
+
+#[cfg(test)]
+mod tests;
