@@ -16,7 +16,7 @@ fn settings(dir: &std::path::Path, nats: &str, audit: Option<&str>) -> Config {
     c.storage.url = format!("sqlite://{}/gotemp.db", dir.display()).into();
     c.storage.audit = audit.map(Into::into);
     c.events.url = nats.into();
-    c.auth.admin_password = SecretString::from("ops password");
+    c.auth.admin_password = SecretString::from("ops password of the tests");
     c
 }
 
@@ -98,7 +98,7 @@ async fn with_the_audit_trail_off_writes_and_cache_evictions_go_on_and_the_api_s
     let http = reqwest::Client::new();
     let login = http
         .post(format!("{base}/v1/auth/login"))
-        .json(&serde_json::json!({"email": "admin@gotemp.local", "password": "ops password"}))
+        .json(&serde_json::json!({"email": "admin@gotemp.local", "password": "ops password of the tests"}))
         .send()
         .await
         .unwrap();

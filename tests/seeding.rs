@@ -23,7 +23,7 @@ async fn replicas_seeding_at_once_seed_once() {
         return;
     };
     let mut config = Config::embedded(SecretString::from(SECRET));
-    config.auth.admin_password = SecretString::from("ops password");
+    config.auth.admin_password = SecretString::from("ops password of the tests");
     let replicas = [
         instance(store.repos.clone()),
         instance(store.open_again().await),

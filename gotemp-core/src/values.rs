@@ -306,6 +306,40 @@ impl Password {
         Ok(Self(value.clone()))
     }
 
+    /// Characters of a password the strength estimate looks at: its cost grows with the
+    /// length, and a password whose first 100 characters are guessable is refused anyway.
+    const ESTIMATED_CHARS: usize = 100;
+
+    /// Parses a password someone chose for an account (`field`): as [`Password::parse`], and
+    /// not guessable — zxcvbn's estimate, with the account's own names and e-mail (`context`)
+    /// counted as known to an attacker, must reach 3 of 4 ("safely unguessable": about 10^8
+    /// guesses or more). Common passwords, keyboard walks, dates, repeats and the user's own
+    /// name are refused with a 422 naming `field`.
+    pub fn choose(field: &str, value: &SecretString, context: &[&str]) -> Result<Self, FieldError> {
+        let password = Self::parse(field, value)?;
+        let text = password.expose();
+        let estimated = match text.char_indices().nth(Self::ESTIMATED_CHARS) {
+            Some((end, _)) => &text[..end],
+            None => text,
+        };
+        // Each word of a name or an e-mail on its own too ("ann", "smith", "ducksrus"): a
+        // guesser tries them apart and joined.
+        let words: Vec<&str> = (context.iter())
+            .flat_map(|c| c.split(|ch: char| !ch.is_alphanumeric()))
+            .filter(|w| w.chars().count() >= 3)
+            .chain(context.iter().copied())
+            .collect();
+        let score = zxcvbn::zxcvbn(estimated, &words).score();
+        if score < zxcvbn::Score::Three {
+            return Err(FieldError::new(
+                field,
+                "weak_password",
+                crate::tr!("field.weak_password", field = field),
+            ));
+        }
+        Ok(password)
+    }
+
     /// The secret, for the hasher only.
     pub fn expose(&self) -> &str {
         self.0.expose_secret()

@@ -126,6 +126,47 @@ fn generated_keys_are_valid_and_unique() {
 }
 
 #[test]
+fn a_chosen_password_must_not_be_guessable() {
+    let choose = |p: &str, context: &[&str]| {
+        Password::choose("new_password", &SecretString::from(p), context)
+    };
+    for weak in [
+        "password1",
+        "12345678",
+        "qwertyuiop",
+        "iloveyou2024",
+        "aaaaaaaaaaaa",
+    ] {
+        let refused = choose(weak, &[]).unwrap_err();
+        assert_eq!(
+            (refused.field.as_str(), refused.code),
+            ("new_password", "weak_password")
+        );
+        assert!(
+            refused.message.contains("new_password"),
+            "{}",
+            refused.message
+        );
+    }
+    // The account's own names and e-mail count as known to whoever guesses.
+    let own = ["Ann", "Smith", "ann.smith@ducksrus.example"];
+    for own_words in ["ducksrus2024", "ducksrus-ann"] {
+        assert!(
+            choose(own_words, &[]).is_ok(),
+            "{own_words}: nobody else's dictionary has it"
+        );
+        assert!(
+            choose(own_words, &own).is_err(),
+            "{own_words}: her own e-mail's words"
+        );
+    }
+    assert!(choose("correct horse battery staple", &own).is_ok());
+    // A long password is judged by its first 100 characters, which bounds the work.
+    assert!(choose(&"x".repeat(1024), &[]).is_err());
+    assert!(choose(&format!("tangerine {} umbrella", "x".repeat(1000)), &[]).is_ok());
+}
+
+#[test]
 fn password_length_rules_and_redaction() {
     let ok = Password::parse("password", &SecretString::from("correct horse")).unwrap();
     assert_eq!(format!("{ok:?}"), "Password([REDACTED])");

@@ -25,7 +25,7 @@ const SECRET: &str = "t9CZUMCZyhHJpLwnBt6gzzJrzyLpvHSSYnOP7R3zclk=";
 fn config() -> Config {
     let mut c = Config::embedded(SecretString::from(SECRET));
     c.auth.admin_email = "ops@gotemp.example".into();
-    c.auth.admin_password = SecretString::from("ops password");
+    c.auth.admin_password = SecretString::from("ops password of the tests");
     c
 }
 

@@ -60,7 +60,7 @@ async fn three_services_find_each_other_by_mdns_only() {
     let at = |port: u16| format!("http://{}:{port}", net.inside_ip);
     let mut login = GotempClient::connect(&at(user_port)).await.unwrap();
     let token = login
-        .login("ops@gotemp.example", "ops password")
+        .login("ops@gotemp.example", "ops password of the tests")
         .await
         .unwrap()
         .token;
@@ -181,7 +181,7 @@ async fn under_tls_a_rogue_announcer_gets_no_token() {
             .await
             .unwrap();
         let token = login
-            .login("ops@gotemp.example", "ops password")
+            .login("ops@gotemp.example", "ops password of the tests")
             .await
             .unwrap()
             .token;

@@ -24,7 +24,7 @@ async fn user_and_promotion_services_in_separate_processes_work_together() {
         ("GOTEMP_SERVICES", "user"),
         ("GOTEMP_JWT_SECRET", SECRET),
         ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example"),
-        ("GOTEMP_ADMIN_PASSWORD", "ops password"),
+        ("GOTEMP_ADMIN_PASSWORD", "ops password of the tests"),
         ("GOTEMP_SEED", "true"),
     ])
     .await;
@@ -37,7 +37,7 @@ async fn user_and_promotion_services_in_separate_processes_work_together() {
 
     let mut login = GotempClient::connect(&users_url).await.unwrap();
     let token = login
-        .login("ops@gotemp.example", "ops password")
+        .login("ops@gotemp.example", "ops password of the tests")
         .await
         .unwrap()
         .token;
@@ -124,7 +124,9 @@ async fn a_promotion_process_asks_the_customer_process_once_per_customer() {
     let (promotions, promotions_url) = spawn(&env).await;
 
     let mut login = GotempClient::connect(&users_url).await.unwrap();
-    let token = login.login("admin@gotemp.local", "ops password").await;
+    let token = login
+        .login("admin@gotemp.local", "ops password of the tests")
+        .await;
     let token = token.unwrap().token;
     let mut client = GotempClient::connect(&promotions_url).await.unwrap();
     client.set_token(&token).unwrap();

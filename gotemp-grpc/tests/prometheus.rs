@@ -30,7 +30,7 @@ async fn gotemp(dir: &std::path::Path, nats: &str) -> (Child, String, String, Lo
         )
         .env("GOTEMP_EVENTS", nats)
         .env("GOTEMP_JWT_SECRET", SECRET)
-        .env("GOTEMP_ADMIN_PASSWORD", "ops password")
+        .env("GOTEMP_ADMIN_PASSWORD", "ops password of the tests")
         .env("GOTEMP_GRPC_ADDR", "127.0.0.1:0")
         .env("GOTEMP_METRICS_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "error,gotemp_grpc=info,tower_http=debug")
@@ -158,7 +158,7 @@ async fn prometheus_sees_every_figure_move() {
 
     let mut client = GotempClient::connect(&grpc).await.unwrap();
     client
-        .login("admin@gotemp.local", "ops password")
+        .login("admin@gotemp.local", "ops password of the tests")
         .await
         .unwrap();
     let create = |client: &GotempClient, id: String| {

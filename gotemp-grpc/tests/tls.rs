@@ -31,7 +31,7 @@ async fn log_in(url: &str, tls: &tonic::transport::ClientTlsConfig) -> Result<St
         .await
         .map_err(|e| format!("connect: {e:?}"))?;
     let answer = client
-        .login("ops@gotemp.example", "ops password")
+        .login("ops@gotemp.example", "ops password of the tests")
         .await
         .map_err(|e| format!("login: {e:?}"))?;
     Ok(answer.token)
@@ -55,7 +55,7 @@ async fn services_apart_talk_over_mutual_tls_and_refuse_strangers() {
         ("GOTEMP_SERVICES", "user,customer"),
         ("GOTEMP_JWT_SECRET", SECRET),
         ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example"),
-        ("GOTEMP_ADMIN_PASSWORD", "ops password"),
+        ("GOTEMP_ADMIN_PASSWORD", "ops password of the tests"),
         ("GOTEMP_SEED", "true"),
     ];
     env.extend(server_tls);

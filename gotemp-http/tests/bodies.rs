@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tower::ServiceExt as _;
 
 const SECRET: &str = "iNwchmbzCbet0upXu5dYfSlcCiEwu/qpQDfeBzAk3IQ=";
-const PASSWORD: &str = "root password";
+const PASSWORD: &str = "root password of the tests";
 
 /// Field names the API knows, so made-up bodies reach the rules and not only the type checks.
 const FIELDS: [&str; 24] = [

@@ -94,7 +94,8 @@ pub struct NewUser {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::policy::Role>>))]
     pub roles: Option<Roles>,
-    /// Required, 8 to 1024 characters; only its hash is stored.
+    /// Required, 8 to 1024 characters and not guessable (zxcvbn score 3 or more, the user's own
+    /// names and e-mail counted as known); only its hash is stored.
     #[serde(default = "empty_secret")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password, min_length = 8, max_length = 1024))]
     pub password: SecretString,
@@ -121,7 +122,8 @@ pub struct NewRegistration {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(format = Email, min_length = 3, max_length = 255))]
     pub email: String,
-    /// Required, 8 to 1024 characters; only its hash is stored.
+    /// Required, 8 to 1024 characters and not guessable (zxcvbn score 3 or more, the user's own
+    /// names and e-mail counted as known); only its hash is stored.
     #[serde(default = "empty_secret")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password, min_length = 8, max_length = 1024))]
     pub password: SecretString,

@@ -82,8 +82,9 @@ impl UserService {
     ) -> Result<()> {
         let account = format!("user {}", actor.user_id);
         let attempt = self.throttle.reserve(&account, source).await?;
-        let new_password = Password::parse("new_password", new_password)?;
         let user = self.load(actor.user_id).await?;
+        let context = [&*user.first_name, &user.last_name, &user.email];
+        let new_password = Password::choose("new_password", new_password, &context)?;
         let email = Email::parse("email", &user.email)?;
         let Some((status, hash)) = self.repo.credentials(&email).await? else {
             return Err(Error::not_found("user", actor.user_id));

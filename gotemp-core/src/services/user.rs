@@ -208,7 +208,8 @@ impl UserService {
     pub async fn create(&self, actor: &Actor, input: NewUser) -> Result<User> {
         self.allow(actor, Action::Manage, None)?;
         let mut v = Violations::default();
-        let password = v.check(Password::parse("password", &input.password));
+        let context = [&*input.first_name, &input.last_name, &input.email];
+        let password = v.check(Password::choose("password", &input.password, &context));
         let draft = user_draft(
             &mut v,
             Fields {
@@ -270,7 +271,13 @@ impl UserService {
         let expected = expected_version("user", id, version, current.version)?;
         let mut v = Violations::default();
         let password = match &changes.password {
-            Some(p) => v.check(Password::parse("password", p)).map(Some),
+            Some(p) => {
+                let first = changes.first_name.as_deref().unwrap_or(&current.first_name);
+                let last = changes.last_name.as_deref().unwrap_or(&current.last_name);
+                let email = changes.email.as_deref().unwrap_or(&current.email);
+                let context = [first, last, email, &current.email];
+                v.check(Password::choose("password", p, &context)).map(Some)
+            }
             None => Some(None),
         };
         let period = merged_period(

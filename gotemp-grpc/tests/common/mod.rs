@@ -74,14 +74,14 @@ pub async fn spawn_lines(env: &[(&str, &str)]) -> (Child, String, Lines) {
 pub const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
 
 /// A user service of its own on `storage` that seeds the administrator (`admin@gotemp.local`,
-/// password `ops password`) and signs tokens with [`SECRET`]: what a split deployment's other
+/// password `ops password of the tests`) and signs tokens with [`SECRET`]: what a split deployment's other
 /// processes ask to authenticate calls.
 pub fn user_service(storage: &str) -> Vec<(&str, &str)> {
     vec![
         ("GOTEMP_STORAGE", storage),
         ("GOTEMP_SERVICES", "user"),
         ("GOTEMP_JWT_SECRET", SECRET),
-        ("GOTEMP_ADMIN_PASSWORD", "ops password"),
+        ("GOTEMP_ADMIN_PASSWORD", "ops password of the tests"),
         ("GOTEMP_SEED", "true"),
     ]
 }

@@ -149,7 +149,10 @@ impl Trio {
                     format!("sqlite://{}/{name}.db", dir.display()),
                 ),
                 ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example".to_owned()),
-                ("GOTEMP_ADMIN_PASSWORD", "ops password".to_owned()),
+                (
+                    "GOTEMP_ADMIN_PASSWORD",
+                    "ops password of the tests".to_owned(),
+                ),
             ];
             env.extend(extra.iter().cloned());
             if secret {

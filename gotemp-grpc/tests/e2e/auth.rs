@@ -126,7 +126,7 @@ async fn a_service_deployed_apart_verifies_tokens_with_the_user_service() {
         .users()
         .login(user::LoginRequest {
             email: config().auth.admin_email,
-            password: "root password".into(),
+            password: "root password of the tests".into(),
         })
         .await
         .unwrap()
@@ -176,13 +176,13 @@ async fn a_revocation_reaches_a_service_deployed_apart_within_two_seconds() {
         return;
     };
     let mut c = config();
-    c.auth.demo_password = Some(SecretString::from("demo password"));
+    c.auth.demo_password = Some(SecretString::from("demo password of the tests"));
     let (users, promotions) = split_deployment(&store, &c, &[ServiceName::Promotion]).await;
 
     // Ann (editor) works through the service apart; then changes her password.
     let mut ann = GotempClient::connect(&users.url).await.unwrap();
     let old = ann
-        .login("ann.smith@ducksrus.example", "demo password")
+        .login("ann.smith@ducksrus.example", "demo password of the tests")
         .await
         .unwrap();
     let mut apart = GotempClient::connect(&promotions.url).await.unwrap();
@@ -208,7 +208,7 @@ async fn a_revocation_reaches_a_service_deployed_apart_within_two_seconds() {
     );
     ann.users()
         .change_password(user::ChangePasswordRequest {
-            current_password: "demo password".into(),
+            current_password: "demo password of the tests".into(),
             new_password: "a brand new password".into(),
         })
         .await

@@ -17,7 +17,7 @@ pub const SECRET: &str = "7+nizbeSNiuGCsWZQ71KEJMiVE1KWsEzy7heiyPp+8s=";
 pub fn config() -> Config {
     let mut c = Config::embedded(SecretString::from(SECRET));
     c.auth.admin_email = "root@gotemp.example".into();
-    c.auth.admin_password = SecretString::from("root password");
+    c.auth.admin_password = SecretString::from("root password of the tests");
     c
 }
 

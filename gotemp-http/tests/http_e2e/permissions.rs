@@ -9,7 +9,7 @@ use gotemp::domain::entities::NewUser;
 use gotemp::domain::page::PageRequest;
 use gotemp::domain::policy::Roles;
 
-const DEMO_PASSWORD: &str = "demo password";
+const DEMO_PASSWORD: &str = "demo password of the tests";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {

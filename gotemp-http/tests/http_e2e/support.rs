@@ -10,7 +10,7 @@ pub use serde_json::{Value, json};
 pub use std::sync::Arc;
 
 pub const SECRET: &str = "iNwchmbzCbet0upXu5dYfSlcCiEwu/qpQDfeBzAk3IQ=";
-pub const ADMIN_PASSWORD: &str = "root password";
+pub const ADMIN_PASSWORD: &str = "root password of the tests";
 /// Every password a test sends; none may come back in any response.
 pub const PASSWORDS: [&str; 4] = [ADMIN_PASSWORD, "first password", "second password", "short"];
 

@@ -204,6 +204,13 @@ async fn users_round_trip_with_every_rule() {
     api.put(&path, json!({"password": "short"}), None)
         .await
         .invalid(&["password"]);
+    // Long enough but guessable: a common password, a keyboard walk, her own name and e-mail.
+    for weak in ["password123", "qwertyuiop", "ada-king", "ada@example.com"] {
+        let r = api.put(&path, json!({"password": weak}), None).await;
+        r.invalid(&["password"]);
+        assert_eq!(r.json()["errors"][0]["code"], "weak_password", "{weak}");
+    }
+
     api.put("/v1/users/999999", json!({"last_name": "X"}), None)
         .await
         .problem(404);

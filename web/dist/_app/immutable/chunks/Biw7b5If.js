@@ -1,1 +1,0 @@
-import"./zDxfk2Lp.js";
