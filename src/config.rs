@@ -185,7 +185,17 @@ impl Config {
         };
         use secrecy::ExposeSecret as _;
         let given = !c.auth.jwt_secret.expose_secret().is_empty();
-        if !given {
+        let keys = c.auth.jwt_private_key.is_some() || c.auth.jwt_public_key.is_some();
+        if keys && given {
+            return Err(ConfigError(
+                "jwt_secret (GOTEMP_JWT_SECRET) and Ed25519 token keys (jwt_private_key, \
+                 jwt_public_key) exclude each other: tokens are either HS256 or EdDSA"
+                    .into(),
+            ));
+        }
+        if keys {
+            // EdDSA: the keys are checked when the token service is made; no secret is used.
+        } else if !given {
             let Some(secret) = fallback_secret else {
                 return Err(ConfigError(
                     "jwt_secret (GOTEMP_JWT_SECRET) is required: at least 32 random bytes".into(),
@@ -213,7 +223,7 @@ impl Config {
             )));
         }
         c.http.trusted_proxies()?;
-        Ok((c, given))
+        Ok((c, given || keys))
     }
 }
 

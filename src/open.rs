@@ -42,7 +42,7 @@ pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
     Ok(repositories)
 }
 
-/// The token service `config`'s secret and lifetime make.
+/// The token service `config`'s secret (or Ed25519 keys) and lifetime make.
 pub(crate) fn tokens(config: &Config) -> Result<Arc<TokenService>> {
     let mut settings = TokenSettings::new(config.auth.jwt_secret.clone());
     if let Some(previous) = &config.auth.jwt_previous_secrets {
@@ -54,6 +54,8 @@ pub(crate) fn tokens(config: &Config) -> Result<Arc<TokenService>> {
             .collect();
     }
     settings.ttl = chrono::Duration::seconds(config.auth.token_ttl_secs);
+    settings.private_key = config.auth.jwt_private_key.clone();
+    settings.public_keys = config.auth.jwt_public_key.iter().cloned().collect();
     Ok(Arc::new(TokenService::new(settings)?))
 }
 

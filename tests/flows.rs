@@ -248,3 +248,76 @@ async fn open_rejects_unknown_storage_and_opens_sqlite_by_url() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An Ed25519 key pair from a fixed seed, as PEM: (private PKCS#8, public SPKI).
+fn ed25519_pems(seed: u8) -> (SecretString, String) {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let private = key.to_pkcs8_pem(Default::default()).unwrap();
+    let public = key
+        .verifying_key()
+        .to_public_key_pem(Default::default())
+        .unwrap();
+    (SecretString::from(private.to_string()), public)
+}
+
+/// With Ed25519 keys, the process holding the private key issues tokens; one holding only the
+/// public key (an edge) accepts them, refuses a login with 503 before checking any password,
+/// and cannot be talked into minting a token.
+#[tokio::test]
+async fn an_edge_with_only_the_public_key_checks_tokens_and_issues_none() {
+    let store = testing::sqlite_store().await;
+    let (private, public) = ed25519_pems(42);
+    let keys = |private: Option<SecretString>, public: Vec<String>| {
+        let settings = TokenSettings {
+            private_key: private,
+            public_keys: public,
+            ..TokenSettings::new(SecretString::from(String::new()))
+        };
+        Arc::new(TokenService::new(settings).unwrap())
+    };
+    let users = Gotemp::with_repositories(store.repos.clone(), keys(Some(private), vec![]));
+    let c = config();
+    users.seed(&c).await.unwrap();
+    let login = users
+        .users()
+        .login("root@gotemp.example", &c.auth.admin_password)
+        .await
+        .unwrap();
+    let edge = Gotemp::with_repositories(store.repos.clone(), keys(None, vec![public]));
+    let caller = edge.users().authenticate(&login.token).await.unwrap();
+    assert_eq!(caller.actor.user_id, login.user.id);
+    let refused = edge
+        .users()
+        .login("root@gotemp.example", &c.auth.admin_password)
+        .await;
+    assert!(matches!(refused, Err(Error::Unavailable(_))), "{refused:?}");
+    // A token made with the shared secret the configuration also holds is not accepted there.
+    let hs = app(store.repos.clone())
+        .users()
+        .login("root@gotemp.example", &c.auth.admin_password)
+        .await
+        .unwrap();
+    assert!(edge.users().authenticate(&hs.token).await.is_err());
+    store.finish().await;
+}
+
+/// The configuration takes the keys from variables or files, and refuses a secret beside them.
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn token_keys_come_from_the_configuration_and_exclude_a_secret() {
+    let (_, public) = ed25519_pems(3);
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("GOTEMP_STORAGE", "postgres://db/gotemp");
+        jail.set_env("GOTEMP_JWT_PUBLIC_KEY", &public);
+        let c = Config::load(None).expect("no secret needed with keys");
+        assert_eq!(c.auth.jwt_public_key.as_deref(), Some(public.as_str()));
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "Xt9ob76qmMLXzomSYe8kieZb/dv23+CbSzvVhr+Px7I=",
+        );
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(err.contains("exclude each other"), "{err}");
+        Ok(())
+    });
+}

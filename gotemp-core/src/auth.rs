@@ -137,6 +137,13 @@ pub struct TokenSettings {
     pub audience: String,
     /// How long a token stays valid (the original: 24 hours).
     pub ttl: Duration,
+    /// An Ed25519 private key (PKCS#8 PEM): tokens are signed with EdDSA instead of the shared
+    /// secret, which is then not used at all. Only where tokens are issued (the user service).
+    pub private_key: Option<SecretString>,
+    /// Ed25519 public keys (PEM; the current one, and previous ones while their tokens live):
+    /// a process with these and no private key checks tokens but cannot make one, so a
+    /// compromised edge cannot mint tokens.
+    pub public_keys: Vec<String>,
 }
 
 impl TokenSettings {
@@ -151,7 +158,14 @@ impl TokenSettings {
             issuer: "gotemp.user".into(),
             audience: "gotemp".into(),
             ttl: Duration::hours(24),
+            private_key: None,
+            public_keys: Vec::new(),
         }
+    }
+
+    /// Whether tokens are EdDSA (Ed25519 keys) rather than HS256 (the shared secret).
+    pub fn asymmetric(&self) -> bool {
+        self.private_key.is_some() || !self.public_keys.is_empty()
     }
 }
 
@@ -163,6 +177,11 @@ impl std::fmt::Debug for TokenSettings {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("ttl", &self.ttl)
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("public_keys", &self.public_keys.len())
             .finish()
     }
 }
@@ -222,12 +241,38 @@ pub const TOKEN_TYPE: &str = "at+jwt";
 #[derive(Clone)]
 pub struct TokenService {
     settings: TokenSettings,
-    encoding: EncodingKey,
-    /// The key id of the current secret, named in every token issued.
-    kid: String,
-    /// Every secret a token may be signed with, by key id, the current one first.
+    /// The key tokens are signed with and its id, named in every token issued; `None` where
+    /// tokens are only checked (public keys alone).
+    signing: Option<(EncodingKey, String)>,
+    /// The algorithm of every key: HS256 with secrets, EdDSA with Ed25519 keys, never both.
+    algorithm: Algorithm,
+    /// Every key a token may be signed with, by key id, the current one first.
     decoding: Vec<(String, DecodingKey)>,
     validation: Validation,
+}
+
+/// The algorithm, the signing key with its id (if any), and the verifying keys by id.
+type Keys = (
+    Algorithm,
+    Option<(EncodingKey, String)>,
+    Vec<(String, DecodingKey)>,
+);
+
+/// Each PEM block of `texts` (one setting may hold several keys, one after the other).
+fn pem_blocks(texts: &[String]) -> Vec<String> {
+    const END: &str = "-----END PUBLIC KEY-----";
+    let mut blocks = Vec::new();
+    for text in texts {
+        let mut rest = text.as_str();
+        while let Some(end) = rest.find(END) {
+            blocks.push(rest[..end + END.len()].trim().to_owned());
+            rest = &rest[end + END.len()..];
+        }
+        if !rest.trim().is_empty() {
+            blocks.push(rest.trim().to_owned());
+        }
+    }
+    blocks
 }
 
 /// The key id of `secret`: a digest that names it without telling anything of it.
@@ -243,7 +288,31 @@ fn key_id(secret: &[u8]) -> String {
 impl TokenService {
     /// Checks the settings and prepares the keys.
     pub fn new(settings: TokenSettings) -> Result<Self> {
-        let secret = settings.secret.expose_secret().as_bytes();
+        if settings.ttl <= Duration::zero() {
+            return Err(Error::internal("the token lifetime must be positive"));
+        }
+        let (algorithm, signing, decoding) = match settings.asymmetric() {
+            false => Self::shared_secrets(&settings)?,
+            true => Self::ed25519_keys(&settings)?,
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[settings.issuer.as_str()]);
+        validation.set_audience(&[settings.audience.as_str()]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        Ok(Self {
+            signing,
+            algorithm,
+            decoding,
+            validation,
+            settings,
+        })
+    }
+
+    /// HS256 with the secret and the previous ones, each at least
+    /// [`TokenSettings::MIN_SECRET_LEN`] bytes.
+    fn shared_secrets(settings: &TokenSettings) -> Result<Keys> {
         let secrets = std::iter::once(&settings.secret).chain(&settings.previous_secrets);
         if secrets
             .clone()
@@ -254,28 +323,55 @@ impl TokenService {
                 TokenSettings::MIN_SECRET_LEN
             )));
         }
-        if settings.ttl <= Duration::zero() {
-            return Err(Error::internal("the token lifetime must be positive"));
-        }
+        let secret = settings.secret.expose_secret().as_bytes();
+        let signing = (EncodingKey::from_secret(secret), key_id(secret));
         let decoding = secrets
             .map(|s| {
                 let bytes = s.expose_secret().as_bytes();
                 (key_id(bytes), DecodingKey::from_secret(bytes))
             })
             .collect();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[settings.issuer.as_str()]);
-        validation.set_audience(&[settings.audience.as_str()]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
-        validation.validate_nbf = true;
-        validation.leeway = 30;
-        Ok(Self {
-            encoding: EncodingKey::from_secret(secret),
-            kid: key_id(secret),
-            decoding,
-            validation,
-            settings,
-        })
+        Ok((Algorithm::HS256, Some(signing), decoding))
+    }
+
+    /// EdDSA with the private key (if this process issues tokens) and the public keys; a key
+    /// that is not Ed25519 PEM is an error naming the setting.
+    fn ed25519_keys(settings: &TokenSettings) -> Result<Keys> {
+        use ed25519_dalek::pkcs8::{
+            DecodePrivateKey as _, DecodePublicKey as _, EncodePrivateKey as _,
+        };
+        use ed25519_dalek::{SigningKey, VerifyingKey};
+        let mut signing = None;
+        let mut publics = Vec::new();
+        if let Some(pem) = &settings.private_key {
+            let key = SigningKey::from_pkcs8_pem(pem.expose_secret().trim()).map_err(|e| {
+                Error::internal(format!(
+                    "jwt_private_key is not an Ed25519 private key in PEM (PKCS#8): {e}"
+                ))
+            })?;
+            let der = key
+                .to_pkcs8_der()
+                .map_err(|e| Error::internal(format!("jwt_private_key: {e}")))?;
+            let public = key.verifying_key().to_bytes();
+            signing = Some((EncodingKey::from_ed_der(der.as_bytes()), key_id(&public)));
+            publics.push(public);
+        }
+        for block in pem_blocks(&settings.public_keys) {
+            let key = VerifyingKey::from_public_key_pem(&block).map_err(|e| {
+                Error::internal(format!(
+                    "jwt_public_key is not an Ed25519 public key in PEM: {e}"
+                ))
+            })?;
+            publics.push(key.to_bytes());
+        }
+        let mut decoding: Vec<(String, DecodingKey)> = Vec::new();
+        for public in publics {
+            let kid = key_id(&public);
+            if decoding.iter().all(|(known, _)| *known != kid) {
+                decoding.push((kid, DecodingKey::from_ed_der(&public)));
+            }
+        }
+        Ok((Algorithm::EdDSA, signing, decoding))
     }
 
     /// Signs a token for `user_id` under the version of its tokens, valid from `now` for the
@@ -297,12 +393,16 @@ impl TokenService {
             jti: uuid::Uuid::now_v7().to_string(),
             ver: token_version,
         };
+        self.can_issue()?;
+        let Some((key, kid)) = &self.signing else {
+            return Err(Self::cannot_issue());
+        };
         let header = Header {
             typ: Some(TOKEN_TYPE.to_owned()),
-            kid: Some(self.kid.clone()),
-            ..Header::new(Algorithm::HS256)
+            kid: Some(kid.clone()),
+            ..Header::new(self.algorithm)
         };
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
+        let token = jsonwebtoken::encode(&header, &claims, key)
             .map_err(|e| Error::internal(format!("token signing failed: {e}")))?;
         Ok(IssuedToken {
             token,
@@ -338,6 +438,22 @@ impl TokenService {
             token_version: data.claims.ver,
             expires_at,
         })
+    }
+
+    /// Whether this process can issue tokens: not when it holds only Ed25519 public keys
+    /// (503, naming where to log in instead).
+    pub fn can_issue(&self) -> Result<()> {
+        match self.signing {
+            Some(_) => Ok(()),
+            None => Err(Self::cannot_issue()),
+        }
+    }
+
+    fn cannot_issue() -> Error {
+        Error::unavailable(
+            "this process checks tokens but cannot issue them (it holds only the public key, \
+             jwt_public_key): log in through the user service",
+        )
     }
 
     /// The configured lifetime.

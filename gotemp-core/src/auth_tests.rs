@@ -255,3 +255,108 @@ fn a_bearer_token_is_read_whatever_the_scheme_s_case() {
     assert_eq!(bearer_token("Bearerabc"), None);
     assert_eq!(bearer_token(""), None);
 }
+
+/// An Ed25519 key pair from a fixed seed, as PEM: (private PKCS#8, public SPKI).
+fn ed25519_pems(seed: u8) -> (SecretString, String) {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let private = key.to_pkcs8_pem(Default::default()).unwrap();
+    let public = (key.verifying_key())
+        .to_public_key_pem(Default::default())
+        .unwrap();
+    (SecretString::from(private.to_string()), public)
+}
+
+fn ed25519_tokens(private: Option<SecretString>, public: &[&str]) -> Result<TokenService> {
+    TokenService::new(TokenSettings {
+        private_key: private,
+        public_keys: public.iter().map(|p| (*p).to_owned()).collect(),
+        ..TokenSettings::new(SecretString::from(String::new()))
+    })
+}
+
+#[test]
+fn ed25519_keys_let_the_edge_check_tokens_it_cannot_make() {
+    let (private, public) = ed25519_pems(7);
+    let issuer = ed25519_tokens(Some(private), &[]).unwrap();
+    let issued = issuer.issue(5, 2, Utc::now()).unwrap();
+    let header = jsonwebtoken::decode_header(&issued.token).unwrap();
+    assert_eq!(header.alg, Algorithm::EdDSA);
+    let edge = ed25519_tokens(None, &[&public]).unwrap();
+    let verified = edge.verify(&issued.token).unwrap();
+    assert_eq!((verified.user_id, verified.token_version), (5, 2));
+    // The edge holds no private key: it cannot make a token, and says so.
+    assert!(matches!(
+        edge.issue(5, 2, Utc::now()),
+        Err(Error::Unavailable(_))
+    ));
+    // A shared-secret token, even one naming the key's id, is not an EdDSA token.
+    let hs = jsonwebtoken::encode(
+        &Header {
+            typ: Some("at+jwt".into()),
+            kid: header.kid.clone(),
+            ..Header::new(Algorithm::HS256)
+        },
+        &valid_claims(),
+        &EncodingKey::from_secret(public.as_bytes()),
+    )
+    .unwrap();
+    assert!(
+        edge.verify(&hs).is_err(),
+        "HS256 signed with the public key"
+    );
+    // Nor does a shared-secret service take an EdDSA token.
+    assert!(tokens().verify(&issued.token).is_err());
+}
+
+#[test]
+fn an_ed25519_key_rotates_while_the_old_public_key_is_listed() {
+    let (old_private, old_public) = ed25519_pems(1);
+    let (new_private, new_public) = ed25519_pems(2);
+    let old = ed25519_tokens(Some(old_private), &[])
+        .unwrap()
+        .issue(1, 1, Utc::now())
+        .unwrap();
+    let new = ed25519_tokens(Some(new_private), &[&old_public]).unwrap();
+    assert!(
+        new.verify(&old.token).is_ok(),
+        "the previous key is still listed"
+    );
+    let both = format!("{new_public}{old_public}");
+    let edge = ed25519_tokens(None, &[&both]).unwrap();
+    assert!(edge.verify(&old.token).is_ok());
+    assert!(
+        edge.verify(&new.issue(1, 1, Utc::now()).unwrap().token)
+            .is_ok()
+    );
+    let dropped = ed25519_tokens(None, &[&new_public]).unwrap();
+    assert!(
+        dropped.verify(&old.token).is_err(),
+        "dropped, its tokens go"
+    );
+}
+
+#[test]
+fn a_key_that_is_not_ed25519_pem_is_refused_naming_the_setting() {
+    let err = ed25519_tokens(Some(SecretString::from("not a key")), &[])
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("jwt_private_key"), "{err}");
+    let err = ed25519_tokens(
+        None,
+        &["-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"],
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("jwt_public_key"), "{err}");
+    assert!(
+        !format!(
+            "{:?}",
+            TokenSettings {
+                private_key: Some(SecretString::from("x")),
+                ..TokenSettings::new(SecretString::from("y"))
+            }
+        )
+        .contains("\"x\"")
+    );
+}

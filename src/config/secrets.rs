@@ -151,8 +151,10 @@ fn entropy_bits(text: &str) -> f64 {
 
 /// The settings that are secrets, or URLs that may carry credentials: each may come from the
 /// file `GOTEMP_<NAME>_FILE` names.
-pub(super) const FILE_SETTINGS: [&str; 10] = [
+pub(super) const FILE_SETTINGS: [&str; 12] = [
     "jwt_secret",
+    "jwt_private_key",
+    "jwt_public_key",
     "admin_password",
     "demo_password",
     "storage",

@@ -119,7 +119,8 @@ impl Default for CacheConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default)]
 pub struct AuthConfig {
-    /// HS256 signing secret for tokens, at least 32 bytes; no default (`jwt_secret`).
+    /// HS256 signing secret for tokens, at least 32 bytes; no default (`jwt_secret`). Not used,
+    /// and not to be set, with Ed25519 keys (`jwt_private_key`, `jwt_public_key`).
     pub jwt_secret: SecretString,
     /// Secrets tokens were signed with before `jwt_secret`, comma-separated: still accepted
     /// when verifying, never used to sign, so a secret rotates without logging anyone out
@@ -127,6 +128,17 @@ pub struct AuthConfig {
     /// signed have expired (`token_ttl_secs`).
     #[serde(deserialize_with = "non_empty")]
     pub jwt_previous_secrets: Option<SecretString>,
+    /// An Ed25519 private key in PEM (PKCS#8) to sign tokens with EdDSA instead of the shared
+    /// secret (`jwt_private_key`, `GOTEMP_JWT_PRIVATE_KEY` or `_FILE`): where tokens are issued,
+    /// the user service. Make one with `openssl genpkey -algorithm ed25519`.
+    #[serde(deserialize_with = "non_empty")]
+    pub jwt_private_key: Option<SecretString>,
+    /// Ed25519 public keys in PEM, one after the other (`jwt_public_key`,
+    /// `GOTEMP_JWT_PUBLIC_KEY` or `_FILE`): where tokens are only checked. Such a process cannot
+    /// issue a token, so a compromised edge cannot mint one. Previous keys stay listed while the
+    /// tokens they signed live. `openssl pkey -in private.pem -pubout` gives the public half.
+    #[serde(deserialize_with = "non_empty")]
+    pub jwt_public_key: Option<String>,
     /// Token lifetime in seconds (default 24 hours, as the original) (`token_ttl_secs`).
     pub token_ttl_secs: i64,
     /// E-mail of the administrator seeding creates (`admin_email`).
@@ -185,6 +197,8 @@ impl Default for AuthConfig {
         Self {
             jwt_secret: SecretString::from(String::new()),
             jwt_previous_secrets: None,
+            jwt_private_key: None,
+            jwt_public_key: None,
             token_ttl_secs: 24 * 3600,
             admin_email: "admin@gotemp.local".into(),
             admin_password: SecretString::from("change-me-now"),

@@ -207,6 +207,8 @@ impl UserService {
         email: &str,
         password: &SecretString,
     ) -> Result<LoginOutcome> {
+        // A process that only checks tokens sends the caller elsewhere before any work.
+        self.tokens.can_issue()?;
         let account = account(email);
         let attempt = match self.throttle.reserve(&account, source).await {
             Ok(attempt) => attempt,
