@@ -112,6 +112,13 @@ async fn services_apart_talk_over_mutual_tls_and_refuse_strangers() {
             &promotions_url,
             client_tls(&pki, "ca.pem", Some("rogue-client")),
         ),
+        (
+            // A deployment's backends get server-only certificates from the same CA: none of
+            // them can call a gotemp service, ValidateToken included.
+            "a backend's server-only certificate",
+            &users_url,
+            client_tls(&pki, "ca.pem", Some("backend")),
+        ),
         ("a plaintext client", &plaintext, trusted.clone()),
     ] {
         let refused = log_in(url, &tls).await;

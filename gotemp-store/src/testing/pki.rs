@@ -2,7 +2,10 @@
 //! and a rogue CA with certificates of its own, as PEM files in a fresh directory. Tests of TLS
 //! need real certificates, and a checked-in key would be a key anyone may use.
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
 use std::path::{Path, PathBuf};
 
 /// The names every server certificate carries besides the test's own: loopback, as tests
@@ -10,8 +13,9 @@ use std::path::{Path, PathBuf};
 pub const LOOPBACK: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
 /// PEM files in a directory of their own (removed on drop): `ca.pem`, `server.pem`,
-/// `server.key`, `client.pem`, `client.key`, and `rogue-ca.pem`, `rogue.pem`, `rogue.key`
-/// (a server certificate for the same names from another CA), `rogue-client.pem`,
+/// `server.key`, `client.pem`, `client.key`, `backend.pem`, `backend.key` (from the same CA, for
+/// server use only, as a deployment's backends get), and `rogue-ca.pem`, `rogue.pem`,
+/// `rogue.key` (a server certificate for the same names from another CA), `rogue-client.pem`,
 /// `rogue-client.key`.
 pub struct Pki {
     dir: PathBuf,
@@ -37,6 +41,10 @@ impl Pki {
                 &format!("{prefix}client"),
                 vec!["client".to_owned()],
             );
+            if prefix.is_empty() {
+                let usage = vec![ExtendedKeyUsagePurpose::ServerAuth];
+                pki.leaf_for(&issuer, "backend", vec!["backend".to_owned()], usage);
+            }
         }
         pki
     }
@@ -52,9 +60,21 @@ impl Pki {
     }
 
     fn leaf(&self, issuer: &Issuer<'_, KeyPair>, name: &str, sans: Vec<String>) {
+        self.leaf_for(issuer, name, sans, Vec::new());
+    }
+
+    /// A leaf certificate limited to `usages` (none: any use).
+    fn leaf_for(
+        &self,
+        issuer: &Issuer<'_, KeyPair>,
+        name: &str,
+        sans: Vec<String>,
+        usages: Vec<ExtendedKeyUsagePurpose>,
+    ) {
         let key = KeyPair::generate().expect("a key pair");
         let mut params = CertificateParams::new(sans).expect("valid names");
         params.distinguished_name.push(DnType::CommonName, name);
+        params.extended_key_usages = usages;
         let cert = params
             .signed_by(&key, issuer)
             .expect("a signed certificate");
