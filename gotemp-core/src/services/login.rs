@@ -7,7 +7,7 @@
 use super::user::{Fields, UserService, update_event, user_draft};
 use crate::actor::Actor;
 use crate::auth::Verification;
-use crate::entities::{AuthStatus, NewRegistration, NewUser, User, UserChanges};
+use crate::entities::{AuthStatus, NewRegistration, NewUser, User};
 use crate::error::{Error, Result, Violations};
 use crate::event::{Access, AuditEvent};
 use crate::throttle::Attempt;
@@ -376,30 +376,4 @@ fn unchanged(user: &User) -> Result<crate::entities::UserDraft> {
 /// The one answer to every failed login or wrong current password.
 fn denied() -> Error {
     Error::Unauthenticated(crate::tr!("auth.invalid_credentials"))
-}
-
-/// What a user may change of itself without `users:manage`: its names. Anything else is
-/// refused, naming the field (the company included: a company-scoped policy trusts it).
-pub(super) fn self_service_only(changes: &UserChanges, current: &User) -> Result<()> {
-    // The form of one's own profile may send the company back as it is: only a change counts.
-    let company = values::merged_optional(current.company.clone(), changes.company.clone());
-    let moves_company = changes.company.is_some()
-        && company.as_deref().map(str::trim) != current.company.as_deref().map(str::trim);
-    let refused = [
-        ("company", moves_company),
-        ("email", changes.email.is_some()),
-        ("valid_from", changes.valid_from.is_some()),
-        ("valid_thru", changes.valid_thru.is_some()),
-        ("active", changes.active.is_some()),
-        ("roles", changes.roles.is_some()),
-        ("password", changes.password.is_some()),
-    ];
-    match refused.into_iter().find(|(_, given)| *given) {
-        Some(("password", _)) => Err(Error::PermissionDenied(crate::tr!("denied.own_password"))),
-        Some((field, _)) => Err(Error::PermissionDenied(crate::tr!(
-            "denied.manage_field",
-            field = field
-        ))),
-        None => Ok(()),
-    }
 }

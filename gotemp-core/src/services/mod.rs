@@ -7,6 +7,7 @@ mod links;
 mod login;
 mod master;
 mod promotion;
+mod status_memo;
 mod user;
 
 pub use audit::{AuditService, Buckets, MAX_DEAD_LETTERS, Replayed};

@@ -1,25 +1,27 @@
 //! Users and authentication.
 
 use super::common::{expected_version, merged_period};
+use super::status_memo::StatusMemo;
+pub(super) use rules::{Fields, user_draft};
+use rules::{email_taken_by_another, last_admin};
+
+mod rules;
 use crate::actor::Actor;
 use crate::auth::{PasswordHasher, TokenService};
-use crate::entities::{AuthStatus, NewUser, User, UserChanges, UserDraft, UserFilter};
-use crate::error::{ConflictKind, Error, FieldError, Result, Violations};
+use crate::entities::{NewUser, User, UserChanges, UserDraft, UserFilter};
+use crate::error::{ConflictKind, Error, Result, Violations};
 use crate::event::{ActionType, PendingEvent};
 use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest};
 use crate::policy::{
-    Action, Object, Policy, Request, Resource, Role, RolePolicy, Roles, authorize,
-    authorize_stored, may_read,
+    Action, Object, Policy, Request, Resource, RolePolicy, Roles, authorize, authorize_stored,
+    may_read,
 };
 use crate::ports::UserRepository;
 use crate::throttle::{Throttle, ThrottleSettings};
-use crate::values::{self, Email, Password, PasswordHash, Text, ValidityPeriod};
+use crate::values::{self, Password, PasswordHash, ValidityPeriod};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
-
-const NAME_MAX: usize = 100;
-const COMPANY_MAX: usize = 255;
 
 /// The user service: user CRUD, self-service, login and authentication of every call.
 #[derive(Clone)]
@@ -260,7 +262,7 @@ impl UserService {
         };
         self.allow_stored(actor, action, &current)?;
         if !manages {
-            super::login::self_service_only(&changes, &current)?;
+            rules::self_service_only(&changes, &current)?;
         }
         let new_email = (changes.email.as_deref())
             .is_some_and(|e| !e.trim().eq_ignore_ascii_case(current.email.trim()));
@@ -373,204 +375,8 @@ impl UserService {
     }
 }
 
-/// A user's fields before any rule ran, from a create, a merged update or the stored user.
-pub(super) struct Fields<'a> {
-    pub(super) first_name: &'a str,
-    pub(super) last_name: &'a str,
-    pub(super) email: &'a str,
-    pub(super) company: Option<&'a str>,
-    pub(super) period: std::result::Result<ValidityPeriod, Vec<FieldError>>,
-    pub(super) active: bool,
-    pub(super) roles: Roles,
-}
-
-/// Parses and checks every user field, recording all failures in `v`.
-pub(super) fn user_draft(v: &mut Violations, fields: Fields<'_>) -> Option<UserDraft> {
-    let Fields {
-        first_name,
-        last_name,
-        email,
-        company,
-        period,
-        active,
-        roles,
-    } = fields;
-    let first_name = v.check(Text::parse("first_name", first_name, NAME_MAX));
-    let last_name = v.check(Text::parse("last_name", last_name, NAME_MAX));
-    let email = v.check(Email::parse("email", email));
-    let company = v.check(Text::parse_optional("company", company, COMPANY_MAX));
-    let validity = v.check_all(period);
-    match (first_name, last_name, email, company, validity) {
-        (Some(first_name), Some(last_name), Some(email), Some(company), Some(validity)) => {
-            Some(UserDraft {
-                first_name,
-                last_name,
-                email,
-                company,
-                validity,
-                active,
-                roles,
-                password_hash: None,
-                revoke_tokens: false,
-            })
-        }
-        _ => None,
-    }
-}
-
-/// The store reports a taken e-mail in create's words; an update says it differently.
-fn email_taken_by_another(e: Error) -> Error {
-    match e {
-        Error::Conflict {
-            kind: ConflictKind::Duplicate,
-            field: Some(f),
-            ..
-        } if f == "email" => Error::conflict(
-            ConflictKind::Duplicate,
-            Some("email"),
-            crate::tr!("conflict.user_email_other"),
-        ),
-        other => other,
-    }
-}
-
-/// The store refuses a change that leaves no active admin on `roles`; a deactivation says so
-/// on `active`.
-fn last_admin(e: Error, deactivated: bool) -> Error {
-    match e {
-        Error::Conflict {
-            kind: ConflictKind::State,
-            field: Some(f),
-            ..
-        } if f == "roles" && deactivated => Error::conflict(
-            ConflictKind::State,
-            Some("active"),
-            crate::tr!("conflict.last_admin_deactivated"),
-        ),
-        Error::Conflict {
-            kind: ConflictKind::State,
-            field: Some(f),
-            ..
-        } if f == "roles" => Error::conflict(
-            ConflictKind::State,
-            Some("roles"),
-            crate::tr!("conflict.last_admin_role", role = Role::Admin),
-        ),
-        other => other,
-    }
-}
-
-/// What authentication knows of recently seen users — roles, company, active, validity, token
-/// version — kept in this process only, for [`StatusMemo::TTL`]. Never in a shared cache: a
-/// user's roles in Redis could be rewritten by anyone holding the Redis password (every pod),
-/// making any user an admin. A change made in this process evicts the entry at once; one made
-/// in another process is seen within the TTL, inside the 2 s bound on revocation. A fill that
-/// raced an eviction (read before the change committed, stored after its eviction) is not
-/// stored, so it cannot outlive the revocation it raced.
-pub(super) struct StatusMemo {
-    entries: std::sync::Mutex<hashlink::LruCache<i64, (std::time::Instant, AuthStatus)>>,
-    /// Bumped by every eviction: a fill that saw another value began before one.
-    evictions: std::sync::atomic::AtomicU64,
-}
-
-impl Default for StatusMemo {
-    fn default() -> Self {
-        Self {
-            entries: std::sync::Mutex::new(hashlink::LruCache::new(Self::CAPACITY)),
-            evictions: Default::default(),
-        }
-    }
-}
-
-impl StatusMemo {
-    /// How long a status is trusted without reading the store again.
-    pub(super) const TTL: std::time::Duration = std::time::Duration::from_secs(1);
-    /// Users remembered at most; the least recently used go first.
-    const CAPACITY: usize = 100_000;
-
-    fn entries(
-        &self,
-    ) -> std::sync::MutexGuard<'_, hashlink::LruCache<i64, (std::time::Instant, AuthStatus)>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The status of user `id` when a fresh one is remembered.
-    pub(super) fn get(&self, id: i64) -> Option<AuthStatus> {
-        let mut entries = self.entries();
-        match entries.get(&id) {
-            Some((at, status)) if at.elapsed() < Self::TTL => Some(status.clone()),
-            Some(_) => {
-                entries.remove(&id);
-                None
-            }
-            None => None,
-        }
-    }
-
-    /// A token for [`StatusMemo::put`], taken before the store is read.
-    pub(super) fn before_read(&self) -> u64 {
-        self.evictions.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Remembers `status`, read after `before_read` returned `token`, unless an eviction
-    /// happened meanwhile.
-    pub(super) fn put(&self, id: i64, status: &AuthStatus, token: u64) {
-        let mut entries = self.entries();
-        if self.evictions.load(std::sync::atomic::Ordering::Acquire) == token {
-            entries.insert(id, (std::time::Instant::now(), status.clone()));
-        }
-    }
-
-    /// Forgets user `id` (and keeps fills that began before from being stored).
-    pub(super) fn evict(&self, id: i64) {
-        let mut entries = self.entries();
-        self.evictions
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        entries.remove(&id);
-    }
-}
-
 /// The event of a change of a user by `actor`, made before the change is checked so the
 /// policy sees the user as it will be stored.
 pub(super) fn update_event(actor: &Actor) -> PendingEvent {
     PendingEvent::new::<User>(ActionType::Update, actor, values::now())
-}
-
-#[cfg(test)]
-mod memo_tests {
-    use super::*;
-    use crate::entities::User;
-
-    fn status(version: i64) -> AuthStatus {
-        AuthStatus {
-            user: User {
-                id: 7,
-                ..crate::services::tests::user(7, 1)
-            },
-            token_version: version,
-        }
-    }
-
-    #[test]
-    fn a_fill_that_raced_an_eviction_is_not_kept() {
-        let memo = StatusMemo::default();
-        let token = memo.before_read();
-        // The revocation commits and evicts while the stale status is on its way.
-        memo.evict(7);
-        memo.put(7, &status(1), token);
-        assert_eq!(memo.get(7), None, "the stale fill is dropped");
-        let token = memo.before_read();
-        memo.put(7, &status(2), token);
-        assert_eq!(memo.get(7).map(|s| s.token_version), Some(2));
-    }
-
-    #[test]
-    fn a_status_is_trusted_for_one_second_only() {
-        let memo = StatusMemo::default();
-        let token = memo.before_read();
-        memo.put(7, &status(1), token);
-        assert!(memo.get(7).is_some());
-        memo.entries().get_mut(&7).unwrap().0 -= StatusMemo::TTL;
-        assert_eq!(memo.get(7), None, "read from the store again");
-    }
 }

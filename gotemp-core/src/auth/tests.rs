@@ -1,6 +1,9 @@
 use super::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secrecy::SecretString;
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef-test";
 

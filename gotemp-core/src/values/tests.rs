@@ -1,5 +1,6 @@
 use super::*;
 use chrono::TimeZone;
+use secrecy::SecretString;
 
 fn at(y: i32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0).unwrap()
