@@ -4,7 +4,7 @@
 //!
 //! [`Policy`]: crate::policy::Policy
 
-use crate::policy::{Role, Roles};
+use crate::roles::{Role, Roles};
 use std::sync::Arc;
 
 /// The authenticated caller of an operation: what a policy may decide on.

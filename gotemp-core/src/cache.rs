@@ -135,5 +135,4 @@ pub use directory::CachedCustomerDirectory;
 pub use layer::{CacheLayer, CacheSettings, CacheStats};
 
 #[cfg(test)]
-#[path = "cache_tests.rs"]
 mod tests;

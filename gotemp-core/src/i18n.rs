@@ -149,5 +149,4 @@ macro_rules! tr {
 }
 
 #[cfg(test)]
-#[path = "i18n_tests.rs"]
 mod tests;

@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod page;
 pub mod policy;
 pub mod ports;
+mod roles;
 pub mod seed;
 pub mod services;
 pub mod throttle;
