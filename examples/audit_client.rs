@@ -2,12 +2,9 @@
 //! changes, or the history of the objects named on the command line
 //! (`cargo run --example audit_client -- customer:ducksrus promotion:1`).
 
-#[path = "common/mod.rs"]
-mod common;
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = common::login().await?;
+    let client = gotemp_grpc::demo::login_from_env().await?;
     let touched: Vec<(String, String)> = std::env::args()
         .skip(1)
         .filter_map(|a| a.split_once(':').map(|(n, i)| (n.to_owned(), i.to_owned())))

@@ -6,12 +6,9 @@
 //! cargo run --example demo                  # another
 //! ```
 
-#[path = "common/mod.rs"]
-mod common;
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = common::login().await?;
+    let client = gotemp_grpc::demo::login_from_env().await?;
     let shown = gotemp_grpc::demo::run_all(
         &client,
         &mut gotemp_grpc::demo::Print,

@@ -5,12 +5,9 @@
 //! cargo run --example product_client       # the server: cargo run --release --example server
 //! ```
 
-#[path = "common/mod.rs"]
-mod common;
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = common::login().await?;
+    let client = gotemp_grpc::demo::login_from_env().await?;
     gotemp_grpc::demo::product_flow(&client, &mut gotemp_grpc::demo::Print).await?;
     Ok(())
 }

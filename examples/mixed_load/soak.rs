@@ -80,13 +80,17 @@ pub async fn run(minutes: f64, probe_secs: u64, out: &Path) -> Result<bool, Erro
 
     // Every password-hashing thread of every process that logs in used once, so that each holds
     // the argon2 working memory it keeps for good before memory is measured: bursts of
-    // concurrent logins (16 at a time, twice: below the login throttle of 60 a minute).
-    for _ in 0..2 {
+    // concurrent logins, as many at a time as a process hashes (2 × cores), twice. Each names an
+    // account of its own that does not exist (hashed against the decoy all the same): one
+    // account may have at most two checks in flight, and the address limit is 60 a minute.
+    let hashing = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    for round in 0..2 {
         let mut burst = tokio::task::JoinSet::new();
-        for via in Via::all(fleet.replicas()) {
-            for _ in 0..16 {
+        for (n, via) in Via::all(fleet.replicas()).into_iter().enumerate() {
+            for i in 0..hashing {
                 let fleet = fleet.clone();
-                burst.spawn(async move { fleet.login(via).await });
+                let email = format!("warm-up-{round}-{n}-{i}@soak.invalid");
+                burst.spawn(async move { fleet.unknown_login(via, &email).await });
             }
         }
         for outcome in burst.join_all().await {

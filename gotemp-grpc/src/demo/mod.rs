@@ -11,7 +11,9 @@ use gotemp_core::tr;
 use prost_types::{Struct, Timestamp, Value, value::Kind};
 use tonic::Status;
 
+mod env;
 mod master_data;
+pub use env::login_from_env;
 pub use master_data::{customer_flow, product_flow};
 
 /// Where a flow reports its steps (the examples print them; tests collect them).

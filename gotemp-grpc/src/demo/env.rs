@@ -1,23 +1,24 @@
-//! What every client example shares: where the server is and how to log in.
-//!
-//! `GOTEMP_GRPC_URL` (default `http://127.0.0.1:50051`; `https://…` is checked against
-//! `GOTEMP_TLS_CA`, or the system's roots), `GOTEMP_TLS_CLIENT_CERT` and `GOTEMP_TLS_CLIENT_KEY`
-//! for a server under mutual TLS, `GOTEMP_ADMIN_EMAIL` and `GOTEMP_ADMIN_PASSWORD` (defaults:
-//! the server's), `GOTEMP_LOGIN_URL` when the user service runs in another process than the one
-//! called.
+//! Where the client examples find the server, and how they log in.
 
+use crate::client::GotempClient;
 use gotemp::domain::i18n::{self, Locale};
 use gotemp::domain::tr;
-use gotemp_grpc::client::GotempClient;
 
-/// Connects to the server and logs in as the administrator, saying what it does.
-pub async fn login() -> Result<GotempClient, Box<dyn std::error::Error>> {
+/// Connects to the server the environment names and logs in as the administrator, saying what
+/// it does: what every client example starts with.
+///
+/// `GOTEMP_GRPC_URL` (default `http://127.0.0.1:50051`; `https://…` is checked against
+/// `GOTEMP_TLS_CA`, or the system's roots), `GOTEMP_TLS_CLIENT_CERT` and `GOTEMP_TLS_CLIENT_KEY`
+/// for a server under mutual TLS, `GOTEMP_ADMIN_EMAIL` and `GOTEMP_ADMIN_PASSWORD` (defaults:
+/// the server's), `GOTEMP_LOGIN_URL` when the user service runs in another process than the one
+/// called.
+pub async fn login_from_env() -> Result<GotempClient, Box<dyn std::error::Error>> {
     let url = std::env::var("GOTEMP_GRPC_URL").unwrap_or_else(|_| "http://127.0.0.1:50051".into());
     let email = std::env::var("GOTEMP_ADMIN_EMAIL").unwrap_or_else(|_| "admin@gotemp.local".into());
     let password =
         std::env::var("GOTEMP_ADMIN_PASSWORD").unwrap_or_else(|_| "change-me-now".into());
     let file = |name: &str| std::env::var_os(name).map(std::path::PathBuf::from);
-    let tls = gotemp_grpc::tls::client_tls(&gotemp::TlsConfig {
+    let tls = crate::tls::client_tls(&gotemp::TlsConfig {
         ca: file("GOTEMP_TLS_CA"),
         client_cert: file("GOTEMP_TLS_CLIENT_CERT"),
         client_key: file("GOTEMP_TLS_CLIENT_KEY"),
