@@ -13,6 +13,7 @@ mod convert;
 pub mod demo;
 pub mod discovery;
 pub mod forward;
+mod limits;
 pub mod metrics;
 pub mod remote;
 pub mod server;

@@ -19,21 +19,9 @@ use tonic_health::server::HealthReporter;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// Largest request message accepted (1 MiB, as the HTTP API's body limit): a bigger one is
-/// RESOURCE_EXHAUSTED before it is decoded.
-pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
-
-/// Calls served at once on one connection; more wait for a turn.
-pub const CALLS_PER_CONNECTION: usize = 64;
-
-/// Streams (calls in flight) one HTTP/2 connection may open.
-pub const STREAMS_PER_CONNECTION: u32 = 128;
-
-/// Longest a call may take before it is answered CANCELLED (`grpc-timeout` may ask for less).
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Calls one process works on at once, over every connection; more wait for a turn.
-pub const CALLS_AT_ONCE: usize = 512;
+pub use crate::limits::{
+    CALL_TIMEOUT, CALLS_AT_ONCE, CALLS_PER_CONNECTION, MAX_REQUEST_BYTES, STREAMS_PER_CONNECTION,
+};
 
 /// Longest a call waits for a turn before it is answered UNAVAILABLE (retry).
 pub const TURN_WAIT: Duration = Duration::from_secs(5);

@@ -2,8 +2,9 @@
 //! its messages, its request id, the timeout, metrics, the headers every answer carries, and a
 //! problem body for the errors the framework answers by itself.
 
+use crate::ops;
 use crate::problem::{self, Problem};
-use crate::{HttpSettings, REQUEST_ID, ops};
+use crate::settings::{HttpSettings, REQUEST_ID};
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;

@@ -25,7 +25,7 @@ impl AuditGrpc {
     /// The tonic service, ready to be added to a server.
     pub fn into_server(self) -> pb::audit_service_server::AuditServiceServer<Self> {
         pb::audit_service_server::AuditServiceServer::new(self)
-            .max_decoding_message_size(crate::server::MAX_REQUEST_BYTES)
+            .max_decoding_message_size(crate::limits::MAX_REQUEST_BYTES)
     }
 }
 

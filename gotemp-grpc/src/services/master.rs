@@ -270,7 +270,7 @@ macro_rules! master_grpc {
         impl MasterGrpc<$entity> {
             /// The tonic service, ready to be added to a server.
             pub fn into_server(self) -> $server<Self> {
-                $server::new(self).max_decoding_message_size(crate::server::MAX_REQUEST_BYTES)
+                $server::new(self).max_decoding_message_size(crate::limits::MAX_REQUEST_BYTES)
             }
         }
 

@@ -26,7 +26,7 @@ impl PromotionGrpc {
     /// The tonic service, ready to be added to a server.
     pub fn into_server(self) -> pb::promotion_service_server::PromotionServiceServer<Self> {
         pb::promotion_service_server::PromotionServiceServer::new(self)
-            .max_decoding_message_size(crate::server::MAX_REQUEST_BYTES)
+            .max_decoding_message_size(crate::limits::MAX_REQUEST_BYTES)
     }
 }
 

@@ -26,7 +26,7 @@ impl UserGrpc {
     /// The tonic service, ready to be added to a server.
     pub fn into_server(self) -> pb::user_service_server::UserServiceServer<Self> {
         pb::user_service_server::UserServiceServer::new(self)
-            .max_decoding_message_size(crate::server::MAX_REQUEST_BYTES)
+            .max_decoding_message_size(crate::limits::MAX_REQUEST_BYTES)
     }
 }
 
