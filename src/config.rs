@@ -193,17 +193,19 @@ impl Config {
                     .into(),
             ));
         }
-        if keys {
-            // EdDSA: the keys are checked when the token service is made; no secret is used.
-        } else if !given {
-            let Some(secret) = fallback_secret else {
-                return Err(ConfigError(
-                    "jwt_secret (GOTEMP_JWT_SECRET) is required: at least 32 random bytes".into(),
-                ));
-            };
-            c.auth.jwt_secret = secret;
-        } else {
-            c.check_jwt_secret()?;
+        // With EdDSA keys no secret is used; the keys are checked when the token service is made.
+        match (keys, given) {
+            (true, _) => {}
+            (false, true) => c.check_jwt_secret()?,
+            (false, false) => {
+                let Some(secret) = fallback_secret else {
+                    return Err(ConfigError(
+                        "jwt_secret (GOTEMP_JWT_SECRET) is required: at least 32 random bytes"
+                            .into(),
+                    ));
+                };
+                c.auth.jwt_secret = secret;
+            }
         }
         c.check_signing_key()?;
         if c.auth

@@ -278,7 +278,6 @@ impl TokenService {
             jti: uuid::Uuid::now_v7().to_string(),
             ver: token_version,
         };
-        self.can_issue()?;
         let Some((key, kid)) = &self.signing else {
             return Err(Self::cannot_issue());
         };
