@@ -1,0 +1,1 @@
+import"./BGhc2SGy.js";
