@@ -45,6 +45,8 @@ test('a person manages a promotion from login to logout', async ({ page, context
 	await test.step('a rejected discount is marked at its field, then the promotion is created', async () => {
 		await menu(page, 'Promotions').click();
 		await page.getByRole('link', { name: 'New promotion' }).click();
+		// The list has a Name filter too: type only once the new promotion's form is there.
+		await expect(page.getByRole('button', { name: 'Create promotion' })).toBeVisible();
 		await page.getByLabel('Name', { exact: true }).fill('E2E Winter Sale');
 		await page.getByLabel('Customer key', { exact: true }).fill('patoloco');
 		await expect(page.getByText('Customer: Pato Loco Inc')).toBeVisible();

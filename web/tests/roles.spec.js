@@ -52,6 +52,8 @@ test('an editor changes customers but is offered nothing on users', async ({ pag
 	await expect(page.getByLabel('Key')).toHaveValue('e2e-editor-shop');
 	await page.getByRole('button', { name: 'Create customer' }).click();
 	await expect(page).toHaveURL(/\/customers\/e2e-editor-shop\?created=1$/);
+	// Once the stored record is shown (its load would replace what was typed before it).
+	await expect(page.getByTestId('version')).toHaveText('1');
 	await page.getByLabel('Name', { exact: true }).fill('Editor Shop & Co');
 	await page.getByRole('button', { name: 'Save changes' }).click();
 	await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
