@@ -21,14 +21,18 @@ use std::time::{Duration, Instant};
 
 const CUSTOMERS: usize = 100;
 
-fn app(repos: Repositories, cache: Option<Arc<dyn Cache>>, prefix: &str) -> Gotemp {
+async fn app(repos: Repositories, cache: Option<Arc<dyn Cache>>, prefix: &str) -> Gotemp {
     let secret = SecretString::from("4j0c7zHmIsE6LJmeYP4H2GqON1oO/7GG4XREinGj9XA=");
     let tokens = Arc::new(TokenService::new(TokenSettings::new(secret)).unwrap());
     let settings = CacheSettings {
         prefix: prefix.into(),
         ..Default::default()
     };
-    Gotemp::with_parts(repos, tokens, cache.map(|c| CacheLayer::new(c, settings)))
+    let mut services = Gotemp::builder().repositories(repos).tokens(tokens);
+    if let Some(cache) = cache {
+        services = services.cache(CacheLayer::new(cache, settings));
+    }
+    services.build().await.expect("the services are wired")
 }
 
 /// Times `n` calls of `op` (each given its index), excluding what `prepare` does before each.
@@ -65,7 +69,7 @@ fn id(i: usize) -> String {
 
 async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<&str>, n: usize) {
     let prefix = format!("gotemp-bench-{}", uuid::Uuid::now_v7().simple());
-    let plain = app(repos.clone(), None, &prefix);
+    let plain = app(repos.clone(), None, &prefix).await;
     let actor = &Actor::admin(1);
     let now = chrono::Utc::now();
     let mut promotions = Vec::new();
@@ -120,7 +124,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
     })
     .await;
     for (cache_name, cache) in &caches {
-        let cached = app(repos.clone(), Some(cache.clone()), &prefix);
+        let cached = app(repos.clone(), Some(cache.clone()), &prefix).await;
         let layer = cached.cache().cloned().unwrap();
         let label = format!("customer get, {cache_name} cache, cold");
         time(
@@ -157,7 +161,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
     })
     .await;
     for (cache_name, cache) in &caches {
-        let cached = app(repos.clone(), Some(cache.clone()), &prefix);
+        let cached = app(repos.clone(), Some(cache.clone()), &prefix).await;
         let label = format!("promotion get + name, {cache_name} cache, warm");
         time(&label, n, noop, |i| {
             let app = &cached;

@@ -94,7 +94,13 @@ async fn setup(op: &str) -> Option<(axum::Router, String, testing::TestStore)> {
             CacheSettings::default(),
         )
     });
-    let app = Gotemp::with_parts(pg.repos.clone(), tokens, cache);
+    let mut services = Gotemp::builder()
+        .repositories(pg.repos.clone())
+        .tokens(tokens);
+    if let Some(cache) = cache {
+        services = services.cache(cache);
+    }
+    let app = services.build().await.ok()?;
     let mut config = Config::embedded(SecretString::from(SECRET));
     config.auth.admin_password = SecretString::from("bench password");
     app.seed(&config).await.ok()?;

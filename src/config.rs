@@ -10,8 +10,8 @@ mod url;
 use sections::known_names;
 
 pub use sections::{
-    AuthConfig, CacheConfig, EventsConfig, GrpcConfig, HttpConfig, Registration, StorageConfig,
-    TlsConfig,
+    AuthConfig, CacheConfig, Discovery, EventsConfig, GrpcConfig, HttpConfig, Registration,
+    StorageConfig, TlsConfig,
 };
 pub use url::{BackendUrl, redact_url};
 

@@ -22,17 +22,19 @@ mod config;
 pub mod logging;
 pub mod metrics;
 mod open;
+pub mod runner;
 mod runtime;
 pub mod tls;
 
 pub use builder::{GotempBuilder, Hooked};
 pub use config::{
-    AuthConfig, BackendUrl, CacheConfig, Config, ConfigError, EventsConfig, GrpcConfig, HttpConfig,
-    Registration, SecretSource, StorageConfig, TlsConfig, redact_url,
+    AuthConfig, BackendUrl, CacheConfig, Config, ConfigError, Discovery, EventsConfig, GrpcConfig,
+    HttpConfig, Registration, SecretSource, StorageConfig, TlsConfig, redact_url,
 };
 pub use gotemp_core as domain;
 pub use gotemp_events as events;
 pub use gotemp_store as store;
+pub use runner::Application;
 pub use runtime::{EventPipeline, readiness, shutdown_signal};
 pub use secrecy::SecretString;
 
@@ -42,7 +44,7 @@ pub struct ReadmeDoctests;
 
 use gotemp_core::auth::{Argon2Hasher, TokenService};
 use gotemp_core::cache::CacheLayer;
-use gotemp_core::policy::{Policy, RolePolicy};
+use gotemp_core::policy::Policy;
 use gotemp_core::ports::{
     CustomerDirectory, EventSink, PromotionsOfCustomer, References, Repositories,
 };
@@ -93,32 +95,6 @@ impl Gotemp {
     /// with nothing but the config.
     pub async fn open(config: &Config) -> Result<Self> {
         Self::builder().config(config).build().await
-    }
-
-    /// Wires the services over repositories an embedder made itself, without a cache or hooks.
-    pub fn with_repositories(repositories: Repositories, tokens: Arc<TokenService>) -> Self {
-        Self::with_parts(repositories, tokens, None)
-    }
-
-    /// Wires the services over an embedder's repositories and, optionally, a lookup cache for
-    /// customers and products (the promotion service reads customer names through it).
-    pub fn with_parts(
-        repositories: Repositories,
-        tokens: Arc<TokenService>,
-        cache: Option<CacheLayer>,
-    ) -> Self {
-        Self::wire(Parts {
-            repositories,
-            tokens,
-            cache,
-            sink: None,
-            directory: None,
-            hooks: Default::default(),
-            policy: Arc::new(RolePolicy),
-            registration: Registration::Closed,
-            registration_roles: gotemp_core::policy::Roles::NONE,
-            attempts: None,
-        })
     }
 
     fn wire(parts: Parts) -> Self {
@@ -265,6 +241,17 @@ impl Gotemp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
+    }
+
+    /// Whether any user exists: a store without one is new (the embedded default seeds it).
+    pub async fn has_users(&self) -> Result<bool> {
+        let system = gotemp_core::Actor::system();
+        let first = gotemp_core::page::PageRequest::first(1);
+        let page = self
+            .users
+            .list(&system, &Default::default(), &first)
+            .await?;
+        Ok(!page.items.is_empty())
     }
 
     /// Applies the demo data (administrator from `config`), leaving existing objects alone.

@@ -13,10 +13,15 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn app(store: &SqliteStore) -> Gotemp {
+async fn app(store: &SqliteStore) -> Gotemp {
     let secret = SecretString::from("backup-test-secret-backup-test-secret!!");
     let tokens = TokenService::new(TokenSettings::new(secret)).unwrap();
-    Gotemp::with_repositories(store.repositories(), Arc::new(tokens))
+    Gotemp::builder()
+        .repositories(store.repositories())
+        .tokens(Arc::new(tokens))
+        .build()
+        .await
+        .expect("the services are wired")
 }
 
 fn gotemp(url: &str, args: &[&str]) -> std::process::Output {
@@ -47,7 +52,7 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
 
     // A store in use, whose changes have not been relayed to the audit trail yet.
     let store = SqliteStore::connect(&url).await.unwrap();
-    let serving = app(&store);
+    let serving = app(&store).await;
     customer(&serving, "before-backup").await;
     // A signed-in user, whose token the restore must end along with any revoked since.
     let password = SecretString::from("a password for the backup test");
@@ -110,7 +115,7 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
     );
 
     let store = SqliteStore::connect(&url).await.unwrap();
-    let back = app(&store);
+    let back = app(&store).await;
     assert!(
         back.users().authenticate(&before.token).await.is_err(),
         "a token issued before the restore (maybe revoked since) is refused"
@@ -167,6 +172,7 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
     let store = SqliteStore::connect(&elsewhere).await.unwrap();
     assert!(
         app(&store)
+            .await
             .customers()
             .get(&actor, "before-backup")
             .await

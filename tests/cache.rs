@@ -28,14 +28,16 @@ fn settings() -> CacheSettings {
     }
 }
 
-fn instance(repos: Repositories, cache: Arc<dyn Cache>, settings: CacheSettings) -> Gotemp {
+async fn instance(repos: Repositories, cache: Arc<dyn Cache>, settings: CacheSettings) -> Gotemp {
     let secret = SecretString::from("cache-test-secret-cache-test-secret!");
     let tokens = TokenService::new(TokenSettings::new(secret)).unwrap();
-    Gotemp::with_parts(
-        repos,
-        Arc::new(tokens),
-        Some(CacheLayer::new(cache, settings)),
-    )
+    Gotemp::builder()
+        .repositories(repos)
+        .tokens(Arc::new(tokens))
+        .cache(CacheLayer::new(cache, settings))
+        .build()
+        .await
+        .expect("the services are wired")
 }
 
 fn layer(app: &Gotemp) -> &CacheLayer {
@@ -117,8 +119,8 @@ async fn a_rename_is_seen_at_once_by_a_second_instance_sharing_redis() {
         return;
     };
     let settings = settings();
-    let customers = instance(store.repos.clone(), redis.clone(), settings.clone());
-    let promotions = instance(store.open_again().await, redis.clone(), settings);
+    let customers = instance(store.repos.clone(), redis.clone(), settings.clone()).await;
+    let promotions = instance(store.open_again().await, redis.clone(), settings).await;
 
     let promo = customer_with_promotion(&customers, "renamed-co").await;
     assert_eq!(shown_name(&promotions, promo).await, "Old Name");
@@ -153,7 +155,7 @@ async fn authorization_state_is_never_trusted_from_redis() {
     };
     let settings = settings();
     let prefix = settings.prefix.clone();
-    let app = instance(store.repos.clone(), redis.clone(), settings);
+    let app = instance(store.repos.clone(), redis.clone(), settings).await;
     let password = SecretString::from("a password for the cache test");
     let viewer = gotemp::domain::entities::NewUser {
         first_name: "Vi".into(),
@@ -212,12 +214,14 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
         store.repos.clone(),
         Arc::new(MemoryCache::default()),
         settings(),
-    );
+    )
+    .await;
     let b = instance(
         store.open_again().await,
         Arc::new(MemoryCache::default()),
         settings(),
-    );
+    )
+    .await;
     let mut followers = Vec::new();
     for app in [&a, &b] {
         let cache = layer(app).clone();
@@ -302,7 +306,7 @@ async fn instance_on_own_redis(
     let server = testing::redis_server(test).await?;
     let store = testing::sqlite_store().await;
     let redis = RedisCache::new(&server.url("redis"), &Default::default()).unwrap();
-    let app = instance(store.repos.clone(), Arc::new(redis), settings());
+    let app = instance(store.repos.clone(), Arc::new(redis), settings()).await;
     Some((app, server, store))
 }
 

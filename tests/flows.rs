@@ -18,13 +18,18 @@ fn config() -> Config {
     c
 }
 
-fn app(repos: Repositories) -> Gotemp {
+async fn app(repos: Repositories) -> Gotemp {
     let tokens = TokenService::new(TokenSettings::new(config().auth.jwt_secret)).unwrap();
-    Gotemp::with_repositories(repos, Arc::new(tokens))
+    Gotemp::builder()
+        .repositories(repos)
+        .tokens(Arc::new(tokens))
+        .build()
+        .await
+        .expect("the services are wired")
 }
 
 async fn seeded_flows(repos: Repositories) {
-    let app = app(repos);
+    let app = app(repos).await;
     let c = config();
     let first = app.seed(&c).await.unwrap();
     assert_eq!(
@@ -276,7 +281,12 @@ async fn an_edge_with_only_the_public_key_checks_tokens_and_issues_none() {
         };
         Arc::new(TokenService::new(settings).unwrap())
     };
-    let users = Gotemp::with_repositories(store.repos.clone(), keys(Some(private), vec![]));
+    let users = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(keys(Some(private), vec![]))
+        .build()
+        .await
+        .expect("the services are wired");
     let c = config();
     users.seed(&c).await.unwrap();
     let login = users
@@ -284,7 +294,12 @@ async fn an_edge_with_only_the_public_key_checks_tokens_and_issues_none() {
         .login("root@gotemp.example", &c.auth.admin_password)
         .await
         .unwrap();
-    let edge = Gotemp::with_repositories(store.repos.clone(), keys(None, vec![public]));
+    let edge = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(keys(None, vec![public]))
+        .build()
+        .await
+        .expect("the services are wired");
     let caller = edge.users().authenticate(&login.token).await.unwrap();
     assert_eq!(caller.actor.user_id, login.user.id);
     let refused = edge
@@ -294,6 +309,7 @@ async fn an_edge_with_only_the_public_key_checks_tokens_and_issues_none() {
     assert!(matches!(refused, Err(Error::Unavailable(_))), "{refused:?}");
     // A token made with the shared secret the configuration also holds is not accepted there.
     let hs = app(store.repos.clone())
+        .await
         .users()
         .login("root@gotemp.example", &c.auth.admin_password)
         .await

@@ -11,9 +11,14 @@ use std::sync::Arc;
 
 const SECRET: &str = "seeding-test-secret-seeding-test-secret!";
 
-fn instance(repos: gotemp::domain::ports::Repositories) -> Gotemp {
+async fn instance(repos: gotemp::domain::ports::Repositories) -> Gotemp {
     let tokens = TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap();
-    Gotemp::with_repositories(repos, Arc::new(tokens))
+    Gotemp::builder()
+        .repositories(repos)
+        .tokens(Arc::new(tokens))
+        .build()
+        .await
+        .expect("the services are wired")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -25,9 +30,9 @@ async fn replicas_seeding_at_once_seed_once() {
     let mut config = Config::embedded(SecretString::from(SECRET));
     config.auth.admin_password = SecretString::from("ops password of the tests");
     let replicas = [
-        instance(store.repos.clone()),
-        instance(store.open_again().await),
-        instance(store.open_again().await),
+        instance(store.repos.clone()).await,
+        instance(store.open_again().await).await,
+        instance(store.open_again().await).await,
     ];
     let [a, b, c] = &replicas;
     let (a, b, c) = tokio::join!(a.seed(&config), b.seed(&config), c.seed(&config));

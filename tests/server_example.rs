@@ -4,12 +4,13 @@
 //! for customers and products and one for the audit trail, to prove the split), once on
 //! PostgreSQL; and once over mutual TLS (gRPC) and HTTPS.
 
-#[path = "../examples/server/all_in_one.rs"]
-mod all_in_one;
-
-use gotemp::{Config, SecretString};
+use gotemp::runner::{Seed, Server as _};
+use gotemp::{Application, Config, SecretString};
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::demo::{self, Collect};
+use gotemp_grpc::runner::GrpcServer;
+use gotemp_grpc::server::ServiceName;
+use gotemp_http::HttpServer;
 use gotemp_store::testing::pki::Pki;
 use std::time::Duration;
 
@@ -44,14 +45,26 @@ fn client_tls(pki: &Pki) -> gotemp::TlsConfig {
 }
 
 async fn demo_against(config: &Config, pki: Option<&Pki>) {
-    let running = all_in_one::start(config).await.expect("the server starts");
-    let seeded = running.seeded.as_ref().expect("the first start seeds");
+    // As the server example runs it: one application served over HTTP and gRPC.
+    let app = Application::builder(config.clone())
+        .seed(Seed::FirstStart)
+        .build()
+        .await
+        .expect("the application starts");
+    let http = HttpServer::bind(app.config(), None).await.unwrap();
+    let grpc = GrpcServer::bind(app.config(), None, &ServiceName::ALL)
+        .await
+        .unwrap();
+    let (http_addr, grpc_addr) = (http.local_addr(), grpc.local_addr());
+    let seeded = app.seeded().cloned().expect("the first start seeds");
+    let metrics = app.metrics_addr();
+    let running = app.start(vec![Box::new(http), Box::new(grpc)]);
     assert_eq!((seeded.customers, seeded.promotions), (5, 3));
     let client = match pki {
-        None => GotempClient::connect(&format!("http://{}", running.grpc)).await,
+        None => GotempClient::connect(&format!("http://{}", grpc_addr)).await,
         Some(pki) => {
             let tls = gotemp_grpc::tls::client_tls(&client_tls(pki)).unwrap();
-            let url = format!("https://localhost:{}", running.grpc.port());
+            let url = format!("https://localhost:{}", grpc_addr.port());
             GotempClient::connect_with(&url, &tls).await
         }
     };
@@ -88,21 +101,21 @@ async fn demo_against(config: &Config, pki: Option<&Pki>) {
     // The HTTP side of the same process answers too.
     match pki {
         None => {
-            let ready = reqwest_get(&format!("http://{}/readyz", running.http)).await;
+            let ready = reqwest_get(&format!("http://{}/readyz", http_addr)).await;
             assert!(
                 ready.ends_with(r#"{"status":"ready"}"#),
                 "a stranger sees the status only: {ready}"
             );
-            let public = reqwest_get(&format!("http://{}/metrics", running.http)).await;
+            let public = reqwest_get(&format!("http://{}/metrics", http_addr)).await;
             assert!(
                 !public.contains("gotemp_"),
                 "no metrics on the public API: {public}"
             );
         }
-        Some(pki) => https_checks(running.http.port(), pki).await,
+        Some(pki) => https_checks(http_addr.port(), pki).await,
     }
     // Metrics on their own listener, the sampled figures among them.
-    let metrics = running.metrics.expect("GOTEMP_METRICS_ADDR was set");
+    let metrics = metrics.expect("GOTEMP_METRICS_ADDR was set");
     let started = std::time::Instant::now();
     loop {
         let text = reqwest_get(&format!("http://{metrics}/metrics")).await;

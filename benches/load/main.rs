@@ -78,9 +78,26 @@ async fn run() {
         .await
         .unwrap()
         .repositories();
-    let warm = Gotemp::with_parts(deployed.clone(), tokens(), Some(memory_cache()));
-    let cold = Gotemp::with_parts(deployed, tokens(), None);
-    let embedded = Gotemp::with_parts(sqlite.repos.clone(), tokens(), Some(memory_cache()));
+    let warm = Gotemp::builder()
+        .repositories(deployed.clone())
+        .tokens(tokens())
+        .cache(memory_cache())
+        .build()
+        .await
+        .expect("the services are wired");
+    let cold = Gotemp::builder()
+        .repositories(deployed)
+        .tokens(tokens())
+        .build()
+        .await
+        .expect("the services are wired");
+    let embedded = Gotemp::builder()
+        .repositories(sqlite.repos.clone())
+        .tokens(tokens())
+        .cache(memory_cache())
+        .build()
+        .await
+        .expect("the services are wired");
     for app in [&warm, &embedded] {
         app.seed(&config).await.unwrap();
         seed(app).await;

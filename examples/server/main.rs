@@ -18,33 +18,45 @@
 //! Without a JWT secret the embedded default keeps one in `data/jwt_secret` (owner-only); any
 //! other storage requires one.
 
-mod all_in_one;
-
 use gotemp::domain::i18n::{self, Locale};
 use gotemp::domain::tr;
-use gotemp::{Config, SecretSource};
+use gotemp::runner::{BoxError, Seed, Server as _};
+use gotemp::{Application, Config, SecretSource};
+use gotemp_grpc::runner::GrpcServer;
+use gotemp_grpc::server::ServiceName;
+use gotemp_http::HttpServer;
 use std::process::ExitCode;
 use std::time::Instant;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let telemetry = match gotemp::logging::init("warn", "gotemp") {
-        Ok(telemetry) => telemetry,
-        Err(e) => {
-            eprintln!("server: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = run().await;
-    // The spans of the last requests are sent before the process ends.
-    telemetry.shutdown().await;
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("server: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    gotemp::runner::process("gotemp", "warn", run()).await
+}
+
+/// Opens (and migrates) the stores, seeds the demo data on the first start (no users yet),
+/// starts the event pipeline, listens on `http_addr` and `grpc_addr`, says where, and serves
+/// until SIGTERM or ctrl-c.
+async fn run() -> Result<(), BoxError> {
+    let started = Instant::now();
+    // What it prints, in the language of the environment (GOTEMP_LANG, LANG); the API answers
+    // each request in the language that request asks for.
+    i18n::set_process_default(Locale::from_env());
+    let file = std::env::var_os("GOTEMP_CONFIG").map(std::path::PathBuf::from);
+    let (mut config, secret) = Config::load_or_keep_secret(file.as_deref())?;
+    serve_built_web_ui(&mut config);
+    let app = Application::builder(config)
+        .seed(Seed::FirstStart)
+        .build()
+        .await?;
+    let http = HttpServer::bind(app.config(), None).await?;
+    let grpc = GrpcServer::bind(app.config(), None, &ServiceName::ALL).await?;
+    let secs = format!("{:.2}", started.elapsed().as_secs_f64());
+    println!("{}", tr!("cli.server.ready", secs = secs));
+    let base = format!("{}://{}", http.scheme(), http.local_addr());
+    banner(&app, &base, &grpc, &secret);
+    app.run(vec![Box::new(http), Box::new(grpc)]).await?;
+    println!("{}", tr!("cli.server.stopped"));
+    Ok(())
 }
 
 /// The web front end built in this checkout (`web/dist`, committed, so no Node.js is needed) is
@@ -56,44 +68,25 @@ fn serve_built_web_ui(config: &mut Config) {
     }
 }
 
-async fn run() -> Result<(), all_in_one::BoxError> {
-    let started = Instant::now();
-    // What it prints, in the language of the environment (GOTEMP_LANG, LANG); the API answers
-    // each request in the language that request asks for.
-    i18n::set_process_default(Locale::from_env());
-    gotemp_http::install_metrics();
-    let file = std::env::var_os("GOTEMP_CONFIG").map(std::path::PathBuf::from);
-    let (mut config, secret) = Config::load_or_keep_secret(file.as_deref())?;
-    serve_built_web_ui(&mut config);
-    let running = all_in_one::start(&config).await?;
-    let (http, grpc) = (running.http, running.grpc);
-    let secs = format!("{:.2}", started.elapsed().as_secs_f64());
-    println!("{}", tr!("cli.server.ready", secs = secs));
-    let web = match config.http.tls_cert {
-        Some(_) => "https",
-        None => "http",
-    };
-    let base = format!("{web}://{http}");
+/// Where everything is and how to log in, in the environment's language.
+fn banner(app: &Application, base: &str, grpc: &GrpcServer, secret: &SecretSource) {
+    let config = app.config();
     println!("{}", tr!("cli.server.http", url = base));
     println!("{}", tr!("cli.server.swagger", url = base));
     match config.http.web_dir {
         Some(_) => println!("{}", tr!("cli.server.web", url = base)),
         None => println!("{}", tr!("cli.server.web_missing")),
     }
+    let addr = grpc.local_addr();
     let grpc_line = match (&config.grpc.tls_cert, &config.grpc.tls_client_ca) {
-        (None, _) => tr!("cli.server.grpc", addr = grpc),
-        (Some(_), None) => tr!("cli.server.grpc_tls", addr = grpc),
-        (Some(_), Some(_)) => tr!("cli.server.grpc_mtls", addr = grpc),
+        (None, _) => tr!("cli.server.grpc", addr = addr),
+        (Some(_), None) => tr!("cli.server.grpc_tls", addr = addr),
+        (Some(_), Some(_)) => tr!("cli.server.grpc_mtls", addr = addr),
     };
     println!("{grpc_line}");
-    if let Some(metrics) = running.metrics {
-        println!(
-            "{}",
-            tr!(
-                "cli.server.metrics",
-                url = format!("http://{metrics}/metrics")
-            )
-        );
+    if let Some(metrics) = app.metrics_addr() {
+        let url = format!("http://{metrics}/metrics");
+        println!("{}", tr!("cli.server.metrics", url = url));
     }
     println!(
         "{}",
@@ -108,9 +101,9 @@ async fn run() -> Result<(), all_in_one::BoxError> {
         .auth
         .admin_password;
     use secrecy::ExposeSecret as _;
+    let email = &config.auth.admin_email;
     if config.auth.admin_password.expose_secret() == default_password.expose_secret() {
         let password = default_password.expose_secret();
-        let email = &config.auth.admin_email;
         println!(
             "{}",
             tr!(
@@ -120,10 +113,9 @@ async fn run() -> Result<(), all_in_one::BoxError> {
             )
         );
     } else {
-        let email = &config.auth.admin_email;
         println!("{}", tr!("cli.server.login_configured", email = email));
     }
-    match &secret {
+    match secret {
         SecretSource::Configured => {}
         SecretSource::Kept(path) => {
             println!("{}", tr!("cli.server.secret_kept", path = path.display()))
@@ -135,7 +127,7 @@ async fn run() -> Result<(), all_in_one::BoxError> {
             )
         }
     }
-    let seeded = match &running.seeded {
+    let seeded = match app.seeded() {
         Some(r) => tr!(
             "cli.server.seeded",
             users = r.users,
@@ -148,8 +140,4 @@ async fn run() -> Result<(), all_in_one::BoxError> {
     };
     println!("{seeded}");
     println!("{}", tr!("cli.server.try"));
-    gotemp::shutdown_signal().await;
-    running.stop().await?;
-    println!("{}", tr!("cli.server.stopped"));
-    Ok(())
 }

@@ -34,7 +34,13 @@ async fn main() {
         Arc::new(gotemp::store::cache::MemoryCache::default()),
         CacheSettings::default(),
     );
-    let app = Gotemp::with_parts(store.repos.clone(), tokens.clone(), Some(cache));
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens.clone())
+        .cache(cache)
+        .build()
+        .await
+        .expect("the services are wired");
     let mut config = gotemp::Config::embedded(SecretString::from(SECRET));
     config.auth.admin_password = SecretString::from("bench password");
     app.seed(&config).await.unwrap();

@@ -3,7 +3,7 @@
 //! Generated code lives in [`pb`] (one versioned package per service, from `proto/`); the
 //! tonic services wrapping gotemp-core's services in [`services`]; who is calling in [`auth`];
 //! the caller's token carried into calls made on their behalf in [`forward`]; the single error
-//! → status mapping in [`status`]. Imports point one way: `server` → `services` → `auth` →
+//! → status mapping in [`status`]. Imports point one way: `runner` → `server` → `services` → `auth` →
 //! `discovery` → `service_name`.
 
 pub mod auth;
@@ -16,6 +16,7 @@ pub mod forward;
 mod limits;
 pub mod metrics;
 pub mod remote;
+pub mod runner;
 pub mod server;
 mod service_name;
 pub mod services;

@@ -26,8 +26,10 @@ mod hierarchy;
 mod ops;
 mod per_request;
 pub mod problem;
+mod server;
 mod settings;
 
+pub use server::HttpServer;
 pub use settings::HttpSettings;
 use settings::REQUEST_ID;
 

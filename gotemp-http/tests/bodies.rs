@@ -197,7 +197,12 @@ fn check(
 async fn made_up_bodies_and_queries_get_field_errors_never_a_server_error() {
     let store = gotemp_store::testing::sqlite_store().await;
     let tokens = TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap();
-    let app = Gotemp::with_repositories(store.repos.clone(), Arc::new(tokens));
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(Arc::new(tokens))
+        .build()
+        .await
+        .expect("the services are wired");
     let mut config = Config::embedded(SecretString::from(SECRET));
     config.auth.admin_password = SecretString::from(PASSWORD);
     app.seed(&config).await.unwrap();

@@ -324,6 +324,21 @@ pub struct GrpcConfig {
     /// `0.0.0.0:9090`; none by default (`metrics_addr`).
     #[serde(rename = "metrics_addr", deserialize_with = "non_empty")]
     pub metrics_addr: Option<String>,
+    /// Which services `gotemp-grpc` serves: user, customer, product, promotion, audit, or all
+    /// (the default) (`services`; a comma-separated list in a variable, a list in TOML).
+    #[serde(rename = "services", deserialize_with = "list")]
+    pub services: Vec<String>,
+    /// Check tokens by asking the user service at these URLs instead of with the token secret
+    /// or keys: for processes deployed apart from it (`user_service_url`).
+    #[serde(rename = "user_service_url", deserialize_with = "list")]
+    pub user_service_urls: Vec<String>,
+    /// Look customers up (promotion service) at these URLs instead of in this process's store
+    /// (`customer_service_url`).
+    #[serde(rename = "customer_service_url", deserialize_with = "list")]
+    pub customer_service_urls: Vec<String>,
+    /// How the services that are not served here are found (`discovery`).
+    #[serde(rename = "discovery")]
+    pub discovery: Discovery,
 }
 
 impl Default for GrpcConfig {
@@ -334,8 +349,24 @@ impl Default for GrpcConfig {
             tls_key: None,
             tls_client_ca: None,
             metrics_addr: None,
+            services: vec!["all".into()],
+            user_service_urls: Vec::new(),
+            customer_service_urls: Vec::new(),
+            discovery: Discovery::Static,
         }
     }
+}
+
+/// How a process finds the services it does not serve itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Discovery {
+    /// At the URLs the settings give (`user_service_url`, `customer_service_url`).
+    #[default]
+    Static,
+    /// By multicast DNS: the services served here are announced, the others found (gotemp-grpc's
+    /// `mdns` feature).
+    Mdns,
 }
 
 /// How gotemp checks the servers it connects to (other gotemp services over `https://`, and
@@ -362,6 +393,29 @@ where
 {
     let text = Option::<String>::deserialize(deserializer)?;
     Ok(text.filter(|t| !t.trim().is_empty()).map(T::from))
+}
+
+/// A list setting: a sequence in TOML, comma-separated text in a variable (blank entries
+/// dropped, so `a, b,` is `a` and `b`).
+fn list<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Text(String),
+        Items(Vec<String>),
+    }
+    let items = match Given::deserialize(deserializer)? {
+        Given::Text(text) => text.split(',').map(str::to_owned).collect(),
+        Given::Items(items) => items,
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect())
 }
 
 /// Every setting's name, from the sections themselves.

@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 38] = [
+const EVERY_SETTING: [(&str, &str); 42] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -105,6 +105,13 @@ const EVERY_SETTING: [(&str, &str); 38] = [
     ("tls_ca", "/tls/ca.pem"),
     ("tls_client_cert", "/tls/client.pem"),
     ("tls_client_key", "/tls/client.key"),
+    ("services", "promotion,audit"),
+    (
+        "user_service_url",
+        "https://users-1:50051,https://users-2:50051",
+    ),
+    ("customer_service_url", "https://customers:50051"),
+    ("discovery", "mdns"),
 ];
 
 /// What `c` holds for each of [`EVERY_SETTING`], as text.
@@ -187,6 +194,16 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         ("tls_ca", path(&c.tls.ca)),
         ("tls_client_cert", path(&c.tls.client_cert)),
         ("tls_client_key", path(&c.tls.client_key)),
+        ("services", c.grpc.services.join(",")),
+        ("user_service_url", c.grpc.user_service_urls.join(",")),
+        (
+            "customer_service_url",
+            c.grpc.customer_service_urls.join(","),
+        ),
+        (
+            "discovery",
+            format!("{:?}", c.grpc.discovery).to_lowercase(),
+        ),
     ]
 }
 
@@ -455,6 +472,33 @@ fn registration_never_gives_admin() {
         jail.set_env("GOTEMP_REGISTRATION_ROLES", "");
         let c = Config::load(None).unwrap();
         assert_eq!(c.auth.registration_roles, gotemp_core::policy::Roles::NONE);
+        Ok(())
+    });
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn list_settings_are_lists_in_toml_and_comma_separated_in_variables() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "gotemp.toml",
+            "jwt_secret = \"a secret of at least thirty-two bytes!\"\n\
+             services = [\"user\", \" audit \"]\n\
+             discovery = \"static\"\n",
+        )?;
+        let c = Config::load(Some(std::path::Path::new("gotemp.toml"))).unwrap();
+        assert_eq!(c.grpc.services, ["user", "audit"]);
+        assert!(c.grpc.user_service_urls.is_empty());
+        jail.set_env("GOTEMP_SERVICES", "customer, ,product,");
+        let c = Config::load(Some(std::path::Path::new("gotemp.toml"))).unwrap();
+        assert_eq!(
+            c.grpc.services,
+            ["customer", "product"],
+            "the variable wins"
+        );
+        jail.set_env("GOTEMP_DISCOVERY", "dns");
+        let e = Config::load(Some(std::path::Path::new("gotemp.toml"))).unwrap_err();
+        assert!(e.to_string().to_lowercase().contains("discovery"), "{e}");
         Ok(())
     });
 }

@@ -59,7 +59,12 @@ async fn every_rpc_allows_and_refuses_each_role_as_its_table_says() {
     let Some(store) = testing::postgres_store(test).await else {
         return;
     };
-    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .expect("the services are wired");
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();

@@ -62,7 +62,12 @@ pub async fn start(app: Gotemp, services: &[ServiceName], auth: Authenticator) -
 /// A seeded app over a fresh PostgreSQL database, serving all five services.
 pub async fn fixture(test: &str) -> Option<(TestStore, Gotemp, Running)> {
     let store = testing::postgres_store(test).await?;
-    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .expect("the services are wired");
     app.seed(&config()).await.unwrap();
     let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let running = start(app.clone(), &ServiceName::ALL, auth).await;

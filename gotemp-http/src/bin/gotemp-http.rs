@@ -12,10 +12,10 @@
 //! lets the requests in flight finish, and stops the outbox relay after its batch.
 
 use clap::Parser;
-use gotemp::{Config, Gotemp};
-use gotemp_http::HttpSettings;
+use gotemp::runner::{BoxError, Seed, Server as _};
+use gotemp::{Application, Config};
+use gotemp_http::HttpServer;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,68 +38,19 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    // Logs go to stderr; stdout carries only the line saying where the server listens.
-    let telemetry = match gotemp::logging::init("info", "gotemp-http") {
-        Ok(telemetry) => telemetry,
-        Err(e) => {
-            eprintln!("gotemp-http: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let outcome = run(Args::parse()).await;
-    // The spans of the last requests are sent before the process ends.
-    telemetry.shutdown().await;
-    match outcome {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("gotemp-http: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    gotemp::runner::process("gotemp-http", "info", run(Args::parse())).await
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(args: Args) -> Result<(), BoxError> {
     let config = Config::load(args.config.as_deref())?;
-    // Before anything counts (seeding reads through the cache).
-    gotemp_http::install_metrics();
-    let app = Gotemp::open(&config).await?;
-    if args.seed {
-        let report = app.seed(&config).await?;
-        tracing::info!(?report, "demo data applied");
-    }
+    let seed = if args.seed { Seed::Always } else { Seed::Never };
     // This process serves the audit routes, so it also stores the audit trail.
-    let events = Arc::new(app.start_events(&config, true).await?);
-    let router = gotemp_http::router(
-        app.clone(),
-        Some(events.clone()),
-        &HttpSettings::from_config(&config),
-    );
-    let tls = config.http.server_tls()?;
-    let addr = args.addr.as_deref().unwrap_or(&config.http.addr);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
+    let app = Application::builder(config).seed(seed).build().await?;
+    let http = HttpServer::bind(app.config(), args.addr.as_deref()).await?;
+    let (scheme, local) = (http.scheme(), http.local_addr());
     println!("gotemp-http listening on {scheme}://{local} (API docs: {scheme}://{local}/docs)");
-    // Metrics apart from the API, for operators only (this process stores the audit trail).
-    let metrics = match &config.grpc.metrics_addr {
-        Some(addr) => {
-            let metrics = gotemp::metrics::MetricsServer::start(
-                addr,
-                app.clone(),
-                Some(events.clone()),
-                true,
-            )
-            .await?;
-            println!("metrics on http://{}/metrics", metrics.addr);
-            Some(metrics)
-        }
-        None => None,
-    };
-    gotemp_http::serve(router, listener, tls.as_ref(), gotemp::shutdown_signal()).await?;
-    tracing::info!("requests finished; stopping the event pipeline");
-    events.shutdown().await;
-    if let Some(metrics) = metrics {
-        metrics.stop().await?;
+    if let Some(metrics) = app.metrics_addr() {
+        println!("metrics on http://{metrics}/metrics");
     }
-    Ok(())
+    app.run(vec![Box::new(http)]).await
 }

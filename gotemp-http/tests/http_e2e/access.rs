@@ -8,7 +8,12 @@ const DEMO_PASSWORD: &str = "first password";
 /// A seeded API on SQLite whose demo users can log in.
 async fn seeded() -> (TestStore, Api) {
     let store = testing::sqlite_store().await;
-    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .expect("the services are wired");
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();
@@ -507,7 +512,12 @@ async fn registration_is_a_missing_route_until_it_is_opened() {
 #[tokio::test]
 async fn logins_failures_and_lockouts_are_in_the_audit_trail() {
     let store = testing::sqlite_store().await;
-    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .expect("the services are wired");
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();

@@ -11,7 +11,13 @@ async fn operations_endpoints_and_limits() {
         Arc::new(gotemp_store::cache::MemoryCache::default()),
         Default::default(),
     );
-    let app = Gotemp::with_parts(store.repos.clone(), tokens(), Some(cache));
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .cache(cache)
+        .build()
+        .await
+        .expect("the services are wired");
     app.seed(&config()).await.unwrap();
     let settings = HttpSettings {
         cors_origins: vec!["https://ui.example".into()],

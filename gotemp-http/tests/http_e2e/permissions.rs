@@ -68,7 +68,12 @@ struct Ids {
 }
 
 async fn matrix(store: TestStore) {
-    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .expect("the services are wired");
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();

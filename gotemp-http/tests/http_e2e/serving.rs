@@ -163,7 +163,12 @@ async fn a_web_front_end_is_served_beside_the_api() {
         "export const greeting = 'hello';\n".repeat(100),
     )
     .unwrap();
-    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .expect("the services are wired");
     app.seed(&config()).await.unwrap();
     let settings = HttpSettings {
         web_dir: Some(dir.clone()),

@@ -237,7 +237,12 @@ pub fn assert_no_secrets(text: &str) {
 /// A seeded app over a fresh PostgreSQL database and the API over it, logged in as admin.
 pub async fn fixture(test: &str) -> Option<(TestStore, Gotemp, Api)> {
     let store = testing::postgres_store(test).await?;
-    let app = Gotemp::with_repositories(store.repos.clone(), tokens());
+    let app = Gotemp::builder()
+        .repositories(store.repos.clone())
+        .tokens(tokens())
+        .build()
+        .await
+        .expect("the services are wired");
     app.seed(&config()).await.unwrap();
     let mut api = Api::start(app.clone(), HttpSettings::default()).await;
     api.login("root@gotemp.example", ADMIN_PASSWORD).await;
