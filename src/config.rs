@@ -40,15 +40,46 @@ pub struct Config {
 /// setting of the wrong type or unknown name, a missing secret, a backend whose adapter is not
 /// compiled in. Said at start, before anything is served.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(String);
+#[error("{message}")]
+pub struct ConfigError {
+    message: String,
+    /// What went wrong underneath (a file that cannot be read, figment's parse error), for
+    /// callers that inspect the chain; the message already says it in words.
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: String) -> Self {
+        Self {
+            message,
+            source: None,
+        }
+    }
+
+    /// `message`, caused by `source`.
+    pub(crate) fn caused(
+        message: String,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            message,
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// `source`, said in its own words (figment names the setting and where it came from).
+    fn from_figment(source: figment::Error) -> Self {
+        Self::caused(source.to_string(), source)
+    }
+}
 
 impl From<ConfigError> for crate::domain::Error {
     fn from(e: ConfigError) -> Self {
         crate::domain::Error::invalid(crate::domain::FieldError::new(
             "configuration",
             "invalid_configuration",
-            e.0,
+            e.message,
         ))
     }
 }
@@ -92,7 +123,7 @@ impl Config {
             return Ok((c, SecretSource::Configured));
         }
         let Some(dir) = sqlite_dir(&c.storage.url).filter(|_| c.is_embedded()) else {
-            return Err(ConfigError(
+            return Err(ConfigError::new(
                 "jwt_secret (GOTEMP_JWT_SECRET) is required with non-embedded storage: at least 32 random bytes shared by every instance"
                     .into(),
             ));
@@ -109,10 +140,8 @@ impl Config {
                     uuid::Uuid::new_v4().simple()
                 );
                 write_private(&path, &secret).map_err(|e| {
-                    ConfigError(format!(
-                        "cannot keep a token secret in {}: {e}",
-                        path.display()
-                    ))
+                    let message = format!("cannot keep a token secret in {}: {e}", path.display());
+                    ConfigError::caused(message, e)
                 })?;
                 (secret, SecretSource::Created(path))
             }
@@ -143,7 +172,7 @@ impl Config {
         let mut figment = figment::Figment::new();
         if let Some(file) = file {
             if !file.exists() {
-                return Err(ConfigError(format!(
+                return Err(ConfigError::new(format!(
                     "configuration file {} does not exist",
                     file.display()
                 )));
@@ -158,7 +187,7 @@ impl Config {
             figment = figment.merge(figment::providers::Serialized::default(name, value));
         }
         // A name no section knows is a typo, and would otherwise be ignored.
-        let data = figment::Provider::data(&figment).map_err(|e| ConfigError(e.to_string()))?;
+        let data = figment::Provider::data(&figment).map_err(ConfigError::from_figment)?;
         let mut unknown: Vec<&str> = (data.values().flat_map(|dict| dict.keys()))
             .map(String::as_str)
             .filter(|name| !known.contains(name))
@@ -166,14 +195,14 @@ impl Config {
         unknown.sort_unstable();
         unknown.dedup();
         if !unknown.is_empty() {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::new(format!(
                 "unknown setting {}; the settings are {}",
                 unknown.join(", "),
                 known.join(", ")
             )));
         }
         // Lossy: a number or flag from the environment arrives as text and is read as one.
-        let section = |e: figment::Error| ConfigError(e.to_string());
+        let section = ConfigError::from_figment;
         let mut c = Config {
             storage: figment.extract_lossy().map_err(section)?,
             events: figment.extract_lossy().map_err(section)?,
@@ -187,7 +216,7 @@ impl Config {
         let given = !c.auth.jwt_secret.expose_secret().is_empty();
         let keys = c.auth.jwt_private_key.is_some() || c.auth.jwt_public_key.is_some();
         if keys && given {
-            return Err(ConfigError(
+            return Err(ConfigError::new(
                 "jwt_secret (GOTEMP_JWT_SECRET) and Ed25519 token keys (jwt_private_key, \
                  jwt_public_key) exclude each other: tokens are either HS256 or EdDSA"
                     .into(),
@@ -199,7 +228,7 @@ impl Config {
             (false, true) => c.check_jwt_secret()?,
             (false, false) => {
                 let Some(secret) = fallback_secret else {
-                    return Err(ConfigError(
+                    return Err(ConfigError::new(
                         "jwt_secret (GOTEMP_JWT_SECRET) is required: at least 32 random bytes"
                             .into(),
                     ));
@@ -212,14 +241,28 @@ impl Config {
             .registration_roles
             .contains(gotemp_core::policy::Role::Admin)
         {
-            return Err(ConfigError(
+            return Err(ConfigError::new(
                 "registration_roles (GOTEMP_REGISTRATION_ROLES) must not give admin to whoever \
                  signs up"
                     .into(),
             ));
         }
+        let pools = [
+            ("storage_pool_size", c.storage.pool_size),
+            ("audit_storage_pool_size", c.storage.audit_pool_size),
+            (
+                "master_data_storage_pool_size",
+                c.storage.master_data_pool_size,
+            ),
+        ];
+        if let Some((name, _)) = pools.iter().find(|(_, size)| *size == 0) {
+            return Err(ConfigError::new(format!(
+                "{name} (GOTEMP_{}) must be at least 1",
+                name.to_uppercase()
+            )));
+        }
         if c.events.max_event_bytes < 1024 {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::new(format!(
                 "max_event_bytes (GOTEMP_MAX_EVENT_BYTES) must be at least 1024, got {}",
                 c.events.max_event_bytes
             )));
@@ -288,7 +331,7 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 
 /// A configuration error, as the facade's error type reports it.
 pub(crate) fn config_error(message: String) -> crate::domain::Error {
-    ConfigError(message).into()
+    ConfigError::new(message).into()
 }
 
 #[cfg(test)]

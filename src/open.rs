@@ -14,13 +14,14 @@ use std::sync::Arc;
 /// to stores of their own when it names other URLs for them (one relay then drains both
 /// outboxes).
 pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
-    let mut repositories = open_store(&config.storage.url).await?;
+    let storage = &config.storage;
+    let mut repositories = open_store(&storage.url, storage.pool_size).await?;
     if config.storage.audit_off() {
         repositories.audit = Arc::new(gotemp_store::NoAudit);
     } else if let Some(url) =
         (config.storage.audit.as_deref()).filter(|u| *u != config.storage.url.as_str())
     {
-        let audit = open_store(url).await?;
+        let audit = open_store(url, storage.audit_pool_size).await?;
         repositories.audit = audit.audit;
         (repositories.pools).extend(audit.pools.into_iter().map(|(_, pool)| ("audit", pool)));
     }
@@ -30,7 +31,7 @@ pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
     if let Some(url) =
         (config.storage.master_data.as_deref()).filter(|u| *u != config.storage.url.as_str())
     {
-        let (master, pools) = open_master_data(url).await?;
+        let (master, pools) = open_master_data(url, storage.master_data_pool_size).await?;
         repositories.pools.extend(pools);
         repositories.customers = master.customers;
         repositories.products = master.products;
@@ -75,7 +76,7 @@ type Pools = Vec<(&'static str, Arc<dyn gotemp_core::ports::ConnectionPool>)>;
 
 /// Opens the store of customers and products (ArangoDB for `http(s)://`, else a SQL store), with
 /// its connection pools.
-async fn open_master_data(url: &str) -> Result<(gotemp_store::MasterData, Pools)> {
+async fn open_master_data(url: &str, pool_size: u32) -> Result<(gotemp_store::MasterData, Pools)> {
     if url.starts_with("http://") || url.starts_with("https://") {
         #[cfg(feature = "arango")]
         return Ok((
@@ -87,7 +88,7 @@ async fn open_master_data(url: &str) -> Result<(gotemp_store::MasterData, Pools)
             "http:// (ArangoDB) master data storage needs gotemp's `arango` feature".into(),
         ));
     }
-    let store = open_store(url).await?;
+    let store = open_store(url, pool_size).await?;
     let pools = (store.pools.into_iter())
         .map(|(_, pool)| ("master_data", pool))
         .collect();
@@ -99,13 +100,14 @@ async fn open_master_data(url: &str) -> Result<(gotemp_store::MasterData, Pools)
     Ok((master, pools))
 }
 
-/// Opens the store a URL names; the scheme picks the adapter.
-async fn open_store(url: &str) -> Result<Repositories> {
+/// Opens the store a URL names, with at most `pool_size` connections; the scheme picks the
+/// adapter.
+async fn open_store(url: &str, pool_size: u32) -> Result<Repositories> {
     let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
     match scheme {
         "sqlite" => {
             #[cfg(feature = "sqlite")]
-            return Ok(gotemp_store::SqliteStore::connect(url)
+            return Ok(gotemp_store::SqliteStore::connect_sized(url, pool_size)
                 .await?
                 .repositories());
             #[cfg(not(feature = "sqlite"))]
@@ -115,7 +117,9 @@ async fn open_store(url: &str) -> Result<Repositories> {
         }
         "postgres" | "postgresql" => {
             #[cfg(feature = "postgres")]
-            return Ok(gotemp_store::PgStore::connect(url).await?.repositories());
+            return Ok(gotemp_store::PgStore::connect_sized(url, pool_size)
+                .await?
+                .repositories());
             #[cfg(not(feature = "postgres"))]
             return Err(config_error(
                 "postgres:// storage needs gotemp's `postgres` feature".into(),

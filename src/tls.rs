@@ -41,6 +41,10 @@ pub const HANDSHAKES_AT_ONCE: usize = 256;
 pub struct TlsError {
     setting: &'static str,
     message: String,
+    /// rustls's or the file system's own error, for callers that inspect the chain; the
+    /// message says it in words.
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl TlsError {
@@ -49,6 +53,19 @@ impl TlsError {
         Self {
             setting,
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A problem with the file of `setting`, in words, caused by `source`.
+    pub fn caused(
+        setting: &'static str,
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            source: Some(Box::new(source)),
+            ..Self::new(setting, message)
         }
     }
 }
@@ -99,7 +116,7 @@ impl ServerTls {
         let resolver = Reloading::new(files, provider.clone(), every)?;
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(rustls::DEFAULT_VERSIONS)
-            .map_err(|e| TlsError::new(files.settings[0], e.to_string()))?;
+            .map_err(|e| TlsError::caused(files.settings[0], e.to_string(), e))?;
         let builder = match &files.client_ca {
             None => builder.with_no_client_auth(),
             Some(ca) => {
@@ -107,7 +124,7 @@ impl ServerTls {
                 let roots = Arc::new(root_store(ca, setting)?);
                 let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider)
                     .build()
-                    .map_err(|e| TlsError::new(setting, e.to_string()))?;
+                    .map_err(|e| TlsError::caused(setting, e.to_string(), e))?;
                 builder.with_client_cert_verifier(verifier)
             }
         };
@@ -166,7 +183,7 @@ pub fn root_store(path: &Path, setting: &'static str) -> Result<rustls::RootCert
     for cert in certificates(path, setting)? {
         roots
             .add(cert)
-            .map_err(|e| TlsError::new(setting, format!("{}: {e}", path.display())))?;
+            .map_err(|e| TlsError::caused(setting, format!("{}: {e}", path.display()), e))?;
     }
     Ok(roots)
 }
@@ -177,7 +194,7 @@ pub fn certificates(
     setting: &'static str,
 ) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let unreadable = |e: rustls::pki_types::pem::Error| {
-        TlsError::new(setting, format!("cannot read {}: {e}", path.display()))
+        TlsError::caused(setting, format!("cannot read {}: {e}", path.display()), e)
     };
     let certs = CertificateDer::pem_file_iter(path)
         .map_err(unreadable)?
@@ -195,10 +212,8 @@ pub fn certificates(
 /// The private key of a PEM file.
 pub fn private_key(path: &Path, setting: &'static str) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| {
-        TlsError::new(
-            setting,
-            format!("cannot read a PEM private key from {}: {e}", path.display()),
-        )
+        let message = format!("cannot read a PEM private key from {}: {e}", path.display());
+        TlsError::caused(setting, message, e)
     })
 }
 
@@ -280,13 +295,14 @@ fn load(files: &ServerFiles, provider: &CryptoProvider) -> Result<Arc<CertifiedK
     CertifiedKey::from_der(chain, key, provider)
         .map(Arc::new)
         .map_err(|e| {
-            TlsError::new(
+            TlsError::caused(
                 key_setting,
                 format!(
                     "{} does not fit {}: {e}",
                     files.key.display(),
                     files.cert.display()
                 ),
+                e,
             )
         })
 }

@@ -207,6 +207,27 @@ async fn the_demo_runs_against_the_embedded_server_with_split_storage() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A database that allows one connection at a time (the TimescaleDB build of the tests) keeps
+/// the audit trail with `audit_storage_pool_size = 1`; with the default pool of 16 the start
+/// timed out waiting for connections it would never get.
+#[cfg(feature = "timescale")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_fits_a_database_of_one_connection() {
+    let test = "the_audit_trail_fits_a_database_of_one_connection";
+    let Some(timescale) = gotemp_store::testing::timescale::timescale_server(test).await else {
+        return;
+    };
+    let url = timescale.url.clone();
+    let dir = std::env::temp_dir().join(format!("gotemp-server-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut c = config(format!("sqlite://{}/gotemp.db", dir.display()));
+    c.storage.audit = Some(url.into());
+    c.storage.audit_pool_size = 1;
+    demo_against(&c, None).await;
+    drop(timescale);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_runs_against_the_server_on_postgres() {
     let Some(store) =

@@ -49,5 +49,5 @@ pub fn endpoint(url: &str, tls: &ClientTlsConfig) -> Result<Endpoint, tonic::tra
 
 fn read(path: &std::path::Path, setting: &'static str) -> Result<Vec<u8>, TlsError> {
     std::fs::read(path)
-        .map_err(|e| TlsError::new(setting, format!("cannot read {}: {e}", path.display())))
+        .map_err(|e| TlsError::caused(setting, format!("cannot read {}: {e}", path.display()), e))
 }

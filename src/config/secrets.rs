@@ -56,7 +56,7 @@ impl Config {
             return Ok(());
         }
         weak(self.auth.jwt_secret.expose_secret(), 32).map_or(Ok(()), |why| {
-            Err(ConfigError(format!(
+            Err(ConfigError::new(format!(
                 "jwt_secret (GOTEMP_JWT_SECRET) {why}: use at least 32 random bytes, e.g. \
                  `head -c 32 /dev/urandom | base64`"
             )))
@@ -69,7 +69,7 @@ impl Config {
             return Ok(());
         };
         weak(key.expose_secret(), 32).map_or(Ok(()), |why| {
-            Err(ConfigError(format!(
+            Err(ConfigError::new(format!(
                 "event_signing_key (GOTEMP_EVENT_SIGNING_KEY) {why}: use at least 32 random \
                  bytes, e.g. `head -c 32 /dev/urandom | base64`"
             )))
@@ -81,7 +81,7 @@ impl Config {
     /// password anywhere but on loopback listeners: the demo users' e-mails are in the docs.
     pub fn check_seed_password(&self) -> Result<(), ConfigError> {
         if self.auth.demo_password.is_some() && !self.listens_on_loopback_only() {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::new(format!(
                 "demo_password (GOTEMP_DEMO_PASSWORD) lets anyone who reads the docs log in as \
                  the demo users: it is for a server on loopback only, and this one listens on \
                  {} and {}",
@@ -93,7 +93,7 @@ impl Config {
         }
         let password = self.auth.admin_password.expose_secret();
         if is_placeholder(password) {
-            return Err(ConfigError(
+            return Err(ConfigError::new(
                 "admin_password (GOTEMP_ADMIN_PASSWORD) is a documented default: choose the \
                  administrator's password before seeding"
                     .into(),
@@ -178,15 +178,13 @@ pub(super) fn from_files() -> Result<Vec<(&'static str, String)>, ConfigError> {
             continue;
         };
         if std::env::var_os(&direct).is_some_and(|v| !v.is_empty()) {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::new(format!(
                 "{direct} and {variable} are both set: set one of them"
             )));
         }
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            ConfigError(format!(
-                "{variable}: cannot read {}: {e}",
-                path.to_string_lossy()
-            ))
+            let message = format!("{variable}: cannot read {}: {e}", path.to_string_lossy());
+            ConfigError::caused(message, e)
         })?;
         let value = text.strip_suffix('\n').unwrap_or(&text);
         let value = value.strip_suffix('\r').unwrap_or(value);

@@ -25,7 +25,22 @@ pub struct StorageConfig {
     /// and the relay drains both outboxes. `None`: in `url` (`master_data_storage`).
     #[serde(rename = "master_data_storage", deserialize_with = "non_empty")]
     pub master_data: Option<BackendUrl>,
+    /// Most connections open at once to `storage` (`storage_pool_size`, 16). A request waits
+    /// up to 5 s (PostgreSQL; 10 s SQLite) for a free one, then is answered unavailable.
+    #[serde(rename = "storage_pool_size")]
+    pub pool_size: u32,
+    /// Most connections to `audit_storage`, when apart (`audit_storage_pool_size`, 16): a
+    /// database that allows few connections can still keep the trail.
+    #[serde(rename = "audit_storage_pool_size")]
+    pub audit_pool_size: u32,
+    /// Most connections to `master_data_storage`, when it is a SQL database apart
+    /// (`master_data_storage_pool_size`, 16).
+    #[serde(rename = "master_data_storage_pool_size")]
+    pub master_data_pool_size: u32,
 }
+
+/// Connections per store unless a `*_pool_size` setting says otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
 
 impl StorageConfig {
     /// Whether `audit_storage = none` switched the audit trail off.
@@ -40,6 +55,9 @@ impl Default for StorageConfig {
             url: "sqlite://data/gotemp.db".into(),
             audit: None,
             master_data: None,
+            pool_size: DEFAULT_POOL_SIZE,
+            audit_pool_size: DEFAULT_POOL_SIZE,
+            master_data_pool_size: DEFAULT_POOL_SIZE,
         }
     }
 }
@@ -292,7 +310,7 @@ impl HttpConfig {
                     .parse::<ipnet::IpNet>()
                     .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
                     .map_err(|_| {
-                        super::ConfigError(format!(
+                        super::ConfigError::new(format!(
                             "http_trusted_proxies (GOTEMP_HTTP_TRUSTED_PROXIES): {entry:?} is \
                              neither an IP address nor a CIDR range"
                         ))

@@ -60,7 +60,7 @@ fn debug_never_shows_secrets() {
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 42] = [
+const EVERY_SETTING: [(&str, &str); 45] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -112,6 +112,9 @@ const EVERY_SETTING: [(&str, &str); 42] = [
     ),
     ("customer_service_url", "https://customers:50051"),
     ("discovery", "mdns"),
+    ("storage_pool_size", "32"),
+    ("audit_storage_pool_size", "1"),
+    ("master_data_storage_pool_size", "4"),
 ];
 
 /// What `c` holds for each of [`EVERY_SETTING`], as text.
@@ -203,6 +206,15 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         (
             "discovery",
             format!("{:?}", c.grpc.discovery).to_lowercase(),
+        ),
+        ("storage_pool_size", c.storage.pool_size.to_string()),
+        (
+            "audit_storage_pool_size",
+            c.storage.audit_pool_size.to_string(),
+        ),
+        (
+            "master_data_storage_pool_size",
+            c.storage.master_data_pool_size.to_string(),
         ),
     ]
 }
@@ -499,6 +511,50 @@ fn list_settings_are_lists_in_toml_and_comma_separated_in_variables() {
         jail.set_env("GOTEMP_DISCOVERY", "dns");
         let e = Config::load(Some(std::path::Path::new("gotemp.toml"))).unwrap_err();
         assert!(e.to_string().to_lowercase().contains("discovery"), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn a_pool_of_no_connections_is_refused_naming_the_setting() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "a secret of at least thirty-two bytes!",
+        );
+        assert_eq!(Config::load(None).unwrap().storage.audit_pool_size, 16);
+        jail.set_env("GOTEMP_AUDIT_STORAGE_POOL_SIZE", "0");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(
+            e.contains("audit_storage_pool_size (GOTEMP_AUDIT_STORAGE_POOL_SIZE)"),
+            "{e}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn an_error_keeps_what_caused_it() {
+    use std::error::Error as _;
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("GOTEMP_JWT_SECRET_FILE", "/nonexistent/gotemp/jwt_secret");
+        let e = Config::load(None).unwrap_err();
+        let io = (e.source())
+            .and_then(|cause| cause.downcast_ref::<std::io::Error>())
+            .expect("the file system's error is the source");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        Ok(())
+    });
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "a secret of at least thirty-two bytes!",
+        );
+        jail.set_env("GOTEMP_HTTP_MAX_IN_FLIGHT", "many");
+        let e = Config::load(None).unwrap_err();
+        assert!(e.source().is_some_and(|c| c.is::<figment::Error>()), "{e}");
         Ok(())
     });
 }

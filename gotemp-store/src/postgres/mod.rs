@@ -54,9 +54,19 @@ impl SqlStore<Postgres> {
     /// Connects to `url` (`postgres://user@host:5432/db`) with default pool settings and applies
     /// pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_sized(url, PgSettings::default().max_connections).await
+    }
+
+    /// Like [`SqlStore::connect`], with at most `max_connections` connections: a database that
+    /// allows only a few (a managed plan, a test server) is used within them.
+    pub async fn connect_sized(url: &str, max_connections: u32) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| Error::internal_from(format!("invalid PostgreSQL URL: {e}"), e))?;
-        Self::connect_with(options, &PgSettings::default()).await
+        let settings = PgSettings {
+            max_connections: max_connections.max(1),
+            ..PgSettings::default()
+        };
+        Self::connect_with(options, &settings).await
     }
 
     /// Connects with explicit options and pool settings, and applies pending migrations.

@@ -23,6 +23,12 @@ impl SqlStore<Sqlite> {
     /// Opens (creating when missing, with its parent directory) the database at `url`
     /// (`sqlite://data/gotemp.db`, `sqlite:///abs/path.db`) and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_sized(url, 8).await
+    }
+
+    /// Like [`SqlStore::connect`], with at most `max_connections` connections (readers; SQLite
+    /// takes one writer at a time whatever the pool).
+    pub async fn connect_sized(url: &str, max_connections: u32) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::internal_from(format!("invalid SQLite URL {url:?}: {e}"), e))?
             .create_if_missing(true)
@@ -32,7 +38,7 @@ impl SqlStore<Sqlite> {
             .busy_timeout(Duration::from_secs(10));
         private_file(options.get_filename())?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await

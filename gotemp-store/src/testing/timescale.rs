@@ -20,7 +20,7 @@ pub struct TimescaleStore {
     pub store: PgStore,
     /// Its repositories.
     pub repos: Repositories,
-    _server: Child,
+    _server: TimescaleServer,
 }
 
 fn project() -> PathBuf {
@@ -87,21 +87,41 @@ async fn serve(dir: &Path) -> Result<(Child, u16), String> {
     Ok((child, port))
 }
 
-/// A fresh TimescaleDB with gotemp's migrations applied and the audit trail made a hypertable,
-/// or a loud skip (`timescale` in `GOTEMP_TEST_REQUIRE` makes it a failure) when Node.js or
-/// the npm packages are missing.
-pub async fn timescale_store(test: &str) -> Option<TimescaleStore> {
+/// A fresh TimescaleDB server nobody has connected to yet, stopped on drop.
+pub struct TimescaleServer {
+    /// Where it listens (`postgres://…`), for a configuration naming it. It serves one
+    /// connection at a time, and every connection shares one session (what one prepared, the
+    /// next one finds), so one client at a time: a pool of one.
+    pub url: String,
+    port: u16,
+    _server: Child,
+}
+
+/// A fresh TimescaleDB server, or a loud skip (`timescale` in `GOTEMP_TEST_REQUIRE` makes it a
+/// failure) when Node.js or the npm packages are missing.
+pub async fn timescale_server(test: &str) -> Option<TimescaleServer> {
     let dir = project();
     if let Err(why) = install(&dir).await {
         return skip_for_want_of("timescale", test, &why);
     }
-    let (server, port) = match serve(&dir).await {
-        Ok(served) => served,
-        Err(why) => return skip_for_want_of("timescale", test, &why),
-    };
+    match serve(&dir).await {
+        Ok((server, port)) => Some(TimescaleServer {
+            url: format!("postgres://postgres:unused@127.0.0.1:{port}/postgres?sslmode=disable"),
+            port,
+            _server: server,
+        }),
+        Err(why) => skip_for_want_of("timescale", test, &why),
+    }
+}
+
+/// A fresh TimescaleDB with gotemp's migrations applied and the audit trail made a hypertable,
+/// or a loud skip (`timescale` in `GOTEMP_TEST_REQUIRE` makes it a failure) when Node.js or
+/// the npm packages are missing.
+pub async fn timescale_store(test: &str) -> Option<TimescaleStore> {
+    let server = timescale_server(test).await?;
     let options = PgConnectOptions::new()
         .host("127.0.0.1")
-        .port(port)
+        .port(server.port)
         .username("postgres")
         .password("unused")
         .database("postgres")
