@@ -119,6 +119,6 @@ async fn setup(op: &str) -> Option<(axum::Router, String, testing::TestStore)> {
         .await
         .ok()?
         .token;
-    let router = gotemp_http::router(app, None, &gotemp_http::HttpSettings::default());
+    let router = gotemp_http::router(app, None, &gotemp::HttpConfig::default());
     Some((router, token, pg))
 }

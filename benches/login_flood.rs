@@ -11,7 +11,6 @@
 //! ```
 
 use gotemp::{Config, Gotemp, SecretString};
-use gotemp_http::HttpSettings;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -83,7 +82,7 @@ async fn serve() {
     config.auth.admin_password = SecretString::from(PASSWORD);
     let app = Gotemp::open(&config).await.unwrap();
     app.seed(&config).await.unwrap();
-    let router = gotemp_http::router(app, None, &HttpSettings::from_config(&config));
+    let router = gotemp_http::router(app, None, &config.http.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     println!("listening on http://{}", listener.local_addr().unwrap());
     let service = router.into_make_service_with_connect_info::<SocketAddr>();

@@ -40,7 +40,7 @@ async fn server() {
         .token;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = gotemp_http::router(app, None, &gotemp_http::HttpSettings::default());
+    let router = gotemp_http::router(app, None, &gotemp::HttpConfig::default());
     println!("ready {url} {token} tracing={}", telemetry.tracing());
     axum::serve(listener, router).await.unwrap();
 }

@@ -261,13 +261,19 @@ impl Config {
                 name.to_uppercase()
             )));
         }
+        if c.http.request_timeout.is_zero() || c.http.max_in_flight == 0 {
+            return Err(ConfigError::new(
+                "http_request_timeout_secs and http_max_in_flight (GOTEMP_HTTP_*) must be above \
+                 zero: a server with no time or no room for a request answers none"
+                    .into(),
+            ));
+        }
         if c.events.max_event_bytes < 1024 {
             return Err(ConfigError::new(format!(
                 "max_event_bytes (GOTEMP_MAX_EVENT_BYTES) must be at least 1024, got {}",
                 c.events.max_event_bytes
             )));
         }
-        c.http.trusted_proxies()?;
         Ok((c, given || keys))
     }
 }

@@ -159,7 +159,7 @@ pub struct MetricsServer {
 impl MetricsServer {
     /// Listens on `addr` (`GOTEMP_METRICS_ADDR`) and serves [`serve`]'s routes there.
     pub async fn start(
-        addr: &str,
+        addr: std::net::SocketAddr,
         app: Gotemp,
         events: Option<std::sync::Arc<crate::EventPipeline>>,
         records_audit: bool,

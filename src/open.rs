@@ -54,7 +54,8 @@ pub(crate) fn tokens(config: &Config) -> Result<Arc<TokenService>> {
             .map(|secret| secrecy::SecretString::from(secret.to_owned()))
             .collect();
     }
-    settings.ttl = chrono::Duration::seconds(config.auth.token_ttl_secs);
+    settings.ttl = chrono::Duration::from_std(config.auth.token_ttl)
+        .map_err(|_| config_error("token_ttl_secs (GOTEMP_TOKEN_TTL_SECS) is too long".into()))?;
     settings.private_key = config.auth.jwt_private_key.clone();
     settings.public_keys = config.auth.jwt_public_key.iter().cloned().collect();
     Ok(Arc::new(TokenService::new(settings)?))
@@ -64,7 +65,7 @@ pub(crate) fn tokens(config: &Config) -> Result<Arc<TokenService>> {
 pub(crate) fn cache(config: &Config) -> Result<Option<CacheLayer>> {
     Ok(open_cache(config)?.map(|cache| {
         let settings = CacheSettings {
-            ttl: std::time::Duration::from_secs(config.cache.ttl_secs.max(1)),
+            ttl: config.cache.ttl.max(std::time::Duration::from_secs(1)),
             ..CacheSettings::default()
         };
         CacheLayer::new(cache, settings)
@@ -156,7 +157,7 @@ fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
                 setting,
                 &redis_settings(config)?,
             )?);
-            return Ok(Some(tiered(redis, config.cache.near_ttl_secs)));
+            return Ok(Some(tiered(redis, config.cache.near_ttl)));
         }
         #[cfg(not(feature = "redis"))]
         return Err(config_error(
@@ -219,15 +220,14 @@ fn redis_settings(config: &Config) -> Result<gotemp_store::cache::RedisCacheSett
 
 /// Puts an in-process tier in front of `far` when `near_ttl_secs` asks for one.
 #[cfg(feature = "redis")]
-fn tiered(far: Arc<dyn Cache>, near_ttl_secs: u64) -> Arc<dyn Cache> {
+fn tiered(far: Arc<dyn Cache>, near_ttl: std::time::Duration) -> Arc<dyn Cache> {
     #[cfg(feature = "memory-cache")]
-    if near_ttl_secs > 0 {
+    if !near_ttl.is_zero() {
         let near = Arc::new(gotemp_store::cache::MemoryCache::default());
-        let ttl = std::time::Duration::from_secs(near_ttl_secs);
-        return Arc::new(gotemp_core::cache::TieredCache::new(near, far, ttl));
+        return Arc::new(gotemp_core::cache::TieredCache::new(near, far, near_ttl));
     }
     #[cfg(not(feature = "memory-cache"))]
-    if near_ttl_secs > 0 {
+    if !near_ttl.is_zero() {
         tracing::warn!("cache_near_ttl_secs needs the `memory-cache` feature; using Redis alone");
     }
     far

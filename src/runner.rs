@@ -96,7 +96,7 @@ impl ApplicationBuilder {
             tracing::info!(?report, "demo data applied");
         }
         let events = Arc::new(app.start_events(&config, self.records_audit).await?);
-        let metrics = match &config.grpc.metrics_addr {
+        let metrics = match config.grpc.metrics_addr {
             Some(addr) => {
                 let pipeline = Some(events.clone());
                 let records = self.records_audit;

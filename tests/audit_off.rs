@@ -85,7 +85,7 @@ async fn with_the_audit_trail_off_writes_and_cache_evictions_go_on_and_the_api_s
         matches!(off, gotemp::domain::Error::SwitchedOff(_)),
         "{off:?}"
     );
-    let http_settings = gotemp_http::HttpSettings::from_config(&config);
+    let http_settings = config.http.clone();
     let router = gotemp_http::router(a.clone(), None, &http_settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -431,7 +431,7 @@ async fn the_configuration_names_the_cache() {
     match testing::configured_url(Backend::Redis).await {
         Ok(url) => {
             config.cache.url = url.into();
-            config.cache.near_ttl_secs = 5;
+            config.cache.near_ttl = std::time::Duration::from_secs(5);
             let app = Gotemp::open(&config).await.unwrap();
             // A customer id of this run's own: the shared Redis outlives test databases.
             let customer = format!("cfg-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);

@@ -17,9 +17,9 @@ use std::time::Duration;
 fn config(storage: String) -> Config {
     let mut c = Config::embedded(SecretString::from("server-example-secret-server-example!!"));
     c.storage.url = storage.into();
-    c.http.addr = "127.0.0.1:0".into();
-    c.grpc.addr = "127.0.0.1:0".into();
-    c.grpc.metrics_addr = Some("127.0.0.1:0".into());
+    c.http.addr = ([127, 0, 0, 1], 0).into();
+    c.grpc.addr = ([127, 0, 0, 1], 0).into();
+    c.grpc.metrics_addr = Some(([127, 0, 0, 1], 0).into());
     // Only the embedded default seeds an administrator with the documented default password.
     c.auth.admin_password = SecretString::from("the server example's admin password");
     c

@@ -3,6 +3,7 @@
 
 use crate::{SECRET, SEEDED, external};
 use gotemp::Gotemp;
+use gotemp::HttpConfig;
 use gotemp::SecretString;
 use gotemp::domain::actor::Actor;
 use gotemp::domain::auth::{TokenService, TokenSettings};
@@ -10,7 +11,6 @@ use gotemp::domain::cache::{CacheLayer, CacheSettings};
 use gotemp::domain::entities::NewCustomer;
 use gotemp_grpc::auth::{Authenticator, LocalVerifier};
 use gotemp_grpc::server::{ServiceName, serve};
-use gotemp_http::HttpSettings;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -41,7 +41,7 @@ pub async fn seed(app: &Gotemp) {
 pub async fn http(app: Gotemp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = gotemp_http::router(app, None, &HttpSettings::default());
+    let router = gotemp_http::router(app, None, &HttpConfig::default());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     base
 }

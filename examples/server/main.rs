@@ -64,7 +64,7 @@ async fn run() -> Result<(), BoxError> {
 fn serve_built_web_ui(config: &mut Config) {
     let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist");
     if config.http.web_dir.is_none() && built.join("index.html").is_file() {
-        config.http.web_dir = Some(built.display().to_string());
+        config.http.web_dir = Some(built);
     }
 }
 

@@ -6,10 +6,10 @@
 //! cargo bench -p gotemp-http --bench http_throughput --features postgres   # GOTEMP_BENCH_CALLS=4000
 //! ```
 
+use gotemp::HttpConfig;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::cache::{CacheLayer, CacheSettings};
 use gotemp::{Gotemp, SecretString};
-use gotemp_http::HttpSettings;
 use gotemp_store::testing::{self, measure};
 use std::sync::Arc;
 
@@ -52,7 +52,7 @@ async fn main() {
         .unwrap()
         .items[0]
         .id;
-    let router = gotemp_http::router(app, None, &HttpSettings::default());
+    let router = gotemp_http::router(app, None, &HttpConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

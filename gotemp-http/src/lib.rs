@@ -12,7 +12,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = gotemp::Config::load(None)?;
 //! let app = gotemp::Gotemp::open(&config).await?;
-//! let router = gotemp_http::router(app, None, &gotemp_http::HttpSettings::from_config(&config));
+//! let router = gotemp_http::router(app, None, &config.http);
 //! let listener = tokio::net::TcpListener::bind(&config.http.addr).await?;
 //! // The peer's address feeds the per-address limit of password attempts.
 //! let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -30,7 +30,6 @@ mod server;
 mod settings;
 
 pub use server::HttpServer;
-pub use settings::HttpSettings;
 use settings::REQUEST_ID;
 
 use axum::Router;
@@ -102,7 +101,11 @@ pub struct ApiState {
 }
 
 /// The whole API over `app`. Pass the running event pipeline so `/readyz` can check the broker.
-pub fn router(app: Gotemp, events: Option<Arc<EventPipeline>>, settings: &HttpSettings) -> Router {
+pub fn router(
+    app: Gotemp,
+    events: Option<Arc<EventPipeline>>,
+    settings: &gotemp::HttpConfig,
+) -> Router {
     ops::install_metrics();
     let state = ApiState {
         app,

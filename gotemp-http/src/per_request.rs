@@ -4,11 +4,12 @@
 
 use crate::ops;
 use crate::problem::{self, Problem};
-use crate::settings::{HttpSettings, REQUEST_ID};
+use crate::settings::REQUEST_ID;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use gotemp::HttpConfig;
 use gotemp_core::i18n::{self, Locale};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,11 +28,11 @@ pub(crate) struct Admission {
 }
 
 impl Admission {
-    pub(crate) fn new(settings: &HttpSettings) -> Self {
+    pub(crate) fn new(settings: &HttpConfig) -> Self {
         Self {
-            permits: Arc::new(tokio::sync::Semaphore::new(settings.max_in_flight)),
+            permits: Arc::new(tokio::sync::Semaphore::new(settings.max_in_flight.max(1))),
             waiting: Arc::default(),
-            max_waiting: settings.max_in_flight,
+            max_waiting: settings.max_in_flight.max(1),
             timeout: settings.request_timeout,
         }
     }

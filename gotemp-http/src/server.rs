@@ -1,7 +1,7 @@
 //! [`HttpServer`]: the REST/JSON API as one of the transports an [`Application`] serves over,
 //! bound (and its TLS read) before the process says where it listens.
 
-use crate::{HttpSettings, router, serve};
+use crate::{router, serve};
 use gotemp::Application;
 use gotemp::runner::{BoxError, Server, Serving, Stopping};
 use gotemp::tls::ServerTls;
@@ -12,7 +12,6 @@ pub struct HttpServer {
     listener: tokio::net::TcpListener,
     addr: SocketAddr,
     tls: Option<ServerTls>,
-    settings: Option<HttpSettings>,
 }
 
 impl HttpServer {
@@ -20,22 +19,19 @@ impl HttpServer {
     /// section names.
     pub async fn bind(config: &gotemp::Config, addr: Option<&str>) -> Result<Self, BoxError> {
         let tls = config.http.server_tls()?;
-        let addr = addr.unwrap_or(&config.http.addr);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| format!("cannot listen on {addr} (http_addr): {e}"))?;
+        let listener = match addr {
+            Some(given) => tokio::net::TcpListener::bind(given).await,
+            None => tokio::net::TcpListener::bind(config.http.addr).await,
+        };
+        let listener = listener.map_err(|e| {
+            let addr = addr.map_or(config.http.addr.to_string(), str::to_owned);
+            format!("cannot listen on {addr} (http_addr): {e}")
+        })?;
         Ok(Self {
             addr: listener.local_addr()?,
             listener,
             tls,
-            settings: None,
         })
-    }
-
-    /// Serves with these settings instead of the application's HTTP section.
-    pub fn with_settings(mut self, settings: HttpSettings) -> Self {
-        self.settings = Some(settings);
-        self
     }
 
     /// Whether it speaks HTTPS: `https` or `http`, for the address it prints.
@@ -53,16 +49,10 @@ impl Server for HttpServer {
     }
 
     fn serve(self: Box<Self>, app: &Application, stopping: Stopping) -> Serving {
-        let HttpServer {
-            listener,
-            tls,
-            settings,
-            ..
-        } = *self;
-        let settings = settings.unwrap_or_else(|| HttpSettings::from_config(app.config()));
+        let HttpServer { listener, tls, .. } = *self;
         // This process serves the audit routes' readiness from its own event pipeline.
         let events = Some(app.events().clone());
-        let router = router(app.gotemp().clone(), events, &settings);
+        let router = router(app.gotemp().clone(), events, &app.config().http);
         Box::pin(async move {
             serve(router, listener, tls.as_ref(), stopping).await?;
             Ok(())

@@ -3,9 +3,10 @@
 //! never a panic, never a 5xx, and every 422 names each field and rule it refuses. Bounded
 //! (`PROPTEST_CASES` raises the number of cases per route).
 
+use gotemp::HttpConfig;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::{Config, Gotemp, SecretString};
-use gotemp_http::{HttpSettings, router};
+use gotemp_http::router;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as Cases, TestRunner};
 use serde_json::{Map, Value, json};
@@ -206,7 +207,7 @@ async fn made_up_bodies_and_queries_get_field_errors_never_a_server_error() {
     let mut config = Config::embedded(SecretString::from(SECRET));
     config.auth.admin_password = SecretString::from(PASSWORD);
     app.seed(&config).await.unwrap();
-    let api = router(app.clone(), None, &HttpSettings::default());
+    let api = router(app.clone(), None, &HttpConfig::default());
     let login = json!({"email": config.auth.admin_email, "password": PASSWORD});
     let (status, answer) = send(&api, "POST", "/v1/auth/login", "", Some(&login)).await;
     assert_eq!(status, 200, "{answer}");

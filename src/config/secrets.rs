@@ -38,9 +38,9 @@ impl Config {
     /// this machine can reach the server. What decides how careful secrets must be is who can
     /// reach the server, not where it keeps its data.
     pub fn listens_on_loopback_only(&self) -> bool {
-        [&self.http.addr, &self.grpc.addr]
+        [self.http.addr, self.grpc.addr]
             .into_iter()
-            .all(|addr| is_loopback(addr))
+            .all(|addr| addr.ip().is_loopback())
     }
 
     /// Whether the easy secrets of a first start are acceptable: every store a SQLite file and
@@ -104,15 +104,6 @@ impl Config {
 }
 
 /// Whether `addr` (`host:port`) is a loopback address only this machine reaches.
-fn is_loopback(addr: &str) -> bool {
-    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 fn is_placeholder(text: &str) -> bool {
     let text = text.trim().to_ascii_lowercase();
     PLACEHOLDERS.iter().any(|p| text == *p)

@@ -5,7 +5,9 @@
 use super::BackendUrl;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Where the data lives.
 #[derive(Clone, Debug, Deserialize)]
@@ -113,22 +115,22 @@ pub struct CacheConfig {
     pub url: BackendUrl,
     /// How long a cached lookup lives when no change event evicts it (default 2 hours, as the
     /// original; events normally evict long before) (`cache_ttl_secs`).
-    #[serde(rename = "cache_ttl_secs")]
-    pub ttl_secs: u64,
+    #[serde(rename = "cache_ttl_secs", deserialize_with = "seconds")]
+    pub ttl: Duration,
     /// With a Redis cache: keep warm entries in process too, for at most this many seconds
     /// (0, the default: Redis alone). Reads get ~60× faster; another instance's change reaches
     /// this instance's copy by its event (milliseconds) instead of at once
     /// (`cache_near_ttl_secs`).
-    #[serde(rename = "cache_near_ttl_secs")]
-    pub near_ttl_secs: u64,
+    #[serde(rename = "cache_near_ttl_secs", deserialize_with = "seconds")]
+    pub near_ttl: Duration,
 }
 
 impl Default for CacheConfig {
     fn default() -> Self {
         Self {
             url: "memory".into(),
-            ttl_secs: 2 * 3600,
-            near_ttl_secs: 0,
+            ttl: Duration::from_secs(2 * 3600),
+            near_ttl: Duration::ZERO,
         }
     }
 }
@@ -157,8 +159,10 @@ pub struct AuthConfig {
     /// tokens they signed live. `openssl pkey -in private.pem -pubout` gives the public half.
     #[serde(deserialize_with = "non_empty")]
     pub jwt_public_key: Option<String>,
-    /// Token lifetime in seconds (default 24 hours, as the original) (`token_ttl_secs`).
-    pub token_ttl_secs: i64,
+    /// Token lifetime (default 24 hours, as the original) (`token_ttl_secs`: seconds, or a
+    /// duration such as `12h`).
+    #[serde(rename = "token_ttl_secs", deserialize_with = "seconds")]
+    pub token_ttl: Duration,
     /// E-mail of the administrator seeding creates (`admin_email`).
     pub admin_email: String,
     /// Password of the administrator seeding creates (`admin_password`).
@@ -217,7 +221,7 @@ impl Default for AuthConfig {
             jwt_previous_secrets: None,
             jwt_private_key: None,
             jwt_public_key: None,
-            token_ttl_secs: 24 * 3600,
+            token_ttl: Duration::from_secs(24 * 3600),
             admin_email: "admin@gotemp.local".into(),
             admin_password: SecretString::from("change-me-now"),
             demo_password: None,
@@ -233,18 +237,19 @@ impl Default for AuthConfig {
 pub struct HttpConfig {
     /// Where `gotemp-http` listens (default `127.0.0.1:8080`) (`http_addr`).
     #[serde(rename = "http_addr")]
-    pub addr: String,
-    /// Browser origins allowed to call the HTTP API, comma-separated (`https://app.example`,
-    /// or `*` for any); empty, the default, sends no CORS headers (`http_cors_origins`).
-    #[serde(rename = "http_cors_origins")]
-    pub cors_origins: String,
+    pub addr: SocketAddr,
+    /// Browser origins allowed to call the HTTP API (`https://app.example`, or `*` for any;
+    /// comma-separated in a variable); empty, the default, sends no CORS headers
+    /// (`http_cors_origins`).
+    #[serde(rename = "http_cors_origins", deserialize_with = "list")]
+    pub cors_origins: Vec<String>,
     /// Largest HTTP request body accepted, in bytes (default 1 MiB) (`http_body_limit_bytes`).
     #[serde(rename = "http_body_limit_bytes")]
     pub body_limit_bytes: usize,
     /// A request taking longer is answered 503 (default 30 seconds)
-    /// (`http_request_timeout_secs`).
-    #[serde(rename = "http_request_timeout_secs")]
-    pub request_timeout_secs: u64,
+    /// (`http_request_timeout_secs`: seconds, or a duration such as `1500ms`).
+    #[serde(rename = "http_request_timeout_secs", deserialize_with = "seconds")]
+    pub request_timeout: Duration,
     /// Requests handled at once; as many more wait for a slot, within the timeout, and past
     /// that a request is answered 503 with `Retry-After` at once (default 512)
     /// (`http_max_in_flight`).
@@ -254,7 +259,7 @@ pub struct HttpConfig {
     /// for any other path outside the API (client-side routes); none by default
     /// (`http_web_dir`).
     #[serde(rename = "http_web_dir", deserialize_with = "non_empty")]
-    pub web_dir: Option<String>,
+    pub web_dir: Option<PathBuf>,
     /// PEM certificate chain to serve HTTPS with (HTTP/2 by ALPN, HTTP/1.1 too); with
     /// `http_tls_key`. None, the default: plain HTTP (`http_tls_cert`).
     #[serde(rename = "http_tls_cert", deserialize_with = "non_empty")]
@@ -262,12 +267,12 @@ pub struct HttpConfig {
     /// The certificate's PEM private key (`http_tls_key`).
     #[serde(rename = "http_tls_key", deserialize_with = "non_empty")]
     pub tls_key: Option<PathBuf>,
-    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` is
-    /// believed: behind them, the per-address limit of password attempts counts the client's
-    /// address instead of the proxy's. Empty, the default: the header is ignored
-    /// (`http_trusted_proxies`).
-    #[serde(rename = "http_trusted_proxies")]
-    pub trusted_proxies: String,
+    /// Reverse proxies (addresses or CIDR ranges; comma-separated in a variable) whose
+    /// `X-Forwarded-For` is believed: behind them, the per-address limit of password attempts
+    /// counts the client's address instead of the proxy's. Empty, the default: the header is
+    /// ignored (`http_trusted_proxies`).
+    #[serde(rename = "http_trusted_proxies", deserialize_with = "ip_ranges")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where a trace can be seen, with `{trace_id}` in place of its id
     /// (`https://jaeger.example/trace/{trace_id}`): the web UI links each audit record's trace
     /// there. None by default (`trace_url`).
@@ -283,40 +288,18 @@ pub struct HttpConfig {
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
-            addr: "127.0.0.1:8080".into(),
-            cors_origins: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            cors_origins: Vec::new(),
             body_limit_bytes: 1024 * 1024,
-            request_timeout_secs: 30,
+            request_timeout: Duration::from_secs(30),
             max_in_flight: 512,
             web_dir: None,
             tls_cert: None,
             tls_key: None,
-            trusted_proxies: String::new(),
+            trusted_proxies: Vec::new(),
             trace_url: None,
             docs: true,
         }
-    }
-}
-
-impl HttpConfig {
-    /// The ranges of `http_trusted_proxies`; an entry that is neither an address nor a CIDR
-    /// range is an error naming it.
-    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, super::ConfigError> {
-        (self.trusted_proxies.split(','))
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-            .map(|entry| {
-                entry
-                    .parse::<ipnet::IpNet>()
-                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        super::ConfigError::new(format!(
-                            "http_trusted_proxies (GOTEMP_HTTP_TRUSTED_PROXIES): {entry:?} is \
-                             neither an IP address nor a CIDR range"
-                        ))
-                    })
-            })
-            .collect()
     }
 }
 
@@ -326,7 +309,7 @@ impl HttpConfig {
 pub struct GrpcConfig {
     /// Where `gotemp-grpc` listens (default `127.0.0.1:50051`) (`grpc_addr`).
     #[serde(rename = "grpc_addr")]
-    pub addr: String,
+    pub addr: SocketAddr,
     /// PEM certificate chain to serve gRPC over TLS with; with `grpc_tls_key`. None, the
     /// default: plaintext (`grpc_tls_cert`).
     #[serde(rename = "grpc_tls_cert", deserialize_with = "non_empty")]
@@ -340,8 +323,8 @@ pub struct GrpcConfig {
     pub tls_client_ca: Option<PathBuf>,
     /// Where `gotemp-grpc` serves Prometheus metrics (`/metrics`, nothing else), e.g.
     /// `0.0.0.0:9090`; none by default (`metrics_addr`).
-    #[serde(rename = "metrics_addr", deserialize_with = "non_empty")]
-    pub metrics_addr: Option<String>,
+    #[serde(rename = "metrics_addr", deserialize_with = "non_empty_parsed")]
+    pub metrics_addr: Option<SocketAddr>,
     /// Which services `gotemp-grpc` serves: user, customer, product, promotion, audit, or all
     /// (the default) (`services`; a comma-separated list in a variable, a list in TOML).
     #[serde(rename = "services", deserialize_with = "list")]
@@ -362,7 +345,7 @@ pub struct GrpcConfig {
 impl Default for GrpcConfig {
     fn default() -> Self {
         Self {
-            addr: "127.0.0.1:50051".into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,
@@ -411,6 +394,61 @@ where
 {
     let text = Option::<String>::deserialize(deserializer)?;
     Ok(text.filter(|t| !t.trim().is_empty()).map(T::from))
+}
+
+/// An optional setting parsed from text (an address): blank is the same as absent.
+fn non_empty_parsed<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr<Err: std::fmt::Display>,
+{
+    let text = Option::<String>::deserialize(deserializer)?;
+    (text.filter(|t| !t.trim().is_empty()))
+        .map(|t| t.trim().parse().map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+/// A duration: a number of seconds (what these settings always took), or a duration in words
+/// (`1500ms`, `2m`, `12h`).
+fn seconds<'de, D>(deserializer: D) -> Result<Duration, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Seconds(u64),
+        Text(String),
+    }
+    match Given::deserialize(deserializer)? {
+        Given::Seconds(secs) => Ok(Duration::from_secs(secs)),
+        Given::Text(text) => match text.trim().parse::<u64>() {
+            Ok(secs) => Ok(Duration::from_secs(secs)),
+            Err(_) => humantime::parse_duration(text.trim()).map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "{text:?} is neither seconds nor a duration such as 30s or 2m: {e}"
+                ))
+            }),
+        },
+    }
+}
+
+/// Addresses or CIDR ranges, as [`list`] gives them.
+fn ip_ranges<'de, D>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    (list(deserializer)?.iter())
+        .map(|entry| {
+            (entry.parse::<ipnet::IpNet>())
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "{entry:?} is neither an IP address nor a CIDR range"
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// A list setting: a sequence in TOML, comma-separated text in a variable (blank entries

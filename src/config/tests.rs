@@ -136,10 +136,13 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         ),
         ("events", c.events.url.as_str().to_owned()),
         ("cache", c.cache.url.as_str().to_owned()),
-        ("cache_ttl_secs", c.cache.ttl_secs.to_string()),
-        ("cache_near_ttl_secs", c.cache.near_ttl_secs.to_string()),
+        ("cache_ttl_secs", c.cache.ttl.as_secs().to_string()),
+        (
+            "cache_near_ttl_secs",
+            c.cache.near_ttl.as_secs().to_string(),
+        ),
         ("jwt_secret", text(&c.auth.jwt_secret)),
-        ("token_ttl_secs", c.auth.token_ttl_secs.to_string()),
+        ("token_ttl_secs", c.auth.token_ttl.as_secs().to_string()),
         ("admin_email", c.auth.admin_email.clone()),
         ("admin_password", text(&c.auth.admin_password)),
         (
@@ -150,26 +153,38 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
             "registration",
             format!("{:?}", c.auth.registration).to_lowercase(),
         ),
-        ("grpc_addr", c.grpc.addr.clone()),
-        ("http_addr", c.http.addr.clone()),
-        ("http_cors_origins", c.http.cors_origins.clone()),
+        ("grpc_addr", c.grpc.addr.to_string()),
+        ("http_addr", c.http.addr.to_string()),
+        ("http_cors_origins", c.http.cors_origins.join(", ")),
         ("http_body_limit_bytes", c.http.body_limit_bytes.to_string()),
         (
             "http_request_timeout_secs",
-            c.http.request_timeout_secs.to_string(),
+            c.http.request_timeout.as_secs().to_string(),
         ),
         ("http_max_in_flight", c.http.max_in_flight.to_string()),
-        ("http_web_dir", c.http.web_dir.clone().unwrap_or_default()),
+        ("http_web_dir", path(&c.http.web_dir)),
         ("http_tls_cert", path(&c.http.tls_cert)),
         ("http_tls_key", path(&c.http.tls_key)),
-        ("http_trusted_proxies", c.http.trusted_proxies.clone()),
+        (
+            "http_trusted_proxies",
+            (c.http.trusted_proxies.iter())
+                .map(|net| match net.prefix_len() == net.max_prefix_len() {
+                    true => net.addr().to_string(),
+                    false => net.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         ("trace_url", c.http.trace_url.clone().unwrap_or_default()),
         ("grpc_tls_cert", path(&c.grpc.tls_cert)),
         ("grpc_tls_key", path(&c.grpc.tls_key)),
         ("grpc_tls_client_ca", path(&c.grpc.tls_client_ca)),
         (
             "metrics_addr",
-            c.grpc.metrics_addr.clone().unwrap_or_default(),
+            c.grpc
+                .metrics_addr
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
         ),
         ("nats_creds", path(&c.events.nats_creds)),
         (
@@ -263,10 +278,10 @@ fn the_embedded_default_is_each_section_s_default() {
     assert_eq!(c.storage.url, "sqlite://data/gotemp.db");
     assert_eq!(c.events.url, "memory");
     assert_eq!(c.cache.url, "memory");
-    assert_eq!(c.cache.ttl_secs, 7200);
-    assert_eq!(c.auth.token_ttl_secs, 86_400);
-    assert_eq!(c.http.addr, "127.0.0.1:8080");
-    assert_eq!(c.grpc.addr, "127.0.0.1:50051");
+    assert_eq!(c.cache.ttl, std::time::Duration::from_secs(7200));
+    assert_eq!(c.auth.token_ttl, std::time::Duration::from_secs(86_400));
+    assert_eq!(c.http.addr.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.grpc.addr.to_string(), "127.0.0.1:50051");
     assert_eq!(c.http.body_limit_bytes, 1024 * 1024);
 }
 
@@ -343,13 +358,8 @@ fn exposure_decides_how_careful_secrets_must_be() {
         "on loopback the quick start may"
     );
     assert!(c.check_jwt_secret().is_ok());
-    for public in [
-        "0.0.0.0:8080",
-        "192.0.2.7:8080",
-        "[::]:8080",
-        "gotemp.example:8080",
-    ] {
-        c.http.addr = public.into();
+    for public in ["0.0.0.0:8080", "192.0.2.7:8080", "[::]:8080"] {
+        c.http.addr = public.parse().unwrap();
         assert!(!c.is_private(), "{public}");
         let err = c.check_seed_password().unwrap_err().to_string();
         assert!(err.contains("GOTEMP_DEMO_PASSWORD"), "{err}");
@@ -362,11 +372,11 @@ fn exposure_decides_how_careful_secrets_must_be() {
         err.contains("GOTEMP_ADMIN_PASSWORD"),
         "the default admin password: {err}"
     );
-    for private in ["127.0.0.1:8080", "[::1]:8080", "localhost:8080"] {
-        c.http.addr = private.into();
+    for private in ["127.0.0.1:8080", "[::1]:8080"] {
+        c.http.addr = private.parse().unwrap();
         assert!(c.is_private(), "{private}");
     }
-    c.grpc.addr = "0.0.0.0:50051".into();
+    c.grpc.addr = "0.0.0.0:50051".parse().unwrap();
     assert!(!c.is_private(), "every listener counts");
 }
 
@@ -555,6 +565,44 @@ fn an_error_keeps_what_caused_it() {
         jail.set_env("GOTEMP_HTTP_MAX_IN_FLIGHT", "many");
         let e = Config::load(None).unwrap_err();
         assert!(e.source().is_some_and(|c| c.is::<figment::Error>()), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn durations_are_seconds_or_words_and_addresses_are_checked_when_read() {
+    use std::time::Duration;
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "a secret of at least thirty-two bytes!",
+        );
+        jail.set_env("GOTEMP_HTTP_REQUEST_TIMEOUT_SECS", "1500ms");
+        jail.set_env("GOTEMP_TOKEN_TTL_SECS", "12h");
+        jail.set_env("GOTEMP_CACHE_TTL_SECS", "90");
+        let c = Config::load(None).unwrap();
+        assert_eq!(c.http.request_timeout, Duration::from_millis(1500));
+        assert_eq!(c.auth.token_ttl, Duration::from_secs(12 * 3600));
+        assert_eq!(c.cache.ttl, Duration::from_secs(90));
+        jail.set_env("GOTEMP_CACHE_TTL_SECS", "a while");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(e.contains("CACHE_TTL_SECS") && e.contains("a while"), "{e}");
+        jail.set_env("GOTEMP_CACHE_TTL_SECS", "90");
+        jail.set_env("GOTEMP_HTTP_REQUEST_TIMEOUT_SECS", "0");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(e.contains("http_request_timeout_secs"), "{e}");
+        jail.set_env("GOTEMP_HTTP_REQUEST_TIMEOUT_SECS", "30");
+        jail.set_env("GOTEMP_METRICS_ADDR", "every interface");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(e.contains("METRICS_ADDR"), "{e}");
+        jail.set_env("GOTEMP_METRICS_ADDR", "");
+        jail.set_env("GOTEMP_HTTP_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(
+            e.contains("TRUSTED_PROXIES") && e.contains("proxy.local"),
+            "{e}"
+        );
         Ok(())
     });
 }

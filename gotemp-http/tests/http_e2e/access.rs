@@ -17,7 +17,7 @@ async fn seeded() -> (TestStore, Api) {
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();
-    let mut api = Api::start(app, HttpSettings::default()).await;
+    let mut api = Api::start(app, HttpConfig::default()).await;
     api.login("root@gotemp.example", ADMIN_PASSWORD).await;
     (store, api)
 }
@@ -396,7 +396,7 @@ async fn sixty_guesses_through_two_replicas_sharing_redis_get_at_most_ten_checks
         if n == 0 {
             app.seed(&c).await.unwrap();
         }
-        replicas.push(Api::start(app, HttpSettings::default()).await);
+        replicas.push(Api::start(app, HttpConfig::default()).await);
     }
     let wrong = json!({"email": "ann.smith@ducksrus.example", "password": "a guess"});
     let guesses = (0..60).map(|n| replicas[n % 2].post("/v1/auth/login", wrong.clone()));
@@ -456,7 +456,7 @@ async fn registration_is_a_missing_route_until_it_is_opened() {
         .build()
         .await
         .unwrap();
-    let api = Api::start(app, HttpSettings::default()).await;
+    let api = Api::start(app, HttpConfig::default()).await;
     let anonymous = api.with_token(None);
     assert_eq!(
         anonymous.get("/v1/auth/options").await.json()["registration"],
@@ -495,7 +495,7 @@ async fn registration_is_a_missing_route_until_it_is_opened() {
         .build()
         .await
         .unwrap();
-    let api = Api::start(app, HttpSettings::default()).await;
+    let api = Api::start(app, HttpConfig::default()).await;
     let tom = json!({"first_name": "Tom", "last_name": "New",
         "email": "tom@new.example", "password": "first password"});
     let r = api.with_token(None).post("/v1/auth/register", tom).await;
@@ -522,7 +522,7 @@ async fn logins_failures_and_lockouts_are_in_the_audit_trail() {
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();
     let pipeline = app.start_audit_pipeline();
-    let mut api = Api::start(app.clone(), HttpSettings::default()).await;
+    let mut api = Api::start(app.clone(), HttpConfig::default()).await;
     let anonymous = api.with_token(None);
     let wrong = json!({"email": "bob.jones@patoloco.example", "password": "not his"});
     let mut locked = false;

@@ -19,10 +19,10 @@ async fn operations_endpoints_and_limits() {
         .await
         .expect("the services are wired");
     app.seed(&config()).await.unwrap();
-    let settings = HttpSettings {
+    let settings = HttpConfig {
         cors_origins: vec!["https://ui.example".into()],
         body_limit_bytes: 4096,
-        ..HttpSettings::default()
+        ..HttpConfig::default()
     };
     let mut api = Api::start(app.clone(), settings).await;
     let anonymous = api.with_token(None);
@@ -66,9 +66,9 @@ async fn operations_endpoints_and_limits() {
     assert_eq!(docs.status, 200);
     assert!(docs.text.contains("swagger"), "Swagger UI");
     // A public edge may keep its description to itself.
-    let quiet = HttpSettings {
+    let quiet = HttpConfig {
         docs: false,
-        ..HttpSettings::default()
+        ..HttpConfig::default()
     };
     let undocumented = Api::start(app.clone(), quiet).await;
     undocumented.get("/docs/").await.problem(404);
@@ -156,9 +156,9 @@ async fn operations_endpoints_and_limits() {
     // tens of milliseconds; the limit here is one).
     let hasty = Api::start(
         app.clone(),
-        HttpSettings {
+        HttpConfig {
             request_timeout: std::time::Duration::from_millis(1),
-            ..HttpSettings::default()
+            ..HttpConfig::default()
         },
     )
     .await;
@@ -174,7 +174,7 @@ async fn operations_endpoints_and_limits() {
 
     // Storage gone: not ready, and the body says which backend failed.
     api.stop().await;
-    let api = Api::start(app.clone(), HttpSettings::default()).await;
+    let api = Api::start(app.clone(), HttpConfig::default()).await;
     store.finish().await;
     let r = api.get("/readyz").await;
     assert_eq!(r.status, 503, "{}", r.text);

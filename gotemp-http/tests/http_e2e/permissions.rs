@@ -114,7 +114,7 @@ async fn matrix(store: TestStore) {
         promotion: promotions.unwrap().items[0].id,
     };
 
-    let api = Api::start(app.clone(), HttpSettings::default()).await;
+    let api = Api::start(app.clone(), HttpConfig::default()).await;
     let doc = api.get("/openapi.json").await.json();
     let mut callers = Vec::new();
     for (who, email, password) in [

@@ -65,7 +65,7 @@ async fn a_hook_from_the_builder_runs_for_http_writes_and_promotion_lookups() {
         .await
         .unwrap();
     app.seed(&config()).await.unwrap();
-    let mut api = Api::start(app.clone(), HttpSettings::default()).await;
+    let mut api = Api::start(app.clone(), HttpConfig::default()).await;
     api.login("root@gotemp.example", ADMIN_PASSWORD).await;
     let created = api
         .post("/v1/customers", json!({"id": "counted", "name": "Counted"}))
@@ -110,7 +110,7 @@ async fn a_write_whose_client_goes_away_still_completes_as_a_whole() {
         .await
         .unwrap();
     app.seed(&config()).await.unwrap();
-    let mut api = Api::start(app.clone(), HttpSettings::default()).await;
+    let mut api = Api::start(app.clone(), HttpConfig::default()).await;
     api.login("root@gotemp.example", ADMIN_PASSWORD).await;
     let before = app.repositories().outbox.backlog().await.unwrap();
     // The client gives up (and drops its connection) while the create waits in its hook.
@@ -170,9 +170,9 @@ async fn a_web_front_end_is_served_beside_the_api() {
         .await
         .expect("the services are wired");
     app.seed(&config()).await.unwrap();
-    let settings = HttpSettings {
+    let settings = HttpConfig {
         web_dir: Some(dir.clone()),
-        ..HttpSettings::default()
+        ..HttpConfig::default()
     };
     let mut api = Api::start(app, settings).await;
     let index = api.call("GET", "/", None, None).await;
@@ -268,10 +268,10 @@ async fn the_concurrency_limit_holds_the_work_and_sheds_beyond_its_queue() {
         .await
         .unwrap();
     app.seed(&config()).await.unwrap();
-    let settings = HttpSettings {
+    let settings = HttpConfig {
         max_in_flight: 1,
         request_timeout: std::time::Duration::from_millis(500),
-        ..HttpSettings::default()
+        ..HttpConfig::default()
     };
     let mut api = Api::start(app.clone(), settings).await;
     api.login("root@gotemp.example", ADMIN_PASSWORD).await;

@@ -1,9 +1,9 @@
 //! The API under test and a client that checks every response for secrets.
 
 pub use base64::Engine as _;
+pub use gotemp::HttpConfig;
 pub use gotemp::domain::auth::{TokenService, TokenSettings};
 pub use gotemp::{Config, Gotemp, SecretString};
-pub use gotemp_http::HttpSettings;
 pub use gotemp_store::testing::{self, TestStore};
 pub use reqwest::StatusCode;
 pub use serde_json::{Value, json};
@@ -90,7 +90,7 @@ impl Reply {
 }
 
 impl Api {
-    pub async fn start(app: Gotemp, settings: HttpSettings) -> Self {
+    pub async fn start(app: Gotemp, settings: HttpConfig) -> Self {
         let router = gotemp_http::router(app, None, &settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -244,7 +244,7 @@ pub async fn fixture(test: &str) -> Option<(TestStore, Gotemp, Api)> {
         .await
         .expect("the services are wired");
     app.seed(&config()).await.unwrap();
-    let mut api = Api::start(app.clone(), HttpSettings::default()).await;
+    let mut api = Api::start(app.clone(), HttpConfig::default()).await;
     api.login("root@gotemp.example", ADMIN_PASSWORD).await;
     Some((store, app, api))
 }
