@@ -15,7 +15,7 @@ use axum::http::Request;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::cache::{CacheLayer, CacheSettings};
 use gotemp::{Config, Gotemp, SecretString};
-use gotemp_store::testing;
+use gotemp_testing as testing;
 use std::sync::Arc;
 use tower::ServiceExt as _;
 

@@ -84,7 +84,7 @@ fn sqlite(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let store = rt.block_on(gotemp_store::testing::sqlite_store());
+    let store = rt.block_on(gotemp_testing::sqlite_store());
     let repo = store.repos.customers.clone();
     let draft = |id: String| CustomerDraft {
         id: EntityKey::parse("id", &id).unwrap(),

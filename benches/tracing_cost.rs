@@ -7,7 +7,7 @@
 //! `ready <url> <token>`, tracing as the `OTEL_*` variables its parent gave it say.
 
 use gotemp::{Config, Gotemp, SecretString};
-use gotemp_store::testing;
+use gotemp_testing as testing;
 use std::io::Write as _;
 use std::process::Stdio;
 use std::time::Duration;

@@ -5,8 +5,8 @@
 use gotemp::domain::Actor;
 use gotemp::domain::entities::{AuditFilter, CustomerChanges, NewCustomer};
 use gotemp::domain::page::PageRequest;
-use gotemp::events::testing::NatsServer;
 use gotemp::{Config, Gotemp, SecretString};
+use gotemp_testing::nats::NatsServer;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";

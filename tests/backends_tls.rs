@@ -8,8 +8,8 @@ use gotemp::domain::Actor;
 use gotemp::domain::entities::NewCustomer;
 use gotemp::domain::page::PageRequest;
 use gotemp::{Config, Gotemp, SecretString};
-use gotemp_store::testing::pki::Pki;
-use gotemp_store::testing::{Backend, ServerProcess};
+use gotemp_testing::pki::Pki;
+use gotemp_testing::{Backend, ServerProcess};
 use std::time::Duration;
 
 const NATS_PASSWORD: &str = "nats pass/with:odd@chars";

@@ -12,11 +12,11 @@ use gotemp::domain::entities::{
 use gotemp::domain::policy::{Role, Roles};
 use gotemp::domain::ports::Repositories;
 use gotemp::events::nats::{self, NatsCacheInvalidator, NatsSettings, NatsSink};
-use gotemp::events::testing::NatsServer;
 use gotemp::events::{OutboxRelay, RelaySettings};
 use gotemp::store::cache::{MemoryCache, RedisCache};
 use gotemp::{Gotemp, SecretString};
-use gotemp_store::testing::{self, Backend};
+use gotemp_testing::nats::NatsServer;
+use gotemp_testing::{self as testing, Backend};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -298,11 +298,7 @@ async fn change_events_over_nats_evict_the_cache_of_every_instance() {
 /// A SQLite-backed instance caching in a Redis server of the test's own.
 async fn instance_on_own_redis(
     test: &str,
-) -> Option<(
-    Gotemp,
-    gotemp_store::testing::ServerProcess,
-    testing::TestStore,
-)> {
+) -> Option<(Gotemp, gotemp_testing::ServerProcess, testing::TestStore)> {
     let server = testing::redis_server(test).await?;
     let store = testing::sqlite_store().await;
     let redis = RedisCache::new(&server.url("redis"), &Default::default()).unwrap();

@@ -7,7 +7,7 @@ use gotemp::domain::error::{ConflictKind, Error};
 use gotemp::domain::page::PageRequest;
 use gotemp::domain::ports::Repositories;
 use gotemp::{Config, Gotemp, SecretString};
-use gotemp_store::testing;
+use gotemp_testing as testing;
 use std::sync::Arc;
 
 fn config() -> Config {

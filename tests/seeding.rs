@@ -6,7 +6,7 @@ use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::entities::PromotionFilter;
 use gotemp::domain::page::PageRequest;
 use gotemp::{Config, Gotemp, SecretString};
-use gotemp_store::testing;
+use gotemp_testing as testing;
 use std::sync::Arc;
 
 const SECRET: &str = "seeding-test-secret-seeding-test-secret!";

@@ -11,7 +11,7 @@ use gotemp_grpc::demo::{self, Collect};
 use gotemp_grpc::runner::GrpcServer;
 use gotemp_grpc::server::ServiceName;
 use gotemp_http::HttpServer;
-use gotemp_store::testing::pki::Pki;
+use gotemp_testing::pki::Pki;
 use std::time::Duration;
 
 fn config(storage: String) -> Config {
@@ -214,7 +214,7 @@ async fn the_demo_runs_against_the_embedded_server_with_split_storage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_fits_a_database_of_one_connection() {
     let test = "the_audit_trail_fits_a_database_of_one_connection";
-    let Some(timescale) = gotemp_store::testing::timescale::timescale_server(test).await else {
+    let Some(timescale) = gotemp_testing::timescale::timescale_server(test).await else {
         return;
     };
     let url = timescale.url.clone();
@@ -231,7 +231,7 @@ async fn the_audit_trail_fits_a_database_of_one_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_runs_against_the_server_on_postgres() {
     let Some(store) =
-        gotemp_store::testing::postgres_store("the_demo_runs_against_the_server_on_postgres").await
+        gotemp_testing::postgres_store("the_demo_runs_against_the_server_on_postgres").await
     else {
         return;
     };

@@ -1,7 +1,7 @@
 //! The physical limits: pgbench running exactly the SQL of each operation, redis-benchmark GET.
 //! Both are separate processes on loopback, as the servers' clients are.
 
-use gotemp_store::testing::Measured;
+use gotemp_testing::Measured;
 use std::process::Command;
 
 /// The SQL gotemp runs for each operation, as pgbench scripts (`-M prepared`). Customer ids

@@ -7,7 +7,7 @@
 
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::customer as pb;
-use gotemp_store::testing::Measured;
+use gotemp_testing::Measured;
 use prost::Message as _;
 use std::time::{Duration, Instant};
 

@@ -21,7 +21,7 @@ mod servers;
 
 use external::HttpOp;
 use gotemp::{Gotemp, SecretString};
-use gotemp_store::testing::{self, Measured};
+use gotemp_testing::{self as testing, Measured};
 use report::{Row, System};
 use servers::{Usage, grpc, http, memory_cache, rss_kib, seed, tokens};
 use std::time::Instant;

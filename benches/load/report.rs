@@ -2,7 +2,7 @@
 //! measured on which machine.
 
 use crate::OPS;
-use gotemp_store::testing::Measured;
+use gotemp_testing::Measured;
 use std::fmt::Write as _;
 
 /// Who answered.

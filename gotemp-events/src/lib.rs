@@ -20,8 +20,6 @@ mod merged;
 pub mod nats;
 mod recorder;
 mod relay;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod trace;
 
 pub use bus::{EventHandler, InProcessBus};

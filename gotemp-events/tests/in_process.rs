@@ -9,7 +9,7 @@ use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::{EventSink, Repositories};
 use gotemp_core::{Error, Result};
 use gotemp_events::{AuditRecorder, InProcessBus, OutboxRelay, RelaySettings};
-use gotemp_store::testing::{self, TestStore};
+use gotemp_testing::{self as testing, TestStore};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

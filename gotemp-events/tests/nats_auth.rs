@@ -3,7 +3,7 @@
 //! connection. (User and password over TLS: the facade's `backends_tls` test.)
 
 use gotemp_events::nats::{NatsConnect, connect_with};
-use gotemp_store::testing::{Backend, ServerProcess};
+use gotemp_testing::{Backend, ServerProcess};
 use std::time::Duration;
 
 /// A `nats-server` with `authorization` set to `block` (its configuration syntax).

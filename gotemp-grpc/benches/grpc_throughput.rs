@@ -14,7 +14,7 @@ use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::customer::{CreateCustomerRequest, GetCustomerRequest};
 use gotemp_grpc::pb::promotion::GetPromotionRequest;
 use gotemp_grpc::server::{ServiceName, serve};
-use gotemp_store::testing::{self, measure};
+use gotemp_testing::{self as testing, measure};
 use std::sync::Arc;
 
 const SECRET: &str = "AQTGEHQ8g+2rPQl05RJuZfUSJp6FwpZt1YBSwsDZDY8=";

@@ -15,7 +15,7 @@ use gotemp_grpc::pb::promotion::{
 };
 use gotemp_grpc::remote::RemoteCustomerDirectory;
 use gotemp_grpc::server::{ServiceName, serve};
-use gotemp_store::testing::{self, TestStore};
+use gotemp_testing::{self as testing, TestStore};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,11 +7,11 @@ mod common;
 
 use common::{SECRET, future, next_line, spawn, spawn_lines, stop, user_service};
 
-use gotemp_events::testing::NatsServer;
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::customer::UpdateCustomerRequest;
 use gotemp_grpc::pb::promotion::{CreatePromotionRequest, GetPromotionRequest};
-use gotemp_store::testing;
+use gotemp_testing as testing;
+use gotemp_testing::nats::NatsServer;
 
 #[tokio::test]
 async fn user_and_promotion_services_in_separate_processes_work_together() {

@@ -7,10 +7,10 @@
 mod common;
 
 use common::stop;
-use gotemp_events::testing::NatsServer;
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::customer::CreateCustomerRequest;
-use gotemp_store::testing;
+use gotemp_testing as testing;
+use gotemp_testing::nats::NatsServer;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};

@@ -11,7 +11,7 @@ use common::{future, spawn, stop};
 use gotemp::TlsConfig;
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::promotion::CreatePromotionRequest;
-use gotemp_store::testing::pki::Pki;
+use gotemp_testing::pki::Pki;
 
 const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
 

@@ -8,11 +8,11 @@
 mod common;
 
 use common::{spawn, stop, user_service};
-use gotemp_events::testing::NatsServer;
 use gotemp_grpc::client::GotempClient;
 use gotemp_grpc::pb::audit::{AuditFilter, ListAuditRecordsRequest};
 use gotemp_grpc::pb::customer::CreateCustomerRequest;
-use gotemp_store::testing::otlp::Receiver;
+use gotemp_testing::nats::NatsServer;
+use gotemp_testing::otlp::Receiver;
 use std::time::Duration;
 
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";

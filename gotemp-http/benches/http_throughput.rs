@@ -10,7 +10,7 @@ use gotemp::HttpConfig;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::cache::{CacheLayer, CacheSettings};
 use gotemp::{Gotemp, SecretString};
-use gotemp_store::testing::{self, measure};
+use gotemp_testing::{self as testing, measure};
 use std::sync::Arc;
 
 const SECRET: &str = "LdKD81/lP5feRPpYsbLW6AQ55uMbgzpTyGFobGNAW6E=";

@@ -4,7 +4,7 @@
 //! refusal to start without a token secret, and a graceful stop on SIGTERM that lets a request
 //! in flight finish.
 
-use gotemp_store::testing::{self, Backend};
+use gotemp_testing::{self as testing, Backend};
 use serde_json::{Value, json};
 use std::process::Stdio;
 use std::time::Duration;

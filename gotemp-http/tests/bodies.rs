@@ -196,7 +196,7 @@ fn check(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn made_up_bodies_and_queries_get_field_errors_never_a_server_error() {
-    let store = gotemp_store::testing::sqlite_store().await;
+    let store = gotemp_testing::sqlite_store().await;
     let tokens = TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap();
     let app = Gotemp::builder()
         .repositories(store.repos.clone())

@@ -7,14 +7,12 @@
 //!
 //! Every adapter writes each change and its audit event to an outbox in one transaction, maps
 //! unique-constraint violations to `Conflict` by constraint name, and passes the public
-//! [`conformance`] suite (ArangoDB its master-data part).
+//! conformance suite of `gotemp-testing` (ArangoDB its master-data part).
 
 #[cfg(feature = "arango")]
 pub mod arango;
 #[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;
-#[cfg(feature = "testing")]
-pub mod conformance;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod error;
 mod no_audit;
@@ -26,8 +24,6 @@ mod rows;
 mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 #[cfg(feature = "arango")]
 pub use arango::ArangoStore;

@@ -3,7 +3,7 @@
 
 use gotemp_core::cache::Cache;
 use gotemp_store::cache::{MemoryCache, RedisCache};
-use gotemp_store::testing::{self, Backend};
+use gotemp_testing::{self as testing, Backend};
 use std::time::Duration;
 
 async fn behaves_like_a_cache(cache: &dyn Cache, prefix: &str) {

@@ -3,6 +3,6 @@
 //! `GOTEMP_TEST_ARANGO_URL` names a server (e.g. `http://root:pw@127.0.0.1:8529`), or where the
 //! `testcontainers` feature finds a Docker engine; otherwise every case reports a loud skip.
 
-gotemp_store::conformance_tests!(master_data: |test: &'static str| async move {
-    gotemp_store::testing::arango_store(test).await
+gotemp_testing::conformance_tests!(master_data: |test: &'static str| async move {
+    gotemp_testing::arango_store(test).await
 });

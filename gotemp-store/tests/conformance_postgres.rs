@@ -1,4 +1,4 @@
 //! The conformance suite on PostgreSQL (a fresh database per test), found through
 //! `GOTEMP_TEST_POSTGRES_URL`, the local server on 127.0.0.1:5432, or a container.
 
-gotemp_store::conformance_tests!(gotemp_store::testing::postgres_store);
+gotemp_testing::conformance_tests!(gotemp_testing::postgres_store);

@@ -4,8 +4,8 @@
 //! answers; a client trusting another CA, or asking for no TLS, gets no connection.
 
 use gotemp_store::PgStore;
-use gotemp_store::testing::pki::Pki;
-use gotemp_store::testing::skip_for_want_of;
+use gotemp_testing::pki::Pki;
+use gotemp_testing::skip_for_want_of;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

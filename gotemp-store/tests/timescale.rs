@@ -4,8 +4,8 @@
 //! through `time_bucket` — pass on it.
 #![cfg(feature = "timescale")]
 
-use gotemp_store::conformance::audit;
-use gotemp_store::testing::timescale::timescale_store;
+use gotemp_testing::conformance::audit;
+use gotemp_testing::timescale::timescale_store;
 
 macro_rules! on_timescale {
     ($($name:ident => $case:path),* $(,)?) => {$(

@@ -1,5 +1,5 @@
 use super::*;
-use gotemp_store::testing::pki::Pki;
+use gotemp_testing::pki::Pki;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 fn files_in(dir: &Path) -> ServerFiles {

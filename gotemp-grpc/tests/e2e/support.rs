@@ -7,7 +7,7 @@ pub use gotemp_grpc::auth::{Authenticator, LocalVerifier, RemoteVerifier};
 pub use gotemp_grpc::client::GotempClient;
 pub use gotemp_grpc::pb::{audit, customer, hierarchy, product, promotion, user};
 pub use gotemp_grpc::server::{ServiceName, serve};
-pub use gotemp_store::testing::{self, TestStore};
+pub use gotemp_testing::{self as testing, TestStore};
 pub use std::sync::Arc;
 pub use tonic::{Code, Status};
 pub use tonic_types::StatusExt as _;

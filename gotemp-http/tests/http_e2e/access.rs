@@ -366,7 +366,7 @@ async fn sixty_guesses_at_once_get_at_most_ten_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_guesses_through_two_replicas_sharing_redis_get_at_most_ten_checks() {
     use gotemp::store::cache::{RedisAttempts, RedisCache};
-    use gotemp_store::testing::Backend;
+    use gotemp_testing::Backend;
     let test = "sixty_guesses_through_two_replicas_sharing_redis";
     let url = match testing::configured_url(Backend::Redis).await {
         Ok(url) => url,

@@ -4,7 +4,7 @@ pub use base64::Engine as _;
 pub use gotemp::HttpConfig;
 pub use gotemp::domain::auth::{TokenService, TokenSettings};
 pub use gotemp::{Config, Gotemp, SecretString};
-pub use gotemp_store::testing::{self, TestStore};
+pub use gotemp_testing::{self as testing, TestStore};
 pub use reqwest::StatusCode;
 pub use serde_json::{Value, json};
 pub use std::sync::Arc;

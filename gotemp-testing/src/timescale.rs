@@ -1,12 +1,12 @@
 //! A TimescaleDB of a test's own: PGlite (PostgreSQL 17 in WebAssembly) with TimescaleDB, served
-//! over the PostgreSQL wire protocol by Node (`gotemp-store/testing/timescale`). No TimescaleDB
+//! over the PostgreSQL wire protocol by Node (`gotemp-testing/timescale`). No TimescaleDB
 //! package exists in Debian; this build runs wherever Node.js does. It serves one connection at
 //! a time, so the store gets a pool of one.
 
 use super::skip_for_want_of;
-use crate::PgStore;
-use crate::postgres::PgSettings;
 use gotemp_core::ports::Repositories;
+use gotemp_store::PgStore;
+use gotemp_store::postgres::PgSettings;
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

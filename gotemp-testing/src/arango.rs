@@ -17,7 +17,7 @@ pub async fn arango_store(test: &str) -> Option<TestStore> {
     };
     let name = format!("gotemp_test_{}", uuid::Uuid::now_v7().simple());
     let url = super::with_database(&url, &name);
-    let store = match crate::ArangoStore::connect(&url).await {
+    let store = match gotemp_store::ArangoStore::connect(&url).await {
         Ok(s) => s,
         Err(e) => return skip(Backend::Arango, test, &format!("cannot connect: {e}")),
     };

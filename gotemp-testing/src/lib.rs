@@ -1,4 +1,16 @@
-//! Finding a backend for a test, the same way in every test of every crate.
+//! gotemp-testing: what gotemp's own tests stand on, public for the tests of applications
+//! built on gotemp and of new storage adapters.
+//!
+//! - [`TestApp`]: an embedded gotemp on free ports with an administrator's token, an HTTP and
+//!   a gRPC client — an application's integration test in a few lines.
+//! - [`conformance`]: the contract of every port, as tests an adapter runs against itself
+//!   ([`conformance_tests!`]): write an adapter for another database, run the suite, and it
+//!   keeps every promise the built-in ones keep.
+//! - Fresh databases per test ([`postgres_store`], [`sqlite_store`]), server processes of a
+//!   test's own ([`redis_server`], [`nats::NatsServer`]), a certificate authority ([`pki`]), an
+//!   OTLP receiver ([`otlp`]) and a TimescaleDB (`timescale`, feature `timescale`).
+//!
+//! Finding a backend for a test goes the same way in every test of every crate.
 //!
 //! For each backend, in order: the `GOTEMP_TEST_<BACKEND>_URL` variable when set; else the
 //! local service on loopback when it answers; else (feature `testcontainers`) a container when a
@@ -13,14 +25,18 @@ use gotemp_core::ports::Repositories;
 use std::io::Write as _;
 use std::time::Duration;
 
+mod app;
 #[cfg(all(feature = "arango", feature = "sqlite"))]
 mod arango;
+pub mod conformance;
 mod measure;
+pub mod nats;
 pub mod otlp;
 pub mod pki;
 mod process;
 #[cfg(feature = "timescale")]
 pub mod timescale;
+pub use app::{ADMIN_EMAIL, TestApp, TestAppBuilder};
 #[cfg(all(feature = "arango", feature = "sqlite"))]
 pub use arango::arango_store;
 pub use measure::{Measured, measure};
@@ -150,20 +166,29 @@ pub struct TestStore {
 
 enum Cleanup {
     #[cfg(feature = "sqlite")]
-    SqliteFile(crate::SqliteStore, std::path::PathBuf),
+    SqliteFile(gotemp_store::SqliteStore, std::path::PathBuf),
     #[cfg(feature = "postgres")]
     PgDatabase {
-        store: crate::PgStore,
+        store: gotemp_store::PgStore,
         admin: Box<sqlx::postgres::PgConnectOptions>,
         name: String,
         _container: Option<Box<dyn std::any::Any + Send>>,
     },
     #[cfg(all(feature = "arango", feature = "sqlite"))]
     Arango {
-        store: crate::ArangoStore,
+        store: gotemp_store::ArangoStore,
         sql: Box<TestStore>,
         _container: Option<Box<dyn std::any::Any + Send>>,
     },
+}
+
+impl TestStore {
+    /// The same store with some of its repositories replaced by `adapt` (an adapter of one
+    /// port over the others, a decorator), so the conformance suite checks them in their place.
+    pub fn adapted(mut self, adapt: impl FnOnce(Repositories) -> Repositories) -> Self {
+        self.repos = adapt(self.repos);
+        self
+    }
 }
 
 impl TestStore {
@@ -174,7 +199,7 @@ impl TestStore {
             #[cfg(all(feature = "arango", feature = "sqlite"))]
             Cleanup::Arango { ref sql, .. } => {
                 let mut repos = Box::pin(sql.open_again()).await;
-                let master = crate::ArangoStore::connect(&self.url)
+                let master = gotemp_store::ArangoStore::connect(&self.url)
                     .await
                     .expect("the test database opens again")
                     .master_data();
@@ -185,7 +210,7 @@ impl TestStore {
             }
             #[cfg(feature = "sqlite")]
             Cleanup::SqliteFile(_, ref path) => {
-                crate::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+                gotemp_store::SqliteStore::connect(&format!("sqlite://{}", path.display()))
                     .await
                     .expect("the test database opens again")
                     .repositories()
@@ -196,11 +221,11 @@ impl TestStore {
                 ref name,
                 ..
             } => {
-                let settings = crate::postgres::PgSettings {
+                let settings = gotemp_store::postgres::PgSettings {
                     max_connections: 4,
                     ..Default::default()
                 };
-                crate::PgStore::connect_with((**admin).clone().database(name), &settings)
+                gotemp_store::PgStore::connect_with((**admin).clone().database(name), &settings)
                     .await
                     .expect("the test database opens again")
                     .repositories()
@@ -247,7 +272,7 @@ impl TestStore {
 pub async fn sqlite_store() -> TestStore {
     let path =
         std::env::temp_dir().join(format!("gotemp-test-{}.db", uuid::Uuid::now_v7().simple()));
-    let store = crate::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+    let store = gotemp_store::SqliteStore::connect(&format!("sqlite://{}", path.display()))
         .await
         .expect("a SQLite store in the temp directory");
     TestStore {
@@ -285,11 +310,11 @@ pub async fn postgres_store(test: &str) -> Option<TestStore> {
         .expect("CREATE DATABASE for a test");
     let _ = conn.close().await;
     let options = admin.clone().database(&name);
-    let settings = crate::postgres::PgSettings {
+    let settings = gotemp_store::postgres::PgSettings {
         max_connections: 4,
         ..Default::default()
     };
-    let store = crate::PgStore::connect_with(options, &settings)
+    let store = gotemp_store::PgStore::connect_with(options, &settings)
         .await
         .expect("connect and migrate the test database");
     Some(TestStore {

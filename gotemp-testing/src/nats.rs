@@ -1,7 +1,7 @@
 //! Support for tests and benchmarks that need a NATS server they can stop and start: each gets
 //! its own `nats-server` process on a free loopback port with its own JetStream directory.
 
-use gotemp_store::testing::{Backend, ServerProcess};
+use crate::{Backend, ServerProcess};
 use std::path::PathBuf;
 
 /// A nats-server process of the caller's own; killed when dropped.
