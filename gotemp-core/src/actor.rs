@@ -5,10 +5,15 @@
 //! [`Policy`]: crate::policy::Policy
 
 use crate::roles::{Role, Roles};
+use secrecy::SecretString;
 use std::sync::Arc;
 
-/// The authenticated caller of an operation: what a policy may decide on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// The authenticated caller of an operation: what a policy may decide on, and the credentials
+/// it came with, for calls made on its behalf (the promotion service asking a customer service
+/// deployed apart does so with the caller's own token: the caller's rights, nothing more).
+/// Two actors are equal when they are the same user with the same roles and company, whatever
+/// token each came with.
+#[derive(Debug, Clone)]
 pub struct Actor {
     /// The user id the caller's token stands for.
     pub user_id: i64,
@@ -16,6 +21,22 @@ pub struct Actor {
     pub roles: Roles,
     /// The caller's company, for policies that scope by it.
     pub company: Option<Arc<str>>,
+    /// The bearer token the caller authenticated with (never printed).
+    credentials: Option<Arc<SecretString>>,
+}
+
+impl PartialEq for Actor {
+    fn eq(&self, other: &Self) -> bool {
+        (self.user_id, self.roles, &self.company) == (other.user_id, other.roles, &other.company)
+    }
+}
+
+impl Eq for Actor {}
+
+impl std::hash::Hash for Actor {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.user_id, self.roles, &self.company).hash(state);
+    }
 }
 
 impl Actor {
@@ -25,7 +46,20 @@ impl Actor {
             user_id,
             roles,
             company: None,
+            credentials: None,
         }
+    }
+
+    /// The same caller, who authenticated with `token`: calls made on its behalf carry it.
+    pub fn with_credentials(mut self, token: SecretString) -> Self {
+        self.credentials = Some(Arc::new(token));
+        self
+    }
+
+    /// The bearer token the caller authenticated with, for a call on its behalf; `None` for
+    /// gotemp itself and for actors made without one.
+    pub fn credentials(&self) -> Option<&SecretString> {
+        self.credentials.as_deref()
     }
 
     /// A caller with every role: tests, benchmarks and tools acting as an administrator.

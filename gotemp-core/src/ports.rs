@@ -213,13 +213,14 @@ pub enum DeadLetterSource {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait CustomerDirectory: Send + Sync {
-    /// The customer, or `None` when no such customer exists.
-    async fn customer(&self, id: &str) -> Result<Option<Customer>>;
+    /// The customer, or `None` when no such customer exists, asked on behalf of `caller` (a
+    /// directory in another process asks with the caller's credentials).
+    async fn customer(&self, caller: &crate::actor::Actor, id: &str) -> Result<Option<Customer>>;
 }
 
 #[async_trait]
 impl CustomerDirectory for Arc<CustomerRepository> {
-    async fn customer(&self, id: &str) -> Result<Option<Customer>> {
+    async fn customer(&self, _: &crate::actor::Actor, id: &str) -> Result<Option<Customer>> {
         self.get(id).await
     }
 }

@@ -136,7 +136,9 @@ impl TokenVerifier for RemoteVerifier {
         }
         let roles = Roles::parse("roles", &answer.roles)
             .map_err(|e| Status::internal(format!("the user service answered unknown {e}")))?;
-        let actor = Actor::new(answer.user_id, roles).in_company(answer.company.as_deref());
+        let actor = Actor::new(answer.user_id, roles)
+            .in_company(answer.company.as_deref())
+            .with_credentials(secrecy::SecretString::from(token.to_owned()));
         if let Some(expires) = crate::convert::instant("expires_at", answer.expires_at)
             .ok()
             .flatten()

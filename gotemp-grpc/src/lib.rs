@@ -1,8 +1,9 @@
 //! gotemp-grpc: gotemp's five services over gRPC.
 //!
 //! Generated code lives in [`pb`] (one versioned package per service, from `proto/`); the
-//! tonic services wrapping gotemp-core's services in [`services`]; who is calling in [`auth`];
-//! the caller's token carried into calls made on their behalf in [`forward`]; the single error
+//! tonic services wrapping gotemp-core's services in [`services`]; who is calling in [`auth`]
+//! (the actor it makes carries the caller's token, so a call made on the caller's behalf —
+//! [`remote`] — asks with the caller's rights); the single error
 //! → status mapping in [`status`]. Imports point one way: `runner` → `server` → `services` → `auth` →
 //! `discovery` → `service_name`.
 
@@ -12,7 +13,6 @@ mod convert;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod discovery;
-pub mod forward;
 mod limits;
 pub mod metrics;
 pub mod remote;

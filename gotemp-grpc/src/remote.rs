@@ -4,19 +4,19 @@
 use crate::auth::set_bearer;
 use crate::convert::{from_struct, instant};
 use crate::discovery::Instances;
-use crate::forward::{caller_token, is_forwarding};
 use crate::pb::customer::Customer as CustomerMessage;
 use crate::pb::customer::GetCustomerRequest;
 use crate::pb::customer::customer_service_client::CustomerServiceClient;
 use async_trait::async_trait;
+use gotemp_core::Actor;
 use gotemp_core::entities::Customer;
 use gotemp_core::ports::CustomerDirectory;
 use gotemp_core::{Error, Result};
 use tonic::{Code, Request};
 
-/// Customers (their existence, name and what a policy decides on) from a customer service deployed apart. Calls carry the token
-/// of the request being served (the caller's rights, nothing more), and go to any live
-/// instance.
+/// Customers (their existence, name and what a policy decides on) from a customer service
+/// deployed apart. Calls carry the caller's own token (the caller's rights, nothing more), and
+/// go to any live instance.
 pub struct RemoteCustomerDirectory {
     instances: Instances,
 }
@@ -30,19 +30,15 @@ impl RemoteCustomerDirectory {
 
 #[async_trait]
 impl CustomerDirectory for RemoteCustomerDirectory {
-    async fn customer(&self, id: &str) -> Result<Option<Customer>> {
-        let token = caller_token().ok_or_else(|| match is_forwarding() {
-            // Authentication let the call in, so a served call always has a token here.
-            true => {
+    async fn customer(&self, caller: &Actor, id: &str) -> Result<Option<Customer>> {
+        use secrecy::ExposeSecret as _;
+        // Authentication gives every caller its credentials; only gotemp itself (seeding, a
+        // tool) has none, and another process would not take its word.
+        let token = (caller.credentials())
+            .map(|token| token.expose_secret().to_owned())
+            .ok_or_else(|| {
                 Error::Unauthenticated("no bearer token to ask the customer service with".into())
-            }
-            false => Error::internal(
-                "the caller's token does not reach the remote customer directory: serve the \
-                 promotion service behind gotemp_grpc::forward::ForwardCallerToken \
-                 (gotemp_grpc::server::serve does; add ForwardCallerTokenLayer to a tonic \
-                 server of your own)",
-            ),
-        })?;
+            })?;
         let answer = self
             .instances
             .call(|channel| {

@@ -4,7 +4,6 @@
 pub use crate::service_name::ServiceName;
 
 use crate::auth::Authenticator;
-use crate::forward::ForwardCallerToken;
 use crate::services::{AuditGrpc, CustomerGrpc, ProductGrpc, PromotionGrpc, UserGrpc};
 use gotemp::Gotemp;
 use gotemp::tls::{NoDelay, TlsAcceptor, TlsListener};
@@ -188,10 +187,9 @@ fn call_span<B>(request: &tonic::codegen::http::Request<B>) -> tracing::Span {
     span
 }
 
-/// A service as gotemp serves it: each call runs to completion in a task of its own, with the
-/// caller's token at hand for the calls it makes on the caller's behalf.
-fn wrap<S>(service: S, turns: &Arc<Semaphore>) -> RunToCompletion<ForwardCallerToken<S>> {
-    RunToCompletion::new(ForwardCallerToken::new(service), turns.clone())
+/// A service as gotemp serves it: each call runs to completion in a task of its own.
+fn wrap<S>(service: S, turns: &Arc<Semaphore>) -> RunToCompletion<S> {
+    RunToCompletion::new(service, turns.clone())
 }
 
 /// Keeps health statuses in step with the storage: SERVING while it answers, NOT_SERVING while

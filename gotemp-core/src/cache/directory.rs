@@ -3,6 +3,7 @@
 //! as the original's Redis lookup did.
 
 use super::CacheLayer;
+use crate::actor::Actor;
 use crate::entities::Customer;
 use crate::error::Result;
 use crate::ports::CustomerDirectory;
@@ -29,9 +30,9 @@ impl CachedCustomerDirectory {
 
 #[async_trait]
 impl CustomerDirectory for CachedCustomerDirectory {
-    async fn customer(&self, id: &str) -> Result<Option<Customer>> {
+    async fn customer(&self, caller: &Actor, id: &str) -> Result<Option<Customer>> {
         self.cache
-            .get_or_load::<Customer, _, _>(id, || self.inner.customer(id))
+            .get_or_load::<Customer, _, _>(id, || self.inner.customer(caller, id))
             .await
     }
 }

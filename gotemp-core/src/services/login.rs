@@ -174,7 +174,9 @@ impl UserService {
             return Err(refused());
         }
         Ok(Authenticated {
-            actor: Actor::new(user.id, user.roles).in_company(user.company.as_deref()),
+            actor: Actor::new(user.id, user.roles)
+                .in_company(user.company.as_deref())
+                .with_credentials(secrecy::SecretString::from(token.to_owned())),
             expires_at: verified.expires_at,
         })
     }

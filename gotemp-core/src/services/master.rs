@@ -378,7 +378,7 @@ impl MasterDataService<Product> {
 /// caller may see it is the promotion service's question to the policy.
 #[async_trait::async_trait]
 impl CustomerDirectory for MasterDataService<Customer> {
-    async fn customer(&self, id: &str) -> Result<Option<Customer>> {
+    async fn customer(&self, _: &Actor, id: &str) -> Result<Option<Customer>> {
         match self.find(id).await {
             Ok(customer) => Ok(Some(customer)),
             Err(Error::NotFound { .. }) => Ok(None),

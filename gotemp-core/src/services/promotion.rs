@@ -316,7 +316,7 @@ impl PromotionService {
         if !v.is_empty() {
             return Err(v.into_error());
         }
-        let customer = self.customers.customer(customer_id.as_str()).await?;
+        let customer = self.customers.customer(actor, customer_id.as_str()).await?;
         if !customer.is_some_and(|c| !f.customer_chosen || self.may_read_customer(actor, &c)) {
             return Err(Error::invalid(FieldError::new(
                 "customer_id",
@@ -360,7 +360,7 @@ impl PromotionService {
             if !asked.insert(*id) {
                 continue;
             }
-            match self.customers.customer(id).await {
+            match self.customers.customer(actor, id).await {
                 Ok(Some(customer)) if self.may_read_customer(actor, &customer) => {
                     names.insert((*id).clone(), customer.name);
                 }

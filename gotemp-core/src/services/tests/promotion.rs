@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 fn known_customers() -> MockCustomerDirectory {
     let mut d = MockCustomerDirectory::new();
-    d.expect_customer().returning(|id| {
+    d.expect_customer().returning(|_, id| {
         Ok(match id {
             "ducksrus" => Some(named(id, "Ducks R Us")),
             "patoloco" => Some(named(id, "Pato Loco Inc")),
@@ -162,7 +162,7 @@ async fn a_failed_name_lookup_never_fails_the_read() {
         .returning(|id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
     let mut dir = MockCustomerDirectory::new();
     dir.expect_customer()
-        .returning(|_| Err(Error::unavailable("customer service down")));
+        .returning(|_, _| Err(Error::unavailable("customer service down")));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(dir));
     let p = svc.get(&actor(), 1).await.unwrap();
     assert_eq!(p.customer_name, None);
@@ -184,7 +184,7 @@ async fn list_looks_each_customer_up_once() {
     let mut dir = MockCustomerDirectory::new();
     dir.expect_customer()
         .times(2)
-        .returning(|id| Ok(Some(named(id, &format!("name of {id}")))));
+        .returning(|_, id| Ok(Some(named(id, &format!("name of {id}")))));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(dir));
     let page = svc
         .list(
