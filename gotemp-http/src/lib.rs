@@ -22,7 +22,6 @@
 
 mod api;
 pub mod extract;
-mod hierarchy;
 mod ops;
 mod per_request;
 pub mod problem;

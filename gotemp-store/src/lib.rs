@@ -13,13 +13,9 @@
 pub mod arango;
 #[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod error;
 mod no_audit;
 #[cfg(feature = "postgres")]
 pub mod postgres;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod rows;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -27,11 +23,11 @@ pub mod sqlite;
 
 #[cfg(feature = "arango")]
 pub use arango::ArangoStore;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub use error::map_sqlx;
 pub use no_audit::NoAudit;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::error::map_sqlx;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{Dialect, SqlStore};
 #[cfg(feature = "sqlite")]

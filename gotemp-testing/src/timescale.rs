@@ -24,7 +24,7 @@ pub struct TimescaleStore {
 }
 
 fn project() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testing/timescale")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("timescale")
 }
 
 /// Installs the npm packages when they are not there yet (`npm ci`, from the lock file). Tests

@@ -27,6 +27,7 @@ use utoipa_axum::routes;
 mod audit;
 mod auth;
 mod customers;
+mod hierarchy;
 mod master;
 mod products;
 mod promotions;
@@ -94,7 +95,7 @@ pub(crate) fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(audit::get_audit))
         .routes(routes!(audit::list_dead_letters))
         .routes(routes!(audit::replay_dead_letter))
-        .merge(crate::hierarchy::routes())
+        .merge(hierarchy::routes())
 }
 
 /// The routes that need no token.

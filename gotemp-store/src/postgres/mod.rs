@@ -6,8 +6,8 @@ mod timescale;
 #[cfg(feature = "timescale")]
 pub use timescale::AuditStorage;
 
-use crate::error::map_sqlx;
-use crate::rows;
+use crate::sql::error::map_sqlx;
+use crate::sql::rows;
 use crate::sql::{self, SqlStore, param::encode_param};
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};

@@ -2,7 +2,7 @@
 //! available, the plain time-indexed table otherwise. Which one is said at start-up.
 
 use super::PgStore;
-use crate::error::map_sqlx;
+use crate::sql::error::map_sqlx;
 use gotemp_core::Result;
 use std::sync::atomic::Ordering;
 

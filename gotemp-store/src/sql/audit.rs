@@ -1,6 +1,6 @@
 use super::{Bind, Dialect, Param, PushArg, SqlStore};
-use crate::error::map_sqlx;
-use crate::rows::audit_columns;
+use crate::sql::error::map_sqlx;
+use crate::sql::rows::audit_columns;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use gotemp_core::Result;

@@ -2,8 +2,8 @@
 //! with its audit event in one transaction like every other change.
 
 use super::{Bind, Dialect, PushArg, SqlStore};
-use crate::error::map_sqlx;
-use crate::rows::LINK_COLUMNS;
+use crate::sql::error::map_sqlx;
+use crate::sql::rows::LINK_COLUMNS;
 use gotemp_core::entities::{
     Direction, Link, LinkDraft, LinkQuery, RELATED_MAX, Related, Relation,
 };

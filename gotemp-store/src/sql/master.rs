@@ -6,8 +6,8 @@
 use super::links::Edges;
 use super::write::{missing_or_stale, write_span};
 use super::{Bind, Dialect, Param, PushArg, Read, SqlStore};
-use crate::error::map_sqlx;
-use crate::rows::{customer_columns, product_columns};
+use crate::sql::error::map_sqlx;
+use crate::sql::rows::{customer_columns, product_columns};
 use async_trait::async_trait;
 use gotemp_core::entities::{
     Customer, Link, LinkDraft, LinkQuery, MasterDraft, MasterEntity, Product, Related, Relation,

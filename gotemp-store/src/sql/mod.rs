@@ -6,11 +6,13 @@
 
 mod audit;
 mod dialect;
+pub(crate) mod error;
 mod links;
 mod master;
 mod outbox;
 pub(crate) mod param;
 mod promotions;
+pub(crate) mod rows;
 mod store;
 mod users;
 mod write;

@@ -2,7 +2,7 @@
 //! lease rows (`claimed_until`) so several can share one outbox and a dead relay's rows return.
 
 use super::{Bind, Dialect, Param, PushArg, SqlStore};
-use crate::error::map_sqlx;
+use crate::sql::error::map_sqlx;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::Result;

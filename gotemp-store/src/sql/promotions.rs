@@ -1,7 +1,7 @@
 use super::write::missing_or_stale;
 use super::{Bind, Dialect, Param, PushArg, SqlStore};
-use crate::error::map_sqlx;
-use crate::rows::promotion_columns;
+use crate::sql::error::map_sqlx;
+use crate::sql::rows::promotion_columns;
 use async_trait::async_trait;
 use gotemp_core::Result;
 use gotemp_core::entities::{Promotion, PromotionDraft, PromotionFilter};

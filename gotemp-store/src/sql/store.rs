@@ -1,7 +1,7 @@
 //! The SQL store and what it offers besides its repositories.
 
 use super::Dialect;
-use crate::error::map_sqlx;
+use crate::sql::error::map_sqlx;
 use gotemp_core::Result;
 use gotemp_core::ports::Repositories;
 use sqlx::Pool;

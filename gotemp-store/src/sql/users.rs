@@ -1,7 +1,7 @@
 use super::write::missing_or_stale;
 use super::{Bind, Dialect, Param, PushArg, SqlStore};
-use crate::error::map_sqlx;
-use crate::rows::user_columns;
+use crate::sql::error::map_sqlx;
+use crate::sql::rows::user_columns;
 use async_trait::async_trait;
 use gotemp_core::entities::{AuthStatus, User, UserDraft, UserFilter};
 use gotemp_core::event::{AuditEvent, PendingEvent};

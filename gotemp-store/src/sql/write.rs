@@ -2,7 +2,7 @@
 
 use super::outbox::enqueue;
 use super::{Bind, Dialect, SqlStore};
-use crate::error::map_sqlx;
+use crate::sql::error::map_sqlx;
 use gotemp_core::event::{ActionType, AuditEvent, Auditable, PendingEvent};
 use gotemp_core::{Error, Result};
 use sqlx::Transaction;

@@ -4,7 +4,7 @@
 //! outbox, so after a restore they are relayed (the audit trail drops any it has already).
 
 use super::SqliteStore;
-use crate::error::map_sqlx;
+use crate::sql::error::map_sqlx;
 use gotemp_core::{Error, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions as _, Connection as _, Executor, Sqlite};

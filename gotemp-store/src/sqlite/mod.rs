@@ -2,8 +2,8 @@
 //! single writer; every write transaction starts with `BEGIN IMMEDIATE`, so it takes the write
 //! lock up front and waits its turn (busy timeout) instead of failing half-way.
 
-use crate::error::map_sqlx;
-use crate::rows;
+use crate::sql::error::map_sqlx;
+use crate::sql::rows;
 use crate::sql::{self, SqlStore, param::encode_param};
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};

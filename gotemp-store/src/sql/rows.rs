@@ -20,18 +20,18 @@ use uuid::Uuid;
 macro_rules! dialect_rows {
     ($time:ty) => {
         type Param = $crate::sql::Param;
-        type UserRow = $crate::rows::UserRow<$time>;
-        type AuthStatusRow = $crate::rows::AuthStatusRow<$time>;
-        type CredentialsRow = $crate::rows::CredentialsRow<$time>;
-        type PromotionRow = $crate::rows::PromotionRow<$time>;
-        type CustomerRow = $crate::rows::CustomerRow<$time>;
-        type ProductRow = $crate::rows::ProductRow<$time>;
-        type LinkRow = $crate::rows::LinkRow<$time>;
-        type AuditRow = $crate::rows::AuditRow<$time>;
-        type DeadLetterRow = $crate::rows::DeadLetterRow<$time>;
-        type OutboxRow = $crate::rows::OutboxRow;
-        type SetAsideRow = $crate::rows::SetAsideRow<$time>;
-        type Number = $crate::rows::Number;
+        type UserRow = $crate::sql::rows::UserRow<$time>;
+        type AuthStatusRow = $crate::sql::rows::AuthStatusRow<$time>;
+        type CredentialsRow = $crate::sql::rows::CredentialsRow<$time>;
+        type PromotionRow = $crate::sql::rows::PromotionRow<$time>;
+        type CustomerRow = $crate::sql::rows::CustomerRow<$time>;
+        type ProductRow = $crate::sql::rows::ProductRow<$time>;
+        type LinkRow = $crate::sql::rows::LinkRow<$time>;
+        type AuditRow = $crate::sql::rows::AuditRow<$time>;
+        type DeadLetterRow = $crate::sql::rows::DeadLetterRow<$time>;
+        type OutboxRow = $crate::sql::rows::OutboxRow;
+        type SetAsideRow = $crate::sql::rows::SetAsideRow<$time>;
+        type Number = $crate::sql::rows::Number;
     };
 }
 pub(crate) use dialect_rows;
