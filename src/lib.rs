@@ -20,10 +20,12 @@
 mod builder;
 mod config;
 pub mod logging;
+#[cfg(feature = "prometheus")]
 pub mod metrics;
 mod open;
 pub mod runner;
 mod runtime;
+#[cfg(feature = "tls")]
 pub mod tls;
 
 pub use builder::{GotempBuilder, Hooked};

@@ -13,6 +13,7 @@
 //! Read from the environment, not from the settings file: logging starts before the settings
 //! are read, so that reading them can be logged.
 
+#[cfg(feature = "otlp")]
 use opentelemetry::trace::TracerProvider as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -22,9 +23,17 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 /// database and broker clients. The cache's spans are at debug: add `gotemp_core::cache=debug`
 /// to see each cache call — measured at a quarter of a warm read's throughput when on
 /// (benches/RESULTS.md), so they are not traced by default.
+#[cfg(feature = "otlp")]
 const TRACED: &str = "info,h2=off,hyper=off,hyper_util=off,tonic=off,\
                       tower=off,sqlx=off,async_nats=off,opentelemetry=off,opentelemetry_sdk=off,\
                       reqwest=off";
+
+/// What exports spans: the OpenTelemetry SDK's provider (feature `otlp`).
+#[cfg(feature = "otlp")]
+type Provider = opentelemetry_sdk::trace::SdkTracerProvider;
+/// Without the `otlp` feature nothing exports spans: there is never a provider.
+#[cfg(not(feature = "otlp"))]
+type Provider = std::convert::Infallible;
 
 /// Log line formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +60,7 @@ impl LogFormat {
 /// What [`init`] started; [`Telemetry::shutdown`] sends the spans still buffered.
 #[must_use = "keep it until the process ends, then call shutdown"]
 pub struct Telemetry {
-    tracer: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+    tracer: Option<Provider>,
 }
 
 impl Telemetry {
@@ -66,9 +75,14 @@ impl Telemetry {
         let Some(provider) = self.tracer else {
             return;
         };
-        let done = tokio::task::spawn_blocking(move || provider.shutdown()).await;
-        if let Ok(Err(e)) = done {
-            eprintln!("traces not all exported: {e}");
+        #[cfg(not(feature = "otlp"))]
+        match provider {}
+        #[cfg(feature = "otlp")]
+        {
+            let done = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+            if let Ok(Err(e)) = done {
+                eprintln!("traces not all exported: {e}");
+            }
         }
     }
 }
@@ -84,6 +98,9 @@ pub fn init(default: &str, service: &str) -> Result<Telemetry, String> {
     // Each output has its own filter: RUST_LOG quiets the log without losing spans.
     let logged =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    #[cfg(not(feature = "otlp"))]
+    let otel: Option<tracing_subscriber::filter::LevelFilter> = None;
+    #[cfg(feature = "otlp")]
     let otel = provider.as_ref().map(|p| {
         tracing_opentelemetry::layer()
             .with_tracer(p.tracer("gotemp"))
@@ -110,15 +127,36 @@ pub fn init(default: &str, service: &str) -> Result<Telemetry, String> {
     Ok(Telemetry { tracer: provider })
 }
 
+/// A setting of the environment, blank being the same as absent.
+fn configured(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Whether the environment asks for spans to be exported.
+fn exporting() -> bool {
+    configured("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
+        || configured("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some()
+}
+
+/// Without the `otlp` feature: asking for an export is an error, said at start rather than
+/// ignored.
+#[cfg(not(feature = "otlp"))]
+fn tracer_provider(_service: &str) -> Result<Option<Provider>, String> {
+    match exporting() {
+        true => Err(
+            "OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build exports no traces \
+                     (gotemp's `otlp` feature)"
+                .into(),
+        ),
+        false => Ok(None),
+    }
+}
+
 /// The tracer provider the `OTEL_*` variables ask for; `None` without an endpoint.
-fn tracer_provider(
-    service: &str,
-) -> Result<Option<opentelemetry_sdk::trace::SdkTracerProvider>, String> {
+#[cfg(feature = "otlp")]
+fn tracer_provider(service: &str) -> Result<Option<Provider>, String> {
     use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig as _};
-    let configured = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    if configured("OTEL_EXPORTER_OTLP_ENDPOINT").is_none()
-        && configured("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_none()
-    {
+    if !exporting() {
         return Ok(None);
     }
     let protocol = configured("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")

@@ -6,7 +6,6 @@
 //! gRPC and HTTP binaries, the all-in-one server example and an embedder's own process all run
 //! this, so each `main()` is its arguments and one call.
 
-use crate::metrics::MetricsServer;
 use crate::{Config, EventPipeline, Gotemp, GotempBuilder};
 use gotemp_core::seed::SeedReport;
 use std::future::Future;
@@ -16,6 +15,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+
+/// The operator's metrics listener (feature `prometheus`).
+#[cfg(feature = "prometheus")]
+type Metrics = crate::metrics::MetricsServer;
+/// Without the `prometheus` feature there is no metrics listener to hold.
+#[cfg(not(feature = "prometheus"))]
+type Metrics = std::convert::Infallible;
 
 /// Any error of starting or serving, for `?` in a process's `run`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -83,6 +89,7 @@ impl ApplicationBuilder {
     /// starts the event pipeline and, when `metrics_addr` is set, the metrics listener.
     pub async fn build(self) -> Result<Application, BoxError> {
         // Before anything counts (seeding reads through the cache).
+        #[cfg(feature = "prometheus")]
         crate::metrics::install();
         let config = self.config;
         let app = self.services.build().await?;
@@ -97,11 +104,14 @@ impl ApplicationBuilder {
         }
         let events = Arc::new(app.start_events(&config, self.records_audit).await?);
         let metrics = match config.grpc.metrics_addr {
+            #[cfg(feature = "prometheus")]
             Some(addr) => {
                 let pipeline = Some(events.clone());
                 let records = self.records_audit;
-                Some(MetricsServer::start(addr, app.clone(), pipeline, records).await?)
+                Some(Metrics::start(addr, app.clone(), pipeline, records).await?)
             }
+            #[cfg(not(feature = "prometheus"))]
+            Some(_) => return Err("metrics_addr needs gotemp's `prometheus` feature".into()),
             None => None,
         };
         Ok(Application {
@@ -120,7 +130,7 @@ pub struct Application {
     config: Config,
     app: Gotemp,
     events: Arc<EventPipeline>,
-    metrics: Option<MetricsServer>,
+    metrics: Option<Metrics>,
     seeded: Option<SeedReport>,
 }
 
@@ -153,7 +163,10 @@ impl Application {
 
     /// Where Prometheus metrics are served, when `metrics_addr` asks for them.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics.as_ref().map(|m| m.addr)
+        #[cfg(feature = "prometheus")]
+        return self.metrics.as_ref().map(|m| m.addr);
+        #[cfg(not(feature = "prometheus"))]
+        self.metrics.as_ref().map(|never| match *never {})
     }
 
     /// What seeding created at this start, if it seeded.
@@ -228,6 +241,7 @@ impl Running {
         }
         tracing::info!("requests finished; stopping the event pipeline");
         self.application.events.shutdown().await;
+        #[cfg(feature = "prometheus")]
         if let Some(metrics) = self.application.metrics.take() {
             metrics.stop().await?;
         }

@@ -95,9 +95,17 @@ impl std::fmt::Debug for ServerTls {
     }
 }
 
-/// The crypto provider gotemp uses everywhere (ring: no C toolchain beyond the one Rust has).
+/// The crypto provider gotemp uses everywhere: ring, chosen because it builds with nothing but
+/// the Rust toolchain (aws-lc-rs needs cmake and a C build on every machine that compiles
+/// gotemp). Its price: no post-quantum key exchange (X25519MLKEM768), which rustls offers only
+/// with aws-lc-rs — so rustls 0.23.48 deprecates ring's provider. Every gotemp link is inside a
+/// deployment (TLS between services and to their backends), where harvest-now-decrypt-later is
+/// the threat this would answer; switch when rustls gives ring the ML-KEM it already has, or
+/// when a deployment's needs outweigh the build.
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    #[allow(deprecated)] // Deliberately ring: see above.
+    let ring = rustls::crypto::ring::default_provider();
+    Arc::new(ring)
 }
 
 impl ServerTls {

@@ -34,7 +34,7 @@ pub mod nats;
 pub mod otlp;
 pub mod pki;
 mod process;
-#[cfg(feature = "timescale")]
+#[cfg(feature = "postgres")]
 pub mod timescale;
 pub use app::{ADMIN_EMAIL, TestApp, TestAppBuilder};
 #[cfg(all(feature = "arango", feature = "sqlite"))]

@@ -16,7 +16,12 @@ const RESOURCES: [Resource; 5] = [
     Resource::Audit,
 ];
 
-fn allows(role: Option<Role>, action: Action, resource: Resource, object: Option<Object>) -> bool {
+fn allows(
+    role: Option<Role>,
+    action: Action,
+    resource: Resource,
+    object: Option<Object<'_>>,
+) -> bool {
     let roles = role.map_or(Roles::NONE, |r| Roles::of(&[r]));
     let actor = Actor::new(7, roles);
     RolePolicy.allows(&Request {
