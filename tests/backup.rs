@@ -16,12 +16,7 @@ use std::time::{Duration, Instant};
 async fn app(store: &SqliteStore) -> Gotemp {
     let secret = SecretString::from("backup-test-secret-backup-test-secret!!");
     let tokens = TokenService::new(TokenSettings::new(secret)).unwrap();
-    Gotemp::builder()
-        .repositories(store.repositories())
-        .tokens(Arc::new(tokens))
-        .build()
-        .await
-        .expect("the services are wired")
+    gotemp_testing::wired(store.repositories(), Arc::new(tokens)).await
 }
 
 fn gotemp(url: &str, args: &[&str]) -> std::process::Output {

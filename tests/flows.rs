@@ -20,12 +20,7 @@ fn config() -> Config {
 
 async fn app(repos: Repositories) -> Gotemp {
     let tokens = TokenService::new(TokenSettings::new(config().auth.jwt_secret)).unwrap();
-    Gotemp::builder()
-        .repositories(repos)
-        .tokens(Arc::new(tokens))
-        .build()
-        .await
-        .expect("the services are wired")
+    gotemp_testing::wired(repos, Arc::new(tokens)).await
 }
 
 async fn seeded_flows(repos: Repositories) {
@@ -281,12 +276,7 @@ async fn an_edge_with_only_the_public_key_checks_tokens_and_issues_none() {
         };
         Arc::new(TokenService::new(settings).unwrap())
     };
-    let users = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(keys(Some(private), vec![]))
-        .build()
-        .await
-        .expect("the services are wired");
+    let users = gotemp_testing::wired(store.repos.clone(), keys(Some(private), vec![])).await;
     let c = config();
     users.seed(&c).await.unwrap();
     let login = users
@@ -294,12 +284,7 @@ async fn an_edge_with_only_the_public_key_checks_tokens_and_issues_none() {
         .login("root@gotemp.example", &c.auth.admin_password)
         .await
         .unwrap();
-    let edge = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(keys(None, vec![public]))
-        .build()
-        .await
-        .expect("the services are wired");
+    let edge = gotemp_testing::wired(store.repos.clone(), keys(None, vec![public])).await;
     let caller = edge.users().authenticate(&login.token).await.unwrap();
     assert_eq!(caller.actor.user_id, login.user.id);
     let refused = edge

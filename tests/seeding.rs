@@ -13,12 +13,7 @@ const SECRET: &str = "seeding-test-secret-seeding-test-secret!";
 
 async fn instance(repos: gotemp::domain::ports::Repositories) -> Gotemp {
     let tokens = TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap();
-    Gotemp::builder()
-        .repositories(repos)
-        .tokens(Arc::new(tokens))
-        .build()
-        .await
-        .expect("the services are wired")
+    gotemp_testing::wired(repos, Arc::new(tokens)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -85,12 +85,7 @@ async fn run() {
         .build()
         .await
         .expect("the services are wired");
-    let cold = Gotemp::builder()
-        .repositories(deployed)
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let cold = gotemp_testing::wired(deployed, tokens()).await;
     let embedded = Gotemp::builder()
         .repositories(sqlite.repos.clone())
         .tokens(tokens())

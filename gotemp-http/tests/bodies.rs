@@ -5,7 +5,7 @@
 
 use gotemp::HttpConfig;
 use gotemp::domain::auth::{TokenService, TokenSettings};
-use gotemp::{Config, Gotemp, SecretString};
+use gotemp::{Config, SecretString};
 use gotemp_http::router;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as Cases, TestRunner};
@@ -198,12 +198,7 @@ fn check(
 async fn made_up_bodies_and_queries_get_field_errors_never_a_server_error() {
     let store = gotemp_testing::sqlite_store().await;
     let tokens = TokenService::new(TokenSettings::new(SecretString::from(SECRET))).unwrap();
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(Arc::new(tokens))
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), Arc::new(tokens)).await;
     let mut config = Config::embedded(SecretString::from(SECRET));
     config.auth.admin_password = SecretString::from(PASSWORD);
     app.seed(&config).await.unwrap();

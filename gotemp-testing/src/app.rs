@@ -26,6 +26,23 @@ use gotemp_http::HttpServer;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// The services over `repositories` with `tokens` and nothing else (no cache, no hooks, the
+/// built-in policy): what most tests of one service or transport stand on.
+pub async fn wired(
+    repositories: gotemp::domain::ports::Repositories,
+    tokens: std::sync::Arc<gotemp::domain::auth::TokenService>,
+) -> Gotemp {
+    match Gotemp::builder()
+        .repositories(repositories)
+        .tokens(tokens)
+        .build()
+        .await
+    {
+        Ok(app) => app,
+        Err(e) => panic!("the services are not wired: {e}"),
+    }
+}
+
 /// The seeded administrator's e-mail in a [`TestApp`].
 pub const ADMIN_EMAIL: &str = "admin@gotemp.test";
 

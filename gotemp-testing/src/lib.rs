@@ -36,7 +36,7 @@ pub mod pki;
 mod process;
 #[cfg(feature = "postgres")]
 pub mod timescale;
-pub use app::{ADMIN_EMAIL, TestApp, TestAppBuilder};
+pub use app::{ADMIN_EMAIL, TestApp, TestAppBuilder, wired};
 #[cfg(all(feature = "arango", feature = "sqlite"))]
 pub use arango::arango_store;
 pub use measure::{Measured, measure};

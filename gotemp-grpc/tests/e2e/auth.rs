@@ -94,23 +94,13 @@ async fn split_deployment(
     config: &Config,
     apart: &[ServiceName],
 ) -> (Running, Running) {
-    let users_app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let users_app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     users_app.seed(config).await.unwrap();
     let local = Authenticator::new(Arc::new(LocalVerifier::new(users_app.users().clone())));
     let users = start(users_app, &[ServiceName::User], local).await;
     let other_secret = SecretString::from("a-different-secret-a-different-secret!!");
     let other_tokens = Arc::new(TokenService::new(TokenSettings::new(other_secret)).unwrap());
-    let apart_app = Gotemp::builder()
-        .repositories(store.open_again().await)
-        .tokens(other_tokens)
-        .build()
-        .await
-        .expect("the services are wired");
+    let apart_app = gotemp_testing::wired(store.open_again().await, other_tokens).await;
     let channel = tonic::transport::Endpoint::from_shared(users.url.clone())
         .unwrap()
         .connect_lazy();

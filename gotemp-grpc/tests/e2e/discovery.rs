@@ -15,12 +15,7 @@ async fn health_and_reflection_let_standard_tools_find_everything() {
     let Some(store) = testing::postgres_store(test).await else {
         return;
     };
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let running = start(app, &[ServiceName::User, ServiceName::Promotion], auth).await;
     let channel = tonic::transport::Endpoint::from_shared(running.url.clone())

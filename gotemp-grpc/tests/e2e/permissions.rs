@@ -59,12 +59,7 @@ async fn every_rpc_allows_and_refuses_each_role_as_its_table_says() {
     let Some(store) = testing::postgres_store(test).await else {
         return;
     };
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();

@@ -62,12 +62,7 @@ pub async fn start(app: Gotemp, services: &[ServiceName], auth: Authenticator) -
 /// A seeded app over a fresh PostgreSQL database, serving all five services.
 pub async fn fixture(test: &str) -> Option<(TestStore, Gotemp, Running)> {
     let store = testing::postgres_store(test).await?;
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     app.seed(&config()).await.unwrap();
     let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let running = start(app.clone(), &ServiceName::ALL, auth).await;

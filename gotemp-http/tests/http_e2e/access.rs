@@ -8,12 +8,7 @@ const DEMO_PASSWORD: &str = "first password";
 /// A seeded API on SQLite whose demo users can log in.
 async fn seeded() -> (TestStore, Api) {
     let store = testing::sqlite_store().await;
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();
@@ -512,12 +507,7 @@ async fn registration_is_a_missing_route_until_it_is_opened() {
 #[tokio::test]
 async fn logins_failures_and_lockouts_are_in_the_audit_trail() {
     let store = testing::sqlite_store().await;
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();

@@ -68,12 +68,7 @@ struct Ids {
 }
 
 async fn matrix(store: TestStore) {
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();

@@ -163,12 +163,7 @@ async fn a_web_front_end_is_served_beside_the_api() {
         "export const greeting = 'hello';\n".repeat(100),
     )
     .unwrap();
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     app.seed(&config()).await.unwrap();
     let settings = HttpConfig {
         web_dir: Some(dir.clone()),

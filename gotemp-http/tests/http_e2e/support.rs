@@ -237,12 +237,7 @@ pub fn assert_no_secrets(text: &str) {
 /// A seeded app over a fresh PostgreSQL database and the API over it, logged in as admin.
 pub async fn fixture(test: &str) -> Option<(TestStore, Gotemp, Api)> {
     let store = testing::postgres_store(test).await?;
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .build()
-        .await
-        .expect("the services are wired");
+    let app = gotemp_testing::wired(store.repos.clone(), tokens()).await;
     app.seed(&config()).await.unwrap();
     let mut api = Api::start(app.clone(), HttpConfig::default()).await;
     api.login("root@gotemp.example", ADMIN_PASSWORD).await;
