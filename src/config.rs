@@ -3,11 +3,10 @@
 //! variables in upper case) and defaults (the embedded default); the loader learns the names
 //! from the sections. Secrets and backend URLs are typed so they never print.
 
+mod parse;
 mod secrets;
 mod sections;
 mod url;
-
-use sections::known_names;
 
 pub use sections::{
     AuthConfig, CacheConfig, Discovery, EventsConfig, GrpcConfig, HttpConfig, Registration,
@@ -342,3 +341,18 @@ pub(crate) fn config_error(message: String) -> crate::domain::Error {
 
 #[cfg(test)]
 mod tests;
+
+/// Every setting's name, from the sections themselves.
+fn known_names() -> Vec<&'static str> {
+    use serde_aux::serde_introspection::serde_introspect;
+    [
+        serde_introspect::<StorageConfig>(),
+        serde_introspect::<EventsConfig>(),
+        serde_introspect::<CacheConfig>(),
+        serde_introspect::<AuthConfig>(),
+        serde_introspect::<HttpConfig>(),
+        serde_introspect::<GrpcConfig>(),
+        serde_introspect::<TlsConfig>(),
+    ]
+    .concat()
+}

@@ -3,6 +3,7 @@
 //! the embedded default).
 
 use super::BackendUrl;
+use super::parse::{ip_ranges, list, non_empty, non_empty_parsed, seconds};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
 use std::net::SocketAddr;
@@ -384,107 +385,4 @@ pub struct TlsConfig {
     /// Its PEM private key (`tls_client_key`).
     #[serde(rename = "tls_client_key", deserialize_with = "non_empty")]
     pub client_key: Option<PathBuf>,
-}
-
-/// An optional text setting: blank is the same as absent.
-fn non_empty<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: From<String>,
-{
-    let text = Option::<String>::deserialize(deserializer)?;
-    Ok(text.filter(|t| !t.trim().is_empty()).map(T::from))
-}
-
-/// An optional setting parsed from text (an address): blank is the same as absent.
-fn non_empty_parsed<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: std::str::FromStr<Err: std::fmt::Display>,
-{
-    let text = Option::<String>::deserialize(deserializer)?;
-    (text.filter(|t| !t.trim().is_empty()))
-        .map(|t| t.trim().parse().map_err(serde::de::Error::custom))
-        .transpose()
-}
-
-/// A duration: a number of seconds (what these settings always took), or a duration in words
-/// (`1500ms`, `2m`, `12h`).
-fn seconds<'de, D>(deserializer: D) -> Result<Duration, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Given {
-        Seconds(u64),
-        Text(String),
-    }
-    match Given::deserialize(deserializer)? {
-        Given::Seconds(secs) => Ok(Duration::from_secs(secs)),
-        Given::Text(text) => match text.trim().parse::<u64>() {
-            Ok(secs) => Ok(Duration::from_secs(secs)),
-            Err(_) => humantime::parse_duration(text.trim()).map_err(|e| {
-                serde::de::Error::custom(format!(
-                    "{text:?} is neither seconds nor a duration such as 30s or 2m: {e}"
-                ))
-            }),
-        },
-    }
-}
-
-/// Addresses or CIDR ranges, as [`list`] gives them.
-fn ip_ranges<'de, D>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    (list(deserializer)?.iter())
-        .map(|entry| {
-            (entry.parse::<ipnet::IpNet>())
-                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    serde::de::Error::custom(format!(
-                        "{entry:?} is neither an IP address nor a CIDR range"
-                    ))
-                })
-        })
-        .collect()
-}
-
-/// A list setting: a sequence in TOML, comma-separated text in a variable (blank entries
-/// dropped, so `a, b,` is `a` and `b`).
-fn list<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Given {
-        Text(String),
-        Items(Vec<String>),
-    }
-    let items = match Given::deserialize(deserializer)? {
-        Given::Text(text) => text.split(',').map(str::to_owned).collect(),
-        Given::Items(items) => items,
-    };
-    Ok(items
-        .into_iter()
-        .map(|item| item.trim().to_owned())
-        .filter(|item| !item.is_empty())
-        .collect())
-}
-
-/// Every setting's name, from the sections themselves.
-pub(super) fn known_names() -> Vec<&'static str> {
-    use serde_aux::serde_introspection::serde_introspect;
-    [
-        serde_introspect::<StorageConfig>(),
-        serde_introspect::<EventsConfig>(),
-        serde_introspect::<CacheConfig>(),
-        serde_introspect::<AuthConfig>(),
-        serde_introspect::<HttpConfig>(),
-        serde_introspect::<GrpcConfig>(),
-        serde_introspect::<TlsConfig>(),
-    ]
-    .concat()
 }
