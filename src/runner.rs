@@ -42,6 +42,23 @@ pub trait Server: Send {
     fn serve(self: Box<Self>, app: &Application, stopping: Stopping) -> Serving;
 }
 
+/// Listens on `given` (a command-line address) or else on `configured`, the address of the
+/// setting named `setting`; a failure names the address and the setting.
+pub async fn listen(
+    given: Option<&str>,
+    configured: SocketAddr,
+    setting: &str,
+) -> Result<tokio::net::TcpListener, BoxError> {
+    let listener = match given {
+        Some(given) => tokio::net::TcpListener::bind(given).await,
+        None => tokio::net::TcpListener::bind(configured).await,
+    };
+    listener.map_err(|e| {
+        let addr = given.map_or(configured.to_string(), str::to_owned);
+        format!("cannot listen on {addr} ({setting}): {e}").into()
+    })
+}
+
 /// When a process applies the demo data ([`Gotemp::seed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Seed {

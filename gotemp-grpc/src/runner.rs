@@ -33,14 +33,7 @@ impl GrpcServer {
         services: &[ServiceName],
     ) -> Result<Self, BoxError> {
         let tls = config.grpc.server_tls()?;
-        let listener = match addr {
-            Some(given) => tokio::net::TcpListener::bind(given).await,
-            None => tokio::net::TcpListener::bind(config.grpc.addr).await,
-        };
-        let listener = listener.map_err(|e| {
-            let addr = addr.map_or(config.grpc.addr.to_string(), str::to_owned);
-            format!("cannot listen on {addr} (grpc_addr): {e}")
-        })?;
+        let listener = gotemp::runner::listen(addr, config.grpc.addr, "grpc_addr").await?;
         let over = match (&tls, &config.grpc.tls_client_ca) {
             (None, _) => "plaintext",
             (Some(_), None) => "TLS",

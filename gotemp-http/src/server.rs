@@ -19,14 +19,7 @@ impl HttpServer {
     /// section names.
     pub async fn bind(config: &gotemp::Config, addr: Option<&str>) -> Result<Self, BoxError> {
         let tls = config.http.server_tls()?;
-        let listener = match addr {
-            Some(given) => tokio::net::TcpListener::bind(given).await,
-            None => tokio::net::TcpListener::bind(config.http.addr).await,
-        };
-        let listener = listener.map_err(|e| {
-            let addr = addr.map_or(config.http.addr.to_string(), str::to_owned);
-            format!("cannot listen on {addr} (http_addr): {e}")
-        })?;
+        let listener = gotemp::runner::listen(addr, config.http.addr, "http_addr").await?;
         Ok(Self {
             addr: listener.local_addr()?,
             listener,
