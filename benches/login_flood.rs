@@ -77,7 +77,7 @@ async fn serve() {
     let mut config = Config::embedded(SecretString::from(
         "vRj4F+PD+d7W5yds3aEqI8uTavnI6Sz0DBFCQIq4+C4=",
     ));
-    config.storage.url = format!("sqlite://{}/flood.db", dir.display()).into();
+    config.storage.url = gotemp::Store::sqlite_file(dir.join("flood.db"));
     config.auth.admin_email = ADMIN.into();
     config.auth.admin_password = SecretString::from(PASSWORD);
     let app = Gotemp::open(&config).await.unwrap();

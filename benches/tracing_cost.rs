@@ -27,7 +27,10 @@ fn main() {
 async fn server() {
     let telemetry = gotemp::logging::init("error", "tracing-cost").unwrap();
     let mut config = Config::embedded(SecretString::from(SECRET));
-    config.storage.url = std::env::var("GOTEMP_BENCH_PG").unwrap().into();
+    config.storage.url = std::env::var("GOTEMP_BENCH_PG")
+        .unwrap()
+        .parse()
+        .expect("a valid backend URL");
     config.auth.admin_password = SecretString::from("bench password");
     let app = Gotemp::open(&config).await.unwrap();
     app.seed(&config).await.unwrap();

@@ -24,10 +24,10 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| format!("{}{}", uuid_like(), uuid_like()));
     let mut config = Config::embedded(SecretString::from(secret));
     if let Ok(storage) = std::env::var("GOTEMP_STORAGE") {
-        config.storage.url = storage.into();
+        config.storage.url = storage.parse()?;
     }
     if let Ok(cache) = std::env::var("GOTEMP_CACHE") {
-        config.cache.url = cache.into();
+        config.cache.url = cache.parse()?;
     }
     if let Ok(email) = std::env::var("GOTEMP_ADMIN_EMAIL") {
         config.auth.admin_email = email;

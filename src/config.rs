@@ -3,11 +3,13 @@
 //! variables in upper case) and defaults (the embedded default); the loader learns the names
 //! from the sections. Secrets and backend URLs are typed so they never print.
 
+mod backend;
 mod parse;
 mod secrets;
 mod sections;
 mod url;
 
+pub use backend::{AuditStore, CacheBackend, EventBus, MasterDataStore, Store};
 pub use sections::{
     AuthConfig, CacheConfig, Discovery, EventsConfig, GrpcConfig, HttpConfig, Registration,
     StorageConfig, TlsConfig,
@@ -121,7 +123,7 @@ impl Config {
         if given {
             return Ok((c, SecretSource::Configured));
         }
-        let Some(dir) = sqlite_dir(&c.storage.url).filter(|_| c.is_embedded()) else {
+        let Some(dir) = sqlite_dir(c.storage.url.as_str()).filter(|_| c.is_embedded()) else {
             return Err(ConfigError::new(
                 "jwt_secret (GOTEMP_JWT_SECRET) is required with non-embedded storage: at least 32 random bytes shared by every instance"
                     .into(),
@@ -178,14 +180,16 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        // Only the variables the sections know: GOTEMP_TEST_* and the server's own are not ours.
         let known = known_names();
+        // A GOTEMP_* variable that is neither a setting nor one of the processes' own is a typo
+        // that would otherwise be ignored silently.
+        unknown_variables(&env, &known)?;
         let mut figment = figment.merge(TextEnv(env.only(&known)));
         // Secrets kept in files (GOTEMP_<NAME>_FILE) come last: they stand for the variable.
         for (name, value) in secrets::from_files()? {
             figment = figment.merge(figment::providers::Serialized::default(name, value));
         }
-        // A name no section knows is a typo, and would otherwise be ignored.
+        // A name no section knows (in the file) is a typo, and would otherwise be ignored.
         let data = figment::Provider::data(&figment).map_err(ConfigError::from_figment)?;
         let mut unknown: Vec<&str> = (data.values().flat_map(|dict| dict.keys()))
             .map(String::as_str)
@@ -195,8 +199,11 @@ impl Config {
         unknown.dedup();
         if !unknown.is_empty() {
             return Err(ConfigError::new(format!(
-                "unknown setting {}; the settings are {}",
+                "unknown setting {}{}; the settings are {}",
                 unknown.join(", "),
+                did_you_mean(unknown[0], &known)
+                    .map(|name| format!(" (did you mean {name}?)"))
+                    .unwrap_or_default(),
                 known.join(", ")
             )));
         }
@@ -341,6 +348,65 @@ pub(crate) fn config_error(message: String) -> crate::domain::Error {
 
 #[cfg(test)]
 mod tests;
+
+/// `GOTEMP_*` variables that are not settings but are read by gotemp's processes and tools
+/// (lower case, without the prefix): the configuration file, logging, language, seeding, the
+/// demo clients, and the web UI's test and development servers.
+const PROCESS_VARIABLES: [&str; 10] = [
+    "config",
+    "lang",
+    "log_format",
+    "trace_filter",
+    "seed",
+    "grpc_url",
+    "login_url",
+    "api",
+    "server",
+    "skip_log",
+];
+
+/// Prefixes of `GOTEMP_*` variables that belong to gotemp's tests, benchmarks and scripts.
+const TOOL_PREFIXES: [&str; 5] = ["test_", "bench_", "e2e_", "cluster_", "flood_"];
+
+/// Refuses a `GOTEMP_*` variable that nothing reads, naming it and the closest setting.
+fn unknown_variables(env: &figment::providers::Env, known: &[&str]) -> Result<(), ConfigError> {
+    let files: Vec<String> = (secrets::FILE_SETTINGS.iter())
+        .map(|name| format!("{name}_file"))
+        .collect();
+    let mut unknown: Vec<String> = (env.iter())
+        .map(|(name, _)| name.as_str().to_ascii_lowercase())
+        .filter(|name| {
+            !known.contains(&name.as_str())
+                && !PROCESS_VARIABLES.contains(&name.as_str())
+                && !files.contains(name)
+                && !TOOL_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+        })
+        .collect();
+    unknown.sort_unstable();
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
+    let named: Vec<String> = (unknown.iter())
+        .map(|name| format!("GOTEMP_{}", name.to_ascii_uppercase()))
+        .collect();
+    let hint = did_you_mean(first, known)
+        .map(|name| format!(" (did you mean GOTEMP_{}?)", name.to_ascii_uppercase()))
+        .unwrap_or_default();
+    Err(ConfigError::new(format!(
+        "unknown variable {}{hint}: no setting has that name (docs/settings.md lists them; \
+         unset it or fix its name)",
+        named.join(", ")
+    )))
+}
+
+/// The setting whose name is closest to `given`, when one is close enough to be what was meant.
+fn did_you_mean<'a>(given: &str, known: &[&'a str]) -> Option<&'a str> {
+    (known.iter())
+        .map(|name| (strsim::jaro_winkler(given, name), *name))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
+}
 
 /// Every setting's name, from the sections themselves.
 fn known_names() -> Vec<&'static str> {

@@ -30,8 +30,9 @@ pub mod tls;
 
 pub use builder::{GotempBuilder, Hooked};
 pub use config::{
-    AuthConfig, BackendUrl, CacheConfig, Config, ConfigError, Discovery, EventsConfig, GrpcConfig,
-    HttpConfig, Registration, SecretSource, StorageConfig, TlsConfig, redact_url,
+    AuditStore, AuthConfig, BackendUrl, CacheBackend, CacheConfig, Config, ConfigError, Discovery,
+    EventBus, EventsConfig, GrpcConfig, HttpConfig, MasterDataStore, Registration, SecretSource,
+    StorageConfig, Store, TlsConfig, redact_url,
 };
 pub use gotemp_core as domain;
 pub use gotemp_events as events;

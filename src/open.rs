@@ -3,7 +3,7 @@
 //! configuration error naming the feature.
 
 use crate::Config;
-use crate::config::{self, config_error};
+use crate::config::{AuditStore, CacheBackend, MasterDataStore, Store, config_error};
 use gotemp_core::Result;
 use gotemp_core::auth::{TokenService, TokenSettings};
 use gotemp_core::cache::{Cache, CacheLayer, CacheSettings};
@@ -16,22 +16,24 @@ use std::sync::Arc;
 pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
     let storage = &config.storage;
     let mut repositories = open_store(&storage.url, storage.pool_size).await?;
-    if config.storage.audit_off() {
-        repositories.audit = Arc::new(gotemp_store::NoAudit);
-    } else if let Some(url) =
-        (config.storage.audit.as_deref()).filter(|u| *u != config.storage.url.as_str())
-    {
-        let audit = open_store(url, storage.audit_pool_size).await?;
-        repositories.audit = audit.audit;
-        (repositories.pools).extend(audit.pools.into_iter().map(|(_, pool)| ("audit", pool)));
+    match &storage.audit {
+        Some(AuditStore::Off) => repositories.audit = Arc::new(gotemp_store::NoAudit),
+        Some(AuditStore::Store(store)) if *store != storage.url => {
+            let audit = open_store(store, storage.audit_pool_size).await?;
+            repositories.audit = audit.audit;
+            (repositories.pools).extend(audit.pools.into_iter().map(|(_, pool)| ("audit", pool)));
+        }
+        _ => {}
     }
     // `table`, `hypertable` (TimescaleDB) or `off`: what an operator checks after a deployment.
     let audit_storage = repositories.audit.storage_kind();
     tracing::info!(audit_storage, "audit trail storage");
-    if let Some(url) =
-        (config.storage.master_data.as_deref()).filter(|u| *u != config.storage.url.as_str())
-    {
-        let (master, pools) = open_master_data(url, storage.master_data_pool_size).await?;
+    let master = match &storage.master_data {
+        Some(MasterDataStore::Store(store)) if *store == storage.url => None,
+        Some(master) => Some(open_master_data(master, storage.master_data_pool_size).await?),
+        None => None,
+    };
+    if let Some((master, pools)) = master {
         repositories.pools.extend(pools);
         repositories.customers = master.customers;
         repositories.products = master.products;
@@ -75,21 +77,26 @@ pub(crate) fn cache(config: &Config) -> Result<Option<CacheLayer>> {
 /// A store's connection pools, named for what they serve.
 type Pools = Vec<(&'static str, Arc<dyn gotemp_core::ports::ConnectionPool>)>;
 
-/// Opens the store of customers and products (ArangoDB for `http(s)://`, else a SQL store), with
-/// its connection pools.
-async fn open_master_data(url: &str, pool_size: u32) -> Result<(gotemp_store::MasterData, Pools)> {
-    if url.starts_with("http://") || url.starts_with("https://") {
+/// Opens the store of customers and products (ArangoDB or a SQL store), with its connection
+/// pools.
+async fn open_master_data(
+    store: &MasterDataStore,
+    pool_size: u32,
+) -> Result<(gotemp_store::MasterData, Pools)> {
+    let store = match store {
         #[cfg(feature = "arango")]
-        return Ok((
-            gotemp_store::ArangoStore::connect(url).await?.master_data(),
-            Vec::new(),
-        ));
+        MasterDataStore::Arango(url) => {
+            let arango = gotemp_store::ArangoStore::connect(url.as_str()).await?;
+            return Ok((arango.master_data(), Vec::new()));
+        }
         #[cfg(not(feature = "arango"))]
-        return Err(config_error(
-            "http:// (ArangoDB) master data storage needs gotemp's `arango` feature".into(),
-        ));
-    }
-    let store = open_store(url, pool_size).await?;
+        MasterDataStore::Arango(_) => {
+            return Err(config_error(
+                "http:// (ArangoDB) master data storage needs gotemp's `arango` feature".into(),
+            ));
+        }
+        MasterDataStore::Store(store) => open_store(store, pool_size).await?,
+    };
     let pools = (store.pools.into_iter())
         .map(|(_, pool)| ("master_data", pool))
         .collect();
@@ -101,73 +108,56 @@ async fn open_master_data(url: &str, pool_size: u32) -> Result<(gotemp_store::Ma
     Ok((master, pools))
 }
 
-/// Opens the store a URL names, with at most `pool_size` connections; the scheme picks the
-/// adapter.
-async fn open_store(url: &str, pool_size: u32) -> Result<Repositories> {
-    let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
-    match scheme {
-        "sqlite" => {
-            #[cfg(feature = "sqlite")]
-            return Ok(gotemp_store::SqliteStore::connect_sized(url, pool_size)
+/// Opens the SQL store `store` names, with at most `pool_size` connections.
+async fn open_store(store: &Store, pool_size: u32) -> Result<Repositories> {
+    match store {
+        #[cfg(feature = "sqlite")]
+        Store::Sqlite(url) => Ok(
+            gotemp_store::SqliteStore::connect_sized(url.as_str(), pool_size)
                 .await?
-                .repositories());
-            #[cfg(not(feature = "sqlite"))]
-            return Err(config_error(
-                "sqlite:// storage needs gotemp's `sqlite` feature".into(),
-            ));
-        }
-        "postgres" | "postgresql" => {
-            #[cfg(feature = "postgres")]
-            return Ok(gotemp_store::PgStore::connect_sized(url, pool_size)
-                .await?
-                .repositories());
-            #[cfg(not(feature = "postgres"))]
-            return Err(config_error(
-                "postgres:// storage needs gotemp's `postgres` feature".into(),
-            ));
-        }
-        "http" | "https" => Err(config_error(
-            "ArangoDB (http://) holds customers and products only: name it in master_data_storage (GOTEMP_MASTER_DATA_STORAGE) and keep storage on sqlite:// or postgres://".into(),
+                .repositories(),
+        ),
+        #[cfg(not(feature = "sqlite"))]
+        Store::Sqlite(_) => Err(config_error(
+            "sqlite:// storage needs gotemp's `sqlite` feature".into(),
         )),
-        _ => Err(config_error(format!(
-            "storage URL must start with sqlite:// or postgres://, got {:?}",
-            url.split("://").next().unwrap_or(url)
-        ))),
+        #[cfg(feature = "postgres")]
+        Store::Postgres(url) => Ok(
+            gotemp_store::PgStore::connect_sized(url.as_str(), pool_size)
+                .await?
+                .repositories(),
+        ),
+        #[cfg(not(feature = "postgres"))]
+        Store::Postgres(_) => Err(config_error(
+            "postgres:// storage needs gotemp's `postgres` feature".into(),
+        )),
     }
 }
 
 /// Opens the cache `config.cache.url` names: `memory`, `redis://…`, or `none`.
 fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
-    let setting = config.cache.url.trim();
-    if setting.is_empty() || setting == "none" {
-        return Ok(None);
-    }
-    if setting == "memory" {
+    match &config.cache.url {
+        CacheBackend::None => Ok(None),
         #[cfg(feature = "memory-cache")]
-        return Ok(Some(Arc::new(gotemp_store::cache::MemoryCache::default())));
+        CacheBackend::Memory => Ok(Some(Arc::new(gotemp_store::cache::MemoryCache::default()))),
         #[cfg(not(feature = "memory-cache"))]
-        return Err(config_error(
+        CacheBackend::Memory => Err(config_error(
             "cache `memory` needs gotemp's `memory-cache` feature".into(),
-        ));
-    }
-    if setting.starts_with("redis://") || setting.starts_with("rediss://") {
+        )),
         #[cfg(feature = "redis")]
-        {
+        CacheBackend::Redis(url) => {
+            let settings = redis_settings(config)?;
             let redis: Arc<dyn Cache> = Arc::new(gotemp_store::cache::RedisCache::new(
-                setting,
-                &redis_settings(config)?,
+                url.as_str(),
+                &settings,
             )?);
-            return Ok(Some(tiered(redis, config.cache.near_ttl)));
+            Ok(Some(tiered(redis, config.cache.near_ttl)))
         }
         #[cfg(not(feature = "redis"))]
-        return Err(config_error(
+        CacheBackend::Redis(_) => Err(config_error(
             "redis:// cache needs gotemp's `redis` feature".into(),
-        ));
+        )),
     }
-    Err(config_error(format!(
-        "cache must be `memory`, `none` or a redis:// URL, got {:?}",
-        config::redact_url(setting)
-    )))
 }
 
 /// The password-attempt counters every replica shares: on the cache's Redis when the cache is
@@ -175,30 +165,32 @@ fn open_cache(config: &Config) -> Result<Option<Arc<dyn Cache>>> {
 pub(crate) fn shared_attempts(
     config: &Config,
 ) -> Result<Option<Arc<dyn gotemp_core::throttle::SharedAttempts>>> {
-    let setting = config.cache.url.trim();
-    if !(setting.starts_with("redis://") || setting.starts_with("rediss://")) {
-        return Ok(None);
+    match &config.cache.url {
+        #[cfg(feature = "redis")]
+        CacheBackend::Redis(url) => {
+            let redis =
+                gotemp_store::cache::RedisCache::new(url.as_str(), &redis_settings(config)?)?;
+            let prefix = gotemp_core::cache::CacheSettings::default().prefix;
+            Ok(Some(Arc::new(gotemp_store::cache::RedisAttempts::new(
+                &redis, &prefix,
+            ))))
+        }
+        #[cfg(not(feature = "redis"))]
+        CacheBackend::Redis(_) => Err(config_error(
+            "redis:// cache needs gotemp's `redis` feature".into(),
+        )),
+        CacheBackend::None | CacheBackend::Memory => Ok(None),
     }
-    #[cfg(feature = "redis")]
-    {
-        let redis = gotemp_store::cache::RedisCache::new(setting, &redis_settings(config)?)?;
-        let prefix = gotemp_core::cache::CacheSettings::default().prefix;
-        Ok(Some(Arc::new(gotemp_store::cache::RedisAttempts::new(
-            &redis, &prefix,
-        ))))
-    }
-    #[cfg(not(feature = "redis"))]
-    Err(config_error(
-        "redis:// cache needs gotemp's `redis` feature".into(),
-    ))
 }
 
 /// The Redis connection's TLS: the deployment's CA and client certificate (`tls_*`).
 #[cfg(feature = "redis")]
 fn redis_settings(config: &Config) -> Result<gotemp_store::cache::RedisCacheSettings> {
     let read = |path: &std::path::Path, setting: &str| {
-        std::fs::read(path)
-            .map_err(|e| config_error(format!("{setting}: cannot read {}: {e}", path.display())))
+        std::fs::read(path).map_err(|e| {
+            let message = format!("{setting}: cannot read {}: {e}", path.display());
+            crate::domain::Error::from(crate::ConfigError::caused(message, e))
+        })
     };
     let ca_pem = match &config.tls.ca {
         Some(ca) => Some(read(ca, "tls_ca")?),

@@ -59,6 +59,18 @@ pub async fn listen(
     })
 }
 
+/// The address a listening flag (`--addr`) names: `host:port` or `ip:port`, resolved once. A
+/// binary writes it into its [`Config`] before building, so every decision that depends on where
+/// the process listens (weak secrets and the demo password are refused off loopback) sees it.
+pub fn flag_addr(text: &str, flag: &str) -> Result<SocketAddr, BoxError> {
+    use std::net::ToSocketAddrs as _;
+    let mut found = (text.to_socket_addrs())
+        .map_err(|e| format!("{flag} {text:?} is not an address to listen on: {e}"))?;
+    found
+        .next()
+        .ok_or_else(|| format!("{flag} {text:?} names no address").into())
+}
+
 /// When a process applies the demo data ([`Gotemp::seed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Seed {
@@ -109,6 +121,7 @@ impl ApplicationBuilder {
         #[cfg(feature = "prometheus")]
         crate::metrics::install();
         let config = self.config;
+        config.check_exposure()?;
         let app = self.services.build().await?;
         let seeded = match self.seed {
             Seed::Never => None,

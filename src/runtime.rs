@@ -65,25 +65,25 @@ impl Gotemp {
     /// JetStream, the cache follows every change event, and the audit consumer runs only when
     /// `record_audit` (the process serves the audit service: one consumer group stores events).
     pub async fn start_events(&self, config: &Config, record_audit: bool) -> Result<EventPipeline> {
-        let events = config.events.url.trim();
-        if events == "memory" {
-            let relay = self.start_audit_pipeline();
-            return Ok(EventPipeline {
-                stops: std::sync::Mutex::new(vec![Box::pin(relay.shutdown())]),
-                broker: Broker::InProcess,
-            });
+        match &config.events.url {
+            crate::EventBus::Memory => {
+                let relay = self.start_audit_pipeline();
+                Ok(EventPipeline {
+                    stops: std::sync::Mutex::new(vec![Box::pin(relay.shutdown())]),
+                    broker: Broker::InProcess,
+                })
+            }
+            crate::EventBus::Nats(url) => self.start_nats(config, url, record_audit).await,
         }
-        if events.starts_with("nats://") || events.starts_with("tls://") {
-            return self.start_nats(config, record_audit).await;
-        }
-        Err(crate::config::config_error(format!(
-            "events must be `memory` or a nats:// (tls://) URL, got {:?}",
-            crate::config::redact_url(events)
-        )))
     }
 
     #[cfg(feature = "nats")]
-    async fn start_nats(&self, config: &Config, record_audit: bool) -> Result<EventPipeline> {
+    async fn start_nats(
+        &self,
+        config: &Config,
+        url: &crate::BackendUrl,
+        record_audit: bool,
+    ) -> Result<EventPipeline> {
         use gotemp_events::nats::{
             self, NatsAuditConsumer, NatsCacheInvalidator, NatsConnect, NatsSettings, NatsSink,
         };
@@ -95,7 +95,7 @@ impl Gotemp {
             ca: config.tls.ca.clone(),
             client_cert: config.tls.client_pair(),
         };
-        let client = nats::connect_with(config.events.url.trim(), &how).await?;
+        let client = nats::connect_with(url.as_str(), &how).await?;
         let settings = NatsSettings {
             signing: signer(config)?,
             ..NatsSettings::default()
@@ -126,7 +126,12 @@ impl Gotemp {
     }
 
     #[cfg(not(feature = "nats"))]
-    async fn start_nats(&self, _: &Config, _: bool) -> Result<EventPipeline> {
+    async fn start_nats(
+        &self,
+        _: &Config,
+        _: &crate::BackendUrl,
+        _: bool,
+    ) -> Result<EventPipeline> {
         Err(crate::config::config_error(
             "nats:// events need gotemp's `nats` feature".into(),
         ))

@@ -13,9 +13,9 @@ const SECRET: &str = "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=";
 
 fn settings(dir: &std::path::Path, nats: &str, audit: Option<&str>) -> Config {
     let mut c = Config::embedded(SecretString::from(SECRET));
-    c.storage.url = format!("sqlite://{}/gotemp.db", dir.display()).into();
-    c.storage.audit = audit.map(Into::into);
-    c.events.url = nats.into();
+    c.storage.url = gotemp::Store::sqlite_file(dir.join("gotemp.db"));
+    c.storage.audit = audit.map(|url| url.parse().unwrap());
+    c.events.url = nats.parse().expect("a valid backend URL");
     c.auth.admin_password = SecretString::from("ops password of the tests");
     c
 }

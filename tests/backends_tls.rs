@@ -90,16 +90,16 @@ fn config(pki: &Pki, nats: &ServerProcess, redis: &ServerProcess, ca: &str) -> C
     let mut c = Config::embedded(SecretString::from(
         "0FWB2CTgahkJwdsl3fWIQMqMIYkc/kZrfHs+U0OWOQU=",
     ));
-    c.storage.url = format!("sqlite://{}/gotemp.db", pki.dir().display()).into();
+    c.storage.url = gotemp::Store::sqlite_file(pki.dir().join("gotemp.db"));
     let password = percent_encode(NATS_PASSWORD);
     let nats_url = nats
         .url("tls")
         .replace("tls://", &format!("tls://gotemp:{password}@"));
-    c.events.url = nats_url.into();
+    c.events.url = nats_url.parse().expect("a valid backend URL");
     let redis_url = redis
         .url("rediss")
         .replace("rediss://", &format!("rediss://:{REDIS_PASSWORD}@"));
-    c.cache.url = redis_url.into();
+    c.cache.url = redis_url.parse().expect("a valid backend URL");
     c.tls.ca = Some(pki.path(ca));
     c.events.signing_key = Some(SecretString::from(
         "9vJ2xQ7mTz4LrB8kWc1NdF6hYs3GpE0aUo5iKe7Z",
@@ -185,13 +185,13 @@ async fn a_wrong_password_or_an_untrusted_certificate_is_not_a_connection() {
     let trusting_another = config(&pki, &nats, &redis, "rogue-ca.pem");
     let mut wrong_passwords = config(&pki, &nats, &redis, "ca.pem");
     let events_url = wrong_passwords.events.url.as_str().replace("odd", "even");
-    wrong_passwords.events.url = events_url.into();
+    wrong_passwords.events.url = events_url.parse().expect("a valid backend URL");
     let cache_url = wrong_passwords
         .cache
         .url
         .as_str()
         .replace(REDIS_PASSWORD, "guess");
-    wrong_passwords.cache.url = cache_url.into();
+    wrong_passwords.cache.url = cache_url.parse().expect("a valid backend URL");
     for (what, config) in [
         ("another CA", trusting_another),
         ("wrong passwords", wrong_passwords),

@@ -405,19 +405,17 @@ async fn the_configuration_names_the_cache() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut config =
         gotemp::Config::embedded(SecretString::from("config-secret-config-secret-config!"));
-    config.storage.url = format!("sqlite://{}", dir.join("gotemp.db").display()).into();
+    config.storage.url = gotemp::Store::sqlite_file(dir.join("gotemp.db"));
 
     assert!(
         Gotemp::open(&config).await.unwrap().cache().is_some(),
         "memory by default"
     );
-    config.cache.url = "none".into();
+    config.cache.url = "none".parse().expect("a valid backend URL");
     assert!(Gotemp::open(&config).await.unwrap().cache().is_none());
-    config.cache.url = "memcached://cache:11211".into();
-    let err = Gotemp::open(&config)
-        .await
-        .err()
-        .expect("an unknown cache is refused");
+    let err = "memcached://cache:11211"
+        .parse::<gotemp::CacheBackend>()
+        .expect_err("an unknown cache is refused");
     assert!(
         err.to_string()
             .contains("cache must be `memory`, `none` or a redis:// URL"),
@@ -426,7 +424,7 @@ async fn the_configuration_names_the_cache() {
 
     match testing::configured_url(Backend::Redis).await {
         Ok(url) => {
-            config.cache.url = url.into();
+            config.cache.url = url.parse().expect("a valid backend URL");
             config.cache.near_ttl = std::time::Duration::from_secs(5);
             let app = Gotemp::open(&config).await.unwrap();
             // A customer id of this run's own: the shared Redis outlives test databases.

@@ -234,10 +234,17 @@ async fn seeded_flows_on_postgres() {
 #[tokio::test]
 async fn open_rejects_unknown_storage_and_opens_sqlite_by_url() {
     let mut c = config();
-    c.storage.url = "mysql://nope".into();
-    assert!(Gotemp::open(&c).await.is_err());
+    let err = "mysql://nope".parse::<gotemp::Store>().unwrap_err();
+    assert!(
+        err.to_string().contains("sqlite:// or postgres://"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("nope"),
+        "only the scheme is repeated: {err}"
+    );
     let dir = std::env::temp_dir().join(format!("gotemp-open-{}", std::process::id()));
-    c.storage.url = format!("sqlite://{}/nested/gotemp.db", dir.display()).into();
+    c.storage.url = gotemp::Store::sqlite_file(dir.join("nested/gotemp.db"));
     let app = Gotemp::open(&c).await.unwrap();
     assert!(
         app.customers()

@@ -15,8 +15,10 @@ use gotemp_testing::pki::Pki;
 use std::time::Duration;
 
 fn config(storage: String) -> Config {
-    let mut c = Config::embedded(SecretString::from("server-example-secret-server-example!!"));
-    c.storage.url = storage.into();
+    let mut c = Config::embedded(SecretString::from(
+        "vQ3n8Rk2Zt6Wm0Yp4Lc9Hs1Dx7Gb5Jf3Ue8Nq2Ta6Vo=",
+    ));
+    c.storage.url = storage.parse().expect("a valid backend URL");
     c.http.addr = ([127, 0, 0, 1], 0).into();
     c.grpc.addr = ([127, 0, 0, 1], 0).into();
     c.grpc.metrics_addr = Some(([127, 0, 0, 1], 0).into());
@@ -201,8 +203,12 @@ async fn the_demo_runs_against_the_embedded_server_with_split_storage() {
     let dir = std::env::temp_dir().join(format!("gotemp-server-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut c = config(format!("sqlite://{}/gotemp.db", dir.display()));
-    c.storage.master_data = Some(format!("sqlite://{}/master.db", dir.display()).into());
-    c.storage.audit = Some(format!("sqlite://{}/audit.db", dir.display()).into());
+    c.storage.master_data = Some(gotemp::MasterDataStore::Store(gotemp::Store::sqlite_file(
+        dir.join("master.db"),
+    )));
+    c.storage.audit = Some(gotemp::AuditStore::Store(gotemp::Store::sqlite_file(
+        dir.join("audit.db"),
+    )));
     demo_against(&c, None).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -221,7 +227,7 @@ async fn the_audit_trail_fits_a_database_of_one_connection() {
     let dir = std::env::temp_dir().join(format!("gotemp-server-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut c = config(format!("sqlite://{}/gotemp.db", dir.display()));
-    c.storage.audit = Some(url.into());
+    c.storage.audit = Some(url.parse().unwrap());
     c.storage.audit_pool_size = 1;
     demo_against(&c, None).await;
     drop(timescale);

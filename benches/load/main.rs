@@ -66,7 +66,7 @@ async fn run() {
     // Time to ready: open (migrations already applied) and serve, as a restarted server does.
     let started = Instant::now();
     let mut config = gotemp::Config::embedded(SecretString::from(SECRET));
-    config.storage.url = pg.url.clone().into();
+    config.storage.url = pg.url.clone().parse().expect("a valid backend URL");
     config.auth.admin_password = SecretString::from("bench password");
     let reopened = Gotemp::open(&config).await.unwrap();
     let _ = http(reopened).await;

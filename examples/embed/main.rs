@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::embedded(SecretString::from(
         "the embedding application's own secret, 32+ bytes",
     ));
-    config.storage.url = format!("sqlite://{}/app.db", dir.display()).into();
+    config.storage.url = gotemp::Store::sqlite_file(dir.join("app.db"));
     // 2. The custom rule runs after the built-in ones, before anything is stored, on every
     //    path that writes a customer: direct calls as below, and the HTTP and gRPC services
     //    when this `app` is served.

@@ -40,7 +40,7 @@ async fn world(name: &str) -> World {
     let mut config = Config::embedded(SecretString::from(
         "the embedding application's own secret, 32+ bytes",
     ));
-    config.storage.url = format!("sqlite://{}/app.db", dir.display()).into();
+    config.storage.url = gotemp::Store::sqlite_file(dir.join("app.db"));
     let company_of_customer = HashMap::from([
         ("mallard", "Mallard Group"),
         ("a-teal-1", "Teal Inc"),

@@ -92,9 +92,9 @@ fn banner(app: &Application, base: &str, grpc: &GrpcServer, secret: &SecretSourc
         "{}",
         tr!(
             "cli.server.backends",
-            storage = gotemp::redact_url(&config.storage.url),
-            events = gotemp::redact_url(&config.events.url),
-            cache = gotemp::redact_url(&config.cache.url)
+            storage = config.storage.url.to_string(),
+            events = config.events.url.to_string(),
+            cache = config.cache.url.to_string()
         )
     );
     let default_password = Config::embedded(gotemp::SecretString::from(""))

@@ -45,7 +45,7 @@ impl Argon2Hasher {
     /// Custom parameters (memory in KiB, passes, lanes), e.g. stronger ones for a deployment.
     pub fn with_params(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self> {
         let params = argon2::Params::new(m_cost, t_cost, p_cost, None)
-            .map_err(|e| Error::internal(format!("argon2 parameters: {e}")))?;
+            .map_err(|e| Error::internal_from(format!("argon2 parameters: {e}"), e))?;
         Ok(Self {
             prefix: format!("$argon2id$v=19$m={m_cost},t={t_cost},p={p_cost}$"),
             params,
@@ -66,7 +66,7 @@ impl PasswordHasher for Argon2Hasher {
         self.argon2()
             .hash_password(password.expose().as_bytes())
             .map(|h| PasswordHash::new(h.to_string()))
-            .map_err(|e| Error::internal(format!("password hashing failed: {e}")))
+            .map_err(|e| Error::internal_from(format!("password hashing failed: {e}"), e))
     }
 
     fn verify(&self, password: &str, hash: &PasswordHash) -> Verification {

@@ -110,7 +110,18 @@ pub struct Cause {
     source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
+/// Any error, boxed: what [`Error::internal_from`] and [`Error::unavailable_from`] keep as the
+/// source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 impl Cause {
+    fn caused(message: String, source: BoxError) -> Self {
+        Self {
+            message,
+            source: Some(std::sync::Arc::from(source)),
+        }
+    }
+
     /// The sentence saying what failed (`database: …`).
     pub fn message(&self) -> &str {
         &self.message
@@ -228,15 +239,10 @@ impl Error {
         Self::Internal(Cause::from(message.into()))
     }
 
-    /// A bug or an unexpected answer, with the error that caused it.
-    pub fn internal_from(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        Self::Internal(Cause {
-            message: message.into(),
-            source: Some(std::sync::Arc::new(source)),
-        })
+    /// A bug or an unexpected answer, with the error that caused it (an error, or a boxed one
+    /// as libraries such as async-nats return).
+    pub fn internal_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal(Cause::caused(message.into(), source.into()))
     }
 
     /// A backend that is down or overloaded, said in `message`.
@@ -244,15 +250,10 @@ impl Error {
         Self::Unavailable(Cause::from(message.into()))
     }
 
-    /// A backend that is down or overloaded, with the error that says so.
-    pub fn unavailable_from(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        Self::Unavailable(Cause {
-            message: message.into(),
-            source: Some(std::sync::Arc::new(source)),
-        })
+    /// A backend that is down or overloaded, with the error that says so (an error, or a boxed
+    /// one).
+    pub fn unavailable_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Unavailable(Cause::caused(message.into(), source.into()))
     }
 
     /// Whether retrying the same call later may succeed.

@@ -200,6 +200,11 @@ fn largest_field(detail: &Value) -> Option<&str> {
         .map(|(key, _)| key.as_str())
 }
 
+/// Where the current trace comes from. A process-wide value on purpose: the trace is the tracing
+/// subscriber's (itself process-wide, installed once by the binary), and gotemp-core does not
+/// depend on OpenTelemetry; the function installed here reads the current span's context, so
+/// every change event carries the trace of the request that made it without each caller
+/// passing it.
 static TRACE_SOURCE: std::sync::OnceLock<fn() -> Option<String>> = std::sync::OnceLock::new();
 
 /// Lets events carry the trace of the change that made them across the outbox and the broker:

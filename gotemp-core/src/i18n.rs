@@ -67,6 +67,12 @@ impl Locale {
 }
 
 tokio::task_local! {
+    /// The language of the request being served. A task-local on purpose: messages are made
+    /// where the rule or error is (a validation rule deep in a service, axum's `IntoResponse`,
+    /// tonic's `Status`), and those signatures take no request context; threading a locale
+    /// through every rule and error constructor would put a presentation concern into each.
+    /// The edges (gotemp-http's per-request layer, gotemp-grpc's service wrapper) set it, with
+    /// [`scope`], for exactly the request's work.
     static REQUEST_LOCALE: Locale;
 }
 

@@ -62,8 +62,11 @@ impl Default for NatsSettings {
     }
 }
 
-fn unavailable(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::unavailable(format!("NATS {what}: {e}"))
+fn unavailable(
+    what: &str,
+    e: impl Into<gotemp_core::error::BoxError> + std::fmt::Display,
+) -> Error {
+    Error::unavailable_from(format!("NATS {what}: {e}"), e)
 }
 
 /// A failed publish: an event larger than the server takes can never be published, so the
@@ -309,7 +312,7 @@ impl NatsAuditConsumer {
                 _ = cancel.cancelled() => return Ok(()),
                 received = rx.recv_many(&mut chunk, STORE_BATCH) => {
                     if received == 0 {
-                        return Err(unavailable("messages", "the pull stream ended"));
+                        return Err(Error::unavailable("NATS messages: the pull stream ended"));
                     }
                     let messages = chunk
                         .drain(..)

@@ -161,7 +161,7 @@ impl EventHandler for AuditRecorder {
     /// then fails the batch, and the relay backs off and publishes it again.
     async fn handle(&self, event: &AuditEvent) -> Result<()> {
         let payload = serde_json::to_vec(event)
-            .map_err(|e| Error::internal(format!("event does not serialize: {e}")))?;
+            .map_err(|e| Error::internal_from(format!("event does not serialize: {e}"), e))?;
         let subject = event.topic();
         let mut attempt = 1;
         loop {

@@ -55,11 +55,14 @@ impl CustomerDirectory for RemoteCustomerDirectory {
         match answer {
             Ok(customer) => customer_of(customer.into_inner()).map(Some),
             Err(status) if status.code() == Code::NotFound => Ok(None),
-            Err(status) if status.code() == Code::Unavailable => Err(Error::unavailable(format!(
-                "customer service: {}",
-                status.message()
-            ))),
-            Err(status) => Err(Error::internal(format!("customer service: {status}"))),
+            Err(status) if status.code() == Code::Unavailable => Err(Error::unavailable_from(
+                format!("customer service: {}", status.message()),
+                status,
+            )),
+            Err(status) => Err(Error::internal_from(
+                format!("customer service: {status}"),
+                status,
+            )),
         }
     }
 }

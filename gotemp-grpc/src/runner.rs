@@ -112,6 +112,9 @@ pub struct Command<'a> {
 impl Command<'_> {
     /// The flags given, in place of what the settings say.
     fn apply(&self, grpc: &mut gotemp::GrpcConfig) -> Result<(), BoxError> {
+        if let Some(addr) = self.addr {
+            grpc.addr = gotemp::runner::flag_addr(addr, "--addr")?;
+        }
         let list = |text: &str| {
             text.split(',')
                 .map(|s| s.trim().to_owned())
@@ -203,7 +206,7 @@ pub async fn run(command: Command<'_>) -> Result<(), BoxError> {
         .records_audit(serves(ServiceName::Audit))
         .build()
         .await?;
-    let mut grpc = GrpcServer::bind(app.config(), command.addr, &services).await?;
+    let mut grpc = GrpcServer::bind(app.config(), None, &services).await?;
     if remote_users {
         grpc = grpc.verifier(Arc::new(RemoteVerifier::discovered(instances(
             ServiceName::User,

@@ -33,7 +33,7 @@ fn config() -> Config {
 async fn app() -> (TestStore, Gotemp) {
     let store = testing::sqlite_store().await;
     let mut c = config();
-    c.storage.url = store.url.clone().into();
+    c.storage.url = store.url.clone().parse().expect("a valid backend URL");
     let app = Gotemp::open(&c).await.unwrap();
     app.seed(&c).await.unwrap();
     (store, app)

@@ -11,7 +11,10 @@ use utoipa::ToSchema;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 tokio::task_local! {
-    /// The id of the request being handled, so an error can name it for support.
+    /// The id of the request being handled, so an error can name it for support. A task-local
+    /// on purpose: a problem body is made in axum's `IntoResponse::into_response(self)`, which
+    /// takes no request, by every handler and extractor that fails; the per-request layer sets
+    /// it for exactly the request's work (and its timeout answer).
     pub(crate) static REQUEST_ID: String;
 }
 

@@ -208,3 +208,39 @@ async fn the_binary_refuses_to_start_without_a_token_secret() {
     assert!(stderr.contains("GOTEMP_JWT_SECRET"), "{stderr}");
     assert!(!std::path::Path::new("never-created.db").exists());
 }
+
+/// What `gotemp-http --addr 0.0.0.0:0 --seed` says on stderr when it refuses to start with `env`.
+async fn refused(env: &[(&str, &str)]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_gotemp-http"))
+        .env_clear()
+        .envs(env.iter().copied())
+        .args(["--addr", "0.0.0.0:0", "--seed"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success(), "it must not start: {env:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `--addr` decides where the server listens, so it decides what is refused there too: the demo
+/// users' documented password, and a guessable token secret, on an address others reach.
+#[tokio::test]
+async fn an_address_given_by_flag_is_held_to_the_rules_of_where_it_listens() {
+    let dir = std::env::temp_dir().join(format!("gotemp-addr-{}", uuid::Uuid::now_v7().simple()));
+    let storage = format!("sqlite://{}/gotemp.db", dir.display());
+    let stderr = refused(&[
+        ("GOTEMP_STORAGE", storage.as_str()),
+        ("GOTEMP_JWT_SECRET", SECRET),
+        ("GOTEMP_ADMIN_PASSWORD", "binary admin password"),
+        ("GOTEMP_DEMO_PASSWORD", "the demo users' own password"),
+    ])
+    .await;
+    assert!(stderr.contains("GOTEMP_DEMO_PASSWORD"), "{stderr}");
+    let stderr = refused(&[
+        ("GOTEMP_STORAGE", storage.as_str()),
+        ("GOTEMP_JWT_SECRET", "secret-secret-secret-secret-secret"),
+    ])
+    .await;
+    assert!(stderr.contains("GOTEMP_JWT_SECRET"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -91,7 +91,7 @@ impl TestAppBuilder {
         std::fs::create_dir_all(&dir)?;
         let secret = format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
         let mut config = Config::embedded(SecretString::from(secret));
-        config.storage.url = format!("sqlite://{}/gotemp.db", dir.display()).into();
+        config.storage.url = gotemp::Store::sqlite_file(dir.join("gotemp.db"));
         config.auth.admin_email = ADMIN_EMAIL.into();
         // Random, so nothing outside this test can log in with it.
         let password = format!("admin of a test {}", uuid::Uuid::new_v4().simple());

@@ -26,12 +26,18 @@ const MIN_ENTROPY_BITS: f64 = 128.0;
 impl Config {
     /// Whether every store is a SQLite file: the embedded default, one process on one machine.
     pub fn is_embedded(&self) -> bool {
-        let stores = [
-            Some(&self.storage.url),
-            self.storage.audit.as_ref(),
-            self.storage.master_data.as_ref(),
-        ];
-        stores.iter().flatten().all(|u| u.starts_with("sqlite://"))
+        use super::{AuditStore, MasterDataStore, Store};
+        let sqlite = |store: &Store| matches!(store, Store::Sqlite(_));
+        sqlite(&self.storage.url)
+            && match &self.storage.audit {
+                None | Some(AuditStore::Off) => true,
+                Some(AuditStore::Store(store)) => sqlite(store),
+            }
+            && match &self.storage.master_data {
+                None => true,
+                Some(MasterDataStore::Store(store)) => sqlite(store),
+                Some(MasterDataStore::Arango(_)) => false,
+            }
     }
 
     /// Whether every listener is on a loopback address (`127.0.0.1`, `::1`, `localhost`): only
@@ -47,6 +53,19 @@ impl Config {
     /// every listener on loopback. Anywhere else, weak secrets are refused.
     pub fn is_private(&self) -> bool {
         self.is_embedded() && self.listens_on_loopback_only()
+    }
+
+    /// Refuses what is unsafe where this configuration listens: a token secret anyone could
+    /// guess on a server others reach. [`Config::load`] checks it; [`Application`] checks again
+    /// when it is built, after a binary's flags (`--addr`) have changed where it listens.
+    ///
+    /// [`Application`]: crate::Application
+    pub fn check_exposure(&self) -> Result<(), ConfigError> {
+        let keys = self.auth.jwt_private_key.is_some() || self.auth.jwt_public_key.is_some();
+        match keys {
+            true => Ok(()),
+            false => self.check_jwt_secret(),
+        }
     }
 
     /// Refuses a token secret anyone could guess, unless the server is private

@@ -2,7 +2,7 @@
 //! (the serde names: TOML keys, and `GOTEMP_*` variables in upper case) and defaults (`Default`,
 //! the embedded default).
 
-use super::BackendUrl;
+use super::backend::{AuditStore, CacheBackend, EventBus, MasterDataStore, Store};
 use super::parse::{ip_ranges, list, non_empty, non_empty_parsed, seconds};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
@@ -17,17 +17,17 @@ pub struct StorageConfig {
     /// Users, promotions and everything not split off below: `sqlite://data/gotemp.db` or
     /// `postgres://user@host/db` (`storage`, `GOTEMP_STORAGE`).
     #[serde(rename = "storage")]
-    pub url: BackendUrl,
+    pub url: Store,
     /// The audit trail, when apart (a TimescaleDB, say); `none` switches it off (events still
     /// flow, so caches keep following changes; the audit API answers 404); `None`: in `url`
     /// (`audit_storage`).
-    #[serde(rename = "audit_storage", deserialize_with = "non_empty")]
-    pub audit: Option<BackendUrl>,
+    #[serde(rename = "audit_storage", deserialize_with = "non_empty_parsed")]
+    pub audit: Option<AuditStore>,
     /// Customers and products, when apart (the original kept this master data in its own
     /// database; ArangoDB's `http://…` too): their changes and events commit together there,
     /// and the relay drains both outboxes. `None`: in `url` (`master_data_storage`).
-    #[serde(rename = "master_data_storage", deserialize_with = "non_empty")]
-    pub master_data: Option<BackendUrl>,
+    #[serde(rename = "master_data_storage", deserialize_with = "non_empty_parsed")]
+    pub master_data: Option<MasterDataStore>,
     /// Most connections open at once to `storage` (`storage_pool_size`, 16). A request waits
     /// up to 5 s (PostgreSQL; 10 s SQLite) for a free one, then is answered unavailable.
     #[serde(rename = "storage_pool_size")]
@@ -48,14 +48,14 @@ pub const DEFAULT_POOL_SIZE: u32 = 16;
 impl StorageConfig {
     /// Whether `audit_storage = none` switched the audit trail off.
     pub fn audit_off(&self) -> bool {
-        self.audit.as_deref().map(str::trim) == Some("none")
+        self.audit == Some(AuditStore::Off)
     }
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
-            url: "sqlite://data/gotemp.db".into(),
+            url: Store::Sqlite("sqlite://data/gotemp.db".into()),
             audit: None,
             master_data: None,
             pool_size: DEFAULT_POOL_SIZE,
@@ -73,7 +73,7 @@ pub struct EventsConfig {
     /// `tls://` for TLS; `nats://user:password@…` or `nats://token@…` to authenticate)
     /// (`events`).
     #[serde(rename = "events")]
-    pub url: BackendUrl,
+    pub url: EventBus,
     /// A NATS `.creds` file (user JWT and NKey seed) to authenticate with (`nats_creds`).
     #[serde(rename = "nats_creds", deserialize_with = "non_empty")]
     pub nats_creds: Option<PathBuf>,
@@ -97,7 +97,7 @@ pub struct EventsConfig {
 impl Default for EventsConfig {
     fn default() -> Self {
         Self {
-            url: "memory".into(),
+            url: EventBus::Memory,
             nats_creds: None,
             nats_nkey: None,
             signing_key: None,
@@ -113,7 +113,7 @@ pub struct CacheConfig {
     /// `memory` (in-process), `redis://host:6379` (shared by every instance), or `none`
     /// (`cache`).
     #[serde(rename = "cache")]
-    pub url: BackendUrl,
+    pub url: CacheBackend,
     /// How long a cached lookup lives when no change event evicts it (default 2 hours, as the
     /// original; events normally evict long before) (`cache_ttl_secs`).
     #[serde(rename = "cache_ttl_secs", deserialize_with = "seconds")]
@@ -129,7 +129,7 @@ pub struct CacheConfig {
 impl Default for CacheConfig {
     fn default() -> Self {
         Self {
-            url: "memory".into(),
+            url: CacheBackend::Memory,
             ttl: Duration::from_secs(2 * 3600),
             near_ttl: Duration::ZERO,
         }

@@ -20,7 +20,7 @@ fn file_then_environment() {
         assert_eq!(c.events.url, "memory", "the default");
         Ok(())
     });
-    std::fs::write(&file, "storage = \"x\"\n").unwrap();
+    std::fs::write(&file, "storage = \"sqlite://x.db\"\n").unwrap();
     let err = Config::load_from(
         Some(&file),
         figment::providers::Env::prefixed("GOTEMP_NONE_"),
@@ -47,8 +47,12 @@ fn file_then_environment() {
 #[test]
 fn debug_never_shows_secrets() {
     let mut c = Config::embedded(SecretString::from("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"));
-    c.storage.url = "postgres://app:hunter2@db:5432/gotemp".into();
-    c.cache.url = "redis://default:hunter2@cache:6379".into();
+    c.storage.url = "postgres://app:hunter2@db:5432/gotemp"
+        .parse()
+        .expect("a valid backend URL");
+    c.cache.url = "redis://default:hunter2@cache:6379"
+        .parse()
+        .expect("a valid backend URL");
     let text = format!("{c:?}");
     assert!(
         !text.contains("s3cr3t") && !text.contains("hunter2") && !text.contains("change-me"),
@@ -121,7 +125,7 @@ const EVERY_SETTING: [(&str, &str); 45] = [
 fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
     use secrecy::ExposeSecret as _;
     let text = |s: &SecretString| s.expose_secret().to_owned();
-    let url = |u: &Option<BackendUrl>| u.as_ref().map(|u| u.as_str().to_owned());
+    let url = |u: Option<&str>| u.map(str::to_owned);
     let path = |p: &Option<std::path::PathBuf>| {
         p.as_ref()
             .map(|p| p.display().to_string())
@@ -129,10 +133,13 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
     };
     vec![
         ("storage", c.storage.url.as_str().to_owned()),
-        ("audit_storage", url(&c.storage.audit).unwrap_or_default()),
+        (
+            "audit_storage",
+            url(c.storage.audit.as_ref().map(|a| a.as_str())).unwrap_or_default(),
+        ),
         (
             "master_data_storage",
-            url(&c.storage.master_data).unwrap_or_default(),
+            url(c.storage.master_data.as_ref().map(|m| m.as_str())).unwrap_or_default(),
         ),
         ("events", c.events.url.as_str().to_owned()),
         ("cache", c.cache.url.as_str().to_owned()),
@@ -333,7 +340,7 @@ fn the_default_admin_password_is_not_seeded_outside_the_embedded_default() {
         "2LxNMaKSjh6JiSB0L6KzSLfHlGpvbYSKuC5EM4eY2uU=",
     ));
     assert!(c.check_seed_password().is_ok(), "the embedded default may");
-    c.storage.url = "postgres://db/gotemp".into();
+    c.storage.url = "postgres://db/gotemp".parse().expect("a valid backend URL");
     let err = c.check_seed_password().unwrap_err().to_string();
     assert!(err.contains("GOTEMP_ADMIN_PASSWORD"), "{err}");
     c.auth.admin_password = SecretString::from("replace-me");
@@ -601,6 +608,102 @@ fn durations_are_seconds_or_words_and_addresses_are_checked_when_read() {
         let e = Config::load(None).unwrap_err().to_string();
         assert!(
             e.contains("TRUSTED_PROXIES") && e.contains("proxy.local"),
+            "{e}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn backends_are_chosen_when_read_and_a_wrong_scheme_names_its_setting() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "a secret of at least thirty-two bytes!",
+        );
+        jail.set_env("GOTEMP_STORAGE", "postgres://app:pw@db/gotemp");
+        jail.set_env("GOTEMP_AUDIT_STORAGE", "none");
+        jail.set_env("GOTEMP_MASTER_DATA_STORAGE", "https://arango:8529/master");
+        jail.set_env("GOTEMP_EVENTS", "tls://broker:4222");
+        jail.set_env("GOTEMP_CACHE", "rediss://cache:6380");
+        let c = Config::load(None).unwrap();
+        assert!(matches!(c.storage.url, Store::Postgres(_)));
+        assert_eq!(c.storage.audit, Some(AuditStore::Off));
+        assert!(matches!(
+            c.storage.master_data,
+            Some(MasterDataStore::Arango(_))
+        ));
+        assert!(matches!(c.events.url, EventBus::Nats(_)));
+        assert!(matches!(c.cache.url, CacheBackend::Redis(_)));
+        assert_eq!(c.storage.url.to_string(), "postgres://app:***@db/gotemp");
+        for (name, value, rule) in [
+            (
+                "GOTEMP_STORAGE",
+                "mysql://u:hunter2@db/x",
+                "sqlite:// or postgres://",
+            ),
+            (
+                "GOTEMP_STORAGE",
+                "http://arango:8529",
+                "master_data_storage",
+            ),
+            (
+                "GOTEMP_AUDIT_STORAGE",
+                "timescale://u:hunter2@db",
+                "sqlite:// or postgres://",
+            ),
+            (
+                "GOTEMP_MASTER_DATA_STORAGE",
+                "mongodb://u:hunter2@db",
+                "(ArangoDB)",
+            ),
+            ("GOTEMP_EVENTS", "kafka://u:hunter2@broker", "nats://"),
+            ("GOTEMP_CACHE", "memcached://u:hunter2@cache", "redis://"),
+        ] {
+            jail.set_env(name, value);
+            let e = Config::load(None).unwrap_err().to_string();
+            let setting = name.trim_start_matches("GOTEMP_");
+            assert!(e.contains(setting) && e.contains(rule), "{name}: {e}");
+            assert!(!e.contains("hunter2"), "no credential repeated: {e}");
+            jail.set_env(name, "memory");
+            jail.set_env("GOTEMP_STORAGE", "sqlite://data/gotemp.db");
+            jail.set_env("GOTEMP_AUDIT_STORAGE", "");
+            jail.set_env("GOTEMP_MASTER_DATA_STORAGE", "");
+        }
+        jail.set_env("GOTEMP_CACHE", "");
+        let c = Config::load(None).unwrap();
+        assert_eq!(c.storage.audit, None, "blank is absent");
+        assert_eq!(c.cache.url, CacheBackend::None, "a blank cache is none");
+        assert_eq!(c.events.url, EventBus::Memory);
+        Ok(())
+    });
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn a_mistyped_variable_is_refused_with_the_setting_it_resembles() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "a secret of at least thirty-two bytes!",
+        );
+        // Read by gotemp's processes and tools, not settings: never refused.
+        jail.set_env("GOTEMP_TEST_ANYTHING", "1");
+        jail.set_env("GOTEMP_LOG_FORMAT", "json");
+        jail.set_env("GOTEMP_SEED", "true");
+        Config::load(None).unwrap();
+        jail.set_env("GOTEMP_STORGE", "postgres://db/gotemp");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(
+            e.contains("GOTEMP_STORGE") && e.contains("did you mean GOTEMP_STORAGE?"),
+            "{e}"
+        );
+        jail.set_env("GOTEMP_STORGE", "");
+        jail.set_env("GOTEMP_QUITE_UNLIKE_ANY", "1");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(
+            e.contains("GOTEMP_QUITE_UNLIKE_ANY") && !e.contains("did you mean"),
             "{e}"
         );
         Ok(())

@@ -230,22 +230,24 @@ impl TokenService {
         let mut publics = Vec::new();
         if let Some(pem) = &settings.private_key {
             let key = SigningKey::from_pkcs8_pem(pem.expose_secret().trim()).map_err(|e| {
-                Error::internal(format!(
-                    "jwt_private_key is not an Ed25519 private key in PEM (PKCS#8): {e}"
-                ))
+                Error::internal_from(
+                    format!("jwt_private_key is not an Ed25519 private key in PEM (PKCS#8): {e}"),
+                    e,
+                )
             })?;
             let der = key
                 .to_pkcs8_der()
-                .map_err(|e| Error::internal(format!("jwt_private_key: {e}")))?;
+                .map_err(|e| Error::internal_from(format!("jwt_private_key: {e}"), e))?;
             let public = key.verifying_key().to_bytes();
             signing = Some((EncodingKey::from_ed_der(der.as_bytes()), key_id(&public)));
             publics.push(public);
         }
         for block in pem_blocks(&settings.public_keys) {
             let key = VerifyingKey::from_public_key_pem(&block).map_err(|e| {
-                Error::internal(format!(
-                    "jwt_public_key is not an Ed25519 public key in PEM: {e}"
-                ))
+                Error::internal_from(
+                    format!("jwt_public_key is not an Ed25519 public key in PEM: {e}"),
+                    e,
+                )
             })?;
             publics.push(key.to_bytes());
         }
@@ -287,7 +289,7 @@ impl TokenService {
             ..Header::new(self.algorithm)
         };
         let token = jsonwebtoken::encode(&header, &claims, key)
-            .map_err(|e| Error::internal(format!("token signing failed: {e}")))?;
+            .map_err(|e| Error::internal_from(format!("token signing failed: {e}"), e))?;
         Ok(IssuedToken {
             token,
             expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or(expires_at),

@@ -42,11 +42,14 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), BoxError> {
-    let config = Config::load(args.config.as_deref())?;
+    let mut config = Config::load(args.config.as_deref())?;
+    if let Some(addr) = &args.addr {
+        config.http.addr = gotemp::runner::flag_addr(addr, "--addr")?;
+    }
     let seed = if args.seed { Seed::Always } else { Seed::Never };
     // This process serves the audit routes, so it also stores the audit trail.
     let app = Application::builder(config).seed(seed).build().await?;
-    let http = HttpServer::bind(app.config(), args.addr.as_deref()).await?;
+    let http = HttpServer::bind(app.config(), None).await?;
     let (scheme, local) = (http.scheme(), http.local_addr());
     println!("gotemp-http listening on {scheme}://{local} (API docs: {scheme}://{local}/docs)");
     if let Some(metrics) = app.metrics_addr() {

@@ -19,7 +19,7 @@ fn instant(us: i64) -> DateTime<Utc> {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T> {
-    serde_json::from_value(v).map_err(|e| Error::internal(format!("stored {what}: {e}")))
+    serde_json::from_value(v).map_err(|e| Error::internal_from(format!("stored {what}: {e}"), e))
 }
 
 /// A customer or product as stored: the shared fields, and the product's level.

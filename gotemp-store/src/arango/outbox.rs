@@ -23,7 +23,7 @@ fn entries(docs: Vec<OutboxDoc>) -> Result<Vec<OutboxEntry>> {
     docs.into_iter()
         .map(|d| {
             let position = i64::from_str_radix(&d.key, 16)
-                .map_err(|e| Error::internal(format!("outbox key {:?}: {e}", d.key)))?;
+                .map_err(|e| Error::internal_from(format!("outbox key {:?}: {e}", d.key), e))?;
             Ok(OutboxEntry {
                 position,
                 event: d.event,

@@ -85,7 +85,9 @@ impl Cache for MemoryCache {
         self.entries
             .invalidate_entries_if(move |k, _| k.starts_with(&prefix))
             .map(|_| ())
-            .map_err(|e| gotemp_core::Error::internal(format!("clearing the memory cache: {e}")))
+            .map_err(|e| {
+                gotemp_core::Error::internal_from(format!("clearing the memory cache: {e}"), e)
+            })
     }
 
     async fn ping(&self) -> Result<()> {

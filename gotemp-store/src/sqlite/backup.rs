@@ -140,7 +140,7 @@ fn utf8(path: &Path) -> Result<&str> {
 }
 
 fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::unavailable(format!("cannot {what} {}: {e}", path.display()))
+    Error::unavailable_from(format!("cannot {what} {}: {e}", path.display()), e)
 }
 
 /// The copy holds every password hash: readable by its owner only.

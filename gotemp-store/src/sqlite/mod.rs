@@ -66,7 +66,7 @@ fn private_file(path: &std::path::Path) -> Result<()> {
         return Ok(());
     }
     let unavailable = |what: &std::path::Path, e: std::io::Error| {
-        Error::unavailable(format!("cannot create {}: {e}", what.display()))
+        Error::unavailable_from(format!("cannot create {}: {e}", what.display()), e)
     };
     if let Some(dir) = path
         .parent()
