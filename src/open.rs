@@ -110,6 +110,8 @@ async fn open_master_data(
 
 /// Opens the SQL store `store` names, with at most `pool_size` connections.
 async fn open_store(store: &Store, pool_size: u32) -> Result<Repositories> {
+    #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+    let _ = pool_size;
     match store {
         #[cfg(feature = "sqlite")]
         Store::Sqlite(url) => Ok(

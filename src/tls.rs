@@ -321,13 +321,6 @@ pub const HTTP_ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
 /// gRPC needs HTTP/2.
 pub const GRPC_ALPN: &[&[u8]] = &[b"h2"];
 
-impl crate::TlsConfig {
-    /// The client certificate and its key, when both are set.
-    pub fn client_pair(&self) -> Option<(PathBuf, PathBuf)> {
-        self.client_cert.clone().zip(self.client_key.clone())
-    }
-}
-
 impl crate::HttpConfig {
     /// HTTPS when `http_tls_cert` and `http_tls_key` are set; plain HTTP when neither is.
     pub fn server_tls(&self) -> Result<Option<ServerTls>, TlsError> {

@@ -172,8 +172,10 @@ pub async fn run(short: bool, out: Option<&std::path::Path>) -> Result<bool, Err
             workers: 6,
             before: Duration::from_secs(1),
             hold: Duration::from_secs(2),
-            nats: Duration::from_secs(10),
-            observe: Duration::from_secs(3),
+            // Long enough for writes to pile up in the outbox and the clients to reconnect; the
+            // long form holds the broker down 10 s.
+            nats: Duration::from_secs(4),
+            observe: Duration::from_secs(2),
         }
     } else {
         Timing {

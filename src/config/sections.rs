@@ -386,3 +386,11 @@ pub struct TlsConfig {
     #[serde(rename = "tls_client_key", deserialize_with = "non_empty")]
     pub client_key: Option<PathBuf>,
 }
+
+impl TlsConfig {
+    /// The client certificate and its key, when both are set: what every client of a backend
+    /// (Redis, NATS, a gRPC peer) shows, with or without gotemp's own TLS listeners.
+    pub fn client_pair(&self) -> Option<(PathBuf, PathBuf)> {
+        self.client_cert.clone().zip(self.client_key.clone())
+    }
+}
