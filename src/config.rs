@@ -5,6 +5,8 @@
 
 mod backend;
 mod parse;
+#[cfg(test)]
+mod reference;
 mod secrets;
 mod sections;
 mod url;

@@ -1,7 +1,7 @@
 //! Who may do what. Every service method asks a [`Policy`] before it reads or writes, with the
 //! caller, the action, the resource and (where there is one) the object, so HTTP, gRPC and an
 //! embedder's own calls get the same answer. The default, [`RolePolicy`], is the table of the
-//! four built-in roles; an embedder replaces it or wraps it (see `examples/embed/main.rs`).
+//! five built-in roles; an embedder replaces it or wraps it (see `examples/embed/main.rs`).
 
 use crate::actor::Actor;
 use crate::entities::{Customer, Product, Promotion, User};

@@ -19,13 +19,13 @@ pub struct StorageConfig {
     #[serde(rename = "storage")]
     pub url: Store,
     /// The audit trail, when apart (a TimescaleDB, say); `none` switches it off (events still
-    /// flow, so caches keep following changes; the audit API answers 404); `None`: in `url`
+    /// flow, so caches keep following changes; the audit API answers 404); unset: in `storage`
     /// (`audit_storage`).
     #[serde(rename = "audit_storage", deserialize_with = "non_empty_parsed")]
     pub audit: Option<AuditStore>,
     /// Customers and products, when apart (the original kept this master data in its own
     /// database; ArangoDB's `http://…` too): their changes and events commit together there,
-    /// and the relay drains both outboxes. `None`: in `url` (`master_data_storage`).
+    /// and the relay drains both outboxes. Unset: in `storage` (`master_data_storage`).
     #[serde(rename = "master_data_storage", deserialize_with = "non_empty_parsed")]
     pub master_data: Option<MasterDataStore>,
     /// Most connections open at once to `storage` (`storage_pool_size`, 16). A request waits
@@ -168,7 +168,8 @@ pub struct AuthConfig {
     pub admin_email: String,
     /// Password of the administrator seeding creates (`admin_password`).
     pub admin_password: SecretString,
-    /// Password of the demo users; `None`: they cannot log in (`demo_password`).
+    /// Password of the demo users; unset: each gets a random password nobody knows, so they
+    /// cannot log in (`demo_password`).
     pub demo_password: Option<SecretString>,
     /// Whether anyone may sign up (`open`) or only administrators create users (`closed`, the
     /// default) (`registration`).

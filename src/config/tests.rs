@@ -709,3 +709,33 @@ fn a_mistyped_variable_is_refused_with_the_setting_it_resembles() {
         Ok(())
     });
 }
+
+#[test]
+fn reference_docs_settings_md_is_made_from_the_sections_and_names_every_setting() {
+    let made = super::reference::page();
+    let documented: Vec<String> = (super::reference::settings().into_iter())
+        .map(|s| s.name)
+        .collect();
+    for name in known_names() {
+        assert!(
+            documented.iter().any(|d| d == name),
+            "{name} is not in the reference"
+        );
+    }
+    assert!(
+        super::reference::settings()
+            .iter()
+            .all(|s| !s.doc.is_empty()),
+        "every setting has a doc comment"
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/settings.md");
+    if std::env::var_os("GOTEMP_WRITE_DOCS").is_some() {
+        std::fs::write(&path, &made).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == made,
+        "docs/settings.md is not what src/config/sections.rs says: run \
+         GOTEMP_WRITE_DOCS=1 cargo test -p gotemp --lib reference"
+    );
+}
