@@ -42,8 +42,7 @@ async fn run() -> Result<(), BoxError> {
     // each request in the language that request asks for.
     i18n::set_process_default(Locale::from_env());
     let file = std::env::var_os("GOTEMP_CONFIG").map(std::path::PathBuf::from);
-    let (mut config, secret) = Config::load_or_keep_secret(file.as_deref())?;
-    serve_built_web_ui(&mut config);
+    let (config, secret) = Config::load_or_keep_secret(file.as_deref())?;
     let app = Application::builder(config)
         .seed(Seed::FirstStart)
         .build()
@@ -59,23 +58,18 @@ async fn run() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// The web front end built in this checkout (`web/dist`, committed, so no Node.js is needed) is
-/// served unless `GOTEMP_HTTP_WEB_DIR` names another.
-fn serve_built_web_ui(config: &mut Config) {
-    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist");
-    if config.http.web_dir.is_none() && built.join("index.html").is_file() {
-        config.http.web_dir = Some(built);
-    }
-}
-
 /// Where everything is and how to log in, in the environment's language.
 fn banner(app: &Application, base: &str, grpc: &GrpcServer, secret: &SecretSource) {
     let config = app.config();
     println!("{}", tr!("cli.server.http", url = base));
     println!("{}", tr!("cli.server.swagger", url = base));
-    match config.http.web_dir {
-        Some(_) => println!("{}", tr!("cli.server.web", url = base)),
-        None => println!("{}", tr!("cli.server.web_missing")),
+    match gotemp_http::Ui::of(&config.http) {
+        gotemp_http::Ui::BuiltIn => println!("{}", tr!("cli.server.web", url = base)),
+        gotemp_http::Ui::Dir(dir) => {
+            let dir = dir.display();
+            println!("{}", tr!("cli.server.web_dir", url = base, dir = dir));
+        }
+        gotemp_http::Ui::None => println!("{}", tr!("cli.server.web_missing")),
     }
     let addr = grpc.local_addr();
     let grpc_line = match (&config.grpc.tls_cert, &config.grpc.tls_client_ca) {

@@ -27,6 +27,9 @@ mod per_request;
 pub mod problem;
 mod server;
 mod settings;
+mod web;
+
+pub use web::Ui;
 
 pub use server::HttpServer;
 use settings::REQUEST_ID;
@@ -34,7 +37,7 @@ use settings::REQUEST_ID;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::Response;
 use gotemp::{EventPipeline, Gotemp};
 use problem::Problem;
@@ -122,13 +125,13 @@ pub fn router(
         routes =
             routes.merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi));
     }
-    let routes = match &settings.web_dir {
+    let routes = match web::Ui::of(settings).router() {
         None => routes.fallback(not_found),
         // The web front end answers every path outside the API; unknown API paths stay
         // problem+json 404s.
-        Some(dir) => routes
+        Some(ui) => routes
             .route("/v1/{*rest}", axum::routing::any(not_found))
-            .fallback_service(web(dir)),
+            .fallback_service(ui),
     };
     let mut router = routes
         .with_state(state)
@@ -183,45 +186,6 @@ fn request_span(request: &Request, trusted_proxies: &[ipnet::IpNet]) -> tracing:
     let trusted = peer.is_some_and(|ip| trusted_proxies.iter().any(|net| net.contains(&ip)));
     gotemp::logging::continue_trace(&span, request.headers(), trusted);
     span
-}
-
-/// The web front end in `dir`: its files at their paths, and `index.html` for any other path,
-/// so a browser reloading a client-side route gets the application.
-fn web(dir: &std::path::Path) -> Router {
-    use tower_http::services::{ServeDir, ServeFile};
-    let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
-    // A missing build asset is a 404, not the application page under a script's name.
-    // Scripts and styles shrink to a quarter gzipped; the API's responses are left as they are.
-    Router::new()
-        .nest_service("/_app", ServeDir::new(dir.join("_app")))
-        .fallback_service(files)
-        .layer(tower_http::compression::CompressionLayer::new())
-        .layer(middleware::from_fn(web_headers))
-}
-
-/// Built assets under `/_app/immutable/` have content hashes in their names, so browsers may
-/// keep them for good; everything else (`index.html` above all) is revalidated, so a new build
-/// reaches people on their next load. The page may not be framed by another site (its own
-/// content security policy travels in the page) and files are taken for what they say they are.
-async fn web_headers(request: Request, next: Next) -> Response {
-    let immutable = request.uri().path().starts_with("/_app/immutable/");
-    let mut response = next.run(request).await;
-    let policy = match immutable && response.status().is_success() {
-        true => "public, max-age=31536000, immutable",
-        false => "no-cache",
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    response
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -258,8 +258,8 @@ pub struct HttpConfig {
     #[serde(rename = "http_max_in_flight")]
     pub max_in_flight: usize,
     /// A directory of static files (a built web front end) served at `/`, with `index.html`
-    /// for any other path outside the API (client-side routes); none by default
-    /// (`http_web_dir`).
+    /// for any other path outside the API (client-side routes). Unset: the UI built into the
+    /// binary when gotemp-http's feature `web-ui` is on, else none (`http_web_dir`).
     #[serde(rename = "http_web_dir", deserialize_with = "non_empty")]
     pub web_dir: Option<PathBuf>,
     /// PEM certificate chain to serve HTTPS with (HTTP/2 by ALPN, HTTP/1.1 too); with

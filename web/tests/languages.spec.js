@@ -3,7 +3,7 @@
 // failures in Spanish next to the fields they are about.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, logIn, test } from './server.js';
+import { expect, logIn, shoot, test } from './server.js';
 
 const dir = join(import.meta.dirname, '..', 'src');
 const catalogue = (lang) => JSON.parse(readFileSync(join(dir, 'lib', 'i18n', `${lang}.json`), 'utf8'));
@@ -68,6 +68,7 @@ test('in Spanish, a record is created after a validation failure shown in Spanis
 	await expect(name).toHaveAttribute('aria-invalid', 'true');
 	await expect(name).toHaveAccessibleDescription('Nombre es obligatorio');
 	await expect(page.getByRole('alert')).toContainText('Datos no válidos');
+	await shoot(page, '13-spanish-validation');
 	await name.fill('Tienda E2E');
 	await page.getByRole('button', { name: 'Crear cliente' }).click();
 	await expect(page).toHaveURL(/\/customers\/e2e-tienda\?created=1$/);

@@ -52,6 +52,13 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let http = HttpServer::bind(app.config(), None).await?;
     let (scheme, local) = (http.scheme(), http.local_addr());
     println!("gotemp-http listening on {scheme}://{local} (API docs: {scheme}://{local}/docs)");
+    match gotemp_http::Ui::of(&app.config().http) {
+        gotemp_http::Ui::BuiltIn => println!("web UI at {scheme}://{local}/ (built in)"),
+        gotemp_http::Ui::Dir(dir) => {
+            println!("web UI at {scheme}://{local}/ (from {})", dir.display())
+        }
+        gotemp_http::Ui::None => println!("no web UI (GOTEMP_HTTP_WEB_DIR names none)"),
+    }
     if let Some(metrics) = app.metrics_addr() {
         println!("metrics on http://{metrics}/metrics");
     }
