@@ -319,7 +319,10 @@ pub enum SecretSource {
 
 /// The folder of a `sqlite://` database file (`sqlite://data/gotemp.db` → `data`).
 fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
-    let path = url.strip_prefix("sqlite://")?.split('?').next()?;
+    let path = (url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:")))?;
+    let path = path.split('?').next()?;
     let parent = std::path::Path::new(path).parent()?;
     Some(if parent.as_os_str().is_empty() {
         std::path::PathBuf::from(".")
@@ -368,21 +371,44 @@ const PROCESS_VARIABLES: [&str; 10] = [
 ];
 
 /// Prefixes of `GOTEMP_*` variables that belong to gotemp's tests, benchmarks and scripts.
-const TOOL_PREFIXES: [&str; 5] = ["test_", "bench_", "e2e_", "cluster_", "flood_"];
+const TOOL_PREFIXES: [&str; 11] = [
+    "test_",
+    "bench_",
+    "e2e_",
+    "cluster_",
+    "flood_",
+    "cargo_",
+    "faults_",
+    "soak_",
+    "schemathesis_",
+    "write_docs",
+    "venv",
+];
+
+/// Whether `name` (lower case, without `GOTEMP_`) is a variable something reads: a setting, a
+/// secret's `_FILE`, a process's or a tool's own, or one Kubernetes makes for a Service whose
+/// name starts with `gotemp` (`GOTEMP_HTTP_SERVICE_HOST`, `GOTEMP_PORT_8080_TCP_ADDR`, …), which
+/// a pod gets whether it wants them or not.
+fn is_read(name: &str, known: &[&str]) -> bool {
+    let service_link = name.ends_with("service_host")
+        || name.contains("service_port")
+        || name == "port"
+        || name.ends_with("_port")
+        || name.starts_with("port_")
+        || name.contains("_port_");
+    known.contains(&name)
+        || PROCESS_VARIABLES.contains(&name)
+        || (name.strip_suffix("_file"))
+            .is_some_and(|secret| secrets::FILE_SETTINGS.contains(&secret))
+        || TOOL_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+        || service_link
+}
 
 /// Refuses a `GOTEMP_*` variable that nothing reads, naming it and the closest setting.
 fn unknown_variables(env: &figment::providers::Env, known: &[&str]) -> Result<(), ConfigError> {
-    let files: Vec<String> = (secrets::FILE_SETTINGS.iter())
-        .map(|name| format!("{name}_file"))
-        .collect();
     let mut unknown: Vec<String> = (env.iter())
         .map(|(name, _)| name.as_str().to_ascii_lowercase())
-        .filter(|name| {
-            !known.contains(&name.as_str())
-                && !PROCESS_VARIABLES.contains(&name.as_str())
-                && !files.contains(name)
-                && !TOOL_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
-        })
+        .filter(|name| !is_read(name, known))
         .collect();
     unknown.sort_unstable();
     let Some(first) = unknown.first() else {

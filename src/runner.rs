@@ -42,24 +42,16 @@ pub trait Server: Send {
     fn serve(self: Box<Self>, app: &Application, stopping: Stopping) -> Serving;
 }
 
-/// Listens on `given` (a command-line address) or else on `configured`, the address of the
-/// setting named `setting`; a failure names the address and the setting.
-pub async fn listen(
-    given: Option<&str>,
-    configured: SocketAddr,
-    setting: &str,
-) -> Result<tokio::net::TcpListener, BoxError> {
-    let listener = match given {
-        Some(given) => tokio::net::TcpListener::bind(given).await,
-        None => tokio::net::TcpListener::bind(configured).await,
-    };
-    listener.map_err(|e| {
-        let addr = given.map_or(configured.to_string(), str::to_owned);
-        format!("cannot listen on {addr} ({setting}): {e}").into()
-    })
+/// Listens on `addr`, the address of the setting named `setting`; a failure names both. Only
+/// configured addresses: what the configuration says is what [`Config::check_exposure`] judged
+/// (a flag such as `--addr` goes into the configuration first, with [`flag_addr`]).
+pub async fn listen(addr: SocketAddr, setting: &str) -> Result<tokio::net::TcpListener, BoxError> {
+    (tokio::net::TcpListener::bind(addr).await)
+        .map_err(|e| format!("cannot listen on {addr} ({setting}): {e}").into())
 }
 
-/// The address a listening flag (`--addr`) names: `host:port` or `ip:port`, resolved once. A
+/// The address a listening flag (`--addr`) names: `host:port` or `ip:port`, resolved once (the
+/// first address a name resolves to). A
 /// binary writes it into its [`Config`] before building, so every decision that depends on where
 /// the process listens (weak secrets and the demo password are refused off loopback) sees it.
 pub fn flag_addr(text: &str, flag: &str) -> Result<SocketAddr, BoxError> {

@@ -53,8 +53,8 @@ async fn demo_against(config: &Config, pki: Option<&Pki>) {
         .build()
         .await
         .expect("the application starts");
-    let http = HttpServer::bind(app.config(), None).await.unwrap();
-    let grpc = GrpcServer::bind(app.config(), None, &ServiceName::ALL)
+    let http = HttpServer::bind(app.config()).await.unwrap();
+    let grpc = GrpcServer::bind(app.config(), &ServiceName::ALL)
         .await
         .unwrap();
     let (http_addr, grpc_addr) = (http.local_addr(), grpc.local_addr());

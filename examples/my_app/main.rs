@@ -152,7 +152,7 @@ async fn run() -> Result<(), BoxError> {
         // in process for `memory`, NATS JetStream for nats://… (the `nats` feature).
         .build()
         .await?;
-    let listener = gotemp::runner::listen(None, app.config().http.addr, "http_addr").await?;
+    let listener = gotemp::runner::listen(app.config().http.addr, "http_addr").await?;
     let addr = listener.local_addr()?;
     println!(
         "my-app on http://{addr}: /app/customers, gotemp's API under /v1, Swagger UI at /docs"

@@ -42,13 +42,15 @@ async fn run() -> Result<(), BoxError> {
     // each request in the language that request asks for.
     i18n::set_process_default(Locale::from_env());
     let file = std::env::var_os("GOTEMP_CONFIG").map(std::path::PathBuf::from);
-    let (config, secret) = Config::load_or_keep_secret(file.as_deref())?;
+    let (mut config, secret) = Config::load_or_keep_secret(file.as_deref())?;
+    // The web UI built into this binary, unless GOTEMP_HTTP_WEB_DIR names another.
+    config.http.built_in_ui = true;
     let app = Application::builder(config)
         .seed(Seed::FirstStart)
         .build()
         .await?;
-    let http = HttpServer::bind(app.config(), None).await?;
-    let grpc = GrpcServer::bind(app.config(), None, &ServiceName::ALL).await?;
+    let http = HttpServer::bind(app.config()).await?;
+    let grpc = GrpcServer::bind(app.config(), &ServiceName::ALL).await?;
     let secs = format!("{:.2}", started.elapsed().as_secs_f64());
     println!("{}", tr!("cli.server.ready", secs = secs));
     let base = format!("{}://{}", http.scheme(), http.local_addr());

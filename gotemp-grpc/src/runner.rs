@@ -24,16 +24,12 @@ pub struct GrpcServer {
 }
 
 impl GrpcServer {
-    /// Listens on `addr`, or on `grpc_addr` of `config` without one, with the TLS the gRPC
-    /// section names, to serve `services`; tokens are checked by the application's own user
-    /// service unless [`GrpcServer::verifier`] says otherwise.
-    pub async fn bind(
-        config: &Config,
-        addr: Option<&str>,
-        services: &[ServiceName],
-    ) -> Result<Self, BoxError> {
+    /// Listens on `grpc_addr` of `config`, with the TLS the gRPC section names, to serve
+    /// `services`; tokens are checked by the application's own user service unless
+    /// [`GrpcServer::verifier`] says otherwise.
+    pub async fn bind(config: &Config, services: &[ServiceName]) -> Result<Self, BoxError> {
         let tls = config.grpc.server_tls()?;
-        let listener = gotemp::runner::listen(addr, config.grpc.addr, "grpc_addr").await?;
+        let listener = gotemp::runner::listen(config.grpc.addr, "grpc_addr").await?;
         let over = match (&tls, &config.grpc.tls_client_ca) {
             (None, _) => "plaintext",
             (Some(_), None) => "TLS",
@@ -206,7 +202,7 @@ pub async fn run(command: Command<'_>) -> Result<(), BoxError> {
         .records_audit(serves(ServiceName::Audit))
         .build()
         .await?;
-    let mut grpc = GrpcServer::bind(app.config(), None, &services).await?;
+    let mut grpc = GrpcServer::bind(app.config(), &services).await?;
     if remote_users {
         grpc = grpc.verifier(Arc::new(RemoteVerifier::discovered(instances(
             ServiceName::User,

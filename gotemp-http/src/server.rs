@@ -15,11 +15,10 @@ pub struct HttpServer {
 }
 
 impl HttpServer {
-    /// Listens on `addr`, or on `http_addr` of `config` without one, with the TLS the HTTP
-    /// section names.
-    pub async fn bind(config: &gotemp::Config, addr: Option<&str>) -> Result<Self, BoxError> {
+    /// Listens on `http_addr` of `config`, with the TLS the HTTP section names.
+    pub async fn bind(config: &gotemp::Config) -> Result<Self, BoxError> {
         let tls = config.http.server_tls()?;
-        let listener = gotemp::runner::listen(addr, config.http.addr, "http_addr").await?;
+        let listener = gotemp::runner::listen(config.http.addr, "http_addr").await?;
         Ok(Self {
             addr: listener.local_addr()?,
             listener,

@@ -20,13 +20,13 @@ pub enum Ui {
 }
 
 impl Ui {
-    /// The UI `settings` ask for: `http_web_dir` when set, else the built-in one when compiled
-    /// in and not empty.
+    /// The UI `settings` ask for: `http_web_dir` when set, else the built-in one when asked for
+    /// (`built_in_ui`), compiled in and not empty.
     pub fn of(settings: &gotemp::HttpConfig) -> Self {
         match &settings.web_dir {
             Some(dir) => Ui::Dir(dir.clone()),
             #[cfg(feature = "web-ui")]
-            None if BuiltIn::get("index.html").is_some() => Ui::BuiltIn,
+            None if settings.built_in_ui && BuiltIn::get("index.html").is_some() => Ui::BuiltIn,
             None => Ui::None,
         }
     }
@@ -149,7 +149,14 @@ mod tests {
     /// What a binary copied away from its checkout serves: the UI it was built with.
     #[tokio::test]
     async fn the_built_in_ui_answers_like_the_directory_did() {
-        assert_eq!(Ui::of(&gotemp::HttpConfig::default()), Ui::BuiltIn);
+        let mut settings = gotemp::HttpConfig::default();
+        assert_eq!(
+            Ui::of(&settings),
+            Ui::None,
+            "only when a server program asks for it"
+        );
+        settings.built_in_ui = true;
+        assert_eq!(Ui::of(&settings), Ui::BuiltIn);
         let page = get("/", None).await;
         assert_eq!(page.status(), StatusCode::OK);
         assert!(

@@ -107,8 +107,8 @@ impl TestAppBuilder {
             builder = builder.services(choose);
         }
         let application = builder.build().await?;
-        let http = HttpServer::bind(application.config(), None).await?;
-        let grpc = GrpcServer::bind(application.config(), None, &ServiceName::ALL).await?;
+        let http = HttpServer::bind(application.config()).await?;
+        let grpc = GrpcServer::bind(application.config(), &ServiceName::ALL).await?;
         let (http_addr, grpc_addr) = (http.local_addr(), grpc.local_addr());
         let gotemp = application.gotemp().clone();
         let running = application.start(vec![Box::new(http), Box::new(grpc)]);

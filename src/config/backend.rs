@@ -60,9 +60,15 @@ fn scheme(url: &str) -> &str {
     url.split_once("://").map_or(url, |(scheme, _)| scheme)
 }
 
-/// "got …" for an error: the scheme only, so no credential is ever repeated.
+/// "got …" for an error: the scheme only, so no credential is ever repeated — and of text
+/// without `://`, only what comes before its first `:`, `@` or `/` (`user:password@host`
+/// repeats `user`, never the password).
 fn got(url: &str) -> String {
-    format!("got {:?}", scheme(url))
+    let shown = match url.split_once("://") {
+        Some((scheme, _)) => scheme,
+        None => url.split([':', '@', '/']).next().unwrap_or_default(),
+    };
+    format!("got {shown:?}")
 }
 
 impl Store {

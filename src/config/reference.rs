@@ -17,6 +17,7 @@ pub(super) struct Setting {
 pub(super) fn settings() -> Vec<Setting> {
     let mut settings = Vec::new();
     let (mut section, mut doc, mut rename) = (None::<String>, Vec::<String>::new(), None);
+    let mut skipped = false;
     for line in SECTIONS.lines().map(str::trim) {
         if let Some(name) = line.strip_prefix("pub struct ") {
             let name = name.trim_end_matches(" {").trim_end_matches("Config");
@@ -28,12 +29,18 @@ pub(super) fn settings() -> Vec<Setting> {
             section = None;
         } else if let Some(text) = line.strip_prefix("///") {
             doc.push(text.trim().to_owned());
+        } else if line == "#[serde(skip)]" {
+            skipped = true;
         } else if line.starts_with("#[serde(") {
             rename = (line.split("rename = \"").nth(1))
                 .and_then(|rest| rest.split('"').next())
                 .map(str::to_owned);
         } else if let (Some(field), Some(section)) = (line.strip_prefix("pub "), &section) {
             let field = field.split(':').next().unwrap_or_default().trim();
+            if std::mem::take(&mut skipped) {
+                doc.clear();
+                continue;
+            }
             settings.push(Setting {
                 section: section.clone(),
                 name: rename.take().unwrap_or_else(|| field.to_owned()),
@@ -91,6 +98,7 @@ pub(super) fn page() -> String {
          | `GOTEMP_GRPC_URL`, `GOTEMP_LOGIN_URL` | where the demo clients call |\n\
          | `GOTEMP_API`, `GOTEMP_SERVER`, `GOTEMP_E2E_*` | the web UI's development and test servers |\n\
          | `GOTEMP_TEST_*`, `GOTEMP_BENCH_*`, `GOTEMP_CLUSTER_*`, `GOTEMP_SKIP_LOG` | tests, benchmarks and scripts |\n\
+         | `GOTEMP_*_SERVICE_HOST`, `GOTEMP_*_PORT*` | made by Kubernetes for a Service whose name starts with `gotemp`; ignored |\n\
          \n`RUST_LOG` sets what is logged; `OTEL_EXPORTER_OTLP_ENDPOINT` (and the other standard \
          `OTEL_*` variables) turns trace export on.\n",
     );

@@ -259,9 +259,16 @@ pub struct HttpConfig {
     pub max_in_flight: usize,
     /// A directory of static files (a built web front end) served at `/`, with `index.html`
     /// for any other path outside the API (client-side routes). Unset: the UI built into the
-    /// binary when gotemp-http's feature `web-ui` is on, else none (`http_web_dir`).
+    /// binary when a server program asks for it ([`HttpConfig::built_in_ui`]), else none
+    /// (`http_web_dir`).
     #[serde(rename = "http_web_dir", deserialize_with = "non_empty")]
     pub web_dir: Option<PathBuf>,
+    /// Whether the UI built into gotemp-http (its feature `web-ui`) is served when `web_dir`
+    /// names none. Not a setting: a server program (the server example) turns it on; off by
+    /// default, so an application that merges gotemp's router into its own gets no UI it did
+    /// not ask for.
+    #[serde(skip)]
+    pub built_in_ui: bool,
     /// PEM certificate chain to serve HTTPS with (HTTP/2 by ALPN, HTTP/1.1 too); with
     /// `http_tls_key`. None, the default: plain HTTP (`http_tls_cert`).
     #[serde(rename = "http_tls_cert", deserialize_with = "non_empty")]
@@ -296,6 +303,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             max_in_flight: 512,
             web_dir: None,
+            built_in_ui: false,
             tls_cert: None,
             tls_key: None,
             trusted_proxies: Vec::new(),

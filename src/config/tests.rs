@@ -660,6 +660,12 @@ fn backends_are_chosen_when_read_and_a_wrong_scheme_names_its_setting() {
             ),
             ("GOTEMP_EVENTS", "kafka://u:hunter2@broker", "nats://"),
             ("GOTEMP_CACHE", "memcached://u:hunter2@cache", "redis://"),
+            ("GOTEMP_CACHE", "redis:hunter2@cache", "redis://"),
+            (
+                "GOTEMP_STORAGE",
+                "gotemp:hunter2@db/gotemp",
+                "sqlite:// or postgres://",
+            ),
         ] {
             jail.set_env(name, value);
             let e = Config::load(None).unwrap_err().to_string();
@@ -738,4 +744,63 @@ fn reference_docs_settings_md_is_made_from_the_sections_and_names_every_setting(
         "docs/settings.md is not what src/config/sections.rs says: run \
          GOTEMP_WRITE_DOCS=1 cargo test -p gotemp --lib reference"
     );
+}
+
+/// Every `GOTEMP_*` name gotemp's own scripts, deployment files, web tests and clients set is
+/// one that is read: none of them may make a process refuse to start.
+#[test]
+fn every_variable_gotemp_itself_sets_is_accepted() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![
+        root.join("scripts"),
+        root.join("deploy"),
+        root.join("examples"),
+    ];
+    dirs.extend([root.join("web/tests"), root.join("gotemp-grpc/src/demo")]);
+    files.push(root.join("web/playwright.config.js"));
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            match path.is_dir() {
+                true => dirs.push(path),
+                false => files.push(path),
+            }
+        }
+    }
+    let known = known_names();
+    let mut checked = 0;
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for (at, _) in text.match_indices("GOTEMP_") {
+            let name: String = (text[at + "GOTEMP_".len()..].chars())
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            // `GOTEMP_<NAME>_FILE`, `GOTEMP_TEST_*`: a pattern in a comment, not a variable.
+            if name.is_empty() || name.ends_with('_') || name == "AUDIT" {
+                continue;
+            }
+            checked += 1;
+            let lower = name.to_ascii_lowercase();
+            assert!(
+                is_read(&lower, &known),
+                "GOTEMP_{name} (in {}) would be refused at start",
+                file.display()
+            );
+        }
+    }
+    assert!(
+        checked > 100,
+        "only {checked} names found: the walk is broken"
+    );
+    for kubernetes in [
+        "http_service_host",
+        "service_port_grpc",
+        "port_8080_tcp_addr",
+        "port",
+    ] {
+        assert!(is_read(kubernetes, &known), "{kubernetes}");
+    }
 }

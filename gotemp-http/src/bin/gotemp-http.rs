@@ -43,13 +43,15 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), BoxError> {
     let mut config = Config::load(args.config.as_deref())?;
+    // The web UI built in (feature web-ui) unless GOTEMP_HTTP_WEB_DIR names another.
+    config.http.built_in_ui = true;
     if let Some(addr) = &args.addr {
         config.http.addr = gotemp::runner::flag_addr(addr, "--addr")?;
     }
     let seed = if args.seed { Seed::Always } else { Seed::Never };
     // This process serves the audit routes, so it also stores the audit trail.
     let app = Application::builder(config).seed(seed).build().await?;
-    let http = HttpServer::bind(app.config(), None).await?;
+    let http = HttpServer::bind(app.config()).await?;
     let (scheme, local) = (http.scheme(), http.local_addr());
     println!("gotemp-http listening on {scheme}://{local} (API docs: {scheme}://{local}/docs)");
     match gotemp_http::Ui::of(&app.config().http) {
