@@ -69,10 +69,16 @@ fn from_dir(dir: &Path) -> Router {
 struct BuiltIn;
 
 /// The built-in files at their paths (with an `ETag` from their digest), `index.html` for any
-/// other path, and a 404 for a missing build asset, as [`from_dir`] answers.
+/// other path, a 404 for a missing build asset and a 405 for a method other than GET and HEAD,
+/// as [`from_dir`] answers.
 #[cfg(feature = "web-ui")]
 async fn built_in(request: Request) -> Response {
+    use axum::http::Method;
     use axum::response::IntoResponse as _;
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let allow = [(header::ALLOW, "GET, HEAD")];
+        return (StatusCode::METHOD_NOT_ALLOWED, allow).into_response();
+    }
     let path = request.uri().path().trim_start_matches('/');
     let file = match BuiltIn::get(path).filter(|_| !path.is_empty()) {
         Some(file) => file,
@@ -82,9 +88,11 @@ async fn built_in(request: Request) -> Response {
             None => return StatusCode::NOT_FOUND.into_response(),
         },
     };
-    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
+    // Weak: the same file leaves compressed or not, as the client asks.
+    let etag = format!("W/\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
     let unchanged = (request.headers().get(header::IF_NONE_MATCH))
-        .is_some_and(|given| given.as_bytes() == etag.as_bytes());
+        .and_then(|given| given.to_str().ok())
+        .is_some_and(|given| matches(given, &etag));
     let mut response = match unchanged {
         true => StatusCode::NOT_MODIFIED.into_response(),
         false => axum::body::Body::from(file.data).into_response(),
@@ -97,6 +105,14 @@ async fn built_in(request: Request) -> Response {
         headers.insert(header::ETAG, etag);
     }
     response
+}
+
+/// Whether an `If-None-Match` list names `etag`: `*`, or any of its tags compared weakly
+/// (RFC 9110, 13.1.2).
+#[cfg(feature = "web-ui")]
+fn matches(given: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    given.trim() == "*" || given.split(',').any(|tag| opaque(tag) == opaque(etag))
 }
 
 #[cfg(feature = "web-ui")]
@@ -169,6 +185,14 @@ mod tests {
         let etag = page.headers()[header::ETAG].to_str().unwrap().to_owned();
         let again = get("/", Some(&etag)).await;
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        let strong = etag.trim_start_matches("W/");
+        let listed = get("/", Some(&format!("\"other\", {strong}"))).await;
+        assert_eq!(
+            listed.status(),
+            StatusCode::NOT_MODIFIED,
+            "a list, compared weakly"
+        );
+        assert_eq!(get("/", Some("\"other\"")).await.status(), StatusCode::OK);
         let route = get("/customers/ducksrus", None).await;
         assert_eq!(
             route.status(),
