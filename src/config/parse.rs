@@ -92,3 +92,26 @@ where
         .filter(|item| !item.is_empty())
         .collect())
 }
+
+/// Role names as a list or as comma-separated text (an environment variable is text).
+pub(super) fn role_list<'de, D>(deserializer: D) -> Result<gotemp_core::policy::Roles, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Names {
+        Text(String),
+        List(Vec<String>),
+    }
+    let names = match Names::deserialize(deserializer)? {
+        Names::Text(text) => (text.split(','))
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Names::List(list) => list,
+    };
+    gotemp_core::policy::Roles::parse("registration_roles", &names)
+        .map_err(serde::de::Error::custom)
+}

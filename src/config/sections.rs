@@ -3,9 +3,9 @@
 //! the embedded default).
 
 use super::backend::{AuditStore, CacheBackend, EventBus, MasterDataStore, Store};
-use super::parse::{ip_ranges, list, non_empty, non_empty_parsed, seconds};
+use super::parse::{ip_ranges, list, non_empty, non_empty_parsed, role_list, seconds};
 use secrecy::SecretString;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -179,29 +179,6 @@ pub struct AuthConfig {
     /// up sees only itself until an administrator grants roles. `admin` is refused.
     #[serde(deserialize_with = "role_list")]
     pub registration_roles: gotemp_core::policy::Roles,
-}
-
-/// Role names as a list or as comma-separated text (an environment variable is text).
-fn role_list<'de, D>(deserializer: D) -> Result<gotemp_core::policy::Roles, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Names {
-        Text(String),
-        List(Vec<String>),
-    }
-    let names = match Names::deserialize(deserializer)? {
-        Names::Text(text) => (text.split(','))
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        Names::List(list) => list,
-    };
-    gotemp_core::policy::Roles::parse("registration_roles", &names)
-        .map_err(serde::de::Error::custom)
 }
 
 /// Who creates users.
