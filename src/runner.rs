@@ -275,6 +275,17 @@ fn flatten(ended: Result<Result<(), BoxError>, tokio::task::JoinError>) -> Resul
     ended.map_err(BoxError::from).and_then(|served| served)
 }
 
+/// Writes one line of a server's start-up banner to stdout, and carries on when nobody reads it.
+///
+/// `println!` panics when stdout is a closed pipe (a supervisor that read the address and went
+/// away, `gotemp-http | head -1`); a server must not die of what it says, so the banner is
+/// best effort and the logs on stderr stay the record.
+pub fn announce(line: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
 /// A server binary's `main`: starts logging (and trace export, when configured) as `name`, at
 /// `default_log` unless `RUST_LOG` says otherwise, runs `work`, sends the last spans, and says
 /// what failed on stderr as `name: …`, exiting non-zero.

@@ -20,7 +20,7 @@
 
 use gotemp::domain::i18n::{self, Locale};
 use gotemp::domain::tr;
-use gotemp::runner::{BoxError, Seed, Server as _};
+use gotemp::runner::{BoxError, Seed, Server as _, announce};
 use gotemp::{Application, Config, SecretSource};
 use gotemp_grpc::runner::GrpcServer;
 use gotemp_grpc::server::ServiceName;
@@ -52,26 +52,26 @@ async fn run() -> Result<(), BoxError> {
     let http = HttpServer::bind(app.config()).await?;
     let grpc = GrpcServer::bind(app.config(), &ServiceName::ALL).await?;
     let secs = format!("{:.2}", started.elapsed().as_secs_f64());
-    println!("{}", tr!("cli.server.ready", secs = secs));
+    announce(tr!("cli.server.ready", secs = secs));
     let base = format!("{}://{}", http.scheme(), http.local_addr());
     banner(&app, &base, &grpc, &secret);
     app.run(vec![Box::new(http), Box::new(grpc)]).await?;
-    println!("{}", tr!("cli.server.stopped"));
+    announce(tr!("cli.server.stopped"));
     Ok(())
 }
 
 /// Where everything is and how to log in, in the environment's language.
 fn banner(app: &Application, base: &str, grpc: &GrpcServer, secret: &SecretSource) {
     let config = app.config();
-    println!("{}", tr!("cli.server.http", url = base));
-    println!("{}", tr!("cli.server.swagger", url = base));
+    announce(tr!("cli.server.http", url = base));
+    announce(tr!("cli.server.swagger", url = base));
     match gotemp_http::Ui::of(&config.http) {
-        gotemp_http::Ui::BuiltIn => println!("{}", tr!("cli.server.web", url = base)),
+        gotemp_http::Ui::BuiltIn => announce(tr!("cli.server.web", url = base)),
         gotemp_http::Ui::Dir(dir) => {
             let dir = dir.display();
-            println!("{}", tr!("cli.server.web_dir", url = base, dir = dir));
+            announce(tr!("cli.server.web_dir", url = base, dir = dir));
         }
-        gotemp_http::Ui::None => println!("{}", tr!("cli.server.web_missing")),
+        gotemp_http::Ui::None => announce(tr!("cli.server.web_missing")),
     }
     let addr = grpc.local_addr();
     let grpc_line = match (&config.grpc.tls_cert, &config.grpc.tls_client_ca) {
@@ -79,20 +79,17 @@ fn banner(app: &Application, base: &str, grpc: &GrpcServer, secret: &SecretSourc
         (Some(_), None) => tr!("cli.server.grpc_tls", addr = addr),
         (Some(_), Some(_)) => tr!("cli.server.grpc_mtls", addr = addr),
     };
-    println!("{grpc_line}");
+    announce(grpc_line);
     if let Some(metrics) = app.metrics_addr() {
         let url = format!("http://{metrics}/metrics");
-        println!("{}", tr!("cli.server.metrics", url = url));
+        announce(tr!("cli.server.metrics", url = url));
     }
-    println!(
-        "{}",
-        tr!(
-            "cli.server.backends",
-            storage = config.storage.url.to_string(),
-            events = config.events.url.to_string(),
-            cache = config.cache.url.to_string()
-        )
-    );
+    announce(tr!(
+        "cli.server.backends",
+        storage = config.storage.url.to_string(),
+        events = config.events.url.to_string(),
+        cache = config.cache.url.to_string()
+    ));
     let default_password = Config::embedded(gotemp::SecretString::from(""))
         .auth
         .admin_password;
@@ -100,27 +97,19 @@ fn banner(app: &Application, base: &str, grpc: &GrpcServer, secret: &SecretSourc
     let email = &config.auth.admin_email;
     if config.auth.admin_password.expose_secret() == default_password.expose_secret() {
         let password = default_password.expose_secret();
-        println!(
-            "{}",
-            tr!(
-                "cli.server.login_default",
-                email = email,
-                password = password
-            )
-        );
+        announce(tr!(
+            "cli.server.login_default",
+            email = email,
+            password = password
+        ));
     } else {
-        println!("{}", tr!("cli.server.login_configured", email = email));
+        announce(tr!("cli.server.login_configured", email = email));
     }
     match secret {
         SecretSource::Configured => {}
-        SecretSource::Kept(path) => {
-            println!("{}", tr!("cli.server.secret_kept", path = path.display()))
-        }
+        SecretSource::Kept(path) => announce(tr!("cli.server.secret_kept", path = path.display())),
         SecretSource::Created(path) => {
-            println!(
-                "{}",
-                tr!("cli.server.secret_created", path = path.display())
-            )
+            announce(tr!("cli.server.secret_created", path = path.display()))
         }
     }
     let seeded = match app.seeded() {
@@ -134,6 +123,6 @@ fn banner(app: &Application, base: &str, grpc: &GrpcServer, secret: &SecretSourc
         ),
         None => tr!("cli.server.seeded_before"),
     };
-    println!("{seeded}");
-    println!("{}", tr!("cli.server.try"));
+    announce(seeded);
+    announce(tr!("cli.server.try"));
 }

@@ -210,14 +210,14 @@ pub async fn run(command: Command<'_>) -> Result<(), BoxError> {
     }
     grpc.mdns = mdns;
     let names: Vec<&str> = services.iter().map(|s| s.grpc_name()).collect();
-    println!(
+    gotemp::runner::announce(format_args!(
         "gotemp-grpc listening on {} serving {} over {}",
         grpc.local_addr(),
         names.join(", "),
         grpc.over()
-    );
+    ));
     if let Some(metrics) = app.metrics_addr() {
-        println!("metrics on http://{metrics}/metrics");
+        gotemp::runner::announce(format_args!("metrics on http://{metrics}/metrics"));
     }
     app.run(vec![Box::new(grpc)]).await
 }

@@ -34,6 +34,9 @@ async fn spawn(env: &[(&str, &str)]) -> (Child, String) {
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("unexpected first line: {line}"))
         .to_owned();
+    // The pipe closes here, after the first line, as when a supervisor reads the address and
+    // stops listening: the server must carry on (it once died printing the rest of its banner).
+    drop(lines);
     (child, base)
 }
 

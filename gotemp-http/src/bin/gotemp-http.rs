@@ -12,7 +12,7 @@
 //! lets the requests in flight finish, and stops the outbox relay after its batch.
 
 use clap::Parser;
-use gotemp::runner::{BoxError, Seed, Server as _};
+use gotemp::runner::{BoxError, Seed, Server as _, announce};
 use gotemp::{Application, Config};
 use gotemp_http::HttpServer;
 use std::path::PathBuf;
@@ -53,16 +53,21 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let app = Application::builder(config).seed(seed).build().await?;
     let http = HttpServer::bind(app.config()).await?;
     let (scheme, local) = (http.scheme(), http.local_addr());
-    println!("gotemp-http listening on {scheme}://{local} (API docs: {scheme}://{local}/docs)");
+    announce(format_args!(
+        "gotemp-http listening on {scheme}://{local} (API docs: {scheme}://{local}/docs)"
+    ));
     match gotemp_http::Ui::of(&app.config().http) {
-        gotemp_http::Ui::BuiltIn => println!("web UI at {scheme}://{local}/ (built in)"),
-        gotemp_http::Ui::Dir(dir) => {
-            println!("web UI at {scheme}://{local}/ (from {})", dir.display())
+        gotemp_http::Ui::BuiltIn => {
+            announce(format_args!("web UI at {scheme}://{local}/ (built in)"))
         }
-        gotemp_http::Ui::None => println!("no web UI (GOTEMP_HTTP_WEB_DIR names none)"),
+        gotemp_http::Ui::Dir(dir) => announce(format_args!(
+            "web UI at {scheme}://{local}/ (from {})",
+            dir.display()
+        )),
+        gotemp_http::Ui::None => announce("no web UI (GOTEMP_HTTP_WEB_DIR names none)"),
     }
     if let Some(metrics) = app.metrics_addr() {
-        println!("metrics on http://{metrics}/metrics");
+        announce(format_args!("metrics on http://{metrics}/metrics"));
     }
     app.run(vec![Box::new(http)]).await
 }
