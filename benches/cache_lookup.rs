@@ -7,6 +7,7 @@
 //! cargo bench --bench cache_lookup --features postgres,redis   # GOTEMP_BENCH_READS=5000
 //! ```
 
+use gotemp::domain::values::TenantId;
 use gotemp::domain::Actor;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::cache::{Cache, CacheLayer, CacheSettings, TieredCache};
@@ -70,7 +71,7 @@ fn id(i: usize) -> String {
 async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<&str>, n: usize) {
     let prefix = format!("gotemp-bench-{}", uuid::Uuid::now_v7().simple());
     let plain = app(repos.clone(), None, &prefix).await;
-    let actor = &Actor::admin(1);
+    let actor = &Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
     let now = chrono::Utc::now();
     let mut promotions = Vec::new();
     for i in 0..CUSTOMERS {
@@ -132,7 +133,7 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
             n,
             |i| {
                 let layer = layer.clone();
-                async move { layer.evict::<Customer>(&id(i)).await }
+                async move { layer.evict::<Customer>(&TenantId::default_tenant(), &id(i)).await }
             },
             |i| {
                 let app = &cached;

@@ -104,7 +104,8 @@ async fn setup(op: &str) -> Option<(axum::Router, String, testing::TestStore)> {
     let mut config = Config::embedded(SecretString::from(SECRET));
     config.auth.admin_password = SecretString::from("bench password");
     app.seed(&config).await.ok()?;
-    let actor = gotemp::domain::actor::Actor::system();
+    let actor =
+        gotemp::domain::actor::Actor::system(gotemp::domain::values::TenantId::default_tenant());
     for n in 0..2 * CALLS {
         let input = gotemp::domain::entities::NewCustomer {
             id: Some(format!("bench-{n}")),

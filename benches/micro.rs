@@ -7,6 +7,7 @@
 //! cargo bench --bench micro
 //! ```
 
+use gotemp::domain::values::TenantId;
 use criterion::{Criterion, criterion_group, criterion_main};
 use gotemp::SecretString;
 use gotemp::domain::actor::Actor;
@@ -54,7 +55,7 @@ fn serialization(c: &mut Criterion) {
     c.bench_function("serialize: customer to JSON", |b| {
         b.iter(|| serde_json::to_vec(black_box(&customer)).unwrap())
     });
-    let actor = Actor::admin(1);
+    let actor = Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
     c.bench_function(
         "serialize: complete an audit event (redacted object detail)",
         |b| {
@@ -72,7 +73,15 @@ fn tokens(c: &mut Criterion) {
         "micro-bench-secret-micro-bench-secret-!!",
     )))
     .unwrap();
-    let token = service.issue(1, 1, chrono::Utc::now()).unwrap().token;
+    let token = service
+        .issue(
+            &gotemp::domain::values::TenantId::default_tenant(),
+            1,
+            1,
+            chrono::Utc::now(),
+        )
+        .unwrap()
+        .token;
     c.bench_function("token: verify a JWT (HS256, claims checked)", |b| {
         b.iter(|| service.verify(black_box(&token)).unwrap())
     });
@@ -93,13 +102,18 @@ fn sqlite(c: &mut Criterion) {
         extra_fields: Default::default(),
         extras: (),
     };
-    let event =
-        || PendingEvent::new::<Customer>(ActionType::Insert, &Actor::admin(1), chrono::Utc::now());
-    rt.block_on(repo.create(&draft("ducksrus".into()), event()))
+    let event = || {
+        PendingEvent::new::<Customer>(
+            ActionType::Insert,
+            &Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1),
+            chrono::Utc::now(),
+        )
+    };
+    rt.block_on(repo.create(&TenantId::default_tenant(), &draft("ducksrus".into()), event()))
         .unwrap();
     c.bench_function("sqlite: customer get-by-id", |b| {
         b.to_async(&rt)
-            .iter(|| async { repo.get(black_box("ducksrus")).await.unwrap() })
+            .iter(|| async { repo.get(&TenantId::default_tenant(), black_box("ducksrus")).await.unwrap() })
     });
     let n = std::sync::atomic::AtomicU64::new(0);
     c.bench_function(
@@ -107,7 +121,7 @@ fn sqlite(c: &mut Criterion) {
         |b| {
             b.to_async(&rt).iter(|| async {
                 let id = format!("c-{}", n.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-                repo.create(&draft(id), event()).await.unwrap()
+                repo.create(&TenantId::default_tenant(), &draft(id), event()).await.unwrap()
             })
         },
     );
@@ -119,7 +133,11 @@ fn policy(c: &mut Criterion) {
     use gotemp::domain::policy::{
         Action, Object, Policy, Request, Resource, Role, RolePolicy, Roles,
     };
-    let editor = Actor::new(7, Roles::of(&[Role::Editor, Role::Viewer]));
+    let editor = Actor::new(
+        gotemp::domain::values::TenantId::default_tenant(),
+        7,
+        Roles::of(&[Role::Editor, Role::Viewer]),
+    );
     let customer = customer();
     c.bench_function("policy: role table decides an update of a customer", |b| {
         b.iter(|| {

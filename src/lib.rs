@@ -12,7 +12,8 @@
 //!     "a secret of at least thirty-two bytes!",
 //! ));
 //! let app = gotemp::Gotemp::open(&config).await?;
-//! let clerk = gotemp::domain::Actor::admin(1); // from `app.users().authenticate(token)`
+//! // In an application: `app.users().authenticate(token)`.
+//! let clerk = gotemp::domain::Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
 //! let customers = app.customers().list(&clerk, &Default::default(), &Default::default()).await?;
 //! # Ok(()) }
 //! ```
@@ -248,7 +249,7 @@ impl Gotemp {
 
     /// Whether any user exists: a store without one is new (the embedded default seeds it).
     pub async fn has_users(&self) -> Result<bool> {
-        let system = gotemp_core::Actor::system();
+        let system = gotemp_core::Actor::system(gotemp_core::values::TenantId::default_tenant());
         let first = gotemp_core::page::PageRequest::first(1);
         let page = self
             .users
@@ -273,6 +274,11 @@ impl Gotemp {
         };
         // Replicas starting together would each add the demo objects that have no key.
         let _one_at_a_time = self.repositories.exclusive.enter("gotemp.seed").await?;
-        gotemp_core::seed::apply(&targets, &settings).await
+        gotemp_core::seed::apply(
+            &targets,
+            &gotemp_core::values::TenantId::default_tenant(),
+            &settings,
+        )
+        .await
     }
 }

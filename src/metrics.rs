@@ -57,7 +57,7 @@ pub async fn sample(app: &Gotemp, records_audit: bool) {
         }
         Err(e) => tracing::warn!(error = %e, "oldest outbox event unreadable"),
     }
-    match outbox.set_aside_count().await {
+    match outbox.set_aside_count(None).await {
         Ok(n) => metrics::gauge!("gotemp_outbox_dead_letters").set(n as f64),
         Err(e) => tracing::warn!(error = %e, "set-aside outbox events unreadable"),
     }
@@ -70,7 +70,7 @@ pub async fn sample(app: &Gotemp, records_audit: bool) {
             .set(f64::from(open.saturating_sub(idle)));
     }
     if records_audit {
-        match app.audit().dead_letter_count().await {
+        match app.audit().dead_letter_count(None).await {
             Ok(parked) => metrics::gauge!("gotemp_audit_dead_letters").set(parked as f64),
             Err(e) => tracing::warn!(error = %e, "dead letters unreadable"),
         }

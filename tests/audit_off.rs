@@ -37,7 +37,7 @@ async fn with_the_audit_trail_off_writes_and_cache_evictions_go_on_and_the_api_s
     let a_events = a.start_events(&config, true).await.unwrap();
     let b = Gotemp::open(&config).await.unwrap();
     let b_events = b.start_events(&config, false).await.unwrap();
-    let actor = Actor::admin(1);
+    let actor = Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
     let customer = NewCustomer {
         id: Some("quiet-co".into()),
         name: "Quiet".into(),

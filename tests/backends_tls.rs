@@ -130,7 +130,7 @@ async fn audit_events_cross_nats_over_tls_and_the_cache_answers_over_tls() {
     app.check_cache()
         .await
         .expect("Redis answers over TLS with the password");
-    let actor = Actor::admin(1);
+    let actor = Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
     let customer = NewCustomer {
         id: Some("tls-co".into()),
         name: "Over TLS".into(),

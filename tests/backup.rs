@@ -34,7 +34,13 @@ async fn customer(app: &Gotemp, id: &str) {
         name: format!("Customer {id}"),
         ..Default::default()
     };
-    app.customers().create(&Actor::admin(1), new).await.unwrap();
+    app.customers()
+        .create(
+            &Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1),
+            new,
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,7 +70,10 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
     };
     serving
         .users()
-        .create(&Actor::system(), user)
+        .create(
+            &Actor::system(gotemp::domain::values::TenantId::default_tenant()),
+            user,
+        )
         .await
         .unwrap();
     let before = serving
@@ -115,7 +124,7 @@ async fn a_backup_taken_while_serving_is_restored_with_its_unrelayed_events() {
         back.users().authenticate(&before.token).await.is_err(),
         "a token issued before the restore (maybe revoked since) is refused"
     );
-    let actor = Actor::admin(1);
+    let actor = Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
     assert!(back.customers().get(&actor, "before-backup").await.is_ok());
     assert!(back.customers().get(&actor, "after-backup").await.is_err());
     assert_eq!(

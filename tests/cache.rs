@@ -3,6 +3,7 @@
 //! second instance with a cache of its own through the change events on NATS — and Redis going
 //! away or hanging never fails a request and loses no eviction.
 
+use gotemp::domain::values::TenantId;
 use gotemp::domain::Actor;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::cache::{Cache, CacheLayer, CacheSettings};
@@ -45,7 +46,7 @@ fn layer(app: &Gotemp) -> &CacheLayer {
 }
 
 fn actor() -> Actor {
-    Actor::admin(1)
+    Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1)
 }
 
 /// A customer named `Old Name` and a promotion for it; returns the promotion's id.
@@ -129,7 +130,7 @@ async fn a_rename_is_seen_at_once_by_a_second_instance_sharing_redis() {
         layer(&promotions).stats().hits >= 1,
         "the second lookup came from Redis"
     );
-    let key = layer(&promotions).key::<Customer>("renamed-co");
+    let key = layer(&promotions).key::<Customer>(&TenantId::default_tenant(), "renamed-co");
     assert!(
         redis.get(&key).await.unwrap().is_some(),
         "cached in Redis under {key}"
@@ -168,7 +169,14 @@ async fn authorization_state_is_never_trusted_from_redis() {
         roles: Some(Roles::of(&[Role::Viewer])),
         password: password.clone(),
     };
-    let user = app.users().create(&Actor::system(), viewer).await.unwrap();
+    let user = app
+        .users()
+        .create(
+            &Actor::system(gotemp::domain::values::TenantId::default_tenant()),
+            viewer,
+        )
+        .await
+        .unwrap();
     let login = app
         .users()
         .login("viewer@cache.example", &password)
@@ -445,7 +453,7 @@ async fn the_configuration_names_the_cache() {
                 "{:?}",
                 layer.stats()
             );
-            layer.evict::<Customer>(&customer).await;
+            layer.evict::<Customer>(&TenantId::default_tenant(), &customer).await;
         }
         Err(why) => {
             testing::skip::<()>(

@@ -248,7 +248,10 @@ async fn open_rejects_unknown_storage_and_opens_sqlite_by_url() {
     let app = Gotemp::open(&c).await.unwrap();
     assert!(
         app.customers()
-            .get(&gotemp::domain::Actor::system(), "ducksrus")
+            .get(
+                &gotemp::domain::Actor::system(gotemp::domain::values::TenantId::default_tenant()),
+                "ducksrus"
+            )
             .await
             .is_err(),
         "no seed unless asked"

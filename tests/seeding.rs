@@ -34,7 +34,7 @@ async fn replicas_seeding_at_once_seed_once() {
     for report in [a, b, c] {
         report.unwrap();
     }
-    let actor = Actor::admin(1);
+    let actor = Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
     for name in ["Promo1", "Promo2", "Promo3"] {
         let filter = PromotionFilter {
             name: Some(name.into()),

@@ -15,6 +15,7 @@
 //! cargo bench --bench audit_pipeline --features postgres,nats   # GOTEMP_BENCH_EVENTS=5000
 //! ```
 
+use gotemp::domain::values::TenantId;
 use gotemp::domain::actor::Actor;
 use gotemp::domain::entities::{AuditFilter, CustomerDraft, ExtraFields};
 use gotemp::domain::event::{ActionType, PendingEvent};
@@ -91,12 +92,12 @@ async fn write(repos: &Repositories, prefix: &str, n: usize) {
     for i in 0..n {
         let event = PendingEvent::new::<gotemp::domain::entities::Customer>(
             ActionType::Insert,
-            &Actor::admin(1),
+            &Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1),
             now(),
         );
         repos
             .customers
-            .create(&draft(format!("{prefix}{i}")), event)
+            .create(&TenantId::default_tenant(), &draft(format!("{prefix}{i}")), event)
             .await
             .unwrap();
     }
@@ -122,7 +123,7 @@ async fn stored(repos: &Repositories, db: Option<&sqlx::PgPool>, at_least: i64) 
     }
     let buckets = repos
         .audit
-        .count_by_bucket(&AuditFilter::default(), chrono::Duration::days(365 * 400))
+        .count_by_bucket(&TenantId::default_tenant(), &AuditFilter::default(), chrono::Duration::days(365 * 400))
         .await
         .unwrap();
     buckets.iter().map(|b| b.count).sum()
@@ -213,7 +214,7 @@ async fn measure(
 async fn lag_of_last(repos: &Repositories) -> (usize, f64, f64, f64) {
     let records = repos
         .audit
-        .list(
+        .list(&TenantId::default_tenant(), 
             &AuditFilter::default(),
             &gotemp::domain::page::PageSpec::first(500),
         )

@@ -26,7 +26,7 @@ pub fn memory_cache() -> CacheLayer {
 }
 
 pub async fn seed(app: &Gotemp) {
-    let actor = Actor::system();
+    let actor = Actor::system(gotemp::domain::values::TenantId::default_tenant());
     for n in 1..=SEEDED {
         let input = NewCustomer {
             id: Some(format!("bench-{n}")),

@@ -121,8 +121,13 @@ async fn main() -> anyhow::Result<()> {
     // 3. Call the services directly. An `Actor` says who acts, with their roles and company; in
     //    your application it is the user your own authentication resolved
     //    (`app.users().authenticate(token)` for gotemp tokens).
-    let clerk = Actor::new(42, Roles::of(&[Role::Editor])).in_company(Some("Mallard Group"));
-    let boss = Actor::admin(1);
+    let clerk = Actor::new(
+        gotemp::domain::values::TenantId::default_tenant(),
+        42,
+        Roles::of(&[Role::Editor]),
+    )
+    .in_company(Some("Mallard Group"));
+    let boss = Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
     let refused = app
         .customers()
         .create(

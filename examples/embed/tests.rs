@@ -56,8 +56,13 @@ async fn world(name: &str) -> World {
         .build()
         .await
         .unwrap();
-    let clerk = Actor::new(42, Roles::of(&[Role::Editor])).in_company(Some("Mallard Group"));
-    let boss = Actor::admin(1);
+    let clerk = Actor::new(
+        gotemp::domain::values::TenantId::default_tenant(),
+        42,
+        Roles::of(&[Role::Editor]),
+    )
+    .in_company(Some("Mallard Group"));
+    let boss = Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1);
     for id in ["a-teal-1", "a-teal-2", "a-teal-3", "mallard"] {
         app.customers().create(&boss, customer(id)).await.unwrap();
     }

@@ -3,6 +3,7 @@
 //! at all.
 
 use crate::actor::Actor;
+use crate::values::TenantId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -78,6 +79,8 @@ pub struct PendingEvent {
     pub object_name: &'static str,
     /// Who made the change; also the object's `modified_by`.
     pub performed_by: i64,
+    /// The tenant whose data changed: the actor's.
+    pub tenant: TenantId,
     /// The trace of the request making the change (see [`set_trace_source`]).
     pub traceparent: Option<String>,
 }
@@ -99,8 +102,22 @@ impl PendingEvent {
             action_type,
             object_name: T::OBJECT_NAME,
             performed_by: actor.user_id,
+            tenant: actor.tenant.clone(),
             traceparent: current_trace(),
         }
+    }
+
+    /// Refuses a write to `tenant` with this event when the event names another tenant: both
+    /// come from the same actor, so a difference is a bug, and it must not file a change under
+    /// one tenant with its event in another's trail. Every adapter asks before it writes.
+    pub fn check_tenant(&self, tenant: &TenantId) -> crate::Result<()> {
+        if self.tenant == *tenant {
+            return Ok(());
+        }
+        Err(crate::Error::internal(format!(
+            "a write to tenant {tenant} came with an event of tenant {}",
+            self.tenant
+        )))
     }
 
     /// Completes the event with the object as stored after the change (before it, for deletes).
@@ -150,6 +167,7 @@ impl PendingEvent {
             object_name: self.object_name.to_owned(),
             object_id: object.object_id(),
             performed_by: self.performed_by,
+            tenant: self.tenant,
             object_detail: detail,
             traceparent: self.traceparent,
         }
@@ -239,6 +257,14 @@ pub struct AuditEvent {
     pub object_id: String,
     /// User id of the actor.
     pub performed_by: i64,
+    /// The tenant whose data changed. Absent on the wire for the tenant `default`, so a
+    /// single-tenant deployment's events read as they always did, and events written before
+    /// tenants existed belong to it.
+    #[serde(
+        default = "TenantId::default_tenant",
+        skip_serializing_if = "TenantId::is_default"
+    )]
+    pub tenant: TenantId,
     /// The object after the change (before it, for deletes), secrets removed.
     pub object_detail: Value,
     /// The W3C `traceparent` of the request that made the change, when it was traced: the audit
@@ -270,8 +296,13 @@ impl Auditable for Access {
 impl AuditEvent {
     /// An access event (`login`, `login_failed`, `lockout`, `change_password_failed`): the user
     /// service's record of an authentication, performed by the user it concerns (0 when none).
-    pub fn access(action_func: &str, access: Access, at: DateTime<Utc>) -> Self {
-        let by = Actor::new(access.user_id.unwrap_or(0), crate::policy::Roles::NONE);
+    /// `tenant` is the user's, or the deployment's home tenant for an attempt that named no user.
+    pub fn access(tenant: TenantId, action_func: &str, access: Access, at: DateTime<Utc>) -> Self {
+        let by = Actor::new(
+            tenant,
+            access.user_id.unwrap_or(0),
+            crate::policy::Roles::NONE,
+        );
         let mut pending = PendingEvent::new::<Access>(ActionType::Access, &by, at);
         pending.action_func = action_func.to_owned();
         // An access event is a few fields, always within the limit.
@@ -335,7 +366,7 @@ mod tests {
 
     #[test]
     fn complete_fills_ids_and_redacts_secrets_at_any_depth() {
-        let actor = Actor::admin(7);
+        let actor = Actor::admin(crate::values::TenantId::default_tenant(), 7);
         let pending = PendingEvent::new::<Thing>(ActionType::Update, &actor, Utc::now());
         let event = pending
             .clone()
@@ -358,7 +389,7 @@ mod tests {
 
     #[test]
     fn an_event_over_the_limit_is_refused_naming_the_largest_field_but_a_delete_goes_through() {
-        let actor = Actor::admin(7);
+        let actor = Actor::admin(crate::values::TenantId::default_tenant(), 7);
         let big = Thing {
             id: 42,
             password: "x",

@@ -4,12 +4,19 @@
 //! Every write takes the [`PendingEvent`] that records it: the adapter completes it with the
 //! stored object and writes it to its outbox in the same transaction as the change, so a
 //! committed change always has its audit event and a failed one never does.
+//!
+//! Every method that reads or writes a tenant's data takes that tenant ([`TenantId`]) first, so
+//! a query that forgets whose data it touches does not compile. An adapter answers a tenant
+//! only with its own data: another tenant's object is as absent as one that never existed. The
+//! exceptions cross tenants by design and say so: login finds a user by e-mail (unique across
+//! the deployment), the audit consumer stores events of every tenant (each names its own), the
+//! relay drains every tenant's outbox.
 
 use crate::entities::*;
 use crate::error::Result;
 use crate::event::{AuditEvent, PendingEvent};
 use crate::page::{Page, PageSpec};
-use crate::values::{Email, PasswordHash};
+use crate::values::{Email, PasswordHash, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
@@ -24,28 +31,45 @@ pub use outbox::{MockEventSink, MockOutboxStore};
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// The user with `id`, if any.
-    async fn get(&self, id: i64) -> Result<Option<User>>;
+    async fn get(&self, tenant: &TenantId, id: i64) -> Result<Option<User>>;
     /// Users matching every given filter, ordered by id.
-    async fn list(&self, filter: &UserFilter, page: &PageSpec) -> Result<Page<User>>;
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &UserFilter,
+        page: &PageSpec,
+    ) -> Result<Page<User>>;
     /// The user with this e-mail (any case), the version of its tokens and its stored hash, for
     /// login only.
     async fn credentials(&self, email: &Email) -> Result<Option<(AuthStatus, PasswordHash)>>;
     /// The user with `id` and the version of its tokens, to authenticate a call.
-    async fn auth_status(&self, id: i64) -> Result<Option<AuthStatus>>;
+    async fn auth_status(&self, tenant: &TenantId, id: i64) -> Result<Option<AuthStatus>>;
     /// Stores a new user; `draft.password_hash` is always set on create.
-    async fn create(&self, draft: &UserDraft, event: PendingEvent) -> Result<User>;
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        draft: &UserDraft,
+        event: PendingEvent,
+    ) -> Result<User>;
     /// Replaces a user's fields if its version is still `expected_version`, and increments the
     /// version of its tokens when `draft.revoke_tokens`. A change that would leave no active
     /// `admin` is a `Conflict` on `roles` and writes nothing, however many run at once.
     async fn update(
         &self,
+        tenant: &TenantId,
         id: i64,
         draft: &UserDraft,
         expected_version: i64,
         event: PendingEvent,
     ) -> Result<User>;
     /// Deletes a user if its version is still `expected_version`; returns what was deleted.
-    async fn delete(&self, id: i64, expected_version: i64, event: PendingEvent) -> Result<User>;
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        id: i64,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<User>;
     /// Writes an access event (a login, a failed one, a lock-out) to the outbox on its own, for
     /// the audit trail like every change.
     async fn record_access(&self, event: &AuditEvent) -> Result<()>;
@@ -55,6 +79,7 @@ pub trait UserRepository: Send + Sync {
     /// can see changes.
     async fn set_password_hash(
         &self,
+        tenant: &TenantId,
         id: i64,
         hash: &PasswordHash,
         replacing: &PasswordHash,
@@ -67,30 +92,55 @@ pub trait UserRepository: Send + Sync {
 #[async_trait]
 pub trait MasterRepository<E: MasterEntity>: Send + Sync {
     /// The object with `id`, if any.
-    async fn get(&self, id: &str) -> Result<Option<E>>;
+    async fn get(&self, tenant: &TenantId, id: &str) -> Result<Option<E>>;
     /// Objects matching every given filter, ordered by id.
-    async fn list(&self, filter: &E::Filter, page: &PageSpec) -> Result<Page<E>>;
+    async fn list(&self, tenant: &TenantId, filter: &E::Filter, page: &PageSpec)
+    -> Result<Page<E>>;
     /// Stores a new object; a taken id is a Duplicate conflict.
-    async fn create(&self, draft: &MasterDraft<E>, event: PendingEvent) -> Result<E>;
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        draft: &MasterDraft<E>,
+        event: PendingEvent,
+    ) -> Result<E>;
     /// Replaces the fields of `current` (the stored object the draft was made from) with the
     /// draft's, if its version is still `current`'s; else a stale-version conflict, or not found.
     /// Given the object, a store can write the change and its event in one statement.
-    async fn update(&self, draft: &MasterDraft<E>, current: &E, event: PendingEvent) -> Result<E>;
+    async fn update(
+        &self,
+        tenant: &TenantId,
+        draft: &MasterDraft<E>,
+        current: &E,
+        event: PendingEvent,
+    ) -> Result<E>;
     /// Deletes an object if its version is still `expected_version`.
-    async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent) -> Result<E>;
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<E>;
     /// Stores a link between two objects; an existing one (same ends and relation) is a
     /// Duplicate conflict.
-    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link>;
+    async fn link(&self, tenant: &TenantId, draft: &LinkDraft, event: PendingEvent)
+    -> Result<Link>;
     /// Removes the link `from` `relation` `to`; returns what was removed.
     async fn unlink(
         &self,
+        tenant: &TenantId,
         from: &str,
         relation: Relation,
         to: &str,
         event: PendingEvent,
     ) -> Result<Link>;
     /// The neighbours of `id` along `query`, ordered by id, at most [`RELATED_MAX`].
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<E>>>;
+    async fn related(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        query: &LinkQuery,
+    ) -> Result<Vec<Related<E>>>;
 }
 
 /// Storage of customers.
@@ -104,14 +154,25 @@ pub type ProductRepository = dyn MasterRepository<Product>;
 #[async_trait]
 pub trait PromotionRepository: Send + Sync {
     /// The promotion with `id`, if any (without `customer_name`).
-    async fn get(&self, id: i64) -> Result<Option<Promotion>>;
+    async fn get(&self, tenant: &TenantId, id: i64) -> Result<Option<Promotion>>;
     /// Promotions matching every given filter, ordered by id.
-    async fn list(&self, filter: &PromotionFilter, page: &PageSpec) -> Result<Page<Promotion>>;
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &PromotionFilter,
+        page: &PageSpec,
+    ) -> Result<Page<Promotion>>;
     /// Stores a new promotion.
-    async fn create(&self, draft: &PromotionDraft, event: PendingEvent) -> Result<Promotion>;
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        draft: &PromotionDraft,
+        event: PendingEvent,
+    ) -> Result<Promotion>;
     /// Replaces a promotion's fields if its version is still `expected_version`.
     async fn update(
         &self,
+        tenant: &TenantId,
         id: i64,
         draft: &PromotionDraft,
         expected_version: i64,
@@ -120,6 +181,7 @@ pub trait PromotionRepository: Send + Sync {
     /// Deletes a promotion if its version is still `expected_version`.
     async fn delete(
         &self,
+        tenant: &TenantId,
         id: i64,
         expected_version: i64,
         event: PendingEvent,
@@ -137,13 +199,19 @@ pub trait AuditRepository: Send + Sync {
     /// returns how many were new. Either all new events are stored or none.
     async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64>;
     /// The record with row id `id`, if any.
-    async fn get(&self, id: i64) -> Result<Option<AuditRecord>>;
+    async fn get(&self, tenant: &TenantId, id: i64) -> Result<Option<AuditRecord>>;
     /// Records matching every given filter, newest first.
-    async fn list(&self, filter: &AuditFilter, page: &PageSpec) -> Result<Page<AuditRecord>>;
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &AuditFilter,
+        page: &PageSpec,
+    ) -> Result<Page<AuditRecord>>;
     /// Counts of matching records per bucket of `width`, buckets aligned to the Unix epoch,
     /// oldest first; empty buckets are left out.
     async fn count_by_bucket(
         &self,
+        tenant: &TenantId,
         filter: &AuditFilter,
         width: Duration,
     ) -> Result<Vec<BucketCount>>;
@@ -154,13 +222,14 @@ pub trait AuditRepository: Send + Sync {
     /// deployment is never dropped.
     async fn park(&self, letter: &DeadLetter) -> Result<()>;
     /// The most recently parked messages, newest first.
-    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>>;
-    /// How many messages are parked (the dead-letter metric reads it at every scrape).
-    async fn dead_letter_count(&self) -> Result<u64>;
+    async fn dead_letters(&self, tenant: &TenantId, limit: u32) -> Result<Vec<DeadLetter>>;
+    /// How many messages are parked for `tenant`, or for every tenant with `None` (the
+    /// dead-letter metric reads it at every scrape).
+    async fn dead_letter_count(&self, tenant: Option<TenantId>) -> Result<u64>;
     /// The parked message with number `id`, if any.
-    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>>;
+    async fn dead_letter(&self, tenant: &TenantId, id: i64) -> Result<Option<DeadLetter>>;
     /// Forgets a parked message (it was replayed); whether there was one.
-    async fn remove_dead_letter(&self, id: i64) -> Result<bool>;
+    async fn remove_dead_letter(&self, tenant: &TenantId, id: i64) -> Result<bool>;
     /// How the records are kept, for start-up logs and readiness reports: `table`,
     /// `hypertable` (TimescaleDB), or `off`.
     fn storage_kind(&self) -> &'static str {
@@ -177,6 +246,10 @@ pub const MAX_UNVERIFIED_DEAD_LETTERS: i64 = 1_000;
 pub struct DeadLetter {
     /// Its number, to look at it or replay it; 0 before it is parked.
     pub id: i64,
+    /// Whose it is: the event's tenant, or the deployment's home tenant for a message that
+    /// names none it could trust (unreadable, unsigned, forged).
+    #[serde(skip)]
+    pub tenant: TenantId,
     /// The event's id, when the payload could be read at all.
     pub event_id: Option<uuid::Uuid>,
     /// Subject it arrived on.
@@ -220,8 +293,8 @@ pub trait CustomerDirectory: Send + Sync {
 
 #[async_trait]
 impl CustomerDirectory for Arc<CustomerRepository> {
-    async fn customer(&self, _: &crate::actor::Actor, id: &str) -> Result<Option<Customer>> {
-        self.get(id).await
+    async fn customer(&self, caller: &crate::actor::Actor, id: &str) -> Result<Option<Customer>> {
+        self.get(&caller.tenant, id).await
     }
 }
 
@@ -234,7 +307,7 @@ pub trait References: Send + Sync {
     /// What refers to objects, for the message that refuses a delete (`promotions`).
     fn holders(&self) -> &'static str;
     /// Whether anything refers to the object with this id.
-    async fn is_referenced(&self, id: &str) -> Result<bool>;
+    async fn is_referenced(&self, tenant: &TenantId, id: &str) -> Result<bool>;
 }
 
 /// The promotions that name a customer: a customer they name cannot be deleted.
@@ -246,12 +319,12 @@ impl References for PromotionsOfCustomer {
         "promotions"
     }
 
-    async fn is_referenced(&self, customer_id: &str) -> Result<bool> {
+    async fn is_referenced(&self, tenant: &TenantId, customer_id: &str) -> Result<bool> {
         let filter = PromotionFilter {
             customer_id: Some(customer_id.to_owned()),
             ..Default::default()
         };
-        let page = self.0.list(&filter, &PageSpec::first(1)).await?;
+        let page = self.0.list(tenant, &filter, &PageSpec::first(1)).await?;
         Ok(!page.items.is_empty())
     }
 }

@@ -8,6 +8,7 @@ use crate::error::{ConflictKind, Error, Result};
 use crate::page::PageRequest;
 use crate::policy::{Role, Roles};
 use crate::services::{CustomerService, ProductService, PromotionService, UserService};
+use crate::values::TenantId;
 use chrono::{DateTime, TimeZone, Utc};
 use secrecy::SecretString;
 use serde_json::json;
@@ -180,9 +181,13 @@ fn ymd(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// Applies the demo data.
-pub async fn apply(t: &SeedTargets<'_>, settings: &SeedSettings) -> Result<SeedReport> {
-    let actor = Actor::system();
+/// Applies the demo data to `tenant`.
+pub async fn apply(
+    t: &SeedTargets<'_>,
+    tenant: &TenantId,
+    settings: &SeedSettings,
+) -> Result<SeedReport> {
+    let actor = Actor::system(tenant.clone());
     let mut report = SeedReport {
         users: users(t, &actor, settings).await?,
         ..SeedReport::default()

@@ -7,7 +7,9 @@ use serde::Serialize;
 use std::fmt;
 
 mod password;
+mod tenant;
 pub use password::{Password, PasswordHash};
+pub use tenant::{Tenancy, TenantId};
 
 /// Timestamps are kept to the microsecond, the precision every backend stores, so a value read
 /// back equals the value written.

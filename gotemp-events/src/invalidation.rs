@@ -26,7 +26,7 @@ impl CacheInvalidator {
     /// Evicts what `event` changed.
     pub async fn apply(&self, event: &AuditEvent) {
         self.cache
-            .evict_object(&event.object_name, &event.object_id)
+            .evict_object(&event.tenant, &event.object_name, &event.object_id)
             .await;
     }
 }

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gotemp_core::Result;
 use gotemp_core::ports::{OutboxEntry, OutboxStore, SetAside};
+use gotemp_core::values::TenantId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -124,10 +125,10 @@ impl OutboxStore for MergedOutbox {
         store.set_aside(own, reason).await
     }
 
-    async fn set_aside_events(&self, limit: u32) -> Result<Vec<SetAside>> {
+    async fn set_aside_events(&self, tenant: &TenantId, limit: u32) -> Result<Vec<SetAside>> {
         let mut all = Vec::new();
         for (i, store) in self.stores.iter().enumerate() {
-            for mut event in store.set_aside_events(limit).await? {
+            for mut event in store.set_aside_events(tenant, limit).await? {
                 event.position = (event.position << INDEX_BITS) | i as i64;
                 all.push(event);
             }
@@ -137,17 +138,17 @@ impl OutboxStore for MergedOutbox {
         Ok(all)
     }
 
-    async fn set_aside_count(&self) -> Result<u64> {
+    async fn set_aside_count(&self, tenant: Option<TenantId>) -> Result<u64> {
         let mut count = 0;
         for store in &self.stores {
-            count += store.set_aside_count().await?;
+            count += store.set_aside_count(tenant.clone()).await?;
         }
         Ok(count)
     }
 
-    async fn requeue(&self, position: i64) -> Result<bool> {
+    async fn requeue(&self, tenant: &TenantId, position: i64) -> Result<bool> {
         match self.store_of(position) {
-            Ok((store, own)) => store.requeue(own).await,
+            Ok((store, own)) => store.requeue(tenant, own).await,
             Err(_) => Ok(false),
         }
     }

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::DeadLetter;
 use gotemp_core::services::AuditService;
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 
 /// What became of one delivered message.
@@ -63,14 +64,8 @@ impl AuditRecorder {
             Err(e) if e.is_retriable() => Delivery::Retry(e.to_string()),
             Err(e) if attempt < self.max_attempts => Delivery::Retry(e.to_string()),
             Err(e) => {
-                self.park(
-                    subject,
-                    payload,
-                    Some(event.event_id),
-                    e.to_string(),
-                    attempt,
-                )
-                .await
+                self.park(subject, payload, Some(&event), e.to_string(), attempt)
+                    .await
             }
         }
     }
@@ -91,13 +86,17 @@ impl AuditRecorder {
         &self,
         subject: &str,
         payload: &[u8],
-        event_id: Option<uuid::Uuid>,
+        event: Option<&AuditEvent>,
         reason: String,
         attempt: u32,
     ) -> Delivery {
+        // A message that is no event of this deployment names no tenant it can be trusted with:
+        // it is the home tenant's, whose administrators run the deployment.
+        let tenant = event.map_or_else(TenantId::default_tenant, |e| e.tenant.clone());
         let letter = DeadLetter {
             id: 0,
-            event_id,
+            tenant,
+            event_id: event.map(|e| e.event_id),
             subject: subject.to_owned(),
             payload: String::from_utf8_lossy(payload).into_owned(),
             reason: reason.clone(),
@@ -198,6 +197,7 @@ mod tests {
             object_name: "user".into(),
             object_id: "1".into(),
             performed_by: 1,
+            tenant: TenantId::default_tenant(),
             object_detail: serde_json::json!({"id": 1}),
             traceparent: None,
         };

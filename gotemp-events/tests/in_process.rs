@@ -3,6 +3,7 @@
 
 mod common;
 
+use gotemp_core::values::TenantId;
 use async_trait::async_trait;
 use common::*;
 use gotemp_core::event::AuditEvent;
@@ -131,7 +132,7 @@ async fn a_payload_that_is_not_an_event_is_parked_not_dropped() {
         .deliver("gotemp.audit.user.insert", b"{not json", 1)
         .await;
     assert!(matches!(got, gotemp_events::Delivery::Parked(_)), "{got:?}");
-    let letters = s.audit.dead_letters(10).await.unwrap();
+    let letters = s.audit.dead_letters(&TenantId::default_tenant(), 10).await.unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].payload, "{not json");
     assert!(

@@ -5,6 +5,7 @@
 
 mod common;
 
+use gotemp_core::values::TenantId;
 use async_trait::async_trait;
 use common::*;
 use gotemp_core::event::AuditEvent;
@@ -231,6 +232,7 @@ async fn forged_messages_are_parked_and_signed_ones_stored() {
             object_name: "customer".into(),
             object_id: "signed0".into(),
             performed_by: 1,
+            tenant: gotemp_core::values::TenantId::default_tenant(),
             object_detail: serde_json::json!({}),
             traceparent: None,
         };
@@ -250,7 +252,7 @@ async fn forged_messages_are_parked_and_signed_ones_stored() {
     }
     let parked = async {
         loop {
-            let letters = f.services.audit.dead_letters(10).await.unwrap();
+            let letters = f.services.audit.dead_letters(&TenantId::default_tenant(), 10).await.unwrap();
             if letters.len() >= 2 {
                 return letters;
             }
@@ -306,7 +308,7 @@ async fn an_event_the_broker_refuses_is_set_aside_and_the_rest_flow_on() {
     let client = nats::connect(&server.url()).await.unwrap();
     let services = services(&store.repos);
     let audit = (services.audit.clone()).with_outbox(store.repos.outbox.clone());
-    let admin = Actor::admin(7);
+    let admin = Actor::admin(gotemp_core::values::TenantId::default_tenant(), 7);
     let mut extra = gotemp_core::entities::ExtraFields::new();
     extra.insert("notes".into(), "n".repeat(40 * 1024).into());
     let big = NewCustomer {
@@ -341,7 +343,7 @@ async fn an_event_the_broker_refuses_is_set_aside_and_the_rest_flow_on() {
         letter.payload.len() <= 16 * 1024 + 4,
         "the listing shows a bounded payload"
     );
-    assert_eq!(audit.undelivered_count().await.unwrap(), 1);
+    assert_eq!(audit.undelivered_count(None).await.unwrap(), 1);
 
     // Requeued while the broker still refuses it: set aside again, and nothing else stalls.
     let replayed = audit.replay_dead_letter(&admin, letter.id).await.unwrap();
@@ -350,7 +352,7 @@ async fn an_event_the_broker_refuses_is_set_aside_and_the_rest_flow_on() {
     let records = wait_for_records(&services.audit, n + more, Duration::from_secs(30)).await;
     assert_exactly(&records, n + more);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while store.repos.outbox.set_aside_count().await.unwrap() != 1 {
+    while store.repos.outbox.set_aside_count(None).await.unwrap() != 1 {
         assert!(std::time::Instant::now() < deadline, "set aside again");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

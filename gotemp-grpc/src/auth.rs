@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use gotemp_core::Actor;
 use gotemp_core::policy::Roles;
 use gotemp_core::services::UserService;
+use gotemp_core::values::TenantId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tonic::metadata::MetadataValue;
@@ -136,7 +137,17 @@ impl TokenVerifier for RemoteVerifier {
         }
         let roles = Roles::parse("roles", &answer.roles)
             .map_err(|e| Status::internal(format!("the user service answered unknown {e}")))?;
-        let actor = Actor::new(answer.user_id, roles)
+        // A user service from before tenants answers none: it serves the tenant `default`.
+        let tenant = match answer.tenant.as_str() {
+            "" => TenantId::default_tenant(),
+            key => TenantId::parse("tenant", key).map_err(|e| {
+                Status::internal(format!(
+                    "the user service answered a bad tenant: {}",
+                    e.message
+                ))
+            })?,
+        };
+        let actor = Actor::new(tenant, answer.user_id, roles)
             .in_company(answer.company.as_deref())
             .with_credentials(secrecy::SecretString::from(token.to_owned()));
         if let Some(expires) = crate::convert::instant("expires_at", answer.expires_at)

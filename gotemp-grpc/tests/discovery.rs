@@ -252,7 +252,7 @@ async fn an_embedder_s_own_server_asks_the_customer_service_with_the_caller_s_to
         .into_inner();
     assert_eq!(created.customer_name.as_deref(), Some("Ducks R Us"));
     // gotemp itself has no token: another process does not take its word.
-    let system = gotemp::domain::Actor::system();
+    let system = gotemp::domain::Actor::system(gotemp::domain::values::TenantId::default_tenant());
     let refused = app_p
         .promotions()
         .get(&system, created.id)

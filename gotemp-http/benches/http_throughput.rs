@@ -44,7 +44,7 @@ async fn main() {
     let promo = app
         .promotions()
         .list(
-            &gotemp::domain::Actor::system(),
+            &gotemp::domain::Actor::system(gotemp::domain::values::TenantId::default_tenant()),
             &Default::default(),
             &Default::default(),
         )

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use std::path::{Path, PathBuf};
@@ -73,7 +73,7 @@ struct BuiltIn;
 /// as [`from_dir`] answers.
 #[cfg(feature = "web-ui")]
 async fn built_in(request: Request) -> Response {
-    use axum::http::Method;
+    use axum::http::{Method, StatusCode};
     use axum::response::IntoResponse as _;
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let allow = [(header::ALLOW, "GET, HEAD")];
@@ -148,6 +148,7 @@ async fn web_headers(request: Request, next: Next) -> Response {
 #[cfg(all(test, feature = "web-ui"))]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
     use tower::ServiceExt as _;
 
     async fn get(path: &str, etag: Option<&str>) -> Response {

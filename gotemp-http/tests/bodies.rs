@@ -210,7 +210,7 @@ async fn made_up_bodies_and_queries_get_field_errors_never_a_server_error() {
     let promotion = app
         .promotions()
         .list(
-            &gotemp::domain::Actor::admin(1),
+            &gotemp::domain::Actor::admin(gotemp::domain::values::TenantId::default_tenant(), 1),
             &Default::default(),
             &Default::default(),
         )

@@ -9,6 +9,7 @@ use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Page, PageSpec};
 use gotemp_core::ports::{AuditRepository, DeadLetter};
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 
 /// An audit repository that keeps nothing.
@@ -30,15 +31,20 @@ impl AuditRepository for NoAudit {
         Ok(events.len() as u64)
     }
 
-    async fn get(&self, _: i64) -> Result<Option<AuditRecord>> {
+    async fn get(&self, _: &TenantId, _: i64) -> Result<Option<AuditRecord>> {
         off()
     }
 
-    async fn list(&self, _: &AuditFilter, _: &PageSpec) -> Result<Page<AuditRecord>> {
+    async fn list(&self, _: &TenantId, _: &AuditFilter, _: &PageSpec) -> Result<Page<AuditRecord>> {
         off()
     }
 
-    async fn count_by_bucket(&self, _: &AuditFilter, _: Duration) -> Result<Vec<BucketCount>> {
+    async fn count_by_bucket(
+        &self,
+        _: &TenantId,
+        _: &AuditFilter,
+        _: Duration,
+    ) -> Result<Vec<BucketCount>> {
         off()
     }
 
@@ -47,20 +53,20 @@ impl AuditRepository for NoAudit {
         Ok(())
     }
 
-    async fn dead_letters(&self, _: u32) -> Result<Vec<DeadLetter>> {
+    async fn dead_letters(&self, _: &TenantId, _: u32) -> Result<Vec<DeadLetter>> {
         off()
     }
 
     /// Zero, so the dead-letter gauge and its alert stay quiet.
-    async fn dead_letter_count(&self) -> Result<u64> {
+    async fn dead_letter_count(&self, _: Option<TenantId>) -> Result<u64> {
         Ok(0)
     }
 
-    async fn dead_letter(&self, _: i64) -> Result<Option<DeadLetter>> {
+    async fn dead_letter(&self, _: &TenantId, _: i64) -> Result<Option<DeadLetter>> {
         off()
     }
 
-    async fn remove_dead_letter(&self, _: i64) -> Result<bool> {
+    async fn remove_dead_letter(&self, _: &TenantId, _: i64) -> Result<bool> {
         off()
     }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::values::TenantId;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
@@ -27,6 +28,7 @@ fn valid_claims() -> Claims {
         exp: now + 60,
         jti: "j".into(),
         ver: 1,
+        tid: TenantId::default_tenant(),
     }
 }
 
@@ -84,9 +86,11 @@ fn garbage_hash_is_a_mismatch_not_a_panic() {
 fn token_round_trip_carries_only_ids() {
     let t = tokens();
     let now = Utc::now();
-    let issued = t.issue(42, 7, now).unwrap();
+    let ducks = TenantId::parse("tenant", "ducks").unwrap();
+    let issued = t.issue(&ducks, 42, 7, now).unwrap();
     let verified = t.verify(&issued.token).unwrap();
     assert_eq!((verified.user_id, verified.token_version), (42, 7));
+    assert_eq!(verified.tenant, ducks);
     assert_eq!(
         verified.expires_at.timestamp(),
         (now + Duration::hours(24)).timestamp()
@@ -98,15 +102,53 @@ fn token_round_trip_carries_only_ids() {
     keys.sort();
     assert_eq!(
         keys,
-        ["aud", "exp", "iat", "iss", "jti", "nbf", "sub", "ver"]
+        [
+            "aud", "exp", "iat", "iss", "jti", "nbf", "sub", "tid", "ver"
+        ]
     );
     assert_eq!(claims["iss"], "gotemp.user");
+    assert_eq!(claims["tid"], "ducks");
+}
+
+#[test]
+fn a_token_from_before_tenants_belongs_to_the_default_tenant_and_a_bad_tenant_is_refused() {
+    let t = tokens();
+    let kid = jsonwebtoken::decode_header(
+        &t.issue(&TenantId::default_tenant(), 1, 1, Utc::now())
+            .unwrap()
+            .token,
+    )
+    .unwrap()
+    .kid;
+    let header = Header {
+        typ: Some("at+jwt".into()),
+        kid,
+        ..Header::new(Algorithm::HS256)
+    };
+    let key = EncodingKey::from_secret(SECRET.as_bytes());
+    let mut claims = serde_json::to_value(valid_claims()).unwrap();
+    claims.as_object_mut().unwrap().remove("tid");
+    let old = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    assert_eq!(t.verify(&old).unwrap().tenant, TenantId::default_tenant());
+    claims["tid"] = "Not A Key".into();
+    let bad = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    assert!(
+        t.verify(&bad).is_err(),
+        "a malformed tenant is not a token of ours"
+    );
 }
 
 #[test]
 fn expired_token_is_rejected() {
     let t = tokens();
-    let issued = t.issue(1, 1, Utc::now() - Duration::hours(25)).unwrap();
+    let issued = t
+        .issue(
+            &TenantId::default_tenant(),
+            1,
+            1,
+            Utc::now() - Duration::hours(25),
+        )
+        .unwrap();
     assert_eq!(
         t.verify(&issued.token).unwrap_err(),
         Error::Unauthenticated("invalid or expired token".into())
@@ -116,7 +158,9 @@ fn expired_token_is_rejected() {
 #[test]
 fn tampered_token_is_rejected() {
     let t = tokens();
-    let issued = t.issue(1, 1, Utc::now()).unwrap();
+    let issued = t
+        .issue(&TenantId::default_tenant(), 1, 1, Utc::now())
+        .unwrap();
     let mut parts: Vec<String> = issued.token.split('.').map(str::to_owned).collect();
     let forged = serde_json::json!({"sub": "2", "iss": "gotemp.user", "aud": "gotemp",
         "iat": 0, "nbf": 0, "exp": 4_000_000_000i64, "jti": "x"});
@@ -146,7 +190,9 @@ fn other_algorithms_are_rejected() {
 #[test]
 fn only_an_access_token_of_a_known_key_passes() {
     let t = tokens();
-    let issued = t.issue(1, 1, Utc::now()).unwrap();
+    let issued = t
+        .issue(&TenantId::default_tenant(), 1, 1, Utc::now())
+        .unwrap();
     let header = jsonwebtoken::decode_header(&issued.token).unwrap();
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
     let kid = header.kid.clone().expect("a key id");
@@ -182,13 +228,17 @@ fn only_an_access_token_of_a_known_key_passes() {
 #[test]
 fn a_rotated_secret_keeps_its_tokens_valid_until_it_is_dropped() {
     let old = tokens();
-    let before = old.issue(1, 1, Utc::now()).unwrap();
+    let before = old
+        .issue(&TenantId::default_tenant(), 1, 1, Utc::now())
+        .unwrap();
     let new_secret = "a-brand-new-secret-of-enough-bytes-0123456789";
     let mut rotated = TokenSettings::new(SecretString::from(new_secret));
     rotated.previous_secrets = vec![SecretString::from(SECRET)];
     let rotated = TokenService::new(rotated).unwrap();
     assert_eq!(rotated.verify(&before.token).unwrap().user_id, 1);
-    let after = rotated.issue(2, 1, Utc::now()).unwrap();
+    let after = rotated
+        .issue(&TenantId::default_tenant(), 2, 1, Utc::now())
+        .unwrap();
     assert_eq!(rotated.verify(&after.token).unwrap().user_id, 2);
     assert!(
         old.verify(&after.token).is_err(),
@@ -213,20 +263,20 @@ fn wrong_issuer_audience_or_secret_is_rejected() {
     s.issuer = "someone.else".into();
     let foreign = TokenService::new(s)
         .unwrap()
-        .issue(1, 1, Utc::now())
+        .issue(&TenantId::default_tenant(), 1, 1, Utc::now())
         .unwrap();
     assert!(tokens().verify(&foreign.token).is_err());
     let mut s = TokenSettings::new(SecretString::from(SECRET));
     s.audience = "other".into();
     let foreign = TokenService::new(s)
         .unwrap()
-        .issue(1, 1, Utc::now())
+        .issue(&TenantId::default_tenant(), 1, 1, Utc::now())
         .unwrap();
     assert!(tokens().verify(&foreign.token).is_err());
     let other_key = TokenSettings::new(SecretString::from("x".repeat(40)));
     let foreign = TokenService::new(other_key)
         .unwrap()
-        .issue(1, 1, Utc::now())
+        .issue(&TenantId::default_tenant(), 1, 1, Utc::now())
         .unwrap();
     assert!(tokens().verify(&foreign.token).is_err());
 }
@@ -234,7 +284,9 @@ fn wrong_issuer_audience_or_secret_is_rejected() {
 #[test]
 fn token_without_user_is_rejected() {
     let t = tokens();
-    let issued = t.issue(0, 1, Utc::now()).unwrap();
+    let issued = t
+        .issue(&TenantId::default_tenant(), 0, 1, Utc::now())
+        .unwrap();
     assert_eq!(
         t.verify(&issued.token).unwrap_err(),
         Error::Unauthenticated("no user in token".into())
@@ -282,7 +334,9 @@ fn ed25519_tokens(private: Option<SecretString>, public: &[&str]) -> Result<Toke
 fn ed25519_keys_let_the_edge_check_tokens_it_cannot_make() {
     let (private, public) = ed25519_pems(7);
     let issuer = ed25519_tokens(Some(private), &[]).unwrap();
-    let issued = issuer.issue(5, 2, Utc::now()).unwrap();
+    let issued = issuer
+        .issue(&TenantId::default_tenant(), 5, 2, Utc::now())
+        .unwrap();
     let header = jsonwebtoken::decode_header(&issued.token).unwrap();
     assert_eq!(header.alg, Algorithm::EdDSA);
     let edge = ed25519_tokens(None, &[&public]).unwrap();
@@ -290,7 +344,7 @@ fn ed25519_keys_let_the_edge_check_tokens_it_cannot_make() {
     assert_eq!((verified.user_id, verified.token_version), (5, 2));
     // The edge holds no private key: it cannot make a token, and says so.
     assert!(matches!(
-        edge.issue(5, 2, Utc::now()),
+        edge.issue(&TenantId::default_tenant(), 5, 2, Utc::now()),
         Err(Error::Unavailable(_))
     ));
     // A shared-secret token, even one naming the key's id, is not an EdDSA token.
@@ -318,7 +372,7 @@ fn an_ed25519_key_rotates_while_the_old_public_key_is_listed() {
     let (new_private, new_public) = ed25519_pems(2);
     let old = ed25519_tokens(Some(old_private), &[])
         .unwrap()
-        .issue(1, 1, Utc::now())
+        .issue(&TenantId::default_tenant(), 1, 1, Utc::now())
         .unwrap();
     let new = ed25519_tokens(Some(new_private), &[&old_public]).unwrap();
     assert!(
@@ -329,8 +383,12 @@ fn an_ed25519_key_rotates_while_the_old_public_key_is_listed() {
     let edge = ed25519_tokens(None, &[&both]).unwrap();
     assert!(edge.verify(&old.token).is_ok());
     assert!(
-        edge.verify(&new.issue(1, 1, Utc::now()).unwrap().token)
-            .is_ok()
+        edge.verify(
+            &new.issue(&TenantId::default_tenant(), 1, 1, Utc::now())
+                .unwrap()
+                .token
+        )
+        .is_ok()
     );
     let dropped = ed25519_tokens(None, &[&new_public]).unwrap();
     assert!(

@@ -2,6 +2,7 @@
 //! holding only the public key checks tokens but cannot make one.
 
 use crate::error::{Error, Result};
+use crate::values::TenantId;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
@@ -92,6 +93,10 @@ pub struct Claims {
     /// user's, and every token with an older one is refused.
     #[serde(default)]
     pub ver: i64,
+    /// The tenant of the user (its key); a token from before tenants has none and belongs to
+    /// the tenant `default`.
+    #[serde(default = "TenantId::default_tenant")]
+    pub tid: TenantId,
 }
 
 /// A signed token and when it stops being valid.
@@ -107,8 +112,10 @@ pub struct IssuedToken {
 /// still use it is the user service's to say ([`UserService::authenticate`]).
 ///
 /// [`UserService::authenticate`]: crate::services::UserService::authenticate
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
+    /// The tenant of the user it was issued to.
+    pub tenant: TenantId,
     /// The user it was issued to.
     pub user_id: i64,
     /// The version of the user's tokens it was issued under.
@@ -261,10 +268,11 @@ impl TokenService {
         Ok((Algorithm::EdDSA, signing, decoding))
     }
 
-    /// Signs a token for `user_id` under the version of its tokens, valid from `now` for the
-    /// configured lifetime.
+    /// Signs a token for `user_id` of `tenant` under the version of its tokens, valid from `now`
+    /// for the configured lifetime.
     pub fn issue(
         &self,
+        tenant: &TenantId,
         user_id: i64,
         token_version: i64,
         now: DateTime<Utc>,
@@ -279,6 +287,7 @@ impl TokenService {
             exp: expires_at.timestamp(),
             jti: uuid::Uuid::now_v7().to_string(),
             ver: token_version,
+            tid: tenant.clone(),
         };
         let Some((key, kid)) = &self.signing else {
             return Err(Self::cannot_issue());
@@ -320,6 +329,7 @@ impl TokenService {
         }
         let expires_at = DateTime::from_timestamp(data.claims.exp, 0).ok_or_else(invalid)?;
         Ok(VerifiedToken {
+            tenant: data.claims.tid,
             user_id,
             token_version: data.claims.ver,
             expires_at,

@@ -32,7 +32,7 @@ impl CachedCustomerDirectory {
 impl CustomerDirectory for CachedCustomerDirectory {
     async fn customer(&self, caller: &Actor, id: &str) -> Result<Option<Customer>> {
         self.cache
-            .get_or_load::<Customer, _, _>(id, || self.inner.customer(caller, id))
+            .get_or_load::<Customer, _, _>(&caller.tenant, id, || self.inner.customer(caller, id))
             .await
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{CACHED_OBJECTS, Cache, Cacheable};
 use crate::error::{Error, Result};
+use crate::values::TenantId;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::future::Future;
@@ -112,13 +113,22 @@ impl CacheLayer {
         &self.inner.settings
     }
 
-    /// The key of entity `T` with `id`: `<prefix>:<cache name>:v<schema>:<id>`.
-    pub fn key<T: Cacheable>(&self, id: &str) -> String {
-        self.key_for(T::CACHE_NAME, T::SCHEMA_VERSION, id)
+    /// The key of entity `T` of `tenant` with `id`: `<prefix>:<cache name>:v<schema>:<id>` for
+    /// the tenant `default` (the keys of before tenants, so replicas of both ages evict each
+    /// other's entries during an upgrade), `<prefix>:<tenant>:<cache name>:v<schema>:<id>` for
+    /// any other. Neither tenant keys nor ids hold a `:`, so the two forms never meet: no
+    /// lookup can answer one tenant with another's object.
+    pub fn key<T: Cacheable>(&self, tenant: &TenantId, id: &str) -> String {
+        self.key_for(tenant, T::CACHE_NAME, T::SCHEMA_VERSION, id)
     }
 
-    fn key_for(&self, object: &str, version: u32, id: &str) -> String {
-        format!("{}:{object}:v{version}:{id}", self.inner.settings.prefix)
+    fn key_for(&self, tenant: &TenantId, object: &str, version: u32, id: &str) -> String {
+        let prefix = &self.inner.settings.prefix;
+        if tenant.is_default() {
+            format!("{prefix}:{object}:v{version}:{id}")
+        } else {
+            format!("{prefix}:{tenant}:{object}:v{version}:{id}")
+        }
     }
 
     /// What happened so far.
@@ -143,9 +153,14 @@ impl CacheLayer {
         self.bounded("PING", self.inner.cache.ping()).await
     }
 
-    /// `T` with `id` from the cache, or from `load` (then stored for the TTL). Only `load`'s
-    /// errors reach the caller: a failing cache is bypassed.
-    pub async fn get_or_load<T, F, Fut>(&self, id: &str, load: F) -> Result<Option<T>>
+    /// `T` of `tenant` with `id` from the cache, or from `load` (then stored for the TTL). Only
+    /// `load`'s errors reach the caller: a failing cache is bypassed.
+    pub async fn get_or_load<T, F, Fut>(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        load: F,
+    ) -> Result<Option<T>>
     where
         T: Cacheable,
         F: FnOnce() -> Fut,
@@ -160,7 +175,7 @@ impl CacheLayer {
             );
             return load().await;
         }
-        let key = self.key::<T>(id);
+        let key = self.key::<T>(tenant, id);
         match self.bounded("GET", self.inner.cache.get(&key)).await {
             Ok(Some(bytes)) => match serde_json::from_slice::<T>(&bytes) {
                 Ok(value) => {
@@ -196,28 +211,34 @@ impl CacheLayer {
         Ok(loaded)
     }
 
-    /// Removes the cached `T` with `id`, in every shape it is cached in, after a change to it
-    /// was committed.
-    pub async fn evict<T: Cacheable>(&self, id: &str) {
-        let mut keys = self.keys_of(T::OBJECT_NAME, id);
-        let own = self.key::<T>(id);
+    /// Removes the cached `T` of `tenant` with `id`, in every shape it is cached in, after a
+    /// change to it was committed.
+    pub async fn evict<T: Cacheable>(&self, tenant: &TenantId, id: &str) {
+        let mut keys = self.keys_of(tenant, T::OBJECT_NAME, id);
+        let own = self.key::<T>(tenant, id);
         if !keys.contains(&own) {
             keys.push(own);
         }
         self.evict_keys(keys).await;
     }
 
-    fn keys_of(&self, object_name: &str, id: &str) -> Vec<String> {
+    fn keys_of(&self, tenant: &TenantId, object_name: &str, id: &str) -> Vec<String> {
         (CACHED_OBJECTS.iter())
             .filter(|(object, _, _)| *object == object_name)
-            .map(|(_, name, version)| self.key_for(name, *version, id))
+            .map(|(_, name, version)| self.key_for(tenant, name, *version, id))
             .collect()
     }
 
-    /// Removes the cached object a change event names; `false` when that kind of object is not
-    /// cached. Used by the event subscribers that keep every instance's cache fresh.
-    pub async fn evict_object(&self, object_name: &str, object_id: &str) -> bool {
-        let keys = self.keys_of(object_name, object_id);
+    /// Removes the cached object of `tenant` a change event names; `false` when that kind of
+    /// object is not cached. Used by the event subscribers that keep every instance's cache
+    /// fresh.
+    pub async fn evict_object(
+        &self,
+        tenant: &TenantId,
+        object_name: &str,
+        object_id: &str,
+    ) -> bool {
+        let keys = self.keys_of(tenant, object_name, object_id);
         if keys.is_empty() {
             return false;
         }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::error::Error;
+use crate::values::TenantId;
 use chrono::Utc;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -112,7 +113,7 @@ fn layer(cache: &Arc<FakeCache>) -> CacheLayer {
 /// Loads through the layer, counting how often the repository was asked.
 async fn lookup(layer: &CacheLayer, id: &str, name: &str, loads: &AtomicUsize) -> Option<Customer> {
     layer
-        .get_or_load::<Customer, _, _>(id, || async {
+        .get_or_load::<Customer, _, _>(&TenantId::default_tenant(), id, || async {
             loads.fetch_add(1, Ordering::SeqCst);
             Ok(Some(customer(id, name)))
         })
@@ -145,7 +146,7 @@ async fn absent_objects_are_not_cached() {
     let fake = FakeCache::new();
     let layer = layer(&fake);
     let got = layer
-        .get_or_load::<Customer, _, _>("nobody", || async { Ok(None) })
+        .get_or_load::<Customer, _, _>(&TenantId::default_tenant(), "nobody", || async { Ok(None) })
         .await
         .unwrap();
     assert!(got.is_none());
@@ -156,7 +157,9 @@ async fn absent_objects_are_not_cached() {
 async fn repository_errors_reach_the_caller() {
     let layer = layer(&FakeCache::new());
     let err = layer
-        .get_or_load::<Customer, _, _>("c1", || async { Err(Error::unavailable("db")) })
+        .get_or_load::<Customer, _, _>(&TenantId::default_tenant(), "c1", || async {
+            Err(Error::unavailable("db"))
+        })
         .await
         .unwrap_err();
     assert_eq!(err, Error::unavailable("db"));
@@ -168,7 +171,9 @@ async fn eviction_makes_the_next_lookup_load_again() {
     let layer = layer(&fake);
     let loads = AtomicUsize::new(0);
     lookup(&layer, "c1", "Old", &loads).await;
-    layer.evict::<Customer>("c1").await;
+    layer
+        .evict::<Customer>(&TenantId::default_tenant(), "c1")
+        .await;
     assert_eq!(
         lookup(&layer, "c1", "New", &loads).await.unwrap().name,
         "New"
@@ -182,11 +187,23 @@ async fn change_events_evict_only_cached_kinds() {
     let layer = layer(&fake);
     let loads = AtomicUsize::new(0);
     lookup(&layer, "c1", "Old", &loads).await;
-    assert!(!layer.evict_object("promotion", "c1").await);
+    assert!(
+        !layer
+            .evict_object(&TenantId::default_tenant(), "promotion", "c1")
+            .await
+    );
     assert!(fake.has("gotemp:customer:v1:c1"));
-    assert!(layer.evict_object("customer", "c1").await);
+    assert!(
+        layer
+            .evict_object(&TenantId::default_tenant(), "customer", "c1")
+            .await
+    );
     assert!(!fake.has("gotemp:customer:v1:c1"));
-    assert!(layer.evict_object("product", "p1").await);
+    assert!(
+        layer
+            .evict_object(&TenantId::default_tenant(), "product", "p1")
+            .await
+    );
 }
 
 #[tokio::test]
@@ -279,7 +296,9 @@ async fn evictions_missed_in_an_outage_are_replayed_before_the_cache_is_read() {
     let loads = AtomicUsize::new(0);
     lookup(&layer, "c1", "Old", &loads).await;
     fake.set_mode(Mode::Down);
-    layer.evict::<Customer>("c1").await; // fails: remembered
+    layer
+        .evict::<Customer>(&TenantId::default_tenant(), "c1")
+        .await; // fails: remembered
     assert!(layer.is_degraded());
     fake.set_mode(Mode::Up); // the cache still holds "Old"
     tokio::time::advance(Duration::from_millis(1100)).await;
@@ -300,7 +319,9 @@ async fn too_many_missed_evictions_clear_the_prefix_on_recovery() {
     lookup(&layer, "c9", "Old", &loads).await;
     fake.set_mode(Mode::Down);
     for id in ["c1", "c2", "c3"] {
-        layer.evict::<Customer>(id).await;
+        layer
+            .evict::<Customer>(&TenantId::default_tenant(), id)
+            .await;
     }
     fake.set_mode(Mode::Up);
     tokio::time::advance(Duration::from_millis(1100)).await;
@@ -351,4 +372,45 @@ async fn the_near_tier_answers_warm_reads_and_every_tier_is_evicted() {
     assert!(tiered.delete(&["k".into()]).await.is_err());
     assert!(!near.has("k"));
     assert!(tiered.ping().await.is_err(), "health is the far tier's");
+}
+
+#[tokio::test]
+async fn a_tenant_is_never_answered_with_another_tenants_object() {
+    let fake = FakeCache::new();
+    let layer = layer(&fake);
+    let (ducks, geese) = (
+        TenantId::parse("t", "ducks").unwrap(),
+        TenantId::parse("t", "geese").unwrap(),
+    );
+    assert_eq!(
+        layer.key::<Customer>(&TenantId::default_tenant(), "c1"),
+        "gotemp:customer:v1:c1",
+        "the default tenant keeps the keys of before tenants"
+    );
+    assert_eq!(
+        layer.key::<Customer>(&ducks, "c1"),
+        "gotemp:ducks:customer:v1:c1"
+    );
+    let load = |name: &'static str| move || async move { Ok(Some(customer("c1", name))) };
+    let got = layer
+        .get_or_load::<Customer, _, _>(&ducks, "c1", load("Ducks"))
+        .await;
+    assert_eq!(got.unwrap().unwrap().name, "Ducks");
+    let got = layer
+        .get_or_load::<Customer, _, _>(&geese, "c1", load("Geese"))
+        .await;
+    assert_eq!(
+        got.unwrap().unwrap().name,
+        "Geese",
+        "geese read their own c1"
+    );
+    layer.evict::<Customer>(&geese, "c1").await;
+    let got = layer
+        .get_or_load::<Customer, _, _>(&ducks, "c1", load("Other"))
+        .await;
+    assert_eq!(
+        got.unwrap().unwrap().name,
+        "Ducks",
+        "evicting geese's c1 left ducks' cached"
+    );
 }

@@ -1,6 +1,6 @@
 use crate::event::Auditable;
 use crate::policy::Roles;
-use crate::values::{Email, PasswordHash, Text, ValidityPeriod};
+use crate::values::{Email, PasswordHash, TenantId, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -221,6 +221,12 @@ impl UserDraft {
 /// version of its tokens, which [`UserDraft::revoke_tokens`] increments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthStatus {
+    /// The tenant the user belongs to (absent in what was cached before tenants: `default`).
+    #[serde(
+        default = "TenantId::default_tenant",
+        skip_serializing_if = "TenantId::is_default"
+    )]
+    pub tenant: TenantId,
     /// The user.
     pub user: User,
     /// Tokens carrying another version were issued before a revocation.

@@ -23,7 +23,7 @@ fn allows(
     object: Option<Object<'_>>,
 ) -> bool {
     let roles = role.map_or(Roles::NONE, |r| Roles::of(&[r]));
-    let actor = Actor::new(7, roles);
+    let actor = Actor::new(crate::values::TenantId::default_tenant(), 7, roles);
     RolePolicy.allows(&Request {
         actor: &actor,
         action,
@@ -112,7 +112,7 @@ fn every_user_reads_and_changes_itself_but_manages_nobody() {
 
 #[test]
 fn the_system_actor_may_do_everything() {
-    let system = Actor::system();
+    let system = Actor::system(crate::values::TenantId::default_tenant());
     for resource in RESOURCES {
         for action in ACTIONS {
             let request = Request {
@@ -128,7 +128,11 @@ fn the_system_actor_may_do_everything() {
 
 #[test]
 fn a_denial_names_the_permission() {
-    let viewer = Actor::new(7, Roles::of(&[Role::Viewer]));
+    let viewer = Actor::new(
+        crate::values::TenantId::default_tenant(),
+        7,
+        Roles::of(&[Role::Viewer]),
+    );
     let e = authorize(
         &RolePolicy,
         &viewer,

@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::event::AuditEvent;
+use crate::values::TenantId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -63,19 +64,20 @@ pub trait OutboxStore: Send + Sync {
             "this outbox cannot set events aside",
         ))
     }
-    /// The events set aside, newest first, at most `limit`.
-    async fn set_aside_events(&self, limit: u32) -> Result<Vec<SetAside>> {
-        let _ = limit;
+    /// The events of `tenant` set aside, newest first, at most `limit`.
+    async fn set_aside_events(&self, tenant: &TenantId, limit: u32) -> Result<Vec<SetAside>> {
+        let _ = (tenant, limit);
         Ok(Vec::new())
     }
-    /// How many events are set aside.
-    async fn set_aside_count(&self) -> Result<u64> {
+    /// How many events of `tenant` are set aside, or of every tenant with `None`.
+    async fn set_aside_count(&self, tenant: Option<TenantId>) -> Result<u64> {
+        let _ = tenant;
         Ok(0)
     }
-    /// Puts the event set aside at `position` back in the queue (its cause was fixed: the
-    /// broker's limit raised, say); `false` when no event is set aside there.
-    async fn requeue(&self, position: i64) -> Result<bool> {
-        let _ = position;
+    /// Puts the event of `tenant` set aside at `position` back in the queue (its cause was
+    /// fixed: the broker's limit raised, say); `false` when no event of it is set aside there.
+    async fn requeue(&self, tenant: &TenantId, position: i64) -> Result<bool> {
+        let _ = (tenant, position);
         Ok(false)
     }
 }

@@ -7,7 +7,7 @@ use crate::event::AuditEvent;
 use crate::page::{Page, PageRequest, PageSpec};
 use crate::policy::{Action, Policy, Resource, RolePolicy, authorize};
 use crate::ports::{AuditRepository, DeadLetter, OutboxStore, SetAside};
-use crate::values;
+use crate::values::{self, TenantId};
 use chrono::Duration;
 use std::sync::Arc;
 
@@ -92,28 +92,30 @@ impl AuditService {
         self.repo.park(letter).await
     }
 
-    /// The most recently parked messages, newest first.
-    pub async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>> {
-        self.repo.dead_letters(limit).await
+    /// The most recently parked messages of `tenant`, newest first.
+    pub async fn dead_letters(&self, tenant: &TenantId, limit: u32) -> Result<Vec<DeadLetter>> {
+        self.repo.dead_letters(tenant, limit).await
     }
 
-    /// How many messages the audit store parked.
-    pub async fn dead_letter_count(&self) -> Result<u64> {
-        self.repo.dead_letter_count().await
+    /// How many messages the audit store parked: of every tenant (the operators' metric), or of
+    /// one.
+    pub async fn dead_letter_count(&self, tenant: Option<TenantId>) -> Result<u64> {
+        self.repo.dead_letter_count(tenant).await
     }
 
-    /// How many events this process's relay set aside (`gotemp_outbox_dead_letters`).
-    pub async fn set_aside_count(&self) -> Result<u64> {
+    /// How many events this process's relay set aside (`gotemp_outbox_dead_letters`), of every
+    /// tenant or of one.
+    pub async fn set_aside_count(&self, tenant: Option<TenantId>) -> Result<u64> {
         match &self.outbox {
-            Some(outbox) => outbox.set_aside_count().await,
+            Some(outbox) => outbox.set_aside_count(tenant).await,
             None => Ok(0),
         }
     }
 
-    /// Everything [`AuditService::list_dead_letters`] can list: parked messages and set-aside
-    /// events.
-    pub async fn undelivered_count(&self) -> Result<u64> {
-        Ok(self.dead_letter_count().await? + self.set_aside_count().await?)
+    /// Everything [`AuditService::list_dead_letters`] can list, of every tenant or of one:
+    /// parked messages and set-aside events.
+    pub async fn undelivered_count(&self, tenant: Option<TenantId>) -> Result<u64> {
+        Ok(self.dead_letter_count(tenant.clone()).await? + self.set_aside_count(tenant).await?)
     }
 
     /// What has not reached the trail, newest first, for an administrator to look at (it may
@@ -123,11 +125,12 @@ impl AuditService {
     pub async fn list_dead_letters(&self, actor: &Actor, limit: u32) -> Result<Vec<DeadLetter>> {
         authorize(&*self.policy, actor, Action::Manage, Resource::Audit, None)?;
         let limit = limit.clamp(1, MAX_DEAD_LETTERS);
-        let mut letters = self.repo.dead_letters(limit).await?;
+        let tenant = &actor.tenant;
+        let mut letters = self.repo.dead_letters(tenant, limit).await?;
         if let Some(outbox) = &self.outbox {
             letters.extend(
                 outbox
-                    .set_aside_events(limit)
+                    .set_aside_events(tenant, limit)
                     .await?
                     .into_iter()
                     .map(set_aside),
@@ -147,9 +150,9 @@ impl AuditService {
     pub async fn replay_dead_letter(&self, actor: &Actor, id: i64) -> Result<Replayed> {
         authorize(&*self.policy, actor, Action::Manage, Resource::Audit, None)?;
         if id < 0 {
-            return self.requeue(id).await;
+            return self.requeue(&actor.tenant, id).await;
         }
-        let letter = (self.repo.dead_letter(id).await?)
+        let letter = (self.repo.dead_letter(&actor.tenant, id).await?)
             .ok_or_else(|| Error::not_found("dead letter", id))?;
         let not_replayable = || {
             Error::conflict(
@@ -163,8 +166,13 @@ impl AuditService {
         }
         let event: AuditEvent =
             serde_json::from_str(&letter.payload).map_err(|_| not_replayable())?;
+        // A letter is parked under its event's tenant; one that says otherwise is not replayed
+        // into a trail its administrator does not own.
+        if event.tenant != actor.tenant {
+            return Err(not_replayable());
+        }
         let stored = self.repo.record(&event, values::now()).await?;
-        self.repo.remove_dead_letter(id).await?;
+        self.repo.remove_dead_letter(&actor.tenant, id).await?;
         tracing::info!(dead_letter = id, event_id = %event.event_id, stored, "dead letter replayed");
         Ok(Replayed {
             event_id: event.event_id,
@@ -174,13 +182,13 @@ impl AuditService {
     }
 
     /// Puts the event set aside at outbox position `-id` back in the queue.
-    async fn requeue(&self, id: i64) -> Result<Replayed> {
+    async fn requeue(&self, tenant: &TenantId, id: i64) -> Result<Replayed> {
         let missing = || Error::not_found("dead letter", id);
         let outbox = self.outbox.as_ref().ok_or_else(missing)?;
         let position = id.checked_neg().ok_or_else(missing)?;
-        let letters = outbox.set_aside_events(MAX_DEAD_LETTERS).await?;
+        let letters = outbox.set_aside_events(tenant, MAX_DEAD_LETTERS).await?;
         let letter = (letters.into_iter().find(|l| l.position == position)).ok_or_else(missing)?;
-        if !outbox.requeue(position).await? {
+        if !outbox.requeue(tenant, position).await? {
             return Err(missing());
         }
         tracing::info!(dead_letter = id, event_id = %letter.event.event_id, "set-aside event requeued");
@@ -195,7 +203,7 @@ impl AuditService {
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<AuditRecord> {
         self.allow_read(actor)?;
         self.repo
-            .get(id)
+            .get(&actor.tenant, id)
             .await?
             .ok_or_else(|| Error::not_found("audit record", id))
     }
@@ -210,7 +218,7 @@ impl AuditService {
         self.allow_read(actor)?;
         check_range(filter)?;
         let spec = PageSpec::parse(page)?;
-        self.repo.list(filter, &spec).await
+        self.repo.list(&actor.tenant, filter, &spec).await
     }
 
     /// The history of one object, newest first.
@@ -273,7 +281,7 @@ impl AuditService {
             to: Some(to),
             ..filter.clone()
         };
-        let counts = self.repo.count_by_bucket(&bounded, width).await?;
+        let counts = (self.repo.count_by_bucket(&actor.tenant, &bounded, width)).await?;
         Ok(Buckets { from, to, counts })
     }
 }
@@ -302,6 +310,7 @@ fn set_aside(letter: SetAside) -> DeadLetter {
     }
     DeadLetter {
         id: -letter.position,
+        tenant: letter.event.tenant.clone(),
         event_id: Some(letter.event.event_id),
         subject: letter.event.topic(),
         payload,

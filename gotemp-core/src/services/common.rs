@@ -4,7 +4,7 @@ use crate::cache::{CacheLayer, Cacheable};
 use crate::entities::ExtraFields;
 use crate::error::{Error, FieldError, Result};
 use crate::page::{Page, PageRequest, PageSpec};
-use crate::values::ValidityPeriod;
+use crate::values::{TenantId, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
@@ -122,7 +122,12 @@ pub fn check_filters(filters: &[(&str, Option<&str>)]) -> Result<()> {
 
 /// Get-by-id of master data: through the cache when the service has one, straight from the
 /// repository otherwise.
-pub async fn get_by_id<T, F, Fut>(cache: Option<&CacheLayer>, id: &str, load: F) -> Result<T>
+pub async fn get_by_id<T, F, Fut>(
+    cache: Option<&CacheLayer>,
+    tenant: &TenantId,
+    id: &str,
+    load: F,
+) -> Result<T>
 where
     T: Cacheable,
     F: FnOnce() -> Fut,
@@ -133,7 +138,7 @@ where
         return Err(Error::not_found(T::OBJECT_NAME, id));
     }
     let found = match cache {
-        Some(cache) => cache.get_or_load(id, load).await?,
+        Some(cache) => cache.get_or_load(tenant, id, load).await?,
         None => load().await?,
     };
     found.ok_or_else(|| Error::not_found(T::OBJECT_NAME, id))
@@ -142,8 +147,12 @@ where
 /// Drops the cached copy of an object whose change was just committed, so the next read in
 /// any instance sharing the cache sees the change. The change event evicts it again in every
 /// instance, which also covers a read that raced with this write.
-pub async fn evict_after_commit<T: Cacheable>(cache: Option<&CacheLayer>, id: &str) {
+pub async fn evict_after_commit<T: Cacheable>(
+    cache: Option<&CacheLayer>,
+    tenant: &TenantId,
+    id: &str,
+) {
     if let Some(cache) = cache {
-        cache.evict::<T>(id).await;
+        cache.evict::<T>(tenant, id).await;
     }
 }

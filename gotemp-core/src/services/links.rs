@@ -8,7 +8,7 @@ use crate::error::{Error, FieldError, Result, Violations};
 use crate::event::{ActionType, Auditable, PendingEvent};
 use crate::policy::{Action, Policy, authorize, may_read};
 use crate::ports::MasterRepository;
-use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use crate::values::{self, EntityKey, TenantId, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
@@ -113,12 +113,13 @@ impl LinkRules {
         &self,
         draft: &LinkDraft,
         port: &dyn MasterRepository<E>,
+        tenant: &TenantId,
     ) -> Result<()> {
         let (from, to) = (draft.from.as_str(), draft.to.as_str());
         let mut seen = HashSet::from([from.to_owned()]);
         let mut frontier = vec![from.to_owned()];
         while let Some(id) = frontier.pop() {
-            for above in port.related(&id, &self.incoming()).await? {
+            for above in port.related(tenant, &id, &self.incoming()).await? {
                 if above.link.from == to {
                     return Err(Error::invalid(FieldError::new(
                         "id",
@@ -176,7 +177,7 @@ async fn visible<E: MasterEntity>(
     ends: &Ends<'_>,
     id: &str,
 ) -> Result<Option<E>> {
-    Ok(repo.get(id).await?.filter(|o| ends.readable(o)))
+    Ok((repo.get(&ends.actor.tenant, id).await?).filter(|o| ends.readable(o)))
 }
 
 /// Links `this` and `input.id` (`this → other`, or `other → this` when `reversed`): checks every
@@ -209,9 +210,11 @@ pub(super) async fn add<E: MasterEntity>(
     };
     ends.changeable(&this_end)?;
     ends.changeable(&other_end)?;
-    rules.check_no_cycle(&draft, port).await?;
+    rules
+        .check_no_cycle(&draft, port, &ends.actor.tenant)
+        .await?;
     let event = PendingEvent::new::<E::Link>(ActionType::Insert, ends.actor, now);
-    port.link(&draft, event).await
+    port.link(&ends.actor.tenant, &draft, event).await
 }
 
 /// Removes the link `from relation to` with its audit event, if the caller may change both
@@ -231,7 +234,8 @@ pub(super) async fn remove<E: MasterEntity>(
         }
     }
     let event = PendingEvent::new::<E::Link>(ActionType::Delete, ends.actor, values::now());
-    port.unlink(from, relation, to, event).await
+    port.unlink(&ends.actor.tenant, from, relation, to, event)
+        .await
 }
 
 /// The neighbours of `id` (NotFound when `id` does not exist for the caller) along `relation`
@@ -250,7 +254,7 @@ pub(super) async fn neighbours<E: MasterEntity>(
         direction,
         valid_on,
     };
-    let mut related = port.related(id, &query).await?;
+    let mut related = port.related(&ends.actor.tenant, id, &query).await?;
     related.retain(|r| ends.readable(&r.object));
     Ok(related)
 }

@@ -11,7 +11,7 @@ use crate::entities::{AuthStatus, NewRegistration, NewUser, User};
 use crate::error::{Error, Result, Violations};
 use crate::event::{Access, AuditEvent};
 use crate::throttle::Attempt;
-use crate::values::{self, Email, Password, PasswordHash, ValidityPeriod};
+use crate::values::{self, Email, Password, PasswordHash, TenantId, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use std::net::IpAddr;
@@ -26,6 +26,8 @@ pub struct LoginOutcome {
     pub expires_at: DateTime<Utc>,
     /// Who logged in.
     pub user: User,
+    /// The tenant the user belongs to.
+    pub tenant: TenantId,
 }
 
 /// A token that still stands for its user: who the caller is, and until when the token says it
@@ -68,7 +70,9 @@ impl UserService {
             roles: Some(self.registration_roles),
             password: input.password,
         };
-        self.create(&Actor::system(), new).await
+        // Single-tenant: every registrant joins the one tenant there is.
+        self.create(&Actor::system(TenantId::default_tenant()), new)
+            .await
     }
 
     /// Changes the caller's own password, given the current one (refused like a failed login
@@ -82,7 +86,7 @@ impl UserService {
     ) -> Result<()> {
         let account = format!("user {}", actor.user_id);
         let attempt = self.throttle.reserve(&account, source).await?;
-        let user = self.load(actor.user_id).await?;
+        let user = self.load(&actor.tenant, actor.user_id).await?;
         let context = [&*user.first_name, &user.last_name, &user.email];
         let new_password = Password::choose("new_password", new_password, &context)?;
         let email = Email::parse("email", &user.email)?;
@@ -91,9 +95,9 @@ impl UserService {
         };
         if self.verify(current_password, hash).await? == Verification::Mismatch {
             let user_id = Some(actor.user_id);
-            self.record_access("change_password_failed", user_id, None)
-                .await;
-            self.failed_attempt(attempt, user_id).await;
+            let tenant = &actor.tenant;
+            (self.record_access(tenant, "change_password_failed", user_id, None)).await;
+            self.failed_attempt(attempt, tenant, user_id).await;
             return Err(denied());
         }
         attempt.succeeded().await;
@@ -127,16 +131,16 @@ impl UserService {
         };
         let account = format!("user {}", actor.user_id);
         let attempt = self.throttle.reserve(&account, None).await?;
-        let user = self.load(actor.user_id).await?;
+        let user = self.load(&actor.tenant, actor.user_id).await?;
         let email = Email::parse("email", &user.email)?;
         let Some((_, hash)) = self.repo.credentials(&email).await? else {
             return Err(Error::not_found("user", actor.user_id));
         };
         if self.verify(given, hash).await? == Verification::Mismatch {
             let user_id = Some(actor.user_id);
-            self.record_access("change_password_failed", user_id, None)
-                .await;
-            self.failed_attempt(attempt, user_id).await;
+            let tenant = &actor.tenant;
+            (self.record_access(tenant, "change_password_failed", user_id, None)).await;
+            self.failed_attempt(attempt, tenant, user_id).await;
             return Err(field("wrong_password", "field.current_password_wrong"));
         }
         attempt.succeeded().await;
@@ -148,7 +152,7 @@ impl UserService {
     /// deployed apart). Tokens are not told apart per device, so this logs the caller out
     /// everywhere; the audit trail records it as `logout`.
     pub async fn logout(&self, actor: &Actor) -> Result<()> {
-        let user = self.load(actor.user_id).await?;
+        let user = self.load(&actor.tenant, actor.user_id).await?;
         let mut draft = unchanged(&user)?;
         draft.revoke_tokens = true;
         let change = (draft, update_event(actor));
@@ -163,30 +167,32 @@ impl UserService {
     pub async fn authenticate(&self, token: &str) -> Result<Authenticated> {
         let refused = || Error::Unauthenticated(crate::tr!("auth.invalid_token"));
         let verified = self.tokens.verify(token)?;
-        let Some(status) = self.auth_status(verified.user_id).await? else {
+        let Some(status) = self.auth_status(&verified.tenant, verified.user_id).await? else {
             return Err(refused());
         };
         let user = &status.user;
-        if status.token_version != verified.token_version
+        // The token's tenant is checked against the user's: a token cannot move a user.
+        if status.tenant != verified.tenant
+            || status.token_version != verified.token_version
             || !user.active
             || !user.is_valid_at(values::now())
         {
             return Err(refused());
         }
         Ok(Authenticated {
-            actor: Actor::new(user.id, user.roles)
+            actor: Actor::new(status.tenant.clone(), user.id, user.roles)
                 .in_company(user.company.as_deref())
                 .with_credentials(secrecy::SecretString::from(token.to_owned())),
             expires_at: verified.expires_at,
         })
     }
 
-    async fn auth_status(&self, id: i64) -> Result<Option<AuthStatus>> {
+    async fn auth_status(&self, tenant: &TenantId, id: i64) -> Result<Option<AuthStatus>> {
         if let Some(status) = self.statuses.get(id) {
             return Ok(Some(status));
         }
         let token = self.statuses.before_read();
-        let status = self.repo.auth_status(id).await?;
+        let status = self.repo.auth_status(tenant, id).await?;
         if let Some(status) = &status {
             self.statuses.put(id, status, token);
         }
@@ -219,17 +225,22 @@ impl UserService {
                 return Err(refused);
             }
         };
-        let mut user_id = None;
-        let outcome = self.try_login(email, password, &mut user_id).await;
+        let mut named = None;
+        let outcome = self.try_login(email, password, &mut named).await;
         count_login(outcome.as_ref().map(drop));
+        // An attempt that named no user is recorded in the deployment's own tenant.
+        let (tenant, user_id) = match named {
+            Some((tenant, id)) => (tenant, Some(id)),
+            None => (TenantId::default_tenant(), None),
+        };
         match &outcome {
             Ok(done) => {
                 attempt.succeeded().await;
-                self.record_access("login", Some(done.user.id), None).await
+                (self.record_access(&tenant, "login", Some(done.user.id), None)).await
             }
             Err(Error::Unauthenticated(_)) => {
-                self.record_access("login_failed", user_id, None).await;
-                self.failed_attempt(attempt, user_id).await;
+                (self.record_access(&tenant, "login_failed", user_id, None)).await;
+                self.failed_attempt(attempt, &tenant, user_id).await;
             }
             // The check could not run (hashing busy, a database error): not counted.
             Err(_) => drop(attempt),
@@ -238,32 +249,38 @@ impl UserService {
     }
 
     /// Counts a failed attempt; a back-off it starts is an access event too.
-    async fn failed_attempt(&self, attempt: Attempt<'_>, user_id: Option<i64>) {
+    async fn failed_attempt(&self, attempt: Attempt<'_>, tenant: &TenantId, user_id: Option<i64>) {
         if let Some(wait) = attempt.failed().await {
-            self.record_access("lockout", user_id, Some(wait)).await;
+            (self.record_access(tenant, "lockout", user_id, Some(wait))).await;
         }
     }
 
     /// Writes an access event for the audit trail. Best effort: an outbox that cannot be
     /// written is logged, and does not turn a login into a failure.
-    async fn record_access(&self, what: &str, user_id: Option<i64>, wait: Option<Duration>) {
+    async fn record_access(
+        &self,
+        tenant: &TenantId,
+        what: &str,
+        user_id: Option<i64>,
+        wait: Option<Duration>,
+    ) {
         let access = Access {
             user_id,
             retry_after_secs: wait.map(|w| w.as_secs().max(1)),
         };
-        let event = AuditEvent::access(what, access, values::now());
+        let event = AuditEvent::access(tenant.clone(), what, access, values::now());
         if let Err(e) = self.repo.record_access(&event).await {
             let error = crate::error::report(&e);
             tracing::warn!(%error, what, "an access event could not be recorded");
         }
     }
 
-    /// A login, noting in `user_id` the user the e-mail named when there is one.
+    /// A login, noting in `named` the user the e-mail named (with its tenant) when there is one.
     async fn try_login(
         &self,
         email: &str,
         password: &SecretString,
-        user_id: &mut Option<i64>,
+        named: &mut Option<(TenantId, i64)>,
     ) -> Result<LoginOutcome> {
         let found = match Email::parse("email", email) {
             Ok(email) => self.repo.credentials(&email).await?,
@@ -273,9 +290,10 @@ impl UserService {
             Some((status, hash)) => (Some(status), hash),
             None => (None, self.decoy_hash().await?),
         };
-        *user_id = status.as_ref().map(|s| s.user.id);
+        *named = status.as_ref().map(|s| (s.tenant.clone(), s.user.id));
         let verdict = self.verify(password, hash.clone()).await?;
         let Some(AuthStatus {
+            tenant,
             user,
             token_version,
         }) = status
@@ -287,13 +305,14 @@ impl UserService {
             return Err(denied());
         }
         if verdict == Verification::MatchNeedsRehash {
-            self.upgrade_hash(&user, password, &hash).await;
+            self.upgrade_hash(&tenant, &user, password, &hash).await;
         }
-        let issued = self.tokens.issue(user.id, token_version, now)?;
+        let issued = self.tokens.issue(&tenant, user.id, token_version, now)?;
         Ok(LoginOutcome {
             token: issued.token,
             expires_at: issued.expires_at,
             user,
+            tenant,
         })
     }
 
@@ -323,11 +342,17 @@ impl UserService {
     /// Re-hashes an old-style hash (`old`, the one just verified) with the current algorithm.
     /// A failure here must not fail the login the user just passed: it is logged and retried at
     /// the next login. A hash changed meanwhile (a password reset) is left as it is.
-    async fn upgrade_hash(&self, user: &User, password: &SecretString, old: &PasswordHash) {
+    async fn upgrade_hash(
+        &self,
+        tenant: &TenantId,
+        user: &User,
+        password: &SecretString,
+        old: &PasswordHash,
+    ) {
         let result = async {
             let password = Password::parse("password", password)?;
             let hash = self.hash(password).await?;
-            self.repo.set_password_hash(user.id, &hash, old).await
+            (self.repo.set_password_hash(tenant, user.id, &hash, old)).await
         }
         .await;
         match result {

@@ -19,7 +19,7 @@ use crate::hooks::HookChain;
 use crate::page::{Page, PageRequest};
 use crate::policy::{Action, Policy, RolePolicy, authorize, authorize_stored, may_read};
 use crate::ports::{CustomerDirectory, MasterRepository, References};
-use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use crate::values::{self, EntityKey, TenantId, Text, ValidityPeriod};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -128,22 +128,25 @@ impl<E: MasterEntity> MasterDataService<E> {
     /// The object with `id`.
     pub async fn get(&self, actor: &Actor, id: &str) -> Result<E> {
         self.allow(actor, Action::Read, None)?;
-        let found = self.find(id).await?;
+        let found = self.find(&actor.tenant, id).await?;
         self.allow_stored(actor, Action::Read, &found)?;
         Ok(found)
     }
 
     /// The object with `id`, for gotemp's own lookups (a promotion's customer name): served
     /// through the cache, seen by read hooks, not a caller's request.
-    async fn find(&self, id: &str) -> Result<E> {
-        let found = get_by_id(self.cache.as_ref(), id, || self.repo.get(id)).await?;
+    async fn find(&self, tenant: &TenantId, id: &str) -> Result<E> {
+        let found = get_by_id(self.cache.as_ref(), tenant, id, || {
+            self.repo.get(tenant, id)
+        })
+        .await?;
         self.hooks.after_read(&found).await;
         Ok(found)
     }
 
     /// The stored object, bypassing the cache: what a write must start from.
-    async fn load(&self, id: &str) -> Result<E> {
-        get_by_id(None, id, || self.repo.get(id)).await
+    async fn load(&self, tenant: &TenantId, id: &str) -> Result<E> {
+        get_by_id(None, tenant, id, || self.repo.get(tenant, id)).await
     }
 
     /// Objects matching `filter`, a page at a time.
@@ -157,7 +160,7 @@ impl<E: MasterEntity> MasterDataService<E> {
         check_filters(&E::text_filters(filter))?;
         let visible = |object: &E| self.readable(actor, object);
         visible_page(page, visible, |spec| async move {
-            self.repo.list(filter, &spec).await
+            self.repo.list(&actor.tenant, filter, &spec).await
         })
         .await
     }
@@ -201,7 +204,7 @@ impl<E: MasterEntity> MasterDataService<E> {
             Some(&E::stored(&draft, now, &event, 1)),
         )?;
         self.hooks.before_create(actor, &draft).await?;
-        let created = self.repo.create(&draft, event).await?;
+        let created = self.repo.create(&actor.tenant, &draft, event).await?;
         self.hooks.after_create(actor, &created).await;
         Ok(created)
     }
@@ -215,7 +218,7 @@ impl<E: MasterEntity> MasterDataService<E> {
         version: Option<i64>,
     ) -> Result<E> {
         self.allow(actor, Action::Update, None)?;
-        let current = self.load(id).await?;
+        let current = self.load(&actor.tenant, id).await?;
         self.allow_stored(actor, Action::Update, &current)?;
         expected_version(E::OBJECT_NAME, id, version, current.version())?;
         let (changes, extras) = E::split_changes(changes);
@@ -224,8 +227,8 @@ impl<E: MasterEntity> MasterDataService<E> {
         let result = E::stored(&draft, current.created_at(), &event, current.version() + 1);
         self.allow(actor, Action::Update, Some(&result))?;
         self.hooks.before_update(actor, &current, &draft).await?;
-        let updated = self.repo.update(&draft, &current, event).await?;
-        evict_after_commit::<E>(self.cache.as_ref(), id).await;
+        let updated = (self.repo.update(&actor.tenant, &draft, &current, event)).await?;
+        evict_after_commit::<E>(self.cache.as_ref(), &actor.tenant, id).await;
         self.hooks.after_update(actor, &current, &updated).await;
         Ok(updated)
     }
@@ -263,11 +266,11 @@ impl<E: MasterEntity> MasterDataService<E> {
     /// Deletes an object, unless something still names it.
     pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<E> {
         self.allow(actor, Action::Delete, None)?;
-        let current = self.load(id).await?;
+        let current = self.load(&actor.tenant, id).await?;
         self.allow_stored(actor, Action::Delete, &current)?;
         let expected = expected_version(E::OBJECT_NAME, id, version, current.version())?;
         if let Some(refs) = &self.references
-            && refs.is_referenced(id).await?
+            && refs.is_referenced(&actor.tenant, id).await?
         {
             let (object, holders) = (E::OBJECT_NAME, refs.holders());
             return Err(Error::conflict(
@@ -283,8 +286,8 @@ impl<E: MasterEntity> MasterDataService<E> {
         }
         self.hooks.before_delete(actor, &current).await?;
         let event = PendingEvent::new::<E>(ActionType::Delete, actor, values::now());
-        let deleted = self.repo.delete(id, expected, event).await?;
-        evict_after_commit::<E>(self.cache.as_ref(), id).await;
+        let deleted = (self.repo.delete(&actor.tenant, id, expected, event)).await?;
+        evict_after_commit::<E>(self.cache.as_ref(), &actor.tenant, id).await;
         self.hooks.after_delete(actor, &deleted).await;
         Ok(deleted)
     }
@@ -378,8 +381,8 @@ impl MasterDataService<Product> {
 /// caller may see it is the promotion service's question to the policy.
 #[async_trait::async_trait]
 impl CustomerDirectory for MasterDataService<Customer> {
-    async fn customer(&self, _: &Actor, id: &str) -> Result<Option<Customer>> {
-        match self.find(id).await {
+    async fn customer(&self, caller: &Actor, id: &str) -> Result<Option<Customer>> {
+        match self.find(&caller.tenant, id).await {
             Ok(customer) => Ok(Some(customer)),
             Err(Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),

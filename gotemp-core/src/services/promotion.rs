@@ -15,7 +15,7 @@ use crate::policy::{
     Action, Object, Policy, Resource, RolePolicy, authorize, authorize_stored, may_read,
 };
 use crate::ports::{CustomerDirectory, PromotionRepository};
-use crate::values::{self, EntityKey, Text, ValidityPeriod};
+use crate::values::{self, EntityKey, TenantId, Text, ValidityPeriod};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -105,7 +105,7 @@ impl PromotionService {
     /// The promotion with `id`, with its customer's name.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<Promotion> {
         self.allow(actor, Action::Read, None)?;
-        let mut p = self.stored(id).await?;
+        let mut p = self.stored(&actor.tenant, id).await?;
         self.allow_stored(actor, Action::Read, &p)?;
         p.customer_name = self.customer_name(actor, &p.customer_id).await;
         self.hooks.after_read(&p).await;
@@ -126,7 +126,7 @@ impl PromotionService {
             ("customer_id", filter.customer_id.as_deref()),
         ])?;
         let visible = |p: &Promotion| self.readable(actor, p);
-        let read = |spec| async move { self.repo.list(filter, &spec).await };
+        let read = |spec| async move { self.repo.list(&actor.tenant, filter, &spec).await };
         let mut page = visible_page(page, visible, read).await?;
         let ids: Vec<&String> = page.items.iter().map(|p| &p.customer_id).collect();
         let names = self.lookup_names(actor, &ids).await;
@@ -164,7 +164,7 @@ impl PromotionService {
         let new = draft.stored(0, now, &event, 1);
         self.allow(actor, Action::Create, Some(Object::Promotion(&new)))?;
         self.hooks.before_create(actor, &draft).await?;
-        let mut created = self.repo.create(&draft, event).await?;
+        let mut created = self.repo.create(&actor.tenant, &draft, event).await?;
         self.hooks.after_create(actor, &created).await;
         created.customer_name = self.customer_name(actor, &created.customer_id).await;
         Ok(created)
@@ -184,7 +184,7 @@ impl PromotionService {
         {
             return Err(refused);
         }
-        let current = self.stored(id).await?;
+        let current = self.stored(&actor.tenant, id).await?;
         let moves = changes
             .approval_status
             .filter(|s| *s != current.approval_status);
@@ -249,7 +249,7 @@ impl PromotionService {
             self.allow(actor, action, Some(Object::Promotion(&result)))?;
         }
         self.hooks.before_update(actor, &current, &draft).await?;
-        let mut updated = self.repo.update(id, &draft, expected, event).await?;
+        let mut updated = (self.repo.update(&actor.tenant, id, &draft, expected, event)).await?;
         self.hooks.after_update(actor, &current, &updated).await;
         updated.customer_name = self.customer_name(actor, &updated.customer_id).await;
         Ok(updated)
@@ -258,7 +258,7 @@ impl PromotionService {
     /// Deletes a promotion that is still in its initial approval state.
     pub async fn delete(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<Promotion> {
         self.allow(actor, Action::Delete, None)?;
-        let current = self.stored(id).await?;
+        let current = self.stored(&actor.tenant, id).await?;
         self.allow_stored(actor, Action::Delete, &current)?;
         let expected = expected_version("promotion", id, version, current.version)?;
         if current.approval_status != 0 {
@@ -270,14 +270,14 @@ impl PromotionService {
         }
         self.hooks.before_delete(actor, &current).await?;
         let event = PendingEvent::new::<Promotion>(ActionType::Delete, actor, values::now());
-        let deleted = self.repo.delete(id, expected, event).await?;
+        let deleted = (self.repo.delete(&actor.tenant, id, expected, event)).await?;
         self.hooks.after_delete(actor, &deleted).await;
         Ok(deleted)
     }
 
-    async fn stored(&self, id: i64) -> Result<Promotion> {
+    async fn stored(&self, tenant: &TenantId, id: i64) -> Result<Promotion> {
         self.repo
-            .get(id)
+            .get(tenant, id)
             .await?
             .ok_or_else(|| Error::not_found("promotion", id))
     }

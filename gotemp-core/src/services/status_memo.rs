@@ -80,6 +80,7 @@ mod tests {
 
     fn status(version: i64) -> AuthStatus {
         AuthStatus {
+            tenant: crate::values::TenantId::default_tenant(),
             user: User {
                 id: 7,
                 ..crate::services::tests::user(7, 1)

@@ -19,7 +19,7 @@ use crate::policy::{
 };
 use crate::ports::UserRepository;
 use crate::throttle::{Throttle, ThrottleSettings};
-use crate::values::{self, Password, PasswordHash, ValidityPeriod};
+use crate::values::{self, Password, PasswordHash, TenantId, ValidityPeriod};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -156,7 +156,7 @@ impl UserService {
     /// a caller who may not learns nothing, not even whether it exists.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<User> {
         self.allow(actor, Action::Read, Some(Object::UserId(id)))?;
-        let found = self.load(id).await?;
+        let found = self.load(&actor.tenant, id).await?;
         self.allow_stored(actor, Action::Read, &found)?;
         self.hooks.after_read(&found).await;
         Ok(found)
@@ -167,8 +167,8 @@ impl UserService {
         self.get(actor, actor.user_id).await
     }
 
-    pub(super) async fn load(&self, id: i64) -> Result<User> {
-        (self.repo.get(id).await?).ok_or_else(|| Error::not_found("user", id))
+    pub(super) async fn load(&self, tenant: &TenantId, id: i64) -> Result<User> {
+        (self.repo.get(tenant, id).await?).ok_or_else(|| Error::not_found("user", id))
     }
 
     /// Users matching `filter`, a page at a time.
@@ -187,7 +187,7 @@ impl UserService {
         ])?;
         let visible =
             |user: &User| may_read(&*self.policy, actor, Resource::Users, Object::User(user));
-        let read = |spec| async move { self.repo.list(filter, &spec).await };
+        let read = |spec| async move { self.repo.list(&actor.tenant, filter, &spec).await };
         super::common::visible_page(page, visible, read).await
     }
 
@@ -233,7 +233,7 @@ impl UserService {
         self.allow(actor, Action::Manage, Some(Object::User(&new)))?;
         self.hooks.before_create(actor, &draft).await?;
         draft.password_hash = Some(self.hash(password).await?);
-        let user = self.repo.create(&draft, event).await?;
+        let user = self.repo.create(&actor.tenant, &draft, event).await?;
         self.hooks.after_create(actor, &user).await;
         Ok(user)
     }
@@ -254,7 +254,7 @@ impl UserService {
         if !manages {
             self.allow(actor, Action::Update, Some(Object::UserId(id)))?;
         }
-        let current = self.load(id).await?;
+        let current = self.load(&actor.tenant, id).await?;
         let action = if manages {
             Action::Manage
         } else {
@@ -332,9 +332,12 @@ impl UserService {
         if let Some(name) = action_func.or(roles_changed.then_some("change_roles")) {
             event.action_func = name.to_owned();
         }
-        let user = (self.repo.update(current.id, &draft, expected, event).await)
-            .map_err(email_taken_by_another)
-            .map_err(|e| last_admin(e, deactivated))?;
+        let user = (self
+            .repo
+            .update(&actor.tenant, current.id, &draft, expected, event))
+        .await
+        .map_err(email_taken_by_another)
+        .map_err(|e| last_admin(e, deactivated))?;
         self.evict(current.id).await;
         self.hooks.after_update(actor, current, &user).await;
         Ok(user)
@@ -344,7 +347,7 @@ impl UserService {
     /// (which also keeps the last active admin).
     pub async fn delete(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<User> {
         self.allow(actor, Action::Manage, Some(Object::UserId(id)))?;
-        let current = self.load(id).await?;
+        let current = self.load(&actor.tenant, id).await?;
         self.allow_stored(actor, Action::Manage, &current)?;
         let expected = expected_version("user", id, version, current.version)?;
         if current.active {
@@ -356,7 +359,7 @@ impl UserService {
         }
         self.hooks.before_delete(actor, &current).await?;
         let event = PendingEvent::new::<User>(ActionType::Delete, actor, values::now());
-        let deleted = self.repo.delete(id, expected, event).await?;
+        let deleted = (self.repo.delete(&actor.tenant, id, expected, event)).await?;
         self.evict(id).await;
         self.hooks.after_delete(actor, &deleted).await;
         Ok(deleted)

@@ -17,6 +17,7 @@ fn entry(position: i64) -> OutboxEntry {
             object_name: "customer".into(),
             object_id: position.to_string(),
             performed_by: 1,
+            tenant: gotemp_core::values::TenantId::default_tenant(),
             object_detail: serde_json::json!({}),
             traceparent: None,
         },

@@ -37,7 +37,7 @@ pub fn services(repos: &Repositories) -> Services {
 /// Makes changes to customers `{prefix}0..{prefix}{count}` (create, update, and a delete for
 /// every third) plus one user with a password change; returns how many audited changes it made.
 pub async fn make_changes(s: &Services, prefix: &str, count: usize) -> usize {
-    let actor = Actor::admin(7);
+    let actor = Actor::admin(gotemp_core::values::TenantId::default_tenant(), 7);
     let mut changes = 0;
     for i in 0..count {
         let id = format!("{prefix}{i}");
@@ -109,7 +109,11 @@ pub async fn all_records(audit: &AuditService) -> Vec<AuditRecord> {
     let mut req = PageRequest::first(500);
     loop {
         let page = audit
-            .list(&Actor::admin(7), &AuditFilter::default(), &req)
+            .list(
+                &Actor::admin(gotemp_core::values::TenantId::default_tenant(), 7),
+                &AuditFilter::default(),
+                &req,
+            )
             .await
             .unwrap();
         let next = req.after(&page);

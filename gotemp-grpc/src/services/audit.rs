@@ -98,7 +98,11 @@ impl pb::audit_service_server::AuditService for AuditGrpc {
             .list_dead_letters(&actor, limit)
             .await
             .or_status()?;
-        let total = self.audit.undelivered_count().await.or_status()?;
+        let total = (self
+            .audit
+            .undelivered_count(Some(actor.tenant.clone()))
+            .await)
+            .or_status()?;
         Ok(Response::new(pb::ListDeadLettersResponse {
             dead_letters: found.into_iter().map(dead_letter).collect(),
             total,

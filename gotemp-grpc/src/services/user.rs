@@ -203,6 +203,7 @@ impl pb::user_service_server::UserService for UserGrpc {
                 expires_at: timestamp(found.expires_at),
                 roles: role_names(found.actor.roles),
                 company: found.actor.company.as_deref().map(str::to_owned),
+                tenant: found.actor.tenant.to_string(),
             },
             Err(Error::Unauthenticated(_)) => pb::ValidateTokenResponse::default(),
             Err(e) => return Err(crate::status::to_status(e)),

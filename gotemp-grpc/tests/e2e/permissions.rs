@@ -74,7 +74,13 @@ async fn every_rpc_allows_and_refuses_each_role_as_its_table_says() {
         roles: Some(Roles::NONE),
         password: SecretString::from(DEMO_PASSWORD),
     };
-    app.users().create(&Actor::system(), nobody).await.unwrap();
+    app.users()
+        .create(
+            &Actor::system(gotemp::domain::values::TenantId::default_tenant()),
+            nobody,
+        )
+        .await
+        .unwrap();
     let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let running = start(app, &ServiceName::ALL, auth).await;
 

@@ -231,7 +231,7 @@ pub(super) async fn list_dead_letters(
     finish(v)?;
     let audit = state.app.audit();
     let items = audit.list_dead_letters(&actor, limit).await?;
-    let total = audit.undelivered_count().await?;
+    let total = audit.undelivered_count(Some(actor.tenant.clone())).await?;
     Ok(axum::Json(DeadLetters { total, items }).into_response())
 }
 

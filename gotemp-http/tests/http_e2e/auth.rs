@@ -18,7 +18,7 @@ async fn every_protected_route_refuses_bad_tokens() {
     let admin_id = app
         .users()
         .list(
-            &gotemp::domain::Actor::system(),
+            &gotemp::domain::Actor::system(gotemp::domain::values::TenantId::default_tenant()),
             &Default::default(),
             &Default::default(),
         )
@@ -27,11 +27,21 @@ async fn every_protected_route_refuses_bad_tokens() {
         .items[0]
         .id;
     let valid = tokens()
-        .issue(admin_id, 1, chrono::Utc::now())
+        .issue(
+            &gotemp::domain::values::TenantId::default_tenant(),
+            admin_id,
+            1,
+            chrono::Utc::now(),
+        )
         .unwrap()
         .token;
     let expired = tokens()
-        .issue(admin_id, 1, chrono::Utc::now() - chrono::Duration::days(2))
+        .issue(
+            &gotemp::domain::values::TenantId::default_tenant(),
+            admin_id,
+            1,
+            chrono::Utc::now() - chrono::Duration::days(2),
+        )
         .unwrap()
         .token;
     let (head, _) = valid.rsplit_once('.').unwrap();

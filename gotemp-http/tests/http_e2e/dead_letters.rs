@@ -17,6 +17,7 @@ fn event(object_id: &str) -> AuditEvent {
         object_name: "customer".into(),
         object_id: object_id.into(),
         performed_by: 1,
+        tenant: gotemp::domain::values::TenantId::default_tenant(),
         object_detail: json!({"id": object_id, "name": "Poisoned"}),
         traceparent: None,
     }

@@ -72,7 +72,7 @@ async fn matrix(store: TestStore) {
     let mut c = config();
     c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
     app.seed(&c).await.unwrap();
-    let system = Actor::system();
+    let system = Actor::system(gotemp::domain::values::TenantId::default_tenant());
     let nobody = NewUser {
         first_name: "No".into(),
         last_name: "Body".into(),

@@ -47,14 +47,29 @@ impl Aql {
 /// One page of a master-data list: every filter given (`(field, value)`, field names from the
 /// entity, never from a client; `id` is the document key), keys after `after`, by key.
 /// Times are integer microseconds, as stored.
+/// Gives the documents written before tenants existed (no `tenant_id`) to the tenant
+/// `default`, whose document keys are its ids: run at start, idempotent.
+pub fn adopt_into_default(collection: &str) -> Aql {
+    let mut q = Aql::new(format!(
+        "FOR d IN {collection} FILTER d.tenant_id == null UPDATE d WITH {{tenant_id: "
+    ));
+    let t = q.value(gotemp_core::values::TenantId::DEFAULT);
+    q.push(&format!("{t}}} IN {collection}"));
+    q
+}
+
+/// The documents of `tenant` in `collection`; `id` filters and the page's `after` are document
+/// keys already ([`super::master::doc_key`]).
 pub fn list(
     collection: &str,
+    tenant: &str,
     filters: &[(&str, Option<&str>)],
     valid_on: Option<i64>,
     after: Option<&str>,
     limit: i64,
 ) -> Aql {
     let mut q = Aql::new(format!("FOR d IN {collection}"));
+    q.filter_eq("tenant_id", tenant);
     for (field, value) in filters {
         if let Some(value) = value {
             let attribute = if *field == "id" { "_key" } else { field };
@@ -130,7 +145,7 @@ pub fn version(collection: &str, key: &str) -> Aql {
 
 /// The neighbours of `start` (`customers/ducksrus`) along one edge collection, with the edge,
 /// ordered by key; only edges valid on `query.valid_on` when given.
-pub fn related(edges: &str, start: &str, query: &LinkQuery, limit: i64) -> Aql {
+pub fn related(edges: &str, tenant: &str, start: &str, query: &LinkQuery, limit: i64) -> Aql {
     let direction = match query.direction {
         Direction::Outgoing => "OUTBOUND",
         Direction::Incoming => "INBOUND",
@@ -139,6 +154,10 @@ pub fn related(edges: &str, start: &str, query: &LinkQuery, limit: i64) -> Aql {
     let s = q.value(start);
     q.bind.insert("@edges".into(), json!(edges));
     q.push(&format!("{direction} {s} @@edges"));
+    let t = q.value(tenant);
+    q.push(&format!(
+        " FILTER v.tenant_id == {t} AND e.tenant_id == {t}"
+    ));
     if let Some(at) = query.valid_on {
         let p = q.value(at.timestamp_micros());
         q.push(&format!(
@@ -223,30 +242,41 @@ mod tests {
     #[test]
     fn a_list_with_every_filter_binds_every_value() {
         let filters = [("id", Some("ducks")), ("name", Some("Ducks R Us"))];
-        let q = list("customers", &filters, Some(5), Some("a"), 51);
+        let q = list("customers", "default", &filters, Some(5), Some("a"), 51);
         assert_eq!(
             q.query,
-            "FOR d IN customers FILTER d._key == @p0 FILTER d.name == @p1 \
-             FILTER d.valid_from <= @p2 AND d.valid_thru >= @p2 FILTER d._key > @p3 \
-             SORT d._key LIMIT @p4 RETURN d"
+            "FOR d IN customers FILTER d.tenant_id == @p0 FILTER d._key == @p1 \
+             FILTER d.name == @p2 FILTER d.valid_from <= @p3 AND d.valid_thru >= @p3 \
+             FILTER d._key > @p4 SORT d._key LIMIT @p5 RETURN d"
         );
         assert_eq!(
             bind(&q),
-            json!({"p0": "ducks", "p1": "Ducks R Us", "p2": 5, "p3": "a", "p4": 51})
+            json!({"p0": "default", "p1": "ducks", "p2": "Ducks R Us", "p3": 5, "p4": "a", "p5": 51})
         );
     }
 
     #[test]
     fn a_list_without_filters_pages_by_key() {
-        let q = list("products", &[("id", None), ("name", None)], None, None, 3);
-        assert_eq!(q.query, "FOR d IN products SORT d._key LIMIT @p0 RETURN d");
-        assert_eq!(bind(&q), json!({"p0": 3}));
+        let q = list(
+            "products",
+            "geese",
+            &[("id", None), ("name", None)],
+            None,
+            None,
+            3,
+        );
+        assert_eq!(
+            q.query,
+            "FOR d IN products FILTER d.tenant_id == @p0 SORT d._key LIMIT @p1 RETURN d"
+        );
+        assert_eq!(bind(&q), json!({"p0": "geese", "p1": 3}));
     }
 
     #[test]
     fn a_kind_s_own_filter_is_an_attribute_of_the_document() {
         let q = list(
             "products",
+            "default",
             &[("hierarchy_level", Some("sku"))],
             None,
             None,
@@ -254,17 +284,25 @@ mod tests {
         );
         assert_eq!(
             q.query,
-            "FOR d IN products FILTER d.hierarchy_level == @p0 SORT d._key LIMIT @p1 RETURN d"
+            "FOR d IN products FILTER d.tenant_id == @p0 FILTER d.hierarchy_level == @p1 \
+             SORT d._key LIMIT @p2 RETURN d"
         );
-        assert_eq!(bind(&q), json!({"p0": "sku", "p1": 3}));
+        assert_eq!(bind(&q), json!({"p0": "default", "p1": "sku", "p2": 3}));
     }
 
     #[test]
     fn text_that_looks_like_aql_stays_a_value() {
         let hostile = "x\" || true || \"";
-        let q = list("customers", &[("name", Some(hostile))], None, None, 1);
+        let q = list(
+            "customers",
+            "default",
+            &[("name", Some(hostile))],
+            None,
+            None,
+            1,
+        );
         assert!(!q.query.contains(hostile));
-        assert_eq!(q.bind["p0"], json!(hostile));
+        assert_eq!(q.bind["p1"], json!(hostile));
     }
 
     #[test]
@@ -304,15 +342,22 @@ mod tests {
             direction: Direction::Incoming,
             valid_on: Some(Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()),
         };
-        let q = related("is_component_of", "products/switch", &query, 1000);
+        let q = related(
+            "is_component_of",
+            "ducks",
+            "products/ducks:switch",
+            &query,
+            1000,
+        );
         assert_eq!(
             q.query,
-            "FOR v, e IN 1..1 INBOUND @p0 @@edges FILTER e.valid_from <= @p1 AND e.valid_thru >= @p1 \
-             SORT v._key LIMIT @p2 RETURN {object: v, link: e}"
+            "FOR v, e IN 1..1 INBOUND @p0 @@edges FILTER v.tenant_id == @p1 AND e.tenant_id == @p1 \
+             FILTER e.valid_from <= @p2 AND e.valid_thru >= @p2 \
+             SORT v._key LIMIT @p3 RETURN {object: v, link: e}"
         );
         assert_eq!(
             bind(&q),
-            json!({"p0": "products/switch", "@edges": "is_component_of", "p1": 1_577_836_800_000_000_i64, "p2": 1000})
+            json!({"p0": "products/ducks:switch", "@edges": "is_component_of", "p1": "ducks", "p2": 1_577_836_800_000_000_i64, "p3": 1000})
         );
     }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use gotemp_core::entities::*;
 use gotemp_core::event::{Auditable, PendingEvent};
 use gotemp_core::page::{Cursor, Page, PageSpec};
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -16,6 +17,23 @@ fn micros(t: DateTime<Utc>) -> i64 {
 
 fn instant(us: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
+
+/// The document key of `id` in `tenant`: the id itself for the tenant `default` (the keys of
+/// before tenants), `<tenant>:<id>` for any other. Neither tenant keys nor ids hold a `:`, so
+/// keys of different tenants never meet, and the collection's own unique key keeps ids unique
+/// per tenant.
+pub(super) fn doc_key(tenant: &TenantId, id: &str) -> String {
+    if tenant.is_default() {
+        id.to_owned()
+    } else {
+        format!("{tenant}:{id}")
+    }
+}
+
+/// The id a document key stands for ([`doc_key`] undone).
+fn id_of(key: &str) -> &str {
+    key.split_once(':').map_or(key, |(_, id)| id)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T> {
@@ -63,7 +81,7 @@ impl Vertex for Customer {
     const COLLECTION: &'static str = "customers";
     fn from_doc(d: VertexDoc) -> Self {
         Customer {
-            id: d.key,
+            id: id_of(&d.key).to_owned(),
             name: d.name,
             valid_from: instant(d.valid_from),
             valid_thru: instant(d.valid_thru),
@@ -80,7 +98,7 @@ impl Vertex for Product {
     const COLLECTION: &'static str = "products";
     fn from_doc(d: VertexDoc) -> Self {
         Product {
-            id: d.key,
+            id: id_of(&d.key).to_owned(),
             name: d.name,
             // Documents written before the level was required have none.
             hierarchy_level: d
@@ -103,7 +121,7 @@ fn vertex<V: Vertex>(v: Value) -> Result<V> {
 
 fn edge(relation: Relation, v: Value) -> Result<Link> {
     let d: EdgeDoc = decode("link", v)?;
-    let key = |id: &str| id.split_once('/').map_or(id, |(_, k)| k).to_owned();
+    let key = |id: &str| id_of(id.split_once('/').map_or(id, |(_, k)| k)).to_owned();
     Ok(Link {
         from: key(&d.from),
         to: key(&d.to),
@@ -141,21 +159,39 @@ pub(super) fn fields<E: MasterEntity>(
 }
 
 impl ArangoStore {
-    pub(super) async fn get_vertex<V: Vertex>(&self, key: &str) -> Result<Option<V>> {
-        let rows: Vec<Value> = self.run(aql::get(V::COLLECTION, key)).await?;
+    pub(super) async fn get_vertex<V: Vertex>(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<V>> {
+        let rows: Vec<Value> = self
+            .run(aql::get(V::COLLECTION, &doc_key(tenant, id)))
+            .await?;
         rows.into_iter().next().map(vertex).transpose()
     }
 
     pub(super) async fn list_vertices<V: Vertex + MasterEntity>(
         &self,
+        tenant: &TenantId,
         filter: &V::Filter,
         page: &PageSpec,
     ) -> Result<Page<V>> {
+        // An id filter and the page's position are ids: the documents' keys are the tenant's.
+        let keyed: Vec<(&str, Option<String>)> = (V::text_filters(filter).into_iter())
+            .map(|(field, value)| match field {
+                "id" => (field, value.map(|id| doc_key(tenant, id))),
+                _ => (field, value.map(str::to_owned)),
+            })
+            .collect();
+        let filters: Vec<(&str, Option<&str>)> =
+            keyed.iter().map(|(f, v)| (*f, v.as_deref())).collect();
+        let after = page.after_key()?.map(|id| doc_key(tenant, id));
         let q = aql::list(
             V::COLLECTION,
-            &V::text_filters(filter),
+            tenant.as_str(),
+            &filters,
             V::valid_on(filter).map(micros),
-            page.after_key()?,
+            after.as_deref(),
             page.fetch_limit(),
         );
         let rows: Vec<Value> = self.run(q).await?;
@@ -165,11 +201,12 @@ impl ArangoStore {
 
     pub(super) async fn create_vertex<V: Vertex>(
         &self,
-        key: &str,
+        (tenant, id): (&TenantId, &str),
         mut doc: serde_json::Map<String, Value>,
         event: PendingEvent,
     ) -> Result<V> {
-        doc.insert("_key".into(), json!(key));
+        doc.insert("_key".into(), json!(doc_key(tenant, id)));
+        doc.insert("tenant_id".into(), json!(tenant.as_str()));
         doc.insert("created_at".into(), json!(micros(event.occurred_at)));
         doc.insert("version".into(), json!(1));
         let q = aql::insert(V::COLLECTION, Value::Object(doc));
@@ -179,44 +216,48 @@ impl ArangoStore {
 
     pub(super) async fn update_vertex<V: Vertex>(
         &self,
-        key: &str,
+        (tenant, id): (&TenantId, &str),
         doc: serde_json::Map<String, Value>,
         expected: i64,
         event: PendingEvent,
     ) -> Result<V> {
-        let q = aql::update(V::COLLECTION, key, expected, Value::Object(doc));
+        let key = doc_key(tenant, id);
+        let q = aql::update(V::COLLECTION, &key, expected, Value::Object(doc));
         match self.write(&[V::COLLECTION], q, vertex, event).await? {
             Some(v) => Ok(v),
-            None => Err(self.missing_or_stale::<V>(key, expected).await),
+            None => Err(self.missing_or_stale::<V>(&key, id, expected).await),
         }
     }
 
     pub(super) async fn delete_vertex<V: Vertex>(
         &self,
-        key: &str,
+        (tenant, id): (&TenantId, &str),
         expected: i64,
         event: PendingEvent,
     ) -> Result<V> {
-        let q = aql::remove(V::COLLECTION, key, expected, &EDGES);
+        let key = doc_key(tenant, id);
+        let q = aql::remove(V::COLLECTION, &key, expected, &EDGES);
         let mut collections = vec![V::COLLECTION];
         collections.extend(EDGES);
         match self.write(&collections, q, vertex, event).await? {
             Some(v) => Ok(v),
-            None => Err(self.missing_or_stale::<V>(key, expected).await),
+            None => Err(self.missing_or_stale::<V>(&key, id, expected).await),
         }
     }
 
-    /// After a guarded write matched nothing: gone, or changed in between.
-    async fn missing_or_stale<V: Vertex>(&self, key: &str, expected: i64) -> Error {
+    /// After a guarded write of the document `key` (object `id`) matched nothing: gone, or
+    /// changed in between.
+    async fn missing_or_stale<V: Vertex>(&self, key: &str, id: &str, expected: i64) -> Error {
         match self.run::<Value>(aql::version(V::COLLECTION, key)).await {
-            Ok(found) if found.is_empty() => Error::not_found(V::OBJECT_NAME, key),
-            Ok(_) => Error::stale_version(V::OBJECT_NAME, key, expected),
+            Ok(found) if found.is_empty() => Error::not_found(V::OBJECT_NAME, id),
+            Ok(_) => Error::stale_version(V::OBJECT_NAME, id, expected),
             Err(e) => e,
         }
     }
 
     pub(super) async fn link_vertices<V: Vertex, A>(
         &self,
+        tenant: &TenantId,
         draft: &LinkDraft,
         event: PendingEvent,
     ) -> Result<Link>
@@ -226,8 +267,9 @@ impl ArangoStore {
         let relation = draft.relation;
         let c = V::COLLECTION;
         let doc = json!({
-            "_from": format!("{c}/{}", draft.from.as_str()),
-            "_to": format!("{c}/{}", draft.to.as_str()),
+            "_from": format!("{c}/{}", doc_key(tenant, draft.from.as_str())),
+            "_to": format!("{c}/{}", doc_key(tenant, draft.to.as_str())),
+            "tenant_id": tenant.as_str(),
             "kind": draft.kind.as_ref().map(|k| k.as_str()),
             "valid_from": micros(draft.validity.valid_from()),
             "valid_thru": micros(draft.validity.valid_thru()),
@@ -244,6 +286,7 @@ impl ArangoStore {
 
     pub(super) async fn unlink_vertices<V: Vertex, A>(
         &self,
+        tenant: &TenantId,
         (from, relation, to): (&str, Relation, &str),
         event: PendingEvent,
     ) -> Result<Link>
@@ -253,8 +296,8 @@ impl ArangoStore {
         let c = V::COLLECTION;
         let q = aql::unlink(
             relation.as_str(),
-            &format!("{c}/{from}"),
-            &format!("{c}/{to}"),
+            &format!("{c}/{}", doc_key(tenant, from)),
+            &format!("{c}/{}", doc_key(tenant, to)),
         );
         let parse = |v| edge(relation, v).map(A::from);
         match self.write(&[relation.as_str()], q, parse, event).await? {
@@ -268,12 +311,14 @@ impl ArangoStore {
 
     pub(super) async fn related_vertices<V: Vertex>(
         &self,
+        tenant: &TenantId,
         id: &str,
         query: &LinkQuery,
     ) -> Result<Vec<Related<V>>> {
-        let start = format!("{}/{id}", V::COLLECTION);
+        let start = format!("{}/{}", V::COLLECTION, doc_key(tenant, id));
         let q = aql::related(
             query.relation.as_str(),
+            tenant.as_str(),
             &start,
             query,
             i64::from(RELATED_MAX),

@@ -154,9 +154,19 @@ impl ArangoStore {
                 })
                 .build()
         };
+        // Documents from before tenants are the tenant `default`'s (their keys are their ids).
+        for name in DOCUMENTS
+            .iter()
+            .chain(EDGES.iter())
+            .filter(|n| **n != "outbox")
+        {
+            self.run::<Value>(aql::adopt_into_default(name)).await?;
+        }
         let indexes = [
-            ("customers", persistent(&["name"], false)),
-            ("products", persistent(&["name"], false)),
+            ("customers", persistent(&["tenant_id", "name"], false)),
+            ("products", persistent(&["tenant_id", "name"], false)),
+            ("customers", persistent(&["tenant_id", "_key"], false)),
+            ("products", persistent(&["tenant_id", "_key"], false)),
             ("outbox", persistent(&["sent", "claimed_until"], false)),
             // One link per pair of ends and relation.
             ("is_parent_of", persistent(&["_from", "_to"], true)),

@@ -108,7 +108,7 @@ mod tests {
     fn sample_event() -> serde_json::Value {
         let event = gotemp_core::event::PendingEvent::new::<gotemp_core::entities::Customer>(
             gotemp_core::event::ActionType::Insert,
-            &gotemp_core::Actor::admin(1),
+            &gotemp_core::Actor::admin(gotemp_core::values::TenantId::default_tenant(), 1),
             gotemp_core::values::now(),
         );
         let customer = gotemp_core::entities::Customer {

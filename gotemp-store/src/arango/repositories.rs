@@ -9,48 +9,87 @@ use gotemp_core::entities::*;
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Page, PageSpec};
 use gotemp_core::ports::MasterRepository;
+use gotemp_core::values::TenantId;
 
 #[async_trait]
 impl<E: MasterEntity + Vertex> MasterRepository<E> for ArangoStore {
-    async fn get(&self, id: &str) -> Result<Option<E>> {
-        self.get_vertex(id).await
+    async fn get(&self, tenant: &TenantId, id: &str) -> Result<Option<E>> {
+        self.get_vertex(tenant, id).await
     }
 
-    async fn list(&self, filter: &E::Filter, page: &PageSpec) -> Result<Page<E>> {
-        self.list_vertices(filter, page).await
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &E::Filter,
+        page: &PageSpec,
+    ) -> Result<Page<E>> {
+        self.list_vertices(tenant, filter, page).await
     }
 
-    async fn create(&self, draft: &MasterDraft<E>, event: PendingEvent) -> Result<E> {
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        draft: &MasterDraft<E>,
+        event: PendingEvent,
+    ) -> Result<E> {
+        event.check_tenant(tenant)?;
         let doc = fields(draft, &event);
-        self.create_vertex(draft.id.as_str(), doc, event).await
+        (self.create_vertex((tenant, draft.id.as_str()), doc, event)).await
     }
 
-    async fn update(&self, draft: &MasterDraft<E>, current: &E, event: PendingEvent) -> Result<E> {
+    async fn update(
+        &self,
+        tenant: &TenantId,
+        draft: &MasterDraft<E>,
+        current: &E,
+        event: PendingEvent,
+    ) -> Result<E> {
+        event.check_tenant(tenant)?;
         let doc = fields(draft, &event);
-        self.update_vertex(draft.id.as_str(), doc, current.version(), event)
-            .await
+        let id = (tenant, draft.id.as_str());
+        self.update_vertex(id, doc, current.version(), event).await
     }
 
-    async fn delete(&self, id: &str, expected: i64, event: PendingEvent) -> Result<E> {
-        self.delete_vertex(id, expected, event).await
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        expected: i64,
+        event: PendingEvent,
+    ) -> Result<E> {
+        event.check_tenant(tenant)?;
+        self.delete_vertex((tenant, id), expected, event).await
     }
 
-    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
-        self.link_vertices::<E, E::Link>(draft, event).await
+    async fn link(
+        &self,
+        tenant: &TenantId,
+        draft: &LinkDraft,
+        event: PendingEvent,
+    ) -> Result<Link> {
+        event.check_tenant(tenant)?;
+        (self.link_vertices::<E, E::Link>(tenant, draft, event)).await
     }
 
     async fn unlink(
         &self,
+        tenant: &TenantId,
         from: &str,
         relation: Relation,
         to: &str,
         event: PendingEvent,
     ) -> Result<Link> {
+        event.check_tenant(tenant)?;
         let link = (from, relation, to);
-        self.unlink_vertices::<E, E::Link>(link, event).await
+        (self.unlink_vertices::<E, E::Link>(tenant, link, event)).await
     }
 
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<E>>> {
-        self.related_vertices(id, query).await
+    async fn related(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        query: &LinkQuery,
+    ) -> Result<Vec<Related<E>>> {
+        self.related_vertices(tenant, id, query).await
     }
 }

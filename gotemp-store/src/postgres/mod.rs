@@ -187,6 +187,7 @@ impl sql::Sql for Postgres {
     /// `date_bin` (PostgreSQL 14+) or TimescaleDB's `time_bucket`, buckets aligned to the epoch.
     async fn bucket_counts(
         store: &PgStore,
+        tenant: &gotemp_core::values::TenantId,
         filter: &AuditFilter,
         width: chrono::Duration,
     ) -> Result<Vec<BucketCount>> {
@@ -205,7 +206,7 @@ impl sql::Sql for Postgres {
         q.push_bind(secs as f64).push(
             "), action_time, TIMESTAMPTZ 'epoch') AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1",
         );
-        sql::push_audit_filter(&mut q, filter);
+        sql::push_audit_filter(&mut q, tenant, filter);
         q.push(" GROUP BY bucket ORDER BY bucket");
         let rows: Vec<(DateTime<Utc>, i64)> = q
             .build_query_as()

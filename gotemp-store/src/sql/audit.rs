@@ -8,10 +8,12 @@ use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::{AuditRepository, DeadLetter};
+use gotemp_core::values::TenantId;
 use sqlx::QueryBuilder;
 
-/// Appends the audit filters to a query whose WHERE clause is already open.
-pub(crate) fn push_filter<D: Dialect>(q: &mut QueryBuilder<D>, f: &AuditFilter) {
+/// Appends the tenant and the audit filters to a query whose WHERE clause is already open.
+pub(crate) fn push_filter<D: Dialect>(q: &mut QueryBuilder<D>, tenant: &TenantId, f: &AuditFilter) {
+    q.push(" AND tenant_id = ").push_arg(tenant.as_str());
     if let Some(v) = &f.object_name {
         q.push(" AND object_name = ").push_arg(v);
     }
@@ -62,12 +64,13 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         Ok(stored)
     }
 
-    async fn get(&self, id: i64) -> Result<Option<AuditRecord>> {
+    async fn get(&self, tenant: &TenantId, id: i64) -> Result<Option<AuditRecord>> {
         let row: Option<D::AuditRow> = sqlx::query_as(concat!(
             "SELECT ",
             audit_columns!(),
-            " FROM audit_records WHERE id = $1"
+            " FROM audit_records WHERE tenant_id = $1 AND id = $2"
         ))
+        .arg(tenant.as_str())
         .arg(id)
         .fetch_optional(self.db())
         .await
@@ -75,13 +78,18 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn list(&self, filter: &AuditFilter, page: &PageSpec) -> Result<Page<AuditRecord>> {
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &AuditFilter,
+        page: &PageSpec,
+    ) -> Result<Page<AuditRecord>> {
         let mut q = QueryBuilder::<D>::new(concat!(
             "SELECT ",
             audit_columns!(),
             " FROM audit_records WHERE 1 = 1"
         ));
-        push_filter(&mut q, filter);
+        push_filter(&mut q, tenant, filter);
         if let Some((t, id)) = page.after_time()? {
             q.push(" AND (action_time < ")
                 .push_arg(t)
@@ -109,8 +117,8 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
 
     async fn park(&self, letter: &DeadLetter) -> Result<()> {
         sqlx::query(
-            "INSERT INTO audit_dead_letters (event_id, subject, payload, reason, attempts, failed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_dead_letters (event_id, subject, payload, reason, attempts, failed_at, \
+             tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .arg(letter.event_id)
         .arg(&letter.subject)
@@ -118,6 +126,7 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         .arg(&letter.reason)
         .arg(i64::from(letter.attempts))
         .arg(letter.failed_at)
+        .arg(letter.tenant.as_str())
         .execute(self.db())
         .await
         .map_err(map_sqlx)?;
@@ -136,11 +145,12 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         .map_err(map_sqlx)
     }
 
-    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>> {
+    async fn dead_letters(&self, tenant: &TenantId, limit: u32) -> Result<Vec<DeadLetter>> {
         let rows: Vec<D::DeadLetterRow> = sqlx::query_as(
-            "SELECT id, event_id, subject, payload, reason, attempts, failed_at FROM audit_dead_letters \
-             ORDER BY failed_at DESC, id DESC LIMIT $1",
+            "SELECT id, event_id, subject, payload, reason, attempts, failed_at, tenant_id \
+             FROM audit_dead_letters WHERE tenant_id = $1 ORDER BY failed_at DESC, id DESC LIMIT $2",
         )
+        .arg(tenant.as_str())
         .arg(i64::from(limit))
         .fetch_all(self.db())
         .await
@@ -148,11 +158,12 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>> {
+    async fn dead_letter(&self, tenant: &TenantId, id: i64) -> Result<Option<DeadLetter>> {
         let row: Option<D::DeadLetterRow> = sqlx::query_as(
-            "SELECT id, event_id, subject, payload, reason, attempts, failed_at FROM audit_dead_letters \
-             WHERE id = $1",
+            "SELECT id, event_id, subject, payload, reason, attempts, failed_at, tenant_id \
+             FROM audit_dead_letters WHERE tenant_id = $1 AND id = $2",
         )
+        .arg(tenant.as_str())
         .arg(id)
         .fetch_optional(self.db())
         .await
@@ -160,8 +171,9 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         Ok(row.map(Into::into))
     }
 
-    async fn remove_dead_letter(&self, id: i64) -> Result<bool> {
-        sqlx::query("DELETE FROM audit_dead_letters WHERE id = $1")
+    async fn remove_dead_letter(&self, tenant: &TenantId, id: i64) -> Result<bool> {
+        sqlx::query("DELETE FROM audit_dead_letters WHERE tenant_id = $1 AND id = $2")
+            .arg(tenant.as_str())
             .arg(id)
             .execute(self.db())
             .await
@@ -169,20 +181,22 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
             .map_err(map_sqlx)
     }
 
-    async fn dead_letter_count(&self) -> Result<u64> {
-        let n: D::Number = sqlx::query_as("SELECT COUNT(*) AS n FROM audit_dead_letters")
-            .fetch_one(self.db())
-            .await
-            .map_err(map_sqlx)?;
+    async fn dead_letter_count(&self, tenant: Option<TenantId>) -> Result<u64> {
+        let mut q = QueryBuilder::<D>::new("SELECT COUNT(*) AS n FROM audit_dead_letters");
+        if let Some(tenant) = tenant {
+            q.push(" WHERE tenant_id = ").push_arg(tenant.as_str());
+        }
+        let n: D::Number = (q.build_query_as().fetch_one(self.db()).await).map_err(map_sqlx)?;
         Ok(u64::try_from(n.into()).unwrap_or(0))
     }
 
     async fn count_by_bucket(
         &self,
+        tenant: &TenantId,
         filter: &AuditFilter,
         width: Duration,
     ) -> Result<Vec<BucketCount>> {
-        D::bucket_counts(self, filter, width).await
+        D::bucket_counts(self, tenant, filter, width).await
     }
 
     fn storage_kind(&self) -> &'static str {
@@ -190,7 +204,7 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
     }
 }
 
-/// The most audit rows one statement inserts (3,072 parameters): larger statements are no faster
+/// The most audit rows one statement inserts (3,328 parameters): larger statements are no faster
 /// on PostgreSQL, and PGlite (TimescaleDB in WebAssembly, the test server) fails on much larger.
 const MAX_STATEMENT_ROWS: usize = 256;
 
@@ -215,7 +229,7 @@ async fn insert_audit_rows<'e, D: Dialect>(
 ) -> Result<u64> {
     let mut q = QueryBuilder::<D>::new(
         "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
-         action_type, object_name, object_id, performed_by, object_detail, trace_id) ",
+         action_type, object_name, object_id, performed_by, object_detail, trace_id, tenant_id) ",
     );
     q.push_values(events, |mut row, e| {
         row.push_arg(e.event_id)
@@ -229,7 +243,8 @@ async fn insert_audit_rows<'e, D: Dialect>(
             .push_arg(&e.object_id)
             .push_arg(e.performed_by)
             .push_arg(Param::json(&e.object_detail))
-            .push_arg(e.trace_id());
+            .push_arg(e.trace_id())
+            .push_arg(e.tenant.as_str());
     });
     q.push(" ON CONFLICT DO NOTHING");
     let result = q.build().execute(db).await.map_err(map_sqlx)?;

@@ -104,9 +104,10 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
         "table"
     }
 
-    /// Audit counts per time bucket, buckets aligned to the epoch.
+    /// Audit counts of `tenant` per time bucket, buckets aligned to the epoch.
     fn bucket_counts(
         store: &SqlStore<Self>,
+        tenant: &gotemp_core::values::TenantId,
         filter: &AuditFilter,
         width: Duration,
     ) -> impl Future<Output = Result<Vec<BucketCount>>> + Send;

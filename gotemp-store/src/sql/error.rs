@@ -40,14 +40,12 @@ fn sqlite_constraint(message: &str) -> Option<String> {
     let cols = message.strip_prefix("UNIQUE constraint failed: ")?;
     let name = match cols {
         "users.email_key" => constraints::USER_EMAIL,
-        "customers.id" => constraints::CUSTOMER_ID,
-        "products.id" => constraints::PRODUCT_ID,
-        "customer_links.from_id, customer_links.relation, customer_links.to_id" => {
-            constraints::CUSTOMER_LINK
-        }
-        "product_links.from_id, product_links.relation, product_links.to_id" => {
-            constraints::PRODUCT_LINK
-        }
+        "customers.tenant_id, customers.id" => constraints::CUSTOMER_ID,
+        "products.tenant_id, products.id" => constraints::PRODUCT_ID,
+        "customer_links.tenant_id, customer_links.from_id, customer_links.relation, \
+         customer_links.to_id" => constraints::CUSTOMER_LINK,
+        "product_links.tenant_id, product_links.from_id, product_links.relation, \
+         product_links.to_id" => constraints::PRODUCT_LINK,
         _ => return None,
     };
     Some(name.to_owned())
@@ -73,7 +71,8 @@ mod tests {
             Some(constraints::USER_EMAIL)
         );
         assert_eq!(
-            sqlite_constraint("UNIQUE constraint failed: customers.id").as_deref(),
+            sqlite_constraint("UNIQUE constraint failed: customers.tenant_id, customers.id")
+                .as_deref(),
             Some(constraints::CUSTOMER_ID)
         );
         assert_eq!(sqlite_constraint("UNIQUE constraint failed: x.y"), None);

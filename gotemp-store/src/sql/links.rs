@@ -8,6 +8,7 @@ use gotemp_core::entities::{
     Direction, Link, LinkDraft, LinkQuery, RELATED_MAX, Related, Relation,
 };
 use gotemp_core::event::{Auditable, PendingEvent};
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use sqlx::{FromRow, QueryBuilder};
 
@@ -28,6 +29,7 @@ impl<D: Dialect> SqlStore<D> {
     pub(super) async fn insert_link<A>(
         &self,
         edges: &Edges,
+        tenant: &TenantId,
         draft: &LinkDraft,
         event: PendingEvent,
     ) -> Result<Link>
@@ -36,11 +38,13 @@ impl<D: Dialect> SqlStore<D> {
     {
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "INSERT INTO {} (from_id, to_id, relation, kind, valid_from, valid_thru, created_at, modified_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {LINK_COLUMNS}",
+            "INSERT INTO {} (tenant_id, from_id, to_id, relation, kind, valid_from, valid_thru, \
+             created_at, modified_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING {LINK_COLUMNS}",
             edges.table
         );
         let row: D::LinkRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .arg(tenant.as_str())
             .arg(draft.from.as_str())
             .arg(draft.to.as_str())
             .arg(draft.relation.as_str())
@@ -60,6 +64,7 @@ impl<D: Dialect> SqlStore<D> {
     pub(super) async fn delete_link<A>(
         &self,
         edges: &Edges,
+        tenant: &TenantId,
         (from, relation, to): (&str, Relation, &str),
         event: PendingEvent,
     ) -> Result<Link>
@@ -68,10 +73,12 @@ impl<D: Dialect> SqlStore<D> {
     {
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "DELETE FROM {} WHERE from_id = $1 AND relation = $2 AND to_id = $3 RETURNING {LINK_COLUMNS}",
+            "DELETE FROM {} WHERE tenant_id = $1 AND from_id = $2 AND relation = $3 AND to_id = $4 \
+             RETURNING {LINK_COLUMNS}",
             edges.table
         );
         let row: Option<D::LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .arg(tenant.as_str())
             .arg(from)
             .arg(relation.as_str())
             .arg(to)
@@ -91,13 +98,16 @@ impl<D: Dialect> SqlStore<D> {
     pub(super) async fn linked<R, O>(
         &self,
         edges: &Edges,
+        tenant: &TenantId,
         id: &str,
         query: &LinkQuery,
     ) -> Result<Vec<Related<O>>>
     where
         R: for<'r> FromRow<'r, D::Row> + Into<O>,
     {
-        let mut q = QueryBuilder::<D>::new(related_sql_head(edges, query.direction));
+        let mut q = QueryBuilder::<D>::new(related_sql_head(edges));
+        q.push_arg(tenant.as_str());
+        q.push(format_args!(" AND {} = ", near(query.direction)));
         q.push_arg(id.to_owned());
         q.push(" AND relation = ").push_arg(query.relation.as_str());
         if let Some(at) = query.valid_on {
@@ -105,6 +115,8 @@ impl<D: Dialect> SqlStore<D> {
             q.push(" AND valid_thru >= ").push_arg(at);
         }
         q.push(related_sql_tail(query.direction));
+        q.push_arg(tenant.as_str());
+        q.push(" ORDER BY id LIMIT ");
         q.push_arg(i64::from(RELATED_MAX));
         let rows = q.build().fetch_all(self.db()).await.map_err(map_sqlx)?;
         rows.iter()
@@ -120,22 +132,27 @@ impl<D: Dialect> SqlStore<D> {
     }
 }
 
-/// The start of the neighbour query, up to the bind of the near end's id.
-fn related_sql_head(edges: &Edges, direction: Direction) -> String {
-    let near = match direction {
+/// The column of the end a neighbour query starts from.
+fn near(direction: Direction) -> &'static str {
+    match direction {
         Direction::Outgoing => "from_id",
         Direction::Incoming => "to_id",
-    };
+    }
+}
+
+/// The start of the neighbour query, up to the bind of the tenant whose links it follows.
+fn related_sql_head(edges: &Edges) -> String {
     format!(
-        "SELECT {}, l.* FROM {} JOIN (SELECT {LINK_COLUMNS} FROM {} WHERE {near} = ",
+        "SELECT {}, l.* FROM {} JOIN (SELECT {LINK_COLUMNS} FROM {} WHERE tenant_id = ",
         edges.columns, edges.vertices, edges.table
     )
 }
 
-/// The end of the neighbour query: the join on the far end, the order, and the limit's bind.
+/// The join on the far end, up to the bind of the tenant whose vertices it reads (the links
+/// of a tenant name only its vertices, and the vertices are filtered all the same).
 fn related_sql_tail(direction: Direction) -> &'static str {
     match direction {
-        Direction::Outgoing => ") AS l ON id = l.link_to ORDER BY id LIMIT ",
-        Direction::Incoming => ") AS l ON id = l.link_from ORDER BY id LIMIT ",
+        Direction::Outgoing => ") AS l ON id = l.link_to WHERE tenant_id = ",
+        Direction::Incoming => ") AS l ON id = l.link_from WHERE tenant_id = ",
     }
 }

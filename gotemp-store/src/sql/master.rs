@@ -15,6 +15,7 @@ use gotemp_core::entities::{
 use gotemp_core::event::PendingEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::ports::MasterRepository;
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use sqlx::{AssertSqlSafe, QueryBuilder, Transaction};
 
@@ -60,7 +61,7 @@ impl<D: Dialect> SqlStore<D> {
         &self,
         mut tx: Transaction<'static, D>,
         row: Option<E::Row>,
-        id: &str,
+        (tenant, id): (&TenantId, &str),
         expected_version: i64,
         event: PendingEvent,
     ) -> Result<E> {
@@ -68,7 +69,7 @@ impl<D: Dialect> SqlStore<D> {
             let (table, entity) = (E::EDGES.vertices, E::OBJECT_NAME);
             let id = id.to_owned();
             let db = D::on_connection(&mut tx);
-            return Err(missing_or_stale(db, table, entity, id, expected_version).await);
+            return Err(missing_or_stale(db, (table, entity), tenant, id, expected_version).await);
         };
         self.commit(tx, row.into(), event).await
     }
@@ -86,7 +87,8 @@ impl<D: Dialect> SqlStore<D> {
         let event = event.complete(predicted)?;
         let q = (q.arg(event.event_id).arg(event.topic()))
             .arg(Param::json(&event))
-            .arg(event.occurred_at);
+            .arg(event.occurred_at)
+            .arg(event.tenant.as_str());
         let row = q
             .fetch_optional(self.db())
             .instrument(write_span::<D>(&event))
@@ -112,12 +114,13 @@ impl<D: Dialect> SqlStore<D> {
 
 #[async_trait]
 impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
-    async fn get(&self, id: &str) -> Result<Option<E>> {
+    async fn get(&self, tenant: &TenantId, id: &str) -> Result<Option<E>> {
         let Edges {
             vertices, columns, ..
         } = E::EDGES;
-        let sql = format!("SELECT {columns} FROM {vertices} WHERE id = $1");
+        let sql = format!("SELECT {columns} FROM {vertices} WHERE tenant_id = $1 AND id = $2");
         sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+            .arg(tenant.as_str())
             .arg(id)
             .fetch_optional(self.db())
             .await
@@ -125,12 +128,18 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
             .map_err(map_sqlx)
     }
 
-    async fn list(&self, filter: &E::Filter, page: &PageSpec) -> Result<Page<E>> {
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &E::Filter,
+        page: &PageSpec,
+    ) -> Result<Page<E>> {
         let Edges {
             vertices, columns, ..
         } = E::EDGES;
-        let head = format!("SELECT {columns} FROM {vertices} WHERE 1 = 1");
+        let head = format!("SELECT {columns} FROM {vertices} WHERE tenant_id = ");
         let mut q = QueryBuilder::<D>::new(head);
+        q.push_arg(tenant.as_str());
         // Field names of the entity's filters are its column names, never client input.
         for (column, value) in E::text_filters(filter) {
             if let Some(value) = value {
@@ -155,23 +164,30 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         Ok(page.into_page(items, |o: &E| Cursor::Key(o.id().to_owned())))
     }
 
-    async fn create(&self, draft: &MasterDraft<E>, event: PendingEvent) -> Result<E> {
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        draft: &MasterDraft<E>,
+        event: PendingEvent,
+    ) -> Result<E> {
+        event.check_tenant(tenant)?;
         let Edges {
             vertices, columns, ..
         } = E::EDGES;
         let own = E::stored_extras(&draft.extras);
         let own_columns: String = own.iter().map(|(c, _)| format!(", {c}")).collect();
-        let own_values: String = (0..own.len()).map(|i| format!(", ${}", 9 + i)).collect();
+        let own_values: String = (0..own.len()).map(|i| format!(", ${}", 10 + i)).collect();
         let sql = format!(
-            "INSERT INTO {vertices} (id, name, valid_from, valid_thru, extra_fields, created_at, \
-             updated_at, modified_by, version{own_columns}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1{own_values}) RETURNING {columns}"
+            "INSERT INTO {vertices} (tenant_id, id, name, valid_from, valid_thru, extra_fields, \
+             created_at, updated_at, modified_by, version{own_columns}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1{own_values}) RETURNING {columns}"
         );
-        let (sql, one_statement) = match Self::with_event_sql(&sql, columns, 8 + own.len()) {
+        let (sql, one_statement) = match Self::with_event_sql(&sql, columns, 9 + own.len()) {
             Some(with_event) => (with_event, true),
             None => (sql, false),
         };
         let mut q = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+            .arg(tenant.as_str())
             .arg(draft.id.as_str())
             .arg(draft.name.as_str())
             .arg(draft.validity.valid_from())
@@ -196,7 +212,14 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         self.commit(tx, row.into(), event).await
     }
 
-    async fn update(&self, draft: &MasterDraft<E>, current: &E, event: PendingEvent) -> Result<E> {
+    async fn update(
+        &self,
+        tenant: &TenantId,
+        draft: &MasterDraft<E>,
+        current: &E,
+        event: PendingEvent,
+    ) -> Result<E> {
+        event.check_tenant(tenant)?;
         let Edges {
             vertices, columns, ..
         } = E::EDGES;
@@ -207,10 +230,11 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         let sql = format!(
             "UPDATE {vertices} SET name = $1, valid_from = $2, valid_thru = $3, extra_fields = $4, \
              updated_at = $5, modified_by = $6, version = version + 1{set_own} \
-             WHERE id = ${next} AND version = ${} RETURNING {columns}",
-            next + 1
+             WHERE tenant_id = ${next} AND id = ${} AND version = ${} RETURNING {columns}",
+            next + 1,
+            next + 2
         );
-        let (sql, one_statement) = match Self::with_event_sql(&sql, columns, next + 1) {
+        let (sql, one_statement) = match Self::with_event_sql(&sql, columns, next + 2) {
             Some(with_event) => (with_event, true),
             None => (sql, false),
         };
@@ -224,7 +248,7 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         for (_, value) in own {
             q = q.arg(value);
         }
-        let q = q.arg(id).arg(expected_version);
+        let q = q.arg(tenant.as_str()).arg(id).arg(expected_version);
         if one_statement {
             // The version guard holds only while the row is still `current`: what it becomes is
             // the draft over `current`, so the event can be written with the change.
@@ -232,9 +256,9 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
             return match self.write_with_event(q, &predicted, event).await? {
                 Some(updated) => Ok(updated),
                 None => {
-                    let (table, entity) = (vertices, E::OBJECT_NAME);
+                    let what = (vertices, E::OBJECT_NAME);
                     let id = id.to_owned();
-                    Err(missing_or_stale(self.db(), table, entity, id, expected_version).await)
+                    Err(missing_or_stale(self.db(), what, tenant, id, expected_version).await)
                 }
             };
         }
@@ -243,45 +267,70 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
             .fetch_optional(D::on_connection(&mut tx))
             .await
             .map_err(map_sqlx)?;
-        self.commit_guarded(tx, row, id, expected_version, event)
+        self.commit_guarded(tx, row, (tenant, id), expected_version, event)
             .await
     }
 
-    async fn delete(&self, id: &str, expected_version: i64, event: PendingEvent) -> Result<E> {
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<E> {
+        event.check_tenant(tenant)?;
         let Edges {
             vertices, columns, ..
         } = E::EDGES;
-        let sql =
-            format!("DELETE FROM {vertices} WHERE id = $1 AND version = $2 RETURNING {columns}");
+        let sql = format!(
+            "DELETE FROM {vertices} WHERE tenant_id = $1 AND id = $2 AND version = $3 \
+             RETURNING {columns}"
+        );
         let mut tx = self.begin_write().await?;
         let row = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
+            .arg(tenant.as_str())
             .arg(id)
             .arg(expected_version)
             .fetch_optional(D::on_connection(&mut tx))
             .await
             .map_err(map_sqlx)?;
-        self.commit_guarded(tx, row, id, expected_version, event)
+        self.commit_guarded(tx, row, (tenant, id), expected_version, event)
             .await
     }
 
-    async fn link(&self, draft: &LinkDraft, event: PendingEvent) -> Result<Link> {
-        self.insert_link::<E::Link>(&E::EDGES, draft, event).await
+    async fn link(
+        &self,
+        tenant: &TenantId,
+        draft: &LinkDraft,
+        event: PendingEvent,
+    ) -> Result<Link> {
+        event.check_tenant(tenant)?;
+        self.insert_link::<E::Link>(&E::EDGES, tenant, draft, event)
+            .await
     }
 
     async fn unlink(
         &self,
+        tenant: &TenantId,
         from: &str,
         relation: Relation,
         to: &str,
         event: PendingEvent,
     ) -> Result<Link> {
+        event.check_tenant(tenant)?;
         let link = (from, relation, to);
         let edges = &E::EDGES;
-        self.delete_link::<E::Link>(edges, link, event).await
+        self.delete_link::<E::Link>(edges, tenant, link, event)
+            .await
     }
 
-    async fn related(&self, id: &str, query: &LinkQuery) -> Result<Vec<Related<E>>> {
+    async fn related(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        query: &LinkQuery,
+    ) -> Result<Vec<Related<E>>> {
         let edges = &E::EDGES;
-        self.linked::<E::Row, E>(edges, id, query).await
+        self.linked::<E::Row, E>(edges, tenant, id, query).await
     }
 }

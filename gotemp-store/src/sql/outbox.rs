@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use gotemp_core::Result;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::{OutboxEntry, OutboxStore, SetAside};
+use gotemp_core::values::TenantId;
 use sqlx::{AssertSqlSafe, QueryBuilder, Transaction};
 use std::time::Duration;
 
@@ -17,8 +18,8 @@ pub(super) async fn enqueue<D: Dialect>(
     tx: &mut Transaction<'static, D>,
     event: &AuditEvent,
 ) -> Result<()> {
-    const INSERT: &str =
-        "INSERT INTO outbox (event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4)";
+    const INSERT: &str = "INSERT INTO outbox (event_id, topic, payload, created_at, tenant_id) \
+                          VALUES ($1, $2, $3, $4, $5)";
     let sql = match D::NOTIFY_IN_STATEMENT {
         Some(notify) => {
             format!("WITH queued AS ({INSERT} RETURNING 1) SELECT {notify} IS NULL FROM queued")
@@ -30,6 +31,7 @@ pub(super) async fn enqueue<D: Dialect>(
         .arg(event.topic())
         .arg(Param::json(event))
         .arg(event.occurred_at)
+        .arg(event.tenant.as_str())
         .execute(D::on_connection(tx))
         .await
         .map(drop)
@@ -158,11 +160,12 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
         .map_err(map_sqlx)
     }
 
-    async fn set_aside_events(&self, limit: u32) -> Result<Vec<SetAside>> {
+    async fn set_aside_events(&self, tenant: &TenantId, limit: u32) -> Result<Vec<SetAside>> {
         let rows: Vec<D::SetAsideRow> = sqlx::query_as(
             "SELECT position, payload, failed_reason, failed_at FROM outbox \
-             WHERE failed_reason IS NOT NULL ORDER BY position DESC LIMIT $1",
+             WHERE failed_reason IS NOT NULL AND tenant_id = $1 ORDER BY position DESC LIMIT $2",
         )
+        .arg(tenant.as_str())
         .arg(i64::from(limit))
         .fetch_all(self.db())
         .await
@@ -170,21 +173,25 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn set_aside_count(&self) -> Result<u64> {
-        let n: D::Number =
-            sqlx::query_as("SELECT COUNT(*) AS n FROM outbox WHERE failed_reason IS NOT NULL")
-                .fetch_one(self.db())
-                .await
-                .map_err(map_sqlx)?;
+    async fn set_aside_count(&self, tenant: Option<TenantId>) -> Result<u64> {
+        let mut q = QueryBuilder::<D>::new(
+            "SELECT COUNT(*) AS n FROM outbox WHERE failed_reason IS NOT NULL",
+        );
+        if let Some(tenant) = tenant {
+            q.push(" AND tenant_id = ").push_arg(tenant.as_str());
+        }
+        let n: D::Number = (q.build_query_as().fetch_one(self.db()).await).map_err(map_sqlx)?;
         Ok(u64::try_from(n.into()).unwrap_or(0))
     }
 
-    async fn requeue(&self, position: i64) -> Result<bool> {
+    async fn requeue(&self, tenant: &TenantId, position: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE outbox SET sent_at = NULL, failed_at = NULL, failed_reason = NULL, \
-             claimed_until = NULL WHERE position = $1 AND failed_reason IS NOT NULL",
+             claimed_until = NULL WHERE position = $1 AND tenant_id = $2 \
+             AND failed_reason IS NOT NULL",
         )
         .arg(position)
+        .arg(tenant.as_str())
         .execute(self.db())
         .await
         .map_err(map_sqlx)?;

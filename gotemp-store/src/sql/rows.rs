@@ -10,7 +10,7 @@ use gotemp_core::entities::{
 use gotemp_core::event::ActionType;
 use gotemp_core::policy::Roles;
 use gotemp_core::ports::{OutboxEntry, SetAside};
-use gotemp_core::values::PasswordHash;
+use gotemp_core::values::{PasswordHash, TenantId};
 use gotemp_core::{Error, Result};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -106,11 +106,13 @@ pub struct AuthStatusRow<T> {
     #[sqlx(flatten)]
     pub user: UserRow<T>,
     pub token_version: i64,
+    pub tenant_id: String,
 }
 
 impl<T: StoredTime> From<AuthStatusRow<T>> for AuthStatus {
     fn from(r: AuthStatusRow<T>) -> Self {
         AuthStatus {
+            tenant: TenantId::from_store(r.tenant_id),
             user: User::from(r.user),
             token_version: r.token_version,
         }
@@ -353,12 +355,14 @@ pub struct DeadLetterRow<T> {
     pub reason: String,
     pub attempts: i64,
     pub failed_at: T,
+    pub tenant_id: String,
 }
 
 impl<T: StoredTime> From<DeadLetterRow<T>> for gotemp_core::ports::DeadLetter {
     fn from(r: DeadLetterRow<T>) -> Self {
         Self {
             id: r.id,
+            tenant: TenantId::from_store(r.tenant_id),
             event_id: r.event_id,
             subject: r.subject,
             payload: r.payload,

@@ -8,18 +8,19 @@ use gotemp_core::event::{AuditEvent, PendingEvent};
 use gotemp_core::page::{Cursor, Page, PageSpec};
 use gotemp_core::policy::Role;
 use gotemp_core::ports::UserRepository;
-use gotemp_core::values::{Email, PasswordHash};
+use gotemp_core::values::{Email, PasswordHash, TenantId};
 use gotemp_core::{ConflictKind, Error, Result};
 use sqlx::{QueryBuilder, Transaction};
 
 #[async_trait]
 impl<D: Dialect> UserRepository for SqlStore<D> {
-    async fn get(&self, id: i64) -> Result<Option<User>> {
+    async fn get(&self, tenant: &TenantId, id: i64) -> Result<Option<User>> {
         sqlx::query_as::<_, D::UserRow>(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users WHERE id = $1"
+            " FROM users WHERE tenant_id = $1 AND id = $2"
         ))
+        .arg(tenant.as_str())
         .arg(id)
         .fetch_optional(self.db())
         .await
@@ -27,12 +28,18 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .map_err(map_sqlx)
     }
 
-    async fn list(&self, filter: &UserFilter, page: &PageSpec) -> Result<Page<User>> {
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &UserFilter,
+        page: &PageSpec,
+    ) -> Result<Page<User>> {
         let mut q = QueryBuilder::<D>::new(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users WHERE 1 = 1"
+            " FROM users WHERE tenant_id = "
         ));
+        q.push_arg(tenant.as_str());
         if let Some(id) = filter.id {
             q.push(" AND id = ").push_arg(id);
         }
@@ -70,7 +77,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         sqlx::query_as::<_, D::CredentialsRow>(concat!(
             "SELECT ",
             user_columns!(),
-            ", token_version, password_hash FROM users WHERE email_key = $1"
+            ", token_version, tenant_id, password_hash FROM users WHERE email_key = $1"
         ))
         .arg(email.normalized())
         .fetch_optional(self.db())
@@ -79,12 +86,13 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .map_err(map_sqlx)
     }
 
-    async fn auth_status(&self, id: i64) -> Result<Option<AuthStatus>> {
+    async fn auth_status(&self, tenant: &TenantId, id: i64) -> Result<Option<AuthStatus>> {
         sqlx::query_as::<_, D::AuthStatusRow>(concat!(
             "SELECT ",
             user_columns!(),
-            ", token_version FROM users WHERE id = $1"
+            ", token_version, tenant_id FROM users WHERE tenant_id = $1 AND id = $2"
         ))
+        .arg(tenant.as_str())
         .arg(id)
         .fetch_optional(self.db())
         .await
@@ -92,14 +100,21 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .map_err(map_sqlx)
     }
 
-    async fn create(&self, draft: &UserDraft, event: PendingEvent) -> Result<User> {
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        draft: &UserDraft,
+        event: PendingEvent,
+    ) -> Result<User> {
+        event.check_tenant(tenant)?;
         let hash = draft.password_hash.as_ref().map(PasswordHash::as_str);
         let mut tx = self.begin_write().await?;
         let row: D::UserRow = sqlx::query_as(concat!(
-            "INSERT INTO users (first_name, last_name, email, email_key, company, valid_from, valid_thru, active, password_hash, created_at, updated_at, modified_by, roles, version) ",
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING ",
+            "INSERT INTO users (tenant_id, first_name, last_name, email, email_key, company, valid_from, valid_thru, active, password_hash, created_at, updated_at, modified_by, roles, version) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING ",
             user_columns!()
         ))
+        .arg(tenant.as_str())
         .arg(draft.first_name.as_str())
         .arg(draft.last_name.as_str())
         .arg(draft.email.as_str())
@@ -121,11 +136,13 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
 
     async fn update(
         &self,
+        tenant: &TenantId,
         id: i64,
         draft: &UserDraft,
         expected_version: i64,
         event: PendingEvent,
     ) -> Result<User> {
+        event.check_tenant(tenant)?;
         let hash = draft.password_hash.as_ref().map(PasswordHash::as_str);
         // Only a write that leaves this user no active admin valid now can leave the system
         // without one (an administrator made to expire administers nothing).
@@ -140,7 +157,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
                     .await
                     .map_err(map_sqlx)?;
             }
-            has_active_admin(&mut tx, now).await?
+            has_active_admin(&mut tx, tenant, now).await?
         } else {
             false
         };
@@ -149,7 +166,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
             "valid_from = $6, valid_thru = $7, active = $8, password_hash = COALESCE($9, password_hash), ",
             "updated_at = $10, modified_by = $11, roles = $12, version = version + 1, ",
             "token_version = token_version + CASE WHEN $13 THEN 1 ELSE 0 END ",
-            "WHERE id = $14 AND version = $15 RETURNING ",
+            "WHERE id = $14 AND version = $15 AND tenant_id = $16 RETURNING ",
             user_columns!()
         ))
         .arg(draft.first_name.as_str())
@@ -167,14 +184,16 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .arg(draft.revoke_tokens)
         .arg(id)
         .arg(expected_version)
+        .arg(tenant.as_str())
         .fetch_optional(D::on_connection(&mut tx))
         .await
         .map_err(map_sqlx)?;
         let Some(row) = row else {
             let db = D::on_connection(&mut tx);
-            return Err(missing_or_stale(db, "users", "user", id, expected_version).await);
+            let what = ("users", "user");
+            return Err(missing_or_stale(db, what, tenant, id, expected_version).await);
         };
-        if had_admin && !has_active_admin(&mut tx, now).await? {
+        if had_admin && !has_active_admin(&mut tx, tenant, now).await? {
             return Err(Error::conflict(
                 ConflictKind::State,
                 Some("roles"),
@@ -184,12 +203,20 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         self.commit(tx, row.into(), event).await
     }
 
-    async fn delete(&self, id: i64, expected_version: i64, event: PendingEvent) -> Result<User> {
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        id: i64,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<User> {
+        event.check_tenant(tenant)?;
         let mut tx = self.begin_write().await?;
         let row: Option<D::UserRow> = sqlx::query_as(concat!(
-            "DELETE FROM users WHERE id = $1 AND version = $2 RETURNING ",
+            "DELETE FROM users WHERE tenant_id = $1 AND id = $2 AND version = $3 RETURNING ",
             user_columns!()
         ))
+        .arg(tenant.as_str())
         .arg(id)
         .arg(expected_version)
         .fetch_optional(D::on_connection(&mut tx))
@@ -197,7 +224,8 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .map_err(map_sqlx)?;
         let Some(row) = row else {
             let db = D::on_connection(&mut tx);
-            return Err(missing_or_stale(db, "users", "user", id, expected_version).await);
+            let what = ("users", "user");
+            return Err(missing_or_stale(db, what, tenant, id, expected_version).await);
         };
         self.commit(tx, row.into(), event).await
     }
@@ -209,33 +237,41 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
 
     async fn set_password_hash(
         &self,
+        tenant: &TenantId,
         id: i64,
         hash: &PasswordHash,
         replacing: &PasswordHash,
     ) -> Result<bool> {
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
-            .arg(hash.as_str())
-            .arg(id)
-            .arg(replacing.as_str())
-            .execute(self.db())
-            .await
-            .map(|done| D::rows_affected(&done) == 1)
-            .map_err(map_sqlx)
+        sqlx::query(
+            "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3 \
+             AND tenant_id = $4",
+        )
+        .arg(hash.as_str())
+        .arg(id)
+        .arg(replacing.as_str())
+        .arg(tenant.as_str())
+        .execute(self.db())
+        .await
+        .map(|done| D::rows_affected(&done) == 1)
+        .map_err(map_sqlx)
     }
 }
 
-/// Whether some user is still an active admin valid at `now`, as the transaction sees it.
+/// Whether some user of `tenant` is still an active admin valid at `now`, as the transaction
+/// sees it: every tenant keeps an administrator of its own.
 async fn has_active_admin<D: Dialect>(
     tx: &mut Transaction<'static, D>,
+    tenant: &TenantId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool> {
     let sql = format!(
         "SELECT COUNT(*) AS n FROM users WHERE active AND valid_from <= $1 AND valid_thru >= $1 \
-         AND {}",
+         AND tenant_id = $2 AND {}",
         D::IS_ADMIN
     );
     let admins: D::Number = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .arg(now)
+        .arg(tenant.as_str())
         .fetch_one(D::on_connection(tx))
         .await
         .map_err(map_sqlx)?;

@@ -4,6 +4,7 @@ use super::outbox::enqueue;
 use super::{Bind, Dialect, SqlStore};
 use crate::sql::error::map_sqlx;
 use gotemp_core::event::{ActionType, AuditEvent, Auditable, PendingEvent};
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use sqlx::Transaction;
 
@@ -47,18 +48,19 @@ impl<D: Dialect> SqlStore<D> {
     /// On a database that can (PostgreSQL), `write` — an INSERT or a version-guarded UPDATE,
     /// `RETURNING columns`, with `params` parameters — and the outbox INSERT of its event as one
     /// statement: one round trip, and no transaction to open and commit (a statement is atomic).
-    /// The event's four parameters follow the write's. `None` where the database cannot.
+    /// The event's five parameters follow the write's. `None` where the database cannot.
     pub(super) fn with_event_sql(write: &str, columns: &str, params: usize) -> Option<String> {
         let notify = D::NOTIFY_IN_STATEMENT?;
         let p = |n: usize| params + n;
         Some(format!(
             "WITH written AS ({write}), queued AS (INSERT INTO outbox (event_id, topic, payload, \
-             created_at) SELECT ${}, ${}, ${}, ${} FROM written) \
+             created_at, tenant_id) SELECT ${}, ${}, ${}, ${}, ${} FROM written) \
              SELECT {columns}, {notify} IS NULL AS notified FROM written",
             p(1),
             p(2),
             p(3),
-            p(4)
+            p(4),
+            p(5)
         ))
     }
 }
@@ -81,20 +83,21 @@ pub(super) fn write_span<D: Dialect>(event: &AuditEvent) -> tracing::Span {
     )
 }
 
-/// After a guarded UPDATE/DELETE matched no row: the object is either gone (not found) or was
-/// changed in between (stale version).
+/// After a guarded UPDATE/DELETE matched no row: the object is either gone (not found, also
+/// when it is another tenant's) or was changed in between (stale version).
 pub(super) async fn missing_or_stale<'e, D: Dialect, I>(
     db: impl sqlx::Executor<'e, Database = D>,
-    table: &'static str,
-    entity: &'static str,
+    (table, entity): (&'static str, &'static str),
+    tenant: &TenantId,
     id: I,
     expected: i64,
 ) -> Error
 where
     I: Into<super::Param> + std::fmt::Display + Clone + Send,
 {
-    let sql = format!("SELECT version AS n FROM {table} WHERE id = $1");
+    let sql = format!("SELECT version AS n FROM {table} WHERE tenant_id = $1 AND id = $2");
     match sqlx::query_as::<_, D::Number>(sqlx::AssertSqlSafe(sql))
+        .arg(tenant.as_str())
         .arg(id.clone())
         .fetch_optional(db)
         .await

@@ -144,6 +144,7 @@ impl sql::Sql for Sqlite {
     /// PostgreSQL's `date_bin`, also before 1970.
     async fn bucket_counts(
         store: &SqliteStore,
+        tenant: &gotemp_core::values::TenantId,
         filter: &AuditFilter,
         width: chrono::Duration,
     ) -> Result<Vec<BucketCount>> {
@@ -158,7 +159,7 @@ impl sql::Sql for Sqlite {
             .push(") % ")
             .push_bind(w)
             .push(") AS bucket, COUNT(*) AS n FROM audit_records WHERE 1 = 1");
-        sql::push_audit_filter(&mut q, filter);
+        sql::push_audit_filter(&mut q, tenant, filter);
         q.push(" GROUP BY bucket ORDER BY bucket");
         let rows: Vec<(i64, i64)> = q
             .build_query_as()

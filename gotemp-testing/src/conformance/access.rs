@@ -4,6 +4,7 @@
 
 use super::users::{create, draft};
 use super::{event, pending_events};
+use crate::conformance::tenant;
 use gotemp_core::entities::{User, UserDraft};
 use gotemp_core::error::{ConflictKind, Error};
 use gotemp_core::event::ActionType;
@@ -18,11 +19,19 @@ fn with_roles(mut d: UserDraft, roles: &[Role]) -> UserDraft {
 
 async fn update(repos: &Repositories, u: &User, d: &UserDraft) -> gotemp_core::Result<User> {
     let event = event::<User>(ActionType::Update);
-    repos.users.update(u.id, d, u.version, event).await
+    repos
+        .users
+        .update(&tenant(), u.id, d, u.version, event)
+        .await
 }
 
 async fn token_version(repos: &Repositories, id: i64) -> i64 {
-    let status = repos.users.auth_status(id).await.unwrap().unwrap();
+    let status = repos
+        .users
+        .auth_status(&tenant(), id)
+        .await
+        .unwrap()
+        .unwrap();
     status.token_version
 }
 
@@ -39,8 +48,22 @@ pub async fn roles_and_token_versions(repos: &Repositories) {
     };
     let u = create(repos, &d).await;
     assert_eq!(u.roles, Roles::of(&[Role::Editor, Role::Auditor]));
-    assert_eq!(repos.users.get(u.id).await.unwrap().unwrap().roles, u.roles);
-    let status = repos.users.auth_status(u.id).await.unwrap().unwrap();
+    assert_eq!(
+        repos
+            .users
+            .get(&tenant(), u.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .roles,
+        u.roles
+    );
+    let status = repos
+        .users
+        .auth_status(&tenant(), u.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((status.user, status.token_version), (u.clone(), 1));
 
     d.password_hash = None;
@@ -60,7 +83,7 @@ pub async fn roles_and_token_versions(repos: &Repositories) {
     assert!(
         repos
             .users
-            .auth_status(u.id + 1000)
+            .auth_status(&tenant(), u.id + 1000)
             .await
             .unwrap()
             .is_none()
@@ -104,7 +127,7 @@ pub async fn last_active_admin_stays(repos: &Repositories) {
             matches!(&err, Error::Conflict { kind: ConflictKind::State, field: Some(f), .. } if f == "roles"),
             "{err:?}"
         );
-        let stored = repos.users.get(admin.id).await.unwrap().unwrap();
+        let stored = repos.users.get(&tenant(), admin.id).await.unwrap().unwrap();
         assert_eq!(stored, admin, "nothing written");
     }
     assert_eq!(pending_events(repos).await, events, "no event either");
@@ -147,7 +170,7 @@ pub async fn concurrent_demotions_keep_one_admin(repos: &Repositories) {
     assert_eq!(won, 1, "exactly one demotion may pass: {ra:?} {rb:?}");
     let mut still = 0;
     for (u, _) in &admins {
-        let stored = repos.users.get(u.id).await.unwrap().unwrap();
+        let stored = repos.users.get(&tenant(), u.id).await.unwrap().unwrap();
         still += usize::from(stored.active && stored.roles.contains(Role::Admin));
     }
     assert_eq!(still, 1);

@@ -1,6 +1,7 @@
 //! The audit trail.
 
 use super::year;
+use crate::conformance::tenant;
 use chrono::{DateTime, Duration, Utc};
 use gotemp_core::entities::AuditFilter;
 use gotemp_core::event::{ActionType, AuditEvent, EVENT_SCHEMA_VERSION};
@@ -20,6 +21,7 @@ fn ev(object: &str, id: &str, action: ActionType, by: i64, at: DateTime<Utc>) ->
         object_name: object.into(),
         object_id: id.into(),
         performed_by: by,
+        tenant: tenant(),
         object_detail: json!({"id": id, "n": 1}),
         traceparent: None,
     }
@@ -40,7 +42,7 @@ pub async fn record_is_idempotent(r: &Repositories) {
     );
     let page = r
         .audit
-        .list(&AuditFilter::default(), &PageSpec::first(10))
+        .list(&tenant(), &AuditFilter::default(), &PageSpec::first(10))
         .await
         .unwrap();
     assert_eq!(page.items.len(), 1);
@@ -66,8 +68,11 @@ pub async fn record_is_idempotent(r: &Repositories) {
         Some("4bf92f3577b34da6a3ce929d0e0e4736"),
         "the trace of the change is kept"
     );
-    assert_eq!(r.audit.get(rec.id).await.unwrap().as_ref(), Some(rec));
-    assert_eq!(r.audit.get(rec.id + 1000).await.unwrap(), None);
+    assert_eq!(
+        r.audit.get(&tenant(), rec.id).await.unwrap().as_ref(),
+        Some(rec)
+    );
+    assert_eq!(r.audit.get(&tenant(), rec.id + 1000).await.unwrap(), None);
 }
 
 /// Every filter; newest first (ties by id); keyset pages across equal timestamps.
@@ -96,7 +101,11 @@ pub async fn filters_newest_first_and_pages(r: &Repositories) {
         r.audit.record(e, Utc::now()).await.unwrap();
     }
     let list = |f: AuditFilter| async move {
-        let page = r.audit.list(&f, &PageSpec::first(100)).await.unwrap();
+        let page = r
+            .audit
+            .list(&tenant(), &f, &PageSpec::first(100))
+            .await
+            .unwrap();
         page.items.iter().map(|x| x.event_id).collect::<Vec<_>>()
     };
     let id = |i: usize| events[i].event_id;
@@ -151,7 +160,9 @@ pub async fn filters_newest_first_and_pages(r: &Repositories) {
     );
 
     let pages = super::walk(2, |spec| async move {
-        r.audit.list(&AuditFilter::default(), &spec).await
+        r.audit
+            .list(&tenant(), &AuditFilter::default(), &spec)
+            .await
     })
     .await;
     let seen: Vec<Uuid> = pages.into_iter().flatten().map(|x| x.event_id).collect();
@@ -188,7 +199,7 @@ pub async fn counts_per_bucket(r: &Repositories) {
     }
     let buckets = r
         .audit
-        .count_by_bucket(&AuditFilter::default(), Duration::hours(1))
+        .count_by_bucket(&tenant(), &AuditFilter::default(), Duration::hours(1))
         .await
         .unwrap();
     let got: Vec<(DateTime<Utc>, i64)> =
@@ -208,7 +219,7 @@ pub async fn counts_per_bucket(r: &Repositories) {
     };
     let buckets = r
         .audit
-        .count_by_bucket(&users, Duration::minutes(30))
+        .count_by_bucket(&tenant(), &users, Duration::minutes(30))
         .await
         .unwrap();
     let got: Vec<(DateTime<Utc>, i64)> =
@@ -229,6 +240,7 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
     use gotemp_core::ports::DeadLetter;
     let letter = |n: u32, id: Option<Uuid>| DeadLetter {
         id: 0,
+        tenant: tenant(),
         event_id: id,
         subject: "gotemp.audit.user.insert".into(),
         payload: format!("{{\"broken\": {n}}}"),
@@ -241,7 +253,7 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
     let second = letter(5, None);
     r.audit.park(&first).await.unwrap();
     r.audit.park(&second).await.unwrap();
-    let listed = r.audit.dead_letters(10).await.unwrap();
+    let listed = r.audit.dead_letters(&tenant(), 10).await.unwrap();
     let numbered = |mut letter: DeadLetter, id: i64| {
         letter.id = id;
         letter
@@ -250,16 +262,16 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
     assert!(oldest > 0 && newest != oldest, "{listed:?}");
     let expected = [numbered(second, newest), numbered(first.clone(), oldest)];
     assert_eq!(listed, expected);
-    assert_eq!(r.audit.dead_letters(1).await.unwrap().len(), 1);
-    assert_eq!(r.audit.dead_letter_count().await.unwrap(), 2);
+    assert_eq!(r.audit.dead_letters(&tenant(), 1).await.unwrap().len(), 1);
+    assert_eq!(r.audit.dead_letter_count(None).await.unwrap(), 2);
     assert_eq!(
-        r.audit.dead_letter(oldest).await.unwrap(),
+        r.audit.dead_letter(&tenant(), oldest).await.unwrap(),
         Some(expected[1].clone())
     );
-    assert!(r.audit.remove_dead_letter(oldest).await.unwrap());
-    assert!(!r.audit.remove_dead_letter(oldest).await.unwrap());
-    assert_eq!(r.audit.dead_letter(oldest).await.unwrap(), None);
-    assert_eq!(r.audit.dead_letter_count().await.unwrap(), 1);
+    assert!(r.audit.remove_dead_letter(&tenant(), oldest).await.unwrap());
+    assert!(!r.audit.remove_dead_letter(&tenant(), oldest).await.unwrap());
+    assert_eq!(r.audit.dead_letter(&tenant(), oldest).await.unwrap(), None);
+    assert_eq!(r.audit.dead_letter_count(None).await.unwrap(), 1);
 
     // A flood of messages that were never events of this deployment keeps the newest of them
     // only; a parked event of this deployment is never dropped.
@@ -270,10 +282,17 @@ pub async fn dead_letters_are_kept(r: &Repositories) {
         forged.payload = format!("forged {n}");
         r.audit.park(&forged).await.unwrap();
     }
-    assert_eq!(r.audit.dead_letter_count().await.unwrap(), max as u64 + 1);
-    let newest = r.audit.dead_letters(1).await.unwrap();
+    assert_eq!(
+        r.audit.dead_letter_count(None).await.unwrap(),
+        max as u64 + 1
+    );
+    let newest = r.audit.dead_letters(&tenant(), 1).await.unwrap();
     assert_eq!(newest[0].payload, format!("forged {}", max + 4));
-    let kept = r.audit.dead_letters(max as u32 + 1).await.unwrap();
+    let kept = r
+        .audit
+        .dead_letters(&tenant(), max as u32 + 1)
+        .await
+        .unwrap();
     assert!(
         kept.iter().any(|l| l.event_id == first.event_id),
         "the real event stays"
@@ -302,7 +321,7 @@ pub async fn record_batch_is_idempotent(r: &Repositories) {
     assert_eq!(r.audit.record_batch(&[], Utc::now()).await.unwrap(), 0);
     let page = r
         .audit
-        .list(&AuditFilter::default(), &PageSpec::first(10))
+        .list(&tenant(), &AuditFilter::default(), &PageSpec::first(10))
         .await
         .unwrap();
     assert_eq!(page.items.len(), 3);

@@ -1,6 +1,7 @@
 //! Writers racing each other: the store, not luck, decides.
 
 use super::{event, period, text};
+use crate::conformance::tenant;
 use gotemp_core::entities::*;
 use gotemp_core::error::{ConflictKind, Error};
 use gotemp_core::event::ActionType;
@@ -23,6 +24,7 @@ pub async fn one_of_concurrent_updates_wins(r: &Repositories) {
     let start = r
         .customers
         .create(
+            &tenant(),
             &customer("race", "Start"),
             event::<Customer>(ActionType::Insert),
         )
@@ -33,6 +35,7 @@ pub async fn one_of_concurrent_updates_wins(r: &Repositories) {
             let (repo, start) = (r.customers.clone(), start.clone());
             tokio::spawn(async move {
                 repo.update(
+                    &tenant(),
                     &customer("race", &format!("Writer {i}")),
                     &start,
                     event::<Customer>(ActionType::Update),
@@ -73,6 +76,7 @@ pub async fn concurrent_creates_all_commit(r: &Repositories) {
             let repo = r.customers.clone();
             tokio::spawn(async move {
                 repo.create(
+                    &tenant(),
                     &customer(&format!("c{i:02}"), "Many"),
                     event::<Customer>(ActionType::Insert),
                 )
@@ -89,7 +93,7 @@ pub async fn concurrent_creates_all_commit(r: &Repositories) {
     };
     let all = r
         .customers
-        .list(&filter, &gotemp_core::page::PageSpec::first(100))
+        .list(&tenant(), &filter, &gotemp_core::page::PageSpec::first(100))
         .await
         .unwrap();
     assert_eq!(all.items.len(), 32);

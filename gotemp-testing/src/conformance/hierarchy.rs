@@ -2,6 +2,7 @@
 //! limited by validity, kept apart by relation, refused twice, and gone with either end.
 
 use super::{event, pending_events, period, text, year};
+use crate::conformance::tenant;
 use gotemp_core::entities::*;
 use gotemp_core::error::{ConflictKind, Error};
 use gotemp_core::event::ActionType;
@@ -50,7 +51,7 @@ async fn customer(repos: &Repositories, id: &str) -> Customer {
     };
     repos
         .customers
-        .create(&draft, event::<Customer>(ActionType::Insert))
+        .create(&tenant(), &draft, event::<Customer>(ActionType::Insert))
         .await
         .unwrap()
 }
@@ -67,7 +68,7 @@ async fn product(repos: &Repositories, id: &str) -> Product {
     };
     repos
         .products
-        .create(&draft, event::<Product>(ActionType::Insert))
+        .create(&tenant(), &draft, event::<Product>(ActionType::Insert))
         .await
         .unwrap()
 }
@@ -88,7 +89,11 @@ pub async fn customer_links(repos: &Repositories) {
         (2000, 2100),
     );
     let stored = r
-        .link(&sold_to, event::<CustomerLink>(ActionType::Insert))
+        .link(
+            &tenant(),
+            &sold_to,
+            event::<CustomerLink>(ActionType::Insert),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -111,9 +116,13 @@ pub async fn customer_links(repos: &Repositories) {
         Some("pay_to"),
         (2000, 2010),
     );
-    r.link(&pay_to, event::<CustomerLink>(ActionType::Insert))
-        .await
-        .unwrap();
+    r.link(
+        &tenant(),
+        &pay_to,
+        event::<CustomerLink>(ActionType::Insert),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         pending_events(repos).await,
         before + 2,
@@ -136,7 +145,11 @@ pub async fn customer_links(repos: &Repositories) {
     );
 
     match r
-        .link(&sold_to, event::<CustomerLink>(ActionType::Insert))
+        .link(
+            &tenant(),
+            &sold_to,
+            event::<CustomerLink>(ActionType::Insert),
+        )
         .await
     {
         Err(Error::Conflict {
@@ -152,7 +165,7 @@ pub async fn customer_links(repos: &Repositories) {
     );
 
     let down = query(Relation::IsParentOf, Direction::Outgoing, None);
-    let children = r.related("ducksrus", &down).await.unwrap();
+    let children = r.related(&tenant(), "ducksrus", &down).await.unwrap();
     assert_eq!(
         ids(&children, |c| &c.id),
         ["ducksrusb", "ducksrusd"],
@@ -165,19 +178,36 @@ pub async fn customer_links(repos: &Repositories) {
     assert_eq!(children[1].link, stored);
     let in_2050 = query(Relation::IsParentOf, Direction::Outgoing, Some(2050));
     assert_eq!(
-        ids(&r.related("ducksrus", &in_2050).await.unwrap(), |c| &c.id),
+        ids(
+            &r.related(&tenant(), "ducksrus", &in_2050).await.unwrap(),
+            |c| &c.id
+        ),
         ["ducksrusd"]
     );
     let up = query(Relation::IsParentOf, Direction::Incoming, None);
     assert_eq!(
-        ids(&r.related("ducksrusd", &up).await.unwrap(), |c| &c.id),
+        ids(
+            &r.related(&tenant(), "ducksrusd", &up).await.unwrap(),
+            |c| &c.id
+        ),
         ["ducksrus"]
     );
-    assert!(r.related("canard", &down).await.unwrap().is_empty());
-    assert!(r.related("nobody", &up).await.unwrap().is_empty());
+    assert!(
+        r.related(&tenant(), "canard", &down)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        r.related(&tenant(), "nobody", &up)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let removed = r
         .unlink(
+            &tenant(),
             "ducksrus",
             Relation::IsParentOf,
             "ducksrusb",
@@ -188,6 +218,7 @@ pub async fn customer_links(repos: &Repositories) {
     assert_eq!(removed.kind.as_deref(), Some("pay_to"));
     match r
         .unlink(
+            &tenant(),
             "ducksrus",
             Relation::IsParentOf,
             "ducksrusb",
@@ -200,8 +231,9 @@ pub async fn customer_links(repos: &Repositories) {
     }
     assert_eq!(pending_events(repos).await, before + 3);
 
-    let child = r.get("ducksrusd").await.unwrap().unwrap();
+    let child = r.get(&tenant(), "ducksrusd").await.unwrap().unwrap();
     r.delete(
+        &tenant(),
         "ducksrusd",
         child.version,
         event::<Customer>(ActionType::Delete),
@@ -209,7 +241,10 @@ pub async fn customer_links(repos: &Repositories) {
     .await
     .unwrap();
     assert!(
-        r.related("ducksrus", &down).await.unwrap().is_empty(),
+        r.related(&tenant(), "ducksrus", &down)
+            .await
+            .unwrap()
+            .is_empty(),
         "a deleted customer's links go with it"
     );
 }
@@ -247,36 +282,49 @@ pub async fn product_links(repos: &Repositories) {
         ),
     ];
     for d in &drafts {
-        r.link(d, event::<ProductLink>(ActionType::Insert))
+        r.link(&tenant(), d, event::<ProductLink>(ActionType::Insert))
             .await
             .unwrap();
     }
     let children = query(Relation::IsParentOf, Direction::Outgoing, None);
     assert_eq!(
-        ids(&r.related("elec", &children).await.unwrap(), |p| &p.id),
+        ids(
+            &r.related(&tenant(), "elec", &children).await.unwrap(),
+            |p| &p.id
+        ),
         ["switch", "tele"]
     );
     let components = query(Relation::IsComponentOf, Direction::Incoming, None);
     assert_eq!(
-        ids(&r.related("switch", &components).await.unwrap(), |p| &p.id),
+        ids(
+            &r.related(&tenant(), "switch", &components).await.unwrap(),
+            |p| &p.id
+        ),
         ["intamd"]
     );
     assert_eq!(
-        ids(&r.related("intamd", &components).await.unwrap(), |p| &p.id),
+        ids(
+            &r.related(&tenant(), "intamd", &components).await.unwrap(),
+            |p| &p.id
+        ),
         ["elec"]
     );
     let part_of = query(Relation::IsComponentOf, Direction::Outgoing, None);
-    let used_in = r.related("intamd", &part_of).await.unwrap();
+    let used_in = r.related(&tenant(), "intamd", &part_of).await.unwrap();
     assert_eq!(ids(&used_in, |p| &p.id), ["switch", "tele"]);
     assert_eq!(used_in[1].link.kind.as_deref(), Some("cpu"));
     assert_eq!(used_in[1].object.hierarchy_level, "sku");
     let parents = query(Relation::IsParentOf, Direction::Incoming, None);
     assert_eq!(
-        ids(&r.related("tele", &parents).await.unwrap(), |p| &p.id),
+        ids(
+            &r.related(&tenant(), "tele", &parents).await.unwrap(),
+            |p| &p.id
+        ),
         ["elec"]
     );
 
     r.unlink(
+        &tenant(),
         "elec",
         Relation::IsParentOf,
         "tele",
@@ -285,16 +333,25 @@ pub async fn product_links(repos: &Repositories) {
     .await
     .unwrap();
     assert_eq!(
-        ids(&r.related("elec", &children).await.unwrap(), |p| &p.id),
+        ids(
+            &r.related(&tenant(), "elec", &children).await.unwrap(),
+            |p| &p.id
+        ),
         ["switch"]
     );
-    let component = r.get("intamd").await.unwrap().unwrap();
+    let component = r.get(&tenant(), "intamd").await.unwrap().unwrap();
     r.delete(
+        &tenant(),
         "intamd",
         component.version,
         event::<Product>(ActionType::Delete),
     )
     .await
     .unwrap();
-    assert!(r.related("switch", &components).await.unwrap().is_empty());
+    assert!(
+        r.related(&tenant(), "switch", &components)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -2,6 +2,7 @@
 //! `MasterData` driver trait.
 
 use super::{ACTOR, event, period, text, walk, year};
+use crate::conformance::tenant;
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::*;
 use gotemp_core::error::{ConflictKind, Error};
@@ -230,14 +231,14 @@ pub async fn products_crud(r: &Repositories) {
     d.extras.hierarchy_level = text("cat");
     let p = r
         .products
-        .create(&d, event::<Product>(ActionType::Insert))
+        .create(&tenant(), &d, event::<Product>(ActionType::Insert))
         .await
         .unwrap();
     assert_eq!(p.hierarchy_level, "cat");
     d.extras.hierarchy_level = text("sku");
     let p = r
         .products
-        .update(&d, &p, event::<Product>(ActionType::Update))
+        .update(&tenant(), &d, &p, event::<Product>(ActionType::Update))
         .await
         .unwrap();
     assert_eq!(p.hierarchy_level, "sku");
@@ -252,14 +253,18 @@ pub async fn products_filters_and_pages(r: &Repositories) {
     let mut d = Products::draft("zcat", "Z", period(2000, 2100), ExtraFields::new());
     d.extras.hierarchy_level = text("cat");
     r.products
-        .create(&d, event::<Product>(ActionType::Insert))
+        .create(&tenant(), &d, event::<Product>(ActionType::Insert))
         .await
         .unwrap();
     let f = ProductFilter {
         hierarchy_level: Some("cat".into()),
         ..Default::default()
     };
-    let page = r.products.list(&f, &PageSpec::first(10)).await.unwrap();
+    let page = r
+        .products
+        .list(&tenant(), &f, &PageSpec::first(10))
+        .await
+        .unwrap();
     assert_eq!(
         page.items.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
         ["zcat"]

@@ -20,7 +20,7 @@ use gotemp_core::actor::Actor;
 use gotemp_core::event::{ActionType, Auditable, PendingEvent};
 use gotemp_core::page::{Page, PageRequest, PageSpec};
 use gotemp_core::ports::Repositories;
-use gotemp_core::values::{Text, ValidityPeriod, now};
+use gotemp_core::values::{TenantId, Text, ValidityPeriod, now};
 use std::future::Future;
 
 /// The actor every conformance write is made by.
@@ -117,9 +117,15 @@ pub fn text(s: &str) -> Text {
     Text::parse("text", s, 1000).unwrap()
 }
 
+/// The tenant the cases write to: `default`, where a single-tenant deployment keeps everything.
+/// The isolation cases write to others besides.
+pub fn tenant() -> TenantId {
+    TenantId::default_tenant()
+}
+
 /// The event for a write of a `T`.
 pub fn event<T: Auditable>(action: ActionType) -> PendingEvent {
-    PendingEvent::new::<T>(action, &Actor::admin(ACTOR), now())
+    PendingEvent::new::<T>(action, &Actor::admin(tenant(), ACTOR), now())
 }
 
 /// How many events wait in the outbox.

@@ -1,6 +1,7 @@
 //! The transactional outbox: one event per committed write, none for a failed one.
 
 use super::{ACTOR, event, pending_events, period, text};
+use crate::conformance::tenant;
 use chrono::{Duration, Utc};
 use gotemp_core::entities::*;
 use gotemp_core::event::ActionType;
@@ -37,29 +38,44 @@ fn customer(id: &str) -> CustomerDraft {
 pub async fn one_event_per_committed_write(r: &Repositories) {
     let u = r
         .users
-        .create(&user(), event::<User>(ActionType::Insert))
+        .create(&tenant(), &user(), event::<User>(ActionType::Insert))
         .await
         .unwrap();
     let u2 = r
         .users
-        .update(u.id, &user(), 1, event::<User>(ActionType::Update))
+        .update(
+            &tenant(),
+            u.id,
+            &user(),
+            1,
+            event::<User>(ActionType::Update),
+        )
         .await
         .unwrap();
     r.users
-        .delete(u.id, 2, event::<User>(ActionType::Delete))
+        .delete(&tenant(), u.id, 2, event::<User>(ActionType::Delete))
         .await
         .unwrap();
     r.customers
-        .create(&customer("c1"), event::<Customer>(ActionType::Insert))
+        .create(
+            &tenant(),
+            &customer("c1"),
+            event::<Customer>(ActionType::Insert),
+        )
         .await
         .unwrap();
-    let c1 = r.customers.get("c1").await.unwrap().unwrap();
+    let c1 = r.customers.get(&tenant(), "c1").await.unwrap().unwrap();
     r.customers
-        .update(&customer("c1"), &c1, event::<Customer>(ActionType::Update))
+        .update(
+            &tenant(),
+            &customer("c1"),
+            &c1,
+            event::<Customer>(ActionType::Update),
+        )
         .await
         .unwrap();
     r.customers
-        .delete("c1", 2, event::<Customer>(ActionType::Delete))
+        .delete(&tenant(), "c1", 2, event::<Customer>(ActionType::Delete))
         .await
         .unwrap();
     let pd = ProductDraft {
@@ -73,15 +89,15 @@ pub async fn one_event_per_committed_write(r: &Repositories) {
     };
     let p1 = r
         .products
-        .create(&pd, event::<Product>(ActionType::Insert))
+        .create(&tenant(), &pd, event::<Product>(ActionType::Insert))
         .await
         .unwrap();
     r.products
-        .update(&pd, &p1, event::<Product>(ActionType::Update))
+        .update(&tenant(), &pd, &p1, event::<Product>(ActionType::Update))
         .await
         .unwrap();
     r.products
-        .delete("p1", 2, event::<Product>(ActionType::Delete))
+        .delete(&tenant(), "p1", 2, event::<Product>(ActionType::Delete))
         .await
         .unwrap();
     let prd = PromotionDraft {
@@ -96,15 +112,21 @@ pub async fn one_event_per_committed_write(r: &Repositories) {
     };
     let p = r
         .promotions
-        .create(&prd, event::<Promotion>(ActionType::Insert))
+        .create(&tenant(), &prd, event::<Promotion>(ActionType::Insert))
         .await
         .unwrap();
     r.promotions
-        .update(p.id, &prd, 1, event::<Promotion>(ActionType::Update))
+        .update(
+            &tenant(),
+            p.id,
+            &prd,
+            1,
+            event::<Promotion>(ActionType::Update),
+        )
         .await
         .unwrap();
     r.promotions
-        .delete(p.id, 2, event::<Promotion>(ActionType::Delete))
+        .delete(&tenant(), p.id, 2, event::<Promotion>(ActionType::Delete))
         .await
         .unwrap();
 
@@ -156,54 +178,69 @@ pub async fn one_event_per_committed_write(r: &Repositories) {
 pub async fn nothing_for_failed_writes(r: &Repositories) {
     let u = r
         .users
-        .create(&user(), event::<User>(ActionType::Insert))
+        .create(&tenant(), &user(), event::<User>(ActionType::Insert))
         .await
         .unwrap();
     r.customers
-        .create(&customer("c1"), event::<Customer>(ActionType::Insert))
+        .create(
+            &tenant(),
+            &customer("c1"),
+            event::<Customer>(ActionType::Insert),
+        )
         .await
         .unwrap();
     assert_eq!(pending_events(r).await, 2);
     assert!(
         r.users
-            .create(&user(), event::<User>(ActionType::Insert))
+            .create(&tenant(), &user(), event::<User>(ActionType::Insert))
             .await
             .is_err(),
         "duplicate e-mail"
     );
     assert!(
         r.users
-            .update(u.id, &user(), 7, event::<User>(ActionType::Update))
+            .update(
+                &tenant(),
+                u.id,
+                &user(),
+                7,
+                event::<User>(ActionType::Update)
+            )
             .await
             .is_err(),
         "stale"
     );
     assert!(
         r.users
-            .delete(u.id + 100, 1, event::<User>(ActionType::Delete))
+            .delete(&tenant(), u.id + 100, 1, event::<User>(ActionType::Delete))
             .await
             .is_err(),
         "missing"
     );
     assert!(
         r.customers
-            .create(&customer("c1"), event::<Customer>(ActionType::Insert))
+            .create(
+                &tenant(),
+                &customer("c1"),
+                event::<Customer>(ActionType::Insert)
+            )
             .await
             .is_err(),
         "duplicate id"
     );
     assert!(
         r.customers
-            .delete("c1", 5, event::<Customer>(ActionType::Delete))
+            .delete(&tenant(), "c1", 5, event::<Customer>(ActionType::Delete))
             .await
             .is_err(),
         "stale"
     );
-    let c1 = r.customers.get("c1").await.unwrap().unwrap();
+    let c1 = r.customers.get(&tenant(), "c1").await.unwrap().unwrap();
     let stale = Customer { version: 5, ..c1 };
     assert!(
         r.customers
             .update(
+                &tenant(),
                 &customer("c1"),
                 &stale,
                 event::<Customer>(ActionType::Update)
@@ -219,6 +256,7 @@ pub async fn nothing_for_failed_writes(r: &Repositories) {
     assert!(
         r.customers
             .update(
+                &tenant(),
                 &customer("c2"),
                 &gone,
                 event::<Customer>(ActionType::Update)
@@ -243,12 +281,17 @@ pub async fn master_events_hold_the_stored_object(r: &Repositories) {
     .unwrap()
     .clone();
     let created = (r.customers)
-        .create(&draft, event::<Customer>(ActionType::Insert))
+        .create(&tenant(), &draft, event::<Customer>(ActionType::Insert))
         .await
         .unwrap();
     draft.name = text("Exact, renamed");
     let updated = (r.customers)
-        .update(&draft, &created, event::<Customer>(ActionType::Update))
+        .update(
+            &tenant(),
+            &draft,
+            &created,
+            event::<Customer>(ActionType::Update),
+        )
         .await
         .unwrap();
     assert_eq!(updated.version, 2);
@@ -263,7 +306,7 @@ pub async fn master_events_hold_the_stored_object(r: &Repositories) {
         extra_fields: ExtraFields::new(),
     };
     let product = (r.products)
-        .create(&pd, event::<Product>(ActionType::Insert))
+        .create(&tenant(), &pd, event::<Product>(ActionType::Insert))
         .await
         .unwrap();
     let stored = [
@@ -281,7 +324,11 @@ pub async fn master_events_hold_the_stored_object(r: &Repositories) {
 pub async fn mark_sent_and_prune(r: &Repositories) {
     for id in ["a", "b", "c"] {
         r.customers
-            .create(&customer(id), event::<Customer>(ActionType::Insert))
+            .create(
+                &tenant(),
+                &customer(id),
+                event::<Customer>(ActionType::Insert),
+            )
             .await
             .unwrap();
     }
@@ -319,7 +366,11 @@ pub async fn mark_sent_and_prune(r: &Repositories) {
 pub async fn set_aside_and_requeue(r: &Repositories) {
     for id in ["a", "b"] {
         r.customers
-            .create(&customer(id), event::<Customer>(ActionType::Insert))
+            .create(
+                &tenant(),
+                &customer(id),
+                event::<Customer>(ActionType::Insert),
+            )
             .await
             .unwrap();
     }
@@ -336,23 +387,27 @@ pub async fn set_aside_and_requeue(r: &Repositories) {
     r.outbox.mark_sent(&[second]).await.unwrap();
     assert_eq!(r.outbox.backlog().await.unwrap(), 0);
     assert_eq!(r.outbox.oldest_pending().await.unwrap(), None);
-    assert_eq!(r.outbox.set_aside_count().await.unwrap(), 1);
-    let aside = r.outbox.set_aside_events(10).await.unwrap();
+    assert_eq!(r.outbox.set_aside_count(None).await.unwrap(), 1);
+    let aside = r.outbox.set_aside_events(&tenant(), 10).await.unwrap();
     assert_eq!(aside.len(), 1);
     assert_eq!(aside[0].position, first);
     assert_eq!(aside[0].event.object_id, "a");
     assert_eq!(aside[0].reason, "too large for the broker");
     let pruned = r.outbox.prune_sent(Utc::now() + Duration::hours(1)).await;
     assert_eq!(pruned.unwrap(), 1, "only the sent one");
-    assert_eq!(r.outbox.set_aside_count().await.unwrap(), 1, "never pruned");
+    assert_eq!(
+        r.outbox.set_aside_count(None).await.unwrap(),
+        1,
+        "never pruned"
+    );
 
-    assert!(r.outbox.requeue(first).await.unwrap());
-    assert!(!r.outbox.requeue(first).await.unwrap(), "once");
+    assert!(r.outbox.requeue(&tenant(), first).await.unwrap());
+    assert!(!r.outbox.requeue(&tenant(), first).await.unwrap(), "once");
     assert!(
-        !r.outbox.requeue(second).await.unwrap(),
+        !r.outbox.requeue(&tenant(), second).await.unwrap(),
         "only what was set aside"
     );
-    assert_eq!(r.outbox.set_aside_count().await.unwrap(), 0);
+    assert_eq!(r.outbox.set_aside_count(None).await.unwrap(), 0);
     let again = r
         .outbox
         .claim(10, StdDuration::from_secs(30))
@@ -370,7 +425,11 @@ pub async fn claims_lease_and_release(r: &Repositories) {
     use std::time::Duration as Std;
     for id in ["a", "b", "c"] {
         r.customers
-            .create(&customer(id), event::<Customer>(ActionType::Insert))
+            .create(
+                &tenant(),
+                &customer(id),
+                event::<Customer>(ActionType::Insert),
+            )
             .await
             .unwrap();
     }
@@ -429,7 +488,11 @@ pub async fn wait_for_new_wakes_on_commit(r: &Repositories) {
     });
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     r.customers
-        .create(&customer("wake"), event::<Customer>(ActionType::Insert))
+        .create(
+            &tenant(),
+            &customer("wake"),
+            event::<Customer>(ActionType::Insert),
+        )
         .await
         .unwrap();
     let waited = tokio::time::timeout(std::time::Duration::from_secs(10), waiter)

@@ -1,6 +1,7 @@
 //! Promotions.
 
 use super::{ACTOR, event, period, text, walk, year};
+use crate::conformance::tenant;
 use gotemp_core::entities::{
     Discount, Promotion, PromotionDraft, PromotionFilter, PromotionProduct,
 };
@@ -42,7 +43,7 @@ fn draft(name: &str, customer: &str, products: Vec<PromotionProduct>) -> Promoti
 
 async fn create(r: &Repositories, d: &PromotionDraft) -> Promotion {
     r.promotions
-        .create(d, event::<Promotion>(ActionType::Insert))
+        .create(&tenant(), d, event::<Promotion>(ActionType::Insert))
         .await
         .unwrap()
 }
@@ -77,7 +78,7 @@ pub async fn create_get_update_delete(r: &Repositories) {
     );
     assert_eq!((created.modified_by, created.version), (ACTOR, 1));
     assert_eq!(
-        r.promotions.get(created.id).await.unwrap(),
+        r.promotions.get(&tenant(), created.id).await.unwrap(),
         Some(created.clone())
     );
 
@@ -88,7 +89,13 @@ pub async fn create_get_update_delete(r: &Repositories) {
     d2.prev_approval_status = 0;
     let updated = r
         .promotions
-        .update(created.id, &d2, 1, event::<Promotion>(ActionType::Update))
+        .update(
+            &tenant(),
+            created.id,
+            &d2,
+            1,
+            event::<Promotion>(ActionType::Update),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -100,22 +107,27 @@ pub async fn create_get_update_delete(r: &Repositories) {
     assert_eq!(updated.products, d2.products);
     assert_eq!((updated.approval_status, updated.version), (2, 2));
     assert_eq!(
-        r.promotions.get(created.id).await.unwrap(),
+        r.promotions.get(&tenant(), created.id).await.unwrap(),
         Some(updated.clone())
     );
 
     let deleted = r
         .promotions
-        .delete(created.id, 2, event::<Promotion>(ActionType::Delete))
+        .delete(
+            &tenant(),
+            created.id,
+            2,
+            event::<Promotion>(ActionType::Delete),
+        )
         .await
         .unwrap();
     assert_eq!(deleted, updated);
-    assert_eq!(r.promotions.get(created.id).await.unwrap(), None);
+    assert_eq!(r.promotions.get(&tenant(), created.id).await.unwrap(), None);
 }
 
 async fn ids(r: &Repositories, f: PromotionFilter) -> Vec<i64> {
     r.promotions
-        .list(&f, &PageSpec::first(500))
+        .list(&tenant(), &f, &PageSpec::first(500))
         .await
         .unwrap()
         .items
@@ -247,7 +259,7 @@ pub async fn pagination(r: &Repositories) {
     };
     let pages = walk(2, |spec| {
         let f = f.clone();
-        async move { r.promotions.list(&f, &spec).await }
+        async move { r.promotions.list(&tenant(), &f, &spec).await }
     })
     .await;
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
@@ -267,6 +279,7 @@ pub async fn stale_version_and_not_found(r: &Repositories) {
     let err = r
         .promotions
         .update(
+            &tenant(),
             p.id,
             &draft("T", "canard", vec![]),
             3,
@@ -286,7 +299,7 @@ pub async fn stale_version_and_not_found(r: &Repositories) {
     );
     let err = r
         .promotions
-        .delete(p.id, 3, event::<Promotion>(ActionType::Delete))
+        .delete(&tenant(), p.id, 3, event::<Promotion>(ActionType::Delete))
         .await
         .unwrap_err();
     assert!(
@@ -299,10 +312,11 @@ pub async fn stale_version_and_not_found(r: &Repositories) {
         ),
         "{err:?}"
     );
-    assert_eq!(r.promotions.get(p.id).await.unwrap(), Some(p));
+    assert_eq!(r.promotions.get(&tenant(), p.id).await.unwrap(), Some(p));
     let err = r
         .promotions
         .update(
+            &tenant(),
             424_242,
             &draft("T", "canard", vec![]),
             1,
@@ -322,7 +336,12 @@ pub async fn stale_version_and_not_found(r: &Repositories) {
     );
     let err = r
         .promotions
-        .delete(424_242, 1, event::<Promotion>(ActionType::Delete))
+        .delete(
+            &tenant(),
+            424_242,
+            1,
+            event::<Promotion>(ActionType::Delete),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");

@@ -1,6 +1,7 @@
 //! Users.
 
 use super::{ACTOR, event, pending_events, period, text, walk, year};
+use crate::conformance::tenant;
 use gotemp_core::entities::{User, UserDraft, UserFilter};
 use gotemp_core::error::{ConflictKind, Error};
 use gotemp_core::event::ActionType;
@@ -26,7 +27,7 @@ pub(super) fn draft(first: &str, last: &str, email: &str, company: Option<&str>)
 pub(super) async fn create(repos: &Repositories, d: &UserDraft) -> User {
     repos
         .users
-        .create(d, event::<User>(ActionType::Insert))
+        .create(&tenant(), d, event::<User>(ActionType::Insert))
         .await
         .unwrap()
 }
@@ -36,7 +37,7 @@ pub async fn create_get_update_delete(repos: &Repositories) {
     let d = draft("Ann", "Smith", "Ann.Smith@Example.com", Some("Ducks R Us"));
     let ev = event::<User>(ActionType::Insert);
     let at = ev.occurred_at;
-    let created = repos.users.create(&d, ev).await.unwrap();
+    let created = repos.users.create(&tenant(), &d, ev).await.unwrap();
     assert!(created.id > 0);
     assert_eq!(created.name, "Ann Smith");
     assert_eq!(
@@ -52,7 +53,7 @@ pub async fn create_get_update_delete(repos: &Repositories) {
     assert_eq!((created.created_at, created.updated_at), (at, at));
     assert_eq!((created.modified_by, created.version), (ACTOR, 1));
     assert_eq!(
-        repos.users.get(created.id).await.unwrap(),
+        repos.users.get(&tenant(), created.id).await.unwrap(),
         Some(created.clone())
     );
 
@@ -64,7 +65,7 @@ pub async fn create_get_update_delete(repos: &Repositories) {
     let updated_at = ev.occurred_at;
     let updated = repos
         .users
-        .update(created.id, &changed, 1, ev)
+        .update(&tenant(), created.id, &changed, 1, ev)
         .await
         .unwrap();
     assert_eq!(updated.version, 2);
@@ -74,17 +75,17 @@ pub async fn create_get_update_delete(repos: &Repositories) {
     assert_eq!(updated.valid_from, year(2001));
     assert_eq!((updated.created_at, updated.updated_at), (at, updated_at));
     assert_eq!(
-        repos.users.get(created.id).await.unwrap(),
+        repos.users.get(&tenant(), created.id).await.unwrap(),
         Some(updated.clone())
     );
 
     let deleted = repos
         .users
-        .delete(created.id, 2, event::<User>(ActionType::Delete))
+        .delete(&tenant(), created.id, 2, event::<User>(ActionType::Delete))
         .await
         .unwrap();
     assert_eq!(deleted, updated);
-    assert_eq!(repos.users.get(created.id).await.unwrap(), None);
+    assert_eq!(repos.users.get(&tenant(), created.id).await.unwrap(), None);
 }
 
 /// E-mail uniqueness ignores case, on create and on update, and is a Duplicate conflict on
@@ -94,6 +95,7 @@ pub async fn email_unique_ignoring_case(repos: &Repositories) {
     let err = repos
         .users
         .create(
+            &tenant(),
             &draft("B", "B", "SAME@example.COM", None),
             event::<User>(ActionType::Insert),
         )
@@ -104,6 +106,7 @@ pub async fn email_unique_ignoring_case(repos: &Repositories) {
     let err = repos
         .users
         .update(
+            &tenant(),
             other.id,
             &draft("C", "C", "Same@Example.com", None),
             1,
@@ -113,7 +116,7 @@ pub async fn email_unique_ignoring_case(repos: &Repositories) {
         .unwrap_err();
     assert_duplicate_email(err);
     assert_eq!(
-        repos.users.get(other.id).await.unwrap(),
+        repos.users.get(&tenant(), other.id).await.unwrap(),
         Some(other),
         "unchanged"
     );
@@ -132,7 +135,7 @@ fn assert_duplicate_email(err: Error) {
 async fn ids(repos: &Repositories, filter: UserFilter) -> Vec<i64> {
     let page = repos
         .users
-        .list(&filter, &PageSpec::first(500))
+        .list(&tenant(), &filter, &PageSpec::first(500))
         .await
         .unwrap();
     page.items.iter().map(|u| u.id).collect()
@@ -225,7 +228,7 @@ pub async fn pagination(repos: &Repositories) {
     let users = repos.users.clone();
     let pages = walk(3, |spec| {
         let users = users.clone();
-        async move { users.list(&UserFilter::default(), &spec).await }
+        async move { users.list(&tenant(), &UserFilter::default(), &spec).await }
     })
     .await;
     let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
@@ -239,7 +242,7 @@ pub async fn pagination(repos: &Repositories) {
     };
     let first = repos
         .users
-        .list(&filtered, &PageSpec::first(2))
+        .list(&tenant(), &filtered, &PageSpec::first(2))
         .await
         .unwrap();
     create(repos, &draft("P", "Late", "late@x.example", None)).await;
@@ -249,7 +252,7 @@ pub async fn pagination(repos: &Repositories) {
     };
     let rest = repos
         .users
-        .list(&filtered, &PageSpec::parse(&req).unwrap())
+        .list(&tenant(), &filtered, &PageSpec::parse(&req).unwrap())
         .await
         .unwrap();
     assert_eq!(
@@ -265,6 +268,7 @@ pub async fn stale_version_and_not_found(repos: &Repositories) {
     let err = repos
         .users
         .update(
+            &tenant(),
             u.id,
             &draft("T", "T", "s@x.example", None),
             5,
@@ -284,7 +288,7 @@ pub async fn stale_version_and_not_found(repos: &Repositories) {
     );
     let err = repos
         .users
-        .delete(u.id, 5, event::<User>(ActionType::Delete))
+        .delete(&tenant(), u.id, 5, event::<User>(ActionType::Delete))
         .await
         .unwrap_err();
     assert!(
@@ -297,10 +301,11 @@ pub async fn stale_version_and_not_found(repos: &Repositories) {
         ),
         "{err:?}"
     );
-    assert_eq!(repos.users.get(u.id).await.unwrap(), Some(u));
+    assert_eq!(repos.users.get(&tenant(), u.id).await.unwrap(), Some(u));
     let err = repos
         .users
         .update(
+            &tenant(),
             999_999,
             &draft("T", "T", "t@x.example", None),
             1,
@@ -314,7 +319,7 @@ pub async fn stale_version_and_not_found(repos: &Repositories) {
     );
     let err = repos
         .users
-        .delete(999_999, 1, event::<User>(ActionType::Delete))
+        .delete(&tenant(), 999_999, 1, event::<User>(ActionType::Delete))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
@@ -337,7 +342,7 @@ pub async fn credentials_and_hash(repos: &Repositories) {
     keep.password_hash = None;
     repos
         .users
-        .update(u.id, &keep, 1, event::<User>(ActionType::Update))
+        .update(&tenant(), u.id, &keep, 1, event::<User>(ActionType::Update))
         .await
         .unwrap();
     let (_, hash) = repos.users.credentials(&email).await.unwrap().unwrap();
@@ -347,15 +352,19 @@ pub async fn credentials_and_hash(repos: &Repositories) {
         "update without a password keeps the hash"
     );
 
-    let new_hash = PasswordHash::new("$argon2id$new");
+    let (tenant, new_hash) = (tenant(), PasswordHash::new("$argon2id$new"));
     let stale = PasswordHash::new("$2b$not-the-stored-one");
-    let replaced = repos.users.set_password_hash(u.id, &new_hash, &stale);
+    let replaced = repos
+        .users
+        .set_password_hash(&tenant, u.id, &new_hash, &stale);
     assert!(
         !replaced.await.unwrap(),
         "only the hash that was verified is replaced"
     );
     let stored = d.password_hash.clone().unwrap();
-    let replaced = repos.users.set_password_hash(u.id, &new_hash, &stored);
+    let replaced = repos
+        .users
+        .set_password_hash(&tenant, u.id, &new_hash, &stored);
     assert!(replaced.await.unwrap());
     let (found, hash) = repos.users.credentials(&email).await.unwrap().unwrap();
     assert_eq!(hash, new_hash);

@@ -10,7 +10,7 @@ async fn bucket_width_and_range_are_checked() {
     let mut repo = MockAuditRepository::new();
     repo.expect_count_by_bucket()
         .times(1)
-        .returning(|_, _| Ok(vec![]));
+        .returning(|_, _, _| Ok(vec![]));
     let svc = AuditService::new(Arc::new(repo));
     let f = AuditFilter::default();
     assert_eq!(
@@ -58,14 +58,14 @@ async fn bucket_width_and_range_are_checked() {
 async fn a_count_without_a_range_covers_the_last_max_buckets_widths() {
     let mut repo = MockAuditRepository::new();
     repo.expect_count_by_bucket()
-        .withf(|filter, width| {
+        .withf(|_, filter, width| {
             let (Some(from), Some(to)) = (filter.from, filter.to) else {
                 return false;
             };
             to - from == *width * crate::services::audit::MAX_BUCKETS as i32
         })
         .times(1)
-        .returning(|_, _| Ok(vec![]));
+        .returning(|_, _, _| Ok(vec![]));
     let svc = AuditService::new(Arc::new(repo));
     let before = crate::values::now();
     let counted = svc
@@ -80,19 +80,19 @@ async fn a_count_without_a_range_covers_the_last_max_buckets_widths() {
 async fn history_filters_one_object_and_get_reports_missing_records() {
     let mut repo = MockAuditRepository::new();
     repo.expect_list()
-        .withf(|f, p| {
+        .withf(|_, f, p| {
             f.object_name.as_deref() == Some("customer")
                 && f.object_id.as_deref() == Some("ducksrus")
                 && p.limit == 20
         })
         .times(1)
-        .returning(|_, _| {
+        .returning(|_, _, _| {
             Ok(Page {
                 items: vec![],
                 next_cursor: None,
             })
         });
-    repo.expect_get().returning(|_| Ok(None));
+    repo.expect_get().returning(|_, _| Ok(None));
     let svc = AuditService::new(Arc::new(repo));
     svc.history(&actor(), "customer", "ducksrus", &PageRequest::first(20))
         .await

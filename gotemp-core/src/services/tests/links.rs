@@ -26,8 +26,8 @@ fn customers(
 ) -> MockMasterRepository<Customer> {
     let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_get()
-        .returning(move |id| Ok(existing.contains(&id).then(|| customer(id, 1))));
-    repo.expect_related().returning(move |id, q| {
+        .returning(move |_, id| Ok(existing.contains(&id).then(|| customer(id, 1))));
+    repo.expect_related().returning(move |_, id, q| {
         assert_eq!(
             q.direction,
             crate::entities::Direction::Incoming,
@@ -114,14 +114,14 @@ async fn a_link_that_would_close_a_loop_is_refused() {
 async fn a_valid_link_is_stored_with_its_event() {
     let mut repo = customers(&["a", "b", "c"], &[("a", "b")]);
     repo.expect_link()
-        .withf(|d, e| {
+        .withf(|_, d, e| {
             (d.from.as_str(), d.to.as_str()) == ("c", "a")
                 && d.kind.as_ref().map(|k| k.as_str()) == Some("pay_to")
                 && e.action_func == "create_customer_link"
                 && e.object_name == "customer_link"
         })
         .times(1)
-        .returning(|d, _| Ok(stored(d)));
+        .returning(|_, d, _| Ok(stored(d)));
     let link = CustomerService::new(Arc::new(repo))
         .add_child(&actor(), "c", new_link("a", Some("pay_to")))
         .await
@@ -132,24 +132,24 @@ async fn a_valid_link_is_stored_with_its_event() {
 #[tokio::test]
 async fn a_component_link_points_from_the_component_to_the_product() {
     let mut repo = MockMasterRepository::<Product>::new();
-    repo.expect_get().returning(|id| Ok(Some(product(id))));
-    repo.expect_related().returning(|_, _| Ok(vec![]));
+    repo.expect_get().returning(|_, id| Ok(Some(product(id))));
+    repo.expect_related().returning(|_, _, _| Ok(vec![]));
     repo.expect_link()
-        .withf(|d, e| {
+        .withf(|_, d, e| {
             (d.from.as_str(), d.to.as_str(), d.relation)
                 == ("intamd", "switch", Relation::IsComponentOf)
                 && d.kind.is_none()
                 && e.action_func == "create_product_link"
         })
         .times(1)
-        .returning(|d, _| Ok(stored(d)));
+        .returning(|_, d, _| Ok(stored(d)));
     repo.expect_unlink()
-        .withf(|from, relation, to, e| {
+        .withf(|_, from, relation, to, e| {
             (from, *relation, to) == ("intamd", Relation::IsComponentOf, "switch")
                 && e.action_func == "delete_product_link"
         })
         .times(1)
-        .returning(|from, relation, to, _| {
+        .returning(|_, from, relation, to, _| {
             Ok(Link {
                 from: from.into(),
                 to: to.into(),
@@ -175,7 +175,7 @@ async fn a_component_link_points_from_the_component_to_the_product() {
 #[tokio::test]
 async fn listing_the_neighbours_of_an_unknown_object_is_not_found() {
     let mut repo = MockMasterRepository::<Product>::new();
-    repo.expect_get().returning(|_| Ok(None));
+    repo.expect_get().returning(|_, _| Ok(None));
     let err = ProductService::new(Arc::new(repo))
         .components(&actor(), "nothing", None)
         .await

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 fn credentials(u: User) -> MockUserRepository {
     let mut repo = MockUserRepository::new();
     let status = AuthStatus {
+        tenant: crate::values::TenantId::default_tenant(),
         user: u,
         token_version: 3,
     };
@@ -17,7 +18,7 @@ fn credentials(u: User) -> MockUserRepository {
     repo.expect_credentials()
         .returning(move |_| Ok(Some((stored.clone(), PasswordHash::new("stored")))));
     repo.expect_auth_status()
-        .returning(move |_| Ok(Some(status.clone())));
+        .returning(move |_, _| Ok(Some(status.clone())));
     repo.expect_record_access().returning(|_| Ok(()));
     repo
 }
@@ -106,13 +107,13 @@ async fn every_login_failure_is_the_same_error_after_a_password_check() {
 async fn login_upgrades_an_old_hash_and_survives_a_failed_upgrade() {
     let mut repo = credentials(user(7, 1));
     repo.expect_set_password_hash()
-        .withf(|id, h, old| {
+        .withf(|_, id, h, old| {
             *id == 7
                 && *h == PasswordHash::new("$argon2id$new")
                 && *old == PasswordHash::new("stored")
         })
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     let mut hasher = verifying(Verification::MatchNeedsRehash);
     hasher
         .expect_hash()
@@ -125,7 +126,7 @@ async fn login_upgrades_an_old_hash_and_survives_a_failed_upgrade() {
 
     let mut repo = credentials(user(7, 1));
     repo.expect_set_password_hash()
-        .returning(|_, _, _| Err(Error::unavailable("db")));
+        .returning(|_, _, _, _| Err(Error::unavailable("db")));
     let mut hasher = verifying(Verification::MatchNeedsRehash);
     hasher
         .expect_hash()
@@ -158,13 +159,14 @@ async fn a_token_is_refused_once_its_user_was_revoked_deactivated_or_deleted() {
     let answer = |status: Option<AuthStatus>| {
         let mut repo = MockUserRepository::new();
         repo.expect_auth_status()
-            .returning(move |_| Ok(status.clone()));
+            .returning(move |_, _| Ok(status.clone()));
         let svc = service(repo, MockPasswordHasher::new());
         let token = token.clone();
         async move { svc.authenticate(&token).await }
     };
     let now = |version: i64, user: User| {
         Some(AuthStatus {
+            tenant: crate::values::TenantId::default_tenant(),
             user,
             token_version: version,
         })
@@ -201,6 +203,7 @@ async fn logins_and_failures_are_access_events_without_secrets() {
     let mut repo = credentials(user(7, 1));
     repo.checkpoint();
     let stored = AuthStatus {
+        tenant: crate::values::TenantId::default_tenant(),
         user: user(7, 1),
         token_version: 3,
     };

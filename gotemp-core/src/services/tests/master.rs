@@ -11,14 +11,14 @@ use std::sync::Arc;
 async fn customer_create_generates_an_id_and_a_one_year_validity() {
     let mut repo = MockMasterRepository::<Customer>::new();
     repo.expect_create()
-        .withf(|d, e| {
+        .withf(|_, d, e| {
             d.id.as_str().starts_with("pato-loco-inc-")
                 && d.validity.valid_thru() - d.validity.valid_from() >= chrono::Duration::days(365)
                 && d.extra_fields["external_id"] == "9"
                 && e.action_func == "create_customer"
         })
         .times(1)
-        .returning(|d, _| Ok(customer(d.id.as_str(), 1)));
+        .returning(|_, d, _| Ok(customer(d.id.as_str(), 1)));
     let input = NewCustomer {
         name: "Pato Loco Inc".into(),
         extra_fields: json!({"external_id": "9"}).as_object().cloned(),
@@ -50,9 +50,10 @@ async fn customer_create_reports_every_invalid_field() {
 #[tokio::test]
 async fn customer_update_keeps_what_is_not_given() {
     let mut repo = MockMasterRepository::<Customer>::new();
-    repo.expect_get().returning(|id| Ok(Some(customer(id, 2))));
+    repo.expect_get()
+        .returning(|_, id| Ok(Some(customer(id, 2))));
     repo.expect_update()
-        .withf(|d, current, _| {
+        .withf(|_, d, current, _| {
             current.version == 2
                 && d.name.as_str() == "Ducks Are Us"
                 && d.extra_fields["external_id"] == "1"
@@ -60,7 +61,7 @@ async fn customer_update_keeps_what_is_not_given() {
                 && d.validity.valid_thru() == year(2100)
         })
         .times(1)
-        .returning(|d, _, _| Ok(customer(d.id.as_str(), 3)));
+        .returning(|_, d, _, _| Ok(customer(d.id.as_str(), 3)));
     let changes = CustomerChanges {
         name: Some("Ducks Are Us".into()),
         valid_thru: Some(year(2100)),
@@ -79,7 +80,8 @@ async fn customer_update_keeps_what_is_not_given() {
 #[tokio::test]
 async fn customer_update_rejects_a_period_that_ends_before_it_starts() {
     let mut repo = MockMasterRepository::<Customer>::new();
-    repo.expect_get().returning(|id| Ok(Some(customer(id, 1))));
+    repo.expect_get()
+        .returning(|_, id| Ok(Some(customer(id, 1))));
     let changes = CustomerChanges {
         valid_from: Some(year(2300)),
         ..Default::default()
@@ -94,11 +96,12 @@ async fn customer_update_rejects_a_period_that_ends_before_it_starts() {
 #[tokio::test]
 async fn a_customer_named_by_promotions_cannot_be_deleted() {
     let mut repo = MockMasterRepository::<Customer>::new();
-    repo.expect_get().returning(|id| Ok(Some(customer(id, 1))));
+    repo.expect_get()
+        .returning(|_, id| Ok(Some(customer(id, 1))));
     let mut refs = MockReferences::new();
     refs.expect_is_referenced()
-        .withf(|id| id == "ducksrus")
-        .returning(|_| Ok(true));
+        .withf(|_, id| id == "ducksrus")
+        .returning(|_, _| Ok(true));
     refs.expect_holders().return_const("promotions");
     let svc = CustomerService::new(Arc::new(repo)).with_references(Arc::new(refs));
     let err = svc.delete(&actor(), "ducksrus", None).await.unwrap_err();
@@ -112,13 +115,14 @@ async fn a_customer_named_by_promotions_cannot_be_deleted() {
 #[tokio::test]
 async fn an_unreferenced_customer_is_deleted_at_the_version_read() {
     let mut repo = MockMasterRepository::<Customer>::new();
-    repo.expect_get().returning(|id| Ok(Some(customer(id, 4))));
+    repo.expect_get()
+        .returning(|_, id| Ok(Some(customer(id, 4))));
     repo.expect_delete()
-        .withf(|id, v, e| id == "canard" && *v == 4 && e.action_func == "delete_customer")
+        .withf(|_, id, v, e| id == "canard" && *v == 4 && e.action_func == "delete_customer")
         .times(1)
-        .returning(|id, _, _| Ok(customer(id, 4)));
+        .returning(|_, id, _, _| Ok(customer(id, 4)));
     let mut refs = MockReferences::new();
-    refs.expect_is_referenced().returning(|_| Ok(false));
+    refs.expect_is_referenced().returning(|_, _| Ok(false));
     let svc = CustomerService::new(Arc::new(repo)).with_references(Arc::new(refs));
     svc.delete(&actor(), "canard", None).await.unwrap();
 }
@@ -126,8 +130,8 @@ async fn an_unreferenced_customer_is_deleted_at_the_version_read() {
 #[tokio::test]
 async fn customer_get_and_list() {
     let mut repo = MockMasterRepository::<Customer>::new();
-    repo.expect_get().returning(|_| Ok(None));
-    repo.expect_list().returning(|_, _| {
+    repo.expect_get().returning(|_, _| Ok(None));
+    repo.expect_list().returning(|_, _, _| {
         Ok(crate::page::Page {
             items: vec![],
             next_cursor: None,
@@ -209,20 +213,21 @@ async fn product_level_is_required_and_kept_when_absent_from_an_update() {
     assert_eq!(fields(refused), ["hierarchy_level"]);
     let mut repo = MockMasterRepository::<Product>::new();
     repo.expect_create()
-        .withf(|d, _| d.id.as_str() == "switch" && d.extras.hierarchy_level.as_str() == "sku")
-        .returning(|d, _| Ok(product(d.id.as_str(), 1)));
-    repo.expect_get().returning(|id| Ok(Some(product(id, 1))));
+        .withf(|_, d, _| d.id.as_str() == "switch" && d.extras.hierarchy_level.as_str() == "sku")
+        .returning(|_, d, _| Ok(product(d.id.as_str(), 1)));
+    repo.expect_get()
+        .returning(|_, id| Ok(Some(product(id, 1))));
     repo.expect_update()
-        .withf(|d, current, e| {
+        .withf(|_, d, current, e| {
             d.extras.hierarchy_level.as_str() == "sku"
                 && current.version == 1
                 && e.action_func == "update_product"
         })
         .times(1)
-        .returning(|d, _, _| Ok(product(d.id.as_str(), 2)));
+        .returning(|_, d, _, _| Ok(product(d.id.as_str(), 2)));
     repo.expect_delete()
-        .withf(|id, v, _| id == "switch" && *v == 1)
-        .returning(|id, _, _| Ok(product(id, 1)));
+        .withf(|_, id, v, _| id == "switch" && *v == 1)
+        .returning(|_, id, _, _| Ok(product(id, 1)));
     let svc = ProductService::new(Arc::new(repo));
     let input = NewProduct {
         id: Some("switch".into()),

@@ -17,7 +17,7 @@ pub fn year(y: i32) -> DateTime<Utc> {
 }
 
 pub fn actor() -> Actor {
-    Actor::admin(42)
+    Actor::admin(crate::values::TenantId::default_tenant(), 42)
 }
 
 /// The fields a validation error names, in order.

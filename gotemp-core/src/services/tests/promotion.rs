@@ -127,12 +127,12 @@ async fn create_needs_an_existing_customer() {
 async fn create_numbers_discounts_and_returns_the_customer_name() {
     let mut repo = MockPromotionRepository::new();
     repo.expect_create()
-        .withf(|d, e| {
+        .withf(|_, d, e| {
             let ids: Vec<i64> = d.products[0].discounts.iter().map(|x| x.id).collect();
             ids == [6, 5, 7] && d.approval_status == 0 && e.action_func == "create_promotion"
         })
         .times(1)
-        .returning(|_, _| Ok(promotion(1, 1, "ducksrus", 0)));
+        .returning(|_, _, _| Ok(promotion(1, 1, "ducksrus", 0)));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(known_customers()));
     let created = svc.create(&actor(), new_promotion()).await.unwrap();
     assert_eq!(created.customer_name.as_deref(), Some("Ducks R Us"));
@@ -159,7 +159,7 @@ async fn no_number_after_the_largest_id_is_a_field_error_not_a_panic() {
 async fn a_failed_name_lookup_never_fails_the_read() {
     let mut repo = MockPromotionRepository::new();
     repo.expect_get()
-        .returning(|id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
+        .returning(|_, id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
     let mut dir = MockCustomerDirectory::new();
     dir.expect_customer()
         .returning(|_, _| Err(Error::unavailable("customer service down")));
@@ -171,7 +171,7 @@ async fn a_failed_name_lookup_never_fails_the_read() {
 #[tokio::test]
 async fn list_looks_each_customer_up_once() {
     let mut repo = MockPromotionRepository::new();
-    repo.expect_list().returning(|_, _| {
+    repo.expect_list().returning(|_, _, _| {
         Ok(Page {
             items: vec![
                 promotion(1, 1, "ducksrus", 0),
@@ -208,7 +208,7 @@ async fn list_looks_each_customer_up_once() {
 #[tokio::test]
 async fn only_promotions_in_their_initial_state_can_be_deleted() {
     let mut repo = MockPromotionRepository::new();
-    repo.expect_get().returning(|id| {
+    repo.expect_get().returning(|_, id| {
         Ok(Some(promotion(
             id,
             1,
@@ -217,9 +217,9 @@ async fn only_promotions_in_their_initial_state_can_be_deleted() {
         )))
     });
     repo.expect_delete()
-        .withf(|id, v, _| *id == 2 && *v == 1)
+        .withf(|_, id, v, _| *id == 2 && *v == 1)
         .times(1)
-        .returning(|id, _, _| Ok(promotion(id, 1, "ducksrus", 0)));
+        .returning(|_, id, _, _| Ok(promotion(id, 1, "ducksrus", 0)));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(known_customers()));
     let err = svc.delete(&actor(), 1, None).await.unwrap_err();
     assert_eq!(conflict_kind(&err), ConflictKind::State);
@@ -234,16 +234,16 @@ async fn only_promotions_in_their_initial_state_can_be_deleted() {
 async fn a_new_approval_status_moves_the_old_one_to_prev() {
     let mut repo = MockPromotionRepository::new();
     repo.expect_get()
-        .returning(|id| Ok(Some(promotion(id, 3, "ducksrus", 1))));
+        .returning(|_, id| Ok(Some(promotion(id, 3, "ducksrus", 1))));
     repo.expect_update()
-        .withf(|_, d, v, _| {
+        .withf(|_, _, d, v, _| {
             d.approval_status == 2
                 && d.prev_approval_status == 1
                 && *v == 3
                 && d.customer_id.as_str() == "patoloco"
         })
         .times(1)
-        .returning(|id, _, _, _| Ok(promotion(id, 4, "patoloco", 2)));
+        .returning(|_, id, _, _, _| Ok(promotion(id, 4, "patoloco", 2)));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(known_customers()));
     let changes = PromotionChanges {
         approval_status: Some(2),
@@ -258,7 +258,7 @@ async fn a_new_approval_status_moves_the_old_one_to_prev() {
 async fn update_to_an_unknown_customer_is_rejected() {
     let mut repo = MockPromotionRepository::new();
     repo.expect_get()
-        .returning(|id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
+        .returning(|_, id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
     let svc = PromotionService::new(Arc::new(repo), Arc::new(known_customers()));
     let changes = PromotionChanges {
         customer_id: Some("ghost".into()),
@@ -300,7 +300,7 @@ fn scoped(repo: MockPromotionRepository, hidden: &'static str) -> PromotionServi
 async fn a_customer_the_caller_may_not_read_is_neither_named_nor_accepted() {
     let mut repo = MockPromotionRepository::new();
     repo.expect_get()
-        .returning(|id| Ok(Some(promotion(id, 1, "patoloco", 0))));
+        .returning(|_, id| Ok(Some(promotion(id, 1, "patoloco", 0))));
     let svc = scoped(repo, "patoloco");
     let p = svc.get(&actor(), 1).await.unwrap();
     assert_eq!(
@@ -320,7 +320,7 @@ async fn a_customer_the_caller_may_not_read_is_neither_named_nor_accepted() {
 async fn a_change_is_asked_of_its_result_too() {
     let mut repo = MockPromotionRepository::new();
     repo.expect_get()
-        .returning(|id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
+        .returning(|_, id| Ok(Some(promotion(id, 1, "ducksrus", 0))));
     // The caller may change this promotion and read the other customer, but not hold a
     // promotion for it: moving it there is refused, and nothing is written.
     let svc = scoped(repo, "nobody");

@@ -90,7 +90,7 @@ async fn create_requires_password_and_ordered_validity() {
 async fn create_hashes_the_password_and_records_the_actor() {
     let mut repo = MockUserRepository::new();
     repo.expect_create()
-        .withf(|draft, event| {
+        .withf(|_, draft, event| {
             draft.password_hash == Some(PasswordHash::new("$argon2id$h"))
                 && draft.email.as_str() == "ann@example.com"
                 && draft.company.as_ref().map(|c| c.as_str()) == Some("Acme")
@@ -100,7 +100,7 @@ async fn create_hashes_the_password_and_records_the_actor() {
                 && event.object_name == "user"
         })
         .times(1)
-        .returning(|_, _| Ok(user(1, 1)));
+        .returning(|_, _, _| Ok(user(1, 1)));
     let svc = service(repo, hashing("$argon2id$h"));
     assert_eq!(svc.create(&actor(), new_user()).await.unwrap(), user(1, 1));
 }
@@ -109,7 +109,7 @@ async fn create_hashes_the_password_and_records_the_actor() {
 async fn duplicate_email_on_create_keeps_the_create_wording() {
     let mut repo = MockUserRepository::new();
     repo.expect_create()
-        .returning(|_, _| Err(crate::constraints::unique_violation("users_email_key").unwrap()));
+        .returning(|_, _, _| Err(crate::constraints::unique_violation("users_email_key").unwrap()));
     let err = service(repo, hashing("h"))
         .create(&actor(), new_user())
         .await
@@ -170,14 +170,14 @@ async fn hooks_run_around_the_write_in_order() {
     let mut hooks = HookChain::default();
     hooks.push(rec.clone());
     let mut repo = MockUserRepository::new();
-    repo.expect_create().returning(|_, _| Ok(user(5, 1)));
+    repo.expect_create().returning(|_, _, _| Ok(user(5, 1)));
     let inactive = User {
         active: false,
         ..user(5, 1)
     };
     repo.expect_get()
-        .returning(move |_| Ok(Some(inactive.clone())));
-    repo.expect_delete().returning(|_, _, _| Ok(user(5, 1)));
+        .returning(move |_, _| Ok(Some(inactive.clone())));
+    repo.expect_delete().returning(|_, _, _, _| Ok(user(5, 1)));
     let svc = service(repo, hashing("h")).with_hooks(hooks);
     svc.create(&actor(), new_user()).await.unwrap();
     svc.delete(&actor(), 5, None).await.unwrap();
@@ -208,9 +208,9 @@ async fn a_vetoing_hook_stops_the_write_before_hashing() {
 #[tokio::test]
 async fn update_merges_changes_and_guards_with_the_version_read() {
     let mut repo = MockUserRepository::new();
-    repo.expect_get().returning(|_| Ok(Some(user(3, 4))));
+    repo.expect_get().returning(|_, _| Ok(Some(user(3, 4))));
     repo.expect_update()
-        .withf(|id, d, v, e| {
+        .withf(|_, id, d, v, e| {
             *id == 3
                 && *v == 4
                 && d.last_name.as_str() == "Jones"
@@ -220,7 +220,7 @@ async fn update_merges_changes_and_guards_with_the_version_read() {
                 && e.action_func == "update_user"
         })
         .times(1)
-        .returning(|_, _, _, _| Ok(user(3, 5)));
+        .returning(|_, _, _, _, _| Ok(user(3, 5)));
     let changes = UserChanges {
         last_name: Some("Jones".into()),
         company: Some("".into()),
@@ -239,10 +239,10 @@ async fn update_merges_changes_and_guards_with_the_version_read() {
 #[tokio::test]
 async fn update_with_a_new_password_hashes_it_again() {
     let mut repo = MockUserRepository::new();
-    repo.expect_get().returning(|_| Ok(Some(user(3, 1))));
+    repo.expect_get().returning(|_, _| Ok(Some(user(3, 1))));
     repo.expect_update()
-        .withf(|_, d, _, _| d.password_hash == Some(PasswordHash::new("new")))
-        .returning(|_, _, _, _| Ok(user(3, 2)));
+        .withf(|_, _, d, _, _| d.password_hash == Some(PasswordHash::new("new")))
+        .returning(|_, _, _, _, _| Ok(user(3, 2)));
     let changes = UserChanges {
         password: Some(SecretString::from("a new password")),
         ..Default::default()
@@ -256,7 +256,7 @@ async fn update_with_a_new_password_hashes_it_again() {
 #[tokio::test]
 async fn update_checks_merged_fields() {
     let mut repo = MockUserRepository::new();
-    repo.expect_get().returning(|_| Ok(Some(user(3, 1))));
+    repo.expect_get().returning(|_, _| Ok(Some(user(3, 1))));
     let changes = UserChanges {
         valid_thru: Some(year(1999)),
         email: Some("bad".into()),
@@ -273,7 +273,7 @@ async fn update_checks_merged_fields() {
 #[tokio::test]
 async fn a_stale_version_fails_before_any_write() {
     let mut repo = MockUserRepository::new();
-    repo.expect_get().returning(|_| Ok(Some(user(3, 4))));
+    repo.expect_get().returning(|_, _| Ok(Some(user(3, 4))));
     let svc = service(repo, MockPasswordHasher::new());
     let err = svc
         .update(&actor(), 3, UserChanges::default(), Some(2))
@@ -287,8 +287,8 @@ async fn a_stale_version_fails_before_any_write() {
 #[tokio::test]
 async fn duplicate_email_on_update_says_another_user_has_it() {
     let mut repo = MockUserRepository::new();
-    repo.expect_get().returning(|_| Ok(Some(user(3, 1))));
-    repo.expect_update().returning(|_, _, _, _| {
+    repo.expect_get().returning(|_, _| Ok(Some(user(3, 1))));
+    repo.expect_update().returning(|_, _, _, _, _| {
         Err(crate::constraints::unique_violation("users_email_key").unwrap())
     });
     let changes = UserChanges {
@@ -308,7 +308,7 @@ async fn duplicate_email_on_update_says_another_user_has_it() {
 #[tokio::test]
 async fn missing_user_is_not_found_everywhere() {
     let mut repo = MockUserRepository::new();
-    repo.expect_get().returning(|_| Ok(None));
+    repo.expect_get().returning(|_, _| Ok(None));
     let svc = service(repo, MockPasswordHasher::new());
     assert!(matches!(
         svc.get(&actor(), 9).await,
@@ -328,8 +328,8 @@ async fn missing_user_is_not_found_everywhere() {
 async fn list_checks_the_page_and_by_email_filters_on_email() {
     let mut repo = MockUserRepository::new();
     repo.expect_list()
-        .withf(|f, p| f.email.as_deref() == Some("Ann@Example.com") && p.limit == 50)
-        .returning(|_, _| {
+        .withf(|_, f, p| f.email.as_deref() == Some("Ann@Example.com") && p.limit == 50)
+        .returning(|_, _, _| {
             Ok(crate::page::Page {
                 items: vec![user(1, 1)],
                 next_cursor: None,

@@ -1,5 +1,6 @@
 //! The customer and product repositories behind one interface, so each case is written once.
 
+use crate::conformance::tenant;
 use crate::conformance::{event, text};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -59,7 +60,7 @@ impl MasterData for Customers {
         }
     }
     async fn get(r: &Repositories, id: &str) -> Result<Option<Customer>> {
-        r.customers.get(id).await
+        r.customers.get(&tenant(), id).await
     }
     async fn list(
         r: &Repositories,
@@ -73,25 +74,30 @@ impl MasterData for Customers {
             name: name.map(Into::into),
             valid_on,
         };
-        r.customers.list(&f, page).await
+        r.customers.list(&tenant(), &f, page).await
     }
     async fn create(r: &Repositories, d: &CustomerDraft) -> Result<Customer> {
         r.customers
-            .create(d, event::<Customer>(ActionType::Insert))
+            .create(&tenant(), d, event::<Customer>(ActionType::Insert))
             .await
     }
     async fn update(r: &Repositories, d: &CustomerDraft, version: i64) -> Result<Customer> {
         let event = event::<Customer>(ActionType::Update);
         // The stored object the draft was made from, as of `version`.
-        let current = match r.customers.get(d.id.as_str()).await? {
+        let current = match r.customers.get(&tenant(), d.id.as_str()).await? {
             Some(found) => Customer { version, ..found },
             None => Customer::stored(d, event.occurred_at, &event, version),
         };
-        r.customers.update(d, &current, event).await
+        r.customers.update(&tenant(), d, &current, event).await
     }
     async fn delete(r: &Repositories, id: &str, version: i64) -> Result<Customer> {
         r.customers
-            .delete(id, version, event::<Customer>(ActionType::Delete))
+            .delete(
+                &tenant(),
+                id,
+                version,
+                event::<Customer>(ActionType::Delete),
+            )
             .await
     }
     fn fields(e: &Customer) -> Fields<'_> {
@@ -122,7 +128,7 @@ impl MasterData for Products {
         }
     }
     async fn get(r: &Repositories, id: &str) -> Result<Option<Product>> {
-        r.products.get(id).await
+        r.products.get(&tenant(), id).await
     }
     async fn list(
         r: &Repositories,
@@ -137,25 +143,25 @@ impl MasterData for Products {
             valid_on,
             hierarchy_level: None,
         };
-        r.products.list(&f, page).await
+        r.products.list(&tenant(), &f, page).await
     }
     async fn create(r: &Repositories, d: &ProductDraft) -> Result<Product> {
         r.products
-            .create(d, event::<Product>(ActionType::Insert))
+            .create(&tenant(), d, event::<Product>(ActionType::Insert))
             .await
     }
     async fn update(r: &Repositories, d: &ProductDraft, version: i64) -> Result<Product> {
         let event = event::<Product>(ActionType::Update);
         // The stored object the draft was made from, as of `version`.
-        let current = match r.products.get(d.id.as_str()).await? {
+        let current = match r.products.get(&tenant(), d.id.as_str()).await? {
             Some(found) => Product { version, ..found },
             None => Product::stored(d, event.occurred_at, &event, version),
         };
-        r.products.update(d, &current, event).await
+        r.products.update(&tenant(), d, &current, event).await
     }
     async fn delete(r: &Repositories, id: &str, version: i64) -> Result<Product> {
         r.products
-            .delete(id, version, event::<Product>(ActionType::Delete))
+            .delete(&tenant(), id, version, event::<Product>(ActionType::Delete))
             .await
     }
     fn fields(e: &Product) -> Fields<'_> {
