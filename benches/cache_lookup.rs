@@ -7,12 +7,12 @@
 //! cargo bench --bench cache_lookup --features postgres,redis   # GOTEMP_BENCH_READS=5000
 //! ```
 
-use gotemp::domain::values::TenantId;
 use gotemp::domain::Actor;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::cache::{Cache, CacheLayer, CacheSettings, TieredCache};
 use gotemp::domain::entities::{Customer, NewCustomer, NewPromotion};
 use gotemp::domain::ports::Repositories;
+use gotemp::domain::values::TenantId;
 use gotemp::store::cache::{MemoryCache, RedisCache};
 use gotemp::{Gotemp, SecretString};
 use gotemp_testing::{self as testing, Backend};
@@ -133,7 +133,11 @@ async fn measure_store(store_name: &str, repos: Repositories, redis_url: Option<
             n,
             |i| {
                 let layer = layer.clone();
-                async move { layer.evict::<Customer>(&TenantId::default_tenant(), &id(i)).await }
+                async move {
+                    layer
+                        .evict::<Customer>(&TenantId::default_tenant(), &id(i))
+                        .await
+                }
             },
             |i| {
                 let app = &cached;

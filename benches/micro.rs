@@ -7,13 +7,13 @@
 //! cargo bench --bench micro
 //! ```
 
-use gotemp::domain::values::TenantId;
 use criterion::{Criterion, criterion_group, criterion_main};
 use gotemp::SecretString;
 use gotemp::domain::actor::Actor;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::entities::{Customer, CustomerDraft};
 use gotemp::domain::event::{ActionType, PendingEvent};
+use gotemp::domain::values::TenantId;
 use gotemp::domain::values::{Email, EntityKey, Text, ValidityPeriod};
 use std::hint::black_box;
 
@@ -109,11 +109,18 @@ fn sqlite(c: &mut Criterion) {
             chrono::Utc::now(),
         )
     };
-    rt.block_on(repo.create(&TenantId::default_tenant(), &draft("ducksrus".into()), event()))
-        .unwrap();
+    rt.block_on(repo.create(
+        &TenantId::default_tenant(),
+        &draft("ducksrus".into()),
+        event(),
+    ))
+    .unwrap();
     c.bench_function("sqlite: customer get-by-id", |b| {
-        b.to_async(&rt)
-            .iter(|| async { repo.get(&TenantId::default_tenant(), black_box("ducksrus")).await.unwrap() })
+        b.to_async(&rt).iter(|| async {
+            repo.get(&TenantId::default_tenant(), black_box("ducksrus"))
+                .await
+                .unwrap()
+        })
     });
     let n = std::sync::atomic::AtomicU64::new(0);
     c.bench_function(
@@ -121,7 +128,9 @@ fn sqlite(c: &mut Criterion) {
         |b| {
             b.to_async(&rt).iter(|| async {
                 let id = format!("c-{}", n.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-                repo.create(&TenantId::default_tenant(), &draft(id), event()).await.unwrap()
+                repo.create(&TenantId::default_tenant(), &draft(id), event())
+                    .await
+                    .unwrap()
             })
         },
     );

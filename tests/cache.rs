@@ -3,7 +3,6 @@
 //! second instance with a cache of its own through the change events on NATS — and Redis going
 //! away or hanging never fails a request and loses no eviction.
 
-use gotemp::domain::values::TenantId;
 use gotemp::domain::Actor;
 use gotemp::domain::auth::{TokenService, TokenSettings};
 use gotemp::domain::cache::{Cache, CacheLayer, CacheSettings};
@@ -12,6 +11,7 @@ use gotemp::domain::entities::{
 };
 use gotemp::domain::policy::{Role, Roles};
 use gotemp::domain::ports::Repositories;
+use gotemp::domain::values::TenantId;
 use gotemp::events::nats::{self, NatsCacheInvalidator, NatsSettings, NatsSink};
 use gotemp::events::{OutboxRelay, RelaySettings};
 use gotemp::store::cache::{MemoryCache, RedisCache};
@@ -453,7 +453,9 @@ async fn the_configuration_names_the_cache() {
                 "{:?}",
                 layer.stats()
             );
-            layer.evict::<Customer>(&TenantId::default_tenant(), &customer).await;
+            layer
+                .evict::<Customer>(&TenantId::default_tenant(), &customer)
+                .await;
         }
         Err(why) => {
             testing::skip::<()>(

@@ -15,12 +15,12 @@
 //! cargo bench --bench audit_pipeline --features postgres,nats   # GOTEMP_BENCH_EVENTS=5000
 //! ```
 
-use gotemp::domain::values::TenantId;
 use gotemp::domain::actor::Actor;
 use gotemp::domain::entities::{AuditFilter, CustomerDraft, ExtraFields};
 use gotemp::domain::event::{ActionType, PendingEvent};
 use gotemp::domain::ports::{EventSink, Repositories};
 use gotemp::domain::services::AuditService;
+use gotemp::domain::values::TenantId;
 use gotemp::domain::values::{EntityKey, Text, ValidityPeriod, now};
 use gotemp::events::nats::{self, NatsAuditConsumer, NatsSettings, NatsSink};
 use gotemp::events::{AuditRecorder, InProcessBus, OutboxRelay, RelaySettings};
@@ -97,7 +97,11 @@ async fn write(repos: &Repositories, prefix: &str, n: usize) {
         );
         repos
             .customers
-            .create(&TenantId::default_tenant(), &draft(format!("{prefix}{i}")), event)
+            .create(
+                &TenantId::default_tenant(),
+                &draft(format!("{prefix}{i}")),
+                event,
+            )
             .await
             .unwrap();
     }
@@ -123,7 +127,11 @@ async fn stored(repos: &Repositories, db: Option<&sqlx::PgPool>, at_least: i64) 
     }
     let buckets = repos
         .audit
-        .count_by_bucket(&TenantId::default_tenant(), &AuditFilter::default(), chrono::Duration::days(365 * 400))
+        .count_by_bucket(
+            &TenantId::default_tenant(),
+            &AuditFilter::default(),
+            chrono::Duration::days(365 * 400),
+        )
         .await
         .unwrap();
     buckets.iter().map(|b| b.count).sum()
@@ -214,7 +222,8 @@ async fn measure(
 async fn lag_of_last(repos: &Repositories) -> (usize, f64, f64, f64) {
     let records = repos
         .audit
-        .list(&TenantId::default_tenant(), 
+        .list(
+            &TenantId::default_tenant(),
             &AuditFilter::default(),
             &gotemp::domain::page::PageSpec::first(500),
         )

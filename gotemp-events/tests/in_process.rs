@@ -3,11 +3,11 @@
 
 mod common;
 
-use gotemp_core::values::TenantId;
 use async_trait::async_trait;
 use common::*;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::{EventSink, Repositories};
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use gotemp_events::{AuditRecorder, InProcessBus, OutboxRelay, RelaySettings};
 use gotemp_testing::{self as testing, TestStore};
@@ -132,7 +132,11 @@ async fn a_payload_that_is_not_an_event_is_parked_not_dropped() {
         .deliver("gotemp.audit.user.insert", b"{not json", 1)
         .await;
     assert!(matches!(got, gotemp_events::Delivery::Parked(_)), "{got:?}");
-    let letters = s.audit.dead_letters(&TenantId::default_tenant(), 10).await.unwrap();
+    let letters = s
+        .audit
+        .dead_letters(&TenantId::default_tenant(), 10)
+        .await
+        .unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].payload, "{not json");
     assert!(

@@ -5,11 +5,11 @@
 
 mod common;
 
-use gotemp_core::values::TenantId;
 use async_trait::async_trait;
 use common::*;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::EventSink;
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use gotemp_events::nats::signing::SIGNATURE_HEADER;
 use gotemp_events::nats::{self, EventSigner, NatsAuditConsumer, NatsSettings, NatsSink};
@@ -252,7 +252,12 @@ async fn forged_messages_are_parked_and_signed_ones_stored() {
     }
     let parked = async {
         loop {
-            let letters = f.services.audit.dead_letters(&TenantId::default_tenant(), 10).await.unwrap();
+            let letters = f
+                .services
+                .audit
+                .dead_letters(&TenantId::default_tenant(), 10)
+                .await
+                .unwrap();
             if letters.len() >= 2 {
                 return letters;
             }

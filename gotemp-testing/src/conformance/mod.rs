@@ -12,6 +12,7 @@ pub mod hierarchy;
 pub mod master;
 pub mod outbox;
 pub mod promotions;
+pub mod tenants;
 pub mod users;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -70,6 +71,10 @@ macro_rules! conformance_tests {
             audit_dead_letters_are_kept => audit::dead_letters_are_kept,
             concurrent_updates_one_wins => concurrency::one_of_concurrent_updates_wins,
             concurrent_creates_all_commit => concurrency::concurrent_creates_all_commit,
+            tenants_keep_their_own_master_data => tenants::master_data_stays_in_its_tenant,
+            tenants_keep_their_own_users_and_promotions => tenants::users_and_promotions_stay_in_their_tenant,
+            tenants_keep_their_own_audit_trail => tenants::audit_trail_stays_in_its_tenant,
+            tenants_a_write_and_its_event_share_one_tenant => tenants::a_write_and_its_event_share_one_tenant,
         );
     };
     // The cases of the master data (customers, products, their links and their outbox), for
@@ -86,6 +91,7 @@ macro_rules! conformance_tests {
             products_stale_version_and_not_found => master::products_stale_and_missing,
             customers_hierarchy_links => hierarchy::customer_links,
             products_hierarchy_links => hierarchy::product_links,
+            tenants_keep_their_own_master_data => tenants::master_data_stays_in_its_tenant,
         );
     };
     (@cases $make:expr; $($name:ident => $($path:ident)::+),* $(,)?) => {
