@@ -270,8 +270,25 @@ impl TestStore {
 /// A fresh SQLite store in a temporary file.
 #[cfg(feature = "sqlite")]
 pub async fn sqlite_store() -> TestStore {
+    sqlite_store_from("").await
+}
+
+/// A SQLite store in a temporary file that held `dump` (SQL, as `sqlite3 .dump` writes it)
+/// before the store opened it: a database of an earlier version, migrated on opening.
+#[cfg(feature = "sqlite")]
+pub async fn sqlite_store_from(dump: &str) -> TestStore {
     let path =
         std::env::temp_dir().join(format!("gotemp-test-{}.db", uuid::Uuid::now_v7().simple()));
+    if !dump.is_empty() {
+        use sqlx::Connection as _;
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut conn = (sqlx::SqliteConnection::connect(&url).await).expect("a SQLite file");
+        (sqlx::raw_sql(sqlx::AssertSqlSafe(dump))
+            .execute(&mut conn)
+            .await)
+            .expect("the dump restores");
+        let _ = conn.close().await;
+    }
     let store = gotemp_store::SqliteStore::connect(&format!("sqlite://{}", path.display()))
         .await
         .expect("a SQLite store in the temp directory");
@@ -285,6 +302,14 @@ pub async fn sqlite_store() -> TestStore {
 /// A fresh, migrated PostgreSQL database for one test (`gotemp_test_<uuid>`), or a loud skip.
 #[cfg(feature = "postgres")]
 pub async fn postgres_store(test: &str) -> Option<TestStore> {
+    postgres_store_from(test, "").await
+}
+
+/// A fresh PostgreSQL database for one test that held `dump` (SQL, as `pg_dump --inserts`
+/// writes it, without psql's meta-commands) before the store opened it: a database of an
+/// earlier version, migrated on opening. Or a loud skip.
+#[cfg(feature = "postgres")]
+pub async fn postgres_store_from(test: &str, dump: &str) -> Option<TestStore> {
     use sqlx::Connection as _;
     use std::str::FromStr as _;
     let (url, container) = match configured_url(Backend::Postgres).await {
@@ -310,6 +335,16 @@ pub async fn postgres_store(test: &str) -> Option<TestStore> {
         .expect("CREATE DATABASE for a test");
     let _ = conn.close().await;
     let options = admin.clone().database(&name);
+    if !dump.is_empty() {
+        // On a connection of its own: a dump changes its session's settings (search_path).
+        let mut conn = (sqlx::PgConnection::connect_with(&options).await)
+            .expect("connect to the test database");
+        (sqlx::raw_sql(sqlx::AssertSqlSafe(dump))
+            .execute(&mut conn)
+            .await)
+            .expect("the dump restores");
+        let _ = conn.close().await;
+    }
     let settings = gotemp_store::postgres::PgSettings {
         max_connections: 4,
         ..Default::default()

@@ -347,3 +347,52 @@ pub async fn a_write_and_its_event_share_one_tenant(r: &Repositories) {
     let pending = r.outbox.pending(100).await.unwrap();
     assert!(pending.iter().all(|e| e.event.object_id != "crossed"));
 }
+
+/// What a database written before tenants holds after the migration, checked on the dumps in
+/// gotemp-store's `tests/fixtures` (made with the demo data, a customer `mallard` and its link
+/// under `ducksrus`): everything is the tenant `default`'s and reads as before — users log in
+/// (their e-mail names the tenant), links hold, the audit trail and promotions are there — and
+/// another tenant starts empty, free to use the same keys.
+pub async fn a_database_from_before_tenants_is_the_default_tenant(r: &Repositories) {
+    let home = TenantId::default_tenant();
+    let (page, everything) = (PageSpec::first(100), AuditFilter::default());
+    let mallard = r.customers.get(&home, "mallard").await.unwrap();
+    assert_eq!(mallard.expect("mallard kept").name, "Mallard Group");
+    let down = LinkQuery {
+        relation: Relation::IsParentOf,
+        direction: Direction::Outgoing,
+        valid_on: None,
+    };
+    let children = r.customers.related(&home, "ducksrus", &down).await.unwrap();
+    let children: Vec<&str> = children.iter().map(|c| c.object.id.as_str()).collect();
+    assert!(children.contains(&"mallard"), "links kept: {children:?}");
+    let products = r.products.list(&home, &Default::default(), &page).await;
+    assert!(products.unwrap().items.len() >= 6);
+    let admin = gotemp_core::values::Email::parse("email", "admin@gotemp.local").unwrap();
+    let (status, _) = r
+        .users
+        .credentials(&admin)
+        .await
+        .unwrap()
+        .expect("admin kept");
+    assert_eq!(status.tenant, home);
+    let again = r.users.auth_status(&home, status.user.id).await.unwrap();
+    assert_eq!(
+        again.expect("admin authenticates").user.email,
+        "admin@gotemp.local"
+    );
+    let promotions = r.promotions.list(&home, &Default::default(), &page).await;
+    assert_eq!(promotions.unwrap().items.len(), 3);
+    let trail = r.audit.list(&home, &everything, &page).await.unwrap();
+    assert!(trail.items.len() >= 30, "the audit trail is kept");
+
+    let ducks = ducks();
+    assert_eq!(r.customers.get(&ducks, "mallard").await.unwrap(), None);
+    let audit = r.audit.list(&ducks, &everything, &page).await.unwrap();
+    assert!(audit.items.is_empty());
+    let theirs = customer("mallard", "Their Mallard");
+    let insert = event_in::<Customer>(&ducks, ActionType::Insert);
+    r.customers.create(&ducks, &theirs, insert).await.unwrap();
+    let ours = r.customers.get(&home, "mallard").await.unwrap().unwrap();
+    assert_eq!(ours.name, "Mallard Group");
+}
