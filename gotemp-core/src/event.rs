@@ -317,14 +317,31 @@ impl AuditEvent {
             .then_some(id)
     }
 
-    /// The subject the event is published on: `gotemp.audit.<service>.<action>`, so a subscriber
-    /// can take one service (`gotemp.audit.user.>`) or all (`gotemp.audit.>`).
+    /// The subject the event is published on: `gotemp.audit.<tenant>.<service>.<action>`, and
+    /// for the tenant `default` `gotemp.audit.<service>.<action>` as before tenants — so a
+    /// single-tenant deployment's subscribers see the subjects they always did, a subscriber
+    /// takes one tenant (`gotemp.audit.ducks.>`) or everything (`gotemp.audit.>`), and NATS
+    /// permissions can be given per tenant.
     pub fn topic(&self) -> String {
-        format!(
-            "gotemp.audit.{}.{}",
-            self.service,
-            self.action_type.as_str()
-        )
+        let (service, action) = (&self.service, self.action_type.as_str());
+        match self.tenant.is_default() {
+            true => format!("gotemp.audit.{service}.{action}"),
+            false => format!("gotemp.audit.{}.{service}.{action}", self.tenant),
+        }
+    }
+
+    /// The tenant a subject of [`AuditEvent::topic`]'s form names: `default` for the form
+    /// without one, `None` for a subject of neither form. A consumer refuses an event whose
+    /// subject names another tenant than the event itself.
+    pub fn tenant_of_topic(subject: &str) -> Option<TenantId> {
+        let parts: Vec<&str> = subject.split('.').collect();
+        match parts.as_slice() {
+            ["gotemp", "audit", _service, _action] => Some(TenantId::default_tenant()),
+            ["gotemp", "audit", tenant, _service, _action] => {
+                TenantId::parse("tenant", tenant).ok()
+            }
+            _ => None,
+        }
     }
 }
 
@@ -346,6 +363,40 @@ pub fn redact(value: &mut Value) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_subject_names_the_tenant_of_its_event() {
+        let actor = Actor::admin(TenantId::parse("t", "ducks").unwrap(), 7);
+        let thing = Thing {
+            id: 1,
+            password: "",
+            nested: Value::Null,
+        };
+        let event = PendingEvent::new::<Thing>(ActionType::Insert, &actor, Utc::now());
+        let mut event = event.complete(&thing).unwrap();
+        assert_eq!(event.topic(), "gotemp.audit.ducks.things.insert");
+        assert_eq!(
+            AuditEvent::tenant_of_topic(&event.topic()),
+            Some(event.tenant.clone())
+        );
+        event.tenant = TenantId::default_tenant();
+        assert_eq!(
+            event.topic(),
+            "gotemp.audit.things.insert",
+            "as before tenants"
+        );
+        assert_eq!(
+            AuditEvent::tenant_of_topic(&event.topic()),
+            Some(TenantId::default_tenant())
+        );
+        for other in [
+            "gotemp.audit.customer",
+            "other.audit.a.b",
+            "gotemp.audit.Bad_Key.customer.insert",
+        ] {
+            assert_eq!(AuditEvent::tenant_of_topic(other), None, "{other}");
+        }
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -1,7 +1,9 @@
 //! NATS JetStream: the sink the relay publishes to, the durable consumer the audit service
 //! reads from, and the follower that keeps each instance's cache fresh.
 //!
-//! Events go to the stream `GOTEMP_AUDIT` on subjects `gotemp.audit.<service>.<action>`. Each
+//! Events go to the stream `GOTEMP_AUDIT` on subjects `gotemp.audit.<tenant>.<service>.<action>`
+//! (`gotemp.audit.<service>.<action>` for the tenant `default`), with the tenant also in the
+//! `Gotemp-Tenant` header. Each
 //! message carries `Nats-Msg-Id` = event id, so the server drops a re-sent event within its
 //! duplicate window, and the audit store drops it after that. Publishing waits for the server's
 //! acknowledgement of every message before the relay marks a batch sent.
@@ -142,6 +144,7 @@ impl NatsSink {
         for event in events {
             let mut headers = HeaderMap::new();
             headers.insert(NATS_MESSAGE_ID, event.event_id.to_string().as_str());
+            headers.insert(signing::TENANT_HEADER, event.tenant.as_str());
             let topic = event.topic();
             let span = tracing::info_span!(
                 "publish",
@@ -335,13 +338,22 @@ impl NatsAuditConsumer {
                 None => None,
             })
             .collect();
+        let mut forged = forged;
         let events: Vec<Option<AuditEvent>> = messages
             .iter()
-            .zip(&forged)
+            .zip(&mut forged)
             .map(|(m, forged)| match forged {
-                None => serde_json::from_slice(&m.payload)
-                    .ok()
-                    .map(|e| from_publisher(e, m)),
+                None => {
+                    let event: AuditEvent = serde_json::from_slice(&m.payload).ok()?;
+                    // An event on another tenant's subject is refused like a forged one.
+                    match signing::check_tenant(&m.subject, m.headers.as_ref(), &event) {
+                        Ok(()) => Some(from_publisher(event, m)),
+                        Err(mismatch) => {
+                            *forged = Some(mismatch);
+                            None
+                        }
+                    }
+                }
                 Some(_) => None,
             })
             .collect();

@@ -38,6 +38,43 @@ pub enum Forged {
     /// A signature made with another key, or over other bytes.
     #[error("bad signature: not signed with this deployment's event signing key")]
     BadSignature,
+    /// The subject or the `Gotemp-Tenant` header names another tenant than the event (signed or
+    /// not, it would file one tenant's change where another's subscribers and permissions are).
+    #[error(
+        "tenant mismatch: the subject {subject} or the {TENANT_HEADER} header names another tenant than the event's ({tenant})"
+    )]
+    TenantMismatch {
+        /// The subject it arrived on.
+        subject: String,
+        /// The tenant the event names.
+        tenant: String,
+    },
+}
+
+/// The message header naming the event's tenant, so a subscriber can route or refuse a message
+/// without reading its payload. The payload names it too, under the signature; the audit
+/// consumer refuses a message whose header, subject and payload disagree.
+pub const TENANT_HEADER: &str = "Gotemp-Tenant";
+
+/// Whether `event`, which arrived on `subject` with `headers`, is the tenant they name.
+pub fn check_tenant(
+    subject: &str,
+    headers: Option<&HeaderMap>,
+    event: &gotemp_core::event::AuditEvent,
+) -> Result<(), Forged> {
+    let header = headers
+        .and_then(|h| h.get(TENANT_HEADER))
+        .map(|v| v.as_str());
+    let by_subject = gotemp_core::event::AuditEvent::tenant_of_topic(subject);
+    let agrees = by_subject.as_ref() == Some(&event.tenant)
+        && header.is_none_or(|h| h == event.tenant.as_str());
+    match agrees {
+        true => Ok(()),
+        false => Err(Forged::TenantMismatch {
+            subject: subject.to_owned(),
+            tenant: event.tenant.to_string(),
+        }),
+    }
 }
 
 impl EventSigner {
