@@ -13,6 +13,7 @@ use gotemp_core::hooks::{HookChain, Hooks};
 use gotemp_core::policy::{Policy, RolePolicy};
 use gotemp_core::ports::{CustomerDirectory, EventSink, Repositories};
 use gotemp_core::throttle::SharedAttempts;
+use gotemp_core::values::Tenancy;
 use std::sync::Arc;
 
 /// Builds a [`Gotemp`]: `Gotemp::builder().config(&config).hook::<Customer>(…).build().await`.
@@ -29,6 +30,7 @@ pub struct GotempBuilder {
     hooks: EntityHooks,
     policy: Option<Arc<dyn Policy>>,
     attempts: Option<Arc<dyn SharedAttempts>>,
+    tenancy: Option<Tenancy>,
 }
 
 /// Where the lookup cache comes from.
@@ -158,7 +160,16 @@ impl GotempBuilder {
         self
     }
 
-    /// Opens what the config names (migrating the stores) and wires every service.
+    /// One organisation or many, instead of the config's `tenancy` (single without a config).
+    /// In `Multi`, [`Gotemp::ensure_platform`] must make the platform tenant before an
+    /// operator can log in: `build` does it when it has a config.
+    pub fn tenancy(mut self, tenancy: Tenancy) -> Self {
+        self.tenancy = Some(tenancy);
+        self
+    }
+
+    /// Opens what the config names (migrating the stores) and wires every service; in a
+    /// multi-tenant deployment with a config, makes the platform tenant at the first start.
     pub async fn build(self) -> Result<Gotemp> {
         let config = self.config.as_ref();
         if let Some(config) = config {
@@ -184,7 +195,11 @@ impl GotempBuilder {
             (None, Some(config)) => open::shared_attempts(config)?,
             (None, None) => None,
         };
+        let tenancy = (self.tenancy)
+            .or(config.map(|c| c.auth.tenancy))
+            .unwrap_or_default();
         let parts = crate::Parts {
+            tenancy,
             attempts,
             repositories,
             tokens,
@@ -198,7 +213,11 @@ impl GotempBuilder {
                 c.auth.registration_roles
             }),
         };
-        Ok(Gotemp::wire(parts))
+        let gotemp = Gotemp::wire(parts);
+        if let (Tenancy::Multi, Some(config)) = (tenancy, config) {
+            gotemp.ensure_platform(config).await?;
+        }
+        Ok(gotemp)
     }
 }
 

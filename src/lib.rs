@@ -54,11 +54,15 @@ use gotemp_core::ports::{
 };
 use gotemp_core::seed::{SeedReport, SeedSettings, SeedTargets};
 use gotemp_core::services::*;
+use gotemp_core::values::{Tenancy, TenantId};
 use gotemp_core::{Error, Result};
 use gotemp_events::{
     AuditRecorder, CacheInvalidator, InProcessBus, OutboxRelay, RelayHandle, RelaySettings,
 };
 use std::sync::Arc;
+
+/// The administrator of the demo tenant `ducks` of a multi-tenant deployment.
+const DEMO_ADMIN: &str = "admin@ducks.example";
 
 /// The five services over one set of backends, wired once by [`Gotemp::builder`] (or
 /// [`Gotemp::open`]): every service sees the same repositories, cache and hooks. Cheap to clone.
@@ -69,6 +73,8 @@ pub struct Gotemp {
     products: ProductService,
     promotions: PromotionService,
     audit: AuditService,
+    tenants: TenantService,
+    tenancy: Tenancy,
     repositories: Repositories,
     cache: Option<CacheLayer>,
     tokens: Arc<TokenService>,
@@ -87,6 +93,7 @@ struct Parts {
     registration: Registration,
     registration_roles: gotemp_core::policy::Roles,
     attempts: Option<Arc<dyn gotemp_core::throttle::SharedAttempts>>,
+    tenancy: Tenancy,
 }
 
 impl Gotemp {
@@ -113,6 +120,7 @@ impl Gotemp {
             registration,
             registration_roles,
             attempts,
+            tenancy,
         } = parts;
         let r = &repositories;
         let references: Arc<dyn References> = Arc::new(PromotionsOfCustomer(r.promotions.clone()));
@@ -139,6 +147,18 @@ impl Gotemp {
             customers = customers.with_cache(cache.clone());
             products = products.with_cache(cache.clone());
         }
+        // One tenant is always open; many are each asked at every authentication.
+        let gate = Arc::new(TenantGate::new(r.tenants.clone()));
+        if tenancy == Tenancy::Multi {
+            users = users.with_tenant_gate(gate.clone());
+        }
+        let data = TenantData {
+            customers: r.customers.clone(),
+            products: r.products.clone(),
+            promotions: r.promotions.clone(),
+        };
+        let tenants = TenantService::new(r.tenants.clone(), users.clone(), data, gate)
+            .with_policy(policy.clone());
         // The promotion service reads customers through the very service the transports write
         // through (same cache, same hooks), unless they live in another process.
         // A directory in another process is asked through the cache, evicted by customer events.
@@ -159,6 +179,8 @@ impl Gotemp {
             audit: AuditService::new(r.audit.clone())
                 .with_policy(policy)
                 .with_outbox(r.outbox.clone()),
+            tenants,
+            tenancy,
             repositories,
             cache,
             tokens,
@@ -189,6 +211,48 @@ impl Gotemp {
     /// The audit trail.
     pub fn audit(&self) -> &AuditService {
         &self.audit
+    }
+
+    /// The tenants (managed by the platform's operators in a multi-tenant deployment).
+    pub fn tenants(&self) -> &TenantService {
+        &self.tenants
+    }
+
+    /// One organisation or many.
+    pub fn tenancy(&self) -> Tenancy {
+        self.tenancy
+    }
+
+    /// Makes the platform tenant of a multi-tenant deployment, with its administrator from
+    /// `config` (`admin_email`, `admin_password`: an administrator and `operator`) when it does
+    /// not exist yet; nothing when it does. Replicas starting together make it once.
+    pub async fn ensure_platform(&self, config: &Config) -> Result<()> {
+        let platform = TenantId::platform();
+        let system = gotemp_core::Actor::system(platform.clone());
+        if self.repositories.tenants.get(&platform).await?.is_some() {
+            return Ok(());
+        }
+        config.check_seed_password()?;
+        let _one_at_a_time = self.repositories.exclusive.enter("gotemp.platform").await?;
+        if self.repositories.tenants.get(&platform).await?.is_some() {
+            return Ok(());
+        }
+        let admin = gotemp_core::entities::NewTenantAdmin {
+            email: config.auth.admin_email.clone(),
+            first_name: "Platform".into(),
+            last_name: "Operator".into(),
+            password: config.auth.admin_password.clone(),
+        };
+        let new = gotemp_core::entities::NewTenant {
+            key: platform.to_string(),
+            name: "Platform".into(),
+            valid_from: None,
+            valid_thru: None,
+            admin,
+        };
+        let (_, operator) = self.tenants.create_platform(&system, new).await?;
+        tracing::info!(email = %operator.email, "made the platform tenant and its operator");
+        Ok(())
     }
 
     /// The repositories underneath, for the outbox relay, readiness checks and embedders that
@@ -259,10 +323,18 @@ impl Gotemp {
     }
 
     /// Applies the demo data (administrator from `config`), leaving existing objects alone.
+    ///
+    /// A multi-tenant deployment keeps the demo data in the tenant `ducks` (made with its
+    /// administrator `admin@ducks.example`, whose password is `admin_password`), beside the
+    /// platform tenant.
     pub async fn seed(&self, config: &Config) -> Result<SeedReport> {
         config.check_seed_password()?;
+        let (tenant, admin_email) = match self.tenancy {
+            Tenancy::Single => (TenantId::default_tenant(), config.auth.admin_email.clone()),
+            Tenancy::Multi => (self.demo_tenant(config).await?, DEMO_ADMIN.to_owned()),
+        };
         let settings = SeedSettings {
-            admin_email: config.auth.admin_email.clone(),
+            admin_email,
             admin_password: config.auth.admin_password.clone(),
             demo_password: config.auth.demo_password.clone(),
         };
@@ -274,11 +346,28 @@ impl Gotemp {
         };
         // Replicas starting together would each add the demo objects that have no key.
         let _one_at_a_time = self.repositories.exclusive.enter("gotemp.seed").await?;
-        gotemp_core::seed::apply(
-            &targets,
-            &gotemp_core::values::TenantId::default_tenant(),
-            &settings,
-        )
-        .await
+        gotemp_core::seed::apply(&targets, &tenant, &settings).await
+    }
+
+    /// The demo tenant of a multi-tenant deployment, made with its administrator when missing.
+    async fn demo_tenant(&self, config: &Config) -> Result<TenantId> {
+        let ducks = TenantId::parse("tenant", "ducks")?;
+        if self.repositories.tenants.get(&ducks).await?.is_none() {
+            let system = gotemp_core::Actor::system(TenantId::platform());
+            let new = gotemp_core::entities::NewTenant {
+                key: ducks.to_string(),
+                name: "Ducks R Us".into(),
+                valid_from: None,
+                valid_thru: None,
+                admin: gotemp_core::entities::NewTenantAdmin {
+                    email: DEMO_ADMIN.into(),
+                    first_name: "Duck".into(),
+                    last_name: "Admin".into(),
+                    password: config.auth.admin_password.clone(),
+                },
+            };
+            self.tenants.create(&system, new).await?;
+        }
+        Ok(ducks)
     }
 }

@@ -18,6 +18,9 @@ pub const PRODUCT_LINK: &str = "product_links_pkey";
 
 /// The conflict a unique violation of `constraint` means, or `None` for a constraint this module
 /// does not know (a store then reports it as internal: it is a bug, not a user error).
+/// A tenant's key is unique.
+pub const TENANT_KEY: &str = "tenants_pkey";
+
 pub fn unique_violation(constraint: &str) -> Option<Error> {
     let (field, message) = match constraint {
         USER_EMAIL => ("email", crate::tr!("conflict.user_email")),
@@ -25,6 +28,7 @@ pub fn unique_violation(constraint: &str) -> Option<Error> {
         PRODUCT_ID => ("id", crate::tr!("conflict.product_id")),
         CUSTOMER_LINK => ("id", crate::tr!("conflict.customer_link")),
         PRODUCT_LINK => ("id", crate::tr!("conflict.product_link")),
+        TENANT_KEY => ("key", crate::tr!("conflict.tenant_key")),
         _ => return None,
     };
     Some(Error::conflict(

@@ -54,6 +54,8 @@ pub enum Resource {
     Promotions,
     /// The audit trail.
     Audit,
+    /// The tenants of a multi-tenant deployment.
+    Tenants,
 }
 
 impl Resource {
@@ -65,6 +67,7 @@ impl Resource {
             Resource::Products => "products",
             Resource::Promotions => "promotions",
             Resource::Audit => "audit",
+            Resource::Tenants => "tenants",
         }
     }
 }
@@ -133,6 +136,9 @@ pub trait Policy: Send + Sync + 'static {
 /// | `auditor` | read all | read | read |
 /// | `approver` | read and change itself | promotions: read, approve | — |
 ///
+/// Tenants are the platform's: only an `operator` of the platform tenant manages them (read,
+/// create, update, delete); a tenant's `admin` administers its own tenant, never the others.
+///
 /// "Change itself" is self-service: names and password (with the current one); the user
 /// service keeps roles, `active`, validity, company and e-mail for `users:manage`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -141,6 +147,10 @@ pub struct RolePolicy;
 impl Policy for RolePolicy {
     fn allows(&self, r: &Request<'_>) -> bool {
         let roles = r.actor.roles;
+        if r.resource == Resource::Tenants {
+            let platform = r.actor.tenant.as_str() == crate::values::TenantId::PLATFORM;
+            return r.actor.is_system() || (platform && roles.contains(Role::Operator));
+        }
         if r.actor.is_system() || roles.contains(Role::Admin) {
             return true;
         }

@@ -188,6 +188,40 @@ pub trait PromotionRepository: Send + Sync {
     ) -> Result<Promotion>;
 }
 
+/// The tenants of a deployment. Platform-level, so its methods take no tenant: only the
+/// operators' [`TenantService`](crate::services::TenantService) reaches it.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TenantRepository: Send + Sync {
+    /// The tenant with `key`, if any.
+    async fn get(&self, key: &TenantId) -> Result<Option<Tenant>>;
+    /// Tenants ordered by key.
+    async fn list(&self, page: &PageSpec) -> Result<Page<Tenant>>;
+    /// Creates a tenant and its first administrator in one transaction, each with its event
+    /// (the tenant's in the trail of whoever creates it, the administrator's in the new
+    /// tenant's): both or neither.
+    async fn create(
+        &self,
+        draft: &TenantDraft,
+        admin: &UserDraft,
+        events: (PendingEvent, PendingEvent),
+    ) -> Result<(Tenant, User)>;
+    /// Changes a tenant's name, state or validity, if it is still at `expected_version`.
+    async fn update(
+        &self,
+        draft: &TenantDraft,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Tenant>;
+    /// Deletes a tenant, if it is still at `expected_version`; its data must be gone already.
+    async fn delete(
+        &self,
+        key: &TenantId,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<Tenant>;
+}
+
 /// Storage of the audit trail.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -365,6 +399,8 @@ pub struct Repositories {
     pub products: Arc<ProductRepository>,
     /// Promotions.
     pub promotions: Arc<dyn PromotionRepository>,
+    /// The tenants (kept beside the users).
+    pub tenants: Arc<dyn TenantRepository>,
     /// Audit trail.
     pub audit: Arc<dyn AuditRepository>,
     /// The outbox the writes above fill.

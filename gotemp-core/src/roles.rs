@@ -22,16 +22,20 @@ pub enum Role {
     /// (`promotions:approve`); kept apart from `editor`, so nobody approves their own work
     /// unless an administrator gave them both roles.
     Approver,
+    /// Runs the deployment's tenants (`tenants:*`): held only by users of the platform tenant
+    /// of a multi-tenant deployment, and nothing else by itself.
+    Operator,
 }
 
 impl Role {
     /// Every role, in the order they are listed.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Editor,
         Role::Viewer,
         Role::Auditor,
         Role::Approver,
+        Role::Operator,
     ];
 
     /// The name clients use.
@@ -42,6 +46,7 @@ impl Role {
             Role::Viewer => "viewer",
             Role::Auditor => "auditor",
             Role::Approver => "approver",
+            Role::Operator => "operator",
         }
     }
 

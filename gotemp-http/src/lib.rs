@@ -115,7 +115,8 @@ pub fn router(
         trusted_proxies: settings.trusted_proxies.clone().into(),
         trace_url: settings.trace_url.as_deref().map(Arc::from),
     };
-    let (api, openapi) = api::routes().split_for_parts();
+    let multi = state.app.tenancy() == gotemp::domain::values::Tenancy::Multi;
+    let (api, openapi) = api::routes(multi).split_for_parts();
     let trusted_proxies = state.trusted_proxies.clone();
     let openapi = api::document(openapi);
     let not_found =

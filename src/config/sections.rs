@@ -179,6 +179,11 @@ pub struct AuthConfig {
     /// up sees only itself until an administrator grants roles. `admin` is refused.
     #[serde(deserialize_with = "role_list")]
     pub registration_roles: gotemp_core::policy::Roles,
+    /// One organisation or many (`tenancy`, `GOTEMP_TENANCY`): `single` (the default) serves
+    /// the tenant `default` as gotemp always did; `multi` serves many, each seeing only its own
+    /// users and data, managed at `/v1/tenants` by the operators of the tenant `platform`
+    /// (made at the first start, its administrator from `admin_email`/`admin_password`).
+    pub tenancy: gotemp_core::values::Tenancy,
 }
 
 /// Who creates users.
@@ -206,6 +211,7 @@ impl Default for AuthConfig {
             demo_password: None,
             registration: Registration::Closed,
             registration_roles: gotemp_core::policy::Roles::NONE,
+            tenancy: gotemp_core::values::Tenancy::Single,
         }
     }
 }

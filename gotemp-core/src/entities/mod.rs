@@ -8,6 +8,7 @@ mod link;
 mod master;
 mod product;
 mod promotion;
+mod tenant;
 mod user;
 
 pub use audit::{AuditFilter, AuditRecord, BucketCount};
@@ -25,6 +26,7 @@ pub use promotion::{
     Discount, NewPromotion, Promotion, PromotionChanges, PromotionDraft, PromotionFilter,
     PromotionProduct,
 };
+pub use tenant::{NewTenant, NewTenantAdmin, Tenant, TenantChanges, TenantDraft};
 pub use user::{AuthStatus, NewRegistration, NewUser, User, UserChanges, UserDraft, UserFilter};
 
 /// Free-form JSON attributes a client may attach to master data (`{"external_id": "12345"}`).

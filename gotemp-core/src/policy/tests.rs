@@ -8,12 +8,13 @@ const ACTIONS: [Action; 6] = [
     Action::Manage,
     Action::Approve,
 ];
-const RESOURCES: [Resource; 5] = [
+const RESOURCES: [Resource; 6] = [
     Resource::Users,
     Resource::Customers,
     Resource::Products,
     Resource::Promotions,
     Resource::Audit,
+    Resource::Tenants,
 ];
 
 fn allows(
@@ -45,7 +46,7 @@ fn granted(role: Option<Role>) -> Vec<String> {
                 }
             }
             Some(Role::Viewer | Role::Auditor) => all.push(format!("{r}:read")),
-            Some(Role::Approver) | None => {}
+            Some(Role::Approver | Role::Operator) | None => {}
         }
     }
     match role {
@@ -87,6 +88,49 @@ fn every_role_has_exactly_its_table_row() {
         actual.sort();
         assert_eq!(actual, granted(role), "role {role:?}");
     }
+}
+
+/// Tenants are the platform's: an operator of the platform tenant manages them, nobody else —
+/// not a tenant's administrator, not an "operator" of another tenant.
+#[test]
+fn only_the_platform_s_operators_manage_tenants() {
+    let platform = crate::values::TenantId::platform();
+    let ducks = crate::values::TenantId::parse("t", "ducks").unwrap();
+    let cases = [
+        (platform.clone(), Roles::of(&[Role::Operator]), true),
+        (platform.clone(), Roles::of(&[Role::Admin]), false),
+        (
+            ducks.clone(),
+            Roles::of(&[Role::Operator, Role::Admin]),
+            false,
+        ),
+        (ducks, Roles::of(&[Role::Admin]), false),
+    ];
+    for (tenant, roles, expected) in cases {
+        let actor = Actor::new(tenant.clone(), 7, roles);
+        for action in ACTIONS {
+            let request = Request {
+                actor: &actor,
+                action,
+                resource: Resource::Tenants,
+                object: None,
+            };
+            assert_eq!(
+                RolePolicy.allows(&request),
+                expected,
+                "{tenant} {roles:?} {action:?}"
+            );
+        }
+    }
+    // The operator role by itself gives nothing else.
+    let operator = Actor::new(platform, 7, Roles::of(&[Role::Operator]));
+    let read_customers = Request {
+        actor: &operator,
+        action: Action::Read,
+        resource: Resource::Customers,
+        object: None,
+    };
+    assert!(!RolePolicy.allows(&read_customers));
 }
 
 #[test]

@@ -179,6 +179,9 @@ impl UserService {
         {
             return Err(refused());
         }
+        if !self.tenant_open(&status.tenant).await? {
+            return Err(refused());
+        }
         Ok(Authenticated {
             actor: Actor::new(status.tenant.clone(), user.id, user.roles)
                 .in_company(user.company.as_deref())
@@ -301,7 +304,11 @@ impl UserService {
             return Err(denied());
         };
         let now = values::now();
-        if verdict == Verification::Mismatch || !user.active || !user.is_valid_at(now) {
+        if verdict == Verification::Mismatch
+            || !user.active
+            || !user.is_valid_at(now)
+            || !self.tenant_open(&tenant).await?
+        {
             return Err(denied());
         }
         if verdict == Verification::MatchNeedsRehash {

@@ -40,6 +40,9 @@ pub struct UserService {
     /// A hash of a random password, verified when the e-mail is unknown so that an unknown
     /// e-mail costs the same time as a wrong password and cannot be told apart.
     pub(super) decoy: Arc<OnceCell<PasswordHash>>,
+    /// Whether a user's tenant is open, asked at every authentication and login of a
+    /// multi-tenant deployment (none in a single-tenant one: its one tenant is always open).
+    pub(super) tenant_gate: Option<Arc<super::tenant::TenantGate>>,
 }
 
 impl UserService {
@@ -62,7 +65,64 @@ impl UserService {
             registration_open: false,
             registration_roles: Roles::NONE,
             decoy: Arc::new(OnceCell::new()),
+            tenant_gate: None,
         }
+    }
+
+    /// Refuses the users of a closed tenant (inactive, or outside its validity): their logins
+    /// fail and their tokens stop working within [`TenantGate::TTL`](super::TenantGate::TTL).
+    pub fn with_tenant_gate(mut self, gate: Arc<super::tenant::TenantGate>) -> Self {
+        self.tenant_gate = Some(gate);
+        self
+    }
+
+    /// Whether `tenant`'s users may work now.
+    pub(super) async fn tenant_open(&self, tenant: &TenantId) -> Result<bool> {
+        match &self.tenant_gate {
+            Some(gate) => gate.is_open(tenant).await,
+            None => Ok(true),
+        }
+    }
+
+    /// The draft of a new tenant's first administrator, checked by the rules of any user (its
+    /// fields named under `admin.`, broken rules added to `v`) and its password hashed; `None`
+    /// when a rule is broken.
+    pub(super) async fn tenant_admin_draft(
+        &self,
+        v: &mut Violations,
+        input: crate::entities::NewTenantAdmin,
+        roles: Roles,
+    ) -> Result<Option<UserDraft>> {
+        let mut inner = Violations::default();
+        let context = [&*input.first_name, &input.last_name, &input.email];
+        let password = inner.check(Password::choose("password", &input.password, &context));
+        let now = values::now();
+        let draft = user_draft(
+            &mut inner,
+            Fields {
+                first_name: &input.first_name,
+                last_name: &input.last_name,
+                email: &input.email,
+                company: None,
+                period: ValidityPeriod::parse(
+                    Some(now),
+                    Some(now + chrono::Duration::days(365 * 100)),
+                ),
+                active: true,
+                roles,
+            },
+        );
+        let (Some(mut draft), Some(password), true) = (draft, password, inner.is_empty()) else {
+            if let Error::Validation(errors) = inner.into_error() {
+                for mut e in errors {
+                    e.field = format!("admin.{}", e.field);
+                    v.push(e);
+                }
+            }
+            return Ok(None);
+        };
+        draft.password_hash = Some(self.hash(password).await?);
+        Ok(Some(draft))
     }
 
     /// Adds hooks around user writes.
@@ -212,6 +272,8 @@ impl UserService {
         let mut v = Violations::default();
         let context = [&*input.first_name, &input.last_name, &input.email];
         let password = v.check(Password::choose("password", &input.password, &context));
+        let roles = input.roles.unwrap_or_else(Roles::default_for_new_user);
+        v.check(rules::platform_roles(&actor.tenant, roles));
         let draft = user_draft(
             &mut v,
             Fields {
@@ -221,10 +283,10 @@ impl UserService {
                 company: input.company.as_deref(),
                 period: ValidityPeriod::parse(input.valid_from, input.valid_thru),
                 active: input.active,
-                roles: input.roles.unwrap_or_else(Roles::default_for_new_user),
+                roles,
             },
         );
-        let (Some(mut draft), Some(password)) = (draft, password) else {
+        let (Some(mut draft), Some(password), true) = (draft, password, v.is_empty()) else {
             return Err(v.into_error());
         };
         let now = values::now();
@@ -289,6 +351,8 @@ impl UserService {
         )
         .map_err(|e| vec![e]);
         let company = values::merged_optional(current.company.clone(), changes.company);
+        let roles = changes.roles.unwrap_or(current.roles);
+        v.check(rules::platform_roles(&actor.tenant, roles));
         let draft = user_draft(
             &mut v,
             Fields {
@@ -298,10 +362,10 @@ impl UserService {
                 company: company.as_deref(),
                 period,
                 active: changes.active.unwrap_or(current.active),
-                roles: changes.roles.unwrap_or(current.roles),
+                roles,
             },
         );
-        let (Some(mut draft), Some(password)) = (draft, password) else {
+        let (Some(mut draft), Some(password), true) = (draft, password, v.is_empty()) else {
             return Err(v.into_error());
         };
         let event = update_event(actor);

@@ -31,6 +31,7 @@ mod hierarchy;
 mod master;
 mod products;
 mod promotions;
+mod tenants;
 mod users;
 
 #[derive(OpenApi)]
@@ -51,7 +52,23 @@ mod users;
 )]
 struct ApiDoc;
 
-pub(crate) fn routes() -> OpenApiRouter<ApiState> {
+/// The resources of a deployment: those of a single-tenant one, and the tenants for the
+/// platform's operators in a multi-tenant one (`multi`).
+pub(crate) fn routes(multi: bool) -> OpenApiRouter<ApiState> {
+    let routes = common_routes();
+    if !multi {
+        return routes;
+    }
+    routes
+        .routes(routes!(tenants::list_tenants, tenants::create_tenant))
+        .routes(routes!(
+            tenants::get_tenant,
+            tenants::update_tenant,
+            tenants::delete_tenant
+        ))
+}
+
+fn common_routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::validate))
@@ -238,3 +255,4 @@ page_type!(CustomerPage, Customer);
 page_type!(ProductPage, Product);
 page_type!(PromotionPage, Promotion);
 page_type!(AuditPage, AuditRecord);
+page_type!(TenantPage, Tenant);

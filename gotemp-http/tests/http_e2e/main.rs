@@ -15,4 +15,5 @@ mod permissions;
 mod promotions;
 mod serving;
 mod support;
+mod tenants;
 mod users;

@@ -77,3 +77,23 @@ CREATE INDEX audit_dead_letters_time_idx ON audit_dead_letters (tenant_id, faile
 -- set-aside events.
 ALTER TABLE outbox ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
 ALTER TABLE outbox ALTER COLUMN tenant_id DROP DEFAULT;
+
+-- The tenants themselves. 'default' exists from the start (everything above is its); a
+-- multi-tenant deployment adds 'platform' and its customers' tenants.
+CREATE TABLE tenants (
+    key         TEXT        NOT NULL,
+    name        TEXT        NOT NULL,
+    active      BOOLEAN     NOT NULL,
+    valid_from  TIMESTAMPTZ NOT NULL,
+    valid_thru  TIMESTAMPTZ NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL,
+    modified_by BIGINT      NOT NULL,
+    version     BIGINT      NOT NULL DEFAULT 1,
+    CONSTRAINT tenants_pkey PRIMARY KEY (key),
+    CONSTRAINT tenants_key_check CHECK (key ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+    CONSTRAINT tenants_validity_check CHECK (valid_thru > valid_from)
+);
+INSERT INTO tenants (key, name, active, valid_from, valid_thru, created_at, updated_at, modified_by)
+    VALUES ('default', 'Default', TRUE, TIMESTAMPTZ '2000-01-01 00:00:00+00',
+            TIMESTAMPTZ '2200-01-01 00:00:00+00', now(), now(), 0);

@@ -119,3 +119,24 @@ DROP INDEX audit_dead_letters_time_idx;
 CREATE INDEX audit_dead_letters_time_idx ON audit_dead_letters (tenant_id, failed_at DESC);
 
 ALTER TABLE outbox ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
+
+-- The tenants themselves. 'default' exists from the start (everything above is its); a
+-- multi-tenant deployment adds 'platform' and its customers' tenants.
+CREATE TABLE tenants (
+    key         TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    active      INTEGER NOT NULL,
+    valid_from  INTEGER NOT NULL,
+    valid_thru  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    modified_by INTEGER NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 1,
+    CONSTRAINT tenants_pkey PRIMARY KEY (key),
+    CONSTRAINT tenants_validity_check CHECK (valid_thru > valid_from)
+);
+-- Times in microseconds: 2000-01-01 and 2200-01-01.
+INSERT INTO tenants (key, name, active, valid_from, valid_thru, created_at, updated_at, modified_by)
+    VALUES ('default', 'Default', 1, 946684800000000, 7258118400000000,
+            CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER),
+            CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER), 0);

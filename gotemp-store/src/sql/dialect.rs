@@ -54,6 +54,8 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     type OutboxRow: Read<Self> + Into<OutboxEntry>;
     /// An event of the outbox set aside by the relay.
     type SetAsideRow: Read<Self> + Into<SetAside>;
+    /// A tenant.
+    type TenantRow: Read<Self> + Into<gotemp_core::entities::Tenant>;
     /// One integer column named `n`.
     type Number: Read<Self> + Into<i64>;
 

@@ -40,6 +40,7 @@ fn sqlite_constraint(message: &str) -> Option<String> {
     let cols = message.strip_prefix("UNIQUE constraint failed: ")?;
     let name = match cols {
         "users.email_key" => constraints::USER_EMAIL,
+        "tenants.key" => constraints::TENANT_KEY,
         "customers.tenant_id, customers.id" => constraints::CUSTOMER_ID,
         "products.tenant_id, products.id" => constraints::PRODUCT_ID,
         "customer_links.tenant_id, customer_links.from_id, customer_links.relation, \

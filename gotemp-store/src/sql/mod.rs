@@ -14,6 +14,7 @@ pub(crate) mod param;
 mod promotions;
 pub(crate) mod rows;
 mod store;
+pub(crate) mod tenants;
 mod users;
 mod write;
 

@@ -31,6 +31,7 @@ macro_rules! dialect_rows {
         type DeadLetterRow = $crate::sql::rows::DeadLetterRow<$time>;
         type OutboxRow = $crate::sql::rows::OutboxRow;
         type SetAsideRow = $crate::sql::rows::SetAsideRow<$time>;
+        type TenantRow = $crate::sql::tenants::TenantRow<$time>;
         type Number = $crate::sql::rows::Number;
     };
 }

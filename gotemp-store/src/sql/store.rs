@@ -46,6 +46,7 @@ impl<D: Dialect> SqlStore<D> {
             customers: this.clone(),
             products: this.clone(),
             promotions: this.clone(),
+            tenants: this.clone(),
             audit: this.clone(),
             outbox: this.clone(),
             exclusive: this.clone(),

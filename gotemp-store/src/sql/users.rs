@@ -107,30 +107,8 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         event: PendingEvent,
     ) -> Result<User> {
         event.check_tenant(tenant)?;
-        let hash = draft.password_hash.as_ref().map(PasswordHash::as_str);
         let mut tx = self.begin_write().await?;
-        let row: D::UserRow = sqlx::query_as(concat!(
-            "INSERT INTO users (tenant_id, first_name, last_name, email, email_key, company, valid_from, valid_thru, active, password_hash, created_at, updated_at, modified_by, roles, version) ",
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING ",
-            user_columns!()
-        ))
-        .arg(tenant.as_str())
-        .arg(draft.first_name.as_str())
-        .arg(draft.last_name.as_str())
-        .arg(draft.email.as_str())
-        .arg(draft.email.normalized())
-        .arg(draft.company.as_ref().map(|c| c.as_str()))
-        .arg(draft.validity.valid_from())
-        .arg(draft.validity.valid_thru())
-        .arg(draft.active)
-        .arg(hash.unwrap_or_default())
-        .arg(event.occurred_at)
-        .arg(event.occurred_at)
-        .arg(event.performed_by)
-        .arg(Param::json(&draft.roles))
-        .fetch_one(D::on_connection(&mut tx))
-        .await
-        .map_err(map_sqlx)?;
+        let row = insert_user::<D>(&mut tx, tenant, draft, &event).await?;
         self.commit(tx, row.into(), event).await
     }
 
@@ -255,6 +233,39 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         .map(|done| D::rows_affected(&done) == 1)
         .map_err(map_sqlx)
     }
+}
+
+/// Inserts a user of `tenant` inside the caller's transaction (its event is the caller's to
+/// queue): a user alone, or a new tenant's first administrator.
+pub(super) async fn insert_user<D: Dialect>(
+    tx: &mut Transaction<'static, D>,
+    tenant: &TenantId,
+    draft: &UserDraft,
+    event: &PendingEvent,
+) -> Result<D::UserRow> {
+    let hash = draft.password_hash.as_ref().map(PasswordHash::as_str);
+    sqlx::query_as(concat!(
+        "INSERT INTO users (tenant_id, first_name, last_name, email, email_key, company, valid_from, valid_thru, active, password_hash, created_at, updated_at, modified_by, roles, version) ",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING ",
+        user_columns!()
+    ))
+    .arg(tenant.as_str())
+    .arg(draft.first_name.as_str())
+    .arg(draft.last_name.as_str())
+    .arg(draft.email.as_str())
+    .arg(draft.email.normalized())
+    .arg(draft.company.as_ref().map(|c| c.as_str()))
+    .arg(draft.validity.valid_from())
+    .arg(draft.validity.valid_thru())
+    .arg(draft.active)
+    .arg(hash.unwrap_or_default())
+    .arg(event.occurred_at)
+    .arg(event.occurred_at)
+    .arg(event.performed_by)
+    .arg(Param::json(&draft.roles))
+    .fetch_one(D::on_connection(tx))
+    .await
+.map_err(map_sqlx)
 }
 
 /// Whether some user of `tenant` is still an active admin valid at `now`, as the transaction

@@ -5,7 +5,7 @@ use super::super::*;
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 45] = [
+const EVERY_SETTING: [(&str, &str); 46] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -60,6 +60,7 @@ const EVERY_SETTING: [(&str, &str); 45] = [
     ("storage_pool_size", "32"),
     ("audit_storage_pool_size", "1"),
     ("master_data_storage_pool_size", "4"),
+    ("tenancy", "multi"),
 ];
 
 /// What `c` holds for each of [`EVERY_SETTING`], as text.
@@ -179,6 +180,7 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
             "master_data_storage_pool_size",
             c.storage.master_data_pool_size.to_string(),
         ),
+        ("tenancy", c.auth.tenancy.to_string()),
     ]
 }
 

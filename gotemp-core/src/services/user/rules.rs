@@ -20,6 +20,25 @@ pub(in crate::services) struct Fields<'a> {
 }
 
 /// Parses and checks every user field, recording all failures in `v`.
+/// The platform's role stays on the platform: `operator` is refused, naming `roles`, for a
+/// user of any tenant but the platform one (a tenant's administrator cannot make anyone an
+/// operator of the deployment).
+pub(in crate::services) fn platform_roles(
+    tenant: &crate::values::TenantId,
+    roles: crate::policy::Roles,
+) -> Result<(), FieldError> {
+    if roles.contains(crate::policy::Role::Operator)
+        && tenant.as_str() != crate::values::TenantId::PLATFORM
+    {
+        return Err(FieldError::new(
+            "roles",
+            "platform_role",
+            crate::tr!("field.platform_role"),
+        ));
+    }
+    Ok(())
+}
+
 pub(in crate::services) fn user_draft(v: &mut Violations, fields: Fields<'_>) -> Option<UserDraft> {
     let Fields {
         first_name,

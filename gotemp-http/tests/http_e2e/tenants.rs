@@ -1,0 +1,220 @@
+//! A multi-tenant deployment over HTTP: the platform's operator creates tenants with their
+//! administrators; each tenant's users see only their own data (the same keys in both, another
+//! tenant's object answered as not found); a tenant's administrator manages nothing of the
+//! platform; a closed tenant's tokens are refused within 2 s; a tenant with data is not
+//! deleted. A single-tenant deployment has no tenant routes at all.
+
+use gotemp::domain::values::Tenancy;
+use gotemp_testing::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "a tenant administrator's long passphrase";
+
+async fn login(app: &TestApp, email: &str) -> reqwest::Client {
+    let answer: Value = reqwest::Client::new()
+        .post(app.url("/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = answer["token"].as_str().expect("logged in").to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+async fn make_tenant(app: &TestApp, key: &str) -> reqwest::Client {
+    let email = format!("admin@{key}.example");
+    let new = json!({"key": key, "name": format!("Tenant {key}"),
+        "admin": {"email": email, "first_name": "First", "last_name": "Admin", "password": PASSWORD}});
+    let made = app
+        .http()
+        .post(app.url("/v1/tenants"))
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), StatusCode::CREATED);
+    assert_eq!(
+        made.headers()["location"],
+        format!("/v1/tenants/{key}").as_str()
+    );
+    login(app, &email).await
+}
+
+async fn status(request: reqwest::RequestBuilder) -> StatusCode {
+    request.send().await.unwrap().status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
+    let app = TestApp::builder()
+        .config(|c| c.auth.tenancy = Tenancy::Multi)
+        .spawn()
+        .await;
+    let listed: Value = app
+        .http()
+        .get(app.url("/v1/tenants"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["key"].as_str())
+        .collect();
+    assert!(
+        keys.contains(&"platform") && keys.contains(&"ducks"),
+        "{keys:?}"
+    );
+    let (geese, swans) = (
+        make_tenant(&app, "geese").await,
+        make_tenant(&app, "swans").await,
+    );
+    let taken = app.http().post(app.url("/v1/tenants"))
+        .json(&json!({"key": "geese", "name": "Again", "admin": {"email": "x@geese2.example", "first_name": "A", "last_name": "B", "password": PASSWORD}}))
+        .send().await.unwrap();
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+
+    for (client, name) in [(&geese, "Geese Inc"), (&swans, "Swans Ltd")] {
+        let made = client
+            .post(app.url("/v1/customers"))
+            .json(&json!({"id": "ducksrus", "name": name}));
+        assert_eq!(
+            status(made).await,
+            StatusCode::CREATED,
+            "the same key in every tenant"
+        );
+    }
+    let read: Value = geese
+        .get(app.url("/v1/customers/ducksrus"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["name"], "Geese Inc");
+    let listed: Value = swans
+        .get(app.url("/v1/customers"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        1,
+        "swans list only their own: {listed}"
+    );
+    // The demo data lives in ducks: geese see none of it.
+    assert_eq!(
+        status(geese.get(app.url("/v1/customers/patoloco"))).await,
+        StatusCode::NOT_FOUND
+    );
+    let trail: Value = geese
+        .get(app.url("/v1/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let objects: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["object_id"].as_str())
+        .collect();
+    assert!(
+        !objects.contains(&"patoloco"),
+        "geese's trail holds no duck: {objects:?}"
+    );
+
+    // A tenant's administrator manages its tenant, never the platform.
+    assert_eq!(
+        status(geese.get(app.url("/v1/tenants"))).await,
+        StatusCode::FORBIDDEN
+    );
+    let operator = json!({"first_name": "O", "last_name": "P", "email": "op@geese.example",
+        "password": PASSWORD, "active": true, "roles": ["operator"],
+        "valid_from": "2020-01-01T00:00:00Z", "valid_thru": "2100-01-01T00:00:00Z"});
+    let refused = geese
+        .post(app.url("/v1/users"))
+        .json(&operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "roles", "{body}");
+
+    // Closing swans refuses its token within 2 s; geese carry on.
+    let closed = app
+        .http()
+        .put(app.url("/v1/tenants/swans"))
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), StatusCode::OK);
+    let started = Instant::now();
+    while status(swans.get(app.url("/v1/customers"))).await != StatusCode::UNAUTHORIZED {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a closed tenant's token still works"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let login = reqwest::Client::new()
+        .post(app.url("/v1/auth/login"))
+        .json(&json!({"email": "admin@swans.example", "password": PASSWORD}));
+    assert_eq!(status(login).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        status(geese.get(app.url("/v1/customers"))).await,
+        StatusCode::OK
+    );
+    // A tenant with data stays until it is emptied.
+    let delete = app.http().delete(app.url("/v1/tenants/swans"));
+    assert_eq!(status(delete).await, StatusCode::CONFLICT);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_tenant_deployment_has_no_tenant_routes() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        status(app.http().get(app.url("/v1/tenants"))).await,
+        StatusCode::NOT_FOUND
+    );
+    let doc: Value = app
+        .http()
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["paths"].get("/v1/tenants").is_none(),
+        "the API is as it always was"
+    );
+    app.stop().await;
+}
