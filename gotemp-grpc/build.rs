@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/gotemp/product/v1/product.proto",
         "proto/gotemp/promotion/v1/promotion.proto",
         "proto/gotemp/audit/v1/audit.proto",
+        "proto/gotemp/tenant/v1/tenant.proto",
     ];
     println!("cargo:rerun-if-changed=proto");
     let descriptors = protox::compile(files, ["proto"])?;

@@ -256,6 +256,17 @@ impl Config {
                     .into(),
             ));
         }
+        if c.auth.tenancy == gotemp_core::values::Tenancy::Multi
+            && c.auth.registration == Registration::Open
+        {
+            // A stranger signing up to a multi-tenant deployment starts an organisation of its
+            // own; until that sign-up exists, one must not land in a tenant it does not own.
+            return Err(ConfigError::new(
+                "registration = open (GOTEMP_REGISTRATION) is not available with tenancy = multi \
+                 (GOTEMP_TENANCY) yet: the platform's operators create tenants at /v1/tenants"
+                    .into(),
+            ));
+        }
         let pools = [
             ("storage_pool_size", c.storage.pool_size),
             ("audit_storage_pool_size", c.storage.audit_pool_size),

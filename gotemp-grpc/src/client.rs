@@ -150,4 +150,9 @@ impl GotempClient {
     pub fn audit(&self) -> pb::audit::audit_service_client::AuditServiceClient<Authed> {
         pb::audit::audit_service_client::AuditServiceClient::new(self.authed())
     }
+
+    /// `gotemp.tenant.v1.TenantService` (multi-tenant deployments).
+    pub fn tenants(&self) -> pb::tenant::tenant_service_client::TenantServiceClient<Authed> {
+        pb::tenant::tenant_service_client::TenantServiceClient::new(self.authed())
+    }
 }

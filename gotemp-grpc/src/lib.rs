@@ -43,6 +43,10 @@ pub mod pb {
     pub mod product {
         tonic::include_proto!("gotemp.product.v1");
     }
+    /// `gotemp.tenant.v1`: the tenants of a multi-tenant deployment.
+    pub mod tenant {
+        tonic::include_proto!("gotemp.tenant.v1");
+    }
     /// `gotemp.promotion.v1`.
     pub mod promotion {
         tonic::include_proto!("gotemp.promotion.v1");

@@ -4,7 +4,7 @@
 pub use crate::service_name::ServiceName;
 
 use crate::auth::Authenticator;
-use crate::services::{AuditGrpc, CustomerGrpc, ProductGrpc, PromotionGrpc, UserGrpc};
+use crate::services::{AuditGrpc, CustomerGrpc, ProductGrpc, PromotionGrpc, TenantGrpc, UserGrpc};
 use gotemp::Gotemp;
 use gotemp::tls::{NoDelay, TlsAcceptor, TlsListener};
 use std::future::Future;
@@ -111,10 +111,15 @@ pub async fn serve(
         .add_service(reflection_v1alpha);
     for service in services {
         routes = match service {
-            ServiceName::User => routes.add_service(wrap(
-                UserGrpc::new(app.users().clone(), auth.clone()).into_server(),
-                &turns,
-            )),
+            ServiceName::User => {
+                let users = UserGrpc::new(app.users().clone(), auth.clone());
+                let routes = routes.add_service(wrap(users.into_server(), &turns));
+                // Tenants live beside users, and exist as a service in a multi-tenant
+                // deployment only: a single-tenant one serves the protos it always did.
+                let tenants = (app.tenancy() == gotemp_core::values::Tenancy::Multi)
+                    .then(|| TenantGrpc::new(app.tenants().clone(), auth.clone()).into_server());
+                routes.add_optional_service(tenants.map(|t| wrap(t, &turns)))
+            }
             ServiceName::Customer => routes.add_service(wrap(
                 CustomerGrpc::new(app.customers().clone(), auth.clone()).into_server(),
                 &turns,

@@ -5,6 +5,7 @@ mod audit;
 mod links;
 mod master;
 mod promotion;
+mod tenant;
 mod user;
 
 pub use audit::AuditGrpc;
@@ -15,4 +16,5 @@ pub type CustomerGrpc = MasterGrpc<gotemp_core::entities::Customer>;
 /// The product service over gRPC.
 pub type ProductGrpc = MasterGrpc<gotemp_core::entities::Product>;
 pub use promotion::PromotionGrpc;
+pub use tenant::TenantGrpc;
 pub use user::UserGrpc;

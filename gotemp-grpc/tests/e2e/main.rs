@@ -11,3 +11,4 @@ mod protected;
 mod remaining;
 mod round_trips;
 mod support;
+mod tenants;

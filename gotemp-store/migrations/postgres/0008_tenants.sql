@@ -67,7 +67,7 @@ DROP INDEX audit_records_time_idx;
 CREATE INDEX audit_records_time_idx ON audit_records (tenant_id, action_time DESC, id DESC);
 
 -- A dead letter whose tenant could not be trusted (no event id: unreadable, unsigned, forged)
--- is the home tenant's: 'default' in a single-tenant deployment, 'platform' in a multi-tenant one.
+-- is the deployment's home tenant's ('default').
 ALTER TABLE audit_dead_letters ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
 ALTER TABLE audit_dead_letters ALTER COLUMN tenant_id DROP DEFAULT;
 DROP INDEX audit_dead_letters_time_idx;

@@ -269,27 +269,6 @@ fn a_weak_event_signing_key_is_refused_naming_the_setting() {
 
 #[test]
 #[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
-fn registration_never_gives_admin() {
-    figment::Jail::expect_with(|jail| {
-        jail.set_env(
-            "GOTEMP_JWT_SECRET",
-            "Vb3rT9x2Lq8Zp4Kd7Wm1Nc6Hy0Fs5Ej2Ga9Ru3Ot",
-        );
-        jail.set_env("GOTEMP_REGISTRATION_ROLES", "viewer, admin");
-        let e = Config::load(None).unwrap_err().to_string();
-        assert!(e.contains("registration_roles"), "{e}");
-        jail.set_env("GOTEMP_REGISTRATION_ROLES", "viewer, root");
-        let e = Config::load(None).unwrap_err().to_string();
-        assert!(e.contains("root"), "{e}");
-        jail.set_env("GOTEMP_REGISTRATION_ROLES", "");
-        let c = Config::load(None).unwrap();
-        assert_eq!(c.auth.registration_roles, gotemp_core::policy::Roles::NONE);
-        Ok(())
-    });
-}
-
-#[test]
-#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
 fn list_settings_are_lists_in_toml_and_comma_separated_in_variables() {
     figment::Jail::expect_with(|jail| {
         jail.create_file(
@@ -398,3 +377,4 @@ fn with_secret(jail: &mut figment::Jail) {
 
 mod every_setting;
 mod names;
+mod registration;
