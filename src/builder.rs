@@ -172,6 +172,17 @@ impl GotempBuilder {
     /// multi-tenant deployment with a config, makes the platform tenant at the first start.
     pub async fn build(self) -> Result<Gotemp> {
         let config = self.config.as_ref();
+        let tenancy = (self.tenancy)
+            .or(config.map(|c| c.auth.tenancy))
+            .unwrap_or_default();
+        let registration = config.map_or(Registration::Closed, |c| c.auth.registration);
+        if tenancy == Tenancy::Multi && registration == Registration::Open {
+            return Err(crate::config::config_error(
+                "registration = open is not available in a multi-tenant deployment yet: the \
+                 platform's operators create tenants at /v1/tenants"
+                    .into(),
+            ));
+        }
         if let Some(config) = config {
             gotemp_core::event::set_max_event_bytes(config.events.max_event_bytes);
         }
@@ -195,9 +206,7 @@ impl GotempBuilder {
             (None, Some(config)) => open::shared_attempts(config)?,
             (None, None) => None,
         };
-        let tenancy = (self.tenancy)
-            .or(config.map(|c| c.auth.tenancy))
-            .unwrap_or_default();
+
         let parts = crate::Parts {
             tenancy,
             attempts,
@@ -208,7 +217,7 @@ impl GotempBuilder {
             directory: self.directory,
             hooks: self.hooks,
             policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
-            registration: config.map_or(Registration::Closed, |c| c.auth.registration),
+            registration,
             registration_roles: config.map_or(gotemp_core::policy::Roles::NONE, |c| {
                 c.auth.registration_roles
             }),

@@ -246,24 +246,13 @@ impl Config {
             }
         }
         c.check_signing_key()?;
-        if c.auth
-            .registration_roles
-            .contains(gotemp_core::policy::Role::Admin)
+        let roles = c.auth.registration_roles;
+        if roles.contains(gotemp_core::policy::Role::Admin)
+            || roles.contains(gotemp_core::policy::Role::Operator)
         {
             return Err(ConfigError::new(
-                "registration_roles (GOTEMP_REGISTRATION_ROLES) must not give admin to whoever \
-                 signs up"
-                    .into(),
-            ));
-        }
-        if c.auth.tenancy == gotemp_core::values::Tenancy::Multi
-            && c.auth.registration == Registration::Open
-        {
-            // A stranger signing up to a multi-tenant deployment starts an organisation of its
-            // own; until that sign-up exists, one must not land in a tenant it does not own.
-            return Err(ConfigError::new(
-                "registration = open (GOTEMP_REGISTRATION) is not available with tenancy = multi \
-                 (GOTEMP_TENANCY) yet: the platform's operators create tenants at /v1/tenants"
+                "registration_roles (GOTEMP_REGISTRATION_ROLES) must not give admin or operator \
+                 to whoever signs up"
                     .into(),
             ));
         }

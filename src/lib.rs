@@ -64,6 +64,13 @@ use std::sync::Arc;
 /// The administrator of the demo tenant `ducks` of a multi-tenant deployment.
 const DEMO_ADMIN: &str = "admin@ducks.example";
 
+/// The demo tenant's administrator's password: the demo users' (`demo_password`), or a random
+/// one nobody knows — never the operator's.
+fn demo_admin_password(config: &Config) -> SecretString {
+    (config.auth.demo_password.clone())
+        .unwrap_or_else(|| SecretString::from(uuid::Uuid::new_v4().to_string()))
+}
+
 /// The five services over one set of backends, wired once by [`Gotemp::builder`] (or
 /// [`Gotemp::open`]): every service sees the same repositories, cache and hooks. Cheap to clone.
 #[derive(Clone)]
@@ -149,9 +156,15 @@ impl Gotemp {
         }
         // One tenant is always open; many are each asked at every authentication.
         let gate = Arc::new(TenantGate::new(r.tenants.clone()));
+        // What concerns no tenant's user goes to the operators of a multi-tenant deployment.
+        let home = match tenancy {
+            Tenancy::Single => TenantId::default_tenant(),
+            Tenancy::Multi => TenantId::platform(),
+        };
         if tenancy == Tenancy::Multi {
             users = users.with_tenant_gate(gate.clone());
         }
+        users = users.with_home_tenant(home.clone());
         let data = TenantData {
             customers: r.customers.clone(),
             products: r.products.clone(),
@@ -178,7 +191,8 @@ impl Gotemp {
                 .with_policy(policy.clone()),
             audit: AuditService::new(r.audit.clone())
                 .with_policy(policy)
-                .with_outbox(r.outbox.clone()),
+                .with_outbox(r.outbox.clone())
+                .with_home_tenant(home),
             tenants,
             tenancy,
             repositories,
@@ -250,9 +264,15 @@ impl Gotemp {
             valid_thru: None,
             admin,
         };
-        let (_, operator) = self.tenants.create_platform(&system, new).await?;
-        tracing::info!(email = %operator.email, "made the platform tenant and its operator");
-        Ok(())
+        match self.tenants.create_platform(&system, new).await {
+            Ok((_, operator)) => {
+                tracing::info!(email = %operator.email, "made the platform tenant and its operator");
+                Ok(())
+            }
+            // Another process made it meanwhile (SQLite has no lock across processes).
+            Err(Error::Conflict { field: Some(f), .. }) if f == "key" => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// The repositories underneath, for the outbox relay, readiness checks and embedders that
@@ -311,8 +331,14 @@ impl Gotemp {
         }
     }
 
-    /// Whether any user exists: a store without one is new (the embedded default seeds it).
+    /// Whether any user exists: a store without one is new (the embedded default seeds it). In
+    /// a multi-tenant deployment, whose platform always has its operator: whether the demo
+    /// tenant exists.
     pub async fn has_users(&self) -> Result<bool> {
+        if self.tenancy == Tenancy::Multi {
+            let ducks = TenantId::parse("tenant", "ducks")?;
+            return Ok(self.repositories.tenants.get(&ducks).await?.is_some());
+        }
         let system = gotemp_core::Actor::system(gotemp_core::values::TenantId::default_tenant());
         let first = gotemp_core::page::PageRequest::first(1);
         let page = self
@@ -329,13 +355,24 @@ impl Gotemp {
     /// platform tenant.
     pub async fn seed(&self, config: &Config) -> Result<SeedReport> {
         config.check_seed_password()?;
-        let (tenant, admin_email) = match self.tenancy {
-            Tenancy::Single => (TenantId::default_tenant(), config.auth.admin_email.clone()),
-            Tenancy::Multi => (self.demo_tenant(config).await?, DEMO_ADMIN.to_owned()),
+        // Replicas starting together would each add the demo objects that have no key.
+        let _one_at_a_time = self.repositories.exclusive.enter("gotemp.seed").await?;
+        let (tenant, admin_email, admin_password) = match self.tenancy {
+            Tenancy::Single => (
+                TenantId::default_tenant(),
+                config.auth.admin_email.clone(),
+                config.auth.admin_password.clone(),
+            ),
+            // The demo tenant's administrator is a demo user: never the operator's password.
+            Tenancy::Multi => (
+                self.demo_tenant(config).await?,
+                DEMO_ADMIN.to_owned(),
+                demo_admin_password(config),
+            ),
         };
         let settings = SeedSettings {
             admin_email,
-            admin_password: config.auth.admin_password.clone(),
+            admin_password,
             demo_password: config.auth.demo_password.clone(),
         };
         let targets = SeedTargets {
@@ -344,8 +381,6 @@ impl Gotemp {
             products: &self.products,
             promotions: &self.promotions,
         };
-        // Replicas starting together would each add the demo objects that have no key.
-        let _one_at_a_time = self.repositories.exclusive.enter("gotemp.seed").await?;
         gotemp_core::seed::apply(&targets, &tenant, &settings).await
     }
 
@@ -363,7 +398,7 @@ impl Gotemp {
                     email: DEMO_ADMIN.into(),
                     first_name: "Duck".into(),
                     last_name: "Admin".into(),
-                    password: config.auth.admin_password.clone(),
+                    password: demo_admin_password(config),
                 },
             };
             self.tenants.create(&system, new).await?;

@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use gotemp_core::event::AuditEvent;
 use gotemp_core::ports::DeadLetter;
 use gotemp_core::services::AuditService;
-use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 
 /// What became of one delivered message.
@@ -92,7 +91,8 @@ impl AuditRecorder {
     ) -> Delivery {
         // A message that is no event of this deployment names no tenant it can be trusted with:
         // it is the home tenant's, whose administrators run the deployment.
-        let tenant = event.map_or_else(TenantId::default_tenant, |e| e.tenant.clone());
+        let home = || self.audit.home_tenant().clone();
+        let tenant = event.map_or_else(home, |e| e.tenant.clone());
         let letter = DeadLetter {
             id: 0,
             tenant,
@@ -197,7 +197,7 @@ mod tests {
             object_name: "user".into(),
             object_id: "1".into(),
             performed_by: 1,
-            tenant: TenantId::default_tenant(),
+            tenant: gotemp_core::values::TenantId::default_tenant(),
             object_detail: serde_json::json!({"id": 1}),
             traceparent: None,
         };

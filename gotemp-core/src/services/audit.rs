@@ -37,6 +37,7 @@ pub struct AuditService {
     repo: Arc<dyn AuditRepository>,
     policy: Arc<dyn Policy>,
     outbox: Option<Arc<dyn OutboxStore>>,
+    home: TenantId,
 }
 
 /// Most of a set-aside event's payload a listing shows: it was set aside because it is large,
@@ -50,7 +51,21 @@ impl AuditService {
             repo,
             policy: Arc::new(RolePolicy),
             outbox: None,
+            home: TenantId::default_tenant(),
         }
+    }
+
+    /// Keeps messages that name no tenant they can be trusted with (unreadable, unsigned,
+    /// forged, on another tenant's subject) in `tenant` — `platform` in a multi-tenant
+    /// deployment, whose operators run it — instead of `default`.
+    pub fn with_home_tenant(mut self, tenant: TenantId) -> Self {
+        self.home = tenant;
+        self
+    }
+
+    /// Where messages that name no tenant they can be trusted with are kept.
+    pub fn home_tenant(&self) -> &TenantId {
+        &self.home
     }
 
     /// Lists and requeues the events this process's relay set aside in `outbox` beside the

@@ -177,6 +177,10 @@ async fn visible<E: MasterEntity>(
     ends: &Ends<'_>,
     id: &str,
 ) -> Result<Option<E>> {
+    // What cannot be a key names no object (and must not reach a store as one).
+    if EntityKey::parse("id", id).is_err() {
+        return Ok(None);
+    }
     Ok((repo.get(&ends.actor.tenant, id).await?).filter(|o| ends.readable(o)))
 }
 

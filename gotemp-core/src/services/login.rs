@@ -45,7 +45,9 @@ impl UserService {
     /// roles (none unless the deployment set some), valid from now for a hundred years, limited like a login (per e-mail and per address). Closed: refused, and the
     /// transports answer as if the route did not exist.
     pub async fn register(&self, source: Option<IpAddr>, input: NewRegistration) -> Result<User> {
-        if !self.registration_open {
+        // Many tenants: a stranger would join one it does not own (sign-up that starts an
+        // organisation is not there yet), so registration stays closed whatever was set.
+        if !self.registration_open || self.tenant_gate.is_some() {
             return Err(Error::PermissionDenied(crate::tr!(
                 "denied.registration_closed"
             )));
@@ -234,7 +236,7 @@ impl UserService {
         // An attempt that named no user is recorded in the deployment's own tenant.
         let (tenant, user_id) = match named {
             Some((tenant, id)) => (tenant, Some(id)),
-            None => (TenantId::default_tenant(), None),
+            None => (self.home.clone(), None),
         };
         match &outcome {
             Ok(done) => {

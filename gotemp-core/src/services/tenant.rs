@@ -108,7 +108,18 @@ impl TenantService {
         self
     }
 
+    /// Tenants are the platform's whatever a policy says: only gotemp itself and users of the
+    /// platform tenant get as far as asking the policy (an embedder's policy written before
+    /// tenants, allowing everything to `admin`, must not hand every tenant's administrator the
+    /// others).
     fn allow(&self, actor: &Actor, action: Action) -> Result<()> {
+        if !actor.is_system() && actor.tenant.as_str() != TenantId::PLATFORM {
+            let permission = format!("{}:{}", Resource::Tenants.as_str(), action.as_str());
+            return Err(Error::PermissionDenied(crate::tr!(
+                "denied.permission",
+                permission = permission
+            )));
+        }
         authorize(&*self.policy, actor, action, Resource::Tenants, None)
     }
 
@@ -168,7 +179,9 @@ impl TenantService {
         else {
             return Err(v.into_error());
         };
-        if (key.as_str() == TenantId::PLATFORM && !platform) || key.is_default() {
+        // The platform itself is made by gotemp (`create_platform`); every reserved key else
+        // is refused.
+        if reserved(&key) && !(platform && key.as_str() == TenantId::PLATFORM) {
             return Err(Error::conflict(
                 ConflictKind::Duplicate,
                 Some("key"),
@@ -216,7 +229,9 @@ impl TenantService {
         };
         let key = known_key(key)?;
         let active = changes.active.unwrap_or(current.active);
-        if key.as_str() == TenantId::PLATFORM && !active {
+        // The platform's operators must always be able to log in, to open anything again.
+        let closes = !active || !validity.contains(values::now());
+        if key.as_str() == TenantId::PLATFORM && closes {
             return Err(Error::conflict(
                 ConflictKind::State,
                 Some("active"),
@@ -243,7 +258,7 @@ impl TenantService {
         let current = self.get(actor, key).await?;
         let expected = super::common::expected_version("tenant", key, version, current.version)?;
         let key = known_key(key)?;
-        if key.as_str() == TenantId::PLATFORM || self.holds_data(&key).await? {
+        if key.as_str() == TenantId::PLATFORM || key.is_default() || self.holds_data(&key).await? {
             return Err(Error::conflict(
                 ConflictKind::InUse,
                 Some("key"),
@@ -289,6 +304,23 @@ fn admin_email_taken(e: Error) -> Error {
         ),
         other => other,
     }
+}
+
+/// Keys no tenant made through the API may take: `default` and `platform` (made by gotemp), and
+/// the services' names, which event subjects carry in the tenant's place for `default`
+/// (`gotemp.audit.customer.>` must not also match a tenant called `customer`).
+fn reserved(key: &TenantId) -> bool {
+    const RESERVED: [&str; 8] = [
+        TenantId::DEFAULT,
+        TenantId::PLATFORM,
+        "user",
+        "customer",
+        "product",
+        "promotion",
+        "audit",
+        "tenant",
+    ];
+    RESERVED.contains(&key.as_str())
 }
 
 /// `key` as a tenant key; one that cannot be a key names no tenant (not found).

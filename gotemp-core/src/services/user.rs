@@ -43,6 +43,9 @@ pub struct UserService {
     /// Whether a user's tenant is open, asked at every authentication and login of a
     /// multi-tenant deployment (none in a single-tenant one: its one tenant is always open).
     pub(super) tenant_gate: Option<Arc<super::tenant::TenantGate>>,
+    /// Where what concerns no user of a tenant is recorded (a login with an unknown e-mail):
+    /// `default`, or `platform` in a multi-tenant deployment, whose operators run it.
+    pub(super) home: TenantId,
 }
 
 impl UserService {
@@ -66,7 +69,15 @@ impl UserService {
             registration_roles: Roles::NONE,
             decoy: Arc::new(OnceCell::new()),
             tenant_gate: None,
+            home: TenantId::default_tenant(),
         }
+    }
+
+    /// Records what concerns no user of a tenant (a login with an unknown e-mail) in `tenant`
+    /// (`platform` in a multi-tenant deployment) instead of `default`.
+    pub fn with_home_tenant(mut self, tenant: TenantId) -> Self {
+        self.home = tenant;
+        self
     }
 
     /// Refuses the users of a closed tenant (inactive, or outside its validity): their logins

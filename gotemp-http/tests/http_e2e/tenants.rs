@@ -190,6 +190,24 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
         status(geese.get(app.url("/v1/customers"))).await,
         StatusCode::OK
     );
+    // The platform stays open (its operators open everything else), the reserved keys stay
+    // gotemp's, and `default` is not deleted.
+    let later = json!({"valid_from": "2100-01-01T00:00:00Z"});
+    let closing = app.http().put(app.url("/v1/tenants/platform")).json(&later);
+    assert_eq!(status(closing).await, StatusCode::CONFLICT);
+    for key in ["customer", "default", "platform"] {
+        let new = json!({"key": key, "name": "Reserved", "admin": {"email": format!("a@{key}.example"),
+            "first_name": "A", "last_name": "B", "password": PASSWORD}});
+        let refused = app.http().post(app.url("/v1/tenants")).json(&new);
+        assert_eq!(status(refused).await, StatusCode::CONFLICT, "{key}");
+    }
+    assert_eq!(
+        status(app.http().delete(app.url("/v1/tenants/default"))).await,
+        StatusCode::CONFLICT
+    );
+    // An id that is no key names nothing (in ArangoDB it would name another tenant's document).
+    let crossing = geese.delete(app.url("/v1/customers/swans:ducksrus/children/swans:x"));
+    assert_eq!(status(crossing).await, StatusCode::NOT_FOUND);
     // A tenant with data stays until it is emptied.
     let delete = app.http().delete(app.url("/v1/tenants/swans"));
     assert_eq!(status(delete).await, StatusCode::CONFLICT);

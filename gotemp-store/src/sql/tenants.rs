@@ -165,7 +165,10 @@ impl<D: Dialect> TenantRepository for SqlStore<D> {
             .map_err(map_sqlx)?;
         match row {
             Some(row) => self.commit(tx, row.into(), event).await,
-            None => Err(self.tenant_missing_or_stale(key, expected_version).await),
+            None => {
+                drop(tx);
+                Err(self.tenant_missing_or_stale(key, expected_version).await)
+            }
         }
     }
 }

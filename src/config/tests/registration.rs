@@ -1,4 +1,5 @@
-//! Who may sign up: never as an administrator, and not yet into a multi-tenant deployment.
+//! Who may sign up: never as an administrator or operator, and not yet into a multi-tenant
+//! deployment.
 
 use super::*;
 
@@ -23,20 +24,21 @@ fn registration_never_gives_admin() {
     });
 }
 
-#[test]
-#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
-fn open_registration_is_refused_with_many_tenants() {
-    figment::Jail::expect_with(|jail| {
-        with_secret(jail);
-        jail.set_env("GOTEMP_TENANCY", "multi");
-        jail.set_env("GOTEMP_REGISTRATION", "open");
-        let e = Config::load(None).unwrap_err().to_string();
-        assert!(e.contains("registration") && e.contains("tenancy"), "{e}");
-        jail.set_env("GOTEMP_REGISTRATION", "closed");
-        assert_eq!(
-            Config::load(None).unwrap().auth.tenancy,
-            gotemp_core::values::Tenancy::Multi
-        );
-        Ok(())
-    });
+/// Open registration with many tenants is refused at start (a stranger would land in a tenant
+/// it does not own), whether the configuration or the builder chose many, before anything is
+/// opened.
+#[tokio::test]
+async fn open_registration_is_refused_with_many_tenants() {
+    let mut config = Config::embedded(SecretString::from("a secret of at least thirty-two bytes!"));
+    config.auth.registration = Registration::Open;
+    let chosen_by_builder = crate::Gotemp::builder()
+        .config(&config)
+        .tenancy(gotemp_core::values::Tenancy::Multi)
+        .build()
+        .await;
+    let e = chosen_by_builder.err().expect("refused").to_string();
+    assert!(e.contains("registration"), "{e}");
+    config.auth.tenancy = gotemp_core::values::Tenancy::Multi;
+    let configured = crate::Gotemp::builder().config(&config).build().await;
+    assert!(configured.is_err(), "refused from the configuration too");
 }
