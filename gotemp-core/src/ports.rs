@@ -18,10 +18,13 @@ use crate::event::{AuditEvent, PendingEvent};
 use crate::page::{Page, PageSpec};
 use crate::values::{Email, PasswordHash, TenantId};
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
+mod audit;
 mod outbox;
+#[cfg(any(test, feature = "mocks"))]
+pub use audit::MockAuditRepository;
+pub use audit::{AuditRepository, DeadLetter, DeadLetterSource, MAX_UNVERIFIED_DEAD_LETTERS};
 pub use outbox::{EventSink, OutboxEntry, OutboxStore, SetAside};
 #[cfg(any(test, feature = "mocks"))]
 pub use outbox::{MockEventSink, MockOutboxStore};
@@ -220,97 +223,6 @@ pub trait TenantRepository: Send + Sync {
         expected_version: i64,
         event: PendingEvent,
     ) -> Result<Tenant>;
-}
-
-/// Storage of the audit trail.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait AuditRepository: Send + Sync {
-    /// Stores an event unless one with the same `event_id` is stored already; returns whether it
-    /// was new. This is what makes redelivery harmless.
-    async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool>;
-    /// Stores a batch the same way, in one statement (one commit instead of one per event);
-    /// returns how many were new. Either all new events are stored or none.
-    async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64>;
-    /// The record with row id `id`, if any.
-    async fn get(&self, tenant: &TenantId, id: i64) -> Result<Option<AuditRecord>>;
-    /// Records matching every given filter, newest first.
-    async fn list(
-        &self,
-        tenant: &TenantId,
-        filter: &AuditFilter,
-        page: &PageSpec,
-    ) -> Result<Page<AuditRecord>>;
-    /// Counts of matching records per bucket of `width`, buckets aligned to the Unix epoch,
-    /// oldest first; empty buckets are left out.
-    async fn count_by_bucket(
-        &self,
-        tenant: &TenantId,
-        filter: &AuditFilter,
-        width: Duration,
-    ) -> Result<Vec<BucketCount>>;
-    /// Parks a message that cannot be stored, so it is kept for a person to look at. Messages
-    /// that were never an event of this deployment (no event id: unreadable, unsigned, forged)
-    /// are kept at most [`MAX_UNVERIFIED_DEAD_LETTERS`], the oldest dropped: whoever can
-    /// publish to the broker must not be able to fill the audit store. A parked event of this
-    /// deployment is never dropped.
-    async fn park(&self, letter: &DeadLetter) -> Result<()>;
-    /// The most recently parked messages, newest first.
-    async fn dead_letters(&self, tenant: &TenantId, limit: u32) -> Result<Vec<DeadLetter>>;
-    /// How many messages are parked for `tenant`, or for every tenant with `None` (the
-    /// dead-letter metric reads it at every scrape).
-    async fn dead_letter_count(&self, tenant: Option<TenantId>) -> Result<u64>;
-    /// The parked message with number `id`, if any.
-    async fn dead_letter(&self, tenant: &TenantId, id: i64) -> Result<Option<DeadLetter>>;
-    /// Forgets a parked message (it was replayed); whether there was one.
-    async fn remove_dead_letter(&self, tenant: &TenantId, id: i64) -> Result<bool>;
-    /// How the records are kept, for start-up logs and readiness reports: `table`,
-    /// `hypertable` (TimescaleDB), or `off`.
-    fn storage_kind(&self) -> &'static str {
-        "table"
-    }
-}
-
-/// Most messages without an event id (unreadable, unsigned, forged) the audit store keeps.
-pub const MAX_UNVERIFIED_DEAD_LETTERS: i64 = 1_000;
-
-/// A message the audit service could not store, kept with the reason instead of being dropped.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DeadLetter {
-    /// Its number, to look at it or replay it; 0 before it is parked.
-    pub id: i64,
-    /// Whose it is: the event's tenant, or the deployment's home tenant for a message that
-    /// names none it could trust (unreadable, unsigned, forged).
-    #[serde(skip)]
-    pub tenant: TenantId,
-    /// The event's id, when the payload could be read at all.
-    pub event_id: Option<uuid::Uuid>,
-    /// Subject it arrived on.
-    pub subject: String,
-    /// The raw payload.
-    pub payload: String,
-    /// Why it could not be stored.
-    pub reason: String,
-    /// Delivery attempts made.
-    pub attempts: u32,
-    /// When it was parked.
-    pub failed_at: DateTime<Utc>,
-    /// Where it waits: parked by the audit consumer, or set aside by a relay because the broker
-    /// would not take it (then `id` is below zero).
-    pub source: DeadLetterSource,
-}
-
-/// Where a dead letter waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DeadLetterSource {
-    /// The audit store parked it: it arrived but could not be stored.
-    #[default]
-    Audit,
-    /// A relay set it aside: it never left its outbox.
-    Outbox,
 }
 
 /// What the promotion service needs to know of a customer: that it exists, its name, and what

@@ -57,27 +57,25 @@ async fn status(request: reqwest::RequestBuilder) -> StatusCode {
     request.send().await.unwrap().status()
 }
 
+/// The JSON body of the answer to `request`.
+async fn body(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// The field `field` of every item of a page.
+fn field_of_items<'a>(page: &'a Value, field: &str) -> Vec<&'a str> {
+    let items = page["items"].as_array().unwrap().iter();
+    items.filter_map(|item| item[field].as_str()).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
     let app = TestApp::builder()
         .config(|c| c.auth.tenancy = Tenancy::Multi)
         .spawn()
         .await;
-    let listed: Value = app
-        .http()
-        .get(app.url("/v1/tenants"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let keys: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|t| t["key"].as_str())
-        .collect();
+    let listed = body(app.http().get(app.url("/v1/tenants"))).await;
+    let keys = field_of_items(&listed, "key");
     assert!(
         keys.contains(&"platform") && keys.contains(&"ducks"),
         "{keys:?}"
@@ -101,23 +99,9 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
             "the same key in every tenant"
         );
     }
-    let read: Value = geese
-        .get(app.url("/v1/customers/ducksrus"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read = body(geese.get(app.url("/v1/customers/ducksrus"))).await;
     assert_eq!(read["name"], "Geese Inc");
-    let listed: Value = swans
-        .get(app.url("/v1/customers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = body(swans.get(app.url("/v1/customers"))).await;
     assert_eq!(
         listed["items"].as_array().unwrap().len(),
         1,
@@ -128,20 +112,8 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
         status(geese.get(app.url("/v1/customers/patoloco"))).await,
         StatusCode::NOT_FOUND
     );
-    let trail: Value = geese
-        .get(app.url("/v1/audit"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let objects: Vec<&str> = trail["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|r| r["object_id"].as_str())
-        .collect();
+    let trail = body(geese.get(app.url("/v1/audit"))).await;
+    let objects = field_of_items(&trail, "object_id");
     assert!(
         !objects.contains(&"patoloco"),
         "geese's trail holds no duck: {objects:?}"
@@ -221,15 +193,7 @@ async fn a_single_tenant_deployment_has_no_tenant_routes() {
         status(app.http().get(app.url("/v1/tenants"))).await,
         StatusCode::NOT_FOUND
     );
-    let doc: Value = app
-        .http()
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = body(app.http().get(app.url("/openapi.json"))).await;
     assert!(
         doc["paths"].get("/v1/tenants").is_none(),
         "the API is as it always was"
