@@ -134,4 +134,6 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
+mod tenant_tests;
+#[cfg(test)]
 mod tests;

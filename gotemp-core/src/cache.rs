@@ -135,4 +135,6 @@ pub use directory::CachedCustomerDirectory;
 pub use layer::{CacheLayer, CacheSettings, CacheStats};
 
 #[cfg(test)]
+mod tenant_tests;
+#[cfg(test)]
 mod tests;

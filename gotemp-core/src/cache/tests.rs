@@ -17,7 +17,7 @@ enum Mode {
     Hang,
 }
 
-struct FakeCache {
+pub(super) struct FakeCache {
     map: Mutex<HashMap<String, Vec<u8>>>,
     mode: Mutex<Mode>,
     calls: AtomicUsize,
@@ -26,7 +26,7 @@ struct FakeCache {
 }
 
 impl FakeCache {
-    fn new() -> Arc<Self> {
+    pub(super) fn new() -> Arc<Self> {
         Arc::new(Self {
             map: Mutex::default(),
             mode: Mutex::new(Mode::Up),
@@ -92,7 +92,7 @@ impl Cache for FakeCache {
     }
 }
 
-fn customer(id: &str, name: &str) -> Customer {
+pub(super) fn customer(id: &str, name: &str) -> Customer {
     Customer {
         id: id.into(),
         name: name.into(),
@@ -106,7 +106,7 @@ fn customer(id: &str, name: &str) -> Customer {
     }
 }
 
-fn layer(cache: &Arc<FakeCache>) -> CacheLayer {
+pub(super) fn layer(cache: &Arc<FakeCache>) -> CacheLayer {
     CacheLayer::new(cache.clone(), CacheSettings::default())
 }
 
@@ -372,45 +372,4 @@ async fn the_near_tier_answers_warm_reads_and_every_tier_is_evicted() {
     assert!(tiered.delete(&["k".into()]).await.is_err());
     assert!(!near.has("k"));
     assert!(tiered.ping().await.is_err(), "health is the far tier's");
-}
-
-#[tokio::test]
-async fn a_tenant_is_never_answered_with_another_tenants_object() {
-    let fake = FakeCache::new();
-    let layer = layer(&fake);
-    let (ducks, geese) = (
-        TenantId::parse("t", "ducks").unwrap(),
-        TenantId::parse("t", "geese").unwrap(),
-    );
-    assert_eq!(
-        layer.key::<Customer>(&TenantId::default_tenant(), "c1"),
-        "gotemp:customer:v1:c1",
-        "the default tenant keeps the keys of before tenants"
-    );
-    assert_eq!(
-        layer.key::<Customer>(&ducks, "c1"),
-        "gotemp:ducks:customer:v1:c1"
-    );
-    let load = |name: &'static str| move || async move { Ok(Some(customer("c1", name))) };
-    let got = layer
-        .get_or_load::<Customer, _, _>(&ducks, "c1", load("Ducks"))
-        .await;
-    assert_eq!(got.unwrap().unwrap().name, "Ducks");
-    let got = layer
-        .get_or_load::<Customer, _, _>(&geese, "c1", load("Geese"))
-        .await;
-    assert_eq!(
-        got.unwrap().unwrap().name,
-        "Geese",
-        "geese read their own c1"
-    );
-    layer.evict::<Customer>(&geese, "c1").await;
-    let got = layer
-        .get_or_load::<Customer, _, _>(&ducks, "c1", load("Other"))
-        .await;
-    assert_eq!(
-        got.unwrap().unwrap().name,
-        "Ducks",
-        "evicting geese's c1 left ducks' cached"
-    );
 }

@@ -4,14 +4,16 @@
 //!
 //! [`Throttle`]: crate::throttle::Throttle
 
-use super::user::{Fields, UserService, update_event, user_draft};
+mod answers;
+use super::user::{UserService, update_event};
 use crate::actor::Actor;
 use crate::auth::Verification;
 use crate::entities::{AuthStatus, NewRegistration, NewUser, User};
-use crate::error::{Error, Result, Violations};
+use crate::error::{Error, Result};
 use crate::event::{Access, AuditEvent};
 use crate::throttle::Attempt;
-use crate::values::{self, Email, Password, PasswordHash, TenantId, ValidityPeriod};
+use crate::values::{self, Email, Password, PasswordHash, TenantId};
+use answers::{account, count_login, denied, unchanged};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use std::net::IpAddr;
@@ -373,43 +375,4 @@ impl UserService {
             Err(e) => tracing::warn!(user_id = user.id, error = %e, "password hash upgrade failed"),
         }
     }
-}
-
-/// The throttle's key for an e-mail as typed: normalized, and bounded however long the input.
-fn account(email: &str) -> String {
-    email.trim().to_lowercase().chars().take(320).collect()
-}
-
-/// Counts a login by outcome (`gotemp_logins_total`): a surge of `failed` or `throttled` is
-/// someone guessing passwords.
-fn count_login(outcome: std::result::Result<(), &Error>) {
-    let label = match outcome {
-        Ok(_) => "success",
-        Err(Error::Unauthenticated(_)) => "failed",
-        Err(Error::TooManyRequests { .. }) => "throttled",
-        Err(_) => "error",
-    };
-    metrics::counter!("gotemp_logins_total", "outcome" => label).increment(1);
-}
-
-/// The draft of `user` as it is stored, for a write that changes only its password or tokens.
-fn unchanged(user: &User) -> Result<crate::entities::UserDraft> {
-    user_draft(
-        &mut Violations::default(),
-        Fields {
-            first_name: &user.first_name,
-            last_name: &user.last_name,
-            email: &user.email,
-            company: user.company.as_deref(),
-            period: ValidityPeriod::new(user.valid_from, user.valid_thru).map_err(|e| vec![e]),
-            active: user.active,
-            roles: user.roles,
-        },
-    )
-    .ok_or_else(|| Error::internal("a stored user no longer passes its own rules"))
-}
-
-/// The one answer to every failed login or wrong current password.
-fn denied() -> Error {
-    Error::Unauthenticated(crate::tr!("auth.invalid_credentials"))
 }

@@ -3,7 +3,7 @@
 
 use super::{Bind, Dialect, PushArg, SqlStore};
 use crate::sql::error::map_sqlx;
-use crate::sql::rows::LINK_COLUMNS;
+use crate::sql::rows::StoredTime;
 use gotemp_core::entities::{
     Direction, Link, LinkDraft, LinkQuery, RELATED_MAX, Related, Relation,
 };
@@ -11,6 +11,42 @@ use gotemp_core::event::{Auditable, PendingEvent};
 use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use sqlx::{FromRow, QueryBuilder};
+
+/// The columns of a link as [`LinkRow`] reads them.
+pub const LINK_COLUMNS: &str = "from_id AS link_from, to_id AS link_to, relation AS link_relation, \
+     kind AS link_kind, valid_from AS link_valid_from, valid_thru AS link_valid_thru, \
+     created_at AS link_created_at, modified_by AS link_modified_by";
+
+/// A stored link, under names that cannot clash with a vertex's columns in a join.
+#[derive(sqlx::FromRow)]
+pub struct LinkRow<T> {
+    pub link_from: String,
+    pub link_to: String,
+    pub link_relation: String,
+    pub link_kind: Option<String>,
+    pub link_valid_from: T,
+    pub link_valid_thru: T,
+    pub link_created_at: T,
+    pub link_modified_by: i64,
+}
+
+impl<T: StoredTime> TryFrom<LinkRow<T>> for Link {
+    type Error = Error;
+    fn try_from(r: LinkRow<T>) -> Result<Self> {
+        let relation = Relation::parse("relation", &r.link_relation)
+            .map_err(|e| Error::internal(format!("stored link: {}", e.message)))?;
+        Ok(Link {
+            from: r.link_from,
+            to: r.link_to,
+            relation,
+            kind: r.link_kind,
+            valid_from: r.link_valid_from.utc(),
+            valid_thru: r.link_valid_thru.utc(),
+            created_at: r.link_created_at.utc(),
+            modified_by: r.link_modified_by,
+        })
+    }
+}
 
 /// Where the links of one kind of vertex live.
 pub(super) struct Edges {

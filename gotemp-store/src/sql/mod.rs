@@ -7,7 +7,7 @@
 mod audit;
 mod dialect;
 pub(crate) mod error;
-mod links;
+pub(crate) mod links;
 mod master;
 mod outbox;
 pub(crate) mod param;

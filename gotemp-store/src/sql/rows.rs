@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{
-    AuditRecord, AuthStatus, Customer, ExtraFields, Link, Product, Promotion, PromotionProduct,
-    Relation, User,
+    AuditRecord, AuthStatus, Customer, ExtraFields, Product, Promotion, PromotionProduct, User,
 };
 use gotemp_core::event::ActionType;
 use gotemp_core::policy::Roles;
@@ -26,7 +25,7 @@ macro_rules! dialect_rows {
         type PromotionRow = $crate::sql::rows::PromotionRow<$time>;
         type CustomerRow = $crate::sql::rows::CustomerRow<$time>;
         type ProductRow = $crate::sql::rows::ProductRow<$time>;
-        type LinkRow = $crate::sql::rows::LinkRow<$time>;
+        type LinkRow = $crate::sql::links::LinkRow<$time>;
         type AuditRow = $crate::sql::rows::AuditRow<$time>;
         type DeadLetterRow = $crate::sql::rows::DeadLetterRow<$time>;
         type OutboxRow = $crate::sql::rows::OutboxRow;
@@ -372,42 +371,6 @@ impl<T: StoredTime> From<DeadLetterRow<T>> for gotemp_core::ports::DeadLetter {
             failed_at: r.failed_at.utc(),
             source: gotemp_core::ports::DeadLetterSource::Audit,
         }
-    }
-}
-
-/// The columns of a link as [`LinkRow`] reads them.
-pub const LINK_COLUMNS: &str = "from_id AS link_from, to_id AS link_to, relation AS link_relation, \
-     kind AS link_kind, valid_from AS link_valid_from, valid_thru AS link_valid_thru, \
-     created_at AS link_created_at, modified_by AS link_modified_by";
-
-/// A stored link, under names that cannot clash with a vertex's columns in a join.
-#[derive(sqlx::FromRow)]
-pub struct LinkRow<T> {
-    pub link_from: String,
-    pub link_to: String,
-    pub link_relation: String,
-    pub link_kind: Option<String>,
-    pub link_valid_from: T,
-    pub link_valid_thru: T,
-    pub link_created_at: T,
-    pub link_modified_by: i64,
-}
-
-impl<T: StoredTime> TryFrom<LinkRow<T>> for Link {
-    type Error = Error;
-    fn try_from(r: LinkRow<T>) -> Result<Self> {
-        let relation = Relation::parse("relation", &r.link_relation)
-            .map_err(|e| Error::internal(format!("stored link: {}", e.message)))?;
-        Ok(Link {
-            from: r.link_from,
-            to: r.link_to,
-            relation,
-            kind: r.link_kind,
-            valid_from: r.link_valid_from.utc(),
-            valid_thru: r.link_valid_thru.utc(),
-            created_at: r.link_created_at.utc(),
-            modified_by: r.link_modified_by,
-        })
     }
 }
 
