@@ -130,6 +130,7 @@ const fn cached<T: Cacheable>() -> (&'static str, &'static str, u32) {
 }
 
 mod directory;
+mod keys;
 mod layer;
 pub use directory::CachedCustomerDirectory;
 pub use layer::{CacheLayer, CacheSettings, CacheStats};

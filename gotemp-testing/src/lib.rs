@@ -28,6 +28,10 @@ use std::time::Duration;
 mod app;
 #[cfg(all(feature = "arango", feature = "sqlite"))]
 mod arango;
+#[cfg(feature = "postgres")]
+mod container;
+#[cfg(feature = "postgres")]
+use container::postgres_container;
 pub mod conformance;
 mod measure;
 pub mod nats;
@@ -377,47 +381,4 @@ fn with_database(url: &str, name: &str) -> String {
         None => main,
     };
     format!("{base}/{name}{query}")
-}
-
-#[cfg(all(feature = "postgres", feature = "testcontainers"))]
-async fn postgres_container() -> Result<(String, Box<dyn std::any::Any + Send>), String> {
-    use testcontainers_modules::postgres::Postgres;
-    use testcontainers_modules::testcontainers::runners::AsyncRunner as _;
-    if !docker_available() {
-        return Err("no Docker engine for a container".into());
-    }
-    let container = Postgres::default()
-        .start()
-        .await
-        .map_err(|e| format!("container did not start: {e}"))?;
-    let host = container.get_host().await.map_err(|e| e.to_string())?;
-    let port = container
-        .get_host_port_ipv4(5432)
-        .await
-        .map_err(|e| e.to_string())?;
-    let url = format!("postgres://postgres:postgres@{host}:{port}/postgres");
-    Ok((url, Box::new(container)))
-}
-
-#[cfg(all(feature = "postgres", not(feature = "testcontainers")))]
-async fn postgres_container() -> Result<(String, Box<dyn std::any::Any + Send>), String> {
-    if docker_available() {
-        Err("a Docker engine is present but the `testcontainers` feature is off".into())
-    } else {
-        Err("no Docker engine for a container".into())
-    }
-}
-
-#[cfg(all(test, feature = "postgres"))]
-mod tests {
-    #[test]
-    fn a_url_names_another_database() {
-        let f = super::with_database;
-        assert_eq!(f("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(f("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
-        assert_eq!(
-            f("postgres://u@h/test?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
-    }
 }

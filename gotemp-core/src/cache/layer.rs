@@ -1,7 +1,7 @@
 //! [`CacheLayer`]: typed access to a [`Cache`] that never fails a request and never serves an
 //! entry for longer than an eviction event takes to arrive.
 
-use super::{CACHED_OBJECTS, Cache, Cacheable};
+use super::{Cache, Cacheable};
 use crate::error::{Error, Result};
 use crate::values::TenantId;
 use serde::Serialize;
@@ -113,24 +113,6 @@ impl CacheLayer {
         &self.inner.settings
     }
 
-    /// The key of entity `T` of `tenant` with `id`: `<prefix>:<cache name>:v<schema>:<id>` for
-    /// the tenant `default` (the keys of before tenants, so replicas of both ages evict each
-    /// other's entries during an upgrade), `<prefix>:<tenant>:<cache name>:v<schema>:<id>` for
-    /// any other. Neither tenant keys nor ids hold a `:`, so the two forms never meet: no
-    /// lookup can answer one tenant with another's object.
-    pub fn key<T: Cacheable>(&self, tenant: &TenantId, id: &str) -> String {
-        self.key_for(tenant, T::CACHE_NAME, T::SCHEMA_VERSION, id)
-    }
-
-    fn key_for(&self, tenant: &TenantId, object: &str, version: u32, id: &str) -> String {
-        let prefix = &self.inner.settings.prefix;
-        if tenant.is_default() {
-            format!("{prefix}:{object}:v{version}:{id}")
-        } else {
-            format!("{prefix}:{tenant}:{object}:v{version}:{id}")
-        }
-    }
-
     /// What happened so far.
     pub fn stats(&self) -> CacheStats {
         let c = &self.inner.stats;
@@ -220,13 +202,6 @@ impl CacheLayer {
             keys.push(own);
         }
         self.evict_keys(keys).await;
-    }
-
-    fn keys_of(&self, tenant: &TenantId, object_name: &str, id: &str) -> Vec<String> {
-        (CACHED_OBJECTS.iter())
-            .filter(|(object, _, _)| *object == object_name)
-            .map(|(_, name, version)| self.key_for(tenant, name, *version, id))
-            .collect()
     }
 
     /// Removes the cached object of `tenant` a change event names; `false` when that kind of
