@@ -3,7 +3,8 @@
 //!
 //! The adapter keeps the users it has seen in memory, so reading one by id costs no round trip
 //! to the database — the kind of adapter an application writes (and gets subtly wrong: a copy
-//! left stale by an update or a failed write). The suite would catch that.
+//! left stale by an update or a failed write, or one remembered by id alone and handed to
+//! another tenant asking for that id). The suite would catch that.
 
 use async_trait::async_trait;
 use gotemp::domain::Result;
@@ -11,76 +12,96 @@ use gotemp::domain::entities::{AuthStatus, User, UserDraft, UserFilter};
 use gotemp::domain::event::{AuditEvent, PendingEvent};
 use gotemp::domain::page::{Page, PageSpec};
 use gotemp::domain::ports::UserRepository;
-use gotemp::domain::values::{Email, PasswordHash};
+use gotemp::domain::values::{Email, PasswordHash, TenantId};
 use gotemp_testing::TestStore;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Users by id, remembered from every read and write, in front of another user repository.
+/// Users by tenant and id, remembered from every read and write, in front of another user
+/// repository.
 struct RememberedUsers {
     inner: Arc<dyn UserRepository>,
-    seen: Mutex<HashMap<i64, User>>,
+    seen: Mutex<HashMap<(TenantId, i64), User>>,
 }
 
 impl RememberedUsers {
-    fn remember(&self, user: &User) {
+    fn remember(&self, tenant: &TenantId, user: &User) {
         let mut seen = self.seen.lock().unwrap();
-        seen.insert(user.id, user.clone());
+        seen.insert((tenant.clone(), user.id), user.clone());
     }
 
-    fn forget(&self, id: i64) {
-        self.seen.lock().unwrap().remove(&id);
+    fn forget(&self, tenant: &TenantId, id: i64) {
+        self.seen.lock().unwrap().remove(&(tenant.clone(), id));
     }
 }
 
 #[async_trait]
 impl UserRepository for RememberedUsers {
-    async fn get(&self, id: i64) -> Result<Option<User>> {
-        if let Some(user) = self.seen.lock().unwrap().get(&id) {
+    async fn get(&self, tenant: &TenantId, id: i64) -> Result<Option<User>> {
+        if let Some(user) = self.seen.lock().unwrap().get(&(tenant.clone(), id)) {
             return Ok(Some(user.clone()));
         }
-        let user = self.inner.get(id).await?;
+        let user = self.inner.get(tenant, id).await?;
         if let Some(user) = &user {
-            self.remember(user);
+            self.remember(tenant, user);
         }
         Ok(user)
     }
 
-    async fn list(&self, filter: &UserFilter, page: &PageSpec) -> Result<Page<User>> {
-        self.inner.list(filter, page).await
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &UserFilter,
+        page: &PageSpec,
+    ) -> Result<Page<User>> {
+        self.inner.list(tenant, filter, page).await
     }
 
     async fn credentials(&self, email: &Email) -> Result<Option<(AuthStatus, PasswordHash)>> {
         self.inner.credentials(email).await
     }
 
-    async fn auth_status(&self, id: i64) -> Result<Option<AuthStatus>> {
-        self.inner.auth_status(id).await
+    async fn auth_status(&self, tenant: &TenantId, id: i64) -> Result<Option<AuthStatus>> {
+        self.inner.auth_status(tenant, id).await
     }
 
-    async fn create(&self, draft: &UserDraft, event: PendingEvent) -> Result<User> {
-        let user = self.inner.create(draft, event).await?;
-        self.remember(&user);
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        draft: &UserDraft,
+        event: PendingEvent,
+    ) -> Result<User> {
+        let user = self.inner.create(tenant, draft, event).await?;
+        self.remember(tenant, &user);
         Ok(user)
     }
 
     async fn update(
         &self,
+        tenant: &TenantId,
         id: i64,
         draft: &UserDraft,
         expected_version: i64,
         event: PendingEvent,
     ) -> Result<User> {
         // Whatever happens, the copy may no longer be what is stored.
-        self.forget(id);
-        let user = self.inner.update(id, draft, expected_version, event).await?;
-        self.remember(&user);
+        self.forget(tenant, id);
+        let user = (self.inner)
+            .update(tenant, id, draft, expected_version, event)
+            .await?;
+        self.remember(tenant, &user);
         Ok(user)
     }
 
-    async fn delete(&self, id: i64, expected_version: i64, event: PendingEvent) -> Result<User> {
-        self.forget(id);
-        self.inner.delete(id, expected_version, event).await
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        id: i64,
+        expected_version: i64,
+        event: PendingEvent,
+    ) -> Result<User> {
+        self.forget(tenant, id);
+        self.inner.delete(tenant, id, expected_version, event).await
     }
 
     async fn record_access(&self, event: &AuditEvent) -> Result<()> {
@@ -89,11 +110,14 @@ impl UserRepository for RememberedUsers {
 
     async fn set_password_hash(
         &self,
+        tenant: &TenantId,
         id: i64,
         hash: &PasswordHash,
         replacing: &PasswordHash,
     ) -> Result<bool> {
-        self.inner.set_password_hash(id, hash, replacing).await
+        (self.inner)
+            .set_password_hash(tenant, id, hash, replacing)
+            .await
     }
 }
 

@@ -12,6 +12,7 @@ pub mod hierarchy;
 pub mod master;
 pub mod outbox;
 pub mod promotions;
+pub mod relaying;
 pub mod tenants;
 pub mod users;
 
@@ -64,10 +65,10 @@ macro_rules! conformance_tests {
             outbox_one_event_per_committed_write => outbox::one_event_per_committed_write,
             outbox_nothing_for_failed_writes => outbox::nothing_for_failed_writes,
             outbox_master_events_hold_the_stored_object => outbox::master_events_hold_the_stored_object,
-            outbox_mark_sent_and_prune => outbox::mark_sent_and_prune,
-            outbox_claims_lease_and_release => outbox::claims_lease_and_release,
-            outbox_set_aside_and_requeue => outbox::set_aside_and_requeue,
-            outbox_wait_for_new_wakes_on_commit => outbox::wait_for_new_wakes_on_commit,
+            outbox_mark_sent_and_prune => relaying::mark_sent_and_prune,
+            outbox_claims_lease_and_release => relaying::claims_lease_and_release,
+            outbox_set_aside_and_requeue => relaying::set_aside_and_requeue,
+            outbox_wait_for_new_wakes_on_commit => relaying::wait_for_new_wakes_on_commit,
             audit_dead_letters_are_kept => audit::dead_letters_are_kept,
             concurrent_updates_one_wins => concurrency::one_of_concurrent_updates_wins,
             concurrent_creates_all_commit => concurrency::concurrent_creates_all_commit,
