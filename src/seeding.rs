@@ -8,6 +8,11 @@ use gotemp_core::{Error, Result};
 /// The administrator of the demo tenant `ducks` of a multi-tenant deployment.
 const DEMO_ADMIN: &str = "admin@ducks.example";
 
+/// The key of the demo tenant of a multi-tenant deployment.
+fn demo_tenant_key() -> Result<TenantId> {
+    Ok(TenantId::parse("tenant", "ducks")?)
+}
+
 /// The demo tenant's administrator's password: the demo users' (`demo_password`), or a random
 /// one nobody knows — never the operator's.
 fn demo_admin_password(config: &Config) -> SecretString {
@@ -59,7 +64,7 @@ impl Gotemp {
     /// tenant exists.
     pub async fn has_users(&self) -> Result<bool> {
         if self.tenancy == Tenancy::Multi {
-            let ducks = TenantId::parse("tenant", "ducks")?;
+            let ducks = demo_tenant_key()?;
             return Ok(self.repositories.tenants.get(&ducks).await?.is_some());
         }
         let system = gotemp_core::Actor::system(gotemp_core::values::TenantId::default_tenant());
@@ -109,7 +114,7 @@ impl Gotemp {
 
     /// The demo tenant of a multi-tenant deployment, made with its administrator when missing.
     async fn demo_tenant(&self, config: &Config) -> Result<TenantId> {
-        let ducks = TenantId::parse("tenant", "ducks")?;
+        let ducks = demo_tenant_key()?;
         if self.repositories.tenants.get(&ducks).await?.is_none() {
             let system = gotemp_core::Actor::system(TenantId::platform());
             let new = gotemp_core::entities::NewTenant {

@@ -126,8 +126,12 @@ impl TenantService {
     /// The tenant with `key`.
     pub async fn get(&self, actor: &Actor, key: &str) -> Result<Tenant> {
         self.allow(actor, Action::Read)?;
-        let key = known_key(key)?;
-        (self.repo.get(&key).await?).ok_or_else(|| Error::not_found("tenant", key))
+        self.stored(&known_key(key)?).await
+    }
+
+    /// The stored tenant with `key`, whoever asks (each operation asked the policy first).
+    async fn stored(&self, key: &TenantId) -> Result<Tenant> {
+        (self.repo.get(key).await?).ok_or_else(|| Error::not_found("tenant", key))
     }
 
     /// The tenants, by key, a page at a time.
@@ -185,7 +189,7 @@ impl TenantService {
             return Err(Error::conflict(
                 ConflictKind::Duplicate,
                 Some("key"),
-                crate::tr!("conflict.tenant_key"),
+                crate::tr!("conflict.tenant_key_reserved", key = key.as_str()),
             ));
         }
         let draft = TenantDraft {
@@ -214,8 +218,9 @@ impl TenantService {
         version: Option<i64>,
     ) -> Result<Tenant> {
         self.allow(actor, Action::Update)?;
-        let current = self.get(actor, key).await?;
-        let expected = super::common::expected_version("tenant", key, version, current.version)?;
+        let key = known_key(key)?;
+        let current = self.stored(&key).await?;
+        let expected = super::common::expected_version("tenant", &key, version, current.version)?;
         let mut v = Violations::default();
         let name = changes.name.as_deref().unwrap_or(&current.name);
         let name = v.check(Text::parse("name", name, TENANT_NAME_MAX));
@@ -227,7 +232,6 @@ impl TenantService {
         let (Some(name), Some(validity)) = (name, validity) else {
             return Err(v.into_error());
         };
-        let key = known_key(key)?;
         let active = changes.active.unwrap_or(current.active);
         // The platform's operators must always be able to log in, to open anything again.
         let closes = !active || !validity.contains(values::now());
@@ -255,9 +259,9 @@ impl TenantService {
     /// conflict. The platform tenant stays.
     pub async fn delete(&self, actor: &Actor, key: &str, version: Option<i64>) -> Result<Tenant> {
         self.allow(actor, Action::Delete)?;
-        let current = self.get(actor, key).await?;
-        let expected = super::common::expected_version("tenant", key, version, current.version)?;
         let key = known_key(key)?;
+        let current = self.stored(&key).await?;
+        let expected = super::common::expected_version("tenant", &key, version, current.version)?;
         if key.as_str() == TenantId::PLATFORM || key.is_default() || self.holds_data(&key).await? {
             return Err(Error::conflict(
                 ConflictKind::InUse,
