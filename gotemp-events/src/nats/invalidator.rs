@@ -1,6 +1,7 @@
 //! The follower that keeps each instance's cache fresh from the audit stream.
 
-use super::{ConsumerHandle, NatsSettings, backoff, stream_config, unavailable};
+use super::consumer::backoff;
+use super::{ConsumerHandle, NatsSettings, stream_config, unavailable};
 use crate::invalidation::CacheInvalidator;
 use async_nats::Client;
 use async_nats::jetstream::{self, consumer::pull};
