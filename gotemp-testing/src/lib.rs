@@ -332,13 +332,21 @@ pub async fn postgres_store_from(test: &str, dump: &str) -> Option<TestStore> {
         Ok(c) => c,
         Err(e) => return skip(Backend::Postgres, test, &format!("cannot connect: {e}")),
     };
-    let create = format!("CREATE DATABASE \"{name}\"");
+    (sqlx::raw_sql(PREPARE_TEST_ROLES).execute(&mut conn).await).expect(
+        "the test roles (the PostgreSQL URL of the tests must name a role that may make roles)",
+    );
+    let create = format!("CREATE DATABASE \"{name}\" OWNER {TEST_OWNER}");
     sqlx::query(sqlx::AssertSqlSafe(create))
         .execute(&mut conn)
         .await
         .expect("CREATE DATABASE for a test");
     let _ = conn.close().await;
-    let options = admin.clone().database(&name);
+    // The store connects as the database's owner, not as the superuser of the tests' URL:
+    // superusers pass by row-level security, owners do not (FORCE), so every test on
+    // PostgreSQL runs under the tenant policies, as a deployment does.
+    let options = (admin.clone().database(&name))
+        .username(TEST_OWNER)
+        .password(TEST_OWNER);
     if !dump.is_empty() {
         // On a connection of its own: a dump changes its session's settings (search_path).
         let mut conn = (sqlx::PgConnection::connect_with(&options).await)
@@ -358,7 +366,7 @@ pub async fn postgres_store_from(test: &str, dump: &str) -> Option<TestStore> {
         .expect("connect and migrate the test database");
     Some(TestStore {
         repos: store.repositories(),
-        url: with_database(&url, &name),
+        url: as_test_owner(&with_database(&url, &name)),
         cleanup: Cleanup::PgDatabase {
             store,
             admin: Box::new(admin),
@@ -366,6 +374,56 @@ pub async fn postgres_store_from(test: &str, dump: &str) -> Option<TestStore> {
             _container: container,
         },
     })
+}
+
+/// The role that owns each test's database on PostgreSQL (its password is its name: a role of
+/// tests, owning nothing else).
+#[cfg(feature = "postgres")]
+const TEST_OWNER: &str = "gotemp_test_owner";
+
+/// A login role with only the application's rights (`gotemp_app`): neither the tables' owner
+/// nor a member of the cross-tenant role. Its password is its name.
+#[cfg(feature = "postgres")]
+pub const TEST_APP_ROLE: &str = "gotemp_test_app";
+
+/// Makes, once per server, the owner of the tests' databases and the roles migration 0009 would
+/// make (so the owner needs no right to make roles), under a lock: tests start at once.
+#[cfg(feature = "postgres")]
+const PREPARE_TEST_ROLES: &str = "
+SELECT pg_advisory_lock(8123300009);
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_test_owner') THEN
+        CREATE ROLE gotemp_test_owner LOGIN PASSWORD 'gotemp_test_owner'
+            NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_app') THEN
+        CREATE ROLE gotemp_app NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_cross_tenant') THEN
+        CREATE ROLE gotemp_cross_tenant NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_test_app') THEN
+        CREATE ROLE gotemp_test_app LOGIN PASSWORD 'gotemp_test_app' IN ROLE gotemp_app;
+    END IF;
+    IF NOT pg_has_role('gotemp_test_owner', 'gotemp_cross_tenant', 'MEMBER') THEN
+        GRANT gotemp_cross_tenant TO gotemp_test_owner;
+    END IF;
+END $$;
+SELECT pg_advisory_unlock(8123300009);
+";
+
+/// `url` with the test owner's user name and password instead of its own.
+#[cfg(feature = "postgres")]
+fn as_test_owner(url: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    format!("{}{TEST_OWNER}:{TEST_OWNER}@{host}", &url[..scheme_end])
 }
 
 /// `url` naming database `name` instead of its own (query parameters kept).

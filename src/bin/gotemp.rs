@@ -3,6 +3,7 @@
 //! ```sh
 //! gotemp backup backups/2026-12-06.db    # a consistent copy, while the server runs
 //! gotemp restore backups/2026-12-06.db   # with the server stopped
+//! gotemp migrate                         # apply the schema's migrations, then exit
 //! ```
 //!
 //! The database is the one the server uses: `GOTEMP_STORAGE` (or `storage` in the file of
@@ -27,6 +28,10 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Applies the migrations that have not run yet and exits: on PostgreSQL, run it as the
+    /// tables' owner when the server logs in as a role that does not own them
+    /// (docs/tenancy.md).
+    Migrate,
     /// Writes a consistent copy of the embedded database (every table: data, audit trail and
     /// outbox) to a new file, while the server keeps running.
     Backup {
@@ -69,19 +74,15 @@ async fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
             .as_str()
             .to_owned(),
     };
-    if !url.starts_with("sqlite:") {
-        return Err(format!(
-            "{} is not the embedded SQLite store: back PostgreSQL up with pg_dump (see the README)",
-            gotemp::redact_url(&url)
-        )
-        .into());
-    }
     match args.command {
+        Command::Migrate => migrate(&url).await,
         Command::Backup { file } => {
+            embedded(&url)?;
             gotemp::store::sqlite::backup(&url, &file).await?;
             Ok(format!("backed up {url} to {}", file.display()))
         }
         Command::Restore { file, force } => {
+            embedded(&url)?;
             let target = gotemp::store::sqlite::restore(&file, &url, force).await?;
             Ok(format!(
                 "restored {} from {}",
@@ -90,4 +91,37 @@ async fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
             ))
         }
     }
+}
+
+/// Refuses a store other than the embedded one (backups of PostgreSQL are its own tools').
+fn embedded(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    if url.starts_with("sqlite:") {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is not the embedded SQLite store: back PostgreSQL up with pg_dump (see the README)",
+        gotemp::redact_url(url)
+    )
+    .into())
+}
+
+/// Opens the store at `url`, which applies its pending migrations.
+async fn migrate(url: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let shown = gotemp::redact_url(url);
+    if url.starts_with("sqlite:") {
+        gotemp::store::SqliteStore::connect(url)
+            .await?
+            .close()
+            .await;
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        #[cfg(feature = "postgres")]
+        gotemp::store::PgStore::connect(url).await?.close().await;
+        #[cfg(not(feature = "postgres"))]
+        return Err(format!("{shown}: this build has no PostgreSQL (feature postgres)").into());
+    } else {
+        return Err(
+            format!("{shown}: migrations are for the SQL stores (sqlite:, postgres:)").into(),
+        );
+    }
+    Ok(format!("{shown}: every migration has run"))
 }

@@ -8,7 +8,7 @@ pub use timescale::AuditStorage;
 
 use crate::sql::error::map_sqlx;
 use crate::sql::rows;
-use crate::sql::{self, SqlStore, param::encode_param};
+use crate::sql::{self, Scope, SqlStore, param::encode_param};
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};
 use gotemp_core::{Error, Result};
@@ -85,13 +85,60 @@ impl SqlStore<Postgres> {
     }
 
     /// Applies the migrations that have not run yet (safe to call from several processes: sqlx
-    /// takes an advisory lock).
+    /// takes an advisory lock). When every one has run already, nothing is asked of the
+    /// database but to read which: so a role that does not own the tables (granted
+    /// `gotemp_app`, see docs/tenancy.md) can serve a database its owner migrated.
     pub async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/postgres")
+        let migrator = sqlx::migrate!("./migrations/postgres");
+        if self.migrated(&migrator).await {
+            return Ok(());
+        }
+        migrator
             .run(&self.pool)
             .await
             .map_err(|e| Error::internal_from(format!("PostgreSQL migration failed: {e}"), e))
     }
+
+    /// Whether every migration of `migrator` has run on this database, successfully.
+    async fn migrated(&self, migrator: &sqlx::migrate::Migrator) -> bool {
+        let applied: std::result::Result<Vec<(i64,)>, _> =
+            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await;
+        let Ok(applied) = applied else {
+            return false; // no table yet, or not ours to read: let the migrator say
+        };
+        let applied: std::collections::HashSet<i64> = applied.into_iter().map(|(v,)| v).collect();
+        migrator
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .all(|m| applied.contains(&m.version))
+    }
+}
+
+/// The role of the work that crosses tenants: the row-level security policies of migration 0009
+/// let it see every tenant's rows.
+pub const CROSS_TENANT_ROLE: &str = "gotemp_cross_tenant";
+
+/// A transaction whose statements see only the rows of `scope`: the tenant in the transaction's
+/// own `gotemp.tenant` setting, or the cross-tenant role for the transaction. Both are set with
+/// the `BEGIN`, in its round trip, and end with the transaction, so a pooled connection never
+/// carries one request's tenant into another's.
+async fn begin_in(
+    pool: &Pool<Postgres>,
+    scope: Scope<'_>,
+) -> Result<Transaction<'static, Postgres>> {
+    let begin = match scope {
+        // A key is `[a-z0-9-]` (TenantId); quotes are doubled all the same.
+        Scope::Tenant(tenant) => format!(
+            "BEGIN; SELECT set_config('gotemp.tenant', '{}', true)",
+            tenant.as_str().replace('\'', "''")
+        ),
+        Scope::CrossTenant => format!("BEGIN; SET LOCAL ROLE {CROSS_TENANT_ROLE}"),
+    };
+    pool.begin_with(sqlx::AssertSqlSafe(begin))
+        .await
+        .map_err(map_sqlx)
 }
 
 // PostgreSQL keeps times as `timestamptz`.
@@ -110,6 +157,10 @@ impl sql::Sql for Postgres {
     /// PostgreSQL delivers it to listeners when the write's transaction commits.
     const NOTIFY_IN_STATEMENT: Option<&'static str> = Some("pg_notify('gotemp_outbox', '')");
 
+    /// A transaction, the carrier of the scope; a read's is rolled back when dropped, on the
+    /// connection's next round trip.
+    type Reader = Transaction<'static, Postgres>;
+
     fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
         pool
     }
@@ -122,10 +173,17 @@ impl sql::Sql for Postgres {
         result.rows_affected()
     }
 
-    /// An ordinary transaction: an update or delete names the version it expects in its WHERE
-    /// clause, so the row lock and the version check are one step.
-    async fn begin_write(pool: &Pool<Self>) -> Result<Transaction<'static, Self>> {
-        pool.begin().await.map_err(map_sqlx)
+    /// An ordinary transaction in `scope`: an update or delete names the version it expects in
+    /// its WHERE clause, so the row lock and the version check are one step.
+    async fn begin_write(
+        pool: &Pool<Self>,
+        scope: Scope<'_>,
+    ) -> Result<Transaction<'static, Self>> {
+        begin_in(pool, scope).await
+    }
+
+    async fn begin_read(pool: &Pool<Self>, scope: Scope<'_>) -> Result<Transaction<'static, Self>> {
+        begin_in(pool, scope).await
     }
 
     /// Starts (once) a task that LISTENs for outbox writes of other processes and wakes this
@@ -208,9 +266,10 @@ impl sql::Sql for Postgres {
         );
         sql::push_audit_filter(&mut q, tenant, filter);
         q.push(" GROUP BY bucket ORDER BY bucket");
+        let mut reader = begin_in(&store.pool, Scope::Tenant(tenant)).await?;
         let rows: Vec<(DateTime<Utc>, i64)> = q
             .build_query_as()
-            .fetch_all(&store.pool)
+            .fetch_all(&mut *reader)
             .await
             .map_err(map_sqlx)?;
         Ok(rows

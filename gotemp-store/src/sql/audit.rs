@@ -1,4 +1,4 @@
-use super::{Bind, Dialect, Param, PushArg, SqlStore};
+use super::{Bind, Dialect, Param, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use crate::sql::rows::audit_columns;
 use async_trait::async_trait;
@@ -37,24 +37,22 @@ pub(crate) fn push_filter<D: Dialect>(q: &mut QueryBuilder<D>, tenant: &TenantId
     }
 }
 
-#[async_trait]
-impl<D: Dialect> AuditRepository for SqlStore<D> {
-    async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool> {
-        let stored = insert_audit_rows(self.db(), std::slice::from_ref(event), recorded_at).await?;
-        Ok(stored == 1)
-    }
-
-    async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64> {
-        // One statement where one takes the batch; else one transaction, so one commit either way.
-        if events.is_empty() {
-            return Ok(0);
-        }
-        if events.len() <= MAX_STATEMENT_ROWS {
-            return insert_audit_rows(self.db(), events, recorded_at).await;
-        }
-        let mut tx = self.begin_write().await?;
+impl<D: Dialect> SqlStore<D> {
+    /// Stores `events` in `scope`, in as few statements as the database takes, and one commit.
+    async fn insert_audit(
+        &self,
+        scope: Scope<'_>,
+        events: &[AuditEvent],
+        recorded_at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut tx = self.begin_write(scope).await?;
         let mut stored = 0;
         let mut rest = events;
+        if events.len() <= MAX_STATEMENT_ROWS {
+            // One statement takes the batch.
+            stored = insert_audit_rows(D::on_connection(&mut tx), events, recorded_at).await?;
+            rest = &[];
+        }
         while !rest.is_empty() {
             let (chunk, tail) = rest.split_at(batch_statement_rows(rest.len()));
             rest = tail;
@@ -62,6 +60,24 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         }
         tx.commit().await.map_err(map_sqlx)?;
         Ok(stored)
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> AuditRepository for SqlStore<D> {
+    async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool> {
+        let one = std::slice::from_ref(event);
+        let stored = self.insert_audit(Scope::Tenant(&event.tenant), one, recorded_at);
+        Ok(stored.await? == 1)
+    }
+
+    async fn record_batch(&self, events: &[AuditEvent], recorded_at: DateTime<Utc>) -> Result<u64> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        // A batch holds the events of every tenant the consumer drains.
+        self.insert_audit(Scope::CrossTenant, events, recorded_at)
+            .await
     }
 
     async fn get(&self, tenant: &TenantId, id: i64) -> Result<Option<AuditRecord>> {
@@ -72,7 +88,9 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         ))
         .arg(tenant.as_str())
         .arg(id)
-        .fetch_optional(self.db())
+        .fetch_optional(D::on_connection(
+            &mut *self.reader(Scope::Tenant(tenant)).await?,
+        ))
         .await
         .map_err(map_sqlx)?;
         row.map(TryInto::try_into).transpose()
@@ -103,7 +121,9 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
             .push_arg(page.fetch_limit());
         let rows: Vec<D::AuditRow> = q
             .build_query_as()
-            .fetch_all(self.db())
+            .fetch_all(D::on_connection(
+                &mut *self.reader(Scope::Tenant(tenant)).await?,
+            ))
             .await
             .map_err(map_sqlx)?;
         let items = rows
@@ -116,6 +136,8 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
     }
 
     async fn park(&self, letter: &DeadLetter) -> Result<()> {
+        // The consumer parks what it cannot record, of any tenant (or of none it can trust).
+        let mut tx = self.begin_write(Scope::CrossTenant).await?;
         sqlx::query(
             "INSERT INTO audit_dead_letters (event_id, subject, payload, reason, attempts, failed_at, \
              tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -127,11 +149,11 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         .arg(i64::from(letter.attempts))
         .arg(letter.failed_at)
         .arg(letter.tenant.as_str())
-        .execute(self.db())
+        .execute(D::on_connection(&mut tx))
         .await
         .map_err(map_sqlx)?;
         if letter.event_id.is_some() {
-            return Ok(());
+            return tx.commit().await.map_err(map_sqlx);
         }
         // Bounded: a flood of forged messages drops the oldest of its kind, nothing else.
         sqlx::query(
@@ -139,10 +161,10 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
              (SELECT id FROM audit_dead_letters WHERE event_id IS NULL ORDER BY id DESC LIMIT $1)",
         )
         .arg(gotemp_core::ports::MAX_UNVERIFIED_DEAD_LETTERS)
-        .execute(self.db())
+        .execute(D::on_connection(&mut tx))
         .await
-        .map(drop)
-        .map_err(map_sqlx)
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
     }
 
     async fn dead_letters(&self, tenant: &TenantId, limit: u32) -> Result<Vec<DeadLetter>> {
@@ -152,7 +174,7 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         )
         .arg(tenant.as_str())
         .arg(i64::from(limit))
-        .fetch_all(self.db())
+        .fetch_all(D::on_connection(&mut *self.reader(Scope::Tenant(tenant)).await?))
         .await
         .map_err(map_sqlx)?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -165,28 +187,34 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         )
         .arg(tenant.as_str())
         .arg(id)
-        .fetch_optional(self.db())
+        .fetch_optional(D::on_connection(
+            &mut *self.reader(Scope::Tenant(tenant)).await?,
+        ))
         .await
         .map_err(map_sqlx)?;
         Ok(row.map(Into::into))
     }
 
     async fn remove_dead_letter(&self, tenant: &TenantId, id: i64) -> Result<bool> {
-        sqlx::query("DELETE FROM audit_dead_letters WHERE tenant_id = $1 AND id = $2")
-            .arg(tenant.as_str())
-            .arg(id)
-            .execute(self.db())
-            .await
-            .map(|r| D::rows_affected(&r) == 1)
-            .map_err(map_sqlx)
+        let statement =
+            sqlx::query("DELETE FROM audit_dead_letters WHERE tenant_id = $1 AND id = $2")
+                .arg(tenant.as_str())
+                .arg(id);
+        Ok(self.execute_in(Scope::Tenant(tenant), statement).await? == 1)
     }
 
     async fn dead_letter_count(&self, tenant: Option<TenantId>) -> Result<u64> {
         let mut q = QueryBuilder::<D>::new("SELECT COUNT(*) AS n FROM audit_dead_letters");
-        if let Some(tenant) = tenant {
-            q.push(" WHERE tenant_id = ").push_arg(tenant.as_str());
-        }
-        let n: D::Number = (q.build_query_as().fetch_one(self.db()).await).map_err(map_sqlx)?;
+        let scope = match &tenant {
+            Some(tenant) => {
+                q.push(" WHERE tenant_id = ").push_arg(tenant.as_str());
+                Scope::Tenant(tenant)
+            }
+            None => Scope::CrossTenant,
+        };
+        let mut reader = self.reader(scope).await?;
+        let n = q.build_query_as().fetch_one(D::on_connection(&mut *reader));
+        let n: D::Number = n.await.map_err(map_sqlx)?;
         Ok(u64::try_from(n.into()).unwrap_or(0))
     }
 

@@ -9,9 +9,23 @@ use gotemp_core::entities::{
 };
 use gotemp_core::ports::{DeadLetter, OutboxEntry, SetAside};
 use gotemp_core::values::PasswordHash;
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, QueryBuilder, Transaction};
 use std::fmt::Debug;
+use std::ops::DerefMut;
+
+/// Whose rows a statement may see and write: one tenant's, or (for the work that crosses
+/// tenants: the relay, the audit consumer, login by e-mail, tenant administration) every
+/// tenant's. On PostgreSQL the scope is the transaction's (row-level security, a second line of
+/// defence behind the tenant every statement names); SQLite relies on the statements alone.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    /// The rows of one tenant.
+    Tenant(&'a TenantId),
+    /// The rows of every tenant.
+    CrossTenant,
+}
 
 /// A database a [`SqlStore`] runs on: PostgreSQL ([`sqlx::Postgres`]) or SQLite
 /// ([`sqlx::Sqlite`]). Sealed: gotemp's statements are written and tested for these two.
@@ -58,6 +72,9 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     type TenantRow: Read<Self> + Into<gotemp_core::entities::Tenant>;
     /// One integer column named `n`.
     type Number: Read<Self> + Into<i64>;
+    /// A connection that reads in a [`Scope`] (a transaction where the database needs one to
+    /// carry the scope); given back to the pool when dropped.
+    type Reader: DerefMut<Target = Self::Connection> + Send;
 
     /// The database's name in traces (OpenTelemetry `db.system.name`).
     const SYSTEM: &'static str;
@@ -83,10 +100,17 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     /// How many rows a statement wrote.
     fn rows_affected(result: &Self::QueryResult) -> u64;
 
-    /// Starts a write transaction.
+    /// Starts a write transaction in `scope`.
     fn begin_write(
         pool: &Pool<Self>,
+        scope: Scope<'_>,
     ) -> impl Future<Output = Result<Transaction<'static, Self>>> + Send;
+
+    /// A connection whose statements read in `scope`.
+    fn begin_read(
+        pool: &Pool<Self>,
+        scope: Scope<'_>,
+    ) -> impl Future<Output = Result<Self::Reader>> + Send;
 
     /// Makes sure this process hears of outbox writes by other processes.
     fn listen_for_other_writers(store: &SqlStore<Self>) -> impl Future<Output = ()> + Send;

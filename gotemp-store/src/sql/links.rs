@@ -1,7 +1,7 @@
 //! Hierarchy links (`customer_links`, `product_links`): an edge table per kind of vertex, written
 //! with its audit event in one transaction like every other change.
 
-use super::{Bind, Dialect, PushArg, SqlStore};
+use super::{Bind, Dialect, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use crate::sql::rows::StoredTime;
 use gotemp_core::entities::{
@@ -72,7 +72,7 @@ impl<D: Dialect> SqlStore<D> {
     where
         A: Auditable + From<Link> + Into<Link>,
     {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let sql = format!(
             "INSERT INTO {} (tenant_id, from_id, to_id, relation, kind, valid_from, valid_thru, \
              created_at, modified_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -107,7 +107,7 @@ impl<D: Dialect> SqlStore<D> {
     where
         A: Auditable + From<Link> + Into<Link>,
     {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let sql = format!(
             "DELETE FROM {} WHERE tenant_id = $1 AND from_id = $2 AND relation = $3 AND to_id = $4 \
              RETURNING {LINK_COLUMNS}",
@@ -154,7 +154,9 @@ impl<D: Dialect> SqlStore<D> {
         q.push_arg(tenant.as_str());
         q.push(" ORDER BY id LIMIT ");
         q.push_arg(i64::from(RELATED_MAX));
-        let rows = q.build().fetch_all(self.db()).await.map_err(map_sqlx)?;
+        let mut reader = self.reader(Scope::Tenant(tenant)).await?;
+        let rows = q.build().fetch_all(D::on_connection(&mut *reader)).await;
+        let rows = rows.map_err(map_sqlx)?;
         rows.iter()
             .map(|row| {
                 let object = R::from_row(row).map_err(map_sqlx)?;

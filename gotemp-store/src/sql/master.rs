@@ -5,7 +5,7 @@
 
 use super::links::Edges;
 use super::write::{missing_or_stale, write_span};
-use super::{Bind, Dialect, Param, PushArg, Read, SqlStore};
+use super::{Bind, Dialect, Param, PushArg, Read, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use crate::sql::rows::{customer_columns, product_columns};
 use async_trait::async_trait;
@@ -89,11 +89,17 @@ impl<D: Dialect> SqlStore<D> {
             .arg(Param::json(&event))
             .arg(event.occurred_at)
             .arg(event.tenant.as_str());
-        let row = q
-            .fetch_optional(self.db())
-            .instrument(write_span::<D>(&event))
-            .await
-            .map_err(map_sqlx)?;
+        let mut tx = self.begin_write(Scope::Tenant(&event.tenant)).await?;
+        let row = async {
+            let row = q.fetch_optional(D::on_connection(&mut tx)).await?;
+            if row.is_some() {
+                tx.commit().await?;
+            }
+            Ok(row)
+        }
+        .instrument(write_span::<D>(&event))
+        .await
+        .map_err(map_sqlx)?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -122,7 +128,9 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
             .arg(tenant.as_str())
             .arg(id)
-            .fetch_optional(self.db())
+            .fetch_optional(D::on_connection(
+                &mut *self.reader(Scope::Tenant(tenant)).await?,
+            ))
             .await
             .map(|r| r.map(Into::into))
             .map_err(map_sqlx)
@@ -157,7 +165,9 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
         q.push(" ORDER BY id LIMIT ").push_arg(page.fetch_limit());
         let rows: Vec<E::Row> = q
             .build_query_as()
-            .fetch_all(self.db())
+            .fetch_all(D::on_connection(
+                &mut *self.reader(Scope::Tenant(tenant)).await?,
+            ))
             .await
             .map_err(map_sqlx)?;
         let items = rows.into_iter().map(Into::into).collect();
@@ -204,7 +214,7 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
             let created = self.write_with_event(q, &predicted, event).await?;
             return created.ok_or_else(|| Error::internal("an INSERT … RETURNING returned no row"));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let row = q
             .fetch_one(D::on_connection(&mut tx))
             .await
@@ -258,11 +268,13 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
                 None => {
                     let what = (vertices, E::OBJECT_NAME);
                     let id = id.to_owned();
-                    Err(missing_or_stale(self.db(), what, tenant, id, expected_version).await)
+                    let mut reader = self.reader(Scope::Tenant(tenant)).await?;
+                    let db = D::on_connection(&mut *reader);
+                    Err(missing_or_stale(db, what, tenant, id, expected_version).await)
                 }
             };
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let row = q
             .fetch_optional(D::on_connection(&mut tx))
             .await
@@ -286,7 +298,7 @@ impl<D: Dialect, E: MasterTable<D>> MasterRepository<E> for SqlStore<D> {
             "DELETE FROM {vertices} WHERE tenant_id = $1 AND id = $2 AND version = $3 \
              RETURNING {columns}"
         );
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let row = sqlx::query_as::<_, E::Row>(AssertSqlSafe(sql))
             .arg(tenant.as_str())
             .arg(id)

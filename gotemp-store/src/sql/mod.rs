@@ -19,6 +19,6 @@ mod users;
 mod write;
 
 pub(crate) use audit::push_filter as push_audit_filter;
-pub use dialect::{Dialect, Read, Sql};
+pub use dialect::{Dialect, Read, Scope, Sql};
 pub(crate) use param::{Bind, Param, PushArg};
 pub use store::SqlStore;

@@ -1,7 +1,7 @@
 //! The transactional outbox: written inside every write's transaction, drained by relays that
 //! lease rows (`claimed_until`) so several can share one outbox and a dead relay's rows return.
 
-use super::{Bind, Dialect, Param, PushArg, SqlStore};
+use super::{Bind, Dialect, Param, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -61,7 +61,9 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
             "SELECT position, payload FROM outbox WHERE sent_at IS NULL ORDER BY position LIMIT $1",
         )
         .arg(i64::from(limit))
-        .fetch_all(self.db())
+        .fetch_all(D::on_connection(
+            &mut *self.reader(Scope::CrossTenant).await?,
+        ))
         .await
         .map_err(map_sqlx)?;
         Ok(entries(rows))
@@ -79,11 +81,14 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
             .push_arg(i64::from(limit))
             .push(D::SKIP_LOCKED)
             .push(") RETURNING position, payload");
+        // The relay drains every tenant's events.
+        let mut tx = self.begin_write(Scope::CrossTenant).await?;
         let rows: Vec<D::OutboxRow> = q
             .build_query_as()
-            .fetch_all(self.db())
+            .fetch_all(D::on_connection(&mut tx))
             .await
             .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)?;
         Ok(entries(rows))
     }
 
@@ -94,11 +99,9 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
         let mut q = QueryBuilder::<D>::new("UPDATE outbox SET sent_at = ");
         q.push_arg(Utc::now()).push(" WHERE sent_at IS NULL AND");
         position_list(&mut q, positions);
-        q.build()
-            .execute(self.db())
+        self.execute_in(Scope::CrossTenant, q.build())
             .await
             .map(drop)
-            .map_err(map_sqlx)
     }
 
     async fn release(&self, positions: &[i64]) -> Result<()> {
@@ -109,27 +112,24 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
             "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND",
         );
         position_list(&mut q, positions);
-        q.build()
-            .execute(self.db())
+        self.execute_in(Scope::CrossTenant, q.build())
             .await
             .map(drop)
-            .map_err(map_sqlx)
     }
 
     async fn prune_sent(&self, before: DateTime<Utc>) -> Result<u64> {
-        sqlx::query(
+        let statement = sqlx::query(
             "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1 AND failed_reason IS NULL",
         )
-            .arg(before)
-            .execute(self.db())
-            .await
-            .map(|r| D::rows_affected(&r))
-            .map_err(map_sqlx)
+        .arg(before);
+        self.execute_in(Scope::CrossTenant, statement).await
     }
 
     async fn backlog(&self) -> Result<u64> {
         let n: D::Number = sqlx::query_as("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL")
-            .fetch_one(self.db())
+            .fetch_one(D::on_connection(
+                &mut *self.reader(Scope::CrossTenant).await?,
+            ))
             .await
             .map_err(map_sqlx)?;
         Ok(u64::try_from(n.into()).unwrap_or(0))
@@ -147,17 +147,16 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
 
     async fn set_aside(&self, position: i64, reason: &str) -> Result<()> {
         // Marked sent, so no claim, backlog or lag query sees it; failed_reason keeps it.
-        sqlx::query(
+        let statement = sqlx::query(
             "UPDATE outbox SET sent_at = $1, failed_at = $1, failed_reason = $2, \
              claimed_until = NULL WHERE position = $3",
         )
         .arg(Utc::now())
         .arg(reason.to_owned())
-        .arg(position)
-        .execute(self.db())
-        .await
-        .map(drop)
-        .map_err(map_sqlx)
+        .arg(position);
+        self.execute_in(Scope::CrossTenant, statement)
+            .await
+            .map(drop)
     }
 
     async fn set_aside_events(&self, tenant: &TenantId, limit: u32) -> Result<Vec<SetAside>> {
@@ -167,7 +166,9 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
         )
         .arg(tenant.as_str())
         .arg(i64::from(limit))
-        .fetch_all(self.db())
+        .fetch_all(D::on_connection(
+            &mut *self.reader(Scope::Tenant(tenant)).await?,
+        ))
         .await
         .map_err(map_sqlx)?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -177,25 +178,28 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
         let mut q = QueryBuilder::<D>::new(
             "SELECT COUNT(*) AS n FROM outbox WHERE failed_reason IS NOT NULL",
         );
-        if let Some(tenant) = tenant {
-            q.push(" AND tenant_id = ").push_arg(tenant.as_str());
-        }
-        let n: D::Number = (q.build_query_as().fetch_one(self.db()).await).map_err(map_sqlx)?;
+        let scope = match &tenant {
+            Some(tenant) => {
+                q.push(" AND tenant_id = ").push_arg(tenant.as_str());
+                Scope::Tenant(tenant)
+            }
+            None => Scope::CrossTenant,
+        };
+        let mut reader = self.reader(scope).await?;
+        let n = q.build_query_as().fetch_one(D::on_connection(&mut *reader));
+        let n: D::Number = n.await.map_err(map_sqlx)?;
         Ok(u64::try_from(n.into()).unwrap_or(0))
     }
 
     async fn requeue(&self, tenant: &TenantId, position: i64) -> Result<bool> {
-        let done = sqlx::query(
+        let statement = sqlx::query(
             "UPDATE outbox SET sent_at = NULL, failed_at = NULL, failed_reason = NULL, \
              claimed_until = NULL WHERE position = $1 AND tenant_id = $2 \
              AND failed_reason IS NOT NULL",
         )
         .arg(position)
-        .arg(tenant.as_str())
-        .execute(self.db())
-        .await
-        .map_err(map_sqlx)?;
-        if D::rows_affected(&done) > 0 {
+        .arg(tenant.as_str());
+        if self.execute_in(Scope::Tenant(tenant), statement).await? > 0 {
             self.signal.notify_one();
             return Ok(true);
         }

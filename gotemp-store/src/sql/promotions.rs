@@ -1,5 +1,5 @@
 use super::write::missing_or_stale;
-use super::{Bind, Dialect, Param, PushArg, SqlStore};
+use super::{Bind, Dialect, Param, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use crate::sql::rows::promotion_columns;
 use async_trait::async_trait;
@@ -21,7 +21,9 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         ))
         .arg(tenant.as_str())
         .arg(id)
-        .fetch_optional(self.db())
+        .fetch_optional(D::on_connection(
+            &mut *self.reader(Scope::Tenant(tenant)).await?,
+        ))
         .await
         .map(|r| r.map(Into::into))
         .map_err(map_sqlx)
@@ -61,7 +63,9 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         q.push(" ORDER BY id LIMIT ").push_arg(page.fetch_limit());
         let rows: Vec<D::PromotionRow> = q
             .build_query_as()
-            .fetch_all(self.db())
+            .fetch_all(D::on_connection(
+                &mut *self.reader(Scope::Tenant(tenant)).await?,
+            ))
             .await
             .map_err(map_sqlx)?;
         let items = rows.into_iter().map(Into::into).collect();
@@ -75,7 +79,7 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         event: PendingEvent,
     ) -> Result<Promotion> {
         event.check_tenant(tenant)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let row: D::PromotionRow = sqlx::query_as(concat!(
             "INSERT INTO promotions (tenant_id, name, description, valid_from, valid_thru, active, customer_id, products, ",
             "approval_status, prev_approval_status, created_at, updated_at, modified_by, version) ",
@@ -110,7 +114,7 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         event: PendingEvent,
     ) -> Result<Promotion> {
         event.check_tenant(tenant)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let row: Option<D::PromotionRow> = sqlx::query_as(concat!(
             "UPDATE promotions SET name = $1, description = $2, valid_from = $3, valid_thru = $4, active = $5, ",
             "customer_id = $6, products = $7, approval_status = $8, prev_approval_status = $9, ",
@@ -151,7 +155,7 @@ impl<D: Dialect> PromotionRepository for SqlStore<D> {
         event: PendingEvent,
     ) -> Result<Promotion> {
         event.check_tenant(tenant)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let row: Option<D::PromotionRow> = sqlx::query_as(concat!(
             "DELETE FROM promotions WHERE tenant_id = $1 AND id = $2 AND version = $3 RETURNING ",
             promotion_columns!()

@@ -4,7 +4,7 @@
 use super::outbox::enqueue;
 use super::rows::StoredTime;
 use super::users::insert_user;
-use super::{Bind, Dialect, PushArg, SqlStore};
+use super::{Bind, Dialect, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use async_trait::async_trait;
 use gotemp_core::entities::{Tenant, TenantDraft, User, UserDraft};
@@ -91,7 +91,8 @@ impl<D: Dialect> TenantRepository for SqlStore<D> {
         (tenant_event, admin_event): (PendingEvent, PendingEvent),
     ) -> Result<(Tenant, User)> {
         admin_event.check_tenant(&draft.key)?;
-        let mut tx = self.begin_write().await?;
+        // Tenant administration crosses tenants: the operator's event is the platform's.
+        let mut tx = self.begin_write(Scope::CrossTenant).await?;
         let sql = format!(
             "INSERT INTO tenants (key, name, active, valid_from, valid_thru, created_at, \
              updated_at, modified_by, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) \
@@ -122,7 +123,7 @@ impl<D: Dialect> TenantRepository for SqlStore<D> {
         expected_version: i64,
         event: PendingEvent,
     ) -> Result<Tenant> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::CrossTenant).await?;
         let sql = format!(
             "UPDATE tenants SET name = $1, active = $2, valid_from = $3, valid_thru = $4, \
              updated_at = $5, modified_by = $6, version = version + 1 \
@@ -154,7 +155,7 @@ impl<D: Dialect> TenantRepository for SqlStore<D> {
         expected_version: i64,
         event: PendingEvent,
     ) -> Result<Tenant> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::CrossTenant).await?;
         let sql =
             format!("DELETE FROM tenants WHERE key = $1 AND version = $2 RETURNING {COLUMNS}");
         let row: Option<D::TenantRow> = sqlx::query_as(AssertSqlSafe(sql))

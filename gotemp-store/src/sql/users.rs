@@ -1,5 +1,5 @@
 use super::write::missing_or_stale;
-use super::{Bind, Dialect, Param, PushArg, SqlStore};
+use super::{Bind, Dialect, Param, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use crate::sql::rows::user_columns;
 use async_trait::async_trait;
@@ -22,7 +22,9 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         ))
         .arg(tenant.as_str())
         .arg(id)
-        .fetch_optional(self.db())
+        .fetch_optional(D::on_connection(
+            &mut *self.reader(Scope::Tenant(tenant)).await?,
+        ))
         .await
         .map(|r| r.map(Into::into))
         .map_err(map_sqlx)
@@ -66,7 +68,9 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         q.push(" ORDER BY id LIMIT ").push_arg(page.fetch_limit());
         let rows: Vec<D::UserRow> = q
             .build_query_as()
-            .fetch_all(self.db())
+            .fetch_all(D::on_connection(
+                &mut *self.reader(Scope::Tenant(tenant)).await?,
+            ))
             .await
             .map_err(map_sqlx)?;
         let users = rows.into_iter().map(Into::into).collect();
@@ -80,7 +84,10 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
             ", token_version, tenant_id, password_hash FROM users WHERE email_key = $1"
         ))
         .arg(email.normalized())
-        .fetch_optional(self.db())
+        // Login names no tenant: the e-mail is unique across the deployment.
+        .fetch_optional(D::on_connection(
+            &mut *self.reader(Scope::CrossTenant).await?,
+        ))
         .await
         .map(|r| r.map(Into::into))
         .map_err(map_sqlx)
@@ -94,7 +101,9 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         ))
         .arg(tenant.as_str())
         .arg(id)
-        .fetch_optional(self.db())
+        .fetch_optional(D::on_connection(
+            &mut *self.reader(Scope::Tenant(tenant)).await?,
+        ))
         .await
         .map(|r| r.map(Into::into))
         .map_err(map_sqlx)
@@ -107,7 +116,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         event: PendingEvent,
     ) -> Result<User> {
         event.check_tenant(tenant)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let row = insert_user::<D>(&mut tx, tenant, draft, &event).await?;
         self.commit(tx, row.into(), event).await
     }
@@ -127,7 +136,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         let now = event.occurred_at;
         let may_remove_admin =
             !(draft.active && draft.roles.contains(Role::Admin) && draft.validity.contains(now));
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let had_admin = if may_remove_admin {
             if let Some(lock) = D::ADMINS_LOCK {
                 sqlx::query(lock)
@@ -189,7 +198,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         event: PendingEvent,
     ) -> Result<User> {
         event.check_tenant(tenant)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
         let row: Option<D::UserRow> = sqlx::query_as(concat!(
             "DELETE FROM users WHERE tenant_id = $1 AND id = $2 AND version = $3 RETURNING ",
             user_columns!()
@@ -209,7 +218,7 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
     }
 
     async fn record_access(&self, event: &AuditEvent) -> Result<()> {
-        let tx = self.begin_write().await?;
+        let tx = self.begin_write(Scope::Tenant(&event.tenant)).await?;
         self.commit_event(tx, event).await
     }
 
@@ -220,18 +229,15 @@ impl<D: Dialect> UserRepository for SqlStore<D> {
         hash: &PasswordHash,
         replacing: &PasswordHash,
     ) -> Result<bool> {
-        sqlx::query(
+        let statement = sqlx::query(
             "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3 \
              AND tenant_id = $4",
         )
         .arg(hash.as_str())
         .arg(id)
         .arg(replacing.as_str())
-        .arg(tenant.as_str())
-        .execute(self.db())
-        .await
-        .map(|done| D::rows_affected(&done) == 1)
-        .map_err(map_sqlx)
+        .arg(tenant.as_str());
+        Ok(self.execute_in(Scope::Tenant(tenant), statement).await? == 1)
     }
 }
 

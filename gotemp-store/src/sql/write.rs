@@ -1,7 +1,7 @@
 //! The common beginning and ending of every write.
 
 use super::outbox::enqueue;
-use super::{Bind, Dialect, SqlStore};
+use super::{Bind, Dialect, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use gotemp_core::event::{ActionType, AuditEvent, Auditable, PendingEvent};
 use gotemp_core::values::TenantId;
@@ -9,10 +9,30 @@ use gotemp_core::{Error, Result};
 use sqlx::Transaction;
 
 impl<D: Dialect> SqlStore<D> {
-    /// Starts a write transaction the way the database wants it (SQLite takes its write lock up
-    /// front, so a write waits its turn instead of failing half-way).
-    pub(super) async fn begin_write(&self) -> Result<Transaction<'static, D>> {
-        D::begin_write(&self.pool).await
+    /// Starts a write transaction in `scope` the way the database wants it (SQLite takes its
+    /// write lock up front, so a write waits its turn instead of failing half-way).
+    pub(super) async fn begin_write(&self, scope: Scope<'_>) -> Result<Transaction<'static, D>> {
+        D::begin_write(&self.pool, scope).await
+    }
+
+    /// A connection that reads the rows of `scope`.
+    pub(super) async fn reader(&self, scope: Scope<'_>) -> Result<D::Reader> {
+        D::begin_read(&self.pool, scope).await
+    }
+
+    /// Runs one writing statement in `scope` and commits it; how many rows it wrote.
+    pub(super) async fn execute_in<'q>(
+        &self,
+        scope: Scope<'_>,
+        statement: sqlx::query::Query<'q, D, <D as sqlx::Database>::Arguments>,
+    ) -> Result<u64> {
+        let mut tx = self.begin_write(scope).await?;
+        let done = statement
+            .execute(D::on_connection(&mut tx))
+            .await
+            .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(D::rows_affected(&done))
     }
 
     /// Queues the completed event of `object` in the same transaction, commits both, and wakes

@@ -4,7 +4,7 @@
 
 use crate::sql::error::map_sqlx;
 use crate::sql::rows;
-use crate::sql::{self, SqlStore, param::encode_param};
+use crate::sql::{self, Scope, SqlStore, param::encode_param};
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{AuditFilter, BucketCount};
 use gotemp_core::{Error, Result};
@@ -107,6 +107,9 @@ impl sql::Sql for Sqlite {
     /// One process owns an SQLite file; the in-process signal is all the notice a relay needs.
     const NOTIFY_IN_STATEMENT: Option<&'static str> = None;
 
+    /// A pooled connection: the statements name their tenant, and nothing else can reach the file.
+    type Reader = sqlx::pool::PoolConnection<Sqlite>;
+
     fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
         pool
     }
@@ -121,8 +124,12 @@ impl sql::Sql for Sqlite {
 
     /// `BEGIN IMMEDIATE`: the write lock up front, so a write waits its turn (busy timeout)
     /// instead of failing half-way when it first writes.
-    async fn begin_write(pool: &Pool<Self>) -> Result<Transaction<'static, Self>> {
+    async fn begin_write(pool: &Pool<Self>, _: Scope<'_>) -> Result<Transaction<'static, Self>> {
         pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)
+    }
+
+    async fn begin_read(pool: &Pool<Self>, _: Scope<'_>) -> Result<Self::Reader> {
+        pool.acquire().await.map_err(map_sqlx)
     }
 
     /// One process serves the file.
