@@ -176,13 +176,6 @@ impl GotempBuilder {
             .or(config.map(|c| c.auth.tenancy))
             .unwrap_or_default();
         let registration = config.map_or(Registration::Closed, |c| c.auth.registration);
-        if tenancy == Tenancy::Multi && registration == Registration::Open {
-            return Err(crate::config::config_error(
-                "registration = open is not available in a multi-tenant deployment yet: the \
-                 platform's operators create tenants at /v1/tenants"
-                    .into(),
-            ));
-        }
         if let Some(config) = config {
             gotemp_core::event::set_max_event_bytes(config.events.max_event_bytes);
         }

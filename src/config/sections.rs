@@ -172,7 +172,8 @@ pub struct AuthConfig {
     /// cannot log in (`demo_password`).
     pub demo_password: Option<SecretString>,
     /// Whether anyone may sign up (`open`) or only administrators create users (`closed`, the
-    /// default) (`registration`).
+    /// default) (`registration`). With `tenancy = multi`, a sign-up names its organisation and
+    /// starts a tenant of its own, administered by the registrant.
     pub registration: Registration,
     /// The roles a user who signs up gets: role names, comma-separated or a TOML list
     /// (`registration_roles`, `GOTEMP_REGISTRATION_ROLES`). Default none: a stranger who signs
@@ -194,7 +195,8 @@ pub enum Registration {
     #[default]
     Closed,
     /// Anyone, as an active user with the `registration_roles`, through
-    /// `POST /v1/auth/register` (gRPC `Register`).
+    /// `POST /v1/auth/register` (gRPC `Register`); with many tenants, as the administrator of
+    /// a new tenant for the organisation it names.
     Open,
 }
 

@@ -105,8 +105,9 @@ fn empty_secret() -> SecretString {
     SecretString::from("")
 }
 
-/// What a stranger gives to sign up, when registration is open: they become an active
-/// `viewer`, valid from now.
+/// What a stranger gives to sign up, when registration is open: they become an active user,
+/// valid from now, with the registration roles; in a multi-tenant deployment, the administrator
+/// of a new tenant for their organisation.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewRegistration {
@@ -127,6 +128,12 @@ pub struct NewRegistration {
     #[serde(default = "empty_secret")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password, min_length = 8, max_length = 1024))]
     pub password: SecretString,
+    /// Required in a multi-tenant deployment, ≤100: the name of the organisation whose new
+    /// tenant the sign-up creates, with the registrant as its administrator (its key is made
+    /// from the name). Not used in a single-tenant deployment, where everyone joins the one.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub organisation: Option<String>,
 }
 
 /// Input to change a user: absent fields keep their value; `company: ""` clears it.

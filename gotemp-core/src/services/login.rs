@@ -46,10 +46,12 @@ impl UserService {
     /// Signs a stranger up, when registration is open: an active user with the registration
     /// roles (none unless the deployment set some), valid from now for a hundred years, limited like a login (per e-mail and per address). Closed: refused, and the
     /// transports answer as if the route did not exist.
+    ///
+    /// In a multi-tenant deployment a stranger must not join a tenant it does not own: the
+    /// sign-up names an organisation, and creates its tenant with the registrant as its
+    /// administrator.
     pub async fn register(&self, source: Option<IpAddr>, input: NewRegistration) -> Result<User> {
-        // Many tenants: a stranger would join one it does not own (sign-up that starts an
-        // organisation is not there yet), so registration stays closed whatever was set.
-        if !self.registration_open || self.tenant_gate.is_some() {
+        if !self.registration_open {
             return Err(Error::PermissionDenied(crate::tr!(
                 "denied.registration_closed"
             )));
@@ -62,6 +64,10 @@ impl UserService {
             .await?
             .failed()
             .await;
+        if let Some(gate) = &self.tenant_gate {
+            let tenants = gate.repo().clone();
+            return self.sign_up_organisation(&tenants, input).await;
+        }
         let now = values::now();
         let new = NewUser {
             first_name: input.first_name,

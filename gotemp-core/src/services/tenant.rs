@@ -55,6 +55,11 @@ impl TenantGate {
         Ok(open)
     }
 
+    /// The tenants this gate reads (a sign-up that starts an organisation writes there).
+    pub(in crate::services) fn repo(&self) -> &Arc<dyn TenantRepository> {
+        &self.repo
+    }
+
     /// Forgets what was remembered of `tenant` (it was changed in this process).
     pub fn forget(&self, tenant: &TenantId) {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
@@ -313,7 +318,7 @@ fn admin_email_taken(e: Error) -> Error {
 /// Keys no tenant made through the API may take: `default` and `platform` (made by gotemp), and
 /// the services' names, which event subjects carry in the tenant's place for `default`
 /// (`gotemp.audit.customer.>` must not also match a tenant called `customer`).
-fn reserved(key: &TenantId) -> bool {
+pub(in crate::services) fn reserved(key: &TenantId) -> bool {
     const RESERVED: [&str; 8] = [
         TenantId::DEFAULT,
         TenantId::PLATFORM,

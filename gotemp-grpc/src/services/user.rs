@@ -261,6 +261,7 @@ impl pb::user_service_server::UserService for UserGrpc {
             last_name: r.last_name,
             email: r.email,
             password: SecretString::from(r.password),
+            organisation: r.organisation,
         };
         let created = self.users.register(source, input).await.or_status()?;
         Ok(Response::new(user(created)))

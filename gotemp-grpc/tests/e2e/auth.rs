@@ -314,6 +314,7 @@ async fn register_is_unimplemented_while_registration_is_closed() {
             last_name: "New".into(),
             email: "sue@new.example".into(),
             password: "first password".into(),
+            organisation: None,
         })
         .await
         .unwrap_err();

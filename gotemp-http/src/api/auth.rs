@@ -151,7 +151,9 @@ pub(super) async fn logout(
 
 /// Signs up as an active user with the roles of `GOTEMP_REGISTRATION_ROLES` (none by default:
 /// it sees only itself until an administrator grants roles), when the deployment opened
-/// registration (`GOTEMP_REGISTRATION=open`); otherwise the route does not exist (404).
+/// registration (`GOTEMP_REGISTRATION=open`); otherwise the route does not exist (404). In a
+/// multi-tenant deployment the sign-up names its `organisation` and starts a tenant for it, with
+/// the registrant as its administrator.
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = NewRegistration,
     responses(
         (status = 201, description = "Signed up; log in with the password", body = User, headers(("Location" = String), ("ETag" = String))),
@@ -186,8 +188,13 @@ pub(super) struct AuthOptions {
     /// users.
     registration: &'static str,
     /// The roles a user who signs up gets; empty: none until an administrator grants some.
+    /// In a multi-tenant deployment the registrant administers the tenant it starts instead.
     #[schema(value_type = Vec<String>)]
     registration_roles: gotemp_core::policy::Roles,
+    /// `single`: one organisation; `multi`: many, and a sign-up names its organisation
+    /// (`organisation`), whose new tenant it starts.
+    #[schema(value_type = String, example = "single")]
+    tenancy: &'static str,
     /// Where a trace can be seen, `{trace_id}` standing for its id (`GOTEMP_TRACE_URL`): audit
     /// records link their trace there. Absent when none is configured.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +213,7 @@ pub(super) async fn options(State(state): State<ApiState>) -> ApiResult<Response
     Ok(axum::Json(AuthOptions {
         registration,
         registration_roles: state.app.users().registration_roles(),
+        tenancy: state.app.tenancy().as_str(),
         trace_url,
     })
     .into_response())

@@ -200,3 +200,81 @@ async fn a_single_tenant_deployment_has_no_tenant_routes() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_up_starts_an_organisation_of_its_own() {
+    let app = TestApp::builder()
+        .config(|c| {
+            c.auth.tenancy = Tenancy::Multi;
+            c.auth.registration = gotemp::Registration::Open;
+        })
+        .spawn()
+        .await;
+    let anonymous = reqwest::Client::new();
+    let options = body(anonymous.get(app.url("/v1/auth/options"))).await;
+    assert_eq!(
+        (&options["tenancy"], &options["registration"]),
+        (&json!("multi"), &json!("open"))
+    );
+    let sign_up = |email: &str, organisation: Option<&str>| {
+        let mut form = json!({"first_name": "Sue", "last_name": "New", "email": email,
+            "password": PASSWORD});
+        if let Some(o) = organisation {
+            form["organisation"] = json!(o);
+        }
+        anonymous.post(app.url("/v1/auth/register")).json(&form)
+    };
+    // No organisation: nobody joins a tenant it does not own.
+    let refused = sign_up("sue@new.example", None).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "organisation", "{problem}");
+
+    let made = sign_up("sue@new.example", Some("Ducks R Us"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let user: Value = made.json().await.unwrap();
+    assert_eq!(user["roles"], json!(["admin"]), "{user}");
+    let sue = login(&app, "sue@new.example").await;
+    let users = body(sue.get(app.url("/v1/users"))).await;
+    assert_eq!(field_of_items(&users, "email"), ["sue@new.example"]);
+    let customers = body(sue.get(app.url("/v1/customers"))).await;
+    assert_eq!(
+        customers["items"],
+        json!([]),
+        "the demo tenant's data is not Sue's"
+    );
+    let made = sue
+        .post(app.url("/v1/customers"))
+        .json(&json!({"id": "patoloco", "name": "Sue's Pato Loco"}));
+    assert_eq!(status(made).await, StatusCode::CREATED);
+
+    // The same name again starts another tenant; a taken e-mail is refused by name.
+    let again = sign_up("tom@new.example", Some("Ducks R Us"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let tom = login(&app, "tom@new.example").await;
+    let customers = body(tom.get(app.url("/v1/customers"))).await;
+    assert_eq!(customers["items"], json!([]), "Tom's tenant is not Sue's");
+    let taken = sign_up("sue@new.example", Some("Other"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let problem: Value = taken.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
+
+    let tenants = body(app.http().get(app.url("/v1/tenants"))).await;
+    let keys = field_of_items(&tenants, "key");
+    assert!(keys.contains(&"ducks-r-us"), "{keys:?}");
+    let second = keys.iter().filter(|k| k.starts_with("ducks-r-us-")).count();
+    assert_eq!(
+        second, 1,
+        "the second Ducks R Us has a key of its own: {keys:?}"
+    );
+    app.stop().await;
+}

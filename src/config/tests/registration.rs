@@ -1,5 +1,5 @@
-//! Who may sign up: never as an administrator or operator, and not yet into a multi-tenant
-//! deployment.
+//! Who may sign up: never as an administrator or operator (a multi-tenant sign-up administers
+//! only the tenant it starts).
 
 use super::*;
 
@@ -22,23 +22,4 @@ fn registration_never_gives_admin() {
         assert_eq!(c.auth.registration_roles, gotemp_core::policy::Roles::NONE);
         Ok(())
     });
-}
-
-/// Open registration with many tenants is refused at start (a stranger would land in a tenant
-/// it does not own), whether the configuration or the builder chose many, before anything is
-/// opened.
-#[tokio::test]
-async fn open_registration_is_refused_with_many_tenants() {
-    let mut config = Config::embedded(SecretString::from("a secret of at least thirty-two bytes!"));
-    config.auth.registration = Registration::Open;
-    let chosen_by_builder = crate::Gotemp::builder()
-        .config(&config)
-        .tenancy(gotemp_core::values::Tenancy::Multi)
-        .build()
-        .await;
-    let e = chosen_by_builder.err().expect("refused").to_string();
-    assert!(e.contains("registration"), "{e}");
-    config.auth.tenancy = gotemp_core::values::Tenancy::Multi;
-    let configured = crate::Gotemp::builder().config(&config).build().await;
-    assert!(configured.is_err(), "refused from the configuration too");
 }
