@@ -1,5 +1,7 @@
 //! What a deployment starts with: the platform tenant of a multi-tenant one, and the demo data.
 
+mod geese;
+
 use crate::{Config, Gotemp, SecretString};
 use gotemp_core::seed::{SeedReport, SeedSettings, SeedTargets};
 use gotemp_core::values::{Tenancy, TenantId};
@@ -79,8 +81,10 @@ impl Gotemp {
     /// Applies the demo data (administrator from `config`), leaving existing objects alone.
     ///
     /// A multi-tenant deployment keeps the demo data in the tenant `ducks` (made with its
-    /// administrator `admin@ducks.example`, whose password is `admin_password`), beside the
-    /// platform tenant.
+    /// administrator `admin@ducks.example`), beside the platform tenant, and seeds a second
+    /// tenant, `geese` (`admin@geese.example`, the editor `gina.goose@geese.example`), whose
+    /// customers share some keys with `ducks`'s. Their passwords are the demo users'
+    /// (`demo_password`), or random ones nobody knows.
     pub async fn seed(&self, config: &Config) -> Result<SeedReport> {
         config.check_seed_password()?;
         // Replicas starting together would each add the demo objects that have no key.
@@ -109,7 +113,14 @@ impl Gotemp {
             products: &self.products,
             promotions: &self.promotions,
         };
-        gotemp_core::seed::apply(&targets, &tenant, &settings).await
+        let mut report = gotemp_core::seed::apply(&targets, &tenant, &settings).await?;
+        if self.tenancy == Tenancy::Multi {
+            let geese = self.seed_geese(config).await?;
+            report.users += geese.users;
+            report.customers += geese.customers;
+            report.products += geese.products;
+        }
+        Ok(report)
     }
 
     /// The demo tenant of a multi-tenant deployment, made with its administrator when missing.

@@ -54,28 +54,28 @@ async fn tenants_over_grpc_see_only_their_own() {
         .config(|c| c.auth.tenancy = Tenancy::Multi)
         .spawn()
         .await;
-    let (geese, swans) = (
-        tenant_admin(&app, "geese").await,
+    let (herons, swans) = (
+        tenant_admin(&app, "herons").await,
         tenant_admin(&app, "swans").await,
     );
     let new = customer::CreateCustomerRequest {
         id: Some("c1".into()),
-        name: "Geese's own".into(),
+        name: "Herons's own".into(),
         ..Default::default()
     };
-    geese.customers().create_customer(new).await.unwrap();
+    herons.customers().create_customer(new).await.unwrap();
     let get = |id: &str| customer::GetCustomerRequest { id: id.into() };
     let theirs = swans.customers().get_customer(get("c1")).await.unwrap_err();
     assert_eq!(theirs.code(), Code::NotFound, "{theirs:?}");
-    let mine = geese
+    let mine = herons
         .customers()
         .get_customer(get("c1"))
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(mine.name, "Geese's own");
+    assert_eq!(mine.name, "Herons's own");
     let list = tenant::ListTenantsRequest::default();
-    let refused = geese
+    let refused = herons
         .tenants()
         .list_tenants(list.clone())
         .await
@@ -90,11 +90,11 @@ async fn tenants_over_grpc_see_only_their_own() {
         .into_inner();
     let keys: Vec<&str> = all.tenants.iter().map(|t| t.key.as_str()).collect();
     assert!(
-        keys.contains(&"geese") && keys.contains(&"platform"),
+        keys.contains(&"herons") && keys.contains(&"platform"),
         "{keys:?}"
     );
     let delete = tenant::DeleteTenantRequest {
-        key: "geese".into(),
+        key: "herons".into(),
         version: None,
     };
     let kept = app
@@ -106,7 +106,7 @@ async fn tenants_over_grpc_see_only_their_own() {
     assert_eq!(
         kept.code(),
         Code::FailedPrecondition,
-        "geese hold a customer"
+        "herons hold a customer"
     );
     app.stop().await;
 }

@@ -77,19 +77,19 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
     let listed = body(app.http().get(app.url("/v1/tenants"))).await;
     let keys = field_of_items(&listed, "key");
     assert!(
-        keys.contains(&"platform") && keys.contains(&"ducks"),
+        keys.contains(&"platform") && keys.contains(&"ducks") && keys.contains(&"geese"),
         "{keys:?}"
     );
-    let (geese, swans) = (
-        make_tenant(&app, "geese").await,
+    let (herons, swans) = (
+        make_tenant(&app, "herons").await,
         make_tenant(&app, "swans").await,
     );
     let taken = app.http().post(app.url("/v1/tenants"))
-        .json(&json!({"key": "geese", "name": "Again", "admin": {"email": "x@geese2.example", "first_name": "A", "last_name": "B", "password": PASSWORD}}))
+        .json(&json!({"key": "herons", "name": "Again", "admin": {"email": "x@herons2.example", "first_name": "A", "last_name": "B", "password": PASSWORD}}))
         .send().await.unwrap();
     assert_eq!(taken.status(), StatusCode::CONFLICT);
 
-    for (client, name) in [(&geese, "Geese Inc"), (&swans, "Swans Ltd")] {
+    for (client, name) in [(&herons, "Herons Inc"), (&swans, "Swans Ltd")] {
         let made = client
             .post(app.url("/v1/customers"))
             .json(&json!({"id": "ducksrus", "name": name}));
@@ -99,35 +99,35 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
             "the same key in every tenant"
         );
     }
-    let read = body(geese.get(app.url("/v1/customers/ducksrus"))).await;
-    assert_eq!(read["name"], "Geese Inc");
+    let read = body(herons.get(app.url("/v1/customers/ducksrus"))).await;
+    assert_eq!(read["name"], "Herons Inc");
     let listed = body(swans.get(app.url("/v1/customers"))).await;
     assert_eq!(
         listed["items"].as_array().unwrap().len(),
         1,
         "swans list only their own: {listed}"
     );
-    // The demo data lives in ducks: geese see none of it.
+    // The demo data lives in ducks: herons see none of it.
     assert_eq!(
-        status(geese.get(app.url("/v1/customers/patoloco"))).await,
+        status(herons.get(app.url("/v1/customers/patoloco"))).await,
         StatusCode::NOT_FOUND
     );
-    let trail = body(geese.get(app.url("/v1/audit"))).await;
+    let trail = body(herons.get(app.url("/v1/audit"))).await;
     let objects = field_of_items(&trail, "object_id");
     assert!(
         !objects.contains(&"patoloco"),
-        "geese's trail holds no duck: {objects:?}"
+        "herons's trail holds no duck: {objects:?}"
     );
 
     // A tenant's administrator manages its tenant, never the platform.
     assert_eq!(
-        status(geese.get(app.url("/v1/tenants"))).await,
+        status(herons.get(app.url("/v1/tenants"))).await,
         StatusCode::FORBIDDEN
     );
-    let operator = json!({"first_name": "O", "last_name": "P", "email": "op@geese.example",
+    let operator = json!({"first_name": "O", "last_name": "P", "email": "op@herons.example",
         "password": PASSWORD, "active": true, "roles": ["operator"],
         "valid_from": "2020-01-01T00:00:00Z", "valid_thru": "2100-01-01T00:00:00Z"});
-    let refused = geese
+    let refused = herons
         .post(app.url("/v1/users"))
         .json(&operator)
         .send()
@@ -137,7 +137,7 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["errors"][0]["field"], "roles", "{body}");
 
-    // Closing swans refuses its token within 2 s; geese carry on.
+    // Closing swans refuses its token within 2 s; herons carry on.
     let closed = app
         .http()
         .put(app.url("/v1/tenants/swans"))
@@ -159,7 +159,7 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
         .json(&json!({"email": "admin@swans.example", "password": PASSWORD}));
     assert_eq!(status(login).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        status(geese.get(app.url("/v1/customers"))).await,
+        status(herons.get(app.url("/v1/customers"))).await,
         StatusCode::OK
     );
     // The platform stays open (its operators open everything else), the reserved keys stay
@@ -178,7 +178,7 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
         StatusCode::CONFLICT
     );
     // An id that is no key names nothing (in ArangoDB it would name another tenant's document).
-    let crossing = geese.delete(app.url("/v1/customers/swans:ducksrus/children/swans:x"));
+    let crossing = herons.delete(app.url("/v1/customers/swans:ducksrus/children/swans:x"));
     assert_eq!(status(crossing).await, StatusCode::NOT_FOUND);
     // A tenant with data stays until it is emptied.
     let delete = app.http().delete(app.url("/v1/tenants/swans"));
