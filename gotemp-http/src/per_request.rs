@@ -86,7 +86,7 @@ pub(crate) async fn per_request(
     // Answers with credentials or a person's own data are never kept by a cache.
     let private = {
         let path = req.uri().path();
-        path.starts_with("/v1/auth/") || path == "/v1/users/me"
+        path.starts_with("/v1/auth/") || path.starts_with("/v1/users/me")
     };
     let method = req.method().clone();
     let route = req

@@ -139,6 +139,12 @@ impl TenantService {
         (self.repo.get(key).await?).ok_or_else(|| Error::not_found("tenant", key))
     }
 
+    /// The caller's own tenant, whoever the caller is: what a page shows as the organisation
+    /// it works in. Needs no permission (it is where the caller already is).
+    pub async fn own(&self, actor: &Actor) -> Result<Tenant> {
+        self.stored(&actor.tenant).await
+    }
+
     /// The tenants, by key, a page at a time.
     pub async fn list(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Tenant>> {
         self.allow(actor, Action::Read)?;

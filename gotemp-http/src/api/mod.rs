@@ -77,6 +77,7 @@ fn common_routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(auth::register))
         .routes(routes!(auth::options))
         .routes(routes!(users::get_me))
+        .routes(routes!(users::get_my_tenant))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(
             users::get_user,

@@ -97,6 +97,31 @@ pub(super) async fn get_me(
     Ok(current(user.version, user))
 }
 
+/// The organisation a signed-in user works in: its tenant's key and name.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct OwnTenant {
+    /// The tenant's key (`default` in a single-tenant deployment).
+    key: String,
+    /// The tenant's name.
+    name: String,
+}
+
+/// The caller's own tenant (key and name), so a page can say whose data it shows; any
+/// signed-in user, in either tenancy.
+#[utoipa::path(get, path = "/v1/users/me/tenant", tag = "users",
+    responses((status = 200, description = "The caller's tenant", body = OwnTenant)))]
+pub(super) async fn get_my_tenant(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+) -> ApiResult<Response> {
+    let tenant = state.app.tenants().own(&actor).await?;
+    Ok(axum::Json(OwnTenant {
+        key: tenant.key,
+        name: tenant.name,
+    })
+    .into_response())
+}
+
 /// Changes a user: absent fields keep their value, `company: ""` clears it. With
 /// `users:manage` any field; on oneself without it only names and company.
 #[utoipa::path(put, path = "/v1/users/{id}", tag = "users", request_body = UserChanges,

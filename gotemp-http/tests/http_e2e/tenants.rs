@@ -99,6 +99,11 @@ async fn tenants_see_only_their_own_and_a_closed_tenant_is_refused() {
             "the same key in every tenant"
         );
     }
+    let mine = body(herons.get(app.url("/v1/users/me/tenant"))).await;
+    assert_eq!(
+        (&mine["key"], &mine["name"]),
+        (&json!("herons"), &json!("Tenant herons"))
+    );
     let read = body(herons.get(app.url("/v1/customers/ducksrus"))).await;
     assert_eq!(read["name"], "Herons Inc");
     let listed = body(swans.get(app.url("/v1/customers"))).await;
