@@ -27,6 +27,7 @@ mod open;
 pub mod runner;
 mod runtime;
 mod seeding;
+pub mod tenant_data;
 #[cfg(feature = "tls")]
 pub mod tls;
 

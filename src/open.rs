@@ -22,6 +22,7 @@ pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
             let audit = open_store(store, storage.audit_pool_size).await?;
             repositories.audit = audit.audit;
             (repositories.pools).extend(audit.pools.into_iter().map(|(_, pool)| ("audit", pool)));
+            repositories.purge.extend(audit.purge);
         }
         _ => {}
     }
@@ -35,6 +36,7 @@ pub(crate) async fn repositories(config: &Config) -> Result<Repositories> {
     };
     if let Some((master, pools)) = master {
         repositories.pools.extend(pools);
+        repositories.purge.push(master.purge);
         repositories.customers = master.customers;
         repositories.products = master.products;
         repositories.outbox = Arc::new(gotemp_events::MergedOutbox::new(vec![
@@ -104,6 +106,8 @@ async fn open_master_data(
         customers: store.customers,
         products: store.products,
         outbox: store.outbox,
+        purge: (store.purge.into_iter().next())
+            .ok_or_else(|| gotemp_core::Error::internal("a SQL store without its purge"))?,
     };
     Ok((master, pools))
 }

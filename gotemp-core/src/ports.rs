@@ -300,6 +300,16 @@ impl SectionGuard {
     }
 }
 
+/// A store that can remove everything one tenant keeps in it: what `gotemp tenant purge` does
+/// deliberately, so a closed tenant can then be deleted. Bypasses the services (no rules, no
+/// events): the tenant's own trail goes with it.
+#[async_trait]
+pub trait TenantPurge: Send + Sync {
+    /// Deletes every row or document of `tenant` here, in one transaction where the store has
+    /// them; how many, per table or collection (those with none left out).
+    async fn purge_tenant(&self, tenant: &TenantId) -> Result<Vec<(String, u64)>>;
+}
+
 /// Every repository of one store, as an adapter hands them out.
 #[derive(Clone)]
 pub struct Repositories {
@@ -322,6 +332,8 @@ pub struct Repositories {
     pub pools: Vec<(&'static str, Arc<dyn ConnectionPool>)>,
     /// Sections only one process at a time may be in.
     pub exclusive: Arc<dyn ExclusiveSection>,
+    /// The stores behind them, each able to remove a tenant's data (one entry per store).
+    pub purge: Vec<Arc<dyn TenantPurge>>,
 }
 
 /// A store's connection pool, as operators watch it: a pool always full means requests wait

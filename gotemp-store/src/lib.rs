@@ -43,4 +43,6 @@ pub struct MasterData {
     pub products: std::sync::Arc<gotemp_core::ports::ProductRepository>,
     /// The outbox their changes write to.
     pub outbox: std::sync::Arc<dyn gotemp_core::ports::OutboxStore>,
+    /// Their store, to remove a tenant's data from.
+    pub purge: std::sync::Arc<dyn gotemp_core::ports::TenantPurge>,
 }

@@ -27,6 +27,7 @@ pub async fn arango_store(test: &str) -> Option<TestStore> {
     repos.customers = master.customers;
     repos.products = master.products;
     repos.outbox = master.outbox;
+    repos.purge.push(master.purge);
     Some(TestStore {
         repos,
         url,

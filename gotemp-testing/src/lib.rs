@@ -210,6 +210,7 @@ impl TestStore {
                 repos.customers = master.customers;
                 repos.products = master.products;
                 repos.outbox = master.outbox;
+                repos.purge.push(master.purge);
                 repos
             }
             #[cfg(feature = "sqlite")]

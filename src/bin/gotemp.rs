@@ -4,12 +4,15 @@
 //! gotemp backup backups/2026-12-06.db    # a consistent copy, while the server runs
 //! gotemp restore backups/2026-12-06.db   # with the server stopped
 //! gotemp migrate                         # apply the schema's migrations, then exit
+//! gotemp tenant export geese > geese.ndjson
+//! gotemp tenant purge geese --yes         # a closed tenant's data, before it is deleted
 //! ```
 //!
 //! The database is the one the server uses: `GOTEMP_STORAGE` (or `storage` in the file of
 //! `GOTEMP_CONFIG`), `sqlite://data/gotemp.db` by default; `--storage` names another (the audit
 //! trail's or master data's own file, when they have one). PostgreSQL is backed up with its own
-//! tools (`pg_dump`; see the README).
+//! tools (`pg_dump`; see the README). `tenant` works on every store the configuration names
+//! (main, audit, master data), on SQLite and PostgreSQL (and ArangoDB master data) alike.
 
 use clap::{Parser, Subcommand};
 use gotemp::Config;
@@ -32,6 +35,11 @@ enum Command {
     /// tables' owner when the server logs in as a role that does not own them
     /// (docs/tenancy.md).
     Migrate,
+    /// A tenant's data as a whole (multi-tenant deployments; docs/tenancy.md).
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
     /// Writes a consistent copy of the embedded database (every table: data, audit trail and
     /// outbox) to a new file, while the server keeps running.
     Backup {
@@ -49,12 +57,37 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Writes every object of the tenant (users without their password hashes, customers,
+    /// products, links, promotions, audit records) as NDJSON, one `{"kind", "object"}` per line.
+    Export {
+        /// The tenant's key.
+        key: String,
+        /// The file to write (made new); standard output when absent.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Deletes every object of a closed tenant, its audit trail included, from every store, so
+    /// the tenant can then be deleted (`DELETE /v1/tenants/KEY`). Export it first.
+    Purge {
+        /// The tenant's key.
+        key: String,
+        /// Yes, delete it all: nothing of it can be brought back but from an export.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
     match run(args).await {
         Ok(message) => {
-            println!("{message}");
+            // An export's data went to standard output already: no line after it.
+            if !message.is_empty() {
+                println!("{message}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -76,6 +109,11 @@ async fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
     };
     match args.command {
         Command::Migrate => migrate(&url).await,
+        Command::Tenant { command } => {
+            let mut config = Config::load_without_secret(file.as_deref())?;
+            config.storage.url = url.parse()?;
+            tenant(&config, command).await
+        }
         Command::Backup { file } => {
             embedded(&url)?;
             gotemp::store::sqlite::backup(&url, &file).await?;
@@ -124,4 +162,66 @@ async fn migrate(url: &str) -> Result<String, Box<dyn std::error::Error>> {
         );
     }
     Ok(format!("{shown}: every migration has run"))
+}
+
+/// Exports or purges a tenant's data in the stores `config` names.
+async fn tenant(
+    config: &Config,
+    command: TenantCommand,
+) -> Result<String, Box<dyn std::error::Error>> {
+    use gotemp::tenant_data::{export_tenant, open_repositories, purge_tenant};
+    let key = |key: &str| {
+        gotemp::domain::values::TenantId::parse("key", key)
+            .map_err(|e| gotemp::domain::Error::invalid(e).to_string())
+    };
+    match command {
+        TenantCommand::Export { key: k, out } => {
+            let tenant = key(&k)?;
+            let repos = open_repositories(config).await?;
+            let counts = match out {
+                Some(path) => {
+                    let file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let mut file = std::io::BufWriter::new(file);
+                    export_tenant(&repos, &tenant, &mut file).await?
+                }
+                None => {
+                    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                    export_tenant(&repos, &tenant, &mut stdout).await?
+                }
+            };
+            let counts: Vec<String> = counts
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect();
+            eprintln!("exported {k}: {}", counts.join(", "));
+            Ok(String::new())
+        }
+        TenantCommand::Purge { key: k, yes } => {
+            let tenant = key(&k)?;
+            if !yes {
+                return Err(format!(
+                    "purge deletes every object of {k} and its audit trail; export it first \
+                     (gotemp tenant export {k}), then run again with --yes"
+                )
+                .into());
+            }
+            let repos = open_repositories(config).await?;
+            let removed = purge_tenant(&repos, &tenant).await?;
+            let removed: Vec<String> = removed
+                .iter()
+                .map(|(what, n)| format!("{n} {what}"))
+                .collect();
+            let removed = match removed.is_empty() {
+                true => "nothing".to_owned(),
+                false => removed.join(", "),
+            };
+            Ok(format!(
+                "purged {k}: {removed}; delete the tenant itself with DELETE /v1/tenants/{k}"
+            ))
+        }
+    }
 }

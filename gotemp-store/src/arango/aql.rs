@@ -58,6 +58,16 @@ pub fn adopt_into_default(collection: &str) -> Aql {
     q
 }
 
+/// Removes every document of `tenant` from `collection`; returns how many.
+pub fn purge(collection: &str, tenant: &str) -> Aql {
+    let mut q = Aql::new(format!("FOR d IN {collection}"));
+    q.filter_eq("tenant_id", tenant);
+    q.push(&format!(
+        " REMOVE d IN {collection} COLLECT WITH COUNT INTO n RETURN n"
+    ));
+    q
+}
+
 /// The documents of `tenant` in `collection`; `id` filters and the page's `after` are document
 /// keys already ([`super::master::doc_key`]).
 pub fn list(

@@ -185,7 +185,8 @@ impl ArangoStore {
         MasterData {
             customers: this.clone(),
             products: this.clone(),
-            outbox: this,
+            outbox: this.clone(),
+            purge: this,
         }
     }
 

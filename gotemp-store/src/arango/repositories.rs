@@ -93,3 +93,26 @@ impl<E: MasterEntity + Vertex> MasterRepository<E> for ArangoStore {
         self.related_vertices(tenant, id, query).await
     }
 }
+
+/// Links first, then their ends (ArangoDB has no transaction across these queries; a purge cut
+/// short is finished by running it again). The outbox keeps what it holds: the events of
+/// changes already made are still relayed.
+#[async_trait::async_trait]
+impl gotemp_core::ports::TenantPurge for ArangoStore {
+    async fn purge_tenant(
+        &self,
+        tenant: &gotemp_core::values::TenantId,
+    ) -> gotemp_core::Result<Vec<(String, u64)>> {
+        let mut removed = Vec::new();
+        for collection in super::EDGES.into_iter().chain(["customers", "products"]) {
+            let counts: Vec<u64> = self
+                .run(super::aql::purge(collection, tenant.as_str()))
+                .await?;
+            let n = counts.into_iter().sum();
+            if n > 0 {
+                removed.push((collection.to_owned(), n));
+            }
+        }
+        Ok(removed)
+    }
+}

@@ -12,6 +12,7 @@ mod master;
 mod outbox;
 pub(crate) mod param;
 mod promotions;
+mod purge;
 pub(crate) mod rows;
 mod store;
 pub(crate) mod tenants;

@@ -50,6 +50,7 @@ impl<D: Dialect> SqlStore<D> {
             audit: this.clone(),
             outbox: this.clone(),
             exclusive: this.clone(),
+            purge: vec![this.clone()],
             pools: vec![("main", this)],
         }
     }

@@ -12,6 +12,7 @@ pub mod hierarchy;
 pub mod master;
 pub mod outbox;
 pub mod promotions;
+pub mod purge;
 pub mod relaying;
 pub mod tenants;
 pub mod users;
@@ -76,6 +77,7 @@ macro_rules! conformance_tests {
             tenants_keep_their_own_users_and_promotions => tenants::users_and_promotions_stay_in_their_tenant,
             tenants_keep_their_own_audit_trail => tenants::audit_trail_stays_in_its_tenant,
             tenants_a_write_and_its_event_share_one_tenant => tenants::a_write_and_its_event_share_one_tenant,
+            tenants_purge_removes_one_tenant_only => purge::purge_removes_one_tenant_only,
         );
     };
     // The cases of the master data (customers, products, their links and their outbox), for
@@ -93,6 +95,7 @@ macro_rules! conformance_tests {
             customers_hierarchy_links => hierarchy::customer_links,
             products_hierarchy_links => hierarchy::product_links,
             tenants_keep_their_own_master_data => tenants::master_data_stays_in_its_tenant,
+            tenants_purge_removes_one_tenant_only => purge::purge_removes_one_tenant_only,
         );
     };
     (@cases $make:expr; $($name:ident => $($path:ident)::+),* $(,)?) => {
