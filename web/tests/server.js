@@ -19,6 +19,8 @@ export const test = base.extend({
 });
 export { expect };
 export const port = process.env.GOTEMP_E2E_PORT ?? '18089';
+/** The multi-tenant server's port (GOTEMP_TENANCY=multi, registration open): tenants.spec.js. */
+export const multiPort = process.env.GOTEMP_E2E_MULTI_PORT ?? '18090';
 export const admin = { email: 'admin@gotemp.local', password: 'e2e-admin-password' };
 /** The seeded demo users' password (Ann Smith: editor, Bob Jones: viewer, Erin Audit: auditor). */
 export const demoPassword = 'e2e-demo-password';

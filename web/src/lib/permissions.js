@@ -8,11 +8,14 @@ const master = ['customers', 'products', 'promotions'];
 
 /**
  * Whether `user` may `action` (`read`, `create`, `update`, `delete`, `manage`, `approve`) on
- * `resource` (`users`, `customers`, `products`, `promotions`, `audit`) — other records than
- * their own.
+ * `resource` (`users`, `customers`, `products`, `promotions`, `audit`, `tenants`) — other records
+ * than their own.
  */
 export function can(user, action, resource) {
 	const roles = new Set(user?.roles ?? []);
+	// A multi-tenant deployment's tenants are its operators' alone (only users of the platform
+	// tenant hold the role), administrators of a tenant included.
+	if (resource === 'tenants') return roles.has('operator');
 	if (roles.has('admin')) return true;
 	if (resource === 'promotions' && roles.has('approver') && ['read', 'approve'].includes(action)) return true;
 	if (resource === 'users' || resource === 'audit') return action === 'read' && roles.has('auditor');
@@ -23,3 +26,6 @@ export function can(user, action, resource) {
 
 /** The role names, in the order the interface lists them, with what each allows. */
 export const ROLES = ['admin', 'editor', 'viewer', 'auditor', 'approver'].map((role) => [role, t(`role.${role}`)]);
+
+/** `operator`, which only users of a multi-tenant deployment's platform tenant can hold. */
+export const OPERATOR = ['operator', t('role.operator')];

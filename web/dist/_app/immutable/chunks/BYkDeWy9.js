@@ -1,1 +1,0 @@
-import"./BGhc2SGy.js";

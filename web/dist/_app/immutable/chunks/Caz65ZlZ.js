@@ -1,0 +1,1 @@
+import"./Be5cUzbO.js";
