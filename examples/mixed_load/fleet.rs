@@ -29,8 +29,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Fleet {
     pub async fn connect(cluster: &Cluster) -> Result<Self, Error> {
-        let email = cluster.get("admin_email")?.to_owned();
-        let password = cluster.get("admin_password")?.to_owned();
+        // The administrator of the tenant that holds the demo data (ducks, when the cluster
+        // serves many tenants).
+        let email = cluster.get("tenant_admin_email")?.to_owned();
+        let password = cluster.get("tenant_admin_password")?.to_owned();
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .pool_max_idle_per_host(64)

@@ -382,7 +382,7 @@ pub async fn postgres_store_from(test: &str, dump: &str) -> Option<TestStore> {
 #[cfg(feature = "postgres")]
 const TEST_OWNER: &str = "gotemp_test_owner";
 
-/// A login role with only the application's rights (`gotemp_app`): neither the tables' owner
+/// A login role with only the application's rights (`gotemp_data`): neither the tables' owner
 /// nor a member of the cross-tenant role. Its password is its name.
 #[cfg(feature = "postgres")]
 pub const TEST_APP_ROLE: &str = "gotemp_test_app";
@@ -398,14 +398,17 @@ BEGIN
         CREATE ROLE gotemp_test_owner LOGIN PASSWORD 'gotemp_test_owner'
             NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_app') THEN
-        CREATE ROLE gotemp_app NOLOGIN;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_data') THEN
+        CREATE ROLE gotemp_data NOLOGIN;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_cross_tenant') THEN
         CREATE ROLE gotemp_cross_tenant NOLOGIN;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_test_app') THEN
-        CREATE ROLE gotemp_test_app LOGIN PASSWORD 'gotemp_test_app' IN ROLE gotemp_app;
+        CREATE ROLE gotemp_test_app LOGIN PASSWORD 'gotemp_test_app';
+    END IF;
+    IF NOT pg_has_role('gotemp_test_app', 'gotemp_data', 'MEMBER') THEN
+        GRANT gotemp_data TO gotemp_test_app;
     END IF;
     IF NOT pg_has_role('gotemp_test_owner', 'gotemp_cross_tenant', 'MEMBER') THEN
         GRANT gotemp_cross_tenant TO gotemp_test_owner;

@@ -9,15 +9,15 @@
 -- Not a rolling upgrade: replicas of earlier releases set no tenant, so once this has run they
 -- read no row. Stop them before starting this release.
 
--- gotemp_app: what the application needs (rows of its tenant); gotemp_cross_tenant: every
+-- gotemp_data: what the application needs (rows of its tenant); gotemp_cross_tenant: every
 -- tenant's rows. Both NOLOGIN: a deployment grants them to the role it logs in as
 -- (docs/tenancy.md). Made here when the migrating role may make roles, else made beforehand by
 -- an administrator; roles are the cluster's, shared by every database in it.
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_app') THEN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_data') THEN
         BEGIN
-            CREATE ROLE gotemp_app NOLOGIN;
+            CREATE ROLE gotemp_data NOLOGIN;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; -- made meanwhile
         END;
     END IF;
@@ -35,13 +35,13 @@ END $$;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON users, customers, products, customer_links,
     product_links, promotions, audit_records, audit_dead_letters, outbox, tenants
-    TO gotemp_app, gotemp_cross_tenant;
+    TO gotemp_data, gotemp_cross_tenant;
 -- So a role that does not own the tables can tell that the migrations have run.
-GRANT SELECT ON _sqlx_migrations TO gotemp_app, gotemp_cross_tenant;
+GRANT SELECT ON _sqlx_migrations TO gotemp_data, gotemp_cross_tenant;
 DO $$
 BEGIN
-    EXECUTE format('GRANT USAGE ON SCHEMA %I TO gotemp_app, gotemp_cross_tenant', current_schema());
-    EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO gotemp_app, gotemp_cross_tenant',
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO gotemp_data, gotemp_cross_tenant', current_schema());
+    EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO gotemp_data, gotemp_cross_tenant',
         current_schema());
 END $$;
 

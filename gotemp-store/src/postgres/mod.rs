@@ -87,7 +87,7 @@ impl SqlStore<Postgres> {
     /// Applies the migrations that have not run yet (safe to call from several processes: sqlx
     /// takes an advisory lock). When every one has run already, nothing is asked of the
     /// database but to read which: so a role that does not own the tables (granted
-    /// `gotemp_app`, see docs/tenancy.md) can serve a database its owner migrated.
+    /// `gotemp_data`, see docs/tenancy.md) can serve a database its owner migrated.
     pub async fn migrate(&self) -> Result<()> {
         let migrator = sqlx::migrate!("./migrations/postgres");
         if self.migrated(&migrator).await {
