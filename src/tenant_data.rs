@@ -3,7 +3,7 @@
 //! until it is empty).
 
 use crate::Config;
-use gotemp_core::entities::{Direction, LinkQuery, Relation};
+use gotemp_core::entities::{Direction, LinkQuery, RELATED_MAX, Relation};
 use gotemp_core::page::{Page, PageRequest, PageSpec};
 use gotemp_core::ports::Repositories;
 use gotemp_core::values::{self, TenantId};
@@ -22,7 +22,8 @@ pub async fn open_repositories(config: &Config) -> Result<Repositories> {
 
 /// Writes every object of `tenant` to `out` as NDJSON, one `{"kind", "object"}` per line: the
 /// tenant, its users (never a password hash), customers, products, their links, promotions and
-/// audit records, in that order, each kind a page at a time. How many of each kind.
+/// audit records, in that order, each kind a page at a time. How many of each kind. Not
+/// exported: parked dead letters and events not yet relayed (what failed, not what is).
 pub async fn export_tenant(
     repos: &Repositories,
     tenant: &TenantId,
@@ -59,7 +60,8 @@ pub async fn export_tenant(
     let mut links = 0;
     for id in &customers {
         let down = outgoing(Relation::IsParentOf);
-        for related in repos.customers.related(tenant, id, &down).await? {
+        let related = whole(id, repos.customers.related(tenant, id, &down).await?)?;
+        for related in related {
             line(out, "customer_link", &related.link)?;
             links += 1;
         }
@@ -69,7 +71,8 @@ pub async fn export_tenant(
     for id in &products {
         for relation in [Relation::IsParentOf, Relation::IsComponentOf] {
             let down = outgoing(relation);
-            for related in repos.products.related(tenant, id, &down).await? {
+            let related = whole(id, repos.products.related(tenant, id, &down).await?)?;
+            for related in related {
                 line(out, "product_link", &related.link)?;
                 links += 1;
             }
@@ -181,6 +184,17 @@ async fn ids(repos: &Repositories, tenant: &TenantId, customers: bool) -> Result
             None => return Ok(ids),
         }
     }
+}
+
+/// `related`, unless it may be cut at [`RELATED_MAX`]: an export is whole or fails, saying
+/// which object has more links than one query answers.
+fn whole<T>(id: &str, related: Vec<T>) -> Result<Vec<T>> {
+    if related.len() >= RELATED_MAX as usize {
+        return Err(Error::internal(format!(
+            "export: {id} has {RELATED_MAX} links or more, more than one query reads; not exported"
+        )));
+    }
+    Ok(related)
 }
 
 /// The links that leave an object along `relation`.

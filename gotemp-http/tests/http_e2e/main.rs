@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod dead_letters;
 mod hierarchy;
+mod isolation;
 mod languages;
 mod master_data;
 mod operations;

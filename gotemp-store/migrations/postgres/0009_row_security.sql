@@ -29,7 +29,13 @@ BEGIN
     END IF;
     -- The migrating role, when it also serves, takes on the cross-tenant role per transaction.
     IF NOT pg_has_role(current_user, 'gotemp_cross_tenant', 'MEMBER') THEN
-        EXECUTE format('GRANT gotemp_cross_tenant TO %I', current_user);
+        BEGIN
+            EXECUTE format('GRANT gotemp_cross_tenant TO %I', current_user);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION 'gotemp needs % to be a member of gotemp_cross_tenant, and may not '
+                'grant it: as a superuser, run GRANT gotemp_cross_tenant TO %; (docs/tenancy.md)',
+                current_user, current_user;
+        END;
     END IF;
 END $$;
 
@@ -43,6 +49,11 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO gotemp_data, gotemp_cross_tenant', current_schema());
     EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO gotemp_data, gotemp_cross_tenant',
         current_schema());
+    -- Tables and sequences later migrations make (as this role) are granted alike.
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE, DELETE '
+                   'ON TABLES TO gotemp_data, gotemp_cross_tenant', current_schema());
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT '
+                   'ON SEQUENCES TO gotemp_data, gotemp_cross_tenant', current_schema());
 END $$;
 
 -- Every table with a tenant_id: the rows of the transaction's tenant, or every row while the

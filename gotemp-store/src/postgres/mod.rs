@@ -99,20 +99,24 @@ impl SqlStore<Postgres> {
             .map_err(|e| Error::internal_from(format!("PostgreSQL migration failed: {e}"), e))
     }
 
-    /// Whether every migration of `migrator` has run on this database, successfully.
+    /// Whether exactly the migrations of `migrator` have run on this database, successfully and
+    /// as written (same checksums). Anything else — one pending, one changed, one of a newer
+    /// release, a failed one — is the migrator's to apply or to refuse.
     async fn migrated(&self, migrator: &sqlx::migrate::Migrator) -> bool {
-        let applied: std::result::Result<Vec<(i64,)>, _> =
-            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+        let applied: std::result::Result<Vec<(i64, Vec<u8>, bool)>, _> =
+            sqlx::query_as("SELECT version, checksum, success FROM _sqlx_migrations")
                 .fetch_all(&self.pool)
                 .await;
-        let Ok(applied) = applied else {
+        let Ok(mut applied) = applied else {
             return false; // no table yet, or not ours to read: let the migrator say
         };
-        let applied: std::collections::HashSet<i64> = applied.into_iter().map(|(v,)| v).collect();
-        migrator
+        applied.sort_by_key(|(version, ..)| *version);
+        let known: Vec<_> = migrator
             .iter()
             .filter(|m| m.migration_type.is_up_migration())
-            .all(|m| applied.contains(&m.version))
+            .map(|m| (m.version, m.checksum.to_vec(), true))
+            .collect();
+        applied == known
     }
 }
 

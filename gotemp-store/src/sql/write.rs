@@ -67,7 +67,7 @@ impl<D: Dialect> SqlStore<D> {
 
     /// On a database that can (PostgreSQL), `write` — an INSERT or a version-guarded UPDATE,
     /// `RETURNING columns`, with `params` parameters — and the outbox INSERT of its event as one
-    /// statement: one round trip, and no transaction to open and commit (a statement is atomic).
+    /// statement: one round trip for both, in the transaction that carries the tenant's scope.
     /// The event's five parameters follow the write's. `None` where the database cannot.
     pub(super) fn with_event_sql(write: &str, columns: &str, params: usize) -> Option<String> {
         let notify = D::NOTIFY_IN_STATEMENT?;

@@ -18,6 +18,9 @@ use std::sync::Arc;
 const KEY_ATTEMPTS: usize = 4;
 /// Longest key made from a name, leaving room for a suffix.
 const KEY_FROM_NAME_MAX: usize = 40;
+/// Keys a sign-up never takes besides the reserved ones: the demo tenants, which seeding fills
+/// with users of a documented password wherever they exist.
+const DEMO_KEYS: [&str; 2] = ["ducks", "geese"];
 
 impl UserService {
     /// Records what concerns no user of a tenant (a login with an unknown e-mail) in `tenant`
@@ -126,7 +129,7 @@ impl UserService {
                 _ => format!("{base}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]),
             };
             let key = TenantId::parse("organisation", &key)?;
-            if reserved(&key) {
+            if reserved(&key) || DEMO_KEYS.contains(&key.as_str()) {
                 continue;
             }
             let draft = TenantDraft {
