@@ -85,6 +85,7 @@ async fn run() {
         .build()
         .await
         .expect("the services are wired");
+    let deployed_multi = deployed.clone();
     let cold = gotemp_testing::wired(deployed, tokens()).await;
     let embedded = Gotemp::builder()
         .repositories(sqlite.repos.clone())
@@ -97,6 +98,43 @@ async fn run() {
         app.seed(&config).await.unwrap();
         seed(app).await;
     }
+    // Many tenants on the same database: the tenant `bench`, with customers of the same keys
+    // and an administrator of its own, served as the single-tenant `warm` serves `default`. Its
+    // events go through the same outbox, drained by `warm`'s relay.
+    let multi = Gotemp::builder()
+        .repositories(deployed_multi)
+        .tokens(tokens())
+        .cache(memory_cache())
+        .tenancy(gotemp::domain::values::Tenancy::Multi)
+        .build()
+        .await
+        .expect("the services are wired");
+    let multi_token = {
+        let mut operator = config.clone();
+        operator.auth.admin_email = "operator@bench.example".into();
+        multi.ensure_platform(&operator).await.unwrap();
+        let bench = gotemp::domain::values::TenantId::parse("tenant", "bench").unwrap();
+        let admin = gotemp::domain::entities::NewTenantAdmin {
+            email: "admin@bench.example".into(),
+            first_name: "Bench".into(),
+            last_name: "Admin".into(),
+            password: config.auth.admin_password.clone(),
+        };
+        let new = gotemp::domain::entities::NewTenant {
+            key: bench.to_string(),
+            name: "Bench".into(),
+            valid_from: None,
+            valid_thru: None,
+            admin,
+        };
+        let platform = gotemp::domain::Actor::system(gotemp::domain::values::TenantId::platform());
+        multi.tenants().create(&platform, new).await.unwrap();
+        servers::seed_in(&multi, &bench).await;
+        let login = multi
+            .users()
+            .login("admin@bench.example", &config.auth.admin_password);
+        login.await.unwrap().token
+    };
     let pipelines = [warm.start_audit_pipeline(), embedded.start_audit_pipeline()];
     let token = warm
         .users()
@@ -107,6 +145,7 @@ async fn run() {
     let warm_http = http(warm.clone()).await;
     let cold_http = http(cold.clone()).await;
     let embedded_http = http(embedded.clone()).await;
+    let multi_http = http(multi.clone()).await;
     let warm_grpc = grpc(warm.clone()).await;
     let cold_grpc = grpc(cold.clone()).await;
     let db = sqlx::postgres::PgPoolOptions::new()
@@ -128,6 +167,13 @@ async fn run() {
         client.get(&url).bearer_auth(&token).send().await.unwrap();
         let url = format!("{embedded_http}/v1/customers/bench-{n}");
         client.get(&url).bearer_auth(&token).send().await.unwrap();
+        let url = format!("{multi_http}/v1/customers/bench-{n}");
+        client
+            .get(&url)
+            .bearer_auth(&multi_token)
+            .send()
+            .await
+            .unwrap();
     }
     let rss_idle = rss_kib("VmRSS:");
     // The HTTP floor: nginx answering the very bytes of a cached customer read.
@@ -272,10 +318,33 @@ async fn run() {
         let floor_row = floor
             .clone()
             .map(|base| (1, System::Nginx, base, "/v1", true, HttpOp::Get));
+        let multi_rows = [
+            (
+                1,
+                System::Multi,
+                multi_http.clone(),
+                "/v1",
+                true,
+                HttpOp::Get,
+            ),
+            (
+                3,
+                System::Multi,
+                multi_http.clone(),
+                "/v1",
+                true,
+                HttpOp::Create,
+            ),
+        ];
         let server_rows = server_rows.clone().into_iter().flatten();
-        let all_rows = http_rows.into_iter().chain(floor_row).chain(server_rows);
+        let all_rows = (http_rows.into_iter().chain(multi_rows))
+            .chain(floor_row)
+            .chain(server_rows);
         for (op, system, base, prefix, auth, request) in all_rows {
-            let token = auth.then(|| token.clone());
+            let token = match system {
+                System::Multi => auth.then(|| multi_token.clone()),
+                _ => auth.then(|| token.clone()),
+            };
             let tag = format!("{}-{c}", system.tag());
             quiet().await;
             let watched = (op == 1 && system == System::Http).then(Usage::start);

@@ -16,10 +16,11 @@ pub enum System {
     Nginx,
     Server,
     Embedded,
+    Multi,
 }
 
 impl System {
-    const ALL: [System; 8] = [
+    const ALL: [System; 9] = [
         Self::Http,
         Self::Grpc,
         Self::Hand,
@@ -28,6 +29,7 @@ impl System {
         Self::Nginx,
         Self::Server,
         Self::Embedded,
+        Self::Multi,
     ];
 
     fn title(self) -> &'static str {
@@ -40,6 +42,7 @@ impl System {
             Self::Nginx => "nginx, same bytes (HTTP floor)",
             Self::Server => "server example, a process of its own (PostgreSQL)",
             Self::Embedded => "gotemp HTTP (SQLite, embedded)",
+            Self::Multi => "gotemp HTTP, many tenants (PostgreSQL)",
         }
     }
 
@@ -54,6 +57,7 @@ impl System {
             Self::Nginx => "nginx",
             Self::Server => "server",
             Self::Embedded => "sqlite",
+            Self::Multi => "multi",
         }
     }
 }
@@ -201,6 +205,19 @@ pub fn render(rows: &[Row], facts: &Facts) -> String {
                 ratio(http, redis),
                 ratio(http, floor)
             );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nMany tenants against one, the same server and database (the multi-tenant deployment's tenant `bench`, its own customers and administrator, against the single-tenant deployment's `default`), target ≥ 0.95:\n"
+    );
+    let _ = writeln!(s, "| operation | c | many tenants / one |");
+    let _ = writeln!(s, "|---|---|---|");
+    for op in [1, 3] {
+        for c in crate::CONCURRENCY {
+            let multi = find(rows, op, c, System::Multi);
+            let single = find(rows, op, c, System::Http);
+            let _ = writeln!(s, "| {} | {c} | {} |", OPS[op], ratio(multi, single));
         }
     }
     let _ = writeln!(

@@ -26,7 +26,12 @@ pub fn memory_cache() -> CacheLayer {
 }
 
 pub async fn seed(app: &Gotemp) {
-    let actor = Actor::system(gotemp::domain::values::TenantId::default_tenant());
+    seed_in(app, &gotemp::domain::values::TenantId::default_tenant()).await;
+}
+
+/// [`seed`] in `tenant`.
+pub async fn seed_in(app: &Gotemp, tenant: &gotemp::domain::values::TenantId) {
+    let actor = Actor::system(tenant.clone());
     for n in 1..=SEEDED {
         let input = NewCustomer {
             id: Some(format!("bench-{n}")),

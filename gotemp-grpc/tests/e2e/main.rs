@@ -5,6 +5,7 @@
 mod auth;
 mod discovery;
 mod hierarchy;
+mod isolation;
 mod languages;
 mod permissions;
 mod protected;

@@ -9,13 +9,25 @@ const STALE: Option<i64> = Some(999_999);
 /// Calls every RPC that needs a token, with harmless arguments (existing objects, a stale
 /// version); returns each outcome.
 pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<(), Status>)> {
+    every_protected_rpc_on(c, &Targets::demo()).await
+}
+
+/// [`every_protected_rpc`] naming the objects `t` names.
+pub async fn every_protected_rpc_on(
+    c: &GotempClient,
+    t: &Targets,
+) -> Vec<(&'static str, Result<(), Status>)> {
     fn done<T>(r: Result<T, Status>) -> Result<(), Status> {
         r.map(|_| ())
     }
     vec![
         (
             "GetUser",
-            done(c.users().get_user(user::GetUserRequest { id: 1 }).await),
+            done(
+                c.users()
+                    .get_user(user::GetUserRequest { id: t.user })
+                    .await,
+            ),
         ),
         (
             "ListUsers",
@@ -71,7 +83,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             done(
                 c.customers()
                     .get_customer(customer::GetCustomerRequest {
-                        id: "ducksrus".into(),
+                        id: t.customer.into(),
                     })
                     .await,
             ),
@@ -97,7 +109,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             done(
                 c.customers()
                     .update_customer(customer::UpdateCustomerRequest {
-                        id: "canard".into(),
+                        id: t.changed_customer.into(),
                         version: STALE,
                         ..Default::default()
                     })
@@ -109,7 +121,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             done(
                 c.customers()
                     .delete_customer(customer::DeleteCustomerRequest {
-                        id: "canard".into(),
+                        id: t.changed_customer.into(),
                         version: STALE,
                     })
                     .await,
@@ -120,7 +132,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             done(
                 c.products()
                     .get_product(product::GetProductRequest {
-                        id: "switch".into(),
+                        id: t.product.into(),
                     })
                     .await,
             ),
@@ -146,7 +158,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             done(
                 c.products()
                     .update_product(product::UpdateProductRequest {
-                        id: "appli".into(),
+                        id: t.changed_product.into(),
                         version: STALE,
                         ..Default::default()
                     })
@@ -158,7 +170,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             done(
                 c.products()
                     .delete_product(product::DeleteProductRequest {
-                        id: "appli".into(),
+                        id: t.changed_product.into(),
                         version: STALE,
                     })
                     .await,
@@ -168,7 +180,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "GetPromotion",
             done(
                 c.promotions()
-                    .get_promotion(promotion::GetPromotionRequest { id: 1 })
+                    .get_promotion(promotion::GetPromotionRequest { id: t.promotion })
                     .await,
             ),
         ),
@@ -193,7 +205,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             done(
                 c.promotions()
                     .update_promotion(promotion::UpdatePromotionRequest {
-                        id: 1,
+                        id: t.promotion,
                         version: STALE,
                         ..Default::default()
                     })
@@ -205,7 +217,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             done(
                 c.promotions()
                     .delete_promotion(promotion::DeletePromotionRequest {
-                        id: 1,
+                        id: t.promotion,
                         version: STALE,
                     })
                     .await,
@@ -215,7 +227,7 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
             "GetAuditRecord",
             done(
                 c.audit()
-                    .get_audit_record(audit::GetAuditRecordRequest { id: 1 })
+                    .get_audit_record(audit::GetAuditRecordRequest { id: t.audit })
                     .await,
             ),
         ),
@@ -259,11 +271,11 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
         ),
         (
             "Customer.ListChildren",
-            done(c.customers().list_children(linked("ducksrus")).await),
+            done(c.customers().list_children(linked(t.customer_parent)).await),
         ),
         (
             "Customer.ListParents",
-            done(c.customers().list_parents(linked("ducksrusd")).await),
+            done(c.customers().list_parents(linked(t.customer_child)).await),
         ),
         (
             "Customer.AddChild",
@@ -283,11 +295,11 @@ pub async fn every_protected_rpc(c: &GotempClient) -> Vec<(&'static str, Result<
         ),
         (
             "Product.ListChildren",
-            done(c.products().list_children(linked("elec")).await),
+            done(c.products().list_children(linked(t.product_parent)).await),
         ),
         (
             "Product.ListParents",
-            done(c.products().list_parents(linked("tele")).await),
+            done(c.products().list_parents(linked(t.product_child)).await),
         ),
         (
             "Product.ListComponents",

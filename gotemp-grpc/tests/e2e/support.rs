@@ -92,3 +92,38 @@ pub fn future(days: i64) -> Option<prost_types::Timestamp> {
 pub fn tokio_stream_once<T: Send + 'static>(item: T) -> impl futures::Stream<Item = T> {
     futures::stream::once(async move { item })
 }
+
+/// The objects the calls name: read (`customer`, `product`), changed and deleted with a stale
+/// version (`changed_*`), whose links are listed (`*_parent`, `*_child`).
+pub struct Targets {
+    pub user: i64,
+    pub promotion: i64,
+    pub audit: i64,
+    pub customer: &'static str,
+    pub changed_customer: &'static str,
+    pub product: &'static str,
+    pub changed_product: &'static str,
+    pub customer_parent: &'static str,
+    pub customer_child: &'static str,
+    pub product_parent: &'static str,
+    pub product_child: &'static str,
+}
+
+impl Targets {
+    /// Objects of the demo data.
+    pub fn demo() -> Self {
+        Self {
+            user: 1,
+            promotion: 1,
+            audit: 1,
+            customer: "ducksrus",
+            changed_customer: "canard",
+            product: "switch",
+            changed_product: "appli",
+            customer_parent: "ducksrus",
+            customer_child: "ducksrusd",
+            product_parent: "elec",
+            product_child: "tele",
+        }
+    }
+}
