@@ -342,7 +342,9 @@ fn link_to(id: &str, kind: Option<&str>) -> NewLink {
 
 /// 1 when the create committed, 0 when another seeder (a second replica starting at the same
 /// time) created the same object first.
-fn created<T>(result: Result<T>) -> Result<usize> {
+/// 1 for an object made, 0 for one that existed already: seeding again changes nothing, and
+/// its report counts what it made (for embedders' own seeds too).
+pub fn created<T>(result: Result<T>) -> Result<usize> {
     match result {
         Ok(_) => Ok(1),
         Err(Error::Conflict {

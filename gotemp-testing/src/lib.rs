@@ -38,6 +38,7 @@ pub mod nats;
 pub mod otlp;
 pub mod pki;
 mod process;
+pub mod tenants;
 #[cfg(feature = "postgres")]
 pub mod timescale;
 pub use app::{ADMIN_EMAIL, TestApp, TestAppBuilder, wired};

@@ -5,9 +5,9 @@
 use crate::{Config, Gotemp};
 use gotemp_core::entities::{NewCustomer, NewProduct, NewTenant, NewTenantAdmin, NewUser};
 use gotemp_core::policy::{Role, Roles};
-use gotemp_core::seed::SeedReport;
+use gotemp_core::seed::{SeedReport, created};
 use gotemp_core::values::TenantId;
-use gotemp_core::{Actor, ConflictKind, Error, Result};
+use gotemp_core::{Actor, Result};
 
 /// The administrator of `geese`.
 pub(super) const GEESE_ADMIN: &str = "admin@geese.example";
@@ -77,17 +77,5 @@ impl Gotemp {
         };
         report.products += created(self.products.create(&actor, switch).await)?;
         Ok(report)
-    }
-}
-
-/// 1 for an object made, 0 for one that existed (seeding again changes nothing).
-fn created<T>(result: Result<T>) -> Result<usize> {
-    match result {
-        Ok(_) => Ok(1),
-        Err(Error::Conflict {
-            kind: ConflictKind::Duplicate,
-            ..
-        }) => Ok(0),
-        Err(e) => Err(e),
     }
 }

@@ -2,15 +2,15 @@
 //! `ducks` and `geese`, users of every role of `geese` call every RPC that needs a token, naming
 //! objects only `ducks` has (its other user, promotion, audit record, customers and products
 //! and their links), and get exactly the code they get for objects that exist nowhere: nothing
-//! says `ducks`' objects exist. `ducks`' data is unchanged after it all.
+//! says `ducks`' objects exist. `ducks`' data is unchanged after it all. On SQLite and on
+//! PostgreSQL (under row-level security).
 
 use crate::protected::every_protected_rpc_on;
 use crate::support::*;
 use gotemp::domain::Actor;
-use gotemp::domain::entities::{AuditFilter, NewUser};
+use gotemp::domain::entities::AuditFilter;
 use gotemp::domain::page::{PageRequest, PageSpec};
-use gotemp::domain::policy::{Role, Roles};
-use gotemp::domain::values::{Tenancy, TenantId};
+use gotemp::domain::values::TenantId;
 
 const DEMO_PASSWORD: &str = "demo password of the isolation tests";
 
@@ -53,46 +53,23 @@ async fn ducks_holdings(app: &Gotemp, ducks: &TenantId) -> (Vec<(String, i64)>, 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_rpc_shows_or_changes_another_tenants_objects() {
-    let test = "no_rpc_shows_or_changes_another_tenants_objects";
-    let Some(store) = testing::postgres_store(test).await else {
-        return;
-    };
-    let mut c = config();
-    c.auth.tenancy = Tenancy::Multi;
-    c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .tenancy(Tenancy::Multi)
-        .build()
-        .await
-        .unwrap();
-    app.ensure_platform(&c).await.unwrap();
-    app.seed(&c).await.unwrap();
-    let (ducks, geese) = (
-        TenantId::parse("t", "ducks").unwrap(),
-        TenantId::parse("t", "geese").unwrap(),
-    );
-    let in_geese = Actor::system(geese.clone());
-    for (name, role) in [
-        ("viewer", Some(Role::Viewer)),
-        ("auditor", Some(Role::Auditor)),
-        ("nobody", None),
-    ] {
-        let user = NewUser {
-            first_name: name.into(),
-            last_name: "Goose".into(),
-            email: format!("{name}@geese.example"),
-            company: None,
-            valid_from: Some(chrono::Utc::now() - chrono::Duration::days(1)),
-            valid_thru: Some(chrono::Utc::now() + chrono::Duration::days(1)),
-            active: true,
-            roles: Some(role.map_or(Roles::NONE, |r| Roles::of(&[r]))),
-            password: SecretString::from(DEMO_PASSWORD),
-        };
-        app.users().create(&in_geese, user).await.unwrap();
+async fn no_rpc_shows_or_changes_another_tenants_objects_on_sqlite() {
+    isolation(testing::sqlite_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_rpc_shows_or_changes_another_tenants_objects_on_postgres() {
+    let test = "no_rpc_shows_or_changes_another_tenants_objects_on_postgres";
+    if let Some(store) = testing::postgres_store(test).await {
+        isolation(store).await;
     }
+}
+
+async fn isolation(store: TestStore) {
+    let app =
+        testing::tenants::ducks_and_geese(store.repos.clone(), tokens(), &config(), DEMO_PASSWORD)
+            .await;
+    let ducks = TenantId::parse("t", "ducks").unwrap();
     // The seeding's events in each tenant's trail.
     let _pipeline = app.start_audit_pipeline();
     let drained = app.wait_for_audit(std::time::Duration::from_secs(60)).await;
@@ -128,7 +105,8 @@ async fn no_rpc_shows_or_changes_another_tenants_objects() {
     let auth = Authenticator::new(Arc::new(LocalVerifier::new(app.users().clone())));
     let running = start(app.clone(), &ServiceName::ALL, auth).await;
     let mut checked = 0;
-    for who in ["admin", "gina.goose", "viewer", "auditor", "nobody"] {
+    let roles = testing::tenants::GEESE_ROLES.map(|(who, _)| who);
+    for who in ["admin", "gina.goose"].into_iter().chain(roles) {
         let mut client = GotempClient::connect(&running.url).await.unwrap();
         client
             .login(&format!("{who}@geese.example"), DEMO_PASSWORD)
@@ -146,7 +124,7 @@ async fn no_rpc_shows_or_changes_another_tenants_objects() {
             checked += 1;
         }
     }
-    assert!(checked >= 5 * 35, "only {checked} RPC × role cases");
+    assert!(checked >= 6 * 35, "only {checked} RPC × role cases");
     assert_eq!(
         ducks_holdings(&app, &ducks).await,
         before,

@@ -9,10 +9,8 @@
 
 use crate::support::*;
 use gotemp::domain::Actor;
-use gotemp::domain::entities::NewUser;
 use gotemp::domain::page::{PageRequest, PageSpec};
-use gotemp::domain::policy::{Role, Roles};
-use gotemp::domain::values::{Tenancy, TenantId};
+use gotemp::domain::values::TenantId;
 
 const DEMO_PASSWORD: &str = "demo password of the isolation tests";
 
@@ -72,43 +70,10 @@ async fn ducks_holdings(app: &Gotemp, ducks: &TenantId) -> (Vec<(String, i64)>, 
 }
 
 async fn isolation(store: TestStore) {
-    let mut c = config();
-    c.auth.tenancy = Tenancy::Multi;
-    c.auth.demo_password = Some(SecretString::from(DEMO_PASSWORD));
-    let app = Gotemp::builder()
-        .repositories(store.repos.clone())
-        .tokens(tokens())
-        .tenancy(Tenancy::Multi)
-        .build()
-        .await
-        .unwrap();
-    app.ensure_platform(&c).await.unwrap();
-    app.seed(&c).await.unwrap();
-    let (ducks, geese) = (
-        TenantId::parse("t", "ducks").unwrap(),
-        TenantId::parse("t", "geese").unwrap(),
-    );
-    // Every role in `geese`, besides its administrator and editor from the seed.
-    let in_geese = Actor::system(geese.clone());
-    for (name, role) in [
-        ("viewer", Some(Role::Viewer)),
-        ("auditor", Some(Role::Auditor)),
-        ("approver", Some(Role::Approver)),
-        ("nobody", None),
-    ] {
-        let user = NewUser {
-            first_name: name.into(),
-            last_name: "Goose".into(),
-            email: format!("{name}@geese.example"),
-            company: None,
-            valid_from: Some(chrono::Utc::now() - chrono::Duration::days(1)),
-            valid_thru: Some(chrono::Utc::now() + chrono::Duration::days(1)),
-            active: true,
-            roles: Some(role.map_or(Roles::NONE, |r| Roles::of(&[r]))),
-            password: SecretString::from(DEMO_PASSWORD),
-        };
-        app.users().create(&in_geese, user).await.unwrap();
-    }
+    let app =
+        testing::tenants::ducks_and_geese(store.repos.clone(), tokens(), &config(), DEMO_PASSWORD)
+            .await;
+    let ducks = TenantId::parse("t", "ducks").unwrap();
     let in_ducks = Actor::system(ducks.clone());
     let first = PageRequest::first(1);
     let dan = app

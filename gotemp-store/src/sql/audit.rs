@@ -204,18 +204,9 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
     }
 
     async fn dead_letter_count(&self, tenant: Option<TenantId>) -> Result<u64> {
-        let mut q = QueryBuilder::<D>::new("SELECT COUNT(*) AS n FROM audit_dead_letters");
-        let scope = match &tenant {
-            Some(tenant) => {
-                q.push(" WHERE tenant_id = ").push_arg(tenant.as_str());
-                Scope::Tenant(tenant)
-            }
-            None => Scope::CrossTenant,
-        };
-        let mut reader = self.reader(scope).await?;
-        let n = q.build_query_as().fetch_one(D::on_connection(&mut *reader));
-        let n: D::Number = n.await.map_err(map_sqlx)?;
-        Ok(u64::try_from(n.into()).unwrap_or(0))
+        let q = "SELECT COUNT(*) AS n FROM audit_dead_letters WHERE 1 = 1";
+        self.count_of(QueryBuilder::<D>::new(q), tenant.as_ref())
+            .await
     }
 
     async fn count_by_bucket(

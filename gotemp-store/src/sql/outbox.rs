@@ -175,20 +175,9 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
     }
 
     async fn set_aside_count(&self, tenant: Option<TenantId>) -> Result<u64> {
-        let mut q = QueryBuilder::<D>::new(
-            "SELECT COUNT(*) AS n FROM outbox WHERE failed_reason IS NOT NULL",
-        );
-        let scope = match &tenant {
-            Some(tenant) => {
-                q.push(" AND tenant_id = ").push_arg(tenant.as_str());
-                Scope::Tenant(tenant)
-            }
-            None => Scope::CrossTenant,
-        };
-        let mut reader = self.reader(scope).await?;
-        let n = q.build_query_as().fetch_one(D::on_connection(&mut *reader));
-        let n: D::Number = n.await.map_err(map_sqlx)?;
-        Ok(u64::try_from(n.into()).unwrap_or(0))
+        let q = "SELECT COUNT(*) AS n FROM outbox WHERE failed_reason IS NOT NULL";
+        self.count_of(QueryBuilder::<D>::new(q), tenant.as_ref())
+            .await
     }
 
     async fn requeue(&self, tenant: &TenantId, position: i64) -> Result<bool> {

@@ -1,7 +1,7 @@
 //! The common beginning and ending of every write.
 
 use super::outbox::enqueue;
-use super::{Bind, Dialect, Scope, SqlStore};
+use super::{Bind, Dialect, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use gotemp_core::event::{ActionType, AuditEvent, Auditable, PendingEvent};
 use gotemp_core::values::TenantId;
@@ -18,6 +18,26 @@ impl<D: Dialect> SqlStore<D> {
     /// A connection that reads the rows of `scope`.
     pub(super) async fn reader(&self, scope: Scope<'_>) -> Result<D::Reader> {
         D::begin_read(&self.pool, scope).await
+    }
+
+    /// The `COUNT(*) AS n` that `q` (its WHERE begun) selects, of `tenant`'s rows, or of every
+    /// tenant's (the metrics' view across tenants) with `None`.
+    pub(super) async fn count_of(
+        &self,
+        mut q: sqlx::QueryBuilder<D>,
+        tenant: Option<&TenantId>,
+    ) -> Result<u64> {
+        let scope = match tenant {
+            Some(tenant) => {
+                q.push(" AND tenant_id = ").push_arg(tenant.as_str());
+                Scope::Tenant(tenant)
+            }
+            None => Scope::CrossTenant,
+        };
+        let mut reader = self.reader(scope).await?;
+        let n = q.build_query_as().fetch_one(D::on_connection(&mut *reader));
+        let n: D::Number = n.await.map_err(map_sqlx)?;
+        Ok(u64::try_from(n.into()).unwrap_or(0))
     }
 
     /// Runs one writing statement in `scope` and commits it; how many rows it wrote.
