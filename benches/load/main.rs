@@ -98,43 +98,8 @@ async fn run() {
         app.seed(&config).await.unwrap();
         seed(app).await;
     }
-    // Many tenants on the same database: the tenant `bench`, with customers of the same keys
-    // and an administrator of its own, served as the single-tenant `warm` serves `default`. Its
-    // events go through the same outbox, drained by `warm`'s relay.
-    let multi = Gotemp::builder()
-        .repositories(deployed_multi)
-        .tokens(tokens())
-        .cache(memory_cache())
-        .tenancy(gotemp::domain::values::Tenancy::Multi)
-        .build()
-        .await
-        .expect("the services are wired");
-    let multi_token = {
-        let mut operator = config.clone();
-        operator.auth.admin_email = "operator@bench.example".into();
-        multi.ensure_platform(&operator).await.unwrap();
-        let bench = gotemp::domain::values::TenantId::parse("tenant", "bench").unwrap();
-        let admin = gotemp::domain::entities::NewTenantAdmin {
-            email: "admin@bench.example".into(),
-            first_name: "Bench".into(),
-            last_name: "Admin".into(),
-            password: config.auth.admin_password.clone(),
-        };
-        let new = gotemp::domain::entities::NewTenant {
-            key: bench.to_string(),
-            name: "Bench".into(),
-            valid_from: None,
-            valid_thru: None,
-            admin,
-        };
-        let platform = gotemp::domain::Actor::system(gotemp::domain::values::TenantId::platform());
-        multi.tenants().create(&platform, new).await.unwrap();
-        servers::seed_in(&multi, &bench).await;
-        let login = multi
-            .users()
-            .login("admin@bench.example", &config.auth.admin_password);
-        login.await.unwrap().token
-    };
+    // Many tenants on the same database (servers::many_tenants), drained by `warm`'s relay.
+    let (multi, multi_token) = servers::many_tenants(deployed_multi, &config).await;
     let pipelines = [warm.start_audit_pipeline(), embedded.start_audit_pipeline()];
     let token = warm
         .users()

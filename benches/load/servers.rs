@@ -104,3 +104,48 @@ impl Usage {
 pub fn rss_kib(field: &str) -> u64 {
     crate::server_process::status_kib("self", field)
 }
+
+/// A multi-tenant deployment over `repositories`: the tenant `bench`, with customers of the
+/// same keys as `default`'s and an administrator of its own, served as a single-tenant
+/// deployment serves `default`. Its events go through the same outbox. The services, and its
+/// administrator's token.
+pub async fn many_tenants(
+    repositories: gotemp::domain::ports::Repositories,
+    config: &gotemp::Config,
+) -> (Gotemp, String) {
+    use gotemp::domain::entities::{NewTenant, NewTenantAdmin};
+    use gotemp::domain::values::{Tenancy, TenantId};
+    let multi = Gotemp::builder()
+        .repositories(repositories)
+        .tokens(tokens())
+        .cache(memory_cache())
+        .tenancy(Tenancy::Multi)
+        .build()
+        .await
+        .expect("the services are wired");
+    let mut operator = config.clone();
+    operator.auth.admin_email = "operator@bench.example".into();
+    multi.ensure_platform(&operator).await.unwrap();
+    let bench = TenantId::parse("tenant", "bench").unwrap();
+    let admin = NewTenantAdmin {
+        email: "admin@bench.example".into(),
+        first_name: "Bench".into(),
+        last_name: "Admin".into(),
+        password: config.auth.admin_password.clone(),
+    };
+    let new = NewTenant {
+        key: bench.to_string(),
+        name: "Bench".into(),
+        valid_from: None,
+        valid_thru: None,
+        admin,
+    };
+    let platform = Actor::system(TenantId::platform());
+    multi.tenants().create(&platform, new).await.unwrap();
+    seed_in(&multi, &bench).await;
+    let login = multi
+        .users()
+        .login("admin@bench.example", &config.auth.admin_password);
+    let token = login.await.unwrap().token;
+    (multi, token)
+}

@@ -38,6 +38,12 @@ pub mod nats;
 pub mod otlp;
 pub mod pki;
 mod process;
+#[cfg(feature = "postgres")]
+mod roles;
+#[cfg(feature = "postgres")]
+pub use roles::TEST_APP_ROLE;
+#[cfg(feature = "postgres")]
+use roles::{PREPARE_TEST_ROLES, TEST_OWNER, as_test_owner};
 pub mod tenants;
 #[cfg(feature = "postgres")]
 pub mod timescale;
@@ -376,59 +382,6 @@ pub async fn postgres_store_from(test: &str, dump: &str) -> Option<TestStore> {
             _container: container,
         },
     })
-}
-
-/// The role that owns each test's database on PostgreSQL (its password is its name: a role of
-/// tests, owning nothing else).
-#[cfg(feature = "postgres")]
-const TEST_OWNER: &str = "gotemp_test_owner";
-
-/// A login role with only the application's rights (`gotemp_data`): neither the tables' owner
-/// nor a member of the cross-tenant role. Its password is its name.
-#[cfg(feature = "postgres")]
-pub const TEST_APP_ROLE: &str = "gotemp_test_app";
-
-/// Makes, once per server, the owner of the tests' databases and the roles migration 0009 would
-/// make (so the owner needs no right to make roles), under a lock: tests start at once.
-#[cfg(feature = "postgres")]
-const PREPARE_TEST_ROLES: &str = "
-SELECT pg_advisory_lock(8123300009);
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_test_owner') THEN
-        CREATE ROLE gotemp_test_owner LOGIN PASSWORD 'gotemp_test_owner'
-            NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_data') THEN
-        CREATE ROLE gotemp_data NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_cross_tenant') THEN
-        CREATE ROLE gotemp_cross_tenant NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gotemp_test_app') THEN
-        CREATE ROLE gotemp_test_app LOGIN PASSWORD 'gotemp_test_app';
-    END IF;
-    IF NOT pg_has_role('gotemp_test_app', 'gotemp_data', 'MEMBER') THEN
-        GRANT gotemp_data TO gotemp_test_app;
-    END IF;
-    IF NOT pg_has_role('gotemp_test_owner', 'gotemp_cross_tenant', 'MEMBER') THEN
-        GRANT gotemp_cross_tenant TO gotemp_test_owner;
-    END IF;
-END $$;
-SELECT pg_advisory_unlock(8123300009);
-";
-
-/// `url` with the test owner's user name and password instead of its own.
-#[cfg(feature = "postgres")]
-fn as_test_owner(url: &str) -> String {
-    let scheme_end = url.find("://").map_or(0, |i| i + 3);
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let host = match rest[..authority_end].rfind('@') {
-        Some(at) => &rest[at + 1..],
-        None => rest,
-    };
-    format!("{}{TEST_OWNER}:{TEST_OWNER}@{host}", &url[..scheme_end])
 }
 
 /// `url` naming database `name` instead of its own (query parameters kept).
