@@ -12,6 +12,28 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use sqlx::types::chrono::{DateTime, Utc};
 
+/// The hand-written handler on a free port, over the database of `pg_url` (gotemp's own role's
+/// URL) reached as the tests' administrator, outside the tenants' row-level security that holds
+/// gotemp's role: what the SQL alone costs. That URL (pgbench runs on it too), and the handler's.
+pub async fn serve(pg_url: &str) -> (String, String) {
+    let admin = gotemp_testing::configured_url(gotemp_testing::Backend::Postgres).await;
+    let admin = admin.unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let (admin, _) = admin.split_once('?').unwrap_or((&admin, ""));
+    let server = admin.rsplit_once('/').map_or(admin, |(server, _)| server);
+    let database = pg_url.rsplit_once('/').map_or("", |(_, db)| db);
+    let url = format!("{server}/{database}");
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(16)
+        .connect(&url)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = router(db);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, base)
+}
+
 const COLUMNS: &str =
     "id, name, valid_from, valid_thru, extra_fields, created_at, updated_at, modified_by, version";
 

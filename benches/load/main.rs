@@ -113,43 +113,12 @@ async fn run() {
     let multi_http = http(multi.clone()).await;
     let warm_grpc = grpc(warm.clone()).await;
     let cold_grpc = grpc(cold.clone()).await;
-    // The baselines run the same SQL as the tests' administrator, outside the tenants'
-    // row-level security that holds gotemp's own role: what the SQL alone costs.
-    let baseline_url = {
-        let admin = testing::configured_url(testing::Backend::Postgres).await;
-        let admin = admin.unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let (admin, _) = admin.split_once('?').unwrap_or((&admin, ""));
-        let server = admin.rsplit_once('/').map_or(admin, |(server, _)| server);
-        let database = pg.url.rsplit_once('/').map_or("", |(_, db)| db);
-        format!("{server}/{database}")
-    };
-    let db = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(16)
-        .connect(&baseline_url)
-        .await
-        .unwrap();
-    let hand = {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = baseline::router(db);
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        base
-    };
+    let (baseline_url, hand) = baseline::serve(&pg.url).await;
     let client = reqwest::Client::new();
     // Warm the caches: every seeded customer read once through the warm servers.
-    for n in 1..=SEEDED {
-        let url = format!("{warm_http}/v1/customers/bench-{n}");
-        client.get(&url).bearer_auth(&token).send().await.unwrap();
-        let url = format!("{embedded_http}/v1/customers/bench-{n}");
-        client.get(&url).bearer_auth(&token).send().await.unwrap();
-        let url = format!("{multi_http}/v1/customers/bench-{n}");
-        client
-            .get(&url)
-            .bearer_auth(&multi_token)
-            .send()
-            .await
-            .unwrap();
-    }
+    servers::warm_cache(&client, &warm_http, &token).await;
+    servers::warm_cache(&client, &embedded_http, &token).await;
+    servers::warm_cache(&client, &multi_http, &multi_token).await;
     let rss_idle = rss_kib("VmRSS:");
     // The HTTP floor: nginx answering the very bytes of a cached customer read.
     let cached = client
@@ -170,10 +139,7 @@ async fn run() {
     let server = match server_process::ServerProcess::start(&pg.url, SECRET, "bench password").await
     {
         Ok(server) => {
-            for n in 1..=SEEDED {
-                let url = format!("{}/v1/customers/bench-{n}", server.base);
-                client.get(&url).bearer_auth(&token).send().await.unwrap();
-            }
+            servers::warm_cache(&client, &server.base, &token).await;
             Some(server)
         }
         Err(e) => {

@@ -149,3 +149,11 @@ pub async fn many_tenants(
     let token = login.await.unwrap().token;
     (multi, token)
 }
+
+/// Reads every seeded customer once through the HTTP server at `base`, so its cache holds them.
+pub async fn warm_cache(client: &reqwest::Client, base: &str, token: &str) {
+    for n in 1..=SEEDED {
+        let url = format!("{base}/v1/customers/bench-{n}");
+        client.get(&url).bearer_auth(token).send().await.unwrap();
+    }
+}

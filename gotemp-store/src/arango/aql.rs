@@ -6,6 +6,9 @@
 use gotemp_core::entities::{Direction, LinkQuery};
 use serde_json::{Map, Value, json};
 
+mod tenants;
+pub use tenants::{adopt_into_default, purge};
+
 /// A query and its bind parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aql {
@@ -44,32 +47,10 @@ impl Aql {
     }
 }
 
-/// One page of a master-data list: every filter given (`(field, value)`, field names from the
-/// entity, never from a client; `id` is the document key), keys after `after`, by key.
-/// Times are integer microseconds, as stored.
-/// Gives the documents written before tenants existed (no `tenant_id`) to the tenant
-/// `default`, whose document keys are its ids: run at start, idempotent.
-pub fn adopt_into_default(collection: &str) -> Aql {
-    let mut q = Aql::new(format!(
-        "FOR d IN {collection} FILTER d.tenant_id == null UPDATE d WITH {{tenant_id: "
-    ));
-    let t = q.value(gotemp_core::values::TenantId::DEFAULT);
-    q.push(&format!("{t}}} IN {collection}"));
-    q
-}
-
-/// Removes every document of `tenant` from `collection`; returns how many.
-pub fn purge(collection: &str, tenant: &str) -> Aql {
-    let mut q = Aql::new(format!("FOR d IN {collection}"));
-    q.filter_eq("tenant_id", tenant);
-    q.push(&format!(
-        " REMOVE d IN {collection} COLLECT WITH COUNT INTO n RETURN n"
-    ));
-    q
-}
-
-/// The documents of `tenant` in `collection`; `id` filters and the page's `after` are document
-/// keys already ([`super::master::doc_key`]).
+/// One page of the documents of `tenant` in `collection`: every filter given (`(field, value)`,
+/// field names from the entity, never from a client; `id` filters and the page's `after` are
+/// document keys already, [`super::master::doc_key`]), by key. Times are integer microseconds,
+/// as stored.
 pub fn list(
     collection: &str,
     tenant: &str,

@@ -10,18 +10,20 @@ use gotemp_core::event::ActionType;
 use gotemp_core::ports::Repositories;
 use std::time::Duration as StdDuration;
 
-/// Sent events leave the pending list; pruning removes only sent events older than the cut.
-pub async fn mark_sent_and_prune(r: &Repositories) {
-    for id in ["a", "b", "c"] {
+/// Customers with `ids`, each write queueing its event.
+async fn customers(r: &Repositories, ids: &[&str]) {
+    for id in ids {
+        let insert = event::<Customer>(ActionType::Insert);
         r.customers
-            .create(
-                &tenant(),
-                &customer(id),
-                event::<Customer>(ActionType::Insert),
-            )
+            .create(&tenant(), &customer(id), insert)
             .await
             .unwrap();
     }
+}
+
+/// Sent events leave the pending list; pruning removes only sent events older than the cut.
+pub async fn mark_sent_and_prune(r: &Repositories) {
+    customers(r, &["a", "b", "c"]).await;
     let pending = r.outbox.pending(2).await.unwrap();
     assert_eq!(pending.len(), 2, "limit respected");
     r.outbox.mark_sent(&[pending[0].position]).await.unwrap();
@@ -54,16 +56,7 @@ pub async fn mark_sent_and_prune(r: &Repositories) {
 /// An event set aside leaves the queue (no claim, backlog or lag sees it) but not the outbox:
 /// it is listed with its reason, never pruned, and a requeue puts it back in its place.
 pub async fn set_aside_and_requeue(r: &Repositories) {
-    for id in ["a", "b"] {
-        r.customers
-            .create(
-                &tenant(),
-                &customer(id),
-                event::<Customer>(ActionType::Insert),
-            )
-            .await
-            .unwrap();
-    }
+    customers(r, &["a", "b"]).await;
     let claimed = r
         .outbox
         .claim(10, StdDuration::from_secs(30))
@@ -113,16 +106,7 @@ pub async fn set_aside_and_requeue(r: &Repositories) {
 /// Claims lease rows to one relay: others skip them until released, sent, or the lease ends.
 pub async fn claims_lease_and_release(r: &Repositories) {
     use std::time::Duration as Std;
-    for id in ["a", "b", "c"] {
-        r.customers
-            .create(
-                &tenant(),
-                &customer(id),
-                event::<Customer>(ActionType::Insert),
-            )
-            .await
-            .unwrap();
-    }
+    customers(r, &["a", "b", "c"]).await;
     let ids = |v: &[gotemp_core::ports::OutboxEntry]| {
         v.iter()
             .map(|e| e.event.object_id.clone())
