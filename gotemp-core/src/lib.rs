@@ -6,6 +6,7 @@
 //! change. Adapters in other crates store, publish and cache.
 
 pub mod actor;
+pub mod audit_chain;
 pub mod auth;
 pub mod cache;
 pub mod constraints;

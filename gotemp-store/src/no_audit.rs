@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use gotemp_core::audit_chain::{ChainHead, Checkpoint};
 use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Page, PageSpec};
@@ -67,6 +68,31 @@ impl AuditRepository for NoAudit {
     }
 
     async fn remove_dead_letter(&self, _: &TenantId, _: i64) -> Result<bool> {
+        off()
+    }
+
+    async fn chain(&self, _: &TenantId, _: i64, _: u32) -> Result<Vec<AuditRecord>> {
+        off()
+    }
+
+    async fn chain_head(&self, _: &TenantId) -> Result<Option<ChainHead>> {
+        off()
+    }
+
+    /// No chains: the checkpointer has nothing to sign.
+    async fn unsigned_heads(&self) -> Result<Vec<ChainHead>> {
+        Ok(Vec::new())
+    }
+
+    async fn add_checkpoint(&self, _: &Checkpoint, _: i64) -> Result<bool> {
+        off()
+    }
+
+    async fn checkpoint(&self, _: &TenantId, _: Option<i64>) -> Result<Option<Checkpoint>> {
+        off()
+    }
+
+    async fn checkpoints(&self, _: &TenantId, _: i64, _: i64) -> Result<Vec<Checkpoint>> {
         off()
     }
 

@@ -18,3 +18,43 @@ async fn a_database_from_before_tenants_migrates_into_the_default_tenant() {
     .await;
     store.finish().await;
 }
+
+/// The test database written to directly by its owner (a login that owns the tables but is no
+/// superuser), as anyone with that login could.
+struct Owner(String);
+
+#[async_trait::async_trait]
+impl gotemp_testing::conformance::audit_chain::Behind for Owner {
+    async fn run(&self, sql: &str, unguarded: bool) -> Result<(), String> {
+        use sqlx::Connection as _;
+        let mut db = sqlx::PgConnection::connect(&self.0)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut script = String::new();
+        if unguarded {
+            script.push_str("ALTER TABLE audit_records DISABLE TRIGGER USER; ");
+        }
+        // Row-level security holds the owner too: the tenant-crossing role sees every row.
+        script.push_str(&format!(
+            "SET ROLE gotemp_cross_tenant; {sql}; RESET ROLE; "
+        ));
+        if unguarded {
+            script.push_str("ALTER TABLE audit_records ENABLE TRIGGER USER;");
+        }
+        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+            .execute(&mut db)
+            .await;
+        db.close().await.ok();
+        done.map(drop).map_err(|e| e.to_string())
+    }
+}
+
+#[tokio::test]
+async fn audit_chain_tampering_is_found() {
+    let Some(store) = gotemp_testing::postgres_store("audit_chain_tampering_is_found").await else {
+        return;
+    };
+    let owner = Owner(store.url.clone());
+    gotemp_testing::conformance::audit_chain::tampering_is_found(&store.repos, &owner).await;
+    store.finish().await;
+}

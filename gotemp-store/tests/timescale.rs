@@ -4,7 +4,7 @@
 //! through `time_bucket` — pass on it.
 #![cfg(feature = "timescale")]
 
-use gotemp_testing::conformance::audit;
+use gotemp_testing::conformance::{audit, audit_chain};
 use gotemp_testing::timescale::timescale_store;
 
 macro_rules! on_timescale {
@@ -26,6 +26,35 @@ on_timescale! {
     audit_filters_newest_first_and_pages => audit::filters_newest_first_and_pages,
     audit_counts_per_bucket => audit::counts_per_bucket,
     audit_dead_letters_are_kept => audit::dead_letters_are_kept,
+    audit_chain_links_every_record => audit_chain::every_record_is_linked_per_tenant,
+    audit_chain_concurrent_consumers_make_one => audit_chain::concurrent_consumers_make_one_chain,
+    audit_chain_checkpoints_kept_in_turn => audit_chain::checkpoints_are_kept_in_turn,
+}
+
+/// The hypertable written to directly, as its superuser could (triggers off for the session).
+struct Superuser(gotemp_store::PgStore);
+
+#[async_trait::async_trait]
+impl audit_chain::Behind for Superuser {
+    async fn run(&self, sql: &str, unguarded: bool) -> Result<(), String> {
+        let role = if unguarded { "replica" } else { "origin" };
+        let script =
+            format!("SET session_replication_role = {role}; {sql}; RESET session_replication_role");
+        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+            .execute(self.0.pool())
+            .await;
+        done.map(drop).map_err(|e| e.to_string())
+    }
+}
+
+#[tokio::test]
+async fn audit_chain_tampering_is_found() {
+    let Some(ts) = timescale_store("audit_chain_tampering_is_found").await else {
+        return;
+    };
+    let db = Superuser(ts.store.clone());
+    audit_chain::tampering_is_found(&ts.repos, &db).await;
+    ts.store.close().await;
 }
 
 #[tokio::test]

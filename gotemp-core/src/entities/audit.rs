@@ -37,6 +37,13 @@ pub struct AuditRecord {
     /// look the whole change up in the tracing backend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// Its place in its tenant's hash chain: 1 for the first record, one more for each after.
+    pub seq: i64,
+    /// The hash of the record before it (64 hex digits; zeros for the first).
+    pub prev_hash: String,
+    /// SHA-256 (hex) of its fields and `prev_hash` in RFC 8785 canonical JSON: recompute it to
+    /// check the record was not changed (docs/audit.md says how).
+    pub hash: String,
 }
 
 /// Search filters for the audit trail.

@@ -1,5 +1,6 @@
 //! The audit trail's storage, and what it keeps of the messages it could not store.
 
+use crate::audit_chain::{ChainHead, Checkpoint};
 use crate::entities::{AuditFilter, AuditRecord, BucketCount};
 use crate::error::Result;
 use crate::event::AuditEvent;
@@ -13,7 +14,9 @@ use chrono::{DateTime, Duration, Utc};
 #[async_trait]
 pub trait AuditRepository: Send + Sync {
     /// Stores an event unless one with the same `event_id` is stored already; returns whether it
-    /// was new. This is what makes redelivery harmless.
+    /// was new. This is what makes redelivery harmless. A new record extends its tenant's hash
+    /// chain ([`crate::audit_chain`]): the next seq, linked to the record before it, one writer
+    /// per chain at a time however many processes store.
     async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool>;
     /// Stores a batch the same way, in one statement (one commit instead of one per event);
     /// returns how many were new. Either all new events are stored or none.
@@ -50,6 +53,23 @@ pub trait AuditRepository: Send + Sync {
     async fn dead_letter(&self, tenant: &TenantId, id: i64) -> Result<Option<DeadLetter>>;
     /// Forgets a parked message (it was replayed); whether there was one.
     async fn remove_dead_letter(&self, tenant: &TenantId, id: i64) -> Result<bool>;
+    /// `tenant`'s records from seq `from_seq` on, in seq order, at most `limit`: the chain,
+    /// for verification.
+    async fn chain(&self, tenant: &TenantId, from_seq: i64, limit: u32)
+    -> Result<Vec<AuditRecord>>;
+    /// The head of `tenant`'s chain as the store last extended it; `None` before its first
+    /// record.
+    async fn chain_head(&self, tenant: &TenantId) -> Result<Option<ChainHead>>;
+    /// The head of every chain that grew since its latest checkpoint: the checkpointer's work.
+    async fn unsigned_heads(&self) -> Result<Vec<ChainHead>>;
+    /// Keeps `checkpoint` as its tenant's latest, if the latest is still `previous_size` (0:
+    /// none yet); whether it did. Several processes may sign at once: one wins, the others'
+    /// checkpoints are dropped, so each names the one before it.
+    async fn add_checkpoint(&self, checkpoint: &Checkpoint, previous_size: i64) -> Result<bool>;
+    /// `tenant`'s checkpoint of `size` records, or its latest with `None`.
+    async fn checkpoint(&self, tenant: &TenantId, size: Option<i64>) -> Result<Option<Checkpoint>>;
+    /// `tenant`'s checkpoints of `from` to `to` records (inclusive), by size, at most 1,000.
+    async fn checkpoints(&self, tenant: &TenantId, from: i64, to: i64) -> Result<Vec<Checkpoint>>;
     /// How the records are kept, for start-up logs and readiness reports: `table`,
     /// `hypertable` (TimescaleDB), or `off`.
     fn storage_kind(&self) -> &'static str {

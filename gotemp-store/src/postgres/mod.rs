@@ -85,18 +85,31 @@ impl SqlStore<Postgres> {
     }
 
     /// Applies the migrations that have not run yet (safe to call from several processes: sqlx
-    /// takes an advisory lock). When every one has run already, nothing is asked of the
-    /// database but to read which: so a role that does not own the tables (granted
+    /// takes an advisory lock), then chains audit records stored before the hash chain. When
+    /// every migration has run already, nothing is asked of the database but to read which (and
+    /// whether records wait to be chained): so a role that does not own the tables (granted
     /// `gotemp_data`, see docs/tenancy.md) can serve a database its owner migrated.
     pub async fn migrate(&self) -> Result<()> {
         let migrator = sqlx::migrate!("./migrations/postgres");
-        if self.migrated(&migrator).await {
+        if !self.migrated(&migrator).await {
+            migrator.run(&self.pool).await.map_err(|e| {
+                Error::internal_from(format!("PostgreSQL migration failed: {e}"), e)
+            })?;
+        } else if !self.crosses_tenants().await {
+            // Only the work across tenants sees every tenant's records: a role that cannot
+            // (serving API requests alone) leaves the chaining to the roles that can.
             return Ok(());
         }
-        migrator
-            .run(&self.pool)
+        self.chain_unchained().await.map(drop)
+    }
+
+    /// Whether this login may take on the cross-tenant role (see docs/tenancy.md).
+    async fn crosses_tenants(&self) -> bool {
+        sqlx::query_scalar("SELECT pg_has_role(current_user, $1, 'MEMBER')")
+            .bind(CROSS_TENANT_ROLE)
+            .fetch_one(&self.pool)
             .await
-            .map_err(|e| Error::internal_from(format!("PostgreSQL migration failed: {e}"), e))
+            .unwrap_or(false)
     }
 
     /// Whether exactly the migrations of `migrator` have run on this database, successfully and
@@ -160,6 +173,10 @@ impl sql::Sql for Postgres {
     const IS_ADMIN: &'static str = "roles @> '[\"admin\"]'";
     /// PostgreSQL delivers it to listeners when the write's transaction commits.
     const NOTIFY_IN_STATEMENT: Option<&'static str> = Some("pg_notify('gotemp_outbox', '')");
+    /// A transaction-local setting the trail's trigger reads; it ends with the transaction.
+    const AUDIT_MAINTENANCE_ON: &'static str =
+        "SELECT set_config('gotemp.audit_maintenance', $1, true)";
+    const AUDIT_MAINTENANCE_OFF: Option<&'static str> = None;
 
     /// A transaction, the carrier of the scope; a read's is rolled back when dropped, on the
     /// connection's next round trip.

@@ -49,6 +49,8 @@ impl PgStore {
                 "DROP INDEX audit_records_event_id_key",
                 "ALTER TABLE audit_records ADD CONSTRAINT audit_records_pkey PRIMARY KEY (id, action_time)",
                 "CREATE UNIQUE INDEX audit_records_event_id_key ON audit_records (event_id, action_time)",
+                "DROP INDEX audit_records_chain_key",
+                "CREATE UNIQUE INDEX audit_records_chain_key ON audit_records (tenant_id, seq, action_time)",
                 "SELECT create_hypertable('audit_records', 'action_time', migrate_data => true)",
             ] {
                 sqlx::query(statement)

@@ -1,9 +1,10 @@
-use super::{Bind, Dialect, Param, PushArg, Scope, SqlStore};
+use super::{Bind, Dialect, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use crate::sql::rows::audit_columns;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use gotemp_core::Result;
+use gotemp_core::audit_chain::{ChainHead, Checkpoint};
 use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
@@ -37,37 +38,11 @@ pub(crate) fn push_filter<D: Dialect>(q: &mut QueryBuilder<D>, tenant: &TenantId
     }
 }
 
-impl<D: Dialect> SqlStore<D> {
-    /// Stores `events` in `scope`, in as few statements as the database takes, and one commit.
-    async fn insert_audit(
-        &self,
-        scope: Scope<'_>,
-        events: &[AuditEvent],
-        recorded_at: DateTime<Utc>,
-    ) -> Result<u64> {
-        let mut tx = self.begin_write(scope).await?;
-        let mut stored = 0;
-        let mut rest = events;
-        if events.len() <= MAX_STATEMENT_ROWS {
-            // One statement takes the batch.
-            stored = insert_audit_rows(D::on_connection(&mut tx), events, recorded_at).await?;
-            rest = &[];
-        }
-        while !rest.is_empty() {
-            let (chunk, tail) = rest.split_at(batch_statement_rows(rest.len()));
-            rest = tail;
-            stored += insert_audit_rows(D::on_connection(&mut tx), chunk, recorded_at).await?;
-        }
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(stored)
-    }
-}
-
 #[async_trait]
 impl<D: Dialect> AuditRepository for SqlStore<D> {
     async fn record(&self, event: &AuditEvent, recorded_at: DateTime<Utc>) -> Result<bool> {
         let one = std::slice::from_ref(event);
-        let stored = self.insert_audit(Scope::Tenant(&event.tenant), one, recorded_at);
+        let stored = self.append_audit(Scope::Tenant(&event.tenant), one, recorded_at);
         Ok(stored.await? == 1)
     }
 
@@ -76,7 +51,7 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
             return Ok(0);
         }
         // A batch holds the events of every tenant the consumer drains.
-        self.insert_audit(Scope::CrossTenant, events, recorded_at)
+        self.append_audit(Scope::CrossTenant, events, recorded_at)
             .await
     }
 
@@ -218,54 +193,37 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
         D::bucket_counts(self, tenant, filter, width).await
     }
 
+    async fn chain(
+        &self,
+        tenant: &TenantId,
+        from_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>> {
+        self.chain_records(tenant, from_seq, limit).await
+    }
+
+    async fn chain_head(&self, tenant: &TenantId) -> Result<Option<ChainHead>> {
+        Ok(self.chain_heads_of(Some(tenant)).await?.pop())
+    }
+
+    async fn unsigned_heads(&self) -> Result<Vec<ChainHead>> {
+        self.chain_heads_of(None).await
+    }
+
+    async fn add_checkpoint(&self, checkpoint: &Checkpoint, previous_size: i64) -> Result<bool> {
+        self.keep_checkpoint(checkpoint, previous_size).await
+    }
+
+    async fn checkpoint(&self, tenant: &TenantId, size: Option<i64>) -> Result<Option<Checkpoint>> {
+        let range = size.map_or((0, i64::MAX), |n| (n, n));
+        Ok(self.checkpoints_of(tenant, range, 1, true).await?.pop())
+    }
+
+    async fn checkpoints(&self, tenant: &TenantId, from: i64, to: i64) -> Result<Vec<Checkpoint>> {
+        self.checkpoints_of(tenant, (from, to), 1_000, false).await
+    }
+
     fn storage_kind(&self) -> &'static str {
         D::audit_storage(self)
     }
-}
-
-/// The most audit rows one statement inserts (3,328 parameters): larger statements are no faster
-/// on PostgreSQL, and PGlite (TimescaleDB in WebAssembly, the test server) fails on much larger.
-const MAX_STATEMENT_ROWS: usize = 256;
-
-/// Rows in the next batch statement: [`MAX_STATEMENT_ROWS`] at most, else the largest power of
-/// two that fits. Batches arrive in every size; cutting them into a handful of shapes lets the
-/// driver reuse nine prepared statements instead of preparing one per size, which on PostgreSQL
-/// costs a round trip per new size.
-fn batch_statement_rows(remaining: usize) -> usize {
-    if remaining >= MAX_STATEMENT_ROWS {
-        MAX_STATEMENT_ROWS
-    } else {
-        1 << remaining.ilog2()
-    }
-}
-
-/// One `INSERT … ON CONFLICT DO NOTHING` of `events` (at most [`MAX_STATEMENT_ROWS`]): a known
-/// event id is skipped, so a re-sent event changes nothing. How many rows were new.
-async fn insert_audit_rows<'e, D: Dialect>(
-    db: impl sqlx::Executor<'e, Database = D>,
-    events: &[AuditEvent],
-    recorded_at: DateTime<Utc>,
-) -> Result<u64> {
-    let mut q = QueryBuilder::<D>::new(
-        "INSERT INTO audit_records (event_id, action_time, recorded_time, topic, service, action_func, \
-         action_type, object_name, object_id, performed_by, object_detail, trace_id, tenant_id) ",
-    );
-    q.push_values(events, |mut row, e| {
-        row.push_arg(e.event_id)
-            .push_arg(e.occurred_at)
-            .push_arg(recorded_at)
-            .push_arg(e.topic())
-            .push_arg(&e.service)
-            .push_arg(&e.action_func)
-            .push_arg(e.action_type.as_str())
-            .push_arg(&e.object_name)
-            .push_arg(&e.object_id)
-            .push_arg(e.performed_by)
-            .push_arg(Param::json(&e.object_detail))
-            .push_arg(e.trace_id())
-            .push_arg(e.tenant.as_str());
-    });
-    q.push(" ON CONFLICT DO NOTHING");
-    let result = q.build().execute(db).await.map_err(map_sqlx)?;
-    Ok(D::rows_affected(&result))
 }

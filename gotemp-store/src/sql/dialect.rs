@@ -72,6 +72,14 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     type TenantRow: Read<Self> + Into<gotemp_core::entities::Tenant>;
     /// One integer column named `n`.
     type Number: Read<Self> + Into<i64>;
+    /// A row of `audit_chains`.
+    type ChainHeadRow: Read<Self> + Into<gotemp_core::audit_chain::ChainHead>;
+    /// A stored checkpoint's note.
+    type NoteRow: Read<Self> + Into<String>;
+    /// A tenant's key alone.
+    type TenantKeyRow: Read<Self> + Into<TenantId>;
+    /// An event id alone.
+    type EventIdRow: Read<Self> + Into<uuid::Uuid>;
     /// A connection that reads in a [`Scope`] (a transaction where the database needs one to
     /// carry the scope); given back to the pool when dropped.
     type Reader: DerefMut<Target = Self::Connection> + Send;
@@ -90,6 +98,12 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     /// data-modifying `WITH`). `None`: one process owns the database (SQLite), and each write is
     /// a transaction of several statements.
     const NOTIFY_IN_STATEMENT: Option<&'static str>;
+    /// Says, inside a transaction, that it is one of gotemp's own paths past the audit trail's
+    /// insert-only triggers (`$1`: `chain` or `archive`).
+    const AUDIT_MAINTENANCE_ON: &'static str;
+    /// Undoes it before the commit, where it would outlive the transaction; `None` where it
+    /// ends with the transaction.
+    const AUDIT_MAINTENANCE_OFF: Option<&'static str>;
 
     /// The pool as the executor of statements outside a transaction.
     fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self>;

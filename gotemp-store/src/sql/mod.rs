@@ -5,6 +5,7 @@
 //! `sqlite`).
 
 mod audit;
+pub(crate) mod chain;
 mod dialect;
 pub(crate) mod error;
 pub(crate) mod links;

@@ -10,7 +10,7 @@ use sqlx::AssertSqlSafe;
 
 /// Every table with a `tenant_id`, links before the objects they join. The tenants table is
 /// not among them: the tenant itself is deleted through the API once empty.
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 11] = [
     "customer_links",
     "product_links",
     "customers",
@@ -18,6 +18,8 @@ const TABLES: [&str; 9] = [
     "promotions",
     "users",
     "audit_records",
+    "audit_checkpoints",
+    "audit_chains",
     "audit_dead_letters",
     "outbox",
 ];
@@ -27,6 +29,9 @@ impl<D: Dialect> TenantPurge for SqlStore<D> {
     /// One transaction in the tenant's scope: all of it goes, or none.
     async fn purge_tenant(&self, tenant: &TenantId) -> Result<Vec<(String, u64)>> {
         let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
+        // The tenant's chain goes with its records: the archiver's path past the trail's
+        // insert-only triggers.
+        super::chain::enter_maintenance::<D>(&mut tx, "archive").await?;
         let mut removed = Vec::new();
         for table in TABLES {
             let sql = format!("DELETE FROM {table} WHERE tenant_id = $1");
@@ -40,6 +45,7 @@ impl<D: Dialect> TenantPurge for SqlStore<D> {
                 removed.push((table.to_owned(), n));
             }
         }
+        super::chain::leave_maintenance::<D>(&mut tx).await?;
         tx.commit().await.map_err(map_sqlx)?;
         Ok(removed)
     }

@@ -32,6 +32,10 @@ macro_rules! dialect_rows {
         type SetAsideRow = $crate::sql::rows::SetAsideRow<$time>;
         type TenantRow = $crate::sql::tenants::TenantRow<$time>;
         type Number = $crate::sql::rows::Number;
+        type ChainHeadRow = $crate::sql::chain::ChainHeadRow<$time>;
+        type NoteRow = $crate::sql::chain::NoteRow;
+        type TenantKeyRow = $crate::sql::chain::TenantKeyRow;
+        type EventIdRow = $crate::sql::chain::EventIdRow;
     };
 }
 pub(crate) use dialect_rows;
@@ -265,7 +269,7 @@ impl<T: StoredTime> From<PromotionRow<T>> for Promotion {
 /// Column list of `audit_records`.
 macro_rules! audit_columns {
     () => {
-        "id, event_id, action_time, recorded_time, topic, service, action_func, action_type, object_name, object_id, performed_by, object_detail, trace_id"
+        "id, event_id, action_time, recorded_time, topic, service, action_func, action_type, object_name, object_id, performed_by, object_detail, trace_id, seq, prev_hash, hash"
     };
 }
 pub(crate) use audit_columns;
@@ -285,6 +289,9 @@ pub struct AuditRow<T> {
     pub performed_by: i64,
     pub object_detail: Json<serde_json::Value>,
     pub trace_id: Option<String>,
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 impl<T: StoredTime> TryFrom<AuditRow<T>> for AuditRecord {
@@ -306,6 +313,11 @@ impl<T: StoredTime> TryFrom<AuditRow<T>> for AuditRecord {
             performed_by: r.performed_by,
             object_detail: r.object_detail.0,
             trace_id: r.trace_id,
+            // Zero and empty only for a record a release without the chain stored since the
+            // last start: the next start chains it.
+            seq: r.seq.unwrap_or_default(),
+            prev_hash: r.prev_hash.unwrap_or_default(),
+            hash: r.hash.unwrap_or_default(),
         })
     }
 }

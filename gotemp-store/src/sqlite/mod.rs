@@ -48,12 +48,14 @@ impl SqlStore<Sqlite> {
         Ok(store)
     }
 
-    /// Applies the migrations that have not run yet.
+    /// Applies the migrations that have not run yet, and chains audit records stored before
+    /// the hash chain existed.
     pub async fn migrate(&self) -> Result<()> {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.pool)
             .await
-            .map_err(|e| Error::internal_from(format!("SQLite migration failed: {e}"), e))
+            .map_err(|e| Error::internal_from(format!("SQLite migration failed: {e}"), e))?;
+        self.chain_unchained().await.map(drop)
     }
 }
 
@@ -106,6 +108,10 @@ impl sql::Sql for Sqlite {
         "EXISTS (SELECT 1 FROM json_each(users.roles) AS r WHERE r.value = 'admin')";
     /// One process owns an SQLite file; the in-process signal is all the notice a relay needs.
     const NOTIFY_IN_STATEMENT: Option<&'static str> = None;
+    /// A row the trail's triggers look for; one writer at a time, so no other transaction
+    /// sees it before it is deleted again.
+    const AUDIT_MAINTENANCE_ON: &'static str = "INSERT INTO audit_maintenance (mode) VALUES ($1)";
+    const AUDIT_MAINTENANCE_OFF: Option<&'static str> = Some("DELETE FROM audit_maintenance");
 
     /// A pooled connection: the statements name their tenant, and nothing else can reach the file.
     type Reader = sqlx::pool::PoolConnection<Sqlite>;

@@ -10,7 +10,13 @@ use gotemp_core::ports::Repositories;
 use serde_json::json;
 use uuid::Uuid;
 
-fn ev(object: &str, id: &str, action: ActionType, by: i64, at: DateTime<Utc>) -> AuditEvent {
+pub(crate) fn ev(
+    object: &str,
+    id: &str,
+    action: ActionType,
+    by: i64,
+    at: DateTime<Utc>,
+) -> AuditEvent {
     AuditEvent {
         event_id: Uuid::now_v7(),
         schema_version: EVENT_SCHEMA_VERSION,

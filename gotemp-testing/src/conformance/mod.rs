@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod audit_chain;
 pub mod concurrency;
 pub mod hierarchy;
 pub mod master;
@@ -71,6 +72,9 @@ macro_rules! conformance_tests {
             outbox_set_aside_and_requeue => relaying::set_aside_and_requeue,
             outbox_wait_for_new_wakes_on_commit => relaying::wait_for_new_wakes_on_commit,
             audit_dead_letters_are_kept => audit::dead_letters_are_kept,
+            audit_chain_links_every_record => audit_chain::every_record_is_linked_per_tenant,
+            audit_chain_concurrent_consumers_make_one => audit_chain::concurrent_consumers_make_one_chain,
+            audit_chain_checkpoints_kept_in_turn => audit_chain::checkpoints_are_kept_in_turn,
             concurrent_updates_one_wins => concurrency::one_of_concurrent_updates_wins,
             concurrent_creates_all_commit => concurrency::concurrent_creates_all_commit,
             tenants_keep_their_own_master_data => tenants::master_data_stays_in_its_tenant,
