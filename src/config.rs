@@ -3,6 +3,7 @@
 //! variables in upper case) and defaults (the embedded default); the loader learns the names
 //! from the sections. Secrets and backend URLs are typed so they never print.
 
+mod audit;
 mod backend;
 mod parse;
 #[cfg(test)]
@@ -12,6 +13,7 @@ mod sections;
 mod url;
 mod variables;
 
+pub use audit::AuditConfig;
 pub use backend::{AuditStore, CacheBackend, EventBus, MasterDataStore, Store};
 pub use sections::{
     AuthConfig, CacheConfig, Discovery, EventsConfig, GrpcConfig, HttpConfig, Registration,
@@ -38,6 +40,8 @@ pub struct Config {
     pub grpc: GrpcConfig,
     /// Checking the servers gotemp connects to.
     pub tls: TlsConfig,
+    /// Signing the audit trail's checkpoints.
+    pub audit: AuditConfig,
 }
 
 /// A configuration that cannot be used: a file that does not exist or does not parse, a
@@ -220,6 +224,7 @@ impl Config {
             http: figment.extract_lossy().map_err(section)?,
             grpc: figment.extract_lossy().map_err(section)?,
             tls: figment.extract_lossy().map_err(section)?,
+            audit: figment.extract_lossy().map_err(section)?,
         };
         use secrecy::ExposeSecret as _;
         let given = !c.auth.jwt_secret.expose_secret().is_empty();
@@ -366,6 +371,7 @@ fn known_names() -> Vec<&'static str> {
         serde_introspect::<HttpConfig>(),
         serde_introspect::<GrpcConfig>(),
         serde_introspect::<TlsConfig>(),
+        serde_introspect::<AuditConfig>(),
     ]
     .concat()
 }

@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod audit_evidence;
 mod builder;
 mod config;
 pub mod logging;

@@ -64,17 +64,35 @@ impl Gotemp {
     /// (relay, audit recorder, cache invalidator). With `nats://…` the relay publishes to
     /// JetStream, the cache follows every change event, and the audit consumer runs only when
     /// `record_audit` (the process serves the audit service: one consumer group stores events).
+    ///
+    /// Where the trail is stored here, its checkpoints are signed here too
+    /// ([`Config::checkpoint_key`]; a process that must sign and has no key does not start).
     pub async fn start_events(&self, config: &Config, record_audit: bool) -> Result<EventPipeline> {
-        match &config.events.url {
+        let stores_trail = record_audit || matches!(config.events.url, crate::EventBus::Memory);
+        let key = config.checkpoint_key(stores_trail)?;
+        let pipeline = match &config.events.url {
             crate::EventBus::Memory => {
                 let relay = self.start_audit_pipeline();
-                Ok(EventPipeline {
+                EventPipeline {
                     stops: std::sync::Mutex::new(vec![Box::pin(relay.shutdown())]),
                     broker: Broker::InProcess,
-                })
+                }
             }
-            crate::EventBus::Nats(url) => self.start_nats(config, url, record_audit).await,
+            crate::EventBus::Nats(url) => self.start_nats(config, url, record_audit).await?,
+        };
+        if let Some(key) = key.filter(|_| stores_trail && !config.storage.audit_off()) {
+            let settings = gotemp_events::CheckpointSettings {
+                records: config.audit.checkpoint_records.max(1),
+                interval: config.audit.checkpoint_interval,
+                ..Default::default()
+            };
+            let signer =
+                gotemp_events::Checkpointer::new(self.repositories.audit.clone(), key, settings);
+            let handle = signer.spawn();
+            let mut stops = pipeline.stops.lock().unwrap_or_else(|p| p.into_inner());
+            stops.push(Box::pin(handle.shutdown()));
         }
+        Ok(pipeline)
     }
 
     #[cfg(feature = "nats")]

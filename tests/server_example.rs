@@ -24,6 +24,7 @@ fn config(storage: String) -> Config {
     c.grpc.metrics_addr = Some(([127, 0, 0, 1], 0).into());
     // Only the embedded default seeds an administrator with the documented default password.
     c.auth.admin_password = SecretString::from("the server example's admin password");
+    c.audit.signing_key = Some(SecretString::from(gotemp_testing::AUDIT_SIGNING_KEY));
     c
 }
 

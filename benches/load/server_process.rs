@@ -42,6 +42,10 @@ impl ServerProcess {
             .env("GOTEMP_EVENTS", "memory")
             .env("GOTEMP_CACHE", "memory")
             .env("GOTEMP_JWT_SECRET", secret)
+            .env(
+                "GOTEMP_AUDIT_SIGNING_KEY",
+                gotemp_testing::AUDIT_SIGNING_KEY,
+            )
             .env("GOTEMP_ADMIN_PASSWORD", admin_password)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())

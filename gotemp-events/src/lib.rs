@@ -14,6 +14,7 @@
 //! which the broker (`Nats-Msg-Id`) and the audit store (unique event id) absorb.
 
 mod bus;
+mod checkpointer;
 mod invalidation;
 mod merged;
 #[cfg(feature = "nats")]
@@ -23,6 +24,7 @@ mod relay;
 pub mod trace;
 
 pub use bus::{EventHandler, InProcessBus};
+pub use checkpointer::{CheckpointSettings, Checkpointer, CheckpointerHandle};
 pub use invalidation::CacheInvalidator;
 pub use merged::MergedOutbox;
 pub use recorder::{AuditRecorder, Delivery};

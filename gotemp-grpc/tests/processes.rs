@@ -23,6 +23,10 @@ async fn user_and_promotion_services_in_separate_processes_work_together() {
         ("GOTEMP_STORAGE", &store.url),
         ("GOTEMP_SERVICES", "user"),
         ("GOTEMP_JWT_SECRET", SECRET),
+        (
+            "GOTEMP_AUDIT_SIGNING_KEY",
+            gotemp_testing::AUDIT_SIGNING_KEY,
+        ),
         ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example"),
         ("GOTEMP_ADMIN_PASSWORD", "ops password of the tests"),
         ("GOTEMP_SEED", "true"),
@@ -32,6 +36,10 @@ async fn user_and_promotion_services_in_separate_processes_work_together() {
         ("GOTEMP_STORAGE", &store.url),
         ("GOTEMP_SERVICES", "promotion,customer"),
         ("GOTEMP_USER_SERVICE_URL", &users_url),
+        (
+            "GOTEMP_AUDIT_SIGNING_KEY",
+            gotemp_testing::AUDIT_SIGNING_KEY,
+        ),
     ])
     .await;
 

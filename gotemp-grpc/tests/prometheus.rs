@@ -30,6 +30,10 @@ async fn gotemp(dir: &std::path::Path, nats: &str) -> (Child, String, String, Lo
         )
         .env("GOTEMP_EVENTS", nats)
         .env("GOTEMP_JWT_SECRET", SECRET)
+        .env(
+            "GOTEMP_AUDIT_SIGNING_KEY",
+            gotemp_testing::AUDIT_SIGNING_KEY,
+        )
         .env("GOTEMP_ADMIN_PASSWORD", "ops password of the tests")
         .env("GOTEMP_GRPC_ADDR", "127.0.0.1:0")
         .env("GOTEMP_METRICS_ADDR", "127.0.0.1:0")

@@ -54,6 +54,10 @@ async fn services_apart_talk_over_mutual_tls_and_refuse_strangers() {
         ("GOTEMP_STORAGE", users_db.as_str()),
         ("GOTEMP_SERVICES", "user,customer"),
         ("GOTEMP_JWT_SECRET", SECRET),
+        (
+            "GOTEMP_AUDIT_SIGNING_KEY",
+            gotemp_testing::AUDIT_SIGNING_KEY,
+        ),
         ("GOTEMP_ADMIN_EMAIL", "ops@gotemp.example"),
         ("GOTEMP_ADMIN_PASSWORD", "ops password of the tests"),
         ("GOTEMP_SEED", "true"),

@@ -55,6 +55,10 @@ async fn the_binary_serves_audits_through_nats_and_stops_gracefully() {
         ("GOTEMP_STORAGE", store.url.as_str()),
         ("GOTEMP_EVENTS", nats.as_str()),
         ("GOTEMP_JWT_SECRET", SECRET),
+        (
+            "GOTEMP_AUDIT_SIGNING_KEY",
+            gotemp_testing::AUDIT_SIGNING_KEY,
+        ),
         ("GOTEMP_ADMIN_PASSWORD", "binary admin password"),
         ("GOTEMP_SEED", "true"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.as_str()),
@@ -234,6 +238,10 @@ async fn an_address_given_by_flag_is_held_to_the_rules_of_where_it_listens() {
     let stderr = refused(&[
         ("GOTEMP_STORAGE", storage.as_str()),
         ("GOTEMP_JWT_SECRET", SECRET),
+        (
+            "GOTEMP_AUDIT_SIGNING_KEY",
+            gotemp_testing::AUDIT_SIGNING_KEY,
+        ),
         ("GOTEMP_ADMIN_PASSWORD", "binary admin password"),
         ("GOTEMP_DEMO_PASSWORD", "the demo users' own password"),
     ])

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use gotemp_core::audit_chain::{ChainHead, Checkpoint};
+use gotemp_core::audit_chain::{ChainHead, Checkpoint, Verifier};
 use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Page, PageSpec};
@@ -93,6 +93,14 @@ impl AuditRepository for NoAudit {
     }
 
     async fn checkpoints(&self, _: &TenantId, _: i64, _: i64) -> Result<Vec<Checkpoint>> {
+        off()
+    }
+
+    async fn register_key(&self, _: &Verifier) -> Result<()> {
+        Ok(())
+    }
+
+    async fn keys(&self) -> Result<Vec<Verifier>> {
         off()
     }
 

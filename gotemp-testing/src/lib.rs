@@ -166,6 +166,10 @@ pub fn docker_available() -> bool {
         || std::path::Path::new("/var/run/docker.sock").exists()
 }
 
+/// The key test servers sign the audit trail's checkpoints with (`GOTEMP_AUDIT_SIGNING_KEY`):
+/// a process storing the trail outside the embedded default refuses to start without one.
+pub const AUDIT_SIGNING_KEY: &str = "YgYHtZWc09T+bMXt7LPd4qedS3k2Gb6udofm0nglITo=";
+
 /// A store made for one test; call [`TestStore::finish`] at the end to drop what it created.
 pub struct TestStore {
     /// The repositories under test.

@@ -6,6 +6,8 @@
 //! gotemp migrate                         # apply the schema's migrations, then exit
 //! gotemp tenant export geese > geese.ndjson
 //! gotemp tenant purge geese --yes         # a closed tenant's data, before it is deleted
+//! gotemp audit checkpoint --out ducks-2026-12-07.note --tenant ducks
+//! gotemp audit verify --tenant ducks --checkpoint ducks-2026-12-07.note
 //! ```
 //!
 //! The database is the one the server uses: `GOTEMP_STORAGE` (or `storage` in the file of
@@ -39,6 +41,12 @@ enum Command {
     Tenant {
         #[command(subcommand)]
         command: TenantCommand,
+    },
+    /// The audit trail as evidence: verify its hash chain, keep its checkpoints elsewhere
+    /// (docs/audit.md).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Writes a consistent copy of the embedded database (every table: data, audit trail and
     /// outbox) to a new file, while the server keeps running.
@@ -79,6 +87,39 @@ enum TenantCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes a tenant's whole chain and checks every checkpoint's signature; prints
+    /// "verified from seq A to B" or the first record that breaks it and how, and exits non-zero
+    /// when it does not verify.
+    Verify {
+        /// The tenant (default: the checkpoint's, else `default`).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// A checkpoint kept outside the database (`gotemp audit checkpoint --out`): a chain
+        /// shorter than it, or different up to it, is reported.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The verifier key to check signatures with (`<name>+<id>+<key>`, from
+        /// `GET /v1/audit/checkpoints/key`, pinned when the deployment started). Default: the
+        /// configured signing key's, else every key the database registered.
+        #[arg(long)]
+        key: Option<String>,
+        /// Prints the report as JSON (`ok`, `verified_from_seq`, `verified_to_seq`, `broken`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes a tenant's latest signed checkpoint, to keep it outside the database.
+    Checkpoint {
+        /// The tenant (default: `default`).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The file to write (made new); standard output when absent.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -113,6 +154,11 @@ async fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
             let mut config = Config::load_without_secret(file.as_deref())?;
             config.storage.url = url.parse()?;
             tenant(&config, command).await
+        }
+        Command::Audit { command } => {
+            let mut config = Config::load_without_secret(file.as_deref())?;
+            config.storage.url = url.parse()?;
+            audit(&config, command).await
         }
         Command::Backup { file } => {
             embedded(&url)?;
@@ -222,6 +268,96 @@ async fn tenant(
             Ok(format!(
                 "purged {k}: {removed}; delete the tenant itself with DELETE /v1/tenants/{k}"
             ))
+        }
+    }
+}
+
+/// Verifies the audit trail, or writes its latest checkpoint.
+async fn audit(
+    config: &Config,
+    command: AuditCommand,
+) -> Result<String, Box<dyn std::error::Error>> {
+    use gotemp::domain::audit_chain::{Checkpoint, Verifier};
+    use gotemp::domain::values::TenantId;
+    let repos = gotemp::tenant_data::open_repositories(config).await?;
+    let tenant_of = |key: Option<&str>| {
+        TenantId::parse("--tenant", key.unwrap_or(TenantId::DEFAULT))
+            .map_err(|e| gotemp::domain::Error::invalid(e).to_string())
+    };
+    match command {
+        AuditCommand::Verify {
+            tenant,
+            checkpoint,
+            key,
+            json,
+        } => {
+            let outside = match &checkpoint {
+                Some(path) => {
+                    let note = std::fs::read_to_string(path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    Some(Checkpoint::read(&note).map_err(|e| format!("{}: {e}", path.display()))?)
+                }
+                None => None,
+            };
+            let tenant = match (&tenant, &outside) {
+                (None, Some(c)) => c.tenant.clone(),
+                (given, _) => tenant_of(given.as_deref())?,
+            };
+            if let Some(c) = outside.as_ref().filter(|c| c.tenant != tenant) {
+                return Err(format!("the checkpoint is of {}, not of {tenant}", c.tenant).into());
+            }
+            let keys = match (key, config.checkpoint_key(false)?) {
+                (Some(text), _) => vec![Verifier::parse(&text).map_err(|e| format!("--key: {e}"))?],
+                (None, Some(own)) => vec![own.verifier()],
+                (None, None) => {
+                    eprintln!(
+                        "signatures checked with the keys the database registered; pin one with --key"
+                    );
+                    repos.audit.keys().await?
+                }
+            };
+            let report = gotemp::audit_evidence::verify_trail(
+                &*repos.audit,
+                &tenant,
+                &keys,
+                outside.as_ref(),
+            )
+            .await?;
+            let line = match json {
+                true => serde_json::to_string(&report)?,
+                false => gotemp::audit_evidence::describe(&tenant, &report),
+            };
+            println!("{line}");
+            match report.ok {
+                true => Ok(String::new()),
+                false => Err(format!("the audit trail of {tenant} does not verify").into()),
+            }
+        }
+        AuditCommand::Checkpoint { tenant, out } => {
+            let tenant = tenant_of(tenant.as_deref())?;
+            let latest = repos.audit.checkpoint(&tenant, None).await?;
+            let latest = latest.ok_or_else(|| format!("{tenant} has no checkpoint yet"))?;
+            match out {
+                Some(path) => {
+                    use std::io::Write as _;
+                    let mut file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    file.write_all(latest.note.as_bytes())?;
+                    file.sync_all()?;
+                    Ok(format!(
+                        "{tenant}: checkpoint of {} records written to {}",
+                        latest.size,
+                        path.display()
+                    ))
+                }
+                None => {
+                    print!("{}", latest.note);
+                    Ok(String::new())
+                }
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //! checks the committed page is what this makes, so the reference cannot fall behind the code.
 
 /// The sections' source, whose doc comments are the settings' descriptions.
-const SECTIONS: &str = include_str!("sections.rs");
+const SECTIONS: &str = concat!(include_str!("sections.rs"), "\n", include_str!("audit.rs"));
 
 /// One setting as the reference shows it.
 #[derive(Debug)]
@@ -18,6 +18,7 @@ pub(super) fn settings() -> Vec<Setting> {
     let mut settings = Vec::new();
     let (mut section, mut doc, mut rename) = (None::<String>, Vec::<String>::new(), None);
     let mut skipped = false;
+    let mut in_attribute = false;
     for line in SECTIONS.lines().map(str::trim) {
         if let Some(name) = line.strip_prefix("pub struct ") {
             let name = name.trim_end_matches(" {").trim_end_matches("Config");
@@ -29,6 +30,14 @@ pub(super) fn settings() -> Vec<Setting> {
             section = None;
         } else if let Some(text) = line.strip_prefix("///") {
             doc.push(text.trim().to_owned());
+        } else if std::mem::take(&mut in_attribute) {
+            // An attribute rustfmt spread over lines: its `rename = "…"` may be on any of them.
+            if let Some(rest) = line.strip_prefix("rename = \"") {
+                rename = rest.split('"').next().map(str::to_owned);
+            }
+            in_attribute = line != ")]";
+        } else if line == "#[serde(" {
+            in_attribute = true;
         } else if line == "#[serde(skip)]" {
             skipped = true;
         } else if line.starts_with("#[serde(") {

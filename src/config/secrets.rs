@@ -161,7 +161,7 @@ fn entropy_bits(text: &str) -> f64 {
 
 /// The settings that are secrets, or URLs that may carry credentials: each may come from the
 /// file `GOTEMP_<NAME>_FILE` names.
-pub(super) const FILE_SETTINGS: [&str; 12] = [
+pub(super) const FILE_SETTINGS: [&str; 13] = [
     "jwt_secret",
     "jwt_private_key",
     "jwt_public_key",
@@ -174,6 +174,7 @@ pub(super) const FILE_SETTINGS: [&str; 12] = [
     "cache",
     "nats_nkey",
     "event_signing_key",
+    "audit_signing_key",
 ];
 
 /// The values of `GOTEMP_<NAME>_FILE` variables, read from their files (one trailing newline

@@ -154,17 +154,19 @@ fn checkpoints_find_a_cut_tail_and_a_rewritten_history() {
         records.iter().map(|r| (r.seq, r.hash.as_str())).collect();
     let verifier = key.verifier();
     assert_eq!(
-        verify::verify_checkpoint(&cp, Some(&verifier), &held, 4),
+        verify::verify_checkpoint(&cp, std::slice::from_ref(&verifier), &held, 4),
         Ok(true)
     );
-    let cut = verify::verify_checkpoint(&cp, Some(&verifier), &held, 3).unwrap_err();
+    let cut =
+        verify::verify_checkpoint(&cp, std::slice::from_ref(&verifier), &held, 3).unwrap_err();
     assert_eq!((cut.seq, cut.reason), (4, BreakReason::Truncated));
     let mut rewritten = held.clone();
     rewritten.insert(4, GENESIS);
-    let at = verify::verify_checkpoint(&cp, Some(&verifier), &rewritten, 4).unwrap_err();
+    let at =
+        verify::verify_checkpoint(&cp, std::slice::from_ref(&verifier), &rewritten, 4).unwrap_err();
     assert_eq!((at.seq, at.reason), (4, BreakReason::Changed));
     let other = CheckpointKey::generate().verifier();
-    let at = verify::verify_checkpoint(&cp, Some(&other), &held, 4).unwrap_err();
+    let at = verify::verify_checkpoint(&cp, std::slice::from_ref(&other), &held, 4).unwrap_err();
     assert_eq!(at.reason, BreakReason::BadSignature);
 }
 

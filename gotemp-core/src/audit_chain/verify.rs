@@ -1,6 +1,6 @@
 //! Recomputing a chain: the first record that breaks it, and how.
 
-use super::{Checkpoint, GENESIS, Verifier, record_hash};
+use super::{Checkpoint, GENESIS, NoteError, Verifier, record_hash};
 use crate::entities::AuditRecord;
 use crate::error::Result;
 use crate::ports::AuditRepository;
@@ -24,6 +24,19 @@ pub enum BreakReason {
     Truncated,
     /// A checkpoint's signature does not verify with the deployment's key.
     BadSignature,
+}
+
+impl BreakReason {
+    /// The reason as the reports name it (`out_of_order`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Changed => "changed",
+            Self::Missing => "missing",
+            Self::OutOfOrder => "out_of_order",
+            Self::Truncated => "truncated",
+            Self::BadSignature => "bad_signature",
+        }
+    }
 }
 
 /// The first place a chain breaks.
@@ -141,24 +154,26 @@ fn broken(seq: i64, reason: BreakReason, detail: String) -> Break {
     }
 }
 
-/// Checks `checkpoint` against the chain: its signature (when `verifier` is known), and the
-/// hash of its record `size` when that record is in `held` (seq → hash) — a chain that ends
-/// before it was cut (`head` is its last seq).
+/// Checks `checkpoint` against the chain: its signature by one of `keys` (unless none is
+/// given), and the hash of its record `size` when that record is in `held` (seq → hash) — a
+/// chain that ends before it was cut (`head` is its last seq).
 pub fn verify_checkpoint(
     checkpoint: &Checkpoint,
-    verifier: Option<&Verifier>,
+    keys: &[Verifier],
     held: &HashMap<i64, &str>,
     head: i64,
 ) -> std::result::Result<bool, Break> {
     let size = checkpoint.size;
-    if let Some(verifier) = verifier {
-        verifier.open(&checkpoint.note).map_err(|e| {
-            broken(
-                size,
-                BreakReason::BadSignature,
-                format!("checkpoint {size}: {e}"),
-            )
-        })?;
+    if !keys.is_empty() && !keys.iter().any(|k| k.open(&checkpoint.note).is_ok()) {
+        // Said as the key it names would say it: changed after signing, or by no known key.
+        let why = (keys.iter())
+            .map(|k| k.open(&checkpoint.note))
+            .find_map(|r| r.err().filter(|e| !matches!(e, NoteError::NotSignedBy(_))));
+        let detail = match why {
+            Some(e) => format!("checkpoint {size}: {e}"),
+            None => format!("checkpoint {size} is signed by none of the deployment's keys"),
+        };
+        return Err(broken(size, BreakReason::BadSignature, detail));
     }
     if size > head {
         return Err(broken(
@@ -187,7 +202,7 @@ pub const DEFAULT_VERIFY_RECORDS: u32 = 10_000;
 pub const MAX_VERIFY_RECORDS: u32 = 100_000;
 
 /// Verifies `tenant`'s chain from `from_seq` (1: from its start), reading at most `limit`
-/// records: every record, every stored checkpoint in that range (signatures with `verifier`),
+/// records: every record, every stored checkpoint in that range (signatures by one of `keys`),
 /// and, once the head is reached, that no stored or `outside` checkpoint is longer than the
 /// chain.
 pub async fn verify_chain(
@@ -195,7 +210,7 @@ pub async fn verify_chain(
     tenant: &TenantId,
     from_seq: i64,
     limit: u32,
-    verifier: Option<&Verifier>,
+    keys: &[Verifier],
     outside: Option<&Checkpoint>,
 ) -> Result<Verification> {
     let from_seq = from_seq.max(1);
@@ -249,7 +264,7 @@ pub async fn verify_chain(
         }
     }
     for checkpoint in &checkpoints {
-        match verify_checkpoint(checkpoint, verifier, &held, last) {
+        match verify_checkpoint(checkpoint, keys, &held, last) {
             Ok(true) => report.checkpoints_verified += 1,
             Ok(false) => {}
             Err(at) => return Ok(report.broken_at(at)),

@@ -1,6 +1,6 @@
 //! The audit trail's storage, and what it keeps of the messages it could not store.
 
-use crate::audit_chain::{ChainHead, Checkpoint};
+use crate::audit_chain::{ChainHead, Checkpoint, Verifier};
 use crate::entities::{AuditFilter, AuditRecord, BucketCount};
 use crate::error::Result;
 use crate::event::AuditEvent;
@@ -70,6 +70,10 @@ pub trait AuditRepository: Send + Sync {
     async fn checkpoint(&self, tenant: &TenantId, size: Option<i64>) -> Result<Option<Checkpoint>>;
     /// `tenant`'s checkpoints of `from` to `to` records (inclusive), by size, at most 1,000.
     async fn checkpoints(&self, tenant: &TenantId, from: i64, to: i64) -> Result<Vec<Checkpoint>>;
+    /// Registers the public key checkpoints are signed with (again: nothing changes).
+    async fn register_key(&self, verifier: &Verifier) -> Result<()>;
+    /// Every key registered, oldest first: the keys a checkpoint's signature is checked with.
+    async fn keys(&self) -> Result<Vec<Verifier>>;
     /// How the records are kept, for start-up logs and readiness reports: `table`,
     /// `hypertable` (TimescaleDB), or `off`.
     fn storage_kind(&self) -> &'static str {

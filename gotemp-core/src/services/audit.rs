@@ -11,6 +11,8 @@ use crate::values::{self, TenantId};
 use chrono::Duration;
 use std::sync::Arc;
 
+mod chain;
+
 /// Most buckets one count may return; bounds the work of a request over a long range.
 pub const MAX_BUCKETS: i64 = 10_000;
 

@@ -44,6 +44,25 @@ fn record(r: AuditRecord) -> pb::AuditRecord {
         performed_by: r.performed_by,
         object_detail: Some(to_value(r.object_detail)),
         trace_id: r.trace_id,
+        seq: r.seq,
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+    }
+}
+
+fn verification(v: gotemp_core::audit_chain::Verification) -> pb::VerifyAuditChainResponse {
+    pb::VerifyAuditChainResponse {
+        ok: v.ok,
+        verified_from_seq: v.verified_from_seq,
+        verified_to_seq: v.verified_to_seq,
+        head_seq: v.head_seq,
+        next_from_seq: v.next_from_seq,
+        checkpoints_verified: v.checkpoints_verified,
+        broken: v.broken.map(|b| pb::ChainBreak {
+            seq: b.seq,
+            reason: b.reason.as_str().to_owned(),
+            detail: b.detail,
+        }),
     }
 }
 
@@ -84,6 +103,57 @@ fn dead_letter(d: gotemp_core::ports::DeadLetter) -> pb::DeadLetter {
 
 #[tonic::async_trait]
 impl pb::audit_service_server::AuditService for AuditGrpc {
+    async fn verify_audit_chain(
+        &self,
+        request: Request<pb::VerifyAuditChainRequest>,
+    ) -> std::result::Result<Response<pb::VerifyAuditChainResponse>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let q = request.into_inner();
+        let from_seq = (q.from_seq != 0).then_some(q.from_seq);
+        let limit = (q.limit != 0).then_some(q.limit);
+        let report = self
+            .audit
+            .verify(&actor, from_seq, limit)
+            .await
+            .or_status()?;
+        Ok(Response::new(verification(report)))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        request: Request<pb::GetCheckpointRequest>,
+    ) -> std::result::Result<Response<pb::Checkpoint>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let size = request.into_inner().size;
+        let size = (size != 0).then_some(size);
+        let c = self.audit.checkpoint(&actor, size).await.or_status()?;
+        Ok(Response::new(pb::Checkpoint {
+            tenant: c.tenant.to_string(),
+            size: c.size,
+            hash: c.hash,
+            time: timestamp(c.time),
+            prev_size: c.prev.map(|(size, _)| size),
+            note: c.note,
+        }))
+    }
+
+    async fn get_checkpoint_keys(
+        &self,
+        request: Request<pb::GetCheckpointKeysRequest>,
+    ) -> std::result::Result<Response<pb::GetCheckpointKeysResponse>, Status> {
+        let actor = self.auth.caller(&request).await?;
+        let keys = self.audit.checkpoint_keys(&actor).await.or_status()?;
+        Ok(Response::new(pb::GetCheckpointKeysResponse {
+            keys: (keys.into_iter())
+                .map(|k| pb::CheckpointKey {
+                    name: k.name().to_owned(),
+                    key_id: k.key_id(),
+                    verifier: k.to_string(),
+                })
+                .collect(),
+        }))
+    }
+
     async fn list_dead_letters(
         &self,
         request: Request<pb::ListDeadLettersRequest>,

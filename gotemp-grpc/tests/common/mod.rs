@@ -81,6 +81,10 @@ pub fn user_service(storage: &str) -> Vec<(&str, &str)> {
         ("GOTEMP_STORAGE", storage),
         ("GOTEMP_SERVICES", "user"),
         ("GOTEMP_JWT_SECRET", SECRET),
+        (
+            "GOTEMP_AUDIT_SIGNING_KEY",
+            gotemp_testing::AUDIT_SIGNING_KEY,
+        ),
         ("GOTEMP_ADMIN_PASSWORD", "ops password of the tests"),
         ("GOTEMP_SEED", "true"),
     ]

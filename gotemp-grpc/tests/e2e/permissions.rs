@@ -34,6 +34,9 @@ fn allowed(who: Who, rpc: &str) -> bool {
         "GetAuditRecord" | "ListAuditRecords" | "CountAuditRecords" => {
             matches!(who, Admin | Auditor)
         }
+        "VerifyAuditChain" | "GetCheckpoint" | "GetCheckpointKeys" => {
+            matches!(who, Admin | Auditor)
+        }
         // Parked messages may hold anything a publisher sent: administrators only.
         "ListDeadLetters" | "ReplayDeadLetter" => who == Admin,
         _ if read => who != Nobody,

@@ -254,6 +254,30 @@ pub async fn every_protected_rpc_on(
             ),
         ),
         (
+            "VerifyAuditChain",
+            done(
+                c.audit()
+                    .verify_audit_chain(audit::VerifyAuditChainRequest::default())
+                    .await,
+            ),
+        ),
+        (
+            "GetCheckpoint",
+            done(
+                c.audit()
+                    .get_checkpoint(audit::GetCheckpointRequest::default())
+                    .await,
+            ),
+        ),
+        (
+            "GetCheckpointKeys",
+            done(
+                c.audit()
+                    .get_checkpoint_keys(audit::GetCheckpointKeysRequest::default())
+                    .await,
+            ),
+        ),
+        (
             "ListDeadLetters",
             done(
                 c.audit()

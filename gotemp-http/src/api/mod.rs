@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod audit;
+mod audit_chain;
 mod auth;
 mod customers;
 mod hierarchy;
@@ -113,6 +114,9 @@ fn common_routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(audit::get_audit))
         .routes(routes!(audit::list_dead_letters))
         .routes(routes!(audit::replay_dead_letter))
+        .routes(routes!(audit_chain::verify_audit))
+        .routes(routes!(audit_chain::get_checkpoint))
+        .routes(routes!(audit_chain::checkpoint_key))
         .merge(hierarchy::routes())
 }
 

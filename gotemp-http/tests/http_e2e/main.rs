@@ -5,6 +5,7 @@
 
 mod access;
 mod audit;
+mod audit_chain;
 mod auth;
 mod dead_letters;
 mod hierarchy;

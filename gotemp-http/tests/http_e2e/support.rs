@@ -286,6 +286,9 @@ pub fn protected_routes() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("GET", "/v1/audit", None),
         ("GET", "/v1/audit/1", None),
         ("GET", "/v1/audit/buckets", None),
+        ("GET", "/v1/audit/verify", None),
+        ("GET", "/v1/audit/checkpoints", None),
+        ("GET", "/v1/audit/checkpoints/key", None),
     ]
 }
 

@@ -38,6 +38,14 @@ CREATE TABLE audit_chains (
     checkpoint_at   TIMESTAMPTZ
 );
 
+-- The public keys checkpoints were signed with (<name>+<id>+<key>), each registered by the
+-- process that signs with it: checkpoints of every key ever used still verify after a rotation.
+CREATE TABLE audit_keys (
+    key_id     TEXT PRIMARY KEY,
+    verifier   TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
 -- Signed checkpoints (C2SP signed notes), kept as signed.
 CREATE TABLE audit_checkpoints (
     tenant_id  TEXT        NOT NULL,
@@ -63,7 +71,7 @@ BEGIN
                        'WITH CHECK (current_user = ''gotemp_cross_tenant'')', t);
     END LOOP;
 END $$;
-GRANT SELECT, INSERT, UPDATE, DELETE ON audit_chains, audit_checkpoints
+GRANT SELECT, INSERT, UPDATE, DELETE ON audit_chains, audit_checkpoints, audit_keys
     TO gotemp_data, gotemp_cross_tenant;
 
 -- Insert-only: a record once stored is never updated or deleted, except on gotemp's own two

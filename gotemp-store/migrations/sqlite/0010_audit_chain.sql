@@ -21,6 +21,14 @@ CREATE TABLE audit_chains (
     checkpoint_at   INTEGER
 );
 
+-- The public keys checkpoints were signed with (<name>+<id>+<key>), each registered by the
+-- process that signs with it: checkpoints of every key ever used still verify after a rotation.
+CREATE TABLE audit_keys (
+    key_id     TEXT PRIMARY KEY,
+    verifier   TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
 -- Signed checkpoints (C2SP signed notes), kept as signed.
 CREATE TABLE audit_checkpoints (
     tenant_id  TEXT    NOT NULL,

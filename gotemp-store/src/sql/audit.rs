@@ -4,7 +4,7 @@ use crate::sql::rows::audit_columns;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use gotemp_core::Result;
-use gotemp_core::audit_chain::{ChainHead, Checkpoint};
+use gotemp_core::audit_chain::{ChainHead, Checkpoint, Verifier};
 use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
@@ -221,6 +221,39 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
 
     async fn checkpoints(&self, tenant: &TenantId, from: i64, to: i64) -> Result<Vec<Checkpoint>> {
         self.checkpoints_of(tenant, (from, to), 1_000, false).await
+    }
+
+    async fn register_key(&self, verifier: &Verifier) -> Result<()> {
+        let statement = sqlx::query(
+            "INSERT INTO audit_keys (key_id, verifier, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key_id) DO NOTHING",
+        )
+        .arg(verifier.key_id())
+        .arg(verifier.to_string())
+        .arg(gotemp_core::values::now());
+        self.execute_in(Scope::CrossTenant, statement)
+            .await
+            .map(drop)
+    }
+
+    async fn keys(&self) -> Result<Vec<Verifier>> {
+        let rows: Vec<D::NoteRow> = sqlx::query_as(
+            "SELECT verifier AS note FROM audit_keys ORDER BY created_at, key_id LIMIT 100",
+        )
+        .fetch_all(D::on_connection(
+            &mut *self.reader(Scope::CrossTenant).await?,
+        ))
+        .await
+        .map_err(map_sqlx)?;
+        rows.into_iter()
+            .map(|row| {
+                Verifier::parse(&Into::<String>::into(row)).map_err(|e| {
+                    gotemp_core::Error::internal(format!(
+                        "a registered audit key is unreadable: {e}"
+                    ))
+                })
+            })
+            .collect()
     }
 
     fn storage_kind(&self) -> &'static str {

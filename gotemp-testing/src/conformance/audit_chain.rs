@@ -29,7 +29,7 @@ fn events(tenant: &TenantId, n: usize) -> Vec<AuditEvent> {
 }
 
 async fn verify(r: &Repositories, tenant: &TenantId) -> Verification {
-    verify_chain(&*r.audit, tenant, 1, DEFAULT_VERIFY_RECORDS, None, None)
+    verify_chain(&*r.audit, tenant, 1, DEFAULT_VERIFY_RECORDS, &[], None)
         .await
         .expect("the chain can be read")
 }
@@ -66,7 +66,7 @@ pub async fn every_record_is_linked_per_tenant(r: &Repositories) {
         assert_eq!((head.size, &head.hash), (n, &chain[n as usize - 1].hash));
     }
     // Resumed from the middle, it checks the rest against the record before it.
-    let tail = verify_chain(&*r.audit, &ducks, 4, 2, None, None)
+    let tail = verify_chain(&*r.audit, &ducks, 4, 2, &[], None)
         .await
         .unwrap();
     assert!(tail.ok, "{tail:?}");
@@ -158,7 +158,7 @@ pub async fn checkpoints_are_kept_in_turn(r: &Repositories) {
         r.audit.checkpoints(&tenant, 1, 8).await.unwrap(),
         vec![first, second]
     );
-    let report = verify_chain(&*r.audit, &tenant, 1, 100, Some(&signer.verifier()), None)
+    let report = verify_chain(&*r.audit, &tenant, 1, 100, &[signer.verifier()], None)
         .await
         .unwrap();
     assert!(report.ok, "{report:?}");
@@ -252,16 +252,30 @@ pub async fn tampering_is_found(r: &Repositories, db: &dyn Behind) {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
     let verifier = signer.verifier();
-    let alone = verify_chain(&*r.audit, &cut, 1, 100, Some(&verifier), None)
-        .await
-        .unwrap();
+    let alone = verify_chain(
+        &*r.audit,
+        &cut,
+        1,
+        100,
+        std::slice::from_ref(&verifier),
+        None,
+    )
+    .await
+    .unwrap();
     assert!(
         alone.ok,
         "without the outside copy the cut chain is consistent: {alone:?}"
     );
-    let report = verify_chain(&*r.audit, &cut, 1, 100, Some(&verifier), Some(&outside))
-        .await
-        .unwrap();
+    let report = verify_chain(
+        &*r.audit,
+        &cut,
+        1,
+        100,
+        std::slice::from_ref(&verifier),
+        Some(&outside),
+    )
+    .await
+    .unwrap();
     let broken = report.broken.expect("the cut is found");
     assert_eq!((broken.seq, broken.reason), (9, BreakReason::Truncated));
 
@@ -269,9 +283,16 @@ pub async fn tampering_is_found(r: &Repositories, db: &dyn Behind) {
     let mut forged = outside.clone();
     forged.note = forged.note.replacen("\n10\n", "\n8\n", 1);
     forged.size = 8;
-    let report = verify_chain(&*r.audit, &cut, 1, 100, Some(&verifier), Some(&forged))
-        .await
-        .unwrap();
+    let report = verify_chain(
+        &*r.audit,
+        &cut,
+        1,
+        100,
+        std::slice::from_ref(&verifier),
+        Some(&forged),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         report.broken.expect("bad signature").reason,
         BreakReason::BadSignature

@@ -5,7 +5,7 @@ use super::super::*;
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 46] = [
+const EVERY_SETTING: [(&str, &str); 49] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -61,6 +61,12 @@ const EVERY_SETTING: [(&str, &str); 46] = [
     ("audit_storage_pool_size", "1"),
     ("master_data_storage_pool_size", "4"),
     ("tenancy", "multi"),
+    (
+        "audit_signing_key",
+        "q83vEjRWeJ8hIyQlJicoKSorLC0uLzAxMjM0NTY3ODk=",
+    ),
+    ("audit_checkpoint_records", "250"),
+    ("audit_checkpoint_interval_secs", "30"),
 ];
 
 /// What `c` holds for each of [`EVERY_SETTING`], as text.
@@ -181,6 +187,18 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
             c.storage.master_data_pool_size.to_string(),
         ),
         ("tenancy", c.auth.tenancy.to_string()),
+        (
+            "audit_signing_key",
+            c.audit.signing_key.as_ref().map(text).unwrap_or_default(),
+        ),
+        (
+            "audit_checkpoint_records",
+            c.audit.checkpoint_records.to_string(),
+        ),
+        (
+            "audit_checkpoint_interval_secs",
+            c.audit.checkpoint_interval.as_secs().to_string(),
+        ),
     ]
 }
 
