@@ -375,6 +375,7 @@ fn with_secret(jail: &mut figment::Jail) {
     );
 }
 
+mod audit_key;
 mod every_setting;
 mod names;
 mod registration;
