@@ -1,1 +1,0 @@
-import"./Be5cUzbO.js";
