@@ -9,7 +9,9 @@
 //!
 //! For the embedded pipeline (in-process bus) on SQLite and PostgreSQL, and for NATS JetStream
 //! between the relay and the audit consumer on PostgreSQL (its own nats-server). The PostgreSQL
-//! drains are compared with the ceiling: pgbench inserting the same rows 100 at a time.
+//! drains are compared with the ceiling: pgbench inserting the same rows 100 at a time, and the
+//! in-process drain on PostgreSQL with the audit trail's hash chain (docs/audit.md) with the same
+//! drain storing plain rows (`unchained.rs`), chained ÷ plain.
 //!
 //! ```sh
 //! cargo bench --bench audit_pipeline --features postgres,nats   # GOTEMP_BENCH_EVENTS=5000
@@ -31,6 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod postgres;
+mod unchained;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Transport {
@@ -276,7 +279,8 @@ async fn main() {
         return;
     };
     // The ceiling, measured first, on a database of its own (same schema).
-    let ceiling = [1, 2].map(|clients| pgbench_ceiling(&pg.url, clients));
+    let admin = testing::as_administrator(&pg.url).await;
+    let ceiling = [1, 2].map(|clients| pgbench_ceiling(&admin, clients));
     for (clients, rows) in [1, 2].iter().zip(&ceiling) {
         match rows {
             Ok(rows) => println!(
@@ -308,7 +312,9 @@ async fn main() {
     let Some(pg) = testing::postgres_store("audit_pipeline bench").await else {
         return;
     };
-    let db = sqlx::PgPool::connect(&pg.url).await.unwrap();
+    let db = sqlx::PgPool::connect(&testing::as_administrator(&pg.url).await)
+        .await
+        .unwrap();
     let drained = measure(
         "in-process, PostgreSQL",
         pg.repos.clone(),
@@ -322,13 +328,46 @@ async fn main() {
     println!("{:<28} {}", "in-process, PostgreSQL", verdict(drained));
     pg.finish().await;
 
+    // The same drain without the chain, on a database of its own.
+    let Some(pg) = testing::postgres_store("audit_pipeline bench").await else {
+        return;
+    };
+    let db = sqlx::PgPool::connect(&testing::as_administrator(&pg.url).await)
+        .await
+        .unwrap();
+    let mut plain = pg.repos.clone();
+    plain.audit = Arc::new(unchained::Unchained {
+        inner: plain.audit.clone(),
+        db: db.clone(),
+    });
+    let unchained = measure(
+        "in-process, PG, no chain",
+        plain,
+        Transport::InProcess,
+        None,
+        Some(&db),
+        pg_events,
+    )
+    .await;
+    db.close().await;
+    println!(
+        "{:<28} with the chain ÷ without: {:.2} (drain), lag p99 {:.2} vs {:.2} ms",
+        "hash chain, PostgreSQL",
+        drained.0 / unchained.0,
+        drained.1,
+        unchained.1
+    );
+    pg.finish().await;
+
     let Some(pg) = testing::postgres_store("audit_pipeline bench").await else {
         return;
     };
     let Some(server) = NatsServer::start("audit_pipeline bench").await else {
         return;
     };
-    let db = sqlx::PgPool::connect(&pg.url).await.unwrap();
+    let db = sqlx::PgPool::connect(&testing::as_administrator(&pg.url).await)
+        .await
+        .unwrap();
     let drained = measure(
         "NATS JetStream, PostgreSQL",
         pg.repos.clone(),

@@ -16,12 +16,7 @@ use sqlx::types::chrono::{DateTime, Utc};
 /// URL) reached as the tests' administrator, outside the tenants' row-level security that holds
 /// gotemp's role: what the SQL alone costs. That URL (pgbench runs on it too), and the handler's.
 pub async fn serve(pg_url: &str) -> (String, String) {
-    let admin = gotemp_testing::configured_url(gotemp_testing::Backend::Postgres).await;
-    let admin = admin.unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let (admin, _) = admin.split_once('?').unwrap_or((&admin, ""));
-    let server = admin.rsplit_once('/').map_or(admin, |(server, _)| server);
-    let database = pg_url.rsplit_once('/').map_or("", |(_, db)| db);
-    let url = format!("{server}/{database}");
+    let url = gotemp_testing::as_administrator(pg_url).await;
     let db = sqlx::postgres::PgPoolOptions::new()
         .max_connections(16)
         .connect(&url)

@@ -41,9 +41,9 @@ mod process;
 #[cfg(feature = "postgres")]
 mod roles;
 #[cfg(feature = "postgres")]
-pub use roles::TEST_APP_ROLE;
-#[cfg(feature = "postgres")]
 use roles::{PREPARE_TEST_ROLES, TEST_OWNER, as_test_owner};
+#[cfg(feature = "postgres")]
+pub use roles::{TEST_APP_ROLE, as_administrator};
 pub mod tenants;
 #[cfg(feature = "postgres")]
 pub mod timescale;

@@ -49,3 +49,16 @@ pub(crate) fn as_test_owner(url: &str) -> String {
     };
     format!("{}{TEST_OWNER}:{TEST_OWNER}@{host}", &url[..scheme_end])
 }
+
+/// The database of `url` (a test store's, reached as its owner) reached as the tests'
+/// administrator instead: outside the tenants' row-level security, for a benchmark's own SQL (its
+/// baselines, its counts) that must see every row as the database has it.
+pub async fn as_administrator(url: &str) -> String {
+    let admin = crate::configured_url(crate::Backend::Postgres).await;
+    let admin = admin.unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let (admin, _) = admin.split_once('?').unwrap_or((&admin, ""));
+    let server = admin.rsplit_once('/').map_or(admin, |(server, _)| server);
+    let database = url.rsplit_once('/').map_or("", |(_, db)| db);
+    let database = database.split_once('?').map_or(database, |(db, _)| db);
+    format!("{server}/{database}")
+}
