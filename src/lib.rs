@@ -18,7 +18,6 @@
 //! # Ok(()) }
 //! ```
 
-pub mod audit_evidence;
 mod builder;
 mod config;
 pub mod logging;

@@ -111,6 +111,7 @@ async fn a_checkpoint_kept_outside_finds_a_tail_cut_behind_gotemps_back() {
         &file,
         &[
             "DROP TRIGGER audit_records_no_delete".into(),
+            "DROP TRIGGER audit_checkpoints_no_delete".into(),
             format!("DELETE FROM audit_records WHERE seq > {keep}"),
             format!("UPDATE audit_chains SET size = {keep}, checkpoint_size = 0"),
             "DELETE FROM audit_checkpoints".into(),

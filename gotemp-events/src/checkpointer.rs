@@ -3,8 +3,9 @@
 //! latest is older than `interval`. Runs beside the audit consumer; several processes may run
 //! one: a checkpoint is kept only if it follows the latest, so the losers' are dropped.
 
+use chrono::{DateTime, Utc};
 use gotemp_core::Result;
-use gotemp_core::audit_chain::CheckpointKey;
+use gotemp_core::audit_chain::{ChainHead, CheckpointKey};
 use gotemp_core::ports::AuditRepository;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,7 +68,8 @@ impl Checkpointer {
         }
     }
 
-    /// One round: a checkpoint of every chain that is due; how many were kept.
+    /// One round: a checkpoint of every chain that is due; how many were kept. A tenant whose
+    /// checkpoint fails is said and skipped: the others are still signed.
     pub async fn run_once(&self) -> Result<u32> {
         let now = gotemp_core::values::now();
         let interval =
@@ -79,21 +81,28 @@ impl Checkpointer {
             if grown < self.settings.records as i64 && !stale {
                 continue;
             }
-            let prev = match head.checkpoint_size {
-                0 => None,
-                size => self.repo.checkpoint(&head.tenant, Some(size)).await?,
-            };
-            let checkpoint =
-                self.key
-                    .checkpoint(&head.tenant, head.size, &head.hash, now, prev.as_ref());
-            if self
-                .repo
-                .add_checkpoint(&checkpoint, head.checkpoint_size)
-                .await?
-            {
-                tracing::debug!(tenant = %head.tenant, size = head.size, "audit checkpoint signed");
-                kept += 1;
+            match self.sign(&head, now).await {
+                Ok(true) => kept += 1,
+                Ok(false) => {} // another process signed it first
+                Err(e) => {
+                    tracing::warn!(tenant = %head.tenant, error = %e, "audit checkpoint not signed");
+                }
             }
+        }
+        Ok(kept)
+    }
+
+    /// Signs `head` after the checkpoint it last had; whether it was kept.
+    async fn sign(&self, head: &ChainHead, now: DateTime<Utc>) -> Result<bool> {
+        let prev = match head.checkpoint_size {
+            0 => None,
+            size => self.repo.checkpoint(&head.tenant, Some(size)).await?,
+        };
+        let tenant = &head.tenant;
+        let checkpoint = (self.key).checkpoint(tenant, head.size, &head.hash, now, prev.as_ref());
+        let kept = (self.repo.add_checkpoint(&checkpoint, head.checkpoint_size)).await?;
+        if kept {
+            tracing::debug!(%tenant, size = head.size, "audit checkpoint signed");
         }
         Ok(kept)
     }

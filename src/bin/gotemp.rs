@@ -100,11 +100,12 @@ enum AuditCommand {
         /// shorter than it, or different up to it, is reported.
         #[arg(long)]
         checkpoint: Option<PathBuf>,
-        /// The verifier key to check signatures with (`<name>+<id>+<key>`, from
-        /// `GET /v1/audit/checkpoints/key`, pinned when the deployment started). Default: the
-        /// configured signing key's, else every key the database registered.
-        #[arg(long)]
-        key: Option<String>,
+        /// A verifier key to check signatures with (`<name>+<id>+<key>`, from
+        /// `GET /v1/audit/checkpoints/key`, pinned when the deployment started); repeat it for
+        /// every key used since (rotations). Default: the configured signing key's and every key
+        /// the database registered.
+        #[arg(long = "key")]
+        keys: Vec<String>,
         /// Prints the report as JSON (`ok`, `verified_from_seq`, `verified_to_seq`, `broken`).
         #[arg(long)]
         json: bool,
@@ -288,7 +289,7 @@ async fn audit(
         AuditCommand::Verify {
             tenant,
             checkpoint,
-            key,
+            keys,
             json,
         } => {
             let outside = match &checkpoint {
@@ -306,26 +307,29 @@ async fn audit(
             if let Some(c) = outside.as_ref().filter(|c| c.tenant != tenant) {
                 return Err(format!("the checkpoint is of {}, not of {tenant}", c.tenant).into());
             }
-            let keys = match (key, config.checkpoint_key(false)?) {
-                (Some(text), _) => vec![Verifier::parse(&text).map_err(|e| format!("--key: {e}"))?],
-                (None, Some(own)) => vec![own.verifier()],
-                (None, None) => {
+            let keys = match keys.is_empty() {
+                false => (keys.iter())
+                    .map(|text| Verifier::parse(text).map_err(|e| format!("--key {text}: {e}")))
+                    .collect::<Result<Vec<_>, _>>()?,
+                true => {
+                    // The database's keys are what whoever can write it says they are: pinned
+                    // keys are the check that does not trust it.
+                    let registered = repos.audit.keys().await?;
                     eprintln!(
-                        "signatures checked with the keys the database registered; pin one with --key"
+                        "signatures checked with the configured key and the {} key(s) the \
+                         database registered; pin keys with --key",
+                        registered.len()
                     );
-                    repos.audit.keys().await?
+                    let own = config.checkpoint_key(false)?.map(|k| k.verifier());
+                    own.into_iter().chain(registered).collect()
                 }
             };
-            let report = gotemp::audit_evidence::verify_trail(
-                &*repos.audit,
-                &tenant,
-                &keys,
-                outside.as_ref(),
-            )
-            .await?;
+            use gotemp::domain::audit_chain::verify::{MAX_VERIFY_RECORDS, verify_trail};
+            let (audit, window) = (&*repos.audit, MAX_VERIFY_RECORDS);
+            let report = verify_trail(audit, &tenant, window, &keys, outside.as_ref()).await?;
             let line = match json {
                 true => serde_json::to_string(&report)?,
-                false => gotemp::audit_evidence::describe(&tenant, &report),
+                false => report.describe(&tenant),
             };
             println!("{line}");
             match report.ok {

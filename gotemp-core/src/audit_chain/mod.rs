@@ -22,6 +22,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
+use std::borrow::Cow;
 use uuid::Uuid;
 
 /// The `prev_hash` of a chain's first record: 32 zero bytes, in hex.
@@ -88,10 +89,60 @@ struct Canonical<'a> {
     action_type: &'a str,
     object_name: &'a str,
     object_id: &'a str,
-    performed_by: i64,
-    object_detail: &'a Value,
+    performed_by: Value,
+    object_detail: Cow<'a, Value>,
     trace_id: Option<&'a str>,
     prev_hash: &'a str,
+}
+
+/// The largest integer an IEEE 754 double holds exactly (2^53).
+const EXACT: u64 = 1 << 53;
+
+/// An integer as the chain hashes it: a number within ±2^53; beyond, where RFC 8785's double
+/// form would round it (so two values could hash alike), the string of its digits.
+fn exact_integer(n: i64) -> Value {
+    match n.unsigned_abs() <= EXACT {
+        true => Value::from(n),
+        false => Value::String(n.to_string()),
+    }
+}
+
+/// `value` with every integer beyond ±2^53 written as the string of its digits (see
+/// [`exact_integer`]); borrowed when it holds none.
+fn exact_numbers(value: &Value) -> Cow<'_, Value> {
+    fn big(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => {
+                n.as_u64().is_some_and(|n| n > EXACT)
+                    || n.as_i64().is_some_and(|n| n.unsigned_abs() > EXACT)
+            }
+            Value::Array(items) => items.iter().any(big),
+            Value::Object(fields) => fields.values().any(big),
+            _ => false,
+        }
+    }
+    fn rewrite(v: &Value) -> Value {
+        match v {
+            Value::Number(n)
+                if n.as_u64().is_some_and(|n| n > EXACT)
+                    || n.as_i64().is_some_and(|n| n.unsigned_abs() > EXACT) =>
+            {
+                Value::String(n.to_string())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(rewrite).collect()),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), rewrite(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    match big(value) {
+        true => Cow::Owned(rewrite(value)),
+        false => Cow::Borrowed(value),
+    }
 }
 
 impl Canonical<'_> {
@@ -123,8 +174,8 @@ pub fn event_hash(event: &AuditEvent, recorded_at: DateTime<Utc>, prev_hash: &st
         action_type: event.action_type.as_str(),
         object_name: &event.object_name,
         object_id: &event.object_id,
-        performed_by: event.performed_by,
-        object_detail: &event.object_detail,
+        performed_by: exact_integer(event.performed_by),
+        object_detail: exact_numbers(&event.object_detail),
         trace_id: event.trace_id(),
         prev_hash,
     }
@@ -145,8 +196,8 @@ pub fn record_hash(tenant: &TenantId, record: &AuditRecord) -> String {
         action_type: record.action_type.as_str(),
         object_name: &record.object_name,
         object_id: &record.object_id,
-        performed_by: record.performed_by,
-        object_detail: &record.object_detail,
+        performed_by: exact_integer(record.performed_by),
+        object_detail: exact_numbers(&record.object_detail),
         trace_id: record.trace_id.as_deref(),
         prev_hash: &record.prev_hash,
     }

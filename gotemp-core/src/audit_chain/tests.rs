@@ -44,6 +44,7 @@ fn check(records: &[AuditRecord]) -> std::result::Result<i64, Break> {
         from_seq: 1,
         prev_hash: GENESIS,
         records,
+        after: &[],
     })
 }
 
@@ -166,6 +167,8 @@ fn checkpoints_find_a_cut_tail_and_a_rewritten_history() {
         verify::verify_checkpoint(&cp, std::slice::from_ref(&verifier), &rewritten, 4).unwrap_err();
     assert_eq!((at.seq, at.reason), (4, BreakReason::Changed));
     let other = CheckpointKey::generate().verifier();
+    let at = verify::verify_checkpoint(&cp, &[], &held, 4).unwrap_err();
+    assert_eq!(at.reason, BreakReason::BadSignature, "no key: not trusted");
     let at = verify::verify_checkpoint(&cp, std::slice::from_ref(&other), &held, 4).unwrap_err();
     assert_eq!(at.reason, BreakReason::BadSignature);
 }
@@ -181,4 +184,18 @@ fn weak_or_malformed_keys_are_refused() {
     let again = CheckpointKey::from_seed_text(&key.seed_text()).unwrap();
     assert_eq!(again.verifier(), key.verifier());
     assert!(!format!("{key:?}").contains(&key.seed_text()));
+}
+
+#[test]
+fn integers_beyond_double_precision_still_change_the_hash() {
+    let mut a = chain(1).remove(0);
+    a.object_detail = json!({"account": 9_007_199_254_740_993_i64, "small": 42});
+    let before = record_hash(&tenant(), &a);
+    // 2^53 + 1 and 2^53 + 2 are one double apart: as doubles they would hash alike.
+    a.object_detail["account"] = json!(9_007_199_254_740_994_i64);
+    assert_ne!(record_hash(&tenant(), &a), before);
+    a.performed_by = i64::MAX;
+    let big = record_hash(&tenant(), &a);
+    a.performed_by = i64::MAX - 1;
+    assert_ne!(record_hash(&tenant(), &a), big);
 }

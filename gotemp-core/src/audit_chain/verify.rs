@@ -83,12 +83,14 @@ pub struct Segment<'a> {
     pub prev_hash: &'a str,
     /// The records from `from_seq` on, ordered by seq.
     pub records: &'a [AuditRecord],
+    /// Records after them, read ahead only to recognise a record moved across the end.
+    pub after: &'a [AuditRecord],
 }
 
 /// Checks every record of `segment`: its hash, its seq and its link to the one before it.
 /// The last seq intact, or the first break.
 pub fn verify_segment(segment: &Segment<'_>) -> std::result::Result<i64, Break> {
-    let hashes: HashMap<&str, i64> = (segment.records.iter())
+    let hashes: HashMap<&str, i64> = (segment.records.iter().chain(segment.after))
         .map(|r| (r.hash.as_str(), r.seq))
         .collect();
     let (mut expected, mut prev) = (segment.from_seq, segment.prev_hash);
@@ -154,8 +156,8 @@ fn broken(seq: i64, reason: BreakReason, detail: String) -> Break {
     }
 }
 
-/// Checks `checkpoint` against the chain: its signature by one of `keys` (unless none is
-/// given), and the hash of its record `size` when that record is in `held` (seq → hash) — a
+/// Checks `checkpoint` against the chain: its signature by one of `keys` (with none, it is
+/// not trusted), and the hash of its record `size` when that record is in `held` (seq → hash) — a
 /// chain that ends before it was cut (`head` is its last seq).
 pub fn verify_checkpoint(
     checkpoint: &Checkpoint,
@@ -164,7 +166,7 @@ pub fn verify_checkpoint(
     head: i64,
 ) -> std::result::Result<bool, Break> {
     let size = checkpoint.size;
-    if !keys.is_empty() && !keys.iter().any(|k| k.open(&checkpoint.note).is_ok()) {
+    if !keys.iter().any(|k| k.open(&checkpoint.note).is_ok()) {
         // Said as the key it names would say it: changed after signing, or by no known key.
         let why = (keys.iter())
             .map(|k| k.open(&checkpoint.note))
@@ -200,11 +202,14 @@ pub fn verify_checkpoint(
 pub const DEFAULT_VERIFY_RECORDS: u32 = 10_000;
 /// Most records one verification reads: the bound on the work one call makes.
 pub const MAX_VERIFY_RECORDS: u32 = 100_000;
+/// Records read per round trip: a verification holds one page of records in memory, and the
+/// seqs and hashes of those it checked.
+const PAGE: u32 = 500;
 
 /// Verifies `tenant`'s chain from `from_seq` (1: from its start), reading at most `limit`
-/// records: every record, every stored checkpoint in that range (signatures by one of `keys`),
-/// and, once the head is reached, that no stored or `outside` checkpoint is longer than the
-/// chain.
+/// records a page at a time: every record, every stored checkpoint in that range (signatures by
+/// one of `keys`; with none, no checkpoint verifies), `outside` when its size falls in that range,
+/// and, once the head is reached, that no stored or `outside` checkpoint is longer than the chain.
 pub async fn verify_chain(
     repo: &dyn AuditRepository,
     tenant: &TenantId,
@@ -215,16 +220,16 @@ pub async fn verify_chain(
 ) -> Result<Verification> {
     let from_seq = from_seq.max(1);
     let limit = limit.clamp(1, MAX_VERIFY_RECORDS);
-    let head = repo.chain_head(tenant).await?;
-    let head_seq = head.as_ref().map_or(0, |h| h.size);
-    let prev_hash = match from_seq {
+    // Read before the records, so what is stored or signed while the check runs can only be
+    // behind them: never mistaken for a cut.
+    let head_seq = repo.chain_head(tenant).await?.map_or(0, |h| h.size);
+    let latest = repo.checkpoint(tenant, None).await?;
+    let mut prev = match from_seq {
         1 => GENESIS.to_owned(),
         n => (repo.chain(tenant, n - 1, 1).await?.into_iter())
             .find(|r| r.seq == n - 1)
             .map_or_else(String::new, |r| r.hash),
     };
-    let records = repo.chain(tenant, from_seq, limit).await?;
-    let reached_end = records.len() < limit as usize;
     let mut report = Verification {
         ok: true,
         verified_from_seq: from_seq,
@@ -234,40 +239,58 @@ pub async fn verify_chain(
         checkpoints_verified: 0,
         broken: None,
     };
-    let segment = Segment {
-        tenant,
-        from_seq,
-        prev_hash: &prev_hash,
-        records: &records,
-    };
-    let to = match verify_segment(&segment) {
-        Ok(to) => to,
-        Err(at) => return Ok(report.broken_at(at)),
-    };
-    report.verified_to_seq = to;
+    let mut held: HashMap<i64, String> = HashMap::new();
+    let (mut read, mut reached_end) = (0u32, false);
+    while read < limit && !reached_end {
+        let want = PAGE.min(limit - read);
+        let expected = report.verified_to_seq + 1;
+        // One record more than is checked: a record moved across the page's end is still seen.
+        let mut page = repo.chain(tenant, expected, want + 1).await?;
+        let after = page.split_off(page.len().min(want as usize));
+        reached_end = page.len() < want as usize;
+        read += want;
+        let segment = Segment {
+            tenant,
+            from_seq: expected,
+            prev_hash: &prev,
+            records: &page,
+            after: &after,
+        };
+        match verify_segment(&segment) {
+            Ok(to) => report.verified_to_seq = to,
+            Err(at) => {
+                let intact = at.seq - 1;
+                return Ok(report.broken_at(at, intact));
+            }
+        }
+        if let Some(last) = page.last() {
+            prev.clone_from(&last.hash);
+        }
+        held.extend(page.into_iter().map(|r| (r.seq, r.hash)));
+    }
+    let to = report.verified_to_seq;
     // The last seq the store holds, when this read reached it: a checkpoint or head beyond it
     // means the tail was cut.
     let last = if reached_end { to } else { i64::MAX };
-    let held: HashMap<i64, &str> = records.iter().map(|r| (r.seq, r.hash.as_str())).collect();
-    let mut checkpoints = repo.checkpoints(tenant, from_seq, to.max(from_seq)).await?;
-    if reached_end {
-        checkpoints.extend(repo.checkpoint(tenant, None).await?);
-        checkpoints.extend(outside.cloned());
-        checkpoints.sort_by(|a, b| (a.size, &a.note).cmp(&(b.size, &b.note)));
-        checkpoints.dedup();
-        if head_seq > last {
-            return Ok(report.broken_at(broken(
-                last + 1,
-                BreakReason::Truncated,
-                format!("the chain's head says {head_seq} records, and the chain ends at {last}"),
-            )));
-        }
+    if head_seq > last {
+        let detail =
+            format!("the chain's head says {head_seq} records, and the chain ends at {last}");
+        return Ok(report.broken_at(broken(last + 1, BreakReason::Truncated, detail), to));
     }
+    let mut checkpoints = repo.checkpoints(tenant, from_seq, to.max(from_seq)).await?;
+    checkpoints.extend(latest.filter(|_| reached_end));
+    checkpoints.extend(outside.cloned());
+    checkpoints.sort_by(|a, b| (a.size, &a.note).cmp(&(b.size, &b.note)));
+    checkpoints.dedup();
+    let held: HashMap<i64, &str> = held
+        .iter()
+        .map(|(seq, hash)| (*seq, hash.as_str()))
+        .collect();
     for checkpoint in &checkpoints {
         match verify_checkpoint(checkpoint, keys, &held, last) {
             Ok(true) => report.checkpoints_verified += 1,
             Ok(false) => {}
-            Err(at) => return Ok(report.broken_at(at)),
+            Err(at) => return Ok(report.broken_at(at, to)),
         }
     }
     if !reached_end {
@@ -277,10 +300,58 @@ pub async fn verify_chain(
 }
 
 impl Verification {
-    fn broken_at(mut self, at: Break) -> Self {
+    /// The report of a break at `at`, the records up to `intact` (at most) having held.
+    fn broken_at(mut self, at: Break, intact: i64) -> Self {
         self.ok = false;
-        self.verified_to_seq = (at.seq - 1).max(self.verified_from_seq - 1);
+        self.verified_to_seq = intact.min(at.seq - 1).max(self.verified_from_seq - 1);
         self.broken = Some(at);
         self
+    }
+}
+
+/// Verifies `tenant`'s whole chain, `window` records per [`verify_chain`] call: every record,
+/// every stored checkpoint, and `outside` — a checkpoint kept elsewhere, which finds a cut or
+/// rewritten history the database alone cannot show — in whichever window holds its size.
+pub async fn verify_trail(
+    repo: &dyn AuditRepository,
+    tenant: &TenantId,
+    window: u32,
+    keys: &[Verifier],
+    outside: Option<&Checkpoint>,
+) -> Result<Verification> {
+    let mut from = 1;
+    let mut checked = 0;
+    loop {
+        let mut report = verify_chain(repo, tenant, from, window, keys, outside).await?;
+        checked += report.checkpoints_verified;
+        match report.next_from_seq {
+            Some(next) if report.ok => from = next,
+            _ => {
+                report.verified_from_seq = 1;
+                report.checkpoints_verified = checked;
+                return Ok(report);
+            }
+        }
+    }
+}
+
+impl Verification {
+    /// The report in one line, for people.
+    pub fn describe(&self, tenant: &TenantId) -> String {
+        match &self.broken {
+            None if self.verified_to_seq == 0 => format!("{tenant}: the audit trail is empty"),
+            None => format!(
+                "{tenant}: verified from seq {} to {} ({} checkpoints)",
+                self.verified_from_seq, self.verified_to_seq, self.checkpoints_verified
+            ),
+            Some(at) => format!(
+                "{tenant}: BROKEN at seq {}: {} ({}); intact from seq {} to {}",
+                at.seq,
+                at.reason.as_str(),
+                at.detail,
+                self.verified_from_seq,
+                self.verified_to_seq
+            ),
+        }
     }
 }

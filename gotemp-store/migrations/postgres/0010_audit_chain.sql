@@ -25,7 +25,7 @@ END $$;
 
 -- The records still to chain (stored before this migration, or by a release without the chain):
 -- empty once chained, so a start asks cheaply whether there are any.
-CREATE INDEX audit_records_unchained ON audit_records (tenant_id) WHERE hash IS NULL;
+CREATE INDEX audit_records_unchained ON audit_records (tenant_id, action_time, id) WHERE hash IS NULL;
 
 -- Each chain's head as last extended, and its latest checkpoint. Its row is locked by the
 -- transaction that extends the chain: one writer per chain, however many audit consumers run.
@@ -41,8 +41,8 @@ CREATE TABLE audit_chains (
 -- The public keys checkpoints were signed with (<name>+<id>+<key>), each registered by the
 -- process that signs with it: checkpoints of every key ever used still verify after a rotation.
 CREATE TABLE audit_keys (
-    key_id     TEXT PRIMARY KEY,
-    verifier   TEXT NOT NULL,
+    verifier   TEXT PRIMARY KEY,
+    key_id     TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );
 
@@ -71,8 +71,14 @@ BEGIN
                        'WITH CHECK (current_user = ''gotemp_cross_tenant'')', t);
     END LOOP;
 END $$;
-GRANT SELECT, INSERT, UPDATE, DELETE ON audit_chains, audit_checkpoints, audit_keys
-    TO gotemp_data, gotemp_cross_tenant;
+-- The serving roles append and read; changing or removing what the trail holds is the owner's
+-- (migrations, chaining old records, `gotemp tenant purge`), so a serving login that is stolen
+-- cannot use the triggers' maintenance path either. (0009's default privileges granted more.)
+GRANT SELECT, INSERT, UPDATE ON audit_chains TO gotemp_data, gotemp_cross_tenant;
+GRANT SELECT, INSERT ON audit_checkpoints, audit_keys TO gotemp_data, gotemp_cross_tenant;
+REVOKE UPDATE, DELETE ON audit_checkpoints, audit_keys FROM gotemp_data, gotemp_cross_tenant;
+REVOKE DELETE ON audit_chains FROM gotemp_data, gotemp_cross_tenant;
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_records FROM gotemp_data, gotemp_cross_tenant;
 
 -- Insert-only: a record once stored is never updated or deleted, except on gotemp's own two
 -- paths, each of which says so in its transaction (gotemp.audit_maintenance): chaining the
@@ -92,6 +98,9 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END $$;
 CREATE TRIGGER audit_records_insert_only BEFORE UPDATE OR DELETE ON audit_records
+    FOR EACH ROW EXECUTE FUNCTION gotemp_audit_insert_only();
+-- Checkpoints likewise (their hash is never NULL: no update passes).
+CREATE TRIGGER audit_checkpoints_insert_only BEFORE UPDATE OR DELETE ON audit_checkpoints
     FOR EACH ROW EXECUTE FUNCTION gotemp_audit_insert_only();
 
 CREATE FUNCTION gotemp_audit_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -9,7 +9,7 @@ CREATE UNIQUE INDEX audit_records_chain_key ON audit_records (tenant_id, seq);
 
 -- The records still to chain (stored before this migration, or by a release without the chain):
 -- empty once chained, so a start asks cheaply whether there are any.
-CREATE INDEX audit_records_unchained ON audit_records (tenant_id) WHERE hash IS NULL;
+CREATE INDEX audit_records_unchained ON audit_records (tenant_id, action_time, id) WHERE hash IS NULL;
 
 -- Each chain's head as last extended, and its latest checkpoint.
 CREATE TABLE audit_chains (
@@ -24,8 +24,8 @@ CREATE TABLE audit_chains (
 -- The public keys checkpoints were signed with (<name>+<id>+<key>), each registered by the
 -- process that signs with it: checkpoints of every key ever used still verify after a rotation.
 CREATE TABLE audit_keys (
-    key_id     TEXT PRIMARY KEY,
-    verifier   TEXT NOT NULL,
+    verifier   TEXT PRIMARY KEY,
+    key_id     TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
 
@@ -54,4 +54,14 @@ CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
 WHEN NOT EXISTS (SELECT 1 FROM audit_maintenance WHERE mode = 'archive')
 BEGIN
     SELECT RAISE(ABORT, 'audit records are insert-only: DELETE refused (docs/audit.md)');
+END;
+-- Checkpoints likewise.
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'audit checkpoints are insert-only: UPDATE refused (docs/audit.md)');
+END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+WHEN NOT EXISTS (SELECT 1 FROM audit_maintenance WHERE mode = 'archive')
+BEGIN
+    SELECT RAISE(ABORT, 'audit checkpoints are insert-only: DELETE refused (docs/audit.md)');
 END;

@@ -95,21 +95,24 @@ impl SqlStore<Postgres> {
             migrator.run(&self.pool).await.map_err(|e| {
                 Error::internal_from(format!("PostgreSQL migration failed: {e}"), e)
             })?;
-        } else if !self.crosses_tenants().await {
-            // Only the work across tenants sees every tenant's records: a role that cannot
-            // (serving API requests alone) leaves the chaining to the roles that can.
+        } else if !self.may_chain().await {
+            // Chaining changes stored records: the tables' owner's (granted nothing else may),
+            // across tenants. A serving role that does not own them leaves it to `gotemp migrate`.
             return Ok(());
         }
         self.chain_unchained().await.map(drop)
     }
 
-    /// Whether this login may take on the cross-tenant role (see docs/tenancy.md).
-    async fn crosses_tenants(&self) -> bool {
-        sqlx::query_scalar("SELECT pg_has_role(current_user, $1, 'MEMBER')")
-            .bind(CROSS_TENANT_ROLE)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap_or(false)
+    /// Whether this login may chain stored records: update the trail, across tenants.
+    async fn may_chain(&self) -> bool {
+        sqlx::query_scalar(
+            "SELECT has_table_privilege('audit_records', 'UPDATE') \
+             AND pg_has_role(current_user, $1, 'MEMBER')",
+        )
+        .bind(CROSS_TENANT_ROLE)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap_or(false)
     }
 
     /// Whether exactly the migrations of `migrator` have run on this database, successfully and

@@ -85,15 +85,19 @@ impl<D: Dialect> SqlStore<D> {
     pub(crate) async fn chain_unchained(&self) -> Result<u64> {
         let mut chained = 0;
         loop {
-            let mut tx = self.begin_write(Scope::CrossTenant).await?;
+            // Which tenant has some, read across tenants; chained in that tenant's own scope,
+            // by the tables' owner (the serving roles may not change stored records).
             let rows: Vec<D::TenantKeyRow> =
                 sqlx::query_as("SELECT tenant_id FROM audit_records WHERE hash IS NULL LIMIT 1")
-                    .fetch_all(D::on_connection(&mut tx))
+                    .fetch_all(D::on_connection(
+                        &mut *self.reader(Scope::CrossTenant).await?,
+                    ))
                     .await
                     .map_err(map_sqlx)?;
             let Some(tenant) = rows.into_iter().next().map(Into::<TenantId>::into) else {
                 return Ok(chained);
             };
+            let mut tx = self.begin_write(Scope::Tenant(&tenant)).await?;
             enter_maintenance::<D>(&mut tx, "chain").await?;
             let now = gotemp_core::values::now();
             let mut head = lock_chain(&mut tx, &tenant, now).await?;
@@ -112,7 +116,7 @@ impl<D: Dialect> SqlStore<D> {
                 let mut record: AuditRecord = row.try_into()?;
                 record.prev_hash = head.hash.clone();
                 head = head.next(record_hash(&tenant, &record));
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE audit_records SET seq = $1, prev_hash = $2, hash = $3 \
                      WHERE id = $4 AND action_time = $5",
                 )
@@ -124,6 +128,12 @@ impl<D: Dialect> SqlStore<D> {
                 .execute(D::on_connection(&mut tx))
                 .await
                 .map_err(map_sqlx)?;
+                if D::rows_affected(&done) != 1 {
+                    return Err(gotemp_core::Error::internal(format!(
+                        "chaining audit record {} of {tenant} changed no row",
+                        record.id
+                    )));
+                }
                 chained += 1;
             }
             set_head(&mut tx, &tenant, &head, now).await?;

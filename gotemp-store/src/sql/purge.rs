@@ -17,9 +17,10 @@ const TABLES: [&str; 11] = [
     "products",
     "promotions",
     "users",
-    "audit_records",
-    "audit_checkpoints",
+    // The chain's head first, as storing a record locks it first: one lock order.
     "audit_chains",
+    "audit_checkpoints",
+    "audit_records",
     "audit_dead_letters",
     "outbox",
 ];

@@ -6,7 +6,7 @@ use super::audit::ev;
 use super::year;
 use async_trait::async_trait;
 use chrono::{Duration, Utc};
-use gotemp_core::audit_chain::verify::{DEFAULT_VERIFY_RECORDS, verify_chain};
+use gotemp_core::audit_chain::verify::{DEFAULT_VERIFY_RECORDS, verify_chain, verify_trail};
 use gotemp_core::audit_chain::{BreakReason, CheckpointKey, Verification};
 use gotemp_core::event::{ActionType, AuditEvent};
 use gotemp_core::ports::Repositories;
@@ -278,6 +278,20 @@ pub async fn tampering_is_found(r: &Repositories, db: &dyn Behind) {
     .unwrap();
     let broken = report.broken.expect("the cut is found");
     assert_eq!((broken.seq, broken.reason), (9, BreakReason::Truncated));
+
+    // Checked in whichever window holds its size: a checkpoint kept outside that signed another
+    // history up to record 4 (as a rewrite from record 3 on would leave it) is found reading
+    // three records at a time, though the last window holds only records 7 and 8.
+    let other = signer.checkpoint(&cut, 4, gotemp_core::audit_chain::GENESIS, Utc::now(), None);
+    let windows = verify_trail(
+        &*r.audit,
+        &cut,
+        3,
+        std::slice::from_ref(&verifier),
+        Some(&other),
+    );
+    let broken = windows.await.unwrap().broken.expect("the rewrite is found");
+    assert_eq!((broken.seq, broken.reason), (4, BreakReason::Changed));
 
     // A checkpoint whose text was changed after signing.
     let mut forged = outside.clone();

@@ -7,6 +7,9 @@ use crate::audit_chain::verify::{DEFAULT_VERIFY_RECORDS, MAX_VERIFY_RECORDS, ver
 use crate::audit_chain::{Checkpoint, Verification, Verifier};
 use crate::error::{Error, FieldError, Result};
 
+/// Verifications running at once in this process.
+static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// `value` of `field` when it is from `min` to `max`.
 fn in_range<T: PartialOrd + std::fmt::Display>(field: &str, value: T, min: T, max: T) -> Result<T> {
     if value < min || value > max {
@@ -41,6 +44,11 @@ impl AuditService {
         let limit = limit.unwrap_or(DEFAULT_VERIFY_RECORDS);
         let limit = in_range("limit", limit, 1, MAX_VERIFY_RECORDS)?;
         let keys = self.repo.keys().await?;
+        // Each reads up to `limit` records: a few at a time per process, the others wait.
+        let _turn = VERIFYING
+            .acquire()
+            .await
+            .map_err(|_| Error::unavailable("shutting down"))?;
         verify_chain(&*self.repo, &actor.tenant, from_seq, limit, &keys, None).await
     }
 
