@@ -7,16 +7,11 @@
 use gotemp::domain::values::TenantId;
 use gotemp::{Config, Gotemp, SecretString};
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 fn gotemp(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gotemp"))
-        .env_clear()
-        .env("GOTEMP_STORAGE", url)
-        .args(args)
-        .output()
-        .expect("the gotemp command runs")
+    gotemp_testing::run_gotemp(env!("CARGO_BIN_EXE_gotemp"), url, args)
 }
 
 fn report(out: &Output) -> Value {

@@ -9,7 +9,6 @@ use gotemp::domain::entities::{AuditFilter, NewCustomer};
 use gotemp::domain::page::PageRequest;
 use gotemp::store::SqliteStore;
 use gotemp::{Gotemp, SecretString};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,12 +19,7 @@ async fn app(store: &SqliteStore) -> Gotemp {
 }
 
 fn gotemp(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_gotemp"))
-        .env_clear()
-        .env("GOTEMP_STORAGE", url)
-        .args(args)
-        .output()
-        .expect("the gotemp command runs")
+    gotemp_testing::run_gotemp(env!("CARGO_BIN_EXE_gotemp"), url, args)
 }
 
 async fn customer(app: &Gotemp, id: &str) {

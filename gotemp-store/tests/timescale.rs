@@ -82,3 +82,57 @@ async fn the_audit_trail_is_a_hypertable_bucketed_by_time_bucket() {
     assert_eq!(again, gotemp_store::postgres::AuditStorage::Hypertable);
     ts.store.close().await;
 }
+
+/// The trail's chunks are compressed a week after they fill, segmented by tenant and ordered by
+/// seq; a compressed chain still verifies and still grows.
+#[tokio::test]
+async fn compressed_chunks_keep_the_chain() {
+    let Some(ts) = timescale_store("compressed_chunks_keep_the_chain").await else {
+        return;
+    };
+    let (segment, order): (String, String) = sqlx::query_as(
+        "SELECT \
+           (SELECT attname::text FROM timescaledb_information.compression_settings \
+            WHERE hypertable_name = 'audit_records' AND segmentby_column_index = 1), \
+           (SELECT attname::text FROM timescaledb_information.compression_settings \
+            WHERE hypertable_name = 'audit_records' AND orderby_column_index = 1)",
+    )
+    .fetch_one(ts.store.pool())
+    .await
+    .expect("compression settings");
+    assert_eq!((segment.as_str(), order.as_str()), ("tenant_id", "seq"));
+    let (jobs,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM timescaledb_information.jobs \
+         WHERE hypertable_name = 'audit_records' AND proc_name = 'policy_compression'",
+    )
+    .fetch_one(ts.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(jobs, 1, "a compression policy");
+
+    audit_chain::every_record_is_linked_per_tenant(&ts.repos).await;
+    let (chunks,): (i64,) = sqlx::query_as(
+        "SELECT count(compress_chunk(c, if_not_compressed => true)) FROM show_chunks('audit_records') c",
+    )
+    .fetch_one(ts.store.pool())
+    .await
+    .expect("the chunks compress");
+    assert!(chunks >= 1);
+    let tenant = gotemp_core::values::TenantId::parse("tenant", "ducks").unwrap();
+    // New records in the compressed chunks' time range extend the chain.
+    let more = audit_chain::events(&tenant, 3);
+    assert_eq!(
+        ts.repos
+            .audit
+            .record_batch(&more, chrono::Utc::now())
+            .await
+            .unwrap(),
+        3
+    );
+    let verify = gotemp_core::audit_chain::verify::verify_chain;
+    let report = verify(&*ts.repos.audit, &tenant, 1, 100, &[], None)
+        .await
+        .unwrap();
+    assert!(report.ok && report.verified_to_seq == 9, "{report:?}");
+    ts.store.close().await;
+}

@@ -81,6 +81,30 @@ impl PgStore {
                     .map_err(map_sqlx)?;
             }
         }
+        // Chunks a week old are compressed (columnstore), each tenant's records together in
+        // chain order: what verification reads. Compression keeps rows changeable by whoever
+        // may change the table; the chain is what shows a change. Set once, by the owner.
+        let (compressed,): (bool,) = sqlx::query_as(
+            "SELECT compression_enabled FROM timescaledb_information.hypertables \
+             WHERE hypertable_name = 'audit_records'",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        if !compressed {
+            for statement in [
+                "ALTER TABLE audit_records SET (timescaledb.compress, \
+                 timescaledb.compress_segmentby = 'tenant_id', \
+                 timescaledb.compress_orderby = 'seq')",
+                "SELECT add_compression_policy('audit_records', INTERVAL '7 days', \
+                 if_not_exists => true)",
+            ] {
+                sqlx::query(statement)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_sqlx)?;
+            }
+        }
         tx.commit().await.map_err(map_sqlx)?;
         self.state.timescale.store(true, Ordering::Release);
         tracing::info!("TimescaleDB present: the audit trail is a hypertable on action_time");

@@ -16,8 +16,8 @@ fn key(name: &str) -> TenantId {
     TenantId::parse("tenant", name).expect("a tenant key")
 }
 
-/// `n` events of `tenant`, a second apart.
-fn events(tenant: &TenantId, n: usize) -> Vec<AuditEvent> {
+/// `n` new events of `tenant`, a second apart from the start of 2026.
+pub fn events(tenant: &TenantId, n: usize) -> Vec<AuditEvent> {
     (0..n)
         .map(|i| {
             let at = year(2026) + Duration::seconds(i as i64);
