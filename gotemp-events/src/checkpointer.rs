@@ -71,6 +71,11 @@ impl Checkpointer {
     /// One round: a checkpoint of every chain that is due; how many were kept. A tenant whose
     /// checkpoint fails is said and skipped: the others are still signed.
     pub async fn run_once(&self) -> Result<u32> {
+        self.round(false).await
+    }
+
+    /// A round; with `every`, of every chain that grew, due or not (the last, at a stop).
+    async fn round(&self, every: bool) -> Result<u32> {
         let now = gotemp_core::values::now();
         let interval =
             chrono::Duration::from_std(self.settings.interval).unwrap_or(chrono::Duration::MAX);
@@ -78,7 +83,7 @@ impl Checkpointer {
         for head in self.repo.unsigned_heads().await? {
             let grown = head.size - head.checkpoint_size;
             let stale = head.checkpoint_at.is_none_or(|at| now - at >= interval);
-            if grown < self.settings.records as i64 && !stale {
+            if grown < self.settings.records as i64 && !stale && !every {
                 continue;
             }
             match self.sign(&head, now).await {
@@ -117,10 +122,11 @@ impl Checkpointer {
                 if !registered {
                     registered = self.register().await;
                 }
-                if registered && let Err(e) = self.run_once().await {
+                let last = stop.is_cancelled();
+                if registered && let Err(e) = self.round(last).await {
                     tracing::warn!(error = %e, "audit checkpoints: a round failed; trying again");
                 }
-                if stop.is_cancelled() {
+                if last {
                     break;
                 }
                 tokio::select! {

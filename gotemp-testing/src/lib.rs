@@ -10,16 +10,14 @@
 //!   test's own ([`redis_server`], [`nats::NatsServer`]), a certificate authority ([`pki`]), an
 //!   OTLP receiver ([`otlp`]) and a TimescaleDB (`timescale`, feature `timescale`).
 //!
-//! Finding a backend for a test goes the same way in every test of every crate.
+//! Finding a backend goes the same way in every test of every crate, for each backend in order:
+//! the `GOTEMP_TEST_<BACKEND>_URL` variable when set; else the local service on loopback when it
+//! answers; else (feature `testcontainers`) a container when a Docker engine is present; else a
+//! loud skip that says why.
 //!
-//! For each backend, in order: the `GOTEMP_TEST_<BACKEND>_URL` variable when set; else the
-//! local service on loopback when it answers; else (feature `testcontainers`) a container when a
-//! Docker engine is present; else a loud skip that says why.
-//!
-//! A skip never passes silently: it is printed on stderr, appended to the file named by
-//! `GOTEMP_SKIP_LOG` (the test script prints that file at the end), and turned into a failure
-//! when `GOTEMP_TEST_REQUIRE` names the backend (the test script requires the services it
-//! started itself).
+//! A skip never passes silently: it is printed on stderr, appended to `GOTEMP_SKIP_LOG` (the test
+//! script prints that file at the end), and a failure when `GOTEMP_TEST_REQUIRE` names the
+//! backend (the test script requires the services it started itself).
 
 use gotemp_core::ports::Repositories;
 use std::io::Write as _;
@@ -44,6 +42,8 @@ mod roles;
 use roles::{PREPARE_TEST_ROLES, TEST_OWNER, as_test_owner};
 #[cfg(feature = "postgres")]
 pub use roles::{TEST_APP_ROLE, as_administrator};
+mod commands;
+pub use commands::{AUDIT_SIGNING_KEY, run_gotemp};
 pub mod tenants;
 #[cfg(feature = "postgres")]
 pub mod timescale;
@@ -165,21 +165,6 @@ pub fn docker_available() -> bool {
     std::env::var_os("DOCKER_HOST").is_some()
         || std::path::Path::new("/var/run/docker.sock").exists()
 }
-
-/// Runs the `gotemp` command `exe` (a test's `env!("CARGO_BIN_EXE_gotemp")`) with `args` on the
-/// database of `storage_url`, and nothing else of the test's environment.
-pub fn run_gotemp(exe: &str, storage_url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(exe)
-        .env_clear()
-        .env("GOTEMP_STORAGE", storage_url)
-        .args(args)
-        .output()
-        .expect("the gotemp command runs")
-}
-
-/// The key test servers sign the audit trail's checkpoints with (`GOTEMP_AUDIT_SIGNING_KEY`):
-/// a process storing the trail outside the embedded default refuses to start without one.
-pub const AUDIT_SIGNING_KEY: &str = "YgYHtZWc09T+bMXt7LPd4qedS3k2Gb6udofm0nglITo=";
 
 /// A store made for one test; call [`TestStore::finish`] at the end to drop what it created.
 pub struct TestStore {

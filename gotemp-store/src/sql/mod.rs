@@ -6,6 +6,7 @@
 
 mod audit;
 pub(crate) mod chain;
+pub(crate) mod checkpoints;
 mod dialect;
 pub(crate) mod error;
 pub(crate) mod links;

@@ -33,7 +33,7 @@ macro_rules! dialect_rows {
         type TenantRow = $crate::sql::tenants::TenantRow<$time>;
         type Number = $crate::sql::rows::Number;
         type ChainHeadRow = $crate::sql::chain::ChainHeadRow<$time>;
-        type NoteRow = $crate::sql::chain::NoteRow;
+        type NoteRow = $crate::sql::checkpoints::NoteRow;
         type TenantKeyRow = $crate::sql::chain::TenantKeyRow;
         type EventIdRow = $crate::sql::chain::EventIdRow;
     };

@@ -165,6 +165,28 @@ pub async fn checkpoints_are_kept_in_turn(r: &Repositories) {
     assert_eq!(report.checkpoints_verified, 2);
 }
 
+/// `tenant`'s records, stored before the chain existed, were chained from the oldest (at least
+/// `at_least` of them) at the first start after it, and verify.
+pub async fn chained_from_the_oldest_record(r: &Repositories, tenant: &TenantId, at_least: i64) {
+    let chained = verify(r, tenant).await;
+    assert!(chained.ok, "{chained:?}");
+    assert_eq!(chained.verified_to_seq, chained.head_seq);
+    assert!(chained.head_seq >= at_least, "{chained:?}");
+    let every = gotemp_core::page::PageSpec::first(500);
+    let trail = r
+        .audit
+        .list(tenant, &Default::default(), &every)
+        .await
+        .unwrap();
+    let oldest = trail.items.iter().map(|r| r.action_time).min();
+    let first = r.audit.chain(tenant, 1, 1).await.unwrap();
+    assert_eq!(
+        first.first().map(|r| r.action_time),
+        oldest,
+        "the oldest is first"
+    );
+}
+
 /// Statements run on the store's database behind gotemp's back, as someone with write access
 /// to it would.
 #[async_trait]
