@@ -110,12 +110,13 @@ fn exact_integer(n: i64) -> Value {
 /// `value` with every integer beyond ±2^53 written as the string of its digits (see
 /// [`exact_integer`]); borrowed when it holds none.
 fn exact_numbers(value: &Value) -> Cow<'_, Value> {
+    fn beyond(n: &serde_json::Number) -> bool {
+        n.as_u64().is_some_and(|n| n > EXACT)
+            || n.as_i64().is_some_and(|n| n.unsigned_abs() > EXACT)
+    }
     fn big(v: &Value) -> bool {
         match v {
-            Value::Number(n) => {
-                n.as_u64().is_some_and(|n| n > EXACT)
-                    || n.as_i64().is_some_and(|n| n.unsigned_abs() > EXACT)
-            }
+            Value::Number(n) => beyond(n),
             Value::Array(items) => items.iter().any(big),
             Value::Object(fields) => fields.values().any(big),
             _ => false,
@@ -123,12 +124,7 @@ fn exact_numbers(value: &Value) -> Cow<'_, Value> {
     }
     fn rewrite(v: &Value) -> Value {
         match v {
-            Value::Number(n)
-                if n.as_u64().is_some_and(|n| n > EXACT)
-                    || n.as_i64().is_some_and(|n| n.unsigned_abs() > EXACT) =>
-            {
-                Value::String(n.to_string())
-            }
+            Value::Number(n) if beyond(n) => Value::String(n.to_string()),
             Value::Array(items) => Value::Array(items.iter().map(rewrite).collect()),
             Value::Object(fields) => Value::Object(
                 fields
