@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use gotemp::domain::Result;
-use gotemp::domain::audit_chain::{ChainHead, Checkpoint, Verifier};
+use gotemp::domain::audit_chain::{ArchiveAnchor, ChainHead, Checkpoint, Verifier};
 use gotemp::domain::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp::domain::event::AuditEvent;
 use gotemp::domain::page::{Page, PageSpec};
@@ -141,5 +141,29 @@ impl AuditRepository for Unchained {
 
     async fn keys(&self) -> Result<Vec<Verifier>> {
         self.inner.keys().await
+    }
+
+    async fn chains(&self) -> Result<Vec<ChainHead>> {
+        self.inner.chains().await
+    }
+
+    async fn checkpoint_before(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+    ) -> Result<Option<Checkpoint>> {
+        self.inner.checkpoint_before(tenant, before).await
+    }
+
+    async fn archive_anchor(&self, tenant: &TenantId) -> Result<Option<ArchiveAnchor>> {
+        self.inner.archive_anchor(tenant).await
+    }
+
+    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<()> {
+        self.inner.add_archive(anchor).await
+    }
+
+    async fn delete_archived(&self, tenant: &TenantId, through: i64) -> Result<u64> {
+        self.inner.delete_archived(tenant, through).await
     }
 }

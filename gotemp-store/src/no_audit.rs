@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use gotemp_core::audit_chain::{ChainHead, Checkpoint, Verifier};
+use gotemp_core::audit_chain::{ArchiveAnchor, ChainHead, Checkpoint, Verifier};
 use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Page, PageSpec};
@@ -101,6 +101,31 @@ impl AuditRepository for NoAudit {
     }
 
     async fn keys(&self) -> Result<Vec<Verifier>> {
+        off()
+    }
+
+    /// None: there is nothing to archive.
+    async fn chains(&self) -> Result<Vec<ChainHead>> {
+        Ok(Vec::new())
+    }
+
+    async fn checkpoint_before(
+        &self,
+        _: &TenantId,
+        _: DateTime<Utc>,
+    ) -> Result<Option<Checkpoint>> {
+        off()
+    }
+
+    async fn archive_anchor(&self, _: &TenantId) -> Result<Option<ArchiveAnchor>> {
+        off()
+    }
+
+    async fn add_archive(&self, _: &ArchiveAnchor) -> Result<()> {
+        off()
+    }
+
+    async fn delete_archived(&self, _: &TenantId, _: i64) -> Result<u64> {
         off()
     }
 

@@ -4,7 +4,7 @@
 //! through `time_bucket` — pass on it.
 #![cfg(feature = "timescale")]
 
-use gotemp_testing::conformance::{audit, audit_chain};
+use gotemp_testing::conformance::{archive, audit, audit_chain};
 use gotemp_testing::timescale::timescale_store;
 
 macro_rules! on_timescale {
@@ -29,6 +29,7 @@ on_timescale! {
     audit_chain_links_every_record => audit_chain::every_record_is_linked_per_tenant,
     audit_chain_concurrent_consumers_make_one => audit_chain::concurrent_consumers_make_one_chain,
     audit_chain_checkpoints_kept_in_turn => audit_chain::checkpoints_are_kept_in_turn,
+    audit_archive_keeps_the_evidence => archive::archive_keeps_the_evidence,
 }
 
 /// The hypertable written to directly, as its superuser could (triggers off for the session).

@@ -9,9 +9,11 @@
 //! out of order by their links. Checkpoints ([`note`]) sign a chain's size and head hash in the
 //! C2SP signed-note form, so a copy kept elsewhere proves later that the chain only grew.
 
+pub mod archive;
 pub mod note;
 pub mod verify;
 
+pub use archive::{ArchiveAnchor, ArchiveSettings, Manifest};
 pub use note::{Checkpoint, CheckpointKey, NoteError, Verifier};
 pub use verify::{Break, BreakReason, Segment, Verification, verify_segment};
 

@@ -69,6 +69,11 @@ pub struct Verification {
     pub next_from_seq: Option<i64>,
     /// Signed checkpoints found intact in the range checked.
     pub checkpoints_verified: u64,
+    /// Records up to this seq were archived and deleted from the database: verification began
+    /// after them, at the archive's signed checkpoint (`gotemp audit verify --archive DIR`
+    /// verifies the archives too). Absent when nothing was archived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_to_seq: Option<i64>,
     /// The first break, if any.
     pub broken: Option<Break>,
 }
@@ -210,6 +215,10 @@ const PAGE: u32 = 500;
 /// records a page at a time: every record, every stored checkpoint in that range (signatures by
 /// one of `keys`; with none, no checkpoint verifies), `outside` when its size falls in that range,
 /// and, once the head is reached, that no stored or `outside` checkpoint is longer than the chain.
+///
+/// Records archived and deleted ([`super::archive`]) are not read: a check from before the
+/// archive's end begins after it, at the archive's checkpoint (its signature and its hash are
+/// checked), and the report says where (`archived_to_seq`).
 pub async fn verify_chain(
     repo: &dyn AuditRepository,
     tenant: &TenantId,
@@ -218,17 +227,28 @@ pub async fn verify_chain(
     keys: &[Verifier],
     outside: Option<&Checkpoint>,
 ) -> Result<Verification> {
-    let from_seq = from_seq.max(1);
+    verify_chain_at(repo, tenant, (from_seq, None), limit, keys, outside).await
+}
+
+/// [`verify_chain`] from `from_seq`, after a record hashing to `prev` when given (the last
+/// record of an archive verified already), else after the record the store holds before it.
+async fn verify_chain_at(
+    repo: &dyn AuditRepository,
+    tenant: &TenantId,
+    (from_seq, prev): (i64, Option<&str>),
+    limit: u32,
+    keys: &[Verifier],
+    outside: Option<&Checkpoint>,
+) -> Result<Verification> {
+    let mut from_seq = from_seq.max(1);
     let limit = limit.clamp(1, MAX_VERIFY_RECORDS);
     // Read before the records, so what is stored or signed while the check runs can only be
     // behind them: never mistaken for a cut.
     let head_seq = repo.chain_head(tenant).await?.map_or(0, |h| h.size);
     let latest = repo.checkpoint(tenant, None).await?;
-    let mut prev = match from_seq {
-        1 => GENESIS.to_owned(),
-        n => (repo.chain(tenant, n - 1, 1).await?.into_iter())
-            .find(|r| r.seq == n - 1)
-            .map_or_else(String::new, |r| r.hash),
+    let anchor = match prev {
+        Some(_) => None,
+        None => repo.archive_anchor(tenant).await?,
     };
     let mut report = Verification {
         ok: true,
@@ -237,7 +257,25 @@ pub async fn verify_chain(
         head_seq,
         next_from_seq: None,
         checkpoints_verified: 0,
+        archived_to_seq: anchor.as_ref().map(|a| a.to_seq),
         broken: None,
+    };
+    let mut prev = match (prev, &anchor) {
+        (Some(prev), _) => prev.to_owned(),
+        (None, Some(anchor)) if from_seq <= anchor.to_seq + 1 => {
+            from_seq = anchor.to_seq + 1;
+            report.verified_from_seq = from_seq;
+            report.verified_to_seq = anchor.to_seq;
+            match verify_anchor(anchor, keys) {
+                Ok(()) => report.checkpoints_verified += 1,
+                Err(at) => return Ok(report.broken_at(at, anchor.to_seq - 1)),
+            }
+            anchor.last_hash.clone()
+        }
+        (None, _) if from_seq == 1 => GENESIS.to_owned(),
+        (None, _) => (repo.chain(tenant, from_seq - 1, 1).await?.into_iter())
+            .find(|r| r.seq == from_seq - 1)
+            .map_or_else(String::new, |r| r.hash),
     };
     let mut held: HashMap<i64, String> = HashMap::new();
     let (mut read, mut reached_end) = (0u32, false);
@@ -312,6 +350,8 @@ impl Verification {
 /// Verifies `tenant`'s whole chain, `window` records per [`verify_chain`] call: every record,
 /// every stored checkpoint, and `outside` — a checkpoint kept elsewhere, which finds a cut or
 /// rewritten history the database alone cannot show — in whichever window holds its size.
+/// The chain kept in the database begins after the latest archive, if any (the report says so);
+/// [`super::archive::verify_with_archives`] verifies the archives too.
 pub async fn verify_trail(
     repo: &dyn AuditRepository,
     tenant: &TenantId,
@@ -319,19 +359,62 @@ pub async fn verify_trail(
     keys: &[Verifier],
     outside: Option<&Checkpoint>,
 ) -> Result<Verification> {
-    let mut from = 1;
+    verify_trail_from(repo, tenant, None, window, keys, outside).await
+}
+
+/// [`verify_trail`] from `start`: a seq and the hash of the record before it (an archive's
+/// last), or, with `None`, the chain's start or its latest archive's end.
+pub(crate) async fn verify_trail_from(
+    repo: &dyn AuditRepository,
+    tenant: &TenantId,
+    start: Option<(i64, &str)>,
+    window: u32,
+    keys: &[Verifier],
+    outside: Option<&Checkpoint>,
+) -> Result<Verification> {
+    let (mut from, mut prev) = start.map_or((1, None), |(seq, hash)| (seq, Some(hash.to_owned())));
     let mut checked = 0;
+    let mut first = None;
     loop {
-        let mut report = verify_chain(repo, tenant, from, window, keys, outside).await?;
+        let at = (from, prev.as_deref());
+        let mut report = verify_chain_at(repo, tenant, at, window, keys, outside).await?;
         checked += report.checkpoints_verified;
+        let began = *first.get_or_insert(report.verified_from_seq);
+        prev = None;
         match report.next_from_seq {
             Some(next) if report.ok => from = next,
             _ => {
-                report.verified_from_seq = 1;
+                report.verified_from_seq = began;
                 report.checkpoints_verified = checked;
                 return Ok(report);
             }
         }
+    }
+}
+
+/// Checks the anchor an archive left: its checkpoint signed by one of `keys`, of the archive's
+/// last seq and hash.
+fn verify_anchor(
+    anchor: &super::archive::ArchiveAnchor,
+    keys: &[Verifier],
+) -> std::result::Result<(), Break> {
+    let to = anchor.to_seq;
+    let checkpoint = Checkpoint::read(&anchor.checkpoint).map_err(|e| {
+        broken(
+            to,
+            BreakReason::BadSignature,
+            format!("the archive's checkpoint: {e}"),
+        )
+    })?;
+    let held = HashMap::from([(to, anchor.last_hash.as_str())]);
+    match verify_checkpoint(&checkpoint, keys, &held, to) {
+        Ok(true) if checkpoint.tenant == anchor.tenant => Ok(()),
+        Ok(_) => Err(broken(
+            to,
+            BreakReason::Changed,
+            format!("the archive of seqs up to {to} names a checkpoint of another range"),
+        )),
+        Err(at) => Err(at),
     }
 }
 
@@ -340,10 +423,19 @@ impl Verification {
     pub fn describe(&self, tenant: &TenantId) -> String {
         match &self.broken {
             None if self.verified_to_seq == 0 => format!("{tenant}: the audit trail is empty"),
-            None => format!(
-                "{tenant}: verified from seq {} to {} ({} checkpoints)",
-                self.verified_from_seq, self.verified_to_seq, self.checkpoints_verified
-            ),
+            None => {
+                let archived = match self.archived_to_seq {
+                    Some(to) if self.verified_from_seq > to => {
+                        format!("; seqs 1 to {to} archived, not checked here (--archive)")
+                    }
+                    Some(to) => format!("; seqs 1 to {to} from the archive"),
+                    None => String::new(),
+                };
+                format!(
+                    "{tenant}: verified from seq {} to {} ({} checkpoints){archived}",
+                    self.verified_from_seq, self.verified_to_seq, self.checkpoints_verified
+                )
+            }
             Some(at) => format!(
                 "{tenant}: BROKEN at seq {}: {} ({}); intact from seq {} to {}",
                 at.seq,

@@ -1,6 +1,6 @@
 //! The audit trail's storage, and what it keeps of the messages it could not store.
 
-use crate::audit_chain::{ChainHead, Checkpoint, Verifier};
+use crate::audit_chain::{ArchiveAnchor, ChainHead, Checkpoint, Verifier};
 use crate::entities::{AuditFilter, AuditRecord, BucketCount};
 use crate::error::Result;
 use crate::event::AuditEvent;
@@ -74,6 +74,23 @@ pub trait AuditRepository: Send + Sync {
     async fn register_key(&self, verifier: &Verifier) -> Result<()>;
     /// Every key registered, oldest first: the keys a checkpoint's signature is checked with.
     async fn keys(&self) -> Result<Vec<Verifier>>;
+    /// The head of every chain: the archiver's work list.
+    async fn chains(&self) -> Result<Vec<ChainHead>>;
+    /// `tenant`'s latest checkpoint signed before `before`: every record it covers was stored
+    /// before then, so the archiver may take them all.
+    async fn checkpoint_before(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+    ) -> Result<Option<Checkpoint>>;
+    /// `tenant`'s latest archive: where the chain the store keeps begins.
+    async fn archive_anchor(&self, tenant: &TenantId) -> Result<Option<ArchiveAnchor>>;
+    /// Keeps `anchor` (again: nothing changes). Kept insert-only, like checkpoints.
+    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<()>;
+    /// Deletes `tenant`'s records up to seq `through`, no further than its latest kept archive
+    /// reaches (a record not archived is never deleted); how many. The trail's one delete path:
+    /// on PostgreSQL it needs the tables' owner, as the serving roles may not delete records.
+    async fn delete_archived(&self, tenant: &TenantId, through: i64) -> Result<u64>;
     /// How the records are kept, for start-up logs and readiness reports: `table`,
     /// `hypertable` (TimescaleDB), or `off`.
     fn storage_kind(&self) -> &'static str {

@@ -4,7 +4,7 @@ use crate::sql::rows::audit_columns;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use gotemp_core::Result;
-use gotemp_core::audit_chain::{ChainHead, Checkpoint, Verifier};
+use gotemp_core::audit_chain::{ArchiveAnchor, ChainHead, Checkpoint, Verifier};
 use gotemp_core::entities::{AuditFilter, AuditRecord, BucketCount};
 use gotemp_core::event::AuditEvent;
 use gotemp_core::page::{Cursor, Page, PageSpec};
@@ -253,6 +253,30 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
                 .ok()
         });
         Ok(keys.collect())
+    }
+
+    async fn chains(&self) -> Result<Vec<ChainHead>> {
+        self.all_chains().await
+    }
+
+    async fn checkpoint_before(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+    ) -> Result<Option<Checkpoint>> {
+        self.last_checkpoint_before(tenant, before).await
+    }
+
+    async fn archive_anchor(&self, tenant: &TenantId) -> Result<Option<ArchiveAnchor>> {
+        self.latest_archive(tenant).await
+    }
+
+    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<()> {
+        self.keep_archive(anchor).await
+    }
+
+    async fn delete_archived(&self, tenant: &TenantId, through: i64) -> Result<u64> {
+        self.delete_archived_records(tenant, through).await
     }
 
     fn storage_kind(&self) -> &'static str {

@@ -80,6 +80,8 @@ pub trait Sql: Database<Arguments: IntoArguments<Self>> {
     type TenantKeyRow: Read<Self> + Into<TenantId>;
     /// An event id alone.
     type EventIdRow: Read<Self> + Into<uuid::Uuid>;
+    /// A row of `audit_archives`.
+    type ArchiveRow: Read<Self> + Into<gotemp_core::audit_chain::ArchiveAnchor>;
     /// A connection that reads in a [`Scope`] (a transaction where the database needs one to
     /// carry the scope); given back to the pool when dropped.
     type Reader: DerefMut<Target = Self::Connection> + Send;

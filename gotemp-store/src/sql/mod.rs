@@ -4,6 +4,7 @@
 //! write transaction starts are the dialect's, implemented once per database (`postgres`,
 //! `sqlite`).
 
+pub(crate) mod archives;
 mod audit;
 pub(crate) mod chain;
 pub(crate) mod checkpoints;

@@ -10,7 +10,7 @@ use sqlx::AssertSqlSafe;
 
 /// Every table with a `tenant_id`, links before the objects they join. The tenants table is
 /// not among them: the tenant itself is deleted through the API once empty.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "customer_links",
     "product_links",
     "customers",
@@ -20,6 +20,7 @@ const TABLES: [&str; 11] = [
     // The chain's head first, as storing a record locks it first: one lock order.
     "audit_chains",
     "audit_checkpoints",
+    "audit_archives",
     "audit_records",
     "audit_dead_letters",
     "outbox",

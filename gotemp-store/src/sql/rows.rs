@@ -36,6 +36,7 @@ macro_rules! dialect_rows {
         type NoteRow = $crate::sql::checkpoints::NoteRow;
         type TenantKeyRow = $crate::sql::chain::TenantKeyRow;
         type EventIdRow = $crate::sql::chain::EventIdRow;
+        type ArchiveRow = $crate::sql::archives::ArchiveRow<$time>;
     };
 }
 pub(crate) use dialect_rows;

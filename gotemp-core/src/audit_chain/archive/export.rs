@@ -1,0 +1,256 @@
+//! Making an archive: one tenant's records up to a checkpoint older than the retention period,
+//! exported, read back and verified, announced in the chain, and only then deleted.
+
+use super::{
+    ArchiveAnchor, ArchiveFile, FORMAT, Hashing, MANIFEST, Manifest, RECORDS_PER_FILE, location,
+};
+use crate::audit_chain::{Checkpoint, GENESIS, Segment, verify_segment};
+use crate::error::{Error, Result};
+use crate::ports::AuditRepository;
+use crate::values::TenantId;
+use chrono::{DateTime, Utc};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use sha2::{Digest as _, Sha256};
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+
+/// Records read from the store per round trip while exporting.
+const PAGE: i64 = 500;
+
+/// What is archived, and where.
+#[derive(Debug, Clone)]
+pub struct ArchiveSettings {
+    /// Records older than this are archived: those a checkpoint signed before `now - retention`
+    /// (so every one of them was stored before then).
+    pub retention: chrono::Duration,
+    /// The archive root: one directory per tenant below it.
+    pub dir: PathBuf,
+}
+
+/// One round for `tenant`: finishes deleting what an earlier round archived, then archives the
+/// records up to the latest checkpoint signed before `now - retention`, if that holds any not
+/// archived yet; the manifest of the archive made. The export is read back and verified (every
+/// record, every file's SHA-256, the checkpoint's signature by one of the store's keys) before
+/// an `audit.archived` record is appended and the records deleted; an export that does not
+/// verify deletes nothing. A round cut off anywhere is finished by the next: the archive's
+/// directory and its record are the same again.
+pub async fn archive_tenant(
+    repo: &dyn AuditRepository,
+    tenant: &TenantId,
+    settings: &ArchiveSettings,
+    now: DateTime<Utc>,
+) -> Result<Option<Manifest>> {
+    let anchor = repo.archive_anchor(tenant).await?;
+    if let Some(anchor) = &anchor {
+        repo.delete_archived(tenant, anchor.to_seq).await?;
+    }
+    let (from, prev) = anchor.map_or((1, GENESIS.to_owned()), |a| (a.to_seq + 1, a.last_hash));
+    let cutoff = now - settings.retention;
+    let Some(checkpoint) = repo.checkpoint_before(tenant, cutoff).await? else {
+        return Ok(None);
+    };
+    if checkpoint.size < from {
+        return Ok(None);
+    }
+    export(repo, tenant, (from, &prev), &checkpoint, &settings.dir, now).await?;
+    let keys = repo.keys().await?;
+    let dir = settings.dir.join(location(tenant, from, checkpoint.size));
+    let owner = tenant.clone();
+    let (manifest, manifest_sha256) = blocking(move || {
+        super::verify_archive(&dir, &owner, from, &prev, &keys).map_err(|at| {
+            format!(
+                "the archive {} does not verify: {}",
+                dir.display(),
+                at.detail
+            )
+        })
+    })
+    .await?;
+    let event = manifest.archived_event(&manifest_sha256, now);
+    repo.record(&event, now).await?;
+    repo.add_archive(&ArchiveAnchor {
+        tenant: tenant.clone(),
+        from_seq: manifest.from_seq,
+        to_seq: manifest.to_seq,
+        last_hash: manifest.last_hash.clone(),
+        checkpoint: manifest.checkpoint.clone(),
+        manifest_sha256,
+        location: manifest.location(),
+        archived_at: now,
+    })
+    .await?;
+    let deleted = repo.delete_archived(tenant, manifest.to_seq).await?;
+    tracing::info!(
+        %tenant,
+        from_seq = manifest.from_seq,
+        to_seq = manifest.to_seq,
+        deleted,
+        location = %manifest.location(),
+        "audit records archived"
+    );
+    Ok(Some(manifest))
+}
+
+/// Writes records `from` to `checkpoint.size` of `tenant` below `root`, checking the chain as it
+/// reads it (a broken chain is not archived: it is reported), into a directory made aside and
+/// renamed into place whole. An archive already in place (an earlier round's, another
+/// process's) is left as it is: verification decides whether it is good.
+async fn export(
+    repo: &dyn AuditRepository,
+    tenant: &TenantId,
+    (from, prev): (i64, &str),
+    checkpoint: &Checkpoint,
+    root: &Path,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let to = checkpoint.size;
+    let target = root.join(location(tenant, from, to));
+    if target.join(MANIFEST).exists() {
+        return Ok(());
+    }
+    let parent = root.join(tenant.as_str());
+    let partial = parent.join(format!(".partial-{}", uuid::Uuid::new_v4()));
+    let made = partial.clone();
+    blocking(move || std::fs::create_dir_all(&made).map_err(|e| e.to_string())).await?;
+    let written = write_files(repo, tenant, (from, to), prev, checkpoint, &partial).await;
+    let (files, last_hash) = match written {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        tenant: tenant.clone(),
+        from_seq: from,
+        to_seq: to,
+        first_prev_hash: prev.to_owned(),
+        last_hash,
+        checkpoint: checkpoint.note.clone(),
+        created_at: now,
+        files,
+    };
+    blocking(move || {
+        let text = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
+        let put = || -> std::io::Result<()> {
+            let mut file = File::create(partial.join(MANIFEST))?;
+            file.write_all(&text)?;
+            file.sync_all()?;
+            if let Err(e) = std::fs::rename(&partial, &target) {
+                // Another archiver put the same range in place first: theirs is verified.
+                std::fs::remove_dir_all(&partial)?;
+                if !target.join(MANIFEST).exists() {
+                    return Err(e);
+                }
+            }
+            File::open(&parent)?.sync_all()
+        };
+        put().map_err(|e| format!("writing the archive {}: {e}", target.display()))
+    })
+    .await
+}
+
+/// The files of an archive of seqs `from..=to`, written into `dir`; and the last record's hash,
+/// which must be the one `checkpoint` signed.
+async fn write_files(
+    repo: &dyn AuditRepository,
+    tenant: &TenantId,
+    (from, to): (i64, i64),
+    prev: &str,
+    checkpoint: &Checkpoint,
+    dir: &Path,
+) -> Result<(Vec<ArchiveFile>, String)> {
+    let (mut files, mut seq, mut prev) = (Vec::new(), from, prev.to_owned());
+    while seq <= to {
+        let last = (seq + RECORDS_PER_FILE - 1).min(to);
+        let name = format!("records-{seq:012}-{last:012}.ndjson.gz");
+        let path = dir.join(&name);
+        let mut gz = blocking(move || {
+            let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let out = Hashing::new(BufWriter::new(file));
+            Ok(GzEncoder::new(out, Compression::default()))
+        })
+        .await?;
+        let first = seq;
+        while seq <= last {
+            let want = (last - seq + 1).min(PAGE);
+            let page = repo.chain(tenant, seq, want as u32).await?;
+            let segment = Segment {
+                tenant,
+                from_seq: seq,
+                prev_hash: &prev,
+                records: &page,
+                after: &[],
+            };
+            match verify_segment(&segment) {
+                Ok(end) if end == seq + want - 1 => {}
+                Ok(end) => return Err(refused(tenant, end + 1, "missing: the chain ends here")),
+                Err(at) => return Err(refused(tenant, at.seq, &at.detail)),
+            }
+            if let Some(r) = page.last() {
+                prev.clone_from(&r.hash);
+            }
+            seq += want;
+            gz = blocking(move || {
+                for record in &page {
+                    serde_json::to_writer(&mut gz, record).map_err(|e| e.to_string())?;
+                    gz.write_all(b"\n").map_err(|e| e.to_string())?;
+                }
+                Ok(gz)
+            })
+            .await?;
+        }
+        let (bytes, sha256) = blocking(move || {
+            let close = || -> std::io::Result<(u64, String)> {
+                let (out, sha, bytes) = gz.finish()?.finish();
+                out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+                Ok((bytes, sha))
+            };
+            close().map_err(|e| e.to_string())
+        })
+        .await?;
+        files.push(ArchiveFile {
+            name,
+            first_seq: first,
+            last_seq: last,
+            bytes,
+            sha256,
+        });
+    }
+    if prev != checkpoint.hash {
+        let why = "changed: the record is not the one its checkpoint signed";
+        return Err(refused(tenant, to, why));
+    }
+    Ok((files, prev))
+}
+
+/// The error of an archive refused because the chain breaks at `seq`: nothing is archived or
+/// deleted until the break is looked at (`gotemp audit verify`).
+fn refused(tenant: &TenantId, seq: i64, why: &str) -> Error {
+    Error::internal(format!(
+        "not archiving {tenant}'s audit records: the chain breaks at seq {seq} ({why}); see \
+         `gotemp audit verify`"
+    ))
+}
+
+/// Runs file work off the async threads; its error, in words, as an internal error.
+pub(super) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::result::Result<T, String> + Send + 'static,
+) -> Result<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(why)) => Err(Error::internal(format!("audit archive: {why}"))),
+        Err(e) => Err(Error::internal_from(
+            "audit archive: the file work failed",
+            e,
+        )),
+    }
+}
+
+/// SHA-256 (hex) of `bytes`.
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
+    crate::audit_chain::hex(&Sha256::digest(bytes))
+}
