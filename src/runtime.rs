@@ -92,6 +92,17 @@ impl Gotemp {
             let mut stops = pipeline.stops.lock().unwrap_or_else(|p| p.into_inner());
             stops.push(Box::pin(handle.shutdown()));
         }
+        if let Some(settings) = config.archive_settings()?.filter(|_| stores_trail) {
+            let every = config
+                .audit
+                .archive_interval
+                .max(std::time::Duration::from_secs(1));
+            let archiver =
+                gotemp_events::Archiver::new(self.repositories.audit.clone(), settings, every);
+            let handle = archiver.spawn();
+            let mut stops = pipeline.stops.lock().unwrap_or_else(|p| p.into_inner());
+            stops.push(Box::pin(handle.shutdown()));
+        }
         Ok(pipeline)
     }
 

@@ -130,6 +130,111 @@ async fn a_checkpoint_kept_outside_finds_a_tail_cut_behind_gotemps_back() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `gotemp audit archive` on the embedded default: records a checkpoint signed two days ago
+/// covers are archived with a retention of a day and deleted; `verify` then starts after the
+/// archive and says so, `verify --archive` checks from the first record, and an archive file
+/// changed afterwards makes it exit non-zero naming the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archived_records_verify_from_their_archive() {
+    let dir = std::env::temp_dir().join(format!("gotemp-archive-cli-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/gotemp.db", dir.display());
+    let mut config = Config::embedded(SecretString::from("audit-cli-test-secret-audit-cli!!!"));
+    config.storage.url = url.parse().unwrap();
+    config.auth.admin_password = SecretString::from("the administrator's own long passphrase");
+    let app = Gotemp::builder().config(&config).build().await.unwrap();
+    let pipeline = app.start_events(&config, true).await.unwrap();
+    app.seed(&config).await.unwrap();
+    app.wait_for_audit(Duration::from_secs(20)).await.unwrap();
+    pipeline.shutdown().await;
+    // Three more records, and a checkpoint of them dated two days back.
+    let (audit, tenant) = (app.repositories().audit.clone(), TenantId::default_tenant());
+    let signed = audit
+        .chain_head(&tenant)
+        .await
+        .unwrap()
+        .expect("a chain")
+        .size;
+    let more = gotemp_testing::conformance::audit_chain::events(&tenant, 3);
+    assert_eq!(
+        audit
+            .record_batch(&more, gotemp::domain::values::now())
+            .await
+            .unwrap(),
+        3
+    );
+    let head = audit.chain_head(&tenant).await.unwrap().unwrap();
+    let seed = std::fs::read_to_string(dir.join("audit_signing_key")).unwrap();
+    let key = gotemp::domain::audit_chain::CheckpointKey::from_seed_text(seed.trim()).unwrap();
+    let then = gotemp::domain::values::now() - chrono::Duration::days(2);
+    let old = key.checkpoint(&tenant, head.size, &head.hash, then, None);
+    assert!(audit.add_checkpoint(&old, signed).await.unwrap());
+
+    let root = dir.join("archive");
+    let args = [
+        "audit",
+        "archive",
+        "--retention",
+        "1d",
+        "--dir",
+        root.to_str().unwrap(),
+    ];
+    let archived = gotemp(&url, &args);
+    assert!(archived.status.success(), "{archived:?}");
+    let said = String::from_utf8_lossy(&archived.stdout);
+    assert!(
+        said.contains(&format!("seqs 1 to {} archived", head.size)),
+        "{said}"
+    );
+    assert_eq!(
+        audit.chain(&tenant, 1, 10).await.unwrap().len(),
+        1,
+        "only the archive's record is left"
+    );
+
+    let alone = gotemp(&url, &["audit", "verify", "--json"]);
+    assert!(alone.status.success(), "{alone:?}");
+    let alone = report(&alone);
+    assert_eq!(alone["archived_to_seq"], head.size, "{alone}");
+    assert_eq!(alone["verified_from_seq"], head.size + 1, "{alone}");
+    let with = [
+        "audit",
+        "verify",
+        "--json",
+        "--archive",
+        root.to_str().unwrap(),
+    ];
+    let whole = gotemp(&url, &with);
+    assert!(whole.status.success(), "{whole:?}");
+    assert_eq!(report(&whole)["verified_from_seq"], 1);
+
+    // One byte of one record changed in the archive (recompressed as a tamperer would).
+    let manifests = gotemp::domain::audit_chain::archive::read_manifests(&root, &tenant).unwrap();
+    let (path, manifest) = &manifests[0];
+    let file = path.join(&manifest.files[0].name);
+    let mut text = String::new();
+    use std::io::{Read as _, Write as _};
+    flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let text = text.replacen("\"performed_by\":", "\"performed_by\":1", 1);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    std::fs::write(&file, gz.finish().unwrap()).unwrap();
+    let caught = gotemp(&url, &with);
+    assert!(!caught.status.success(), "{caught:?}");
+    let caught = report(&caught);
+    assert_eq!(
+        (
+            caught["broken"]["seq"].clone(),
+            caught["broken"]["reason"].clone()
+        ),
+        (1.into(), "changed".into()),
+        "{caught}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Runs `statements` on the SQLite file as anyone who can write it could.
 async fn behind_its_back(file: &std::path::Path, statements: &[String]) -> Result<(), String> {
     use sqlx::Connection as _;

@@ -13,6 +13,7 @@
 //! Anything in this chain may stop and restart: the worst outcome is an event published twice,
 //! which the broker (`Nats-Msg-Id`) and the audit store (unique event id) absorb.
 
+mod archiver;
 mod bus;
 mod checkpointer;
 mod invalidation;
@@ -23,6 +24,7 @@ mod recorder;
 mod relay;
 pub mod trace;
 
+pub use archiver::{Archiver, ArchiverHandle};
 pub use bus::{EventHandler, InProcessBus};
 pub use checkpointer::{CheckpointSettings, Checkpointer, CheckpointerHandle};
 pub use invalidation::CacheInvalidator;

@@ -2,11 +2,12 @@
 //! signs. The embedded default keeps a key of its own beside its database; anywhere else a
 //! process that stores the trail refuses to start without one (docs/audit.md).
 
-use super::parse::{non_empty, seconds};
+use super::parse::{non_empty, optional_seconds, seconds};
 use super::{Config, ConfigError};
-use gotemp_core::audit_chain::CheckpointKey;
+use gotemp_core::audit_chain::{ArchiveSettings, CheckpointKey};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Signing the audit trail's checkpoints.
@@ -30,6 +31,19 @@ pub struct AuditConfig {
         deserialize_with = "seconds"
     )]
     pub checkpoint_interval: Duration,
+    /// How long records stay in the database: older ones are archived to files, verified, and
+    /// then deleted (`audit_retention`, a duration such as `400d`; default: kept forever).
+    #[serde(rename = "audit_retention", deserialize_with = "optional_seconds")]
+    pub retention: Option<Duration>,
+    /// Where archives are written, one directory per tenant (`audit_archive_dir`); required with
+    /// `audit_retention`, except in the embedded default (`data/audit-archive`). Keep it on
+    /// storage that outlives the database, and copy it somewhere write-once.
+    #[serde(rename = "audit_archive_dir", deserialize_with = "non_empty")]
+    pub archive_dir: Option<PathBuf>,
+    /// How often the archiver looks for records past the retention
+    /// (`audit_archive_interval_secs`: seconds or a duration; default 3600).
+    #[serde(rename = "audit_archive_interval_secs", deserialize_with = "seconds")]
+    pub archive_interval: Duration,
 }
 
 impl Default for AuditConfig {
@@ -38,11 +52,45 @@ impl Default for AuditConfig {
             signing_key: None,
             checkpoint_records: 1_000,
             checkpoint_interval: Duration::from_secs(60),
+            retention: None,
+            archive_dir: None,
+            archive_interval: Duration::from_secs(3600),
         }
     }
 }
 
 impl Config {
+    /// What the archiver does, when `audit_retention` is set and the trail is stored: records
+    /// older than the retention go to `audit_archive_dir` (in the embedded default,
+    /// `audit-archive` beside the database). A retention of nothing, or one without a directory
+    /// outside the embedded default, is refused by name.
+    pub fn archive_settings(&self) -> Result<Option<ArchiveSettings>, ConfigError> {
+        const SETTING: &str = "audit_retention (GOTEMP_AUDIT_RETENTION)";
+        let Some(retention) = self.audit.retention.filter(|_| !self.storage.audit_off()) else {
+            return Ok(None);
+        };
+        let retention = chrono::Duration::from_std(retention)
+            .ok()
+            .filter(|r| *r >= chrono::Duration::hours(1))
+            .ok_or_else(|| {
+                ConfigError::new(format!(
+                    "{SETTING} must be at least an hour (e.g. 400d): records are archived once \
+                     a checkpoint older than it signs them"
+                ))
+            })?;
+        let embedded = super::sqlite_dir(self.storage.url.as_str())
+            .filter(|_| self.is_embedded())
+            .map(|dir| dir.join("audit-archive"));
+        let Some(dir) = self.audit.archive_dir.clone().or(embedded) else {
+            return Err(ConfigError::new(format!(
+                "audit_archive_dir (GOTEMP_AUDIT_ARCHIVE_DIR) is required with {SETTING} \
+                 outside the embedded default: archived records are written there before they \
+                 are deleted"
+            )));
+        };
+        Ok(Some(ArchiveSettings { retention, dir }))
+    }
+
     /// The key this process signs checkpoints with, when it stores the audit trail
     /// (`stores_trail`): the configured one; in the embedded default, the one kept beside the
     /// database (made at its first start, owner-only). A key that cannot be one, or none where

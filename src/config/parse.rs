@@ -52,6 +52,23 @@ where
     }
 }
 
+/// An optional duration as [`seconds`] reads it (`400d`); blank is the same as absent.
+pub(super) fn optional_seconds<'de, D>(deserializer: D) -> Result<Option<Duration>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    struct Given(#[serde(deserialize_with = "seconds")] Duration);
+    let text = Option::<serde_json::Value>::deserialize(deserializer)?;
+    match text {
+        None => Ok(None),
+        Some(serde_json::Value::String(t)) if t.trim().is_empty() => Ok(None),
+        Some(value) => {
+            (Given::deserialize(value).map(|g| Some(g.0))).map_err(serde::de::Error::custom)
+        }
+    }
+}
+
 /// Addresses or CIDR ranges, as [`list`] gives them.
 pub(super) fn ip_ranges<'de, D>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error>
 where

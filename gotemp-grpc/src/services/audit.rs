@@ -58,6 +58,7 @@ fn verification(v: gotemp_core::audit_chain::Verification) -> pb::VerifyAuditCha
         head_seq: v.head_seq,
         next_from_seq: v.next_from_seq,
         checkpoints_verified: v.checkpoints_verified,
+        archived_to_seq: v.archived_to_seq,
         broken: v.broken.map(|b| pb::ChainBreak {
             seq: b.seq,
             reason: b.reason.as_str().to_owned(),

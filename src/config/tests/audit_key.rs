@@ -57,3 +57,60 @@ fn the_embedded_default_keeps_a_key_of_its_own() {
     assert_eq!(made.verifier(), kept.verifier());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn retention_needs_a_place_for_its_archives_and_at_least_an_hour() {
+    let mut c = postgres();
+    assert!(
+        c.archive_settings().unwrap().is_none(),
+        "kept forever by default"
+    );
+    c.audit.retention = Some(std::time::Duration::from_secs(400 * 86_400));
+    let e = c.archive_settings().unwrap_err().to_string();
+    assert!(
+        e.contains("GOTEMP_AUDIT_ARCHIVE_DIR") && e.contains("required"),
+        "{e}"
+    );
+    c.audit.archive_dir = Some("/archive".into());
+    let settings = c.archive_settings().unwrap().expect("archived");
+    assert_eq!(settings.retention, chrono::Duration::days(400));
+    assert_eq!(settings.dir, std::path::PathBuf::from("/archive"));
+    c.audit.retention = Some(std::time::Duration::from_secs(60));
+    let e = c.archive_settings().unwrap_err().to_string();
+    assert!(
+        e.contains("GOTEMP_AUDIT_RETENTION") && e.contains("an hour"),
+        "{e}"
+    );
+    // The embedded default keeps them beside its database.
+    let mut embedded = Config::embedded(SecretString::from("x".repeat(40)));
+    embedded.audit.retention = Some(std::time::Duration::from_secs(86_400));
+    let dir = embedded.archive_settings().unwrap().expect("archived").dir;
+    assert!(dir.ends_with("audit-archive"), "{}", dir.display());
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
+fn retention_reads_as_a_duration_in_words() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "GOTEMP_JWT_SECRET",
+            "a-secret-of-more-than-thirty-two-bytes!!",
+        );
+        jail.set_env("GOTEMP_AUDIT_RETENTION", "400d");
+        let c = Config::load(None).unwrap();
+        assert_eq!(
+            c.audit.retention,
+            Some(std::time::Duration::from_secs(400 * 86_400))
+        );
+        jail.set_env("GOTEMP_AUDIT_RETENTION", "");
+        assert_eq!(
+            Config::load(None).unwrap().audit.retention,
+            None,
+            "blank: forever"
+        );
+        jail.set_env("GOTEMP_AUDIT_RETENTION", "forever");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(e.to_lowercase().contains("audit_retention"), "{e}");
+        Ok(())
+    });
+}

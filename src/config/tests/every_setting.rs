@@ -5,7 +5,7 @@ use super::super::*;
 
 /// Every setting of the flat configuration before it had sections, with a value unlike its
 /// default: each must still be read, from the file and from its `GOTEMP_*` variable alike.
-const EVERY_SETTING: [(&str, &str); 49] = [
+const EVERY_SETTING: [(&str, &str); 52] = [
     ("storage", "postgres://db/one"),
     ("audit_storage", "postgres://db/audit"),
     ("master_data_storage", "http://arango:8529/master"),
@@ -67,6 +67,9 @@ const EVERY_SETTING: [(&str, &str); 49] = [
     ),
     ("audit_checkpoint_records", "250"),
     ("audit_checkpoint_interval_secs", "30"),
+    ("audit_retention", "34560000"),
+    ("audit_archive_dir", "/archive"),
+    ("audit_archive_interval_secs", "600"),
 ];
 
 /// What `c` holds for each of [`EVERY_SETTING`], as text.
@@ -198,6 +201,22 @@ fn every_setting_of(c: &Config) -> Vec<(&'static str, String)> {
         (
             "audit_checkpoint_interval_secs",
             c.audit.checkpoint_interval.as_secs().to_string(),
+        ),
+        (
+            "audit_retention",
+            (c.audit.retention.map(|r| r.as_secs().to_string())).unwrap_or_default(),
+        ),
+        (
+            "audit_archive_dir",
+            (c.audit
+                .archive_dir
+                .as_ref()
+                .map(|d| d.display().to_string()))
+            .unwrap_or_default(),
+        ),
+        (
+            "audit_archive_interval_secs",
+            c.audit.archive_interval.as_secs().to_string(),
         ),
     ]
 }

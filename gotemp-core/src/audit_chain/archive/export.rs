@@ -112,8 +112,13 @@ async fn export(
     }
     let parent = root.join(tenant.as_str());
     let partial = parent.join(format!(".partial-{}", uuid::Uuid::new_v4()));
-    let made = partial.clone();
-    blocking(move || std::fs::create_dir_all(&made).map_err(|e| e.to_string())).await?;
+    let (made, tenant_dir) = (partial.clone(), parent.clone());
+    blocking(move || {
+        std::fs::create_dir_all(&made).map_err(|e| e.to_string())?;
+        remove_abandoned(&tenant_dir);
+        Ok(())
+    })
+    .await?;
     let written = write_files(repo, tenant, (from, to), prev, checkpoint, &partial).await;
     let (files, last_hash) = match written {
         Ok(done) => done,
@@ -151,6 +156,25 @@ async fn export(
         put().map_err(|e| format!("writing the archive {}: {e}", target.display()))
     })
     .await
+}
+
+/// How long a half-written export may sit before another round removes it: one cut off by a
+/// stop or a crash is never finished (the next round writes its own).
+const ABANDONED: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Removes the half-written exports in `dir` older than [`ABANDONED`]; best effort.
+fn remove_abandoned(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let partial = entry.file_name().to_string_lossy().starts_with(".partial-");
+        let age =
+            (entry.metadata().and_then(|m| m.modified()).ok()).and_then(|at| at.elapsed().ok());
+        if partial && age.is_some_and(|age| age > ABANDONED) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// The files of an archive of seqs `from..=to`, written into `dir`; and the last record's hash,

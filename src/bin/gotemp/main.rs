@@ -16,6 +16,9 @@
 //! tools (`pg_dump`; see the README). `tenant` works on every store the configuration names
 //! (main, audit, master data), on SQLite and PostgreSQL (and ArangoDB master data) alike.
 
+mod audit;
+
+use audit::AuditCommand;
 use clap::{Parser, Subcommand};
 use gotemp::Config;
 use std::path::PathBuf;
@@ -87,40 +90,6 @@ enum TenantCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Recomputes a tenant's whole chain and checks every checkpoint's signature; prints
-    /// "verified from seq A to B" or the first record that breaks it and how, and exits non-zero
-    /// when it does not verify.
-    Verify {
-        /// The tenant (default: the checkpoint's, else `default`).
-        #[arg(long)]
-        tenant: Option<String>,
-        /// A checkpoint kept outside the database (`gotemp audit checkpoint --out`): a chain
-        /// shorter than it, or different up to it, is reported.
-        #[arg(long)]
-        checkpoint: Option<PathBuf>,
-        /// A verifier key to check signatures with (`<name>+<id>+<key>`, from
-        /// `GET /v1/audit/checkpoints/key`, pinned when the deployment started); repeat it for
-        /// every key used since (rotations). Default: the configured signing key's and every key
-        /// the database registered.
-        #[arg(long = "key")]
-        keys: Vec<String>,
-        /// Prints the report as JSON (`ok`, `verified_from_seq`, `verified_to_seq`, `broken`).
-        #[arg(long)]
-        json: bool,
-    },
-    /// Writes a tenant's latest signed checkpoint, to keep it outside the database.
-    Checkpoint {
-        /// The tenant (default: `default`).
-        #[arg(long)]
-        tenant: Option<String>,
-        /// The file to write (made new); standard output when absent.
-        #[arg(long, short)]
-        out: Option<PathBuf>,
-    },
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -159,7 +128,7 @@ async fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
         Command::Audit { command } => {
             let mut config = Config::load_without_secret(file.as_deref())?;
             config.storage.url = url.parse()?;
-            audit(&config, command).await
+            audit::run(&config, command).await
         }
         Command::Backup { file } => {
             embedded(&url)?;
@@ -269,99 +238,6 @@ async fn tenant(
             Ok(format!(
                 "purged {k}: {removed}; delete the tenant itself with DELETE /v1/tenants/{k}"
             ))
-        }
-    }
-}
-
-/// Verifies the audit trail, or writes its latest checkpoint.
-async fn audit(
-    config: &Config,
-    command: AuditCommand,
-) -> Result<String, Box<dyn std::error::Error>> {
-    use gotemp::domain::audit_chain::{Checkpoint, Verifier};
-    use gotemp::domain::values::TenantId;
-    let repos = gotemp::tenant_data::open_repositories(config).await?;
-    let tenant_of = |key: Option<&str>| {
-        TenantId::parse("--tenant", key.unwrap_or(TenantId::DEFAULT))
-            .map_err(|e| gotemp::domain::Error::invalid(e).to_string())
-    };
-    match command {
-        AuditCommand::Verify {
-            tenant,
-            checkpoint,
-            keys,
-            json,
-        } => {
-            let outside = match &checkpoint {
-                Some(path) => {
-                    let note = std::fs::read_to_string(path)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    Some(Checkpoint::read(&note).map_err(|e| format!("{}: {e}", path.display()))?)
-                }
-                None => None,
-            };
-            let tenant = match (&tenant, &outside) {
-                (None, Some(c)) => c.tenant.clone(),
-                (given, _) => tenant_of(given.as_deref())?,
-            };
-            if let Some(c) = outside.as_ref().filter(|c| c.tenant != tenant) {
-                return Err(format!("the checkpoint is of {}, not of {tenant}", c.tenant).into());
-            }
-            let keys = match keys.is_empty() {
-                false => (keys.iter())
-                    .map(|text| Verifier::parse(text).map_err(|e| format!("--key {text}: {e}")))
-                    .collect::<Result<Vec<_>, _>>()?,
-                true => {
-                    // The database's keys are what whoever can write it says they are: pinned
-                    // keys are the check that does not trust it.
-                    let registered = repos.audit.keys().await?;
-                    eprintln!(
-                        "signatures checked with the configured key and the {} key(s) the \
-                         database registered; pin keys with --key",
-                        registered.len()
-                    );
-                    let own = config.checkpoint_key(false)?.map(|k| k.verifier());
-                    own.into_iter().chain(registered).collect()
-                }
-            };
-            use gotemp::domain::audit_chain::verify::{MAX_VERIFY_RECORDS, verify_trail};
-            let (audit, window) = (&*repos.audit, MAX_VERIFY_RECORDS);
-            let report = verify_trail(audit, &tenant, window, &keys, outside.as_ref()).await?;
-            let line = match json {
-                true => serde_json::to_string(&report)?,
-                false => report.describe(&tenant),
-            };
-            println!("{line}");
-            match report.ok {
-                true => Ok(String::new()),
-                false => Err(format!("the audit trail of {tenant} does not verify").into()),
-            }
-        }
-        AuditCommand::Checkpoint { tenant, out } => {
-            let tenant = tenant_of(tenant.as_deref())?;
-            let latest = repos.audit.checkpoint(&tenant, None).await?;
-            let latest = latest.ok_or_else(|| format!("{tenant} has no checkpoint yet"))?;
-            match out {
-                Some(path) => {
-                    use std::io::Write as _;
-                    let mut file = std::fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .open(&path)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    file.write_all(latest.note.as_bytes())?;
-                    file.sync_all()?;
-                    Ok(format!(
-                        "{tenant}: checkpoint of {} records written to {}",
-                        latest.size,
-                        path.display()
-                    ))
-                }
-                None => {
-                    print!("{}", latest.note);
-                    Ok(String::new())
-                }
-            }
         }
     }
 }
