@@ -1,0 +1,1 @@
+import"./Cf9h2BiU.js";

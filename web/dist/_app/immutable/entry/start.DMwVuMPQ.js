@@ -1,0 +1,1 @@
+export{a as load_css,n as start}from"../chunks/Cf9h2BiU.js";

@@ -1,0 +1,1 @@
+import"../chunks/xihTtKlq.js";import{A as e,D as t,J as n,K as r,O as i,V as a,nt as o,q as s,rt as c}from"../chunks/C8yynGHe.js";import{t as l}from"../chunks/5njEl9yB.js";var u=e(`<h1> </h1> <p> </p>`,1);function d(e,d){c(d,!0);var f=u(),p=r(f),m=s(p,!0),h=n(p,2),g=s(h,!0);a(()=>{t(m,l.status),t(g,l.error?.message)}),i(e,f),o()}export{d as component};
