@@ -80,7 +80,8 @@ impl Gotemp {
             }
             crate::EventBus::Nats(url) => self.start_nats(config, url, record_audit).await?,
         };
-        if let Some(key) = key.filter(|_| stores_trail && !config.storage.audit_off()) {
+        let key = key.filter(|_| stores_trail && !config.storage.audit_off());
+        if let Some(key) = key.clone() {
             let settings = gotemp_events::CheckpointSettings {
                 records: config.audit.checkpoint_records.max(1),
                 interval: config.audit.checkpoint_interval,
@@ -92,13 +93,12 @@ impl Gotemp {
             let mut stops = pipeline.stops.lock().unwrap_or_else(|p| p.into_inner());
             stops.push(Box::pin(handle.shutdown()));
         }
-        if let Some(settings) = config.archive_settings()?.filter(|_| stores_trail) {
-            let every = config
-                .audit
-                .archive_interval
-                .max(std::time::Duration::from_secs(1));
-            let archiver =
-                gotemp_events::Archiver::new(self.repositories.audit.clone(), settings, every);
+        // Archives are anchored with the checkpoints' key: where nothing signs, nothing is
+        // archived (and nothing deleted).
+        if let (Some(settings), Some(key)) = (config.archive_settings()?, key) {
+            let every = (config.audit.archive_interval).max(std::time::Duration::from_secs(1));
+            let audit = self.repositories.audit.clone();
+            let archiver = gotemp_events::Archiver::new(audit, settings, key, every);
             let handle = archiver.spawn();
             let mut stops = pipeline.stops.lock().unwrap_or_else(|p| p.into_inner());
             stops.push(Box::pin(handle.shutdown()));

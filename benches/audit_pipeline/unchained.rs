@@ -159,7 +159,11 @@ impl AuditRepository for Unchained {
         self.inner.archive_anchor(tenant).await
     }
 
-    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<()> {
+    async fn archives(&self, tenant: &TenantId) -> Result<Vec<ArchiveAnchor>> {
+        self.inner.archives(tenant).await
+    }
+
+    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<bool> {
         self.inner.add_archive(anchor).await
     }
 

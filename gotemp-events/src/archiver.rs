@@ -4,6 +4,7 @@
 //! processes may run one: an archive's directory and its record are the same whoever makes them.
 
 use gotemp_core::Result;
+use gotemp_core::audit_chain::CheckpointKey;
 use gotemp_core::audit_chain::archive::{ArchiveSettings, Manifest, archive_tenant};
 use gotemp_core::ports::AuditRepository;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub struct Archiver {
     repo: Arc<dyn AuditRepository>,
     settings: ArchiveSettings,
+    key: CheckpointKey,
     every: Duration,
 }
 
@@ -33,11 +35,19 @@ impl ArchiverHandle {
 }
 
 impl Archiver {
-    /// Archives `repo`'s records as `settings` say, a round every `every`.
-    pub fn new(repo: Arc<dyn AuditRepository>, settings: ArchiveSettings, every: Duration) -> Self {
+    /// Archives `repo`'s records as `settings` say, a round every `every`, signing each
+    /// archive's anchor with `key` (the checkpoints' key) and deleting only on the word of
+    /// anchors it signed.
+    pub fn new(
+        repo: Arc<dyn AuditRepository>,
+        settings: ArchiveSettings,
+        key: CheckpointKey,
+        every: Duration,
+    ) -> Self {
         Self {
             repo,
             settings,
+            key,
             every,
         }
     }
@@ -48,7 +58,7 @@ impl Archiver {
         let now = gotemp_core::values::now();
         let mut made = Vec::new();
         for head in self.repo.chains().await? {
-            match archive_tenant(&*self.repo, &head.tenant, &self.settings, now).await {
+            match archive_tenant(&*self.repo, &head.tenant, &self.settings, &self.key, now).await {
                 Ok(Some(manifest)) => made.push(manifest),
                 Ok(None) => {}
                 Err(e) => {

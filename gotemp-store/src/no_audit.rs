@@ -121,7 +121,11 @@ impl AuditRepository for NoAudit {
         off()
     }
 
-    async fn add_archive(&self, _: &ArchiveAnchor) -> Result<()> {
+    async fn archives(&self, _: &TenantId) -> Result<Vec<ArchiveAnchor>> {
+        off()
+    }
+
+    async fn add_archive(&self, _: &ArchiveAnchor) -> Result<bool> {
         off()
     }
 

@@ -30,6 +30,7 @@ on_timescale! {
     audit_chain_concurrent_consumers_make_one => audit_chain::concurrent_consumers_make_one_chain,
     audit_chain_checkpoints_kept_in_turn => audit_chain::checkpoints_are_kept_in_turn,
     audit_archive_keeps_the_evidence => archive::archive_keeps_the_evidence,
+    audit_archive_forged_anchor_deletes_nothing => archive::a_forged_anchor_deletes_nothing,
 }
 
 /// The hypertable written to directly, as its superuser could (triggers off for the session).

@@ -85,8 +85,12 @@ pub trait AuditRepository: Send + Sync {
     ) -> Result<Option<Checkpoint>>;
     /// `tenant`'s latest archive: where the chain the store keeps begins.
     async fn archive_anchor(&self, tenant: &TenantId) -> Result<Option<ArchiveAnchor>>;
-    /// Keeps `anchor` (again: nothing changes). Kept insert-only, like checkpoints.
-    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<()>;
+    /// `tenant`'s archives, by seq (at most 100,000): what `verify --archive` walks.
+    async fn archives(&self, tenant: &TenantId) -> Result<Vec<ArchiveAnchor>>;
+    /// Keeps `anchor` if it begins where the latest kept one ends (at seq 1 with none); whether
+    /// it did. Of two archivers racing with different ranges, one anchor is kept: the archives
+    /// never overlap. Kept insert-only, like checkpoints.
+    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<bool>;
     /// Deletes `tenant`'s records up to seq `through`, no further than its latest kept archive
     /// reaches (a record not archived is never deleted); how many. The trail's one delete path:
     /// on PostgreSQL it needs the tables' owner, as the serving roles may not delete records.

@@ -13,9 +13,12 @@ use gotemp_core::values::TenantId;
 /// were archived and deleted: dropped whole, so their space is free at once (not left to
 /// vacuum). Only the hypertable's owner may drop chunks: under another role the rows are gone
 /// and the empty chunks wait for a round run by the owner (`gotemp audit archive`).
+/// Inserts wait meanwhile: one that lands in an old chunk (an event replayed long after it
+/// happened) is then either seen by `min` or lands after the drop, in a chunk of its own.
 const DROP_ARCHIVED_CHUNKS: &str = "DO $$ DECLARE oldest timestamptz; BEGIN \
      IF NOT pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'audit_records'::regclass), \
      'USAGE') THEN RETURN; END IF; \
+     LOCK TABLE audit_records IN SHARE ROW EXCLUSIVE MODE; \
      SELECT min(action_time) INTO oldest FROM audit_records; \
      IF oldest IS NOT NULL THEN PERFORM drop_chunks('audit_records', older_than => oldest); END IF; \
      END $$";
@@ -61,40 +64,54 @@ impl<D: Dialect> SqlStore<D> {
         })
     }
 
-    /// `tenant`'s latest archive.
-    pub(super) async fn latest_archive(&self, tenant: &TenantId) -> Result<Option<ArchiveAnchor>> {
+    /// `tenant`'s archives, the latest `limit` of them, by seq.
+    pub(super) async fn archives_of(
+        &self,
+        tenant: &TenantId,
+        limit: i64,
+    ) -> Result<Vec<ArchiveAnchor>> {
         let rows: Vec<D::ArchiveRow> = sqlx::query_as(
             "SELECT tenant_id, from_seq, to_seq, last_hash, checkpoint, manifest_sha256, \
-             location, archived_at FROM audit_archives WHERE tenant_id = $1 \
-             ORDER BY to_seq DESC LIMIT 1",
+             archived_at, note FROM audit_archives WHERE tenant_id = $1 \
+             ORDER BY to_seq DESC LIMIT $2",
         )
         .arg(tenant.as_str())
+        .arg(limit)
         .fetch_all(D::on_connection(
             &mut *self.reader(Scope::Tenant(tenant)).await?,
         ))
         .await
         .map_err(map_sqlx)?;
-        Ok(rows.into_iter().next().map(Into::into))
+        Ok(rows.into_iter().rev().map(Into::into).collect())
     }
 
-    /// Keeps `anchor`, unless kept already.
-    pub(super) async fn keep_archive(&self, anchor: &ArchiveAnchor) -> Result<()> {
-        let statement = sqlx::query(
+    /// Keeps `anchor` if it continues the latest kept one; whether it did. The chain's head row
+    /// is locked first, so two archivers of one tenant keep their anchors one after the other.
+    pub(super) async fn keep_archive(&self, anchor: &ArchiveAnchor) -> Result<bool> {
+        let tenant = &anchor.tenant;
+        let mut tx = self.begin_write(Scope::Tenant(tenant)).await?;
+        super::chain::lock_chain(&mut tx, tenant, gotemp_core::values::now()).await?;
+        let done = sqlx::query(
             "INSERT INTO audit_archives (tenant_id, from_seq, to_seq, last_hash, checkpoint, \
-             manifest_sha256, location, archived_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (tenant_id, to_seq) DO NOTHING",
+             manifest_sha256, archived_at, note) SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+             WHERE (SELECT COALESCE(MAX(to_seq), 0) FROM audit_archives WHERE tenant_id = $9) \
+             = $10 ON CONFLICT (tenant_id, to_seq) DO NOTHING",
         )
-        .arg(anchor.tenant.as_str())
+        .arg(tenant.as_str())
         .arg(anchor.from_seq)
         .arg(anchor.to_seq)
         .arg(&anchor.last_hash)
         .arg(&anchor.checkpoint)
         .arg(&anchor.manifest_sha256)
-        .arg(&anchor.location)
-        .arg(anchor.archived_at);
-        self.execute_in(Scope::Tenant(&anchor.tenant), statement)
-            .await
-            .map(drop)
+        .arg(anchor.archived_at)
+        .arg(&anchor.note)
+        .arg(tenant.as_str())
+        .arg(anchor.from_seq - 1)
+        .execute(D::on_connection(&mut tx))
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(D::rows_affected(&done) == 1)
     }
 
     /// Deletes `tenant`'s records up to `through`, never past its latest archive, on the
@@ -136,8 +153,8 @@ pub struct ArchiveRow<T> {
     pub last_hash: String,
     pub checkpoint: String,
     pub manifest_sha256: String,
-    pub location: String,
     pub archived_at: T,
+    pub note: String,
 }
 
 impl<T: StoredTime> From<ArchiveRow<T>> for ArchiveAnchor {
@@ -149,8 +166,8 @@ impl<T: StoredTime> From<ArchiveRow<T>> for ArchiveAnchor {
             last_hash: r.last_hash,
             checkpoint: r.checkpoint,
             manifest_sha256: r.manifest_sha256,
-            location: r.location,
             archived_at: r.archived_at.utc(),
+            note: r.note,
         }
     }
 }

@@ -268,10 +268,14 @@ impl<D: Dialect> AuditRepository for SqlStore<D> {
     }
 
     async fn archive_anchor(&self, tenant: &TenantId) -> Result<Option<ArchiveAnchor>> {
-        self.latest_archive(tenant).await
+        Ok(self.archives_of(tenant, 1).await?.pop())
     }
 
-    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<()> {
+    async fn archives(&self, tenant: &TenantId) -> Result<Vec<ArchiveAnchor>> {
+        self.archives_of(tenant, 100_000).await
+    }
+
+    async fn add_archive(&self, anchor: &ArchiveAnchor) -> Result<bool> {
         self.keep_archive(anchor).await
     }
 

@@ -192,7 +192,7 @@ impl<D: Dialect> SqlStore<D> {
 /// Locks `tenant`'s chain for this transaction (creating it empty on its first record) and
 /// reads its head. The row lock is the single writer: a second transaction extending the same
 /// chain waits here until the first commits, then reads the head the first left.
-async fn lock_chain<D: Dialect>(
+pub(super) async fn lock_chain<D: Dialect>(
     tx: &mut Transaction<'static, D>,
     tenant: &TenantId,
     now: DateTime<Utc>,

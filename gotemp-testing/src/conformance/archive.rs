@@ -7,6 +7,7 @@ use chrono::{Duration, Utc};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
+use gotemp_core::audit_chain::ArchiveAnchor;
 use gotemp_core::audit_chain::archive::{self, ARCHIVED, ArchiveSettings};
 use gotemp_core::audit_chain::verify::{DEFAULT_VERIFY_RECORDS, verify_chain};
 use gotemp_core::audit_chain::{BreakReason, CheckpointKey, Verification};
@@ -80,7 +81,7 @@ pub async fn archive_keeps_the_evidence(r: &Repositories) {
         retention: Duration::days(400),
         dir: scratch.0.clone(),
     };
-    let made = archive::archive_tenant(&*r.audit, &tenant, &settings, now)
+    let made = archive::archive_tenant(&*r.audit, &tenant, &settings, &key, now)
         .await
         .expect("an archive")
         .expect("seven records are due");
@@ -128,7 +129,7 @@ pub async fn archive_keeps_the_evidence(r: &Repositories) {
     assert!(whole.ok, "{whole:?}");
     assert_eq!((whole.verified_from_seq, whole.verified_to_seq), (1, 11));
     // Nothing more is due; a delete never reaches past the archive.
-    let again = archive::archive_tenant(&*r.audit, &tenant, &settings, now)
+    let again = archive::archive_tenant(&*r.audit, &tenant, &settings, &key, now)
         .await
         .unwrap();
     assert_eq!(again, None);
@@ -168,4 +169,64 @@ pub async fn archive_keeps_the_evidence(r: &Repositories) {
     // Restored, it verifies again.
     std::fs::write(&file, &original).unwrap();
     assert!(with_archives(r, &tenant, &scratch.0, &key).await.ok);
+    // An archive that does not continue the latest is not kept: archives never overlap.
+    let overlapping = ArchiveAnchor::signed(&made, "0".repeat(64), &key, now);
+    assert!(!r.audit.add_archive(&overlapping).await.unwrap());
+}
+
+/// Whoever can write the database but not sign cannot claim records were archived: an anchor
+/// signed by another key (with a genuine checkpoint) makes verification fail, and the archiver
+/// refuses to delete anything on its word.
+pub async fn a_forged_anchor_deletes_nothing(r: &Repositories) {
+    let tenant = TenantId::parse("tenant", "geese").unwrap();
+    let (key, forger) = (CheckpointKey::generate(), CheckpointKey::generate());
+    r.audit.register_key(&key.verifier()).await.unwrap();
+    let then = Utc::now() - Duration::days(500);
+    r.audit
+        .record_batch(&events(&tenant, 3), then)
+        .await
+        .unwrap();
+    let head = r.audit.chain_head(&tenant).await.unwrap().unwrap();
+    let genuine = key.checkpoint(&tenant, 3, &head.hash, then, None);
+    assert!(r.audit.add_checkpoint(&genuine, 0).await.unwrap());
+    let claim = archive::Manifest {
+        format: archive::FORMAT.into(),
+        tenant: tenant.clone(),
+        from_seq: 1,
+        to_seq: 3,
+        first_prev_hash: gotemp_core::audit_chain::GENESIS.into(),
+        last_hash: head.hash.clone(),
+        checkpoint: genuine.note.clone(),
+        created_at: then,
+        files: Vec::new(),
+    };
+    let forged = ArchiveAnchor::signed(&claim, "0".repeat(64), &forger, then);
+    assert!(
+        r.audit.add_archive(&forged).await.unwrap(),
+        "the store keeps what it is given"
+    );
+
+    let keys = [key.verifier()];
+    let report = verify_chain(&*r.audit, &tenant, 1, DEFAULT_VERIFY_RECORDS, &keys, None)
+        .await
+        .unwrap();
+    assert!(!report.ok, "{report:?}");
+    assert_eq!(
+        report.broken.map(|b| b.reason),
+        Some(BreakReason::BadSignature)
+    );
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("gotemp-archive-{}", uuid::Uuid::new_v4())));
+    let settings = ArchiveSettings {
+        retention: Duration::days(400),
+        dir: scratch.0.clone(),
+    };
+    let refused = archive::archive_tenant(&*r.audit, &tenant, &settings, &key, Utc::now()).await;
+    assert!(refused.is_err(), "{refused:?}");
+    let kept = r.audit.chain(&tenant, 1, 10).await.unwrap();
+    assert_eq!(
+        kept.len(),
+        3,
+        "nothing is deleted on a forged anchor's word"
+    );
 }

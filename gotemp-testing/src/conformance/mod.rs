@@ -77,6 +77,7 @@ macro_rules! conformance_tests {
             audit_chain_concurrent_consumers_make_one => audit_chain::concurrent_consumers_make_one_chain,
             audit_chain_checkpoints_kept_in_turn => audit_chain::checkpoints_are_kept_in_turn,
             audit_archive_keeps_the_evidence => archive::archive_keeps_the_evidence,
+            audit_archive_forged_anchor_deletes_nothing => archive::a_forged_anchor_deletes_nothing,
             concurrent_updates_one_wins => concurrency::one_of_concurrent_updates_wins,
             concurrent_creates_all_commit => concurrency::concurrent_creates_all_commit,
             tenants_keep_their_own_master_data => tenants::master_data_stays_in_its_tenant,

@@ -149,6 +149,12 @@ pub async fn run(
                         .into(),
                 );
             };
+            // The anchor of each archive is signed with the checkpoints' key: the same
+            // configured key the audit service uses (the embedded default's own in data/).
+            let key = config.checkpoint_key(true)?.ok_or(
+                "no audit signing key: set audit_signing_key (GOTEMP_AUDIT_SIGNING_KEY), the \
+                 audit service's",
+            )?;
             use gotemp::domain::audit_chain::archive::archive_tenant;
             let tenants = match tenant {
                 Some(key) => vec![tenant_of(Some(&key))?],
@@ -159,7 +165,7 @@ pub async fn run(
             let now = gotemp::domain::values::now();
             let mut lines = Vec::new();
             for tenant in &tenants {
-                match archive_tenant(&*repos.audit, tenant, &settings, now).await? {
+                match archive_tenant(&*repos.audit, tenant, &settings, &key, now).await? {
                     Some(m) => lines.push(format!(
                         "{tenant}: seqs {} to {} archived to {} and deleted",
                         m.from_seq,

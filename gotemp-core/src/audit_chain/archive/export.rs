@@ -4,7 +4,7 @@
 use super::{
     ArchiveAnchor, ArchiveFile, FORMAT, Hashing, MANIFEST, Manifest, RECORDS_PER_FILE, location,
 };
-use crate::audit_chain::{Checkpoint, GENESIS, Segment, verify_segment};
+use crate::audit_chain::{Checkpoint, CheckpointKey, GENESIS, Segment, verify_segment};
 use crate::error::{Error, Result};
 use crate::ports::AuditRepository;
 use crate::values::TenantId;
@@ -29,37 +29,65 @@ pub struct ArchiveSettings {
     pub dir: PathBuf,
 }
 
-/// One round for `tenant`: finishes deleting what an earlier round archived, then archives the
-/// records up to the latest checkpoint signed before `now - retention`, if that holds any not
-/// archived yet; the manifest of the archive made. The export is read back and verified (every
-/// record, every file's SHA-256, the checkpoint's signature by one of the store's keys) before
-/// an `audit.archived` record is appended and the records deleted; an export that does not
-/// verify deletes nothing. A round cut off anywhere is finished by the next: the archive's
-/// directory and its record are the same again.
+/// One round for `tenant`: finishes what an earlier round left of the latest archive (its
+/// record in the chain, the delete), then archives the records up to the latest checkpoint
+/// signed before `now - retention`, if that holds any not archived yet; the manifest of the
+/// archive made. The export is read back and verified (every record, every file's SHA-256, the
+/// checkpoint's signature) and must end at exactly the checkpoint chosen before its anchor —
+/// signed with `key` — is kept, its `audit.archived` record appended and the records deleted;
+/// nothing is deleted on the word of an anchor `key` did not sign. A round cut off anywhere is
+/// finished by the next; of two archivers racing, one anchor is kept and the other's export is
+/// left unused.
 pub async fn archive_tenant(
     repo: &dyn AuditRepository,
     tenant: &TenantId,
     settings: &ArchiveSettings,
+    key: &CheckpointKey,
     now: DateTime<Utc>,
 ) -> Result<Option<Manifest>> {
-    let anchor = repo.archive_anchor(tenant).await?;
-    if let Some(anchor) = &anchor {
-        repo.delete_archived(tenant, anchor.to_seq).await?;
+    if !TenantId::is_key(tenant.as_str()) {
+        return Err(Error::internal(format!(
+            "not archiving {tenant:?}: not a tenant key"
+        )));
     }
-    let (from, prev) = anchor.map_or((1, GENESIS.to_owned()), |a| (a.to_seq + 1, a.last_hash));
+    let own = [key.verifier()];
+    let (from, prev) = match repo.archive_anchor(tenant).await? {
+        Some(anchor) => {
+            anchor.check(&own).map_err(|at| {
+                Error::internal(format!(
+                    "not archiving {tenant}'s audit records: its latest archive's anchor does \
+                     not verify with this deployment's key ({}); nothing is deleted",
+                    at.detail
+                ))
+            })?;
+            finish(repo, &anchor, settings, now, false).await?;
+            (anchor.to_seq + 1, anchor.last_hash)
+        }
+        None => (1, GENESIS.to_owned()),
+    };
     let cutoff = now - settings.retention;
     let Some(checkpoint) = repo.checkpoint_before(tenant, cutoff).await? else {
         return Ok(None);
     };
+    if checkpoint.tenant != *tenant {
+        return Err(refused(
+            tenant,
+            checkpoint.size,
+            "a checkpoint of another chain is stored as its",
+        ));
+    }
     if checkpoint.size < from {
         return Ok(None);
     }
-    export(repo, tenant, (from, &prev), &checkpoint, &settings.dir, now).await?;
-    let keys = repo.keys().await?;
-    let dir = settings.dir.join(location(tenant, from, checkpoint.size));
-    let owner = tenant.clone();
+    let mut keys = repo.keys().await?;
+    keys.extend(own);
+    let dir = settings
+        .dir
+        .join(location(tenant, from, checkpoint.size, &checkpoint.hash));
+    export(repo, tenant, (from, &prev), &checkpoint, &dir, now).await?;
+    let (owner, start) = (tenant.clone(), prev.clone());
     let (manifest, manifest_sha256) = blocking(move || {
-        super::verify_archive(&dir, &owner, from, &prev, &keys).map_err(|at| {
+        super::verify_archive(&dir, &owner, from, Some(&start), &keys, None).map_err(|at| {
             format!(
                 "the archive {} does not verify: {}",
                 dir.display(),
@@ -68,29 +96,75 @@ pub async fn archive_tenant(
         })
     })
     .await?;
-    let event = manifest.archived_event(&manifest_sha256, now);
-    repo.record(&event, now).await?;
-    repo.add_archive(&ArchiveAnchor {
-        tenant: tenant.clone(),
-        from_seq: manifest.from_seq,
-        to_seq: manifest.to_seq,
-        last_hash: manifest.last_hash.clone(),
-        checkpoint: manifest.checkpoint.clone(),
-        manifest_sha256,
-        location: manifest.location(),
-        archived_at: now,
-    })
-    .await?;
-    let deleted = repo.delete_archived(tenant, manifest.to_seq).await?;
+    if (manifest.to_seq, &manifest.last_hash) != (checkpoint.size, &checkpoint.hash) {
+        return Err(refused(
+            tenant,
+            manifest.to_seq,
+            "the archive in place is of another chain",
+        ));
+    }
+    let anchor = ArchiveAnchor::signed(&manifest, manifest_sha256, key, now);
+    if !repo.add_archive(&anchor).await? {
+        return Ok(None); // another archiver kept its anchor first: that archive stands
+    }
+    finish(repo, &anchor, settings, now, true).await?;
     tracing::info!(
         %tenant,
         from_seq = manifest.from_seq,
         to_seq = manifest.to_seq,
-        deleted,
         location = %manifest.location(),
         "audit records archived"
     );
     Ok(Some(manifest))
+}
+
+/// Appends `anchor`'s `audit.archived` record (again: nothing changes) and deletes the records
+/// it covers that are still stored — after checking, unless `verified` just now, that its
+/// archive is in place and is the one it signed.
+async fn finish(
+    repo: &dyn AuditRepository,
+    anchor: &ArchiveAnchor,
+    settings: &ArchiveSettings,
+    now: DateTime<Utc>,
+    verified: bool,
+) -> Result<()> {
+    let tenant = &anchor.tenant;
+    repo.record(&anchor.archived_event(), now).await?;
+    let left = repo.chain(tenant, anchor.from_seq, 1).await?;
+    if !left.first().is_some_and(|r| r.seq <= anchor.to_seq) {
+        return Ok(());
+    }
+    if !verified {
+        let dir = settings.dir.join(anchor.location());
+        let (owner, from, keys) = (tenant.clone(), anchor.from_seq, repo.keys().await?);
+        let (_, sha) = blocking(move || {
+            super::verify_archive(&dir, &owner, from, None, &keys, None).map_err(|at| {
+                format!(
+                    "the archive {} does not verify: {}",
+                    dir.display(),
+                    at.detail
+                )
+            })
+        })
+        .await?;
+        if sha != anchor.manifest_sha256 {
+            let why = "its archive's manifest is not the one its anchor signed";
+            return Err(refused(tenant, anchor.from_seq, why));
+        }
+    }
+    repo.delete_archived(tenant, anchor.to_seq)
+        .await
+        .map_err(|e| {
+            Error::internal_from(
+                format!(
+                    "deleting {tenant}'s archived audit records up to seq {} (on PostgreSQL only \
+                     the tables' owner may: run `gotemp audit archive` as the owner)",
+                    anchor.to_seq
+                ),
+                e,
+            )
+        })
+        .map(drop)
 }
 
 /// Writes records `from` to `checkpoint.size` of `tenant` below `root`, checking the chain as it
@@ -102,19 +176,26 @@ async fn export(
     tenant: &TenantId,
     (from, prev): (i64, &str),
     checkpoint: &Checkpoint,
-    root: &Path,
+    target: &Path,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let to = checkpoint.size;
-    let target = root.join(location(tenant, from, to));
     if target.join(MANIFEST).exists() {
         return Ok(());
     }
-    let parent = root.join(tenant.as_str());
+    let target = target.to_owned();
+    let parent = target.parent().map_or_else(PathBuf::new, Path::to_owned);
     let partial = parent.join(format!(".partial-{}", uuid::Uuid::new_v4()));
     let (made, tenant_dir) = (partial.clone(), parent.clone());
     blocking(move || {
         std::fs::create_dir_all(&made).map_err(|e| e.to_string())?;
+        // The tenant's directory (maybe new) must outlive a crash along with what it holds.
+        for dir in [Some(tenant_dir.as_path()), tenant_dir.parent()]
+            .into_iter()
+            .flatten()
+        {
+            sync_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
         remove_abandoned(&tenant_dir);
         Ok(())
     })
@@ -144,6 +225,8 @@ async fn export(
             let mut file = File::create(partial.join(MANIFEST))?;
             file.write_all(&text)?;
             file.sync_all()?;
+            // Every file's entry on disk before the directory takes its place.
+            sync_dir(&partial)?;
             if let Err(e) = std::fs::rename(&partial, &target) {
                 // Another archiver put the same range in place first: theirs is verified.
                 std::fs::remove_dir_all(&partial)?;
@@ -151,11 +234,16 @@ async fn export(
                     return Err(e);
                 }
             }
-            File::open(&parent)?.sync_all()
+            sync_dir(&parent)
         };
         put().map_err(|e| format!("writing the archive {}: {e}", target.display()))
     })
     .await
+}
+
+/// Makes the entries of `dir` durable (a rename, a new file).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 /// How long a half-written export may sit before another round removes it: one cut off by a
