@@ -131,7 +131,7 @@ async fn finish(
     let tenant = &anchor.tenant;
     repo.record(&anchor.archived_event(), now).await?;
     let left = repo.chain(tenant, anchor.from_seq, 1).await?;
-    if !left.first().is_some_and(|r| r.seq <= anchor.to_seq) {
+    if left.first().is_none_or(|r| r.seq > anchor.to_seq) {
         return Ok(());
     }
     if !verified {
