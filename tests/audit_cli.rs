@@ -19,9 +19,10 @@ fn report(out: &Output) -> Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text:?}"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_checkpoint_kept_outside_finds_a_tail_cut_behind_gotemps_back() {
-    let dir = std::env::temp_dir().join(format!("gotemp-audit-cli-{}", uuid::Uuid::now_v7()));
+/// An embedded gotemp in a fresh directory named after `name`, seeded, its demo data's audit
+/// records stored: the directory, its database's URL, the application and its pipeline.
+async fn seeded(name: &str) -> (std::path::PathBuf, String, Gotemp, gotemp::EventPipeline) {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/gotemp.db", dir.display());
     let mut config = Config::embedded(SecretString::from("audit-cli-test-secret-audit-cli!!!"));
@@ -31,6 +32,12 @@ async fn a_checkpoint_kept_outside_finds_a_tail_cut_behind_gotemps_back() {
     let pipeline = app.start_events(&config, true).await.unwrap();
     app.seed(&config).await.unwrap();
     app.wait_for_audit(Duration::from_secs(20)).await.unwrap();
+    (dir, url, app, pipeline)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_kept_outside_finds_a_tail_cut_behind_gotemps_back() {
+    let (dir, url, app, pipeline) = seeded("gotemp-audit-cli").await;
     let key_file = dir.join("audit_signing_key");
     #[cfg(unix)]
     {
@@ -136,16 +143,7 @@ async fn a_checkpoint_kept_outside_finds_a_tail_cut_behind_gotemps_back() {
 /// changed afterwards makes it exit non-zero naming the record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn archived_records_verify_from_their_archive() {
-    let dir = std::env::temp_dir().join(format!("gotemp-archive-cli-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}/gotemp.db", dir.display());
-    let mut config = Config::embedded(SecretString::from("audit-cli-test-secret-audit-cli!!!"));
-    config.storage.url = url.parse().unwrap();
-    config.auth.admin_password = SecretString::from("the administrator's own long passphrase");
-    let app = Gotemp::builder().config(&config).build().await.unwrap();
-    let pipeline = app.start_events(&config, true).await.unwrap();
-    app.seed(&config).await.unwrap();
-    app.wait_for_audit(Duration::from_secs(20)).await.unwrap();
+    let (dir, url, app, pipeline) = seeded("gotemp-archive-cli").await;
     pipeline.shutdown().await;
     // Three more records, and a checkpoint of them dated two days back.
     let (audit, tenant) = (app.repositories().audit.clone(), TenantId::default_tenant());
