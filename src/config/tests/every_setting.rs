@@ -229,7 +229,7 @@ fn every_setting_of_before_the_sections_is_still_read() {
         .map(|(k, v)| (*k, v.to_string()))
         .collect();
     let mut names: Vec<&str> = EVERY_SETTING.iter().map(|(k, _)| *k).collect();
-    // The Ed25519 token keys exclude jwt_secret: `tests/flows.rs` reads them on their own.
+    // The Ed25519 token keys exclude jwt_secret: `tests/suite/flows.rs` reads them on their own.
     let keys = ["jwt_private_key", "jwt_public_key"];
     let mut known = known_names();
     known.retain(|name| !keys.contains(name));

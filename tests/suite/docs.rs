@@ -2,8 +2,8 @@
 //! docs/embedding.md is the example `my_app` (built with every other target, and run by
 //! scripts/docs-check), and its Cargo.toml names only crates and features that exist.
 
-const EMBEDDING: &str = include_str!("../docs/embedding.md");
-const MY_APP: &str = include_str!("../examples/my_app/main.rs");
+const EMBEDDING: &str = include_str!("../../docs/embedding.md");
+const MY_APP: &str = include_str!("../../examples/my_app/main.rs");
 
 /// The fenced block of `kind` whose first line is `marker`, without that line.
 fn block<'a>(doc: &'a str, kind: &str, marker: &str) -> &'a str {
@@ -31,7 +31,7 @@ fn the_complete_application_of_the_embedding_guide_is_the_example_my_app() {
 #[test]
 fn the_embedding_guide_s_manifest_names_crates_and_features_that_exist() {
     let manifest = block(EMBEDDING, "toml", "# docs/embedding.md: Cargo.toml");
-    let ours: toml::Table = include_str!("../Cargo.toml").parse().unwrap();
+    let ours: toml::Table = include_str!("../../Cargo.toml").parse().unwrap();
     let features = ours["features"].as_table().unwrap();
     let theirs: toml::Table = manifest.parse().expect("the guide's Cargo.toml parses");
     let deps = theirs["dependencies"].as_table().unwrap();
