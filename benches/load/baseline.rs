@@ -9,8 +9,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::PgPool;
+use sqlx::postgres::PgRow;
 use sqlx::types::chrono::{DateTime, Utc};
+use sqlx::{PgPool, Row as _};
 
 /// The hand-written handler on a free port, over the database of `pg_url` (gotemp's own role's
 /// URL) reached as the tests' administrator, outside the tenants' row-level security that holds
@@ -32,7 +33,7 @@ pub async fn serve(pg_url: &str) -> (String, String) {
 const COLUMNS: &str =
     "id, name, valid_from, valid_thru, extra_fields, created_at, updated_at, modified_by, version";
 
-#[derive(sqlx::FromRow, serde::Serialize)]
+#[derive(serde::Serialize)]
 struct Customer {
     id: String,
     name: String,
@@ -43,6 +44,24 @@ struct Customer {
     updated_at: DateTime<Utc>,
     modified_by: i64,
     version: i64,
+}
+
+/// Read by column name, as a hand-written service would (the workspace builds sqlx without its
+/// derive macros).
+impl sqlx::FromRow<'_, PgRow> for Customer {
+    fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            valid_from: row.try_get("valid_from")?,
+            valid_thru: row.try_get("valid_thru")?,
+            extra_fields: row.try_get("extra_fields")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            modified_by: row.try_get("modified_by")?,
+            version: row.try_get("version")?,
+        })
+    }
 }
 
 #[derive(Deserialize)]

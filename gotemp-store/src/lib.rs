@@ -13,6 +13,8 @@
 pub mod arango;
 #[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod migrations;
 mod no_audit;
 #[cfg(feature = "postgres")]
 pub mod postgres;

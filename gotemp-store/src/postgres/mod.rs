@@ -90,7 +90,7 @@ impl SqlStore<Postgres> {
     /// whether records wait to be chained): so a role that does not own the tables (granted
     /// `gotemp_data`, see docs/tenancy.md) can serve a database its owner migrated.
     pub async fn migrate(&self) -> Result<()> {
-        let migrator = sqlx::migrate!("./migrations/postgres");
+        let migrator = crate::migrations::migrator(crate::migrations::POSTGRES);
         if !self.migrated(&migrator).await {
             migrator.run(&self.pool).await.map_err(|e| {
                 Error::internal_from(format!("PostgreSQL migration failed: {e}"), e)

@@ -1,6 +1,7 @@
 //! The audit trail's archives on SQL ([`gotemp_core::audit_chain::archive`]): the anchors they
 //! leave, the checkpoint an archive ends at, and the one path that deletes records.
 
+use super::row::row;
 use super::rows::StoredTime;
 use super::{Bind, Dialect, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
@@ -144,17 +145,18 @@ impl<D: Dialect> SqlStore<D> {
     }
 }
 
-/// A row of `audit_archives`.
-#[derive(sqlx::FromRow)]
-pub struct ArchiveRow<T> {
-    pub tenant_id: String,
-    pub from_seq: i64,
-    pub to_seq: i64,
-    pub last_hash: String,
-    pub checkpoint: String,
-    pub manifest_sha256: String,
-    pub archived_at: T,
-    pub note: String,
+row! {
+    /// A row of `audit_archives`.
+    pub struct ArchiveRow<T> {
+        pub tenant_id: String,
+        pub from_seq: i64,
+        pub to_seq: i64,
+        pub last_hash: String,
+        pub checkpoint: String,
+        pub manifest_sha256: String,
+        pub archived_at: T,
+        pub note: String,
+    }
 }
 
 impl<T: StoredTime> From<ArchiveRow<T>> for ArchiveAnchor {

@@ -2,6 +2,7 @@
 //! their tenants' chains, one writer per chain, chaining records stored before the chain
 //! existed, and keeping checkpoints.
 
+use super::row::row;
 use super::rows::{StoredTime, audit_columns};
 use super::{Bind, Dialect, Param, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
@@ -319,14 +320,15 @@ async fn insert_chained<'e, D: Dialect>(
     Ok(D::rows_affected(&result))
 }
 
-/// A row of `audit_chains`.
-#[derive(sqlx::FromRow)]
-pub struct ChainHeadRow<T> {
-    pub tenant_id: String,
-    pub size: i64,
-    pub hash: String,
-    pub checkpoint_size: i64,
-    pub checkpoint_at: Option<T>,
+row! {
+    /// A row of `audit_chains`.
+    pub struct ChainHeadRow<T> {
+        pub tenant_id: String,
+        pub size: i64,
+        pub hash: String,
+        pub checkpoint_size: i64,
+        pub checkpoint_at: Option<T>,
+    }
 }
 
 impl<T: StoredTime> From<ChainHeadRow<T>> for ChainHead {
@@ -341,10 +343,11 @@ impl<T: StoredTime> From<ChainHeadRow<T>> for ChainHead {
     }
 }
 
-/// A tenant's key alone.
-#[derive(sqlx::FromRow)]
-pub struct TenantKeyRow {
-    pub tenant_id: String,
+row! {
+    /// A tenant's key alone.
+    pub struct TenantKeyRow {
+        pub tenant_id: String,
+    }
 }
 
 impl From<TenantKeyRow> for TenantId {
@@ -353,10 +356,11 @@ impl From<TenantKeyRow> for TenantId {
     }
 }
 
-/// An event id alone.
-#[derive(sqlx::FromRow)]
-pub struct EventIdRow {
-    pub event_id: uuid::Uuid,
+row! {
+    /// An event id alone.
+    pub struct EventIdRow {
+        pub event_id: uuid::Uuid,
+    }
 }
 
 impl From<EventIdRow> for uuid::Uuid {

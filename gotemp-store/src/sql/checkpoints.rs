@@ -1,5 +1,6 @@
 //! The audit trail's signed checkpoints on SQL: kept in turn, read back as signed.
 
+use super::row::row;
 use super::{Bind, Dialect, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use gotemp_core::Result;
@@ -83,10 +84,11 @@ impl<D: Dialect> SqlStore<D> {
     }
 }
 
-/// A stored checkpoint's note.
-#[derive(sqlx::FromRow)]
-pub struct NoteRow {
-    pub note: String,
+row! {
+    /// A stored checkpoint's note.
+    pub struct NoteRow {
+        pub note: String,
+    }
 }
 
 impl From<NoteRow> for String {

@@ -1,6 +1,7 @@
 //! Hierarchy links (`customer_links`, `product_links`): an edge table per kind of vertex, written
 //! with its audit event in one transaction like every other change.
 
+use super::row::row;
 use super::{Bind, Dialect, PushArg, Scope, SqlStore};
 use crate::sql::error::map_sqlx;
 use crate::sql::rows::StoredTime;
@@ -17,17 +18,18 @@ pub const LINK_COLUMNS: &str = "from_id AS link_from, to_id AS link_to, relation
      kind AS link_kind, valid_from AS link_valid_from, valid_thru AS link_valid_thru, \
      created_at AS link_created_at, modified_by AS link_modified_by";
 
-/// A stored link, under names that cannot clash with a vertex's columns in a join.
-#[derive(sqlx::FromRow)]
-pub struct LinkRow<T> {
-    pub link_from: String,
-    pub link_to: String,
-    pub link_relation: String,
-    pub link_kind: Option<String>,
-    pub link_valid_from: T,
-    pub link_valid_thru: T,
-    pub link_created_at: T,
-    pub link_modified_by: i64,
+row! {
+    /// A stored link, under names that cannot clash with a vertex's columns in a join.
+    pub struct LinkRow<T> {
+        pub link_from: String,
+        pub link_to: String,
+        pub link_relation: String,
+        pub link_kind: Option<String>,
+        pub link_valid_from: T,
+        pub link_valid_thru: T,
+        pub link_created_at: T,
+        pub link_modified_by: i64,
+    }
 }
 
 impl<T: StoredTime> TryFrom<LinkRow<T>> for Link {

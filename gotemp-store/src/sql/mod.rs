@@ -16,6 +16,7 @@ mod outbox;
 pub(crate) mod param;
 mod promotions;
 mod purge;
+mod row;
 pub(crate) mod rows;
 mod store;
 pub(crate) mod tenants;

@@ -2,6 +2,7 @@
 //! is written with its first administrator in one transaction, each with its audit event.
 
 use super::outbox::enqueue;
+use super::row::row;
 use super::rows::StoredTime;
 use super::users::insert_user;
 use super::{Bind, Dialect, PushArg, Scope, SqlStore};
@@ -19,18 +20,19 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 const COLUMNS: &str =
     "key, name, active, valid_from, valid_thru, created_at, updated_at, modified_by, version";
 
-/// A stored tenant, with times as the database keeps them.
-#[derive(sqlx::FromRow)]
-pub struct TenantRow<T> {
-    key: String,
-    name: String,
-    active: bool,
-    valid_from: T,
-    valid_thru: T,
-    created_at: T,
-    updated_at: T,
-    modified_by: i64,
-    version: i64,
+row! {
+    /// A stored tenant, with times as the database keeps them.
+    pub struct TenantRow<T> {
+        key: String,
+        name: String,
+        active: bool,
+        valid_from: T,
+        valid_thru: T,
+        created_at: T,
+        updated_at: T,
+        modified_by: i64,
+        version: i64,
+    }
 }
 
 impl<T: StoredTime> From<TenantRow<T>> for Tenant {

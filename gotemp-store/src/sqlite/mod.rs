@@ -51,7 +51,7 @@ impl SqlStore<Sqlite> {
     /// Applies the migrations that have not run yet, and chains audit records stored before
     /// the hash chain existed.
     pub async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
+        crate::migrations::migrator(crate::migrations::SQLITE)
             .run(&self.pool)
             .await
             .map_err(|e| Error::internal_from(format!("SQLite migration failed: {e}"), e))?;

@@ -2,14 +2,14 @@
 //! PostgreSQL stores `timestamptz` while SQLite stores integer microseconds (which sort and
 //! compare exactly, unlike text); everything else decodes the same way on both.
 
+use super::row::row;
 use chrono::{DateTime, Utc};
 use gotemp_core::entities::{
-    AuditRecord, AuthStatus, Customer, ExtraFields, Product, Promotion, PromotionProduct, User,
+    AuditRecord, Customer, ExtraFields, Product, Promotion, PromotionProduct,
 };
 use gotemp_core::event::ActionType;
-use gotemp_core::policy::Roles;
 use gotemp_core::ports::{OutboxEntry, SetAside};
-use gotemp_core::values::{PasswordHash, TenantId};
+use gotemp_core::values::TenantId;
 use gotemp_core::{Error, Result};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -41,6 +41,10 @@ macro_rules! dialect_rows {
 }
 pub(crate) use dialect_rows;
 
+mod users;
+pub(crate) use users::user_columns;
+pub use users::{AuthStatusRow, CredentialsRow, UserRow};
+
 /// A stored time column.
 pub trait StoredTime {
     /// The instant it stands for.
@@ -59,88 +63,6 @@ impl StoredTime for i64 {
     }
 }
 
-/// Column list of `users` for SELECT/RETURNING (never the hash).
-macro_rules! user_columns {
-    () => {
-        "id, first_name, last_name, email, company, valid_from, valid_thru, active, roles, created_at, updated_at, modified_by, version"
-    };
-}
-pub(crate) use user_columns;
-
-#[derive(sqlx::FromRow)]
-pub struct UserRow<T> {
-    pub id: i64,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub company: Option<String>,
-    pub valid_from: T,
-    pub valid_thru: T,
-    pub active: bool,
-    pub roles: Json<Roles>,
-    pub created_at: T,
-    pub updated_at: T,
-    pub modified_by: i64,
-    pub version: i64,
-}
-
-impl<T: StoredTime> From<UserRow<T>> for User {
-    fn from(r: UserRow<T>) -> Self {
-        User {
-            name: User::full_name(&r.first_name, &r.last_name),
-            id: r.id,
-            first_name: r.first_name,
-            last_name: r.last_name,
-            email: r.email,
-            company: r.company,
-            valid_from: r.valid_from.utc(),
-            valid_thru: r.valid_thru.utc(),
-            active: r.active,
-            roles: r.roles.0,
-            created_at: r.created_at.utc(),
-            updated_at: r.updated_at.utc(),
-            modified_by: r.modified_by,
-            version: r.version,
-        }
-    }
-}
-
-/// A user with the version of its tokens, read to authenticate a call.
-#[derive(sqlx::FromRow)]
-pub struct AuthStatusRow<T> {
-    #[sqlx(flatten)]
-    pub user: UserRow<T>,
-    pub token_version: i64,
-    pub tenant_id: String,
-}
-
-impl<T: StoredTime> From<AuthStatusRow<T>> for AuthStatus {
-    fn from(r: AuthStatusRow<T>) -> Self {
-        AuthStatus {
-            tenant: TenantId::from_store(r.tenant_id),
-            user: User::from(r.user),
-            token_version: r.token_version,
-        }
-    }
-}
-
-/// A user with its stored hash, read for login only.
-#[derive(sqlx::FromRow)]
-pub struct CredentialsRow<T> {
-    #[sqlx(flatten)]
-    pub status: AuthStatusRow<T>,
-    pub password_hash: String,
-}
-
-impl<T: StoredTime> From<CredentialsRow<T>> for (AuthStatus, PasswordHash) {
-    fn from(r: CredentialsRow<T>) -> Self {
-        (
-            AuthStatus::from(r.status),
-            PasswordHash::new(r.password_hash),
-        )
-    }
-}
-
 /// Column list of `customers`.
 macro_rules! customer_columns {
     () => {
@@ -149,17 +71,18 @@ macro_rules! customer_columns {
 }
 pub(crate) use customer_columns;
 
-#[derive(sqlx::FromRow)]
-pub struct CustomerRow<T> {
-    pub id: String,
-    pub name: String,
-    pub valid_from: T,
-    pub valid_thru: T,
-    pub extra_fields: Json<ExtraFields>,
-    pub created_at: T,
-    pub updated_at: T,
-    pub modified_by: i64,
-    pub version: i64,
+row! {
+    pub struct CustomerRow<T> {
+        pub id: String,
+        pub name: String,
+        pub valid_from: T,
+        pub valid_thru: T,
+        pub extra_fields: Json<ExtraFields>,
+        pub created_at: T,
+        pub updated_at: T,
+        pub modified_by: i64,
+        pub version: i64,
+    }
 }
 
 impl<T: StoredTime> From<CustomerRow<T>> for Customer {
@@ -186,18 +109,19 @@ macro_rules! product_columns {
 }
 pub(crate) use product_columns;
 
-#[derive(sqlx::FromRow)]
-pub struct ProductRow<T> {
-    pub id: String,
-    pub name: String,
-    pub hierarchy_level: Option<String>,
-    pub valid_from: T,
-    pub valid_thru: T,
-    pub extra_fields: Json<ExtraFields>,
-    pub created_at: T,
-    pub updated_at: T,
-    pub modified_by: i64,
-    pub version: i64,
+row! {
+    pub struct ProductRow<T> {
+        pub id: String,
+        pub name: String,
+        pub hierarchy_level: Option<String>,
+        pub valid_from: T,
+        pub valid_thru: T,
+        pub extra_fields: Json<ExtraFields>,
+        pub created_at: T,
+        pub updated_at: T,
+        pub modified_by: i64,
+        pub version: i64,
+    }
 }
 
 impl<T: StoredTime> From<ProductRow<T>> for Product {
@@ -227,22 +151,23 @@ macro_rules! promotion_columns {
 }
 pub(crate) use promotion_columns;
 
-#[derive(sqlx::FromRow)]
-pub struct PromotionRow<T> {
-    pub id: i64,
-    pub name: String,
-    pub description: Option<String>,
-    pub valid_from: T,
-    pub valid_thru: T,
-    pub active: bool,
-    pub customer_id: String,
-    pub products: Json<Vec<PromotionProduct>>,
-    pub approval_status: i32,
-    pub prev_approval_status: i32,
-    pub created_at: T,
-    pub updated_at: T,
-    pub modified_by: i64,
-    pub version: i64,
+row! {
+    pub struct PromotionRow<T> {
+        pub id: i64,
+        pub name: String,
+        pub description: Option<String>,
+        pub valid_from: T,
+        pub valid_thru: T,
+        pub active: bool,
+        pub customer_id: String,
+        pub products: Json<Vec<PromotionProduct>>,
+        pub approval_status: i32,
+        pub prev_approval_status: i32,
+        pub created_at: T,
+        pub updated_at: T,
+        pub modified_by: i64,
+        pub version: i64,
+    }
 }
 
 impl<T: StoredTime> From<PromotionRow<T>> for Promotion {
@@ -275,24 +200,25 @@ macro_rules! audit_columns {
 }
 pub(crate) use audit_columns;
 
-#[derive(sqlx::FromRow)]
-pub struct AuditRow<T> {
-    pub id: i64,
-    pub event_id: Uuid,
-    pub action_time: T,
-    pub recorded_time: T,
-    pub topic: String,
-    pub service: String,
-    pub action_func: String,
-    pub action_type: String,
-    pub object_name: String,
-    pub object_id: String,
-    pub performed_by: i64,
-    pub object_detail: Json<serde_json::Value>,
-    pub trace_id: Option<String>,
-    pub seq: Option<i64>,
-    pub prev_hash: Option<String>,
-    pub hash: Option<String>,
+row! {
+    pub struct AuditRow<T> {
+        pub id: i64,
+        pub event_id: Uuid,
+        pub action_time: T,
+        pub recorded_time: T,
+        pub topic: String,
+        pub service: String,
+        pub action_func: String,
+        pub action_type: String,
+        pub object_name: String,
+        pub object_id: String,
+        pub performed_by: i64,
+        pub object_detail: Json<serde_json::Value>,
+        pub trace_id: Option<String>,
+        pub seq: Option<i64>,
+        pub prev_hash: Option<String>,
+        pub hash: Option<String>,
+    }
 }
 
 impl<T: StoredTime> TryFrom<AuditRow<T>> for AuditRecord {
@@ -323,11 +249,12 @@ impl<T: StoredTime> TryFrom<AuditRow<T>> for AuditRecord {
     }
 }
 
-/// A row of the outbox.
-#[derive(sqlx::FromRow)]
-pub struct OutboxRow {
-    pub position: i64,
-    pub payload: Json<gotemp_core::event::AuditEvent>,
+row! {
+    /// A row of the outbox.
+    pub struct OutboxRow {
+        pub position: i64,
+        pub payload: Json<gotemp_core::event::AuditEvent>,
+    }
 }
 
 impl From<OutboxRow> for OutboxEntry {
@@ -339,13 +266,14 @@ impl From<OutboxRow> for OutboxEntry {
     }
 }
 
-/// An outbox row the relay set aside.
-#[derive(sqlx::FromRow)]
-pub struct SetAsideRow<T> {
-    pub position: i64,
-    pub payload: Json<gotemp_core::event::AuditEvent>,
-    pub failed_reason: String,
-    pub failed_at: T,
+row! {
+    /// An outbox row the relay set aside.
+    pub struct SetAsideRow<T> {
+        pub position: i64,
+        pub payload: Json<gotemp_core::event::AuditEvent>,
+        pub failed_reason: String,
+        pub failed_at: T,
+    }
 }
 
 impl<T: StoredTime> From<SetAsideRow<T>> for SetAside {
@@ -359,16 +287,17 @@ impl<T: StoredTime> From<SetAsideRow<T>> for SetAside {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub struct DeadLetterRow<T> {
-    pub id: i64,
-    pub event_id: Option<Uuid>,
-    pub subject: String,
-    pub payload: String,
-    pub reason: String,
-    pub attempts: i64,
-    pub failed_at: T,
-    pub tenant_id: String,
+row! {
+    pub struct DeadLetterRow<T> {
+        pub id: i64,
+        pub event_id: Option<Uuid>,
+        pub subject: String,
+        pub payload: String,
+        pub reason: String,
+        pub attempts: i64,
+        pub failed_at: T,
+        pub tenant_id: String,
+    }
 }
 
 impl<T: StoredTime> From<DeadLetterRow<T>> for gotemp_core::ports::DeadLetter {
@@ -387,10 +316,11 @@ impl<T: StoredTime> From<DeadLetterRow<T>> for gotemp_core::ports::DeadLetter {
     }
 }
 
-/// One integer column named `n` (a count, a version).
-#[derive(sqlx::FromRow)]
-pub struct Number {
-    pub n: i64,
+row! {
+    /// One integer column named `n` (a count, a version).
+    pub struct Number {
+        pub n: i64,
+    }
 }
 
 impl From<Number> for i64 {
