@@ -170,12 +170,14 @@ pub async fn run(short: bool, out: Option<&std::path::Path>) -> Result<bool, Err
         Timing {
             rate: 60.0,
             workers: 6,
-            before: Duration::from_secs(1),
+            // The load runs on between faults: half a second of it before each is steady.
+            before: Duration::from_millis(500),
             hold: Duration::from_secs(2),
             // Long enough for writes to pile up in the outbox and the clients to reconnect; the
             // long form holds the broker down 10 s.
             nats: Duration::from_secs(4),
-            observe: Duration::from_secs(2),
+            // Then recovery is watched until a whole second passes without a failure anyway.
+            observe: Duration::from_secs(1),
         }
     } else {
         Timing {
