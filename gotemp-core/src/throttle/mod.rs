@@ -51,8 +51,11 @@ pub const MAX_CHECKS_IN_FLIGHT: u32 = 2;
 /// (neither in back-off nor being checked).
 const EVICTION_SCAN: usize = 64;
 
+mod attempt;
 mod local;
 mod shared;
+
+pub use attempt::Attempt;
 
 pub use local::network;
 use local::{Account, Addresses, HOUR, MAX_KEYS, MINUTE};
@@ -90,61 +93,6 @@ impl std::fmt::Debug for Throttle {
 
 fn quota_per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
-}
-
-/// An attempt on an account, reserved before its password is checked: until it is settled it
-/// counts as a failure, so attempts sent at once cannot outrun the back-off. Settle it with
-/// [`Attempt::failed`] or [`Attempt::succeeded`]; dropped unsettled (the check could not run:
-/// hashing busy, a database error) it is given back uncounted.
-#[must_use = "an attempt counts until it is settled"]
-pub struct Attempt<'a> {
-    throttle: &'a Throttle,
-    account: String,
-    /// Its id in the shared counters, when they took it.
-    shared: Option<String>,
-    settled: bool,
-}
-
-impl Attempt<'_> {
-    /// The password was wrong: counts the failure, and starts a back-off when the account ran
-    /// out of attempts (a minute's, then an hour's); returns the back-off it started.
-    pub async fn failed(mut self) -> Option<Duration> {
-        self.settled = true;
-        self.throttle
-            .settle(&self.account, self.shared.as_deref(), true)
-            .await
-    }
-
-    /// The password was right: the attempt is not counted.
-    pub async fn succeeded(mut self) {
-        self.settled = true;
-        self.throttle
-            .settle(&self.account, self.shared.as_deref(), false)
-            .await;
-    }
-}
-
-impl Drop for Attempt<'_> {
-    fn drop(&mut self) {
-        if self.settled {
-            return;
-        }
-        match (&self.throttle.shared, self.shared.take()) {
-            (None, _) | (_, None) => {
-                self.throttle.settle_local(&self.account, false);
-            }
-            // Given back in the background; should that fail, the reservation ends by itself.
-            (Some(store), Some(id)) => {
-                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                    let (store, key) = (store.clone(), digest(&self.account));
-                    let limits = self.throttle.limits();
-                    runtime.spawn(async move {
-                        let _ = store.settle(&key, &id, false, now_ms(), &limits).await;
-                    });
-                }
-            }
-        }
-    }
 }
 
 impl Throttle {
